@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import { FicusError } from '../../lib/errors.ts';
+
+// Placeholder until the `migrate` command lands; it says so rather than pretending to work.
+export function register(program: Command): void {
+  program
+    .command('migrate')
+    .description('(not built yet)')
+    .allowUnknownOption()
+    .action(() => {
+      throw new FicusError('not_built', '`ficus migrate` is not built yet');
+    });
+}

@@ -1,0 +1,38 @@
+/**
+ * The ficus command line. Each command lives in cli/commands/<name>.ts and exports
+ * `register(program)`; modules are loaded lazily so `ficus stack status` does not load Kafka.
+ */
+import { Command } from 'commander';
+import { FicusError, errorMessage } from '../lib/errors.ts';
+
+type Registrar = { register: (program: Command) => void };
+
+const commands: (() => Promise<Registrar>)[] = [
+  () => import('./commands/stack.ts'),
+  () => import('./commands/migrate.ts'),
+  () => import('./commands/seed.ts'),
+  () => import('./commands/connectors.ts'),
+  () => import('./commands/sync.ts'),
+  () => import('./commands/verify.ts'),
+  () => import('./commands/stage.ts'),
+  () => import('./commands/rollout.ts'),
+  () => import('./commands/status.ts'),
+  () => import('./commands/report.ts'),
+  () => import('./commands/walkthrough.ts'),
+];
+
+const program = new Command('ficus')
+  .description('strangler-fig migration kit: move a monolith out, one service at a time')
+  .showHelpAfterError()
+  .configureHelp({ sortSubcommands: false });
+
+for (const load of commands) (await load()).register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  const code = error instanceof FicusError ? ` [${error.code}]` : '';
+  process.stderr.write(`ficus: ${errorMessage(error)}${code}\n`);
+  if (process.env.FICUS_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  process.exitCode = process.exitCode || 1;
+}

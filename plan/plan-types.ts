@@ -1,0 +1,65 @@
+/**
+ * The migration plan, as code sees it after loading and validation (plan/load-plan.ts).
+ * The file format is documented in docs/plan.md; plan/shop.plan.yaml is the demo's plan.
+ */
+
+/** How one legacy column lands in the service: a rename, optionally with a type conversion. */
+export type ColumnMapping = { target: string; type?: string };
+
+export type TableMapping = {
+  /** legacy table */
+  source: string;
+  /** table in the service's database */
+  target: string;
+  /** key columns, by their source names */
+  key: string[];
+  /** source column -> target; omitted means "every source column, same name" */
+  columns?: Record<string, ColumnMapping>;
+  /** target column -> SQL expression over source columns */
+  derived?: Record<string, string>;
+  /** source columns deliberately not carried over */
+  drop?: string[];
+};
+
+export type RouteCompare = {
+  /** JSON paths ignored when comparing bodies, e.g. `$.meta.servedAt` */
+  ignore?: string[];
+  /** arrays compared without regard to order, by JSON path */
+  unordered?: string[];
+  /** numeric tolerance (absolute) for numbers */
+  numericTolerance?: number;
+  /** response headers compared besides status and body */
+  headers?: string[];
+  /** JSON paths redacted before a comparison is stored */
+  redact?: string[];
+};
+
+export type RoutePlan = { method: string; path: string; compare?: RouteCompare };
+
+export type GatePlan = {
+  minComparisons?: number;
+  minMatchRate?: number;
+  maxVerifyAgeMinutes?: number;
+  maxSyncLagMs?: number;
+  maxErrorRateDelta?: number;
+  maxP99Ratio?: number;
+};
+
+export type ServicePlan = {
+  name: string;
+  database: string;
+  owns: TableMapping[];
+  replicates: TableMapping[];
+  routes: RoutePlan[];
+  /** compare rules applied to every route of the service, merged under each route's own */
+  compare?: RouteCompare;
+  gates?: GatePlan;
+};
+
+export type Plan = {
+  version: 1;
+  legacy: { database: string; schema: string };
+  services: ServicePlan[];
+  /** the file it was read from, for error messages */
+  file: string;
+};
