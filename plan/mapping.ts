@@ -1,0 +1,242 @@
+/**
+ * The mapping compiler: the ONE place where a plan's table mapping becomes SQL. The forward sink,
+ * the reverse sink and the parity check all take their SQL from here, so they cannot disagree.
+ *
+ * A mapping compiles to SQL expressions over the source row (alias `src`), one per target column,
+ * and inverse expressions over the target row (alias `tgt`), one per source column that can be
+ * recovered (derived columns cannot, so the reverse direction skips them).
+ *
+ *   const compiled = compileTableMapping(plan.services[0].owns[0], await describeTable(legacy, 'public', 'products'));
+ *   compiled.targetColumns  // [{ name: 'title', sql: 'src."name"', ... }, { name: 'price_cents', sql: 'round(src."price" * 100)::bigint' }, ...]
+ *   compiled.inverseColumns // [{ name: 'name', sql: 'tgt."title"' }, { name: 'price', sql: '(tgt."price_cents"::numeric / 100)::numeric(12,2)' }, ...]
+ *
+ *   // sink, forward: stage raw source rows (a JSON array of objects keyed by source column) and upsert
+ *   await client.query(renderStagedUpsert(compiled, 'forward'), [JSON.stringify(rows)]);
+ *   await client.query(renderStagedDelete(compiled, 'forward'), [JSON.stringify(keys)]);
+ *   // sink, reverse: stage target rows (keyed by target column) into the legacy table
+ *   await client.query(renderStagedUpsert(compiled, 'reverse'), [JSON.stringify(rows)]);
+ *   // parity: the same target expressions, evaluated inside the legacy DB
+ *   renderMappedSelect(compiled)  // SELECT <target exprs> FROM "public"."products" AS src
+ *
+ * Run these on sessions with `TimeZone = UTC` so timestamp conversions are deterministic.
+ * Semantics: when `columns` is omitted every source column (minus `drop`) maps to itself; when it is
+ * given, it is the full list of carried columns (others are reported in `unmapped`). Key columns are
+ * named by their source names in the plan; `targetKey` gives their target names.
+ */
+import { ConfigError } from '../lib/errors.ts';
+import { CONVERSIONS, isConversionName } from './conversions.ts';
+import type { TableMapping } from './plan-types.ts';
+import { checkTypeName, quoteIdent, quoteTable } from './sql-identifiers.ts';
+
+export const SOURCE_ALIAS = 'src';
+export const TARGET_ALIAS = 'tgt';
+
+/** A column of a real table, as `describeTable` reads it: its name and `format_type()` type. */
+export type ColumnInfo = { name: string; type: string };
+
+export type TargetColumn = {
+  name: string;
+  /** SQL over `src` (the source row) giving this column's value */
+  sql: string;
+  /** the type `sql` yields, when known (derived expressions: unknown unless described) */
+  type?: string;
+  kind: 'column' | 'derived';
+  /** the source column it comes from (kind `column`) */
+  sourceColumn?: string;
+  conversion?: string;
+};
+
+export type InverseColumn = {
+  /** source column */
+  name: string;
+  /** SQL over `tgt` (the target row) giving the source value back */
+  sql: string;
+  type: string;
+};
+
+export type CompiledTable = {
+  source: { schema: string; table: string };
+  target: { schema: string; table: string };
+  /** key columns: source names, and the same keys by their target names, in the same order */
+  sourceKey: string[];
+  targetKey: string[];
+  /** every column of the source table: what a staged source row declares */
+  sourceColumns: ColumnInfo[];
+  targetColumns: TargetColumn[];
+  inverseColumns: InverseColumn[];
+  /** target columns the reverse direction cannot fill (derived ones) */
+  notInvertible: string[];
+  dropped: string[];
+  /** source columns neither mapped nor dropped (only possible when `columns` is given) */
+  unmapped: string[];
+};
+
+export type CompileOptions = {
+  sourceSchema?: string;
+  targetSchema?: string;
+  /** actual types of the target table's columns, when known (describeTable on the service DB) */
+  targetTypes?: Record<string, string>;
+};
+
+const col = (alias: string, name: string) => `${alias}.${quoteIdent(name)}`;
+
+export function compileTableMapping(
+  table: TableMapping,
+  sourceColumns: ColumnInfo[],
+  options: CompileOptions = {},
+): CompiledTable {
+  const where = `mapping ${table.source} -> ${table.target}`;
+  const byName = new Map(sourceColumns.map((c) => [c.name, c]));
+  if (byName.size === 0) throw new ConfigError(`${where}: the source table has no columns (does it exist?)`);
+  for (const c of sourceColumns) checkTypeName(c.type, `${where}: column ${c.name}`);
+  const sourceType = (name: string, what: string) => {
+    const found = byName.get(name);
+    if (!found) throw new ConfigError(`${where}: ${what} "${name}" is not a column of ${table.source}`);
+    return found.type;
+  };
+  const dropped = table.drop ?? [];
+  for (const d of dropped) sourceType(d, 'dropped column');
+  const columns =
+    table.columns ??
+    Object.fromEntries(sourceColumns.filter((c) => !dropped.includes(c.name)).map((c) => [c.name, { target: c.name }]));
+
+  const targetColumns: TargetColumn[] = [];
+  const inverseColumns: InverseColumn[] = [];
+  for (const [source, mapping] of Object.entries(columns)) {
+    const type = sourceType(source, 'mapped column');
+    if (dropped.includes(source)) throw new ConfigError(`${where}: column "${source}" is both mapped and dropped`);
+    const from = col(SOURCE_ALIAS, source);
+    const back = col(TARGET_ALIAS, mapping.target);
+    if (mapping.type === undefined) {
+      targetColumns.push({ name: mapping.target, sql: from, type, kind: 'column', sourceColumn: source });
+      inverseColumns.push({ name: source, sql: back, type });
+      continue;
+    }
+    if (!isConversionName(mapping.type)) {
+      throw new ConfigError(`${where}: column "${source}": unknown conversion "${mapping.type}"`);
+    }
+    const conversion = CONVERSIONS[mapping.type];
+    targetColumns.push({
+      name: mapping.target,
+      sql: conversion.forward(from, type),
+      type: conversion.targetType(type),
+      kind: 'column',
+      sourceColumn: source,
+      conversion: mapping.type,
+    });
+    inverseColumns.push({ name: source, sql: conversion.inverse(back, type), type });
+  }
+  for (const [target, sql] of Object.entries(table.derived ?? {})) {
+    targetColumns.push({ name: target, sql: `(${sql})`, kind: 'derived' });
+  }
+
+  const seen = new Set<string>();
+  for (const t of targetColumns) {
+    if (seen.has(t.name)) throw new ConfigError(`${where}: target column "${t.name}" is mapped twice`);
+    seen.add(t.name);
+    const described = options.targetTypes?.[t.name];
+    if (described) t.type = checkTypeName(described, `${where}: target column ${t.name}`);
+  }
+  if (table.key.length === 0) throw new ConfigError(`${where}: key: at least one key column is needed`);
+  const targetKey = table.key.map((k) => {
+    sourceType(k, 'key column');
+    const mapping = columns[k];
+    if (!mapping) throw new ConfigError(`${where}: key column "${k}" is not carried over (dropped or not mapped)`);
+    return mapping.target;
+  });
+
+  return {
+    source: { schema: options.sourceSchema ?? 'public', table: table.source },
+    target: { schema: options.targetSchema ?? 'public', table: table.target },
+    sourceKey: [...table.key],
+    targetKey,
+    sourceColumns: sourceColumns.map((c) => ({ ...c })),
+    targetColumns,
+    inverseColumns,
+    notInvertible: targetColumns.filter((t) => t.kind === 'derived').map((t) => t.name),
+    dropped: [...dropped],
+    unmapped: sourceColumns.map((c) => c.name).filter((n) => !columns[n] && !dropped.includes(n)),
+  };
+}
+
+export type Direction = 'forward' | 'reverse';
+
+/** What one direction writes: into which table, which columns from which staged record. */
+export type DirectionPlan = {
+  into: { schema: string; table: string };
+  conflictKey: string[];
+  /** the staged record's columns (`jsonb_to_recordset(...) AS <alias>(<these>)`) */
+  staged: ColumnInfo[];
+  stagedAlias: string;
+  /** the staged record's key columns, for deletes */
+  stagedKey: ColumnInfo[];
+  columns: { name: string; sql: string }[];
+  /** how to get the written table's key from the staged record */
+  keyColumns: { name: string; sql: string }[];
+};
+
+export function directionPlan(compiled: CompiledTable, direction: Direction): DirectionPlan {
+  if (direction === 'forward') {
+    const types = new Map(compiled.sourceColumns.map((c) => [c.name, c.type]));
+    return {
+      into: compiled.target,
+      conflictKey: compiled.targetKey,
+      staged: compiled.sourceColumns,
+      stagedAlias: SOURCE_ALIAS,
+      stagedKey: compiled.sourceKey.map((name) => ({ name, type: types.get(name)! })),
+      columns: compiled.targetColumns.map(({ name, sql }) => ({ name, sql })),
+      keyColumns: compiled.targetKey.map((name) => compiled.targetColumns.find((t) => t.name === name)!),
+    };
+  }
+  const staged = compiled.targetColumns
+    .filter((t) => t.kind === 'column')
+    .map((t) => ({ name: t.name, type: t.type! }));
+  return {
+    into: compiled.source,
+    conflictKey: compiled.sourceKey,
+    staged,
+    stagedAlias: TARGET_ALIAS,
+    stagedKey: compiled.targetKey.map((name) => staged.find((s) => s.name === name)!),
+    columns: compiled.inverseColumns.map(({ name, sql }) => ({ name, sql })),
+    keyColumns: compiled.sourceKey.map((name) => compiled.inverseColumns.find((c) => c.name === name)!),
+  };
+}
+
+const recordset = (columns: ColumnInfo[], alias: string, param: string) =>
+  `jsonb_to_recordset(${param}::jsonb) AS ${alias}(${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`;
+
+/**
+ * `INSERT INTO <into> (...) SELECT <exprs> FROM jsonb_to_recordset($1::jsonb) AS src(...) ON CONFLICT (key) DO UPDATE`.
+ * $1 is a JSON array of row objects keyed by the staged side's column names; one row per key
+ * (the caller folds several changes of the same key into the last one first).
+ */
+export function renderStagedUpsert(compiled: CompiledTable, direction: Direction, param = '$1'): string {
+  const plan = directionPlan(compiled, direction);
+  const names = plan.columns.map((c) => quoteIdent(c.name));
+  const updates = plan.columns
+    .filter((c) => !plan.conflictKey.includes(c.name))
+    .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
+  const onConflict = updates.length ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING';
+  return (
+    `INSERT INTO ${quoteTable(plan.into.schema, plan.into.table)} (${names.join(', ')}) ` +
+    `SELECT ${plan.columns.map((c) => c.sql).join(', ')} FROM ${recordset(plan.staged, plan.stagedAlias, param)} ` +
+    `ON CONFLICT (${plan.conflictKey.map(quoteIdent).join(', ')}) ${onConflict}`
+  );
+}
+
+/** `DELETE FROM <into> ... USING (keys of the staged rows)`; $1 is a JSON array of key objects. */
+export function renderStagedDelete(compiled: CompiledTable, direction: Direction, param = '$1'): string {
+  const plan = directionPlan(compiled, direction);
+  const keys = plan.keyColumns.map((k) => `${k.sql} AS ${quoteIdent(k.name)}`).join(', ');
+  const match = plan.conflictKey.map((k) => `t.${quoteIdent(k)} = k.${quoteIdent(k)}`).join(' AND ');
+  return (
+    `DELETE FROM ${quoteTable(plan.into.schema, plan.into.table)} AS t ` +
+    `USING (SELECT DISTINCT ${keys} FROM ${recordset(plan.stagedKey, plan.stagedAlias, param)}) AS k WHERE ${match}`
+  );
+}
+
+/** The target rows as the legacy DB would produce them: `SELECT <target exprs> FROM <source> AS src`. */
+export function renderMappedSelect(compiled: CompiledTable): string {
+  const exprs = compiled.targetColumns.map((t) => `${t.sql} AS ${quoteIdent(t.name)}`);
+  return `SELECT ${exprs.join(', ')} FROM ${quoteTable(compiled.source.schema, compiled.source.table)} AS ${SOURCE_ALIAS}`;
+}
