@@ -25,7 +25,7 @@
  */
 import { ConfigError } from '../lib/errors.ts';
 import { CONVERSIONS, isConversionName } from './conversions.ts';
-import type { TableMapping } from './plan-types.ts';
+import type { ColumnMapping, TableMapping } from './plan-types.ts';
 import { checkTypeName, quoteIdent, quoteTable } from './sql-identifiers.ts';
 
 export const SOURCE_ALIAS = 'src';
@@ -96,7 +96,7 @@ export function compileTableMapping(
   };
   const dropped = table.drop ?? [];
   for (const d of dropped) sourceType(d, 'dropped column');
-  const columns =
+  const columns: Record<string, ColumnMapping> =
     table.columns ??
     Object.fromEntries(sourceColumns.filter((c) => !dropped.includes(c.name)).map((c) => [c.name, { target: c.name }]));
 
