@@ -1,0 +1,27 @@
+/**
+ * Entry point of the embedded Unleash server (the `unleash-server` package from npm), on its own
+ * database on the services cluster. Run by `ficus stack up` as a child process; its settings
+ * come in through the environment (UNLEASH_DATABASE_URL, HTTP_PORT, INIT_*_API_TOKENS).
+ */
+import { start } from 'unleash-server';
+
+const databaseUrl = process.env.UNLEASH_DATABASE_URL;
+const port = Number(process.env.HTTP_PORT);
+if (!databaseUrl || !Number.isInteger(port)) {
+  console.error('unleash-server: UNLEASH_DATABASE_URL and HTTP_PORT must be set (ficus stack up sets them)');
+  process.exit(2);
+}
+
+const url = new URL(databaseUrl);
+await start({
+  db: {
+    host: url.hostname,
+    port: Number(url.port),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database: url.pathname.slice(1),
+    ssl: false,
+  },
+  server: { host: '127.0.0.1', port },
+  versionCheck: { enable: false },
+});
