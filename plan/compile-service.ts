@@ -1,0 +1,36 @@
+/**
+ * Compiles every table mapping of one service (owned and replicated), reading the source tables'
+ * columns through `describeSource` (and the target tables' actual types through `describeTarget`,
+ * when given). Both the sink and the parity check start from this.
+ */
+import { findService } from './load-plan.ts';
+import { compileTableMapping, type ColumnInfo, type CompiledTable } from './mapping.ts';
+import type { Plan, TableMapping } from './plan-types.ts';
+
+export type Describe = (schema: string, table: string) => Promise<ColumnInfo[]>;
+
+export type CompiledServiceTable = CompiledTable & { role: 'owns' | 'replicates'; mapping: TableMapping };
+
+export async function compileServiceTables(
+  plan: Plan,
+  serviceName: string,
+  describeSource: Describe,
+  describeTarget?: Describe,
+  targetSchema = 'public',
+): Promise<CompiledServiceTable[]> {
+  const service = findService(plan, serviceName);
+  const tables = [
+    ...service.owns.map((mapping) => ({ role: 'owns' as const, mapping })),
+    ...service.replicates.map((mapping) => ({ role: 'replicates' as const, mapping })),
+  ];
+  const compiled: CompiledServiceTable[] = [];
+  for (const { role, mapping } of tables) {
+    const sourceColumns = await describeSource(plan.legacy.schema, mapping.source);
+    const targetTypes = describeTarget
+      ? Object.fromEntries((await describeTarget(targetSchema, mapping.target)).map((c) => [c.name, c.type]))
+      : undefined;
+    const table = compileTableMapping(mapping, sourceColumns, { sourceSchema: plan.legacy.schema, targetSchema, targetTypes });
+    compiled.push({ ...table, role, mapping });
+  }
+  return compiled;
+}
