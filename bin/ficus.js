@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --disable-warning=TimeoutNegativeWarning --disable-warning=ExperimentalWarning
 // The `ficus` command. ficus is written in TypeScript that Node 22.18+/24 runs as it is (type
 // stripping), so there is no build step; the project brings Node 24 as a dev dependency.
 const [major, minor] = process.versions.node.split('.').map(Number);

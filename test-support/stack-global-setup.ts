@@ -1,0 +1,20 @@
+/**
+ * Before the e2e suites: reuse a running embedded stack, or start one and leave a marker so that
+ * the teardown stops exactly what the tests started.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createProgress } from '../lib/progress.ts';
+import { stackStatus, stackUp } from '../stack/stack.ts';
+import { loadStackConfig } from '../stack/stack-config.ts';
+
+export const startedByTestsMarker = () => path.join(loadStackConfig().runDir, 'started-by-tests');
+
+export default async function globalSetup(): Promise<void> {
+  const status = await stackStatus();
+  if (Object.values(status.components).every((c) => c.state === 'running')) return;
+  process.stderr.write('\ne2e: no embedded stack running; starting one for the tests\n');
+  await stackUp(createProgress());
+  fs.mkdirSync(path.dirname(startedByTestsMarker()), { recursive: true });
+  fs.writeFileSync(startedByTestsMarker(), new Date().toISOString());
+}
