@@ -1,12 +1,15 @@
 /**
- * Reads the migration plan. Validation against plan/plan-schema.ts (with errors naming the path
- * of the bad entry) belongs here too; the CDC work extends it.
+ * Reads the migration plan: parses the YAML, validates it against plan/plan-schema.ts, normalises
+ * shorthands, then runs the semantic checks of plan/plan-checks.ts. All problems are reported at
+ * once, one per line, each naming the file and the path of the bad entry.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { ConfigError } from '../lib/errors.ts';
 import { REPO_ROOT } from '../stack/stack-config.ts';
+import { planProblems } from './plan-checks.ts';
+import { schemaErrors } from './plan-schema.ts';
 import type { ColumnMapping, Plan, ServicePlan, TableMapping } from './plan-types.ts';
 
 export const DEFAULT_PLAN_FILE = path.join(REPO_ROOT, 'plan', 'shop.plan.yaml');
@@ -27,16 +30,28 @@ function normaliseTable(raw: RawTable): TableMapping {
   return { ...raw, columns };
 }
 
+/** How a plan file is named in messages: relative to the working directory when inside it. */
+function displayName(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
+function invalid(file: string, problems: string[]): ConfigError {
+  const name = displayName(file);
+  const lines = problems.map((p) => `${name}: ${p}`);
+  return new ConfigError(lines.join('\n'), { file, problems });
+}
+
 export function parsePlan(text: string, file: string): Plan {
   let raw: { version?: number; legacy?: Plan['legacy']; services?: Record<string, RawService> };
   try {
     raw = YAML.parse(text);
   } catch (error) {
-    throw new ConfigError(`${file}: not valid YAML: ${(error as Error).message}`);
+    throw invalid(file, [`not valid YAML: ${(error as Error).message}`]);
   }
-  if (!raw || typeof raw !== 'object') throw new ConfigError(`${file}: the plan must be a mapping`);
-  if (raw.version !== 1) throw new ConfigError(`${file}: version: must be 1`);
-  if (!raw.legacy?.database) throw new ConfigError(`${file}: legacy.database: required`);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(file, ['the plan must be a mapping']);
+  const errors = schemaErrors(raw);
+  if (errors.length) throw invalid(file, errors);
   const services = Object.entries(raw.services ?? {}).map(([name, s]) => ({
     ...s,
     name,
@@ -44,7 +59,10 @@ export function parsePlan(text: string, file: string): Plan {
     replicates: (s.replicates ?? []).map(normaliseTable),
     routes: s.routes ?? [],
   }));
-  return { version: 1, legacy: { schema: 'public', ...raw.legacy }, services, file };
+  const plan: Plan = { version: 1, legacy: { ...raw.legacy!, schema: raw.legacy!.schema ?? 'public' }, services, file };
+  const problems = planProblems(plan);
+  if (problems.length) throw invalid(file, problems);
+  return plan;
 }
 
 export function loadPlan(file: string = planFile()): Plan {

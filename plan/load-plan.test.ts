@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import YAML from 'yaml';
+import { ConfigError } from '../lib/errors.ts';
+import { DEFAULT_PLAN_FILE, parsePlan } from './load-plan.ts';
+import { dottedPath } from './plan-schema.ts';
+
+const shop = () => YAML.parse(fs.readFileSync(DEFAULT_PLAN_FILE, 'utf8'));
+
+/** The error lines parsePlan gives for the shop plan after `change` edits it. */
+function problemsAfter(change: (doc: ReturnType<typeof shop>) => void): string[] {
+  const doc = shop();
+  change(doc);
+  try {
+    parsePlan(YAML.stringify(doc), 'shop.plan.yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message.split('\n');
+  }
+  throw new Error('expected the plan to be rejected');
+}
+
+describe('parsePlan', () => {
+  it('accepts the demo plan and normalises shorthands', () => {
+    const plan = parsePlan(fs.readFileSync(DEFAULT_PLAN_FILE, 'utf8'), 'shop.plan.yaml');
+    expect(plan.legacy).toEqual({ database: 'shop', schema: 'public' });
+    const catalog = plan.services.find((s) => s.name === 'catalog')!;
+    expect(catalog.owns[0].columns!.name).toEqual({ target: 'title' });
+    expect(catalog.owns[0].columns!.price).toEqual({ target: 'price_cents', type: 'cents' });
+    expect(plan.services.find((s) => s.name === 'orders')!.owns.map((t) => t.source)).toEqual(['orders', 'order_items', 'payments']);
+  });
+
+  it.each<[string, (doc: ReturnType<typeof shop>) => void, string]>([
+    [
+      'an unknown conversion type',
+      (d) => (d.services.catalog.owns[0].columns.price.type = 'euros'),
+      'shop.plan.yaml: services.catalog.owns[0].columns.price.type: must be one of cents, text, integer, bigint, numeric, boolean, date, jsonb, timestamp',
+    ],
+    ['a misspelt field', (d) => (d.services.catalog.replicate = []), 'shop.plan.yaml: services.catalog.replicate: unknown field'],
+    ['a missing key', (d) => delete d.services.orders.owns[1].key, 'shop.plan.yaml: services.orders.owns[1].key: required'],
+    ['an empty key', (d) => (d.services.orders.owns[1].key = []), 'shop.plan.yaml: services.orders.owns[1].key: must NOT have fewer than 1 items'],
+    ['a wrong version', (d) => (d.version = 2), 'shop.plan.yaml: version: must be 1'],
+    ['a column mapping of the wrong type', (d) => (d.services.catalog.owns[0].columns.sku = 7), 'shop.plan.yaml: services.catalog.owns[0].columns.sku: must be string,object'],
+    ['a bad HTTP method', (d) => (d.services.catalog.routes[0].method = 'FETCH'), 'shop.plan.yaml: services.catalog.routes[0].method: must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'],
+    [
+      'a target column mapped twice',
+      (d) => (d.services.catalog.owns[0].columns.sku = 'title'),
+      'shop.plan.yaml: services.catalog.owns[0].columns.name: target column "title" is mapped twice (also by services.catalog.owns[0].columns.sku)',
+    ],
+    [
+      'a derived column clashing with a mapped one',
+      (d) => (d.services.catalog.owns[0].derived.title = 'upper(name)'),
+      'shop.plan.yaml: services.catalog.owns[0].derived.title: target column "title" is mapped twice (also by services.catalog.owns[0].columns.name)',
+    ],
+    [
+      'a dropped key column',
+      (d) => (d.services.catalog.replicates[0].drop = ['product_id', 'reserved']),
+      'shop.plan.yaml: services.catalog.replicates[0].key[0]: key column "product_id" may not be dropped',
+    ],
+    [
+      'a key column left out of columns',
+      (d) => delete d.services.catalog.replicates[0].columns.product_id,
+      'shop.plan.yaml: services.catalog.replicates[0].key[0]: key column "product_id" is not in columns',
+    ],
+    [
+      'a table owned by two services',
+      (d) => d.services.orders.owns.push({ source: 'products', target: 'products', key: ['id'] }),
+      'shop.plan.yaml: services.orders.owns[3].source: legacy table "products" is already owned by services.catalog.owns[0]',
+    ],
+    [
+      'a route claimed by two services',
+      (d) => d.services.orders.routes.push({ method: 'GET', path: '/api/products' }),
+      'shop.plan.yaml: services.orders.routes[3]: route GET /api/products is already claimed by services.catalog.routes',
+    ],
+    [
+      'two services sharing a database',
+      (d) => (d.services.orders.database = 'catalog'),
+      'shop.plan.yaml: services.orders.database: database "catalog" is already used by services.catalog',
+    ],
+    [
+      'a service name that is not an identifier',
+      (d) => (d.services['Bad-Name'] = { database: 'x' }),
+      'shop.plan.yaml: services.Bad-Name: service names are lower case letters, digits and _',
+    ],
+  ])('rejects %s, naming the file and the path', (_what, change, line) => {
+    expect(problemsAfter(change)).toContain(line);
+  });
+
+  it('reports every problem at once', () => {
+    const lines = problemsAfter((d) => {
+      d.services.catalog.owns[0].columns.price.type = 'euros';
+      d.services.orders.owns[0].extra = true;
+    });
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toBe('shop.plan.yaml: services.orders.owns[0].extra: unknown field');
+  });
+
+  it('names the file when the YAML does not parse', () => {
+    expect(() => parsePlan('version: 1\nlegacy: [', 'broken.plan.yaml')).toThrow(/^broken\.plan\.yaml: not valid YAML/);
+  });
+});
+
+describe('dottedPath', () => {
+  it('turns JSON pointers into YAML-style paths', () => {
+    expect(dottedPath('/services/catalog/owns/0/columns/a~1b')).toBe('services.catalog.owns[0].columns.a/b');
+    expect(dottedPath('')).toBe('');
+  });
+});
