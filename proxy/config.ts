@@ -1,0 +1,147 @@
+/**
+ * Every setting of the proxy, read from the environment once and validated up front: a bad value
+ * stops the proxy at start with a `proxy_config_invalid` error naming the variable, never later
+ * on a request. Defaults come from the embedded stack's config (stack/stack-config.ts).
+ */
+import path from 'node:path';
+import { loadStackConfig, stackUrls } from '../stack/stack-config.ts';
+import type { Plan } from '../plan/plan-types.ts';
+import { ProxyConfigError } from './proxy-errors.ts';
+import { parseIdentitySource, type IdentitySource } from './routing/request-identity.ts';
+
+export type MirrorLimits = {
+  /** mirrored requests in flight at most; more are skipped (reason `concurrency`). e.g. 32 */
+  concurrency: number;
+  /** answers larger than this are not compared (reason `body_too_large`). e.g. 1048576 */
+  maxBodyBytes: number;
+  /** share of eligible reads that are mirrored, 0..1 (reason `sampled_out`). e.g. 0.25 */
+  sampleRatio: number;
+  /** how long the other side may take before the comparison records a timeout. e.g. 2000 */
+  timeoutMs: number;
+};
+
+export type ProxyConfig = {
+  host: string;
+  port: number;
+  adminPort: number;
+  /** bearer token of the admin API; `Authorization: Bearer <token>` */
+  adminToken: string;
+  monolithUrl: string;
+  /** service name -> base URL, for every service in the plan */
+  serviceUrls: Record<string, string>;
+  unleash: { url: string; token: string; refreshMs: number; backupDir: string; appName: string };
+  /** adds `x-ficus-backend: monolith | <service>` to every answer */
+  backendHeader: boolean;
+  /** where a user's id comes from, e.g. `header:x-user-id`, `cookie:uid`, `jwt:sub` */
+  identity: IdentitySource;
+  /** cookie holding a session id, used for stickiness when no user id is known */
+  sessionCookie: string;
+  mirror: MirrorLimits;
+  /** how long a canary service may take before the read falls back to the monolith */
+  serviceTimeoutMs: number;
+  /** request bodies on migrated routes larger than this are refused with 413 */
+  maxRequestBytes: number;
+  circuit: { failureThreshold: number; cooldownMs: number };
+  /** per route, how many mirrored reads also compare the monolith with itself to learn noise */
+  calibrationSamples: number;
+  /** kit database (comparisons, noise); `''` turns recording off */
+  kitDbUrl: string;
+  /** newest comparisons kept in the kit DB */
+  retention: number;
+};
+
+type Env = NodeJS.ProcessEnv;
+
+function int(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ProxyConfigError(name, `must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function ratio(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > 1) {
+    throw new ProxyConfigError(name, `must be a number between 0 and 1, got "${raw}"`);
+  }
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ProxyConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, fallback: string): string {
+  const raw = env[name] || fallback;
+  try {
+    const parsed = new URL(raw);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http(s)');
+  } catch {
+    throw new ProxyConfigError(name, `must be an http(s) URL, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+/** `FICUS_SERVICE_URL_<NAME>`: the variable that overrides one service's upstream URL. */
+export const serviceUrlVariable = (service: string) => `FICUS_SERVICE_URL_${service.replace(/\W/g, '_').toUpperCase()}`;
+
+export function loadProxyConfig(plan: Plan, env: Env = process.env): ProxyConfig {
+  const stack = loadStackConfig(env);
+  const urls = stackUrls(stack);
+  const serviceUrls = Object.fromEntries(
+    plan.services.map((s, index) => [
+      s.name,
+      url(env, serviceUrlVariable(s.name), `http://127.0.0.1:${stack.ports.servicePortBase + index}`),
+    ]),
+  );
+  let identity: IdentitySource;
+  try {
+    identity = parseIdentitySource(env.FICUS_PROXY_USER_ID_FROM || 'header:x-user-id');
+  } catch (error) {
+    throw new ProxyConfigError('FICUS_PROXY_USER_ID_FROM', (error as Error).message);
+  }
+  const adminToken = env.FICUS_PROXY_ADMIN_TOKEN || 'ficus-proxy-admin-token';
+  if (adminToken.length < 8) throw new ProxyConfigError('FICUS_PROXY_ADMIN_TOKEN', 'must be at least 8 characters');
+  return {
+    host: env.FICUS_PROXY_HOST || '127.0.0.1',
+    port: int(env, 'FICUS_PROXY_PORT', stack.ports.proxy, 0, 65535),
+    adminPort: int(env, 'FICUS_PROXY_ADMIN_PORT', stack.ports.proxyAdmin, 0, 65535),
+    adminToken,
+    monolithUrl: url(env, 'FICUS_MONOLITH_URL', `http://127.0.0.1:${stack.ports.monolith}`),
+    serviceUrls,
+    unleash: {
+      url: url(env, 'FICUS_UNLEASH_URL', `${urls.unleash}/api`),
+      token: env.FICUS_UNLEASH_TOKEN || stack.unleashClientToken,
+      refreshMs: int(env, 'FICUS_UNLEASH_REFRESH_MS', 1000, 100),
+      backupDir: path.resolve(env.FICUS_PROXY_FLAGS_BACKUP_DIR || path.join(stack.runDir, 'proxy-flags')),
+      appName: env.FICUS_PROXY_APP_NAME || 'ficus-proxy',
+    },
+    backendHeader: bool(env, 'FICUS_PROXY_BACKEND_HEADER', true),
+    identity,
+    sessionCookie: env.FICUS_PROXY_SESSION_COOKIE || 'sid',
+    mirror: {
+      concurrency: int(env, 'FICUS_PROXY_MIRROR_CONCURRENCY', 32, 0),
+      maxBodyBytes: int(env, 'FICUS_PROXY_MIRROR_MAX_BODY_BYTES', 1024 * 1024, 0),
+      sampleRatio: ratio(env, 'FICUS_PROXY_MIRROR_SAMPLE', 1),
+      timeoutMs: int(env, 'FICUS_PROXY_MIRROR_TIMEOUT_MS', 2000, 1),
+    },
+    serviceTimeoutMs: int(env, 'FICUS_PROXY_SERVICE_TIMEOUT_MS', 2000, 1),
+    maxRequestBytes: int(env, 'FICUS_PROXY_MAX_REQUEST_BYTES', 10 * 1024 * 1024, 0),
+    circuit: {
+      failureThreshold: int(env, 'FICUS_PROXY_CIRCUIT_FAILURES', 5, 1),
+      cooldownMs: int(env, 'FICUS_PROXY_CIRCUIT_COOLDOWN_MS', 5000, 1),
+    },
+    calibrationSamples: int(env, 'FICUS_PROXY_CALIBRATION_SAMPLES', 20, 0),
+    kitDbUrl: env.FICUS_KIT_DB_URL ?? urls.servicesAdmin('ficus'),
+    retention: int(env, 'FICUS_PROXY_COMPARISON_RETENTION', 100_000, 1),
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * The proxy's own error kinds. Each carries a stable code (clients and tests match on it) and the
+ * HTTP status it answers with; the body is `FicusError#toJSON()` plus the request id.
+ */
+import { FicusError } from '../lib/errors.ts';
+
+/** A proxy setting is wrong; `details.variable` names the environment variable. */
+export class ProxyConfigError extends FicusError {
+  constructor(variable: string, message: string) {
+    super('proxy_config_invalid', `${variable}: ${message}`, { status: 500, details: { variable } });
+  }
+}
+
+/** The writes of a service are held for its cut-over and the hold outlasted the bound. */
+export class WritesHeldError extends FicusError {
+  readonly retryAfterSeconds: number;
+  constructor(service: string, waitedMs: number, retryAfterSeconds: number) {
+    super(
+      'writes_held',
+      `writes to ${service} are held for its cut-over; waited ${waitedMs} ms, try again in ${retryAfterSeconds} s`,
+      { status: 503, retriable: true, details: { service } },
+    );
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** A request body larger than the proxy accepts for a migrated route. */
+export class RequestTooLargeError extends FicusError {
+  constructor(limit: number, got: number) {
+    super('request_too_large', `request body of ${got} bytes is over the limit of ${limit} bytes`, {
+      status: 413,
+      details: { limit },
+    });
+  }
+}
+
+/** The upstream that should answer did not (connection refused, reset, timeout). */
+export class UpstreamUnavailableError extends FicusError {
+  constructor(backend: string, reason: string) {
+    super('upstream_unavailable', `${backend} did not answer: ${reason}`, {
+      status: 502,
+      retriable: true,
+      details: { backend },
+    });
+  }
+}
+
+/** An unknown service was named (admin API, `ficus stage`). */
+export class UnknownServiceError extends FicusError {
+  constructor(service: string, known: string[]) {
+    super('unknown_service', `no service "${service}" in the plan (services: ${known.join(', ')})`, { status: 404 });
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The routes the plan moves: method + path pattern (`/api/products/:id`) -> the service that
+ * takes it over, with the compare rules of that route (the service's rules merged under the
+ * route's own). Whatever does not match belongs to the monolith and is not touched.
+ */
+import type { Plan, RouteCompare } from '../../plan/plan-types.ts';
+import { ProxyConfigError } from '../proxy-errors.ts';
+
+export type CompareRules = RouteCompare & {
+  /** two ISO-8601 timestamps this close (ms) are equal; 0 means "the same instant" */
+  timestampToleranceMs?: number;
+};
+
+export type MigratedRoute = {
+  /** stable label, e.g. `GET /api/products/:id` (metrics, comparisons, reports) */
+  id: string;
+  service: string;
+  method: string;
+  path: string;
+  compare: CompareRules;
+  /** GET and HEAD: safe to mirror and to retry on the monolith */
+  read: boolean;
+};
+
+type Compiled = { route: MigratedRoute; pattern: RegExp };
+
+export type RouteTable = {
+  routes: MigratedRoute[];
+  /** the route a request belongs to, or undefined for "monolith, untouched" */
+  match(method: string, url: string): MigratedRoute | undefined;
+};
+
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+function compilePath(path: string, where: string): RegExp {
+  if (!path.startsWith('/')) throw new ProxyConfigError('FICUS_PLAN', `${where}: path must start with "/"`);
+  const parts = path
+    .replace(/\/+$/, '')
+    .split('/')
+    .map((segment) => {
+      if (segment.startsWith(':')) return '[^/]+';
+      return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    });
+  return new RegExp(`^${parts.join('/')}/?$`);
+}
+
+function mergeRules(base: RouteCompare | undefined, own: RouteCompare | undefined): CompareRules {
+  const list = (key: 'ignore' | 'unordered' | 'headers' | 'redact') => [...(base?.[key] ?? []), ...(own?.[key] ?? [])];
+  return {
+    ...base,
+    ...own,
+    ignore: list('ignore'),
+    unordered: list('unordered'),
+    headers: list('headers').map((h) => h.toLowerCase()),
+    redact: list('redact'),
+  };
+}
+
+export function buildRouteTable(plan: Plan): RouteTable {
+  const compiled: Compiled[] = [];
+  for (const service of plan.services) {
+    service.routes.forEach((r, index) => {
+      const where = `${plan.file}: services.${service.name}.routes[${index}]`;
+      const method = String(r.method ?? '').toUpperCase();
+      if (!/^[A-Z]+$/.test(method)) throw new ProxyConfigError('FICUS_PLAN', `${where}: method "${r.method}" is not valid`);
+      const id = `${method} ${r.path}`;
+      if (compiled.some((c) => c.route.id === id)) {
+        throw new ProxyConfigError('FICUS_PLAN', `${where}: route ${id} is given to two services`);
+      }
+      const route = {
+        id,
+        service: service.name,
+        method,
+        path: r.path,
+        compare: mergeRules(service.compare, r.compare),
+        read: READ_METHODS.has(method),
+      };
+      compiled.push({ route, pattern: compilePath(r.path, where) });
+    });
+  }
+  // Index by method so that a request only tries the patterns of its own method.
+  const byMethod = new Map<string, Compiled[]>();
+  for (const c of compiled) byMethod.set(c.route.method, [...(byMethod.get(c.route.method) ?? []), c]);
+  return {
+    routes: compiled.map((c) => c.route),
+    match(method, url) {
+      // HEAD follows the GET route of the same path, as HTTP says it must answer alike.
+      const candidates = byMethod.get(method === 'HEAD' ? 'GET' : method);
+      if (!candidates) return undefined;
+      const q = url.indexOf('?');
+      const pathname = q < 0 ? url : url.slice(0, q);
+      return candidates.find((c) => c.pattern.test(pathname))?.route;
+    },
+  };
+}

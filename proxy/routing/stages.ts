@@ -1,0 +1,58 @@
+/**
+ * The stage table of DESIGN.md as code: for a service's stage, who answers a request, whether a
+ * read is mirrored to the other side for comparison, and whether a failed answer may fall back
+ * to the monolith. Pure; shared by the proxy and `ficus stage`.
+ */
+export const STAGES = ['legacy', 'shadow', 'canary', 'live', 'complete'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export type StageState = {
+  stage: Stage;
+  /** share of users served by the service, 0..100 (meaningful in `canary`) */
+  percent: number;
+};
+
+export type Backend = 'monolith' | 'service';
+
+export type Decision = {
+  serve: Backend;
+  /** also send the read to the other side and compare (the client never waits for it) */
+  mirror: boolean;
+  /** a failed answer of the service is replaced by the monolith's (safe reads in canary only) */
+  fallback: boolean;
+};
+
+/** What nothing-known means: everything to the monolith. */
+export const LEGACY: StageState = Object.freeze({ stage: 'legacy', percent: 0 });
+
+export function isStage(value: unknown): value is Stage {
+  return typeof value === 'string' && (STAGES as readonly string[]).includes(value);
+}
+
+/** The share of users the service serves at a stage (the rollout percentage in Unleash). */
+export function servedPercent(state: StageState): number {
+  if (state.stage === 'canary') return state.percent;
+  return state.stage === 'live' || state.stage === 'complete' ? 100 : 0;
+}
+
+/**
+ * @param read GET/HEAD
+ * @param inCanary whether this user falls in the canary share (only asked for canary reads)
+ */
+export function decide(state: StageState, read: boolean, inCanary: () => boolean): Decision {
+  const owner: Backend = state.stage === 'live' || state.stage === 'complete' ? 'service' : 'monolith';
+  // Writes follow the stage table: the monolith owns them until the write cut-over to `live`.
+  if (!read) return { serve: owner, mirror: false, fallback: false };
+  switch (state.stage) {
+    case 'legacy':
+      return { serve: 'monolith', mirror: false, fallback: false };
+    case 'shadow':
+      return { serve: 'monolith', mirror: true, fallback: false };
+    case 'canary':
+      return inCanary()
+        ? { serve: 'service', mirror: false, fallback: true }
+        : { serve: 'monolith', mirror: true, fallback: false };
+    default:
+      return { serve: 'service', mirror: false, fallback: false };
+  }
+}

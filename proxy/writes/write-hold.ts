@@ -1,0 +1,63 @@
+/**
+ * Holding the writes of a service during its write cut-over. While a hold is on, each write
+ * waits until the hold is released or its own bound has passed; past the bound it is refused
+ * (503 + Retry-After by the caller), never dropped silently and never sent to a side that may no
+ * longer own it. A hold that nobody releases ends by itself after `expiresInMs`, so a crashed
+ * orchestrator cannot freeze writes forever. Pure (timers only).
+ */
+export type HoldInfo = { service: string; since: number; boundMs: number; expiresAt: number; waiting: number };
+
+export type Admission = { admitted: true; waitedMs: number } | { admitted: false; waitedMs: number; retryAfterSeconds: number };
+
+type Hold = HoldInfo & { release: Promise<void>; resolve: () => void; expiry: NodeJS.Timeout };
+
+export function createWriteHolds(now: () => number = Date.now) {
+  const holds = new Map<string, Hold>();
+
+  function release(service: string): boolean {
+    const hold = holds.get(service);
+    if (!hold) return false;
+    holds.delete(service);
+    clearTimeout(hold.expiry);
+    hold.resolve();
+    return true;
+  }
+
+  return {
+    hold(service: string, boundMs: number, expiresInMs = 60_000): HoldInfo {
+      release(service);
+      let resolve = () => {};
+      const released = new Promise<void>((r) => (resolve = r));
+      const expiry = setTimeout(() => release(service), expiresInMs);
+      expiry.unref();
+      const hold: Hold = { service, since: now(), boundMs, expiresAt: now() + expiresInMs, waiting: 0, release: released, resolve, expiry };
+      holds.set(service, hold);
+      return info(hold);
+    },
+    release,
+    isHeld: (service: string) => holds.has(service),
+    list: () => [...holds.values()].map(info),
+    /** Resolves when the write may go on, or with a refusal once it waited `boundMs`. */
+    async admit(service: string): Promise<Admission> {
+      const hold = holds.get(service);
+      if (!hold) return { admitted: true, waitedMs: 0 };
+      const started = now();
+      hold.waiting += 1;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), hold.boundMs)));
+      const outcome = await Promise.race([hold.release.then(() => 'released' as const), timedOut]);
+      clearTimeout(timer);
+      hold.waiting -= 1;
+      const waitedMs = now() - started;
+      if (outcome === 'released') return { admitted: true, waitedMs };
+      const retryAfterSeconds = Math.max(1, Math.ceil((hold.expiresAt - now()) / 1000));
+      return { admitted: false, waitedMs, retryAfterSeconds: Math.min(retryAfterSeconds, 30) };
+    },
+  };
+}
+
+function info(hold: Hold): HoldInfo {
+  return { service: hold.service, since: hold.since, boundMs: hold.boundMs, expiresAt: hold.expiresAt, waiting: hold.waiting };
+}
+
+export type WriteHolds = ReturnType<typeof createWriteHolds>;
