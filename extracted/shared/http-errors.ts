@@ -1,35 +1,23 @@
 /**
- * The error kinds an extracted service answers with. They are FicusError subclasses (the one
- * base error of ficus, lib/errors.ts, which carries the HTTP status and the JSON form), and their
- * codes are the ones of the shop's contract (docs/api.md), so a service fails exactly like the
- * monolith does.
+ * The error kinds of an extracted service. Validation, not-found and conflict are the monolith's
+ * own (monolith/shared/http-errors.ts): a service must fail exactly like the monolith for the same
+ * request, down to the message, or the parallel run reports a difference. What only a service
+ * can hit (a dependency it calls over HTTP) is added here, on the same base, FicusError.
  */
 import { FicusError } from '../../lib/errors.ts';
 
-/** 400: the request is malformed; `details.field` names the bad field. */
-export class ValidationError extends FicusError {
-  constructor(field: string, message: string) {
-    super('validation_failed', message, { status: 400, details: { field } });
-  }
-}
+export { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../../monolith/shared/http-errors.ts';
 
-/** 404: the addressed thing does not exist. */
-export class NotFoundError extends FicusError {
-  constructor(message: string, details?: Record<string, unknown>) {
-    super('not_found', message, { status: 404, details });
-  }
-}
-
-/** 409: the request is valid but clashes with the current state (duplicate SKU, no stock...). */
-export class ConflictError extends FicusError {
-  constructor(message: string, details?: Record<string, unknown>) {
-    super('conflict', message, { status: 409, details });
-  }
-}
-
-/** 502: a service this one depends on answered with something it cannot use. */
+/** 502: a service this one depends on failed or answered something it cannot use. */
 export class UpstreamError extends FicusError {
   constructor(message: string, details?: Record<string, unknown>) {
     super('upstream_failed', message, { status: 502, retriable: true, details });
+  }
+}
+
+/** 503: a dependency the route needs is not configured or not reachable; try again later. */
+export class DependencyUnavailableError extends FicusError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('dependency_unavailable', message, { status: 503, retriable: true, details });
   }
 }

@@ -1,0 +1,41 @@
+/**
+ * The catalog service: the product routes of the shop, served from the catalog's own database
+ * in the monolith's shapes (docs/api.md), plus `GET /health` and the drill's defect toggle.
+ *
+ * @example
+ *   const app = createCatalogApp({ db: createDatabase(url), orderHistory: httpOrderHistory(ordersUrl) });
+ */
+import express, { type Express } from 'express';
+import type { Knex } from 'knex';
+import { createLogger, type Logger } from '../../lib/logger.ts';
+import { errorHandler, notFoundHandler } from '../shared/error-handler.ts';
+import { healthRouter } from '../shared/health.ts';
+import { createPriceDefect, type PriceDefect } from './defect/price-defect.ts';
+import { createProductService } from './products/create-product-service.ts';
+import { unavailableOrderHistory, type OrderHistory } from './products/order-history.ts';
+import { productRoutes } from './products/product-controller.ts';
+import { toProductJson } from './products/product-json.ts';
+
+export type CatalogAppOptions = {
+  db: Knex;
+  /** who knows whether a product was ordered (deletes need it); default: deletes answer 503 */
+  orderHistory?: OrderHistory;
+  /** the drill's price defect; default: one that starts switched off */
+  priceDefect?: PriceDefect;
+  logger?: Logger;
+};
+
+export function createCatalogApp(options: CatalogAppOptions): Express {
+  const logger = options.logger ?? createLogger('catalog');
+  const priceDefect = options.priceDefect ?? createPriceDefect();
+  const products = createProductService({ orderHistory: options.orderHistory ?? unavailableOrderHistory })(options.db);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(healthRouter());
+  app.use(priceDefect.routes());
+  app.use('/api/products', express.json({ limit: '1mb' }), productRoutes(products, priceDefect.wrap(toProductJson)));
+  app.use(notFoundHandler());
+  app.use(errorHandler(logger));
+  return app;
+}

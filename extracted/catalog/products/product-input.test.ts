@@ -1,0 +1,44 @@
+import { readCatalogProductChanges, readNewCatalogProduct } from './product-input.ts';
+
+describe('catalog product input', () => {
+  it('maps name to title and price to integer cents', () => {
+    expect(readNewCatalogProduct({ sku: 'A-1', name: ' Lamp ', price: 12.5 })).toEqual({
+      sku: 'A-1',
+      title: 'Lamp',
+      description: null,
+      priceCents: 1250,
+      active: true,
+    });
+  });
+
+  it('converts prices whose float form is inexact without drift', () => {
+    expect(readNewCatalogProduct({ sku: 'A-1', name: 'x', price: 19.99 }).priceCents).toBe(1999);
+    expect(readNewCatalogProduct({ sku: 'A-1', name: 'x', price: 1.005 - 0.005 }).priceCents).toBe(100);
+  });
+
+  it('refuses what the monolith refuses, naming the field', () => {
+    const attempt = (body: unknown) => {
+      try {
+        readNewCatalogProduct(body);
+      } catch (error) {
+        return (error as { toJSON(): unknown }).toJSON();
+      }
+      return undefined;
+    };
+    expect(attempt({ sku: 'A-1', name: 'x', price: 1.234 })).toEqual({
+      error: 'validation_failed',
+      message: 'price: must have at most two decimals',
+      details: { field: 'price' },
+    });
+    expect(attempt({ sku: 'A 1', name: 'x', price: 1 })).toMatchObject({ details: { field: 'sku' } });
+    expect(attempt({ sku: 'A-1', price: 1 })).toMatchObject({ message: 'name: is required' });
+    expect(attempt({ sku: 'A-1', name: 'x', price: 1, colour: 'red' })).toMatchObject({ details: { field: 'colour' } });
+    expect(attempt([])).toMatchObject({ details: { field: 'body' } });
+  });
+
+  it('reads a patch with only the given fields, converted', () => {
+    expect(readCatalogProductChanges({ name: 'New', price: 3 })).toEqual({ title: 'New', priceCents: 300 });
+    expect(readCatalogProductChanges({ description: null })).toEqual({ description: null });
+    expect(() => readCatalogProductChanges({})).toThrow('body: must hold at least one of');
+  });
+});
