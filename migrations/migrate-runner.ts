@@ -1,0 +1,90 @@
+/**
+ * Runs one folder of knex migrations (`migrations/<set>`) against one database, one migration at
+ * a time so that progress can name each one and a failure names the migration that failed.
+ * Used by `ficus migrate` and by the test-database templates (test-support/databases.ts).
+ *
+ * @example
+ *   await runMigrations({ url: 'postgres://catalog:catalog@127.0.0.1:15433/catalog', directory: migrationsDirectory('catalog') });
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory from 'knex';
+import { FicusError, errorMessage } from '../lib/errors.ts';
+import { REPO_ROOT } from '../stack/stack-config.ts';
+import { createMigrationSource } from './migration-source.ts';
+
+export const MIGRATIONS_ROOT = path.join(REPO_ROOT, 'migrations');
+
+/** The folder of a migration set: `legacy`, a service name, or `kit`. */
+export function migrationsDirectory(set: string): string {
+  return path.join(MIGRATIONS_ROOT, set);
+}
+
+export function migrationSetExists(set: string): boolean {
+  return fs.existsSync(migrationsDirectory(set));
+}
+
+/** A migration (or the connection before it) failed; the message names the database and the file. */
+export class MigrationError extends FicusError {
+  constructor(message: string, details: Record<string, unknown>, cause: unknown) {
+    super('migration_failed', message, { details, cause });
+  }
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable database URL)';
+  }
+}
+
+export type RunMigrationsOptions = {
+  /** postgres:// URL of the database, with the credentials the migrations run as */
+  url: string;
+  /** folder holding the migration files */
+  directory: string;
+  /** called once per migration as it starts and ends; default silent */
+  onProgress?: (event: { migration: string; state: 'start' | 'done' }) => void;
+};
+
+export type RunMigrationsResult = { applied: string[]; alreadyApplied: number };
+
+export async function runMigrations(options: RunMigrationsOptions): Promise<RunMigrationsResult> {
+  const { url, directory, onProgress } = options;
+  const where = `${redactUrl(url)} (migrations ${path.relative(REPO_ROOT, directory) || directory})`;
+  const db = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 2 } });
+  const config = { migrationSource: createMigrationSource(directory) };
+  const applied: string[] = [];
+  try {
+    let pending: string[];
+    let alreadyApplied: number;
+    try {
+      const [completed, waiting] = (await db.migrate.list(config)) as [unknown[], string[]];
+      pending = waiting;
+      alreadyApplied = completed.length;
+    } catch (error) {
+      throw new MigrationError(`cannot read the migration state of ${where}: ${errorMessage(error)}`, { url: redactUrl(url), directory }, error);
+    }
+    for (const migration of pending) {
+      onProgress?.({ migration, state: 'start' });
+      try {
+        await db.migrate.up({ ...config, name: migration });
+      } catch (error) {
+        throw new MigrationError(
+          `migration ${migration} failed on ${where}: ${errorMessage(error)}`,
+          { url: redactUrl(url), directory, migration },
+          error,
+        );
+      }
+      applied.push(migration);
+      onProgress?.({ migration, state: 'done' });
+    }
+    return { applied, alreadyApplied };
+  } finally {
+    await db.destroy();
+  }
+}

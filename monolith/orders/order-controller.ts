@@ -1,0 +1,20 @@
+import { Router } from 'express';
+import { parsePageRequest } from '../shared/pagination.ts';
+import { parseId } from '../shared/validate.ts';
+import { readOrderFilter, readPlaceOrder } from './order-input.ts';
+import type { OrderService } from './order-service.ts';
+
+export function orderRoutes(service: OrderService): Router {
+  const router = Router();
+  router.get('/', async (req, res) => {
+    const query = req.query as Record<string, unknown>;
+    res.json(await service.list(readOrderFilter(query), parsePageRequest(query)));
+  });
+  router.get('/:id', async (req, res) => {
+    res.json(await service.get(parseId(req.params.id, 'id')));
+  });
+  router.post('/', async (req, res) => {
+    res.status(201).json(await service.place(readPlaceOrder(req.body)));
+  });
+  return router;
+}

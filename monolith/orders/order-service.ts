@@ -1,0 +1,105 @@
+/**
+ * Orders. Placing one is the shop's busiest transaction and touches five tables at once, the way
+ * the monolith has always done it: the customer must exist, every product must exist and be
+ * active, the stock rows are locked (in product id order, so concurrent orders cannot deadlock)
+ * and must have enough unreserved stock; then the stock is reserved and the order, its lines and
+ * a pending payment are written. Any failure rolls everything back.
+ */
+import type { CustomerStore } from '../customers/customer-store-type.ts';
+import type { InventoryStore } from '../inventory/inventory-store-type.ts';
+import type { PaymentStore } from '../payments/payment-store-type.ts';
+import type { ProductStore } from '../products/product-store-type.ts';
+import { ConflictError, NotFoundError } from '../shared/http-errors.ts';
+import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
+import type { Transactional } from '../shared/transactional.ts';
+import type { OrderReadModel } from './order-read-model-type.ts';
+import type { OrderStore } from './order-store-type.ts';
+import { ORDER_STATUS, type OrderDetails, type OrderFilter, type OrderSummary, type PlaceOrder } from './order-types.ts';
+
+export type OrderStores = {
+  customers: CustomerStore;
+  products: ProductStore;
+  inventory: InventoryStore;
+  orders: OrderStore;
+  payments: PaymentStore;
+  orderReads: OrderReadModel;
+};
+
+export type Shortage = { productId: number; requested: number; available: number };
+
+/** Quantity wanted per product; an order may name a product on several lines. */
+export function quantitiesByProduct(items: PlaceOrder['items']): Map<number, number> {
+  const wanted = new Map<number, number>();
+  for (const { productId, quantity } of items) wanted.set(productId, (wanted.get(productId) ?? 0) + quantity);
+  return new Map([...wanted].sort(([a], [b]) => a - b));
+}
+
+/** Order total in cents-exact arithmetic. */
+export function orderTotal(lines: { quantity: number; unitPrice: number }[]): number {
+  return lines.reduce((cents, l) => cents + Math.round(l.unitPrice * 100) * l.quantity, 0) / 100;
+}
+
+export class OrderService {
+  private readonly stores: OrderStores;
+  private readonly transactional: Transactional<OrderStores>;
+
+  constructor(stores: OrderStores, transactional: Transactional<OrderStores>) {
+    this.stores = stores;
+    this.transactional = transactional;
+  }
+
+  async list(filter: OrderFilter, page: PageRequest): Promise<Page<OrderSummary>> {
+    const { items, total } = await this.stores.orderReads.list(filter, page);
+    return toPage(items, page, total);
+  }
+
+  async get(id: number): Promise<OrderDetails> {
+    const order = await this.stores.orderReads.get(id);
+    if (!order) throw new NotFoundError(`order ${id} not found`, { orderId: id });
+    return order;
+  }
+
+  async place(request: PlaceOrder): Promise<OrderDetails> {
+    return this.transactional(async (s) => {
+      if (!(await s.customers.get(request.customerId))) {
+        throw new NotFoundError(`customer ${request.customerId} not found`, { field: 'customerId', customerId: request.customerId });
+      }
+      const wanted = quantitiesByProduct(request.items);
+      const productIds = [...wanted.keys()];
+      const products = new Map((await s.products.getMany(productIds)).map((p) => [p.id, p]));
+      for (const id of productIds) {
+        const product = products.get(id);
+        if (!product) throw new NotFoundError(`product ${id} not found`, { field: 'items', productId: id });
+        if (!product.active) throw new ConflictError(`product ${id} is not for sale (inactive)`, { productId: id });
+      }
+
+      const stock = new Map((await s.inventory.lockForUpdate(productIds)).map((row) => [row.productId, row]));
+      const shortages: Shortage[] = [];
+      for (const [productId, requested] of wanted) {
+        const row = stock.get(productId);
+        const available = row ? row.quantity - row.reserved : 0;
+        if (available < requested) shortages.push({ productId, requested, available });
+      }
+      if (shortages.length > 0) {
+        const list = shortages.map((x) => `product ${x.productId} (requested ${x.requested}, available ${x.available})`).join(', ');
+        throw new ConflictError(`not enough stock for ${list}`, { shortages });
+      }
+      for (const [productId, requested] of wanted) {
+        const row = stock.get(productId)!;
+        await s.inventory.save(productId, { quantity: row.quantity, reserved: row.reserved + requested });
+      }
+
+      const lines = request.items.map((i) => ({ ...i, unitPrice: products.get(i.productId)!.price }));
+      const total = orderTotal(lines);
+      const orderId = await s.orders.create({
+        customerId: request.customerId,
+        status: ORDER_STATUS.placed,
+        paymentStatus: 'pending',
+        total,
+        items: lines,
+      });
+      await s.payments.create({ orderId, amount: total, method: request.paymentMethod, status: 'pending' });
+      return (await s.orderReads.get(orderId))!;
+    });
+  }
+}
