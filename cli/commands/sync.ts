@@ -1,13 +1,81 @@
+/**
+ * `ficus sync <service> [--direction forward|reverse]`: runs a sink worker in the foreground,
+ * prints one progress line every few seconds, serves Prometheus metrics, and on SIGTERM/SIGINT
+ * finishes the batch in flight, leaves the consumer group and exits 0.
+ */
 import type { Command } from 'commander';
-import { FicusError } from '../../lib/errors.ts';
+import type http from 'node:http';
+import { ConfigError } from '../../lib/errors.ts';
+import { createLogger } from '../../lib/logger.ts';
+import { defaultMetricsPort, parseDirection, sinkOptionsFromStack } from '../../cdc/sink/sink-config.ts';
+import { serveMetrics } from '../../cdc/sink/sink-metrics.ts';
+import { startSinkWorker } from '../../cdc/sink/sink-worker.ts';
 
-// Placeholder until the `sync` command lands; it says so rather than pretending to work.
+type SyncFlags = { direction: string; metricsPort?: string; topicPrefix?: string; group?: string; progressInterval: string };
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`${flag} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+async function runSync(serviceName: string, flags: SyncFlags): Promise<void> {
+  const direction = parseDirection(flags.direction);
+  const log = createLogger(`sync:${serviceName}:${direction}`);
+  const options = sinkOptionsFromStack({ service: serviceName, direction });
+  const metricsPort = flags.metricsPort !== undefined ? positiveInt(flags.metricsPort, '--metrics-port') : defaultMetricsPort(options.plan, serviceName, direction);
+  const intervalMs = positiveInt(flags.progressInterval, '--progress-interval');
+  const worker = await startSinkWorker({ ...options, logger: log, topicPrefix: flags.topicPrefix, groupId: flags.group });
+  let server: http.Server | undefined;
+  try {
+    server = await serveMetrics(worker.metrics.registry, metricsPort);
+  } catch (error) {
+    await worker.stop();
+    throw new ConfigError(`--metrics-port ${metricsPort}: cannot listen (${(error as Error).message})`);
+  }
+  log.info(`metrics on http://127.0.0.1:${metricsPort}/metrics`);
+
+  let last = { at: Date.now(), applied: 0 };
+  const progress = setInterval(() => {
+    const s = worker.stats();
+    const now = Date.now();
+    const rate = ((s.applied - last.applied) * 1000) / Math.max(1, now - last.at);
+    last = { at: now, applied: s.applied };
+    process.stdout.write(
+      `sync ${serviceName} ${direction}: applied ${s.applied} (${rate.toFixed(0)}/s), lag ${s.lag.total}, dead letters ${s.deadLetters}, skipped ${s.duplicates} duplicate / ${s.echoes} echo\n`,
+    );
+  }, intervalMs);
+
+  const stopped = new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      log.info(`${signal}: finishing the batch in flight, then stopping`);
+      clearInterval(progress);
+      void worker.stop().then(() => {
+        server?.close();
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+  try {
+    await Promise.race([stopped, worker.failed]);
+  } catch (error) {
+    clearInterval(progress);
+    await worker.stop();
+    server?.close();
+    throw error;
+  }
+}
+
 export function register(program: Command): void {
   program
-    .command('sync')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new FicusError('not_built', '`ficus sync` is not built yet');
-    });
+    .command('sync <service>')
+    .description('run the sink worker of a service in the foreground: Debezium events from Kafka into the other database, exactly once')
+    .option('--direction <direction>', 'forward (legacy -> service) or reverse (service -> legacy)', 'forward')
+    .option('--metrics-port <port>', 'Prometheus /metrics port (default 19400 + 2 x service index + 1 for reverse)')
+    .option('--topic-prefix <prefix>', 'Debezium topic.prefix of the feeding connector (default ficus.<service>, reverse ficus.<service>.reverse)')
+    .option('--group <id>', 'consumer group (default ficus-sync-<service>-<direction>)')
+    .option('--progress-interval <ms>', 'how often to print the progress line', '5000')
+    .action((service: string, flags: SyncFlags) => runSync(service, flags));
 }

@@ -1,0 +1,40 @@
+/**
+ * The dead-letter topic of a service, `ficus.dlq.<service>`: poison events go there unchanged
+ * (same key and value bytes), with headers saying why and where they came from, so a person can
+ * inspect, fix and replay them. The worker goes on.
+ */
+import type { Admin, Producer } from 'kafkajs';
+import type { DeadLetter } from './apply-batch.ts';
+
+export const deadLetterTopic = (service: string) => `ficus.dlq.${service}`;
+
+export const DEAD_LETTER_HEADERS = {
+  reason: 'ficus-reason',
+  sourceTopic: 'ficus-source-topic',
+  sourcePartition: 'ficus-source-partition',
+  sourceOffset: 'ficus-source-offset',
+} as const;
+
+export async function ensureTopic(admin: Admin, topic: string, numPartitions = 1): Promise<void> {
+  const existing = await admin.listTopics();
+  if (!existing.includes(topic)) await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
+}
+
+export function createDeadLetterSender(producer: Producer, topic: string) {
+  return async (letters: DeadLetter[]): Promise<void> => {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: letters.map((l) => ({
+        key: l.key,
+        value: l.value,
+        headers: {
+          [DEAD_LETTER_HEADERS.reason]: l.reason,
+          [DEAD_LETTER_HEADERS.sourceTopic]: l.position.topic,
+          [DEAD_LETTER_HEADERS.sourcePartition]: String(l.position.partition),
+          [DEAD_LETTER_HEADERS.sourceOffset]: l.position.offset,
+        },
+      })),
+    });
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Debezium encodes some PostgreSQL types as Kafka Connect logical types (days since epoch,
+ * microseconds, base64 bytes, ...). The sink hands rows to PostgreSQL as JSON, so each such value
+ * is turned back into the text form PostgreSQL parses for that type. Which conversion applies is
+ * read from the field schemas that ride in every message (JSON converter, schemas enabled).
+ */
+export type FieldSchema = { field: string; type: string; name?: string; parameters?: Record<string, string>; fields?: FieldSchema[] };
+
+const MS_PER_DAY = 86_400_000;
+
+function pad(n: number | bigint, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+/** Local date-time from a count of `unitsPerSecond` units since the epoch, without a zone. */
+function timestampFrom(value: number, unitsPerSecond: number): string {
+  const units = BigInt(Math.trunc(value));
+  const perSec = BigInt(unitsPerSecond);
+  let seconds = units / perSec;
+  let fraction = units % perSec;
+  if (fraction < 0n) {
+    fraction += perSec;
+    seconds -= 1n;
+  }
+  const iso = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
+  const digits = String(unitsPerSecond).length - 1;
+  return digits > 0 ? `${iso}.${pad(fraction, digits)}` : iso;
+}
+
+function timeFrom(value: number, unitsPerSecond: number): string {
+  return timestampFrom(value, unitsPerSecond).slice(11);
+}
+
+function bytesToDecimal(base64: string, scale: number): string {
+  const bytes = Buffer.from(base64, 'base64');
+  let n = 0n;
+  for (const b of bytes) n = (n << 8n) | BigInt(b);
+  if (bytes.length && bytes[0] & 0x80) n -= 1n << BigInt(bytes.length * 8); // two's complement
+  const negative = n < 0n;
+  const digits = (negative ? -n : n).toString().padStart(scale + 1, '0');
+  const text = scale > 0 ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
+  return negative ? `-${text}` : text;
+}
+
+export function decodeValue(value: unknown, schema: FieldSchema | undefined): unknown {
+  if (value === null || value === undefined || !schema) return value ?? null;
+  switch (schema.name) {
+    case 'io.debezium.time.Date':
+      return new Date((value as number) * MS_PER_DAY).toISOString().slice(0, 10);
+    case 'io.debezium.time.Timestamp':
+      return timestampFrom(value as number, 1_000);
+    case 'io.debezium.time.MicroTimestamp':
+      return timestampFrom(value as number, 1_000_000);
+    case 'io.debezium.time.NanoTimestamp':
+      return timestampFrom(Number(value) / 1000, 1_000_000);
+    case 'io.debezium.time.Time':
+      return timeFrom(value as number, 1_000);
+    case 'io.debezium.time.MicroTime':
+      return timeFrom(value as number, 1_000_000);
+    case 'org.apache.kafka.connect.data.Decimal':
+      return typeof value === 'string' && schema.type === 'bytes' ? bytesToDecimal(value, Number(schema.parameters?.scale ?? 0)) : value;
+    case 'io.debezium.data.VariableScaleDecimal': {
+      const v = value as { scale: number; value: string };
+      return bytesToDecimal(v.value, v.scale);
+    }
+    case 'io.debezium.data.Json':
+      return typeof value === 'string' ? JSON.parse(value) : value;
+  }
+  if (schema.type === 'bytes' && typeof value === 'string') return '\\x' + Buffer.from(value, 'base64').toString('hex');
+  return value;
+}
+
+/** Decodes every column of a row (a Debezium `before`/`after` struct) by its field schema. */
+export function decodeRow(row: Record<string, unknown>, fields: FieldSchema[] | undefined): Record<string, unknown> {
+  if (!fields) return row;
+  const out: Record<string, unknown> = {};
+  const byName = new Map(fields.map((f) => [f.field, f]));
+  for (const [column, value] of Object.entries(row)) out[column] = decodeValue(value, byName.get(column));
+  return out;
+}

@@ -1,0 +1,37 @@
+/**
+ * No echo between the two directions.
+ *
+ * When forward (legacy -> service) and reverse (service -> legacy) both run, a row the reverse
+ * worker writes into the legacy DB is captured by the legacy connector and would come back to the
+ * service: an echo, and with both directions running, an endless loop. Two guards, both cheap:
+ *
+ * 1. Marker (prevents loops): every sink transaction records its own transaction id (32-bit xid,
+ *    what Debezium reports as `source.txId`) in `ficus_sync_origin` of the database it writes to,
+ *    in the same transaction as the rows. The worker of the other direction reads from that very
+ *    database; before applying a batch it asks it which of the batch's txIds are in the table and
+ *    drops those events. The marker commits atomically with the rows, so by the time Debezium has
+ *    published the change the marker is visible: no race, no need for the marker table to be
+ *    captured, no ordering across topics. Rows are pruned after a day (xids wrap after 2^32).
+ * 2. No-op suppression (belt and braces): the upsert only updates a row when a mapped column is
+ *    IS DISTINCT FROM the incoming value, so a replayed or echoed identical row writes no WAL and
+ *    produces no change event at all.
+ */
+import type { Pool, PoolClient } from 'pg';
+
+const XID_SQL = '(pg_current_xact_id()::text::bigint % 4294967296)';
+
+export async function markOwnTransaction(client: PoolClient): Promise<void> {
+  await client.query(`INSERT INTO ficus_sync_origin (txid) VALUES (${XID_SQL}) ON CONFLICT (txid) DO UPDATE SET written_at = now()`);
+}
+
+/** The txIds among `txIds` that the sink itself wrote into `source` (the events to drop). */
+export async function findOwnTransactions(source: Pool, txIds: Iterable<number>): Promise<Set<number>> {
+  const ids = [...new Set(txIds)];
+  if (ids.length === 0) return new Set();
+  const { rows } = await source.query<{ txid: string }>('SELECT txid FROM ficus_sync_origin WHERE txid = ANY($1::bigint[])', [ids]);
+  return new Set(rows.map((r) => Number(r.txid)));
+}
+
+export async function pruneOrigins(db: Pool, olderThan = '1 day'): Promise<void> {
+  await db.query('DELETE FROM ficus_sync_origin WHERE written_at < now() - $1::interval', [olderThan]);
+}

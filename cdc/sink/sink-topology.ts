@@ -1,0 +1,49 @@
+/**
+ * Which topics a service's sink reads in each direction, and the writer for each, from the plan:
+ * - forward reads the legacy connector's topics of every table the service owns or replicates
+ *   and writes the service's tables;
+ * - reverse reads the service connector's topics of the tables the service owns (replicated
+ *   tables are read-only copies, the monolith still writes them) and writes the legacy tables
+ *   through the inverse mapping.
+ * Topics are `<topic.prefix>.<schema>.<table>` (Debezium's naming).
+ */
+import type pg from 'pg';
+import { compileTableMapping, type Direction } from '../../plan/mapping.ts';
+import { describeExistingTable } from '../../plan/describe-table.ts';
+import type { Plan, ServicePlan } from '../../plan/plan-types.ts';
+import { buildTableWriter, type TableWriter } from './table-writer.ts';
+
+/** The service's schema in its own database. */
+export const SERVICE_SCHEMA = 'public';
+
+/** Debezium `topic.prefix` of the connector feeding a direction. */
+export function defaultTopicPrefix(service: string, direction: Direction): string {
+  return direction === 'forward' ? `ficus.${service}` : `ficus.${service}.reverse`;
+}
+
+export async function buildWriters(options: {
+  plan: Plan;
+  service: ServicePlan;
+  direction: Direction;
+  legacy: pg.Pool;
+  serviceDb: pg.Pool;
+  topicPrefix: string;
+}): Promise<Map<string, TableWriter>> {
+  const { plan, service, direction, topicPrefix } = options;
+  const tables = direction === 'forward' ? [...service.owns, ...service.replicates] : service.owns;
+  const writers = new Map<string, TableWriter>();
+  for (const table of tables) {
+    const where = `${plan.file}: services.${service.name} table ${table.source}`;
+    const sourceColumns = await describeExistingTable(options.legacy, plan.legacy.schema, table.source, where);
+    const targetColumns = await describeExistingTable(options.serviceDb, SERVICE_SCHEMA, table.target, where);
+    const compiled = compileTableMapping(table, sourceColumns, {
+      sourceSchema: plan.legacy.schema,
+      targetSchema: SERVICE_SCHEMA,
+      targetTypes: Object.fromEntries(targetColumns.map((c) => [c.name, c.type])),
+    });
+    const topic =
+      direction === 'forward' ? `${topicPrefix}.${plan.legacy.schema}.${table.source}` : `${topicPrefix}.${SERVICE_SCHEMA}.${table.target}`;
+    writers.set(topic, buildTableWriter(compiled, direction, topic));
+  }
+  return writers;
+}

@@ -1,0 +1,219 @@
+/**
+ * One sink worker: a kafkajs consumer group per service and direction that applies Debezium
+ * change events to the target DB through the plan's mapping (apply-batch.ts), with the applied
+ * position stored in the target DB and sought to on every partition assignment.
+ *
+ *   const worker = await startSinkWorker(await sinkOptionsFromStack({ service: 'catalog', direction: 'forward' }));
+ *   ...
+ *   await worker.stop(); // finishes the batch in flight
+ */
+import { Kafka, logLevel, type Consumer, type EachBatchPayload, type LogEntry } from 'kafkajs';
+import pg from 'pg';
+import { errorMessage } from '../../lib/errors.ts';
+import { createLogger, type Logger } from '../../lib/logger.ts';
+import type { Direction } from '../../plan/mapping.ts';
+import type { Plan } from '../../plan/plan-types.ts';
+import { findService } from '../../plan/load-plan.ts';
+import { applyBatch, type ApplyDeps } from './apply-batch.ts';
+import { createDeadLetterSender, deadLetterTopic, ensureTopic } from './dead-letter.ts';
+import { pruneOrigins } from './no-echo.ts';
+import { isTransient, withRetry, DEFAULT_RETRY, type RetryOptions } from './retry.ts';
+import { createSinkMetrics, type SinkMetrics } from './sink-metrics.ts';
+import { buildWriters, defaultTopicPrefix } from './sink-topology.ts';
+import { BOOKKEEPING_DDL, readPositions } from './sync-tables.ts';
+import { createLagTracker, type LagSnapshot } from './lag-tracker.ts';
+
+export type SinkWorkerOptions = {
+  service: string;
+  direction: Direction;
+  plan: Plan;
+  brokers: string[];
+  /** admin URL of the legacy database (`shop`) */
+  legacyUrl: string;
+  /** admin URL of the service's database */
+  serviceUrl: string;
+  /** default `ficus-sync-<service>-<direction>` */
+  groupId?: string;
+  /** Debezium topic.prefix of the feeding connector; default `ficus.<service>` (forward) */
+  topicPrefix?: string;
+  /** default `ficus.dlq.<service>` */
+  dlqTopic?: string;
+  /** most events per transaction (a fetched batch is cut into pieces this big) */
+  maxEventsPerTransaction?: number;
+  /** partitions applied at the same time (each in its own transaction) */
+  concurrency?: number;
+  retry?: RetryOptions;
+  lagIntervalMs?: number;
+  logger?: Logger;
+};
+
+export type SinkStats = { applied: number; deadLetters: number; duplicates: number; echoes: number; batches: number; lag: LagSnapshot };
+
+export type SinkWorker = {
+  groupId: string;
+  topics: string[];
+  metrics: SinkMetrics;
+  stats(): SinkStats;
+  /** rejects when the worker stops on an error it cannot get past */
+  failed: Promise<never>;
+  stop(): Promise<void>;
+};
+
+function kafkaLogCreator(log: Logger) {
+  return () => ({ level, log: entry }: LogEntry) => {
+    const { message, ...rest } = entry;
+    if (level <= logLevel.ERROR) log.error(message, rest);
+    else if (level === logLevel.WARN) log.warn(message, rest);
+  };
+}
+
+export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkWorker> {
+  const { service, direction } = options;
+  const servicePlan = findService(options.plan, service);
+  const groupId = options.groupId ?? `ficus-sync-${service}-${direction}`;
+  const log = options.logger ?? createLogger(`sync:${service}:${direction}`);
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const pool = (url: string, name: string) => {
+    const p = new pg.Pool({ connectionString: url, max: (options.concurrency ?? 2) + 2, options: '-c TimeZone=UTC', application_name: `ficus-sync-${service}-${direction}` });
+    p.on('error', (error) => log.warn(`idle ${name} connection failed`, { error: error.message }));
+    return p;
+  };
+  const legacy = pool(options.legacyUrl, 'legacy DB');
+  const serviceDb = pool(options.serviceUrl, 'service DB');
+  const [source, target] = direction === 'forward' ? [legacy, serviceDb] : [serviceDb, legacy];
+  const metrics = createSinkMetrics({ service, direction });
+  const totals = { applied: 0, deadLetters: 0, duplicates: 0, echoes: 0, batches: 0 };
+  let stopping = false;
+  let rejectFailed: (error: unknown) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => (rejectFailed = reject));
+  failed.catch(() => undefined);
+
+  const kafka = new Kafka({ clientId: groupId, brokers: options.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log.child('kafkajs')), retry: { retries: 10 } });
+  const admin = kafka.admin();
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  const consumer: Consumer = kafka.consumer({ groupId, maxBytesPerPartition: 8 << 20, maxBytes: 32 << 20, allowAutoTopicCreation: false });
+
+  try {
+    await withRetry(async () => {
+      await legacy.query(BOOKKEEPING_DDL);
+      await serviceDb.query(BOOKKEEPING_DDL);
+    }, { ...retry, maxAttempts: 8 });
+    const topicPrefix = options.topicPrefix ?? defaultTopicPrefix(service, direction);
+    const writers = await buildWriters({ plan: options.plan, service: servicePlan, direction, legacy, serviceDb, topicPrefix });
+    const topics = [...writers.keys()];
+    const dlqTopic = options.dlqTopic ?? deadLetterTopic(service);
+    await admin.connect();
+    await ensureTopic(admin, dlqTopic);
+    // A table with no rows has no topic until its first change; create it so the group can subscribe.
+    for (const topic of topics) await ensureTopic(admin, topic);
+    await producer.connect();
+    const sendDeadLetters = createDeadLetterSender(producer, dlqTopic);
+    const lag = createLagTracker({ admin, target, groupId, topics, metrics, intervalMs: options.lagIntervalMs ?? 2_000, log });
+
+    const fail = (error: unknown) => {
+      if (stopping) return;
+      log.error('stopping on an error that retrying cannot fix', { error: errorMessage(error) });
+      rejectFailed(error);
+    };
+
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      // The position stored with the rows is the truth; seek there. Messages fetched before the
+      // seek lands are recognised as already applied inside the apply transaction.
+      void readPositions(target, groupId)
+        .then((stored) => {
+          for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+            for (const partition of partitions) {
+              const position = stored.find((p) => p.topic === topic && p.partition === partition);
+              if (position && BigInt(position.nextOffset) >= 0n) consumer.seek({ topic, partition, offset: position.nextOffset });
+            }
+          }
+          log.info('joined the group', { assignment: payload.memberAssignment });
+        })
+        .catch((error) => log.warn('could not read stored positions after joining; relying on the in-transaction check', { error: errorMessage(error) }));
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) fail(payload.error);
+    });
+
+    const maxEvents = options.maxEventsPerTransaction ?? 5_000;
+    const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary, pause }: EachBatchPayload) => {
+      const writer = writers.get(batch.topic);
+      if (!writer || batch.messages.length === 0) return;
+      const deps: ApplyDeps = { target, source, group: groupId, writer, sendDeadLetters };
+      for (let i = 0; i < batch.messages.length; i += maxEvents) {
+        if (!isRunning() || isStale()) return;
+        const chunk = batch.messages.slice(i, i + maxEvents).map((m) => ({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value }));
+        const timer = metrics.batchSeconds.startTimer({ table: writer.table });
+        let result;
+        try {
+          result = await withRetry(() => applyBatch(deps, chunk), {
+            ...retry,
+            shouldStop: () => stopping,
+            onRetry: (error, attempt, delayMs) => {
+              metrics.retries.inc();
+              log.warn('transient failure, retrying the batch', { topic: batch.topic, partition: batch.partition, attempt, delayMs, error: errorMessage(error) });
+              heartbeat().catch(() => undefined);
+            },
+          });
+        } catch (error) {
+          if (!(stopping && isTransient(error))) {
+            pause();
+            fail(error);
+          }
+          return;
+        }
+        timer();
+        if (result.gapFrom !== null) log.warn('messages missing between the stored position and this batch (retention?)', { topic: batch.topic, partition: batch.partition, stored: String(result.gapFrom), first: chunk[0].offset });
+        for (const [op, n] of Object.entries(result.applied)) {
+          metrics.events.inc({ table: writer.table, op }, n);
+          totals.applied += n;
+        }
+        for (const letter of result.deadLetters) log.warn('dead-lettered a poison event', { ...letter.position, reason: letter.reason });
+        metrics.deadLetters.inc({ table: writer.table }, result.deadLetters.length);
+        metrics.skipped.inc({ reason: 'duplicate' }, result.duplicates);
+        metrics.skipped.inc({ reason: 'echo' }, result.echoes);
+        totals.deadLetters += result.deadLetters.length;
+        totals.duplicates += result.duplicates;
+        totals.echoes += result.echoes;
+        totals.batches++;
+        if (result.nextOffset !== null) lag.applied(batch.topic, batch.partition, BigInt(result.nextOffset), BigInt(batch.highWatermark));
+        resolveOffset(chunk[chunk.length - 1].offset);
+        await heartbeat();
+      }
+      await commitOffsetsIfNecessary();
+    };
+
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({ eachBatchAutoResolve: false, autoCommit: true, autoCommitInterval: 1_000, partitionsConsumedConcurrently: options.concurrency ?? 2, eachBatch });
+    lag.start();
+    const pruner = setInterval(() => void pruneOrigins(target).catch(() => undefined), 3_600_000);
+    pruner.unref();
+    log.info('sink started', { groupId, topics, dlqTopic });
+
+    return {
+      groupId,
+      topics,
+      metrics,
+      failed,
+      stats: () => ({ ...totals, lag: lag.snapshot() }),
+      stop: async () => {
+        if (stopping) return;
+        stopping = true;
+        clearInterval(pruner);
+        lag.stop();
+        // kafkajs lets the batch in flight finish before it leaves the group.
+        await consumer.disconnect().catch((e) => log.warn('consumer disconnect failed', { error: errorMessage(e) }));
+        await producer.disconnect().catch(() => undefined);
+        await admin.disconnect().catch(() => undefined);
+        await Promise.all([legacy.end(), serviceDb.end()]);
+        log.info('sink stopped', totals);
+      },
+    };
+  } catch (error) {
+    stopping = true;
+    await Promise.allSettled([consumer.disconnect(), producer.disconnect(), admin.disconnect()]);
+    await Promise.allSettled([legacy.end(), serviceDb.end()]);
+    throw error;
+  }
+}
