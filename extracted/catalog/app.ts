@@ -8,7 +8,7 @@
 import express, { type Express } from 'express';
 import type { Knex } from 'knex';
 import { createLogger, type Logger } from '../../lib/logger.ts';
-import { errorHandler, notFoundHandler } from '../shared/error-handler.ts';
+import { errorHandler, unknownRoute } from '../../monolith/shared/error-handler.ts';
 import { healthRouter } from '../shared/health.ts';
 import { createPriceDefect, type PriceDefect } from './defect/price-defect.ts';
 import { createProductService } from './products/create-product-service.ts';
@@ -31,11 +31,15 @@ export function createCatalogApp(options: CatalogAppOptions): Express {
   const products = createProductService({ orderHistory: options.orderHistory ?? unavailableOrderHistory })(options.db);
 
   const app = express();
+  // The same HTTP behaviour as the monolith (no ETag, same body parser and error handler), so
+  // that the parallel run compares answers, not frameworks.
   app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(express.json({ limit: '1mb' }));
   app.use(healthRouter());
   app.use(priceDefect.routes());
-  app.use('/api/products', express.json({ limit: '1mb' }), productRoutes(products, priceDefect.wrap(toProductJson)));
-  app.use(notFoundHandler());
+  app.use('/api/products', productRoutes(products, priceDefect.wrap(toProductJson)));
+  app.use(unknownRoute);
   app.use(errorHandler(logger));
   return app;
 }

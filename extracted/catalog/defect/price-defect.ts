@@ -9,7 +9,7 @@
  *
  * It only wraps how a product is presented; the data in the database stays right.
  */
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { readOptionalBoolean, requireBody } from '../../../monolith/shared/validate.ts';
 import { ValidationError } from '../../shared/http-errors.ts';
 import type { PresentProduct } from '../products/product-controller.ts';
@@ -42,7 +42,7 @@ export function createPriceDefect(options: { enabled?: boolean } = {}): PriceDef
       router.get(DEFECT_PATH, (_req, res) => {
         res.json({ enabled });
       });
-      router.post(DEFECT_PATH, express.json(), (req, res) => {
+      router.post(DEFECT_PATH, (req, res) => {
         const value = readOptionalBoolean(requireBody(req.body), 'enabled');
         if (value === undefined) throw new ValidationError('enabled', 'is required');
         enabled = value;
