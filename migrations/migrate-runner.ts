@@ -56,7 +56,9 @@ export type RunMigrationsResult = { applied: string[]; alreadyApplied: number };
 export async function runMigrations(options: RunMigrationsOptions): Promise<RunMigrationsResult> {
   const { url, directory, onProgress } = options;
   const where = `${redactUrl(url)} (migrations ${path.relative(REPO_ROOT, directory) || directory})`;
-  const db = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 2 } });
+  // knex would print its own copy of each failure; MigrationError below says it once, with context.
+  const quiet = () => {};
+  const db = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 2 }, log: { warn: quiet, error: quiet, deprecate: quiet, debug: quiet } });
   const config = { migrationSource: createMigrationSource(directory) };
   const applied: string[] = [];
   try {

@@ -56,6 +56,9 @@ export function register(program: Command): void {
           onProgress: ({ migration, state }) => {
             if (state === 'start') progress.step(`${name}: ${migration}`);
           },
+        }).catch((error: unknown) => {
+          progress.fail(`${name}: stopped; later sets were not migrated`);
+          throw error;
         });
         progress.done(
           `${name}: ${result.applied.length} applied, ${result.alreadyApplied} already applied before` +
