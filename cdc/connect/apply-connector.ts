@@ -1,0 +1,98 @@
+/**
+ * `apply` of one source connector, idempotent: prepares its database (kit tables, replica
+ * identity, publication), creates or updates it in Connect, restarts it if it had failed, and
+ * waits until the connector and all its tasks are RUNNING. A FAILED task ends the wait at once
+ * with a ConnectorFailedError carrying a short summary of Connect's stack trace.
+ */
+import type pg from 'pg';
+import { FicusError, TimeoutError } from '../../lib/errors.ts';
+import type { Progress } from '../../lib/progress.ts';
+import { sleep } from '../../lib/wait.ts';
+import type { ServicePlan } from '../../plan/plan-types.ts';
+import type { ConnectClient, ConnectorStatus } from './connect-client.ts';
+import type { SourceConnectorSpec } from './source-config.ts';
+import { ensureKitTables, ensurePublication, ensureReplicaIdentity } from './source-database.ts';
+
+export class ConnectorFailedError extends FicusError {
+  constructor(name: string, trace: string) {
+    super('connector_failed', `connector ${name} FAILED:\n${trace}`, { details: { connector: name, trace } });
+  }
+}
+
+/** The first line of a Java trace and its "Caused by" lines: what went wrong, without the frames. */
+export function summariseTrace(trace: string | undefined): string {
+  if (!trace) return '(no trace)';
+  const lines = trace.split('\n').map((l) => l.trim());
+  const keep = [lines[0], ...lines.filter((l) => l.startsWith('Caused by:'))];
+  return [...new Set(keep)].map((l) => (l.length > 400 ? l.slice(0, 400) + '…' : l)).join('\n');
+}
+
+export function failureOf(status: ConnectorStatus): string | undefined {
+  if (status.connector.state === 'FAILED') return summariseTrace(status.connector.trace);
+  const task = status.tasks.find((t) => t.state === 'FAILED');
+  return task ? `task ${task.id}: ${summariseTrace(task.trace)}` : undefined;
+}
+
+export const isRunning = (s: ConnectorStatus) =>
+  s.connector.state === 'RUNNING' && s.tasks.length > 0 && s.tasks.every((t) => t.state === 'RUNNING');
+
+/** Plan keys per captured table, by the names the captured side uses. */
+export function keysByTable(service: ServicePlan, direction: SourceConnectorSpec['direction']): Map<string, string[][]> {
+  const keys = new Map<string, string[][]>();
+  const add = (table: string, key: string[]) => keys.set(table, [...(keys.get(table) ?? []), key]);
+  if (direction === 'forward') for (const t of [...service.owns, ...service.replicates]) add(t.source, t.key);
+  else for (const t of service.owns) add(t.target, t.key.map((k) => t.columns?.[k]?.target ?? k));
+  return keys;
+}
+
+export async function waitUntilRunning(
+  connect: ConnectClient,
+  name: string,
+  options: { timeoutMs?: number; progress?: Progress } = {},
+): Promise<ConnectorStatus> {
+  const timeoutMs = options.timeoutMs ?? 90_000;
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    // a FAILED state ends the wait at once; only "not yet" and retriable errors are waited out
+    let status: ConnectorStatus | undefined;
+    try {
+      status = await connect.status(name);
+    } catch (error) {
+      if (!(error instanceof FicusError && error.retriable) && !(error instanceof FicusError && error.status === 404)) throw error;
+    }
+    if (status) {
+      const failure = failureOf(status);
+      if (failure) throw new ConnectorFailedError(name, failure);
+      const summary = `${name}: ${status.connector.state}, tasks ${status.tasks.map((t) => t.state).join(',') || 'none yet'}`;
+      if (summary !== last) options.progress?.step(summary);
+      last = summary;
+      if (isRunning(status)) return status;
+    }
+    if (Date.now() > deadline) throw new TimeoutError(`timed out after ${timeoutMs} ms waiting for connector ${name} to be RUNNING (last: ${last || 'no status'})`);
+    await sleep(500);
+  }
+}
+
+export async function applyConnector(
+  spec: SourceConnectorSpec,
+  service: ServicePlan,
+  deps: { connect: ConnectClient; sourceDb: Pick<pg.Client, 'query'>; progress?: Progress; timeoutMs?: number },
+): Promise<{ created: boolean; status: ConnectorStatus }> {
+  const { connect, sourceDb, progress } = deps;
+  await ensureKitTables(sourceDb, spec);
+  const full = await ensureReplicaIdentity(sourceDb, keysByTable(service, spec.direction), spec.tables);
+  if (full.length) progress?.step(`REPLICA IDENTITY FULL on ${full.join(', ')} (plan key is not the primary key)`);
+  const publication = await ensurePublication(sourceDb, spec);
+  progress?.step(`publication ${spec.publication} ${publication}: ${spec.tables.map((t) => `${t.schema}.${t.table}`).join(', ')}`);
+  const before = await connect.findStatus(spec.name);
+  const { created } = await connect.put(spec.name, spec.config);
+  progress?.step(`connector ${spec.name} ${created ? 'created' : 'updated'}`);
+  if (before && failureOf(before)) {
+    progress?.step(`connector ${spec.name} had failed: restarting it and its failed tasks`);
+    await connect.restart(spec.name, { includeTasks: true, onlyFailed: true });
+  }
+  const status = await waitUntilRunning(connect, spec.name, { timeoutMs: deps.timeoutMs, progress });
+  progress?.done(`connector ${spec.name} RUNNING (${status.tasks.length} task${status.tasks.length === 1 ? '' : 's'})`);
+  return { created, status };
+}

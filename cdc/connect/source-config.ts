@@ -1,0 +1,129 @@
+/**
+ * Debezium Postgres source connectors, derived from the plan: one per service and direction.
+ * - forward: captures, in the legacy DB, every table the service owns or replicates;
+ * - reverse: captures, in the service's own DB, the tables it owns (once it owns the writes).
+ * Each connector has its own replication slot and publication (ficus creates and updates the
+ * publication itself, so a plan edit changes what is captured), a heartbeat table written by
+ * Debezium's heartbeat action query (keeps the slot moving when captured tables are idle, and
+ * lets `ficus verify` find a consistent point), and a signal table (`ficus connectors snapshot`
+ * re-snapshots a table on demand). Pure: names and config only; source-database.ts does the SQL.
+ */
+import type { Direction } from '../../plan/mapping.ts';
+import type { Plan, ServicePlan } from '../../plan/plan-types.ts';
+import { quoteLiteral, quoteTable } from '../../plan/sql-identifiers.ts';
+import type { ConnectorConfig } from './connect-client.ts';
+
+export type DatabaseEndpoint = { host: string; port: number; user: string; password: string; database: string };
+export type QualifiedTable = { schema: string; table: string };
+
+export type SourceConnectorSpec = {
+  name: string;
+  service: string;
+  direction: Direction;
+  endpoint: DatabaseEndpoint;
+  slot: string;
+  publication: string;
+  topicPrefix: string;
+  /** the data tables captured (their topics are `<topicPrefix>.<schema>.<table>`) */
+  tables: QualifiedTable[];
+  /** where kit tables live in the source DB (heartbeat, signal) */
+  kitSchema: string;
+  heartbeatTable: QualifiedTable;
+  signalTable: QualifiedTable;
+  config: ConnectorConfig;
+};
+
+export type SourceSpecOptions = {
+  /** the legacy DB (forward) or the service's DB (reverse), as a role with REPLICATION */
+  endpoint: DatabaseEndpoint;
+  /** prefix of every name (connector, slot, publication, topics); tests pass a random one */
+  prefix?: string;
+  /** schema of the service's own tables in its DB */
+  serviceSchema?: string;
+  heartbeatIntervalMs?: number;
+};
+
+export const KIT_SCHEMA = 'ficus_cdc';
+const HEARTBEAT = 'heartbeat';
+const SIGNAL = 'signal';
+
+const slotSafe = (s: string) => s.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+/** Debezium's include lists are regular expressions: a dot in a name must not match anything. */
+const includeEntry = (t: QualifiedTable) => `${t.schema}.${t.table}`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export function connectorName(service: string, direction: Direction, prefix = 'ficus'): string {
+  return `${prefix}.${service}.${direction}`;
+}
+
+/** Same naming as the sink's defaultTopicPrefix (cdc/sink/sink-topology.ts) for the default prefix. */
+export function topicPrefix(service: string, direction: Direction, prefix = 'ficus'): string {
+  return direction === 'forward' ? `${prefix}.${service}` : `${prefix}.${service}.reverse`;
+}
+
+export function topicOf(spec: Pick<SourceConnectorSpec, 'topicPrefix'>, table: QualifiedTable): string {
+  return `${spec.topicPrefix}.${table.schema}.${table.table}`;
+}
+
+/** The data tables a direction captures: forward everything the service reads, reverse what it owns. */
+export function capturedTables(plan: Plan, service: ServicePlan, direction: Direction, serviceSchema = 'public'): QualifiedTable[] {
+  if (direction === 'reverse') return service.owns.map((t) => ({ schema: serviceSchema, table: t.target }));
+  const names = [...new Set([...service.owns, ...service.replicates].map((t) => t.source))];
+  return names.map((table) => ({ schema: plan.legacy.schema, table }));
+}
+
+export function sourceConnectorSpec(plan: Plan, service: ServicePlan, direction: Direction, options: SourceSpecOptions): SourceConnectorSpec {
+  const prefix = options.prefix ?? 'ficus';
+  const name = connectorName(service.name, direction, prefix);
+  const slot = slotSafe(`${prefix}_${service.name}_${direction}`);
+  const tables = capturedTables(plan, service, direction, options.serviceSchema);
+  const heartbeatTable = { schema: KIT_SCHEMA, table: HEARTBEAT };
+  const signalTable = { schema: KIT_SCHEMA, table: SIGNAL };
+  const { endpoint } = options;
+  const prefixOfTopics = topicPrefix(service.name, direction, prefix);
+  const heartbeatTarget = quoteTable(heartbeatTable.schema, heartbeatTable.table);
+  const config: ConnectorConfig = {
+    'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
+    'tasks.max': '1',
+    'database.hostname': endpoint.host,
+    'database.port': String(endpoint.port),
+    'database.user': endpoint.user,
+    'database.password': endpoint.password,
+    'database.dbname': endpoint.database,
+    'plugin.name': 'pgoutput',
+    'slot.name': slot,
+    'publication.name': slot,
+    // ficus creates and updates the publication itself (source-database.ts), so plan edits apply
+    'publication.autocreate.mode': 'disabled',
+    'table.include.list': [...tables, heartbeatTable, signalTable].map(includeEntry).join(','),
+    'topic.prefix': prefixOfTopics,
+    'heartbeat.interval.ms': String(options.heartbeatIntervalMs ?? 5000),
+    'heartbeat.action.query':
+      `INSERT INTO ${heartbeatTarget} (connector, beat_at) VALUES (${quoteLiteral(name)}, now()) ` +
+      'ON CONFLICT (connector) DO UPDATE SET beat_at = EXCLUDED.beat_at',
+    'signal.enabled.channels': 'source',
+    'signal.data.collection': `${signalTable.schema}.${signalTable.table}`,
+    'decimal.handling.mode': 'string',
+    'time.precision.mode': 'adaptive_time_microseconds',
+    'snapshot.mode': 'initial',
+    'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
+    'key.converter.schemas.enable': 'true',
+    'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+    'value.converter.schemas.enable': 'true',
+    // a change of the plan key must not silently lose the old row: Debezium then sends delete + create
+    'tombstones.on.delete': 'true',
+  };
+  return {
+    name,
+    service: service.name,
+    direction,
+    endpoint,
+    slot,
+    publication: slot,
+    topicPrefix: prefixOfTopics,
+    tables,
+    kitSchema: KIT_SCHEMA,
+    heartbeatTable,
+    signalTable,
+    config,
+  };
+}
