@@ -2,6 +2,7 @@
  * Starts the shop monolith: `node monolith/main.ts` (config from the environment, see config.ts).
  * Stops cleanly on SIGINT/SIGTERM: no new connections, then the DB pool is closed.
  */
+import { errorMessage } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
 import { redactUrl } from '../migrations/migrate-runner.ts';
 import { createMonolithApp } from './app.ts';
@@ -9,7 +10,13 @@ import { loadMonolithConfig } from './config.ts';
 import { createDb } from './db.ts';
 
 const log = createLogger('monolith');
-const config = loadMonolithConfig();
+let config: ReturnType<typeof loadMonolithConfig>;
+try {
+  config = loadMonolithConfig();
+} catch (error) {
+  process.stderr.write(`monolith: ${errorMessage(error)}\n`);
+  process.exit(1);
+}
 const db = createDb(config.databaseUrl);
 const app = createMonolithApp({ db, log });
 
