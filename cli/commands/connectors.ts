@@ -1,13 +1,98 @@
+/**
+ * `ficus connectors apply | status | delete | snapshot`: the Debezium source connectors the plan
+ * implies, one per service and direction (cdc/connect/source-config.ts).
+ */
 import type { Command } from 'commander';
-import { FicusError } from '../../lib/errors.ts';
+import { ConfigError } from '../../lib/errors.ts';
+import { createProgress } from '../../lib/progress.ts';
+import { findService, loadPlan } from '../../plan/load-plan.ts';
+import type { Direction } from '../../plan/mapping.ts';
+import type { Plan } from '../../plan/plan-types.ts';
+import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
+import { applyConnector } from '../../cdc/connect/apply-connector.ts';
+import { createConnectClient } from '../../cdc/connect/connect-client.ts';
+import { connectorReport, formatReport } from '../../cdc/connect/connector-report.ts';
+import { dropSlotAndPublication, signalSnapshot } from '../../cdc/connect/source-database.ts';
+import { stackConnectorSpec, withSourceDb } from '../../cdc/connect/stack-connectors.ts';
 
-// Placeholder until the `connectors` command lands; it says so rather than pretending to work.
+type DirectionOption = Direction | 'both';
+
+function directions(value: string | undefined, fallback: DirectionOption): Direction[] {
+  const d = value ?? fallback;
+  if (d === 'both') return ['forward', 'reverse'];
+  if (d === 'forward' || d === 'reverse') return [d];
+  throw new ConfigError(`--direction must be forward, reverse or both, got "${value}"`);
+}
+
+function specs(plan: Plan, service: string | undefined, dirs: Direction[]) {
+  const config = loadStackConfig();
+  const services = service ? [findService(plan, service)] : plan.services;
+  return services.flatMap((s) => dirs.map((d) => ({ service: s, spec: stackConnectorSpec(plan, s, d, config) })));
+}
+
+const connectClient = () => createConnectClient({ url: stackUrls(loadStackConfig()).connect });
+
 export function register(program: Command): void {
-  program
-    .command('connectors')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new FicusError('not_built', '`ficus connectors` is not built yet');
+  const connectors = program.command('connectors').description('the Debezium source connectors of the plan (one per service and direction)');
+
+  connectors
+    .command('apply [service]')
+    .description('create or update, then wait until the connector and all its tasks are RUNNING')
+    .option('--direction <direction>', 'forward (legacy DB -> service), reverse (service DB -> legacy) or both', 'forward')
+    .option('--timeout <seconds>', 'how long to wait for RUNNING', '120')
+    .action(async (service: string | undefined, options: { direction: string; timeout: string }) => {
+      const plan = loadPlan();
+      const connect = connectClient();
+      const progress = createProgress();
+      for (const { service: s, spec } of specs(plan, service, directions(options.direction, 'forward'))) {
+        progress.step(`applying ${spec.name} (${spec.endpoint.database} on port ${spec.endpoint.port})`);
+        await withSourceDb(spec, (db) => applyConnector(spec, s, { connect, sourceDb: db, progress, timeoutMs: Number(options.timeout) * 1000 }));
+      }
+    });
+
+  connectors
+    .command('status [service]')
+    .description('state, tasks, replication slot lag and last error of each connector')
+    .option('--json', 'machine-readable output (stable): { connectors: [...] }')
+    .action(async (service: string | undefined, options: { json?: boolean }) => {
+      const connect = connectClient();
+      const reports = [];
+      for (const { spec } of specs(loadPlan(), service, ['forward', 'reverse'])) reports.push(await connectorReport(connect, spec));
+      if (options.json) process.stdout.write(JSON.stringify({ connectors: reports }, null, 2) + '\n');
+      else process.stdout.write(reports.map(formatReport).join('\n') + '\n');
+      if (reports.some((r) => r.state === 'FAILED' || r.tasks.some((t) => t.state === 'FAILED'))) process.exitCode = 1;
+    });
+
+  connectors
+    .command('delete [service]')
+    .description('remove the connector(s); with --drop-slot also the replication slot and publication')
+    .option('--direction <direction>', 'forward, reverse or both', 'both')
+    .option('--drop-slot', 'also drop the replication slot and the publication (the next apply snapshots again)')
+    .action(async (service: string | undefined, options: { direction: string; dropSlot?: boolean }) => {
+      const connect = connectClient();
+      const progress = createProgress();
+      for (const { spec } of specs(loadPlan(), service, directions(options.direction, 'both'))) {
+        if (await connect.findStatus(spec.name)) {
+          await connect.delete(spec.name);
+          progress.done(`deleted connector ${spec.name}`);
+        } else progress.done(`connector ${spec.name} was not there`);
+        if (options.dropSlot) {
+          await withSourceDb(spec, (db) => dropSlotAndPublication(db, spec));
+          progress.done(`dropped slot and publication ${spec.slot}`);
+        }
+      }
+    });
+
+  connectors
+    .command('snapshot <service> <table>')
+    .description('ask the running forward connector to re-snapshot one legacy table (incremental, via the signal table)')
+    .option('--direction <direction>', 'forward or reverse', 'forward')
+    .action(async (service: string, table: string, options: { direction: string }) => {
+      const plan = loadPlan();
+      const [{ spec }] = specs(plan, service, directions(options.direction, 'forward'));
+      const captured = spec.tables.find((t) => t.table === table || `${t.schema}.${t.table}` === table);
+      if (!captured) throw new ConfigError(`${spec.name} does not capture "${table}" (it captures ${spec.tables.map((t) => t.table).join(', ')})`);
+      const id = await withSourceDb(spec, (db) => signalSnapshot(db, spec, captured));
+      createProgress().done(`snapshot of ${captured.schema}.${captured.table} requested from ${spec.name} (signal ${id})`);
     });
 }
