@@ -28,7 +28,9 @@ export type CatalogAppOptions = {
 export function createCatalogApp(options: CatalogAppOptions): Express {
   const logger = options.logger ?? createLogger('catalog');
   const priceDefect = options.priceDefect ?? createPriceDefect();
-  const products = createProductService({ orderHistory: options.orderHistory ?? unavailableOrderHistory })(options.db);
+  const products = createProductService({
+    orderHistory: options.orderHistory ?? unavailableOrderHistory,
+  })(options.db);
 
   const app = express();
   // The same HTTP behaviour as the monolith (no ETag, same body parser and error handler), so

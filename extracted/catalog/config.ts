@@ -13,14 +13,29 @@ import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
 import { readBooleanEnv, readPortEnv, readUrlEnv } from '../shared/env.ts';
 import { servicePort } from '../shared/service-port.ts';
 
-export type CatalogConfig = { port: number; databaseUrl: string; ordersUrl: string; priceDefect: boolean };
+export type CatalogConfig = {
+  port: number;
+  databaseUrl: string;
+  ordersUrl: string;
+  priceDefect: boolean;
+};
 
 export function loadCatalogConfig(env: NodeJS.ProcessEnv = process.env): CatalogConfig {
   const stack = loadStackConfig(env);
   return {
     port: readPortEnv(env, 'CATALOG_PORT', servicePort(stack, 'catalog', env)),
-    databaseUrl: readUrlEnv(env, 'CATALOG_DATABASE_URL', stackUrls(stack).servicesAs('catalog', 'catalog', 'catalog'), ['postgres:', 'postgresql:']),
-    ordersUrl: readUrlEnv(env, 'CATALOG_ORDERS_URL', `http://127.0.0.1:${servicePort(stack, 'orders', env)}`, ['http:', 'https:']),
+    databaseUrl: readUrlEnv(
+      env,
+      'CATALOG_DATABASE_URL',
+      stackUrls(stack).servicesAs('catalog', 'catalog', 'catalog'),
+      ['postgres:', 'postgresql:'],
+    ),
+    ordersUrl: readUrlEnv(
+      env,
+      'CATALOG_ORDERS_URL',
+      `http://127.0.0.1:${servicePort(stack, 'orders', env)}`,
+      ['http:', 'https:'],
+    ),
     priceDefect: readBooleanEnv(env, 'CATALOG_PRICE_DEFECT', false),
   };
 }

@@ -30,7 +30,10 @@ export const DEFAULT_SHOP_URL = `http://127.0.0.1:${DEFAULT_PORTS.monolith}`;
 
 export function createOrdersApp(options: OrdersAppOptions): Express {
   const logger = options.logger ?? createLogger('orders');
-  const orders = createOrderService({ shop: options.shop ?? httpShopApi(DEFAULT_SHOP_URL), logger })(options.db);
+  const orders = createOrderService({
+    shop: options.shop ?? httpShopApi(DEFAULT_SHOP_URL),
+    logger,
+  })(options.db);
 
   const app = express();
   // The same HTTP behaviour as the monolith (no ETag, same body parser and error handler).

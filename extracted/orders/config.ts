@@ -18,7 +18,15 @@ export function loadOrdersConfig(env: NodeJS.ProcessEnv = process.env): OrdersCo
   const stack = loadStackConfig(env);
   return {
     port: readPortEnv(env, 'ORDERS_PORT', servicePort(stack, 'orders', env)),
-    databaseUrl: readUrlEnv(env, 'ORDERS_DATABASE_URL', stackUrls(stack).servicesAs('orders', 'orders', 'orders'), ['postgres:', 'postgresql:']),
-    shopUrl: readUrlEnv(env, 'ORDERS_SHOP_URL', `http://127.0.0.1:${stack.ports.monolith}`, ['http:', 'https:']),
+    databaseUrl: readUrlEnv(
+      env,
+      'ORDERS_DATABASE_URL',
+      stackUrls(stack).servicesAs('orders', 'orders', 'orders'),
+      ['postgres:', 'postgresql:'],
+    ),
+    shopUrl: readUrlEnv(env, 'ORDERS_SHOP_URL', `http://127.0.0.1:${stack.ports.monolith}`, [
+      'http:',
+      'https:',
+    ]),
   };
 }

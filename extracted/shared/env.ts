@@ -9,12 +9,19 @@ export function readPortEnv(env: NodeJS.ProcessEnv, name: string, fallback: numb
   if (raw === undefined || raw === '') return fallback;
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new ConfigError(`environment variable ${name} must be a TCP port (1..65535), got "${raw}"`);
+    throw new ConfigError(
+      `environment variable ${name} must be a TCP port (1..65535), got "${raw}"`,
+    );
   }
   return port;
 }
 
-export function readUrlEnv(env: NodeJS.ProcessEnv, name: string, fallback: string, protocols: string[]): string {
+export function readUrlEnv(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: string,
+  protocols: string[],
+): string {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   let url: URL;
@@ -24,7 +31,9 @@ export function readUrlEnv(env: NodeJS.ProcessEnv, name: string, fallback: strin
     throw new ConfigError(`environment variable ${name} must be a URL, got "${raw}"`);
   }
   if (!protocols.includes(url.protocol)) {
-    throw new ConfigError(`environment variable ${name} must be a ${protocols.join(' or ')} URL, got "${raw}"`);
+    throw new ConfigError(
+      `environment variable ${name} must be a ${protocols.join(' or ')} URL, got "${raw}"`,
+    );
   }
   return raw;
 }

@@ -6,7 +6,12 @@
  */
 import { FicusError } from '../../lib/errors.ts';
 
-export { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../../monolith/shared/http-errors.ts';
+export {
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+  isUniqueViolation,
+} from '../../monolith/shared/http-errors.ts';
 
 /** 502: a service this one depends on failed or answered something it cannot use. */
 export class UpstreamError extends FicusError {

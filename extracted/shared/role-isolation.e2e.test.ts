@@ -14,11 +14,17 @@ const services = loadPlan().services;
 /** SQLSTATEs of a refused login: no CONNECT privilege, no such role / bad password, hba reject. */
 const REFUSED = ['42501', '28P01', '28000'];
 
-async function tryConnect(url: string): Promise<{ ok: true; user: string; database: string } | { ok: false; code: string; message: string }> {
+async function tryConnect(
+  url: string,
+): Promise<
+  { ok: true; user: string; database: string } | { ok: false; code: string; message: string }
+> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   try {
     await client.connect();
-    const { rows } = await client.query('SELECT current_user AS user, current_database() AS database');
+    const { rows } = await client.query(
+      'SELECT current_user AS user, current_database() AS database',
+    );
     return { ok: true, ...rows[0] };
   } catch (error) {
     const { code, message } = error as { code?: string; message: string };
@@ -37,14 +43,19 @@ describe.each(services.map((s) => [s.name, s.database]))('role %s', (role, datab
   });
 
   const forbidden: ['services' | 'legacy', string][] = [
-    ...services.filter((s) => s.name !== role).map((s) => ['services', s.database] as ['services', string]),
+    ...services
+      .filter((s) => s.name !== role)
+      .map((s) => ['services', s.database] as ['services', string]),
     ['services', 'ficus'],
     ['services', 'unleash'],
     ['legacy', 'shop'],
   ];
-  it.each(forbidden)('is refused by Postgres on the %s cluster, database %s', async (cluster, db) => {
-    const result = await tryConnect(as(cluster, db));
-    expect(result).toMatchObject({ ok: false });
-    if (!result.ok) expect(REFUSED).toContain(result.code);
-  });
+  it.each(forbidden)(
+    'is refused by Postgres on the %s cluster, database %s',
+    async (cluster, db) => {
+      const result = await tryConnect(as(cluster, db));
+      expect(result).toMatchObject({ ok: false });
+      if (!result.ok) expect(REFUSED).toContain(result.code);
+    },
+  );
 });

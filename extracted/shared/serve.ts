@@ -7,7 +7,10 @@ import type { Express } from 'express';
 import type { Knex } from 'knex';
 import type { Logger } from '../../lib/logger.ts';
 
-export async function serve(app: Express, options: { port: number; db: Knex; logger: Logger }): Promise<http.Server> {
+export async function serve(
+  app: Express,
+  options: { port: number; db: Knex; logger: Logger },
+): Promise<http.Server> {
   const { port, db, logger } = options;
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
@@ -23,4 +26,17 @@ export async function serve(app: Express, options: { port: number; db: Knex; log
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return server;
+}
+
+/** Runs a service's start-up; a bad config or an unreachable port ends it with one clear line. */
+export async function runMain(name: string, start: () => Promise<unknown>): Promise<void> {
+  try {
+    await start();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    process.stderr.write(
+      `${name}: ${(error as Error).message ?? String(error)}${code ? ` [${code}]` : ''}\n`,
+    );
+    process.exit(1);
+  }
 }

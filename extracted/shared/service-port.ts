@@ -6,9 +6,16 @@ import { planFile, loadPlan } from '../../plan/load-plan.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import type { StackConfig } from '../../stack/stack-config.ts';
 
-export function servicePort(stack: StackConfig, service: string, env: NodeJS.ProcessEnv = process.env): number {
+export function servicePort(
+  stack: StackConfig,
+  service: string,
+  env: NodeJS.ProcessEnv = process.env,
+): number {
   const plan = loadPlan(planFile(env));
   const index = plan.services.findIndex((s) => s.name === service);
-  if (index < 0) throw new ConfigError(`${plan.file}: no service "${service}" in the plan, so it has no default port`);
+  if (index < 0)
+    throw new ConfigError(
+      `${plan.file}: no service "${service}" in the plan, so it has no default port`,
+    );
   return stack.ports.servicePortBase + index;
 }

@@ -24,16 +24,28 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
 }
 
 /** Copies every table the service owns or replicates; then moves the owned tables' id sequences on. */
-export async function copyThroughPlan(options: { legacyUrl: string; serviceUrl: string; service: string; serviceDb: Knex }): Promise<void> {
+export async function copyThroughPlan(options: {
+  legacyUrl: string;
+  serviceUrl: string;
+  service: string;
+  serviceDb: Knex;
+}): Promise<void> {
   const plan = loadPlan();
   const service = findService(plan, options.service);
   const tables = [...service.owns, ...service.replicates];
   await withClient(options.legacyUrl, (legacy) =>
     withClient(options.serviceUrl, async (target) => {
       for (const table of tables) {
-        const columns = await describeExistingTable(legacy, plan.legacy.schema, table.source, `plan ${options.service}`);
+        const columns = await describeExistingTable(
+          legacy,
+          plan.legacy.schema,
+          table.source,
+          `plan ${options.service}`,
+        );
         const compiled = compileTableMapping(table, columns, { sourceSchema: plan.legacy.schema });
-        const { rows } = await legacy.query(`SELECT coalesce(jsonb_agg(t), '[]'::jsonb) AS rows FROM ${table.source} t`);
+        const { rows } = await legacy.query(
+          `SELECT coalesce(jsonb_agg(t), '[]'::jsonb) AS rows FROM ${table.source} t`,
+        );
         await target.query(renderStagedUpsert(compiled, 'forward'), [JSON.stringify(rows[0].rows)]);
       }
     }),

@@ -13,7 +13,12 @@ export type TestServer = {
   close(): Promise<void>;
 };
 
-export async function callJson(baseUrl: string, method: string, path: string, body?: unknown): Promise<JsonAnswer> {
+export async function callJson(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<JsonAnswer> {
   const response = await fetch(baseUrl + path, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -25,7 +30,9 @@ export async function callJson(baseUrl: string, method: string, path: string, bo
 
 export async function startTestServer(app: Express): Promise<TestServer> {
   const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  await new Promise<void>((resolve, reject) =>
+    server.once('listening', resolve).once('error', reject),
+  );
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     baseUrl,

@@ -12,8 +12,13 @@ export const createProductService =
   (db: Knex): ProductService =>
     new ProductService({ products: new PgProductStore(db), orderHistory: config.orderHistory });
 
-export function createFakeProductService(options: { orderedIds?: number[]; now?: () => Date } = {}) {
+export function createFakeProductService(
+  options: { orderedIds?: number[]; now?: () => Date } = {},
+) {
   const products = new FakeProductStore(options.now);
-  const service = new ProductService({ products, orderHistory: fixedOrderHistory(options.orderedIds ?? []) });
+  const service = new ProductService({
+    products,
+    orderHistory: fixedOrderHistory(options.orderedIds ?? []),
+  });
   return { service, products };
 }

@@ -24,7 +24,10 @@ export class FakeProductStore implements ProductStore {
       .filter((p) => filter.active === undefined || p.active === filter.active)
       .sort((a, b) => a.id - b.id);
     const start = pageOffset(page);
-    return { items: matching.slice(start, start + page.pageSize).map((p) => ({ ...p })), total: matching.length };
+    return {
+      items: matching.slice(start, start + page.pageSize).map((p) => ({ ...p })),
+      total: matching.length,
+    };
   }
 
   async get(id: number) {

@@ -25,9 +25,13 @@ export function httpOrderHistory(ordersUrl: string, timeoutMs = 3000): OrderHist
           { productId },
         );
       }
-      const body = (await response.json().catch(() => undefined)) as { ordered?: unknown } | undefined;
+      const body = (await response.json().catch(() => undefined)) as
+        { ordered?: unknown } | undefined;
       if (!response.ok || typeof body?.ordered !== 'boolean') {
-        throw new UpstreamError(`the orders service answered ${response.status} to ${url.pathname}`, { productId });
+        throw new UpstreamError(
+          `the orders service answered ${response.status} to ${url.pathname}`,
+          { productId },
+        );
       }
       return body.ordered;
     },

@@ -15,7 +15,10 @@ export function productRoutes(service: ProductService, present: PresentProduct):
   const router = Router();
   router.get('/', async (req, res) => {
     const query = req.query as Record<string, unknown>;
-    const page = await service.list({ active: parseQueryBoolean(query.active, 'active') }, parsePageRequest(query));
+    const page = await service.list(
+      { active: parseQueryBoolean(query.active, 'active') },
+      parsePageRequest(query),
+    );
     res.json({ ...page, items: page.items.map(present) });
   });
   router.get('/:id', async (req, res) => {

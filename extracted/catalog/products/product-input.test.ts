@@ -13,7 +13,9 @@ describe('catalog product input', () => {
 
   it('converts prices whose float form is inexact without drift', () => {
     expect(readNewCatalogProduct({ sku: 'A-1', name: 'x', price: 19.99 }).priceCents).toBe(1999);
-    expect(readNewCatalogProduct({ sku: 'A-1', name: 'x', price: 1.005 - 0.005 }).priceCents).toBe(100);
+    expect(readNewCatalogProduct({ sku: 'A-1', name: 'x', price: 1.005 - 0.005 }).priceCents).toBe(
+      100,
+    );
   });
 
   it('refuses what the monolith refuses, naming the field', () => {
@@ -30,14 +32,21 @@ describe('catalog product input', () => {
       message: 'price: must have at most two decimals',
       details: { field: 'price' },
     });
-    expect(attempt({ sku: 'A 1', name: 'x', price: 1 })).toMatchObject({ details: { field: 'sku' } });
+    expect(attempt({ sku: 'A 1', name: 'x', price: 1 })).toMatchObject({
+      details: { field: 'sku' },
+    });
     expect(attempt({ sku: 'A-1', price: 1 })).toMatchObject({ message: 'name: is required' });
-    expect(attempt({ sku: 'A-1', name: 'x', price: 1, colour: 'red' })).toMatchObject({ details: { field: 'colour' } });
+    expect(attempt({ sku: 'A-1', name: 'x', price: 1, colour: 'red' })).toMatchObject({
+      details: { field: 'colour' },
+    });
     expect(attempt([])).toMatchObject({ details: { field: 'body' } });
   });
 
   it('reads a patch with only the given fields, converted', () => {
-    expect(readCatalogProductChanges({ name: 'New', price: 3 })).toEqual({ title: 'New', priceCents: 300 });
+    expect(readCatalogProductChanges({ name: 'New', price: 3 })).toEqual({
+      title: 'New',
+      priceCents: 300,
+    });
     expect(readCatalogProductChanges({ description: null })).toEqual({ description: null });
     expect(() => readCatalogProductChanges({})).toThrow('body: must hold at least one of');
   });

@@ -36,12 +36,18 @@ describe('ProductService (fake store)', () => {
     const page = await service.list({ active: true }, { page: 2, pageSize: 2 });
     expect(page).toMatchObject({ page: 2, pageSize: 2, total: 3 });
     expect(page.items.map((p) => p.id)).toEqual([4]);
-    expect((await service.list({}, { page: 1, pageSize: 50 })).items.map((p) => p.id)).toEqual([1, 2, 3, 4]);
+    expect((await service.list({}, { page: 1, pageSize: 50 })).items.map((p) => p.id)).toEqual([
+      1, 2, 3, 4,
+    ]);
   });
 
   it('answers 404 for a missing product on get, update and delete', async () => {
     const { service } = createFakeProductService();
-    await expect(service.get(9)).rejects.toMatchObject({ status: 404, code: 'not_found', message: 'product 9 not found' });
+    await expect(service.get(9)).rejects.toMatchObject({
+      status: 404,
+      code: 'not_found',
+      message: 'product 9 not found',
+    });
     await expect(service.update(9, { title: 'x' })).rejects.toMatchObject({ status: 404 });
     await expect(service.delete(9)).rejects.toMatchObject({ status: 404 });
   });
@@ -49,7 +55,9 @@ describe('ProductService (fake store)', () => {
   it('refuses a duplicate SKU with 409', async () => {
     const { service, products } = createFakeProductService();
     products.seed(lamp);
-    await expect(service.create({ sku: 'LAMP-7', title: 'x', description: null, priceCents: 1, active: true })).rejects.toMatchObject({
+    await expect(
+      service.create({ sku: 'LAMP-7', title: 'x', description: null, priceCents: 1, active: true }),
+    ).rejects.toMatchObject({
       status: 409,
       code: 'conflict',
     });
@@ -59,7 +67,10 @@ describe('ProductService (fake store)', () => {
     const { service, products } = createFakeProductService({ orderedIds: [7] });
     products.seed(lamp);
     products.seed({ ...lamp, id: 8, sku: 'LAMP-8' });
-    await expect(service.delete(7)).rejects.toMatchObject({ status: 409, details: { productId: 7 } });
+    await expect(service.delete(7)).rejects.toMatchObject({
+      status: 409,
+      details: { productId: 7 },
+    });
     await service.delete(8);
     expect([...products.rows.keys()]).toEqual([7]);
   });
@@ -67,7 +78,13 @@ describe('ProductService (fake store)', () => {
   it('creates new products after the highest synced id', async () => {
     const { service, products } = createFakeProductService();
     products.seed(lamp);
-    const created = await service.create({ sku: 'NEW', title: 'New', description: null, priceCents: 1, active: false });
+    const created = await service.create({
+      sku: 'NEW',
+      title: 'New',
+      description: null,
+      priceCents: 1,
+      active: false,
+    });
     expect(created.id).toBe(8);
   });
 });

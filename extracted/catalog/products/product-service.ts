@@ -45,7 +45,10 @@ export class ProductService {
   async delete(id: number): Promise<void> {
     if (!(await this.products.get(id))) throw notFound(id);
     if (await this.orderHistory.isOrdered(id)) {
-      throw new ConflictError(`product ${id} has been ordered and cannot be deleted (set active=false instead)`, { productId: id });
+      throw new ConflictError(
+        `product ${id} has been ordered and cannot be deleted (set active=false instead)`,
+        { productId: id },
+      );
     }
     await this.products.delete(id);
   }

@@ -11,7 +11,16 @@ import type { ProductStore } from './product-store-type.ts';
 import type { NewProduct, Product, ProductChanges, ProductFilter } from './product-types.ts';
 
 const TABLE = 'products';
-const COLUMNS = ['id', 'sku', 'title', 'description', 'price_cents', 'active', 'created_at', 'updated_at'];
+const COLUMNS = [
+  'id',
+  'sku',
+  'title',
+  'description',
+  'price_cents',
+  'active',
+  'created_at',
+  'updated_at',
+];
 
 type ProductRow = {
   id: string | number;
@@ -43,7 +52,8 @@ export class PgProductStore implements ProductStore {
   }
 
   async list(filter: ProductFilter, page: PageRequest) {
-    const where = (q: Knex.QueryBuilder) => (filter.active === undefined ? q : q.where('active', filter.active));
+    const where = (q: Knex.QueryBuilder) =>
+      filter.active === undefined ? q : q.where('active', filter.active);
     const [{ count }] = await where(this.db(TABLE).count({ count: '*' }));
     const rows: ProductRow[] = await where(this.db(TABLE).select(COLUMNS))
       .orderBy('id')
@@ -66,7 +76,10 @@ export class PgProductStore implements ProductStore {
           description: product.description,
           price_cents: product.priceCents,
           active: product.active,
-          search_text: this.db.raw(`lower(?::text || ' ' || ?::text)`, [product.title, product.sku]),
+          search_text: this.db.raw(`lower(?::text || ' ' || ?::text)`, [
+            product.title,
+            product.sku,
+          ]),
         })
         .returning(COLUMNS);
       return fromRow(row);
@@ -84,10 +97,10 @@ export class PgProductStore implements ProductStore {
     if (changes.priceCents !== undefined) set.price_cents = changes.priceCents;
     if (changes.active !== undefined) set.active = changes.active;
     // In an UPDATE, `title` and `sku` are the old values; coalesce picks the new ones if given.
-    set.search_text = this.db.raw(`lower(coalesce(?::text, title) || ' ' || coalesce(?::text, sku))`, [
-      changes.title ?? null,
-      changes.sku ?? null,
-    ]);
+    set.search_text = this.db.raw(
+      `lower(coalesce(?::text, title) || ' ' || coalesce(?::text, sku))`,
+      [changes.title ?? null, changes.sku ?? null],
+    );
     try {
       const [row] = await this.db(TABLE).where({ id }).update(set).returning(COLUMNS);
       return row && fromRow(row);
@@ -103,4 +116,5 @@ export class PgProductStore implements ProductStore {
   }
 }
 
-const duplicateSku = (sku: string) => new ConflictError(`a product with sku "${sku}" already exists`, { field: 'sku' });
+const duplicateSku = (sku: string) =>
+  new ConflictError(`a product with sku "${sku}" already exists`, { field: 'sku' });

@@ -6,14 +6,21 @@
  */
 import type { Knex } from 'knex';
 import { createLogger } from '../../../lib/logger.ts';
-import { startTestMonolith, type TestMonolith } from '../../../monolith/testing/start-test-monolith.ts';
+import {
+  startTestMonolith,
+  type TestMonolith,
+} from '../../../monolith/testing/start-test-monolith.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test-support/databases.ts';
 import { createOrdersApp } from '../../orders/app.ts';
 import { httpShopApi } from '../../orders/shop-api/http-shop-api.ts';
 import { createDatabase } from '../../shared/database.ts';
 import { copyThroughPlan } from '../../testing/copy-through-plan.ts';
 import { seedLegacy } from '../../testing/shop-fixture.ts';
-import { startTestServer, type JsonAnswer, type TestServer } from '../../testing/start-test-service.ts';
+import {
+  startTestServer,
+  type JsonAnswer,
+  type TestServer,
+} from '../../testing/start-test-service.ts';
 import { createCatalogApp } from '../app.ts';
 import { httpOrderHistory } from './order-history.ts';
 
@@ -33,13 +40,31 @@ beforeAll(async () => {
     createTestDatabase({ cluster: 'services', template: 'catalog', owner: 'catalog' }),
     createTestDatabase({ cluster: 'services', template: 'orders', owner: 'orders' }),
   ]);
-  await copyThroughPlan({ legacyUrl: shop.db.url, serviceUrl: catalogDb.url, service: 'catalog', serviceDb: catalogDb.knex });
-  await copyThroughPlan({ legacyUrl: shop.db.url, serviceUrl: ordersDb.url, service: 'orders', serviceDb: ordersDb.knex });
+  await copyThroughPlan({
+    legacyUrl: shop.db.url,
+    serviceUrl: catalogDb.url,
+    service: 'catalog',
+    serviceDb: catalogDb.knex,
+  });
+  await copyThroughPlan({
+    legacyUrl: shop.db.url,
+    serviceUrl: ordersDb.url,
+    service: 'orders',
+    serviceDb: ordersDb.knex,
+  });
   // The services connect as their own login roles, as they do in production.
   catalogKnex = createDatabase(catalogDb.urlAs('catalog', 'catalog'));
   ordersKnex = createDatabase(ordersDb.urlAs('orders', 'orders'));
-  orders = await startTestServer(createOrdersApp({ db: ordersKnex, shop: httpShopApi(shop.baseUrl), logger: silent }));
-  catalog = await startTestServer(createCatalogApp({ db: catalogKnex, orderHistory: httpOrderHistory(orders.baseUrl), logger: silent }));
+  orders = await startTestServer(
+    createOrdersApp({ db: ordersKnex, shop: httpShopApi(shop.baseUrl), logger: silent }),
+  );
+  catalog = await startTestServer(
+    createCatalogApp({
+      db: catalogKnex,
+      orderHistory: httpOrderHistory(orders.baseUrl),
+      logger: silent,
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -49,7 +74,12 @@ afterAll(async () => {
 });
 
 /** Both sides answer the request; returns both answers after checking they are identical. */
-async function same(method: string, path: string, body?: unknown, ignore: string[] = []): Promise<[JsonAnswer, JsonAnswer]> {
+async function same(
+  method: string,
+  path: string,
+  body?: unknown,
+  ignore: string[] = [],
+): Promise<[JsonAnswer, JsonAnswer]> {
   const legacy = await shop.call(method, path, body);
   const service = await catalog.call(method, path, body);
   const strip = (answer: JsonAnswer) => {
@@ -71,7 +101,9 @@ describe('catalog answers like the monolith', () => {
   it('lists products with pagination and the active filter', async () => {
     const [all] = await same('GET', '/api/products');
     expect(all.body.total).toBe(4);
-    expect(all.body.items.map((p: { price: number }) => p.price)).toEqual([49.99, 0.1, 12.5, 1234567.89]);
+    expect(all.body.items.map((p: { price: number }) => p.price)).toEqual([
+      49.99, 0.1, 12.5, 1234567.89,
+    ]);
     const [active] = await same('GET', '/api/products?active=true&page=2&pageSize=2');
     expect(active.body).toMatchObject({ page: 2, pageSize: 2, total: 3 });
     expect(active.body.items.map((p: { id: number }) => p.id)).toEqual([4]);
@@ -91,7 +123,10 @@ describe('catalog answers like the monolith', () => {
       createdAt: '2025-05-01T08:03:00.126Z',
       updatedAt: '2025-05-01T08:04:00.127Z',
     });
-    expect(await catalogKnex('products').where({ id: 1 }).first()).toMatchObject({ title: 'Desk Lamp', price_cents: 4999 });
+    expect(await catalogKnex('products').where({ id: 1 }).first()).toMatchObject({
+      title: 'Desk Lamp',
+      price_cents: 4999,
+    });
   });
 
   it('refuses bad requests with the same codes and messages', async () => {
@@ -100,9 +135,18 @@ describe('catalog answers like the monolith', () => {
     expect((await same('GET', '/api/products/abc'))[0].status).toBe(400);
     expect((await same('GET', '/api/products?pageSize=500'))[0].status).toBe(400);
     expect((await same('GET', '/api/products?active=yes'))[0].status).toBe(400);
-    const bodies = [{ name: 'x', price: 1 }, { sku: 'X1', name: 'x', price: 1.234 }, { sku: 'X1', name: 'x', price: '1' }, '{not json', { sku: 'X1', name: 'x', price: 1, colour: 'red' }];
-    for (const body of bodies) expect((await same('POST', '/api/products', body))[0].status).toBe(400);
-    expect((await same('POST', '/api/products', { sku: 'LAMP-1', name: 'again', price: 1 }))[0].status).toBe(409);
+    const bodies = [
+      { name: 'x', price: 1 },
+      { sku: 'X1', name: 'x', price: 1.234 },
+      { sku: 'X1', name: 'x', price: '1' },
+      '{not json',
+      { sku: 'X1', name: 'x', price: 1, colour: 'red' },
+    ];
+    for (const body of bodies)
+      expect((await same('POST', '/api/products', body))[0].status).toBe(400);
+    expect(
+      (await same('POST', '/api/products', { sku: 'LAMP-1', name: 'again', price: 1 }))[0].status,
+    ).toBe(409);
     expect((await same('PUT', '/api/products/1', {}))[0].status).toBe(400);
     expect((await same('PUT', '/api/products/1', { sku: 'BULB-2' }))[0].status).toBe(409);
     expect((await same('PUT', '/api/products/999', { name: 'x' }))[0].status).toBe(404);
@@ -111,15 +155,31 @@ describe('catalog answers like the monolith', () => {
   });
 
   it('creates and updates products, storing cents and the derived search text', async () => {
-    const [created] = await same('POST', '/api/products', { sku: 'Desk-5', name: 'Tall Desk', price: 199.95, description: 'oak' }, ['createdAt', 'updatedAt']);
+    const [created] = await same(
+      'POST',
+      '/api/products',
+      { sku: 'Desk-5', name: 'Tall Desk', price: 199.95, description: 'oak' },
+      ['createdAt', 'updatedAt'],
+    );
     expect(created.status).toBe(201);
     // Ids agree because both id sequences stand past the same legacy rows (a refused insert
     // above used one number up on both sides alike).
     const id = created.body.id;
     expect(id).toBeGreaterThan(4);
     expect(created.body).toMatchObject({ name: 'Tall Desk', price: 199.95, active: true });
-    const [updated] = await same('PUT', `/api/products/${id}`, { name: 'Standing Desk', price: 0.07, active: false }, ['createdAt', 'updatedAt']);
-    expect(updated.body).toMatchObject({ id, sku: 'Desk-5', name: 'Standing Desk', price: 0.07, active: false });
+    const [updated] = await same(
+      'PUT',
+      `/api/products/${id}`,
+      { name: 'Standing Desk', price: 0.07, active: false },
+      ['createdAt', 'updatedAt'],
+    );
+    expect(updated.body).toMatchObject({
+      id,
+      sku: 'Desk-5',
+      name: 'Standing Desk',
+      price: 0.07,
+      active: false,
+    });
     expect(await catalogKnex('products').where({ id }).first()).toMatchObject({
       title: 'Standing Desk',
       price_cents: 7,
@@ -131,7 +191,10 @@ describe('catalog answers like the monolith', () => {
   it('refuses to delete an ordered product (asking the orders service) and deletes one never ordered', async () => {
     const [ordered] = await same('DELETE', '/api/products/1');
     expect(ordered.status).toBe(409);
-    expect(await orders.call('GET', '/internal/products/1/ordered')).toEqual({ status: 200, body: { productId: 1, ordered: true } });
+    expect(await orders.call('GET', '/internal/products/1/ordered')).toEqual({
+      status: 200,
+      body: { productId: 1, ordered: true },
+    });
     const [deleted] = await same('DELETE', '/api/products/4');
     expect(deleted.status).toBe(204);
     expect(await catalogKnex('products').where({ id: 4 }).first()).toBeUndefined();
@@ -143,14 +206,23 @@ describe('the drill defect', () => {
   afterEach(() => catalog.call('POST', '/__ficus/defect', { enabled: false }));
 
   it('is off by default, makes prices one cent wrong while on, and validates the toggle', async () => {
-    expect(await catalog.call('GET', '/__ficus/defect')).toEqual({ status: 200, body: { enabled: false } });
-    expect(await catalog.call('POST', '/__ficus/defect', { enabled: true })).toEqual({ status: 200, body: { enabled: true } });
+    expect(await catalog.call('GET', '/__ficus/defect')).toEqual({
+      status: 200,
+      body: { enabled: false },
+    });
+    expect(await catalog.call('POST', '/__ficus/defect', { enabled: true })).toEqual({
+      status: 200,
+      body: { enabled: true },
+    });
     const legacy = await shop.call('GET', '/api/products/2');
     const wrong = await catalog.call('GET', '/api/products/2');
     expect(wrong.body.price).toBe(0.11);
     expect({ ...wrong.body, price: legacy.body.price }).toEqual(legacy.body);
     expect((await catalog.call('GET', '/api/products?pageSize=1')).body.items[0].price).toBe(50);
-    expect((await catalog.call('POST', '/__ficus/defect', { enabled: 'yes' })).body).toMatchObject({ error: 'validation_failed', details: { field: 'enabled' } });
+    expect((await catalog.call('POST', '/__ficus/defect', { enabled: 'yes' })).body).toMatchObject({
+      error: 'validation_failed',
+      details: { field: 'enabled' },
+    });
     await catalog.call('POST', '/__ficus/defect', { enabled: false });
     await same('GET', '/api/products/2');
   });

@@ -30,13 +30,27 @@ export const createOrderStores = (db: Knex): OrderStores => ({
 export const createOrderService =
   (config: OrderFeatureConfig) =>
   (db: Knex): OrderService =>
-    new OrderService({ stores: createOrderStores(db), transactional: inTransaction(db, createOrderStores), ...config });
+    new OrderService({
+      stores: createOrderStores(db),
+      transactional: inTransaction(db, createOrderStores),
+      ...config,
+    });
 
 export function createFakeOrderService() {
   const orders = new FakeOrderStore();
   const replicas = new FakeReplicaStore();
-  const stores = { replicas, orders, payments: new FakePaymentStore(), orderReads: new FakeLocalOrderReadModel({ orders, replicas }) };
+  const stores = {
+    replicas,
+    orders,
+    payments: new FakePaymentStore(),
+    orderReads: new FakeLocalOrderReadModel({ orders, replicas }),
+  };
   const shop = new FakeShopApi();
-  const service = new OrderService({ stores, transactional: immediate(stores), shop, logger: createLogger('orders-test', () => {}) });
+  const service = new OrderService({
+    stores,
+    transactional: immediate(stores),
+    shop,
+    logger: createLogger('orders-test', () => {}),
+  });
   return { service, stores, shop };
 }

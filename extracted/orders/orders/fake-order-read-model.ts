@@ -16,19 +16,31 @@ export class FakeLocalOrderReadModel implements LocalOrderReadModel {
   async get(id: number) {
     const row = this.orders.rows.get(id);
     if (!row) return undefined;
-    const order = { ...row, customer_id: row.customerId, payment_status: row.paymentStatus, created_at: row.createdAt, updated_at: row.updatedAt };
+    const order = {
+      ...row,
+      customer_id: row.customerId,
+      payment_status: row.paymentStatus,
+      created_at: row.createdAt,
+      updated_at: row.updatedAt,
+    };
     const items = row.items.map((item, i) => ({
       id: row.itemIds[i],
       product_id: item.productId,
       quantity: item.quantity,
       unit_price: item.unitPrice,
     }));
-    const customers = new Map([...this.replicas.customers.values()].map((c) => [c.customerId, c.name]));
-    const products = new Map([...this.replicas.products.values()].map((p) => [p.productId, p.name]));
+    const customers = new Map(
+      [...this.replicas.customers.values()].map((c) => [c.customerId, c.name]),
+    );
+    const products = new Map(
+      [...this.replicas.products.values()].map((p) => [p.productId, p.name]),
+    );
     return assembleOrderDetails(order, items, customers, products);
   }
 
   async isProductOrdered(productId: number) {
-    return [...this.orders.rows.values()].some((o) => o.items.some((i) => i.productId === productId));
+    return [...this.orders.rows.values()].some((o) =>
+      o.items.some((i) => i.productId === productId),
+    );
   }
 }

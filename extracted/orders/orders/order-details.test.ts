@@ -41,7 +41,12 @@ describe('assembleOrderDetails', () => {
   });
 
   it('answers null names for replicas that have not caught up, instead of hiding the order', () => {
-    const details = assembleOrderDetails(order, [{ id: 1, product_id: 9, quantity: 1, unit_price: '1.00' }], new Map(), new Map());
+    const details = assembleOrderDetails(
+      order,
+      [{ id: 1, product_id: 9, quantity: 1, unit_price: '1.00' }],
+      new Map(),
+      new Map(),
+    );
     expect(details.customerName).toBeNull();
     expect(details.items[0].productName).toBeNull();
   });

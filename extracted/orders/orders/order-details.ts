@@ -6,7 +6,13 @@
  */
 import { toDate, toId, toMoney } from '../../../monolith/shared/row-values.ts';
 
-export type LocalOrderItem = { id: number; productId: number; productName: string | null; quantity: number; unitPrice: number };
+export type LocalOrderItem = {
+  id: number;
+  productId: number;
+  productName: string | null;
+  quantity: number;
+  unitPrice: number;
+};
 
 export type LocalOrderDetails = {
   id: number;
@@ -30,7 +36,12 @@ export type OrderRowData = {
   created_at: unknown;
   updated_at: unknown;
 };
-export type OrderItemRowData = { id: unknown; product_id: unknown; quantity: unknown; unit_price: unknown };
+export type OrderItemRowData = {
+  id: unknown;
+  product_id: unknown;
+  quantity: unknown;
+  unit_price: unknown;
+};
 
 export function assembleOrderDetails(
   order: OrderRowData,

@@ -27,18 +27,32 @@ export class PgLocalOrderReadModel implements LocalOrderReadModel {
       .orderBy('id');
     const productIds = [...new Set(items.map((i) => toId(i.product_id)))];
     const [customers, products] = await Promise.all([
-      this.db('customer_directory').select('customer_id', 'name').where({ customer_id: toId(order.customer_id) }),
-      productIds.length ? this.db('product_snapshots').select('product_id', 'name').whereIn('product_id', productIds) : [],
+      this.db('customer_directory')
+        .select('customer_id', 'name')
+        .where({ customer_id: toId(order.customer_id) }),
+      productIds.length
+        ? this.db('product_snapshots')
+            .select('product_id', 'name')
+            .whereIn('product_id', productIds)
+        : [],
     ]);
     return assembleOrderDetails(
       order,
       items,
       new Map(customers.map((c) => [toId(c.customer_id), String(c.name)])),
-      new Map(products.map((p: { product_id: unknown; name: unknown }) => [toId(p.product_id), String(p.name)])),
+      new Map(
+        products.map((p: { product_id: unknown; name: unknown }) => [
+          toId(p.product_id),
+          String(p.name),
+        ]),
+      ),
     );
   }
 
   async isProductOrdered(productId: number) {
-    return (await this.db('order_items').select('id').where({ product_id: productId }).first()) !== undefined;
+    return (
+      (await this.db('order_items').select('id').where({ product_id: productId }).first()) !==
+      undefined
+    );
   }
 }

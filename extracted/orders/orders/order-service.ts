@@ -14,7 +14,11 @@
  * The checks run in the monolith's order with the monolith's messages (customer, products,
  * active, stock), so that both sides refuse the same request identically.
  */
-import { orderTotal, quantitiesByProduct, type Shortage } from '../../../monolith/orders/order-service.ts';
+import {
+  orderTotal,
+  quantitiesByProduct,
+  type Shortage,
+} from '../../../monolith/orders/order-service.ts';
 import { ORDER_STATUS, type PlaceOrder } from '../../../monolith/orders/order-types.ts';
 import type { Transactional } from '../../../monolith/shared/transactional.ts';
 import type { OrderStore } from '../../../monolith/orders/order-store-type.ts';
@@ -26,8 +30,18 @@ import type { ShopApi } from '../shop-api/shop-api-type.ts';
 import type { LocalOrderDetails } from './order-details.ts';
 import type { LocalOrderReadModel } from './order-read-model-type.ts';
 
-export type OrderStores = { replicas: ReplicaStore; orders: OrderStore; payments: PaymentStore; orderReads: LocalOrderReadModel };
-export type OrderServiceDeps = { stores: OrderStores; transactional: Transactional<OrderStores>; shop: ShopApi; logger: Logger };
+export type OrderStores = {
+  replicas: ReplicaStore;
+  orders: OrderStore;
+  payments: PaymentStore;
+  orderReads: LocalOrderReadModel;
+};
+export type OrderServiceDeps = {
+  stores: OrderStores;
+  transactional: Transactional<OrderStores>;
+  shop: ShopApi;
+  logger: Logger;
+};
 
 type Reservation = { productId: number; quantity: number };
 
@@ -57,26 +71,47 @@ export class OrderService {
   async place(request: PlaceOrder): Promise<LocalOrderDetails> {
     const { replicas } = this.stores;
     if (!(await replicas.getCustomer(request.customerId))) {
-      throw new NotFoundError(`customer ${request.customerId} not found`, { field: 'customerId', customerId: request.customerId });
+      throw new NotFoundError(`customer ${request.customerId} not found`, {
+        field: 'customerId',
+        customerId: request.customerId,
+      });
     }
     const wanted = quantitiesByProduct(request.items);
     const productIds = [...wanted.keys()];
-    const snapshots = new Map((await replicas.getProducts(productIds)).map((p) => [p.productId, p]));
-    const productNotFound = (id: number) => new NotFoundError(`product ${id} not found`, { field: 'items', productId: id });
+    const snapshots = new Map(
+      (await replicas.getProducts(productIds)).map((p) => [p.productId, p]),
+    );
+    const productNotFound = (id: number) =>
+      new NotFoundError(`product ${id} not found`, { field: 'items', productId: id });
     for (const id of productIds) if (!snapshots.has(id)) throw productNotFound(id);
     for (const id of productIds) {
       const active = await this.shop.productActive(id);
       if (active === undefined) throw productNotFound(id);
-      if (!active) throw new ConflictError(`product ${id} is not for sale (inactive)`, { productId: id });
+      if (!active)
+        throw new ConflictError(`product ${id} is not for sale (inactive)`, { productId: id });
     }
 
     const reservations = await this.reserve(wanted, request.customerId);
     try {
-      const lines = request.items.map((i) => ({ ...i, unitPrice: snapshots.get(i.productId)!.price }));
+      const lines = request.items.map((i) => ({
+        ...i,
+        unitPrice: snapshots.get(i.productId)!.price,
+      }));
       const total = orderTotal(lines);
       return await this.transactional(async (s) => {
-        const orderId = await s.orders.create({ customerId: request.customerId, status: ORDER_STATUS.placed, paymentStatus: 'pending', total, items: lines });
-        await s.payments.create({ orderId, amount: total, method: request.paymentMethod, status: 'pending' });
+        const orderId = await s.orders.create({
+          customerId: request.customerId,
+          status: ORDER_STATUS.placed,
+          paymentStatus: 'pending',
+          total,
+          items: lines,
+        });
+        await s.payments.create({
+          orderId,
+          amount: total,
+          method: request.paymentMethod,
+          status: 'pending',
+        });
         return (await s.orderReads.get(orderId))!;
       });
     } catch (error) {
@@ -91,13 +126,22 @@ export class OrderService {
     const shortages: Shortage[] = [];
     try {
       for (const [productId, quantity] of wanted) {
-        const outcome = await this.shop.adjustStock(productId, -quantity, `reserved for an order of customer ${customerId}`);
+        const outcome = await this.shop.adjustStock(
+          productId,
+          -quantity,
+          `reserved for an order of customer ${customerId}`,
+        );
         if (outcome.ok) {
           done.push({ productId, quantity });
           continue;
         }
-        const level = outcome.reason === 'no_inventory' ? undefined : await this.shop.stockLevel(productId);
-        shortages.push({ productId, requested: quantity, available: level ? level.quantity - level.reserved : 0 });
+        const level =
+          outcome.reason === 'no_inventory' ? undefined : await this.shop.stockLevel(productId);
+        shortages.push({
+          productId,
+          requested: quantity,
+          available: level ? level.quantity - level.reserved : 0,
+        });
       }
     } catch (error) {
       await this.release(done, 'reservation interrupted');
@@ -105,7 +149,9 @@ export class OrderService {
     }
     if (shortages.length > 0) {
       await this.release(done, 'not enough stock for the whole order');
-      const list = shortages.map((x) => `product ${x.productId} (requested ${x.requested}, available ${x.available})`).join(', ');
+      const list = shortages
+        .map((x) => `product ${x.productId} (requested ${x.requested}, available ${x.available})`)
+        .join(', ');
       throw new ConflictError(`not enough stock for ${list}`, { shortages });
     }
     return done;
@@ -115,10 +161,19 @@ export class OrderService {
   private async release(reservations: Reservation[], why: string): Promise<void> {
     for (const { productId, quantity } of reservations) {
       try {
-        const outcome = await this.shop.adjustStock(productId, quantity, `reservation released: ${why}`);
+        const outcome = await this.shop.adjustStock(
+          productId,
+          quantity,
+          `reservation released: ${why}`,
+        );
         if (!outcome.ok) throw new Error(outcome.reason);
       } catch (error) {
-        this.logger.error('could not give reserved stock back; correct it by hand', { productId, quantity, why, error: String(error) });
+        this.logger.error('could not give reserved stock back; correct it by hand', {
+          productId,
+          quantity,
+          why,
+          error: String(error),
+        });
       }
     }
   }

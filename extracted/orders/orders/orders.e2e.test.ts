@@ -6,12 +6,19 @@
  */
 import type { Knex } from 'knex';
 import { createLogger } from '../../../lib/logger.ts';
-import { startTestMonolith, type TestMonolith } from '../../../monolith/testing/start-test-monolith.ts';
+import {
+  startTestMonolith,
+  type TestMonolith,
+} from '../../../monolith/testing/start-test-monolith.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test-support/databases.ts';
 import { createDatabase } from '../../shared/database.ts';
 import { copyThroughPlan } from '../../testing/copy-through-plan.ts';
 import { seedLegacy } from '../../testing/shop-fixture.ts';
-import { startTestServer, type JsonAnswer, type TestServer } from '../../testing/start-test-service.ts';
+import {
+  startTestServer,
+  type JsonAnswer,
+  type TestServer,
+} from '../../testing/start-test-service.ts';
 import { createOrdersApp } from '../app.ts';
 import { httpShopApi } from '../shop-api/http-shop-api.ts';
 
@@ -24,9 +31,20 @@ beforeAll(async () => {
   shop = await startTestMonolith();
   await seedLegacy(shop.db.knex);
   ordersDb = await createTestDatabase({ cluster: 'services', template: 'orders', owner: 'orders' });
-  await copyThroughPlan({ legacyUrl: shop.db.url, serviceUrl: ordersDb.url, service: 'orders', serviceDb: ordersDb.knex });
+  await copyThroughPlan({
+    legacyUrl: shop.db.url,
+    serviceUrl: ordersDb.url,
+    service: 'orders',
+    serviceDb: ordersDb.knex,
+  });
   ordersKnex = createDatabase(ordersDb.urlAs('orders', 'orders'));
-  orders = await startTestServer(createOrdersApp({ db: ordersKnex, shop: httpShopApi(shop.baseUrl), logger: createLogger('test', () => {}) }));
+  orders = await startTestServer(
+    createOrdersApp({
+      db: ordersKnex,
+      shop: httpShopApi(shop.baseUrl),
+      logger: createLogger('test', () => {}),
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -44,14 +62,20 @@ function strip(answer: JsonAnswer, ignore: string[]): JsonAnswer {
   return { status: answer.status, body: copy };
 }
 
-async function same(method: string, path: string, body?: unknown, ignore: string[] = []): Promise<[JsonAnswer, JsonAnswer]> {
+async function same(
+  method: string,
+  path: string,
+  body?: unknown,
+  ignore: string[] = [],
+): Promise<[JsonAnswer, JsonAnswer]> {
   const legacy = await shop.call(method, path, body);
   const service = await orders.call(method, path, body);
   expect(strip(service, ignore)).toEqual(strip(legacy, ignore));
   return [legacy, service];
 }
 
-const stock = async (productId: number) => (await shop.call('GET', `/api/inventory/${productId}`)).body;
+const stock = async (productId: number) =>
+  (await shop.call('GET', `/api/inventory/${productId}`)).body;
 
 describe('orders answers like the monolith', () => {
   it('GET /health', async () => {
@@ -80,10 +104,21 @@ describe('orders answers like the monolith', () => {
 
   it('keeps the price of the time of ordering when the product is renamed and repriced later', async () => {
     // The same change on both sides, as forward sync would carry it into product_snapshots.
-    await shop.db.knex('products').where({ id: 1 }).update({ name: 'Desk Lamp II', price: '59.00' });
-    await ordersKnex('product_snapshots').where({ product_id: 1 }).update({ name: 'Desk Lamp II', price: '59.00' });
+    await shop.db
+      .knex('products')
+      .where({ id: 1 })
+      .update({ name: 'Desk Lamp II', price: '59.00' });
+    await ordersKnex('product_snapshots')
+      .where({ product_id: 1 })
+      .update({ name: 'Desk Lamp II', price: '59.00' });
     const [legacy] = await same('GET', '/api/orders/1');
-    expect(legacy.body.items[0]).toEqual({ id: 1, productId: 1, productName: 'Desk Lamp II', quantity: 2, unitPrice: 49.99 });
+    expect(legacy.body.items[0]).toEqual({
+      id: 1,
+      productId: 1,
+      productName: 'Desk Lamp II',
+      quantity: 2,
+      unitPrice: 49.99,
+    });
   });
 
   it('refuses bad orders with the same codes and messages, leaving stock as it was', async () => {
@@ -95,7 +130,13 @@ describe('orders answers like the monolith', () => {
       { customerId: 99, items: [{ productId: 2, quantity: 1 }] },
       { customerId: 1, items: [{ productId: 99, quantity: 1 }] },
       { customerId: 1, items: [{ productId: 3, quantity: 1 }] },
-      { customerId: 1, items: [{ productId: 2, quantity: 1 }, { productId: 1, quantity: 9 }] },
+      {
+        customerId: 1,
+        items: [
+          { productId: 2, quantity: 1 },
+          { productId: 1, quantity: 9 },
+        ],
+      },
       '{oops',
     ];
     const statuses = [];
@@ -106,39 +147,105 @@ describe('orders answers like the monolith', () => {
   });
 
   it('places an order: stock reserved in the monolith, order + lines + pending payment in its own DB', async () => {
-    const request = { customerId: 2, items: [{ productId: 4, quantity: 1 }, { productId: 2, quantity: 5 }], paymentMethod: 'invoice' };
+    const request = {
+      customerId: 2,
+      items: [
+        { productId: 4, quantity: 1 },
+        { productId: 2, quantity: 5 },
+      ],
+      paymentMethod: 'invoice',
+    };
     const before = await stock(2);
     const legacy = await shop.call('POST', '/api/orders', request);
     const service = await orders.call('POST', '/api/orders', request);
     // Same shape and values; the new ids agree because both sequences stand past the same rows.
     expect(strip(service, TIMESTAMPS)).toEqual(strip(legacy, TIMESTAMPS));
-    expect(service.body).toMatchObject({ status: 'placed', paymentStatus: 'pending', total: 1234568.39, customerName: 'Grace Hopper' });
+    expect(service.body).toMatchObject({
+      status: 'placed',
+      paymentStatus: 'pending',
+      total: 1234568.39,
+      customerName: 'Grace Hopper',
+    });
     const orderId = service.body.id;
     // The monolith's order raised `reserved`; the service's reservation lowered `quantity`.
-    expect(await stock(2)).toMatchObject({ quantity: before.quantity - 5, reserved: before.reserved + 5 });
-    expect(await ordersKnex('payments').where({ order_id: orderId }).select('amount', 'method', 'status')).toEqual([
-      { amount: '1234568.39', method: 'invoice', status: 'pending' },
+    expect(await stock(2)).toMatchObject({
+      quantity: before.quantity - 5,
+      reserved: before.reserved + 5,
+    });
+    expect(
+      await ordersKnex('payments')
+        .where({ order_id: orderId })
+        .select('amount', 'method', 'status'),
+    ).toEqual([{ amount: '1234568.39', method: 'invoice', status: 'pending' }]);
+    expect(await ordersKnex('order_items').where({ order_id: orderId }).count({ n: '*' })).toEqual([
+      { n: '2' },
     ]);
-    expect(await ordersKnex('order_items').where({ order_id: orderId }).count({ n: '*' })).toEqual([{ n: '2' }]);
     expect((await orders.call('GET', `/api/orders/${orderId}`)).body).toEqual(service.body);
     // Product 4 had 3 in stock, 2 are now taken by the two orders: a third order of 2 is short on both sides.
-    const [short] = await same('POST', '/api/orders', { customerId: 2, items: [{ productId: 4, quantity: 2 }] });
-    expect(short.body).toMatchObject({ error: 'conflict', details: { shortages: [{ productId: 4, requested: 2, available: 1 }] } });
+    const [short] = await same('POST', '/api/orders', {
+      customerId: 2,
+      items: [{ productId: 4, quantity: 2 }],
+    });
+    expect(short.body).toMatchObject({
+      error: 'conflict',
+      details: { shortages: [{ productId: 4, requested: 2, available: 1 }] },
+    });
   });
 
   it('settles payments through the callback like the monolith', async () => {
-    const [paid] = await same('POST', '/api/payments/callback', { orderId: 1, status: 'paid', reference: 'PSP-1' });
+    const [paid] = await same('POST', '/api/payments/callback', {
+      orderId: 1,
+      status: 'paid',
+      reference: 'PSP-1',
+    });
     expect(paid.body).toEqual({ orderId: 1, paymentStatus: 'paid' });
-    await same('POST', '/api/payments/callback', { orderId: 1, status: 'paid', reference: 'PSP-1' });
-    expect((await same('POST', '/api/payments/callback', { orderId: 1, status: 'failed', reference: 'PSP-2' }))[0].status).toBe(409);
-    expect((await same('POST', '/api/payments/callback', { orderId: 999, status: 'paid', reference: 'x' }))[0].status).toBe(404);
-    expect((await same('POST', '/api/payments/callback', { orderId: 1, status: 'maybe', reference: 'x' }))[0].status).toBe(400);
-    expect(await ordersKnex('payments').where({ order_id: 1 }).first()).toMatchObject({ status: 'paid', reference: 'PSP-1' });
+    await same('POST', '/api/payments/callback', {
+      orderId: 1,
+      status: 'paid',
+      reference: 'PSP-1',
+    });
+    expect(
+      (
+        await same('POST', '/api/payments/callback', {
+          orderId: 1,
+          status: 'failed',
+          reference: 'PSP-2',
+        })
+      )[0].status,
+    ).toBe(409);
+    expect(
+      (
+        await same('POST', '/api/payments/callback', {
+          orderId: 999,
+          status: 'paid',
+          reference: 'x',
+        })
+      )[0].status,
+    ).toBe(404);
+    expect(
+      (
+        await same('POST', '/api/payments/callback', {
+          orderId: 1,
+          status: 'maybe',
+          reference: 'x',
+        })
+      )[0].status,
+    ).toBe(400);
+    expect(await ordersKnex('payments').where({ order_id: 1 }).first()).toMatchObject({
+      status: 'paid',
+      reference: 'PSP-1',
+    });
     await same('GET', '/api/orders/1', undefined, ['updatedAt']);
   });
 
   it('tells the catalog which products were ordered', async () => {
-    expect((await orders.call('GET', '/internal/products/2/ordered')).body).toEqual({ productId: 2, ordered: true });
-    expect((await orders.call('GET', '/internal/products/3/ordered')).body).toEqual({ productId: 3, ordered: false });
+    expect((await orders.call('GET', '/internal/products/2/ordered')).body).toEqual({
+      productId: 2,
+      ordered: true,
+    });
+    expect((await orders.call('GET', '/internal/products/3/ordered')).body).toEqual({
+      productId: 3,
+      ordered: false,
+    });
   });
 });

@@ -19,7 +19,8 @@ export class FakeShopApi implements ShopApi {
     const level = this.stock.get(productId);
     if (!level) return { ok: false, reason: 'no_inventory' } as const;
     const quantity = level.quantity + delta;
-    if (quantity < 0 || quantity < level.reserved) return { ok: false, reason: 'not_enough_stock' } as const;
+    if (quantity < 0 || quantity < level.reserved)
+      return { ok: false, reason: 'not_enough_stock' } as const;
     level.quantity = quantity;
     this.adjustments.push({ productId, delta, reason });
     return { ok: true } as const;

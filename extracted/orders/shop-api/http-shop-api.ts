@@ -3,7 +3,11 @@ import { DependencyUnavailableError, UpstreamError } from '../../shared/http-err
 import type { AdjustOutcome, ShopApi, StockLevel } from './shop-api-type.ts';
 
 export function httpShopApi(baseUrl: string, timeoutMs = 5000): ShopApi {
-  async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  async function call(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: Record<string, unknown> }> {
     const url = new URL(path, baseUrl);
     let response: Response;
     try {
@@ -14,7 +18,9 @@ export function httpShopApi(baseUrl: string, timeoutMs = 5000): ShopApi {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      throw new DependencyUnavailableError(`cannot reach the shop API at ${url.origin} for ${method} ${url.pathname}: ${(error as Error).message}`);
+      throw new DependencyUnavailableError(
+        `cannot reach the shop API at ${url.origin} for ${method} ${url.pathname}: ${(error as Error).message}`,
+      );
     }
     const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
     return { status: response.status, json };
@@ -26,7 +32,8 @@ export function httpShopApi(baseUrl: string, timeoutMs = 5000): ShopApi {
     async productActive(productId) {
       const { status, json } = await call('GET', `/api/products/${productId}`);
       if (status === 404) return undefined;
-      if (status !== 200 || typeof json.active !== 'boolean') throw unexpected(`GET /api/products/${productId}`, status, json);
+      if (status !== 200 || typeof json.active !== 'boolean')
+        throw unexpected(`GET /api/products/${productId}`, status, json);
       return json.active;
     },
     async stockLevel(productId): Promise<StockLevel | undefined> {
@@ -36,7 +43,10 @@ export function httpShopApi(baseUrl: string, timeoutMs = 5000): ShopApi {
       return { quantity: Number(json.quantity), reserved: Number(json.reserved) };
     },
     async adjustStock(productId, delta, reason): Promise<AdjustOutcome> {
-      const { status, json } = await call('POST', `/api/inventory/${productId}/adjust`, { delta, reason });
+      const { status, json } = await call('POST', `/api/inventory/${productId}/adjust`, {
+        delta,
+        reason,
+      });
       if (status === 200) return { ok: true };
       if (status === 409) return { ok: false, reason: 'not_enough_stock' };
       if (status === 404) return { ok: false, reason: 'no_inventory' };

@@ -6,7 +6,8 @@
 export type StockLevel = { quantity: number; reserved: number };
 
 /** The result of one stock adjustment: done, or refused because there is not enough. */
-export type AdjustOutcome = { ok: true } | { ok: false; reason: 'not_enough_stock' | 'no_inventory' };
+export type AdjustOutcome =
+  { ok: true } | { ok: false; reason: 'not_enough_stock' | 'no_inventory' };
 
 export interface ShopApi {
   /** `GET /api/products/:id` → its `active` flag, or undefined when the product does not exist. */
