@@ -1,18 +1,16 @@
-import { ConflictError } from '../shared/http-errors.ts';
-import { pageOffset, type PageRequest } from '../shared/pagination.ts';
+import type { PageRequest } from '../shared/pagination.ts';
+import { InMemoryTable } from '../shared/in-memory-table.ts';
 import type { CustomerStore } from './customer-store-type.ts';
 import type { Customer, CustomerPatch, NewCustomer } from './customer-types.ts';
 
 /** In-memory CustomerStore for unit tests; `withOrders` stands in for the orders table. */
 export class FakeCustomerStore implements CustomerStore {
-  readonly rows = new Map<number, Customer>();
+  private readonly table = new InMemoryTable<Customer>('customer');
+  readonly rows = this.table.rows;
   readonly withOrders = new Set<number>();
-  private nextId = 1;
 
   async list(page: PageRequest) {
-    const all = [...this.rows.values()].sort((a, b) => a.id - b.id);
-    const start = pageOffset(page);
-    return { items: all.slice(start, start + page.pageSize), total: all.length };
+    return this.table.page(page);
   }
 
   async get(id: number) {
@@ -20,21 +18,13 @@ export class FakeCustomerStore implements CustomerStore {
   }
 
   async create(customer: NewCustomer) {
-    this.assertEmailFree(customer.email, undefined);
-    const now = new Date();
-    const created = { ...customer, id: this.nextId++, createdAt: now, updatedAt: now };
-    this.rows.set(created.id, created);
-    return created;
+    this.table.assertUnique('email', customer.email);
+    return this.table.insert(customer);
   }
 
   async update(id: number, patch: CustomerPatch) {
-    const current = this.rows.get(id);
-    if (!current) return undefined;
-    if (patch.email !== undefined) this.assertEmailFree(patch.email, id);
-    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-    const updated = { ...current, ...defined, updatedAt: new Date() };
-    this.rows.set(id, updated);
-    return updated;
+    if (this.rows.has(id)) this.table.assertUnique('email', patch.email, id);
+    return this.table.update(id, patch);
   }
 
   async delete(id: number) {
@@ -43,11 +33,5 @@ export class FakeCustomerStore implements CustomerStore {
 
   async hasOrders(id: number) {
     return this.withOrders.has(id);
-  }
-
-  private assertEmailFree(email: string, exceptId: number | undefined) {
-    for (const c of this.rows.values()) {
-      if (c.email === email && c.id !== exceptId) throw new ConflictError(`a customer with email "${email}" already exists`, { field: 'email' });
-    }
   }
 }
