@@ -1,0 +1,110 @@
+/**
+ * A consistent point for parity: the legacy DB's current WAL position, and a wait until the
+ * service's forward sink has applied everything committed before it.
+ *
+ * 1. record L = pg_current_wal_lsn() on the legacy DB, then write the connector's heartbeat row
+ *    (a captured change after L, so the connector moves past L even when the data tables are idle);
+ * 2. wait until the connector's committed source offset in Connect is at or past L: every change
+ *    before L is then in Kafka;
+ * 3. read the end offsets of the connector's data topics, and wait until the sink's applied
+ *    positions (`ficus_sync_offsets` in the service DB, kept by cdc/sink, written in the same
+ *    transaction as the rows) reach them.
+ * Without a forward connector or without sink bookkeeping there is nothing to wait for: the
+ * comparison is then "as of now" and the note says so.
+ */
+import type { Admin } from 'kafkajs';
+import type pg from 'pg';
+import { FicusError } from '../../lib/errors.ts';
+import type { Progress } from '../../lib/progress.ts';
+import { sleep } from '../../lib/wait.ts';
+import type { ConnectClient } from '../connect/connect-client.ts';
+import { topicOf, type SourceConnectorSpec } from '../connect/source-config.ts';
+import { beat } from '../connect/source-database.ts';
+
+type Db = Pick<pg.Pool, 'query'>;
+
+export type ConsistentPoint = { lsn: string | null; note?: string };
+export type WaitForConsistentPoint = () => Promise<ConsistentPoint>;
+
+export class SinkBehindError extends FicusError {
+  constructor(message: string) {
+    super('sink_behind', message, { retriable: true });
+  }
+}
+
+export function parseLsn(text: string): bigint {
+  const [hi, lo] = text.split('/');
+  return (BigInt('0x' + hi) << 32n) | BigInt('0x' + lo);
+}
+
+function committedLsn(offsets: { offset: Record<string, unknown> | null }[]): bigint | undefined {
+  let best: bigint | undefined;
+  for (const { offset } of offsets) {
+    for (const field of ['lsn_commit', 'lsn', 'lsn_proc']) {
+      const value = offset?.[field];
+      if (typeof value !== 'number' && typeof value !== 'string') continue;
+      const lsn = BigInt(value);
+      if (best === undefined || lsn > best) best = lsn;
+    }
+  }
+  return best;
+}
+
+async function endOffsets(admin: Admin, topics: string[]): Promise<{ topic: string; partition: number; high: bigint }[]> {
+  const existing = new Set(await admin.listTopics());
+  const out: { topic: string; partition: number; high: bigint }[] = [];
+  for (const topic of topics.filter((t) => existing.has(t))) {
+    for (const p of await admin.fetchTopicOffsets(topic)) out.push({ topic, partition: p.partition, high: BigInt(p.high) });
+  }
+  return out;
+}
+
+async function appliedOffsets(db: Db, topics: string[]): Promise<Map<string, bigint> | undefined> {
+  const exists = await db.query(`SELECT to_regclass('ficus_sync_offsets') IS NOT NULL AS ok`);
+  if (!exists.rows[0].ok) return undefined;
+  const { rows } = await db.query<{ topic: string; partition: number; next: string }>(
+    'SELECT topic, partition, max(next_offset)::text AS next FROM ficus_sync_offsets WHERE topic = ANY($1) GROUP BY topic, partition',
+    [topics],
+  );
+  return new Map(rows.map((r) => [`${r.topic}:${r.partition}`, BigInt(r.next)]));
+}
+
+export function sinkConsistency(deps: {
+  legacy: Db;
+  service: Db;
+  connect: ConnectClient;
+  kafkaAdmin: Admin;
+  spec: SourceConnectorSpec;
+  timeoutMs?: number;
+  progress?: Progress;
+}): WaitForConsistentPoint {
+  return async () => {
+    const { legacy, service, connect, kafkaAdmin, spec, progress } = deps;
+    const deadline = Date.now() + (deps.timeoutMs ?? 120_000);
+    const lsnText = (await legacy.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
+    if (!(await connect.findStatus(spec.name))) return { lsn: null, note: `no connector ${spec.name}: compared as of now, not at a sink position` };
+    const lsn = parseLsn(lsnText);
+    await beat(legacy, spec);
+    progress?.step(`consistent point: legacy WAL ${lsnText}; waiting for ${spec.name} to pass it`);
+    for (;;) {
+      const committed = committedLsn((await connect.getOffsets(spec.name)).offsets);
+      if (committed !== undefined && committed >= lsn) break;
+      if (Date.now() > deadline) throw new SinkBehindError(`${spec.name} has not passed legacy WAL ${lsnText} in time (connector lagging or stopped)`);
+      await sleep(300);
+    }
+    const topics = spec.tables.map((t) => topicOf(spec, t));
+    const ends = await endOffsets(kafkaAdmin, topics);
+    progress?.step(`waiting for the sink to apply ${topics.join(', ')} up to their end offsets`);
+    for (;;) {
+      const applied = await appliedOffsets(service, topics);
+      if (!applied) return { lsn: null, note: 'the service DB has no ficus_sync_offsets (sink never ran): compared as of now' };
+      const behind = ends.filter((e) => e.high > 0n && (applied.get(`${e.topic}:${e.partition}`) ?? -1n) < e.high);
+      if (behind.length === 0) return { lsn: lsnText };
+      if (Date.now() > deadline) {
+        const list = behind.map((b) => `${b.topic}[${b.partition}] applied ${applied.get(`${b.topic}:${b.partition}`) ?? 'nothing'} of ${b.high}`);
+        throw new SinkBehindError(`the sink has not caught up with legacy WAL ${lsnText}: ${list.join('; ')}`);
+      }
+      await sleep(300);
+    }
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * `ficus verify <service>`: parity of every table the service owns or replicates against the
+ * legacy rows it comes from, through the compiled mapping (the same SQL the sink writes with).
+ * Result shape (stable, DESIGN.md):
+ *   { service, clean, tables: [{ source, target, rows, matching, mismatched, missingInTarget, extraInTarget, samples }] }
+ * `samples` holds up to 5 keys (by target key column names) per kind of difference.
+ */
+import pg from 'pg';
+import type { Progress } from '../../lib/progress.ts';
+import { compileServiceTables } from '../../plan/compile-service.ts';
+import { describeExistingTable } from '../../plan/describe-table.ts';
+import type { Plan } from '../../plan/plan-types.ts';
+import type { SampleKeys } from './compare-rows.ts';
+import type { WaitForConsistentPoint } from './consistent-point.ts';
+import { differenceCount, recheckTable } from './recheck.ts';
+import { ensureVerifyTables, findUnfinishedRun, finishRun, runTableStore, startRun } from './verify-store.ts';
+import { verifyTable, type TableResult } from './verify-table.ts';
+
+export type TableParity = {
+  source: string;
+  target: string;
+  rows: number;
+  matching: number;
+  mismatched: number;
+  missingInTarget: number;
+  extraInTarget: number;
+  samples: SampleKeys;
+};
+
+export type VerifyReport = { service: string; clean: boolean; tables: TableParity[] };
+
+/** A pool whose sessions print timestamps the same way on both sides (see verify-sql.ts). */
+export function openVerifyPool(connectionString: string, max = 3): pg.Pool {
+  return new pg.Pool({ connectionString, max, options: '-c TimeZone=UTC -c DateStyle=ISO -c extra_float_digits=1' });
+}
+
+export type VerifyServiceOptions = {
+  plan: Plan;
+  service: string;
+  legacy: pg.Pool;
+  serviceDb: pg.Pool;
+  /** the kit DB, for checkpoints and results; without it the run is neither resumable nor recorded */
+  kit?: pg.Pool;
+  chunkSize?: number;
+  concurrency?: number;
+  resume?: boolean;
+  consistency?: WaitForConsistentPoint;
+  progress?: Progress;
+  targetSchema?: string;
+};
+
+const publicShape = (r: TableResult): TableParity => ({
+  source: r.source,
+  target: r.target,
+  rows: r.rows,
+  matching: r.matching,
+  mismatched: r.mismatched,
+  missingInTarget: r.missingInTarget,
+  extraInTarget: r.extraInTarget,
+  samples: r.samples,
+});
+
+export async function verifyService(options: VerifyServiceOptions): Promise<{ report: VerifyReport; runId?: number; notes: string[] }> {
+  const { plan, service, legacy, serviceDb, kit, progress } = options;
+  const chunkSize = options.chunkSize ?? 10_000;
+  const notes: string[] = [];
+  const where = `${plan.file}: services.${service}`;
+  const tables = await compileServiceTables(
+    plan,
+    service,
+    (schema, table) => describeExistingTable(legacy, schema, table, `${where} (legacy)`),
+    (schema, table) => describeExistingTable(serviceDb, schema, table, `${where} (service DB)`),
+    options.targetSchema,
+  );
+  let runId: number | undefined;
+  let resumedChunkSize: number | undefined;
+  if (kit) {
+    await ensureVerifyTables(kit);
+    const unfinished = options.resume ? await findUnfinishedRun(kit, service) : undefined;
+    if (unfinished) {
+      runId = unfinished.id;
+      resumedChunkSize = unfinished.chunkSize;
+      progress?.step(`resuming verify run ${runId}`);
+    }
+  } else if (options.resume) notes.push('no kit database: --resume has nothing to resume from');
+  if (runId === undefined) {
+    const point = options.consistency ? await options.consistency() : { lsn: null, note: 'no consistency wait asked: compared as of now' };
+    if (point.note) notes.push(point.note);
+    if (point.lsn) progress?.done(`sink caught up with legacy WAL ${point.lsn}`);
+    if (kit) runId = await startRun(kit, service, chunkSize, point.lsn);
+  }
+
+  const results: TableResult[] = [];
+  for (const table of tables) {
+    progress?.step(`${table.source.table} -> ${table.target.table}: comparing`);
+    const result = await verifyTable(table, {
+      legacy,
+      service: serviceDb,
+      chunkSize: resumedChunkSize ?? chunkSize,
+      concurrency: options.concurrency,
+      store: kit && runId !== undefined ? runTableStore(kit, runId, table.target.table) : undefined,
+      progress,
+    });
+    results.push(result);
+    const diffs = differenceCount(result);
+    progress?.[diffs ? 'fail' : 'done'](`${table.source.table} -> ${table.target.table}: ${result.rows} rows, ${diffs} differences`);
+  }
+
+  if (options.consistency && results.some((r) => differenceCount(r) > 0)) {
+    progress?.step('differences found: re-checking them once the sink has caught up again');
+    const point = await options.consistency();
+    for (let i = 0; i < results.length; i++) {
+      if (differenceCount(results[i]) > 0) results[i] = await recheckTable(tables[i], results[i], { legacy, service: serviceDb });
+    }
+    if (point.note) notes.push(point.note);
+  }
+
+  const report: VerifyReport = {
+    service,
+    clean: results.every((r) => differenceCount(r) === 0),
+    tables: results.map(publicShape),
+  };
+  if (kit && runId !== undefined) await finishRun(kit, runId, report.clean, report);
+  return { report, runId, notes };
+}
