@@ -92,7 +92,7 @@ export function renderChunkHash(side: Side, range: KeyRange): { sql: string; par
 export function renderChunkRows(side: Side, range: KeyRange): { sql: string; params: string[] } {
   const where = rangePredicate(side, range);
   return {
-    sql: `SELECT ARRAY[${side.keys.map((k) => `(${k.sql})::text`).join(', ')}] AS key, ${rowHash(side)} AS h FROM ${side.from} WHERE ${where.sql}`,
+    sql: `SELECT ARRAY[${side.keys.map((k) => `(${k.sql})::text`).join(', ')}] AS key, ${rowHash(side)} AS h FROM ${side.from} WHERE ${where.sql} ORDER BY ${keyOrder(side)}`,
     params: where.params,
   };
 }
