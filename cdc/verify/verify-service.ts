@@ -31,7 +31,11 @@ export type VerifyReport = { service: string; clean: boolean; tables: TableParit
 
 /** A pool whose sessions print timestamps the same way on both sides (see verify-sql.ts). */
 export function openVerifyPool(connectionString: string, max = 3): pg.Pool {
-  return new pg.Pool({ connectionString, max, options: '-c TimeZone=UTC -c DateStyle=ISO -c extra_float_digits=1' });
+  const pool = new pg.Pool({ connectionString, max, options: '-c TimeZone=UTC -c DateStyle=ISO -c extra_float_digits=1' });
+  // an idle connection dropped by the server (restart, DROP DATABASE ... FORCE) must not crash the
+  // process; the next query opens a new one, and a failing query still rejects
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 export type VerifyServiceOptions = {
