@@ -1,0 +1,68 @@
+/**
+ * The legacy write fence. After the write cut-over a service owns its tables; the legacy copies
+ * are kept current by the reverse sync alone. Any other writer (a forgotten cron job, a corner of
+ * the monolith nobody knew wrote there) is refused at once, with an error that names the owning
+ * service, instead of being found weeks later as diverging data.
+ *
+ * The sink marks its own transactions with `SET LOCAL ficus.origin = 'sync'`; the trigger lets
+ * exactly those through. Row triggers cover INSERT/UPDATE/DELETE, a statement trigger TRUNCATE.
+ */
+import type { Knex } from 'knex';
+
+export const SYNC_ORIGIN_SETTING = 'ficus.origin';
+export const SYNC_ORIGIN_VALUE = 'sync';
+
+const ident = (name: string) => '"' + name.replace(/"/g, '""') + '"';
+const literal = (value: string) => "'" + value.replace(/'/g, "''") + "'";
+const triggerName = (kind: 'rows' | 'truncate') => `ficus_fence_${kind}`;
+
+const FUNCTION_SQL = `
+CREATE OR REPLACE FUNCTION public.ficus_fence_refuse_write() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF coalesce(current_setting('${SYNC_ORIGIN_SETTING}', true), '') = '${SYNC_ORIGIN_VALUE}' THEN
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  END IF;
+  RAISE EXCEPTION 'ficus: %.% is owned by service "%" since its write cut-over; % refused',
+      TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_ARGV[0], TG_OP
+    USING ERRCODE = '42501',
+          HINT = format('write through the %s service, or roll it back first: ficus stage %s canary', TG_ARGV[0], TG_ARGV[0]);
+END $$;`;
+
+export async function installFence(db: Knex, service: string, tables: string[], schema = 'public'): Promise<void> {
+  await db.transaction(async (trx) => {
+    await trx.raw(FUNCTION_SQL);
+    for (const table of tables) {
+      const qualified = `${ident(schema)}.${ident(table)}`;
+      await trx.raw(`DROP TRIGGER IF EXISTS ${triggerName('rows')} ON ${qualified}`);
+      await trx.raw(`DROP TRIGGER IF EXISTS ${triggerName('truncate')} ON ${qualified}`);
+      await trx.raw(
+        `CREATE TRIGGER ${triggerName('rows')} BEFORE INSERT OR UPDATE OR DELETE ON ${qualified} ` +
+          `FOR EACH ROW EXECUTE FUNCTION public.ficus_fence_refuse_write(${literal(service)})`,
+      );
+      await trx.raw(
+        `CREATE TRIGGER ${triggerName('truncate')} BEFORE TRUNCATE ON ${qualified} ` +
+          `FOR EACH STATEMENT EXECUTE FUNCTION public.ficus_fence_refuse_write(${literal(service)})`,
+      );
+    }
+  });
+}
+
+export async function removeFence(db: Knex, tables: string[], schema = 'public'): Promise<void> {
+  await db.transaction(async (trx) => {
+    for (const table of tables) {
+      const qualified = `${ident(schema)}.${ident(table)}`;
+      await trx.raw(`DROP TRIGGER IF EXISTS ${triggerName('rows')} ON ${qualified}`);
+      await trx.raw(`DROP TRIGGER IF EXISTS ${triggerName('truncate')} ON ${qualified}`);
+    }
+  });
+}
+
+/** The fenced tables among `tables` (those carrying the fence trigger). */
+export async function fencedTables(db: Knex, tables: string[], schema = 'public'): Promise<string[]> {
+  const { rows } = await db.raw<{ rows: { table: string }[] }>(
+    `SELECT c.relname AS table FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE t.tgname = ? AND n.nspname = ? AND c.relname = ANY(?)`,
+    [triggerName('rows'), schema, tables],
+  );
+  return rows.map((r) => r.table);
+}

@@ -1,0 +1,109 @@
+/**
+ * The applications of the demo on the embedded stack (`ficus stack up --apps`): the monolith,
+ * every service of the plan, each service's sync worker and the proxy. Each is a node process
+ * on the project's Node 24, managed like the stack's own parts (pid + log under .ficus/).
+ */
+import path from 'node:path';
+import type { Progress } from '../lib/progress.ts';
+import type { Plan } from '../plan/plan-types.ts';
+import { waitFor } from '../lib/wait.ts';
+import { logFile, portOpen, runningPid, startDetached, stopProcess, tail, type ProcessSpec } from './processes.ts';
+import { REPO_ROOT, type StackConfig } from './stack-config.ts';
+import { defaultMetricsPort } from '../cdc/sink/sink-config.ts';
+
+export type Direction = 'forward' | 'reverse';
+
+export type AppSpec = {
+  name: string;
+  port: number;
+  url: string;
+  process: ProcessSpec;
+  healthy: () => Promise<boolean>;
+};
+
+const node = (name: string, script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): ProcessSpec => ({
+  name,
+  command: process.execPath,
+  args: ['--disable-warning=TimeoutNegativeWarning', path.join(REPO_ROOT, script), ...args],
+  cwd: REPO_ROOT,
+  env: { ...process.env, ...env },
+});
+
+async function httpOk(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(1500) });
+    await response.arrayBuffer();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+export const syncAppName = (service: string, direction: Direction) => `sync-${service}-${direction}`;
+
+export function syncApp(plan: Plan, service: string, direction: Direction): AppSpec {
+  const port = defaultMetricsPort(plan, service, direction);
+  return {
+    name: syncAppName(service, direction),
+    port,
+    url: `http://127.0.0.1:${port}/metrics`,
+    process: node(syncAppName(service, direction), 'bin/ficus.js', ['sync', service, '--direction', direction]),
+    healthy: () => httpOk(`http://127.0.0.1:${port}/metrics`),
+  };
+}
+
+export function serviceApp(config: StackConfig, plan: Plan, service: string): AppSpec {
+  const port = config.ports.servicePortBase + plan.services.findIndex((s) => s.name === service);
+  return {
+    name: service,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    process: node(service, `extracted/${service}/main.ts`),
+    healthy: () => httpOk(`http://127.0.0.1:${port}/health`),
+  };
+}
+
+export function monolithApp(config: StackConfig): AppSpec {
+  const port = config.ports.monolith;
+  return { name: 'monolith', port, url: `http://127.0.0.1:${port}`, process: node('monolith', 'monolith/main.ts'), healthy: () => httpOk(`http://127.0.0.1:${port}/health`) };
+}
+
+export function proxyApp(config: StackConfig): AppSpec {
+  const port = config.ports.proxy;
+  return { name: 'proxy', port, url: `http://127.0.0.1:${port}`, process: node('proxy', 'proxy/main.ts'), healthy: () => portOpen(port) };
+}
+
+/** Every app, in start order: what others call comes first. */
+export function appSpecs(config: StackConfig, plan: Plan, directionOf: (service: string) => Direction = () => 'forward'): AppSpec[] {
+  return [
+    monolithApp(config),
+    ...plan.services.map((s) => serviceApp(config, plan, s.name)),
+    ...plan.services.map((s) => syncApp(plan, s.name, directionOf(s.name))),
+    proxyApp(config),
+  ];
+}
+
+/** Starts an app unless it answers already; waits until it is healthy. */
+export async function ensureApp(config: StackConfig, app: AppSpec, progress: Progress, timeoutMs = 60_000): Promise<void> {
+  if (await app.healthy()) return progress.done(`${app.name} already running (${app.url})`);
+  if (!runningPid(config, app.name)) {
+    if (await portOpen(app.port)) throw new Error(`port ${app.port} for ${app.name} is taken by another program`);
+    startDetached(config, app.process);
+  }
+  try {
+    await waitFor(`${app.name} to answer on ${app.url}`, async () => (await app.healthy()) || (runningPid(config, app.name) ? false : Promise.reject(new Error('it exited'))), { timeoutMs, intervalMs: 300 });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nlast lines of ${logFile(config, app.name)}:\n${tail(logFile(config, app.name))}`);
+  }
+  progress.done(`${app.name} up (${app.url})`);
+}
+
+export async function stopApp(config: StackConfig, name: string, progress?: Progress): Promise<void> {
+  if (await stopProcess(config, name)) progress?.done(`${name} stopped`);
+}
+
+/** Names of app processes ficus started that still run (for `down` and `status`). */
+export function runningApps(config: StackConfig, plan: Plan): string[] {
+  const names = ['proxy', 'monolith', ...plan.services.flatMap((s) => [s.name, syncAppName(s.name, 'forward'), syncAppName(s.name, 'reverse')])];
+  return names.filter((name) => runningPid(config, name));
+}
