@@ -7,6 +7,8 @@ import { ConnectError, createConnectClient } from './connect-client.ts';
 import { applyConnector, waitUntilRunning } from './apply-connector.ts';
 import { sourceConnectorSpec, topicOf } from './source-config.ts';
 import { dropSlotAndPublication, slotState } from './source-database.ts';
+import { BOOKKEEPING_DDL } from '../sink/sync-tables.ts';
+import { SinkBehindError, sinkConsistency } from '../verify/consistent-point.ts';
 
 const config = loadStackConfig();
 const urls = stackUrls(config);
@@ -123,7 +125,37 @@ describe('applyConnector', () => {
     ]);
     expect(seen[3]).toEqual({ op: 'c', id: 4, price: '10.00', hasSchema: true });
     expect((await slotState(db, spec.slot)).exists).toBe(true);
-  });
+  }, 120_000);
+
+  it('finds a consistent point once the sink has applied up to the end of the topics', async () => {
+    const kafkaAdmin = new Kafka({ brokers: [urls.kafkaBootstrap], logLevel: logLevel.NOTHING }).admin();
+    await kafkaAdmin.connect();
+    try {
+      // the test DB stands in for the service DB the sink keeps its positions in
+      const consistency = sinkConsistency({ legacy: db, service: db, connect, kafkaAdmin, spec, timeoutMs: 3000 });
+      expect(await consistency()).toEqual({ lsn: null, note: expect.stringMatching(/no ficus_sync_offsets/) });
+      await db.query(BOOKKEEPING_DDL);
+      const topic = topicOf(spec, { schema: 'public', table: 'items' });
+      const ends = await kafkaAdmin.fetchTopicOffsets(topic);
+      const store = (delta: number) =>
+        Promise.all(
+          ends.map((p) =>
+            db.query(
+              `INSERT INTO ficus_sync_offsets (consumer_group, topic, partition, next_offset) VALUES ('g', $1, $2, $3)
+               ON CONFLICT (consumer_group, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset`,
+              [topic, p.partition, Number(p.high) + delta],
+            ),
+          ),
+        );
+      await store(-1);
+      await expect(consistency()).rejects.toThrow(SinkBehindError);
+      await store(0);
+      const point = await consistency();
+      expect(point.lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    } finally {
+      await kafkaAdmin.disconnect();
+    }
+  }, 60_000);
 
   it('pauses, resumes, stops, reads offsets and deletes', async () => {
     await connect.pause(spec.name);
@@ -141,7 +173,7 @@ describe('applyConnector', () => {
     await dropSlotAndPublication(db, spec);
     expect((await slotState(db, spec.slot)).exists).toBe(false);
     expect((await db.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [spec.publication])).rowCount).toBe(0);
-  });
+  }, 120_000);
 });
 
 async function poll<T>(read: () => Promise<T>, want: T, timeoutMs = 30_000): Promise<T> {
