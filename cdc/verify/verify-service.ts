@@ -87,9 +87,12 @@ export async function verifyService(options: VerifyServiceOptions): Promise<{ re
       progress?.step(`resuming verify run ${runId}`);
     }
   } else if (options.resume) notes.push('no kit database: --resume has nothing to resume from');
+  // a re-check only means something when the first comparison ran at a sink position
+  let consistent = false;
   if (runId === undefined) {
     const point = options.consistency ? await options.consistency() : { lsn: null, note: 'no consistency wait asked: compared as of now' };
     if (point.note) notes.push(point.note);
+    consistent = point.lsn !== null;
     if (point.lsn) progress?.done(`sink caught up with legacy WAL ${point.lsn}`);
     if (kit) runId = await startRun(kit, service, chunkSize, point.lsn);
   }
@@ -110,13 +113,12 @@ export async function verifyService(options: VerifyServiceOptions): Promise<{ re
     progress?.[diffs ? 'fail' : 'done'](`${table.source.table} -> ${table.target.table}: ${result.rows} rows, ${diffs} differences`);
   }
 
-  if (options.consistency && results.some((r) => differenceCount(r) > 0)) {
+  if (options.consistency && consistent && results.some((r) => differenceCount(r) > 0)) {
     progress?.step('differences found: re-checking them once the sink has caught up again');
-    const point = await options.consistency();
+    await options.consistency();
     for (let i = 0; i < results.length; i++) {
       if (differenceCount(results[i]) > 0) results[i] = await recheckTable(tables[i], results[i], { legacy, service: serviceDb });
     }
-    if (point.note) notes.push(point.note);
   }
 
   const report: VerifyReport = {

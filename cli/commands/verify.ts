@@ -46,7 +46,8 @@ export function register(program: Command): void {
       const urls = stackUrls(config);
       const progress = createProgress();
       const legacy = openVerifyPool(urls.legacyAdmin(plan.legacy.database));
-      const serviceDb = openVerifyPool(urls.servicesAs(service.database, service.name, service.name));
+      // the kit reads the service DB as the admin: it also reads the sink's bookkeeping there
+      const serviceDb = openVerifyPool(urls.servicesAdmin(service.database));
       const kit = openVerifyPool(urls.servicesAdmin('ficus'), 2);
       const kafkaAdmin = new Kafka({ brokers: [urls.kafkaBootstrap], clientId: 'ficus-verify', logLevel: logLevel.NOTHING }).admin();
       try {
