@@ -7,7 +7,7 @@
  *   ...
  *   await worker.stop(); // finishes the batch in flight
  */
-import { Kafka, logLevel, type Consumer, type EachBatchPayload, type LogEntry } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Consumer, type EachBatchPayload, type LogEntry } from 'kafkajs';
 import pg from 'pg';
 import { errorMessage } from '../../lib/errors.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
@@ -90,7 +90,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
 
   const kafka = new Kafka({ clientId: groupId, brokers: options.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log.child('kafkajs')), retry: { retries: 10 } });
   const admin = kafka.admin();
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   const consumer: Consumer = kafka.consumer({ groupId, maxBytesPerPartition: 8 << 20, maxBytes: 32 << 20, allowAutoTopicCreation: false });
 
   try {
@@ -168,7 +168,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
           metrics.events.inc({ table: writer.table, op }, n);
           totals.applied += n;
         }
-        for (const letter of result.deadLetters) log.warn('dead-lettered a poison event', { ...letter.position, reason: letter.reason });
+        for (const letter of result.deadLetters) log.warn('dead-lettered a poison event', { topic: letter.position.topic, partition: letter.position.partition, offset: letter.position.offset, reason: letter.reason });
         metrics.deadLetters.inc({ table: writer.table }, result.deadLetters.length);
         metrics.skipped.inc({ reason: 'duplicate' }, result.duplicates);
         metrics.skipped.inc({ reason: 'echo' }, result.echoes);

@@ -1,0 +1,180 @@
+/**
+ * A private world for one sink e2e suite: a legacy-side DB and a service-side DB with random
+ * names, the catalog's product and stock tables on both sides, a plan file naming them, and a
+ * real Debezium PostgresConnector on the legacy DB (and optionally one on the service DB for the
+ * reverse direction), all removed again by `dispose()`.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import YAML from 'yaml';
+import { waitFor } from '../../lib/wait.ts';
+import { parsePlan } from '../../plan/load-plan.ts';
+import type { Plan } from '../../plan/plan-types.ts';
+import { compileTableMapping, renderMappedSelect } from '../../plan/mapping.ts';
+import { describeTable } from '../../plan/describe-table.ts';
+import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
+import type { Direction } from '../../plan/mapping.ts';
+import type { SinkWorkerOptions } from './sink-worker.ts';
+import { FAST_RETRY } from './retry.ts';
+
+const config = loadStackConfig();
+export const urls = stackUrls(config);
+
+const LEGACY_DDL = `
+CREATE TABLE products (id bigint PRIMARY KEY, sku text NOT NULL UNIQUE, name text NOT NULL, description text,
+  price numeric(12,2) NOT NULL, active boolean NOT NULL DEFAULT true,
+  created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE inventory (product_id bigint PRIMARY KEY, quantity int NOT NULL DEFAULT 0, reserved int NOT NULL DEFAULT 0,
+  updated_at timestamptz NOT NULL DEFAULT now());
+ALTER TABLE products REPLICA IDENTITY FULL;`;
+
+const SERVICE_DDL = `
+CREATE TABLE products (id bigint PRIMARY KEY, sku text NOT NULL, title text NOT NULL, description text,
+  price_cents integer NOT NULL, active boolean NOT NULL DEFAULT true, created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(), search_text text);
+CREATE TABLE stock_levels (product_id bigint PRIMARY KEY, on_hand int NOT NULL, updated_at timestamptz NOT NULL);
+ALTER TABLE products REPLICA IDENTITY FULL;`;
+
+export async function sql(url: string, text: string, params: unknown[] = []) {
+  const client = new pg.Client({ connectionString: url, options: '-c TimeZone=UTC' });
+  await client.connect();
+  try {
+    return await client.query(text, params);
+  } finally {
+    await client.end();
+  }
+}
+
+async function connect(method: string, p: string, body?: unknown) {
+  const response = await fetch(`${urls.connect}${p}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: response.status, body: response.status === 204 ? null : await response.json().catch(() => null) };
+}
+
+export type SinkFixture = Awaited<ReturnType<typeof createSinkFixture>>;
+
+export async function createSinkFixture() {
+  const id = randomBytes(4).toString('hex');
+  const service = `svc${id}`;
+  const legacyDb = `sinkl_${id}`;
+  const serviceDb = `sinks_${id}`;
+  const prefix = `sinkt${id}`;
+  const connectors: { name: string; slot: string; url: string }[] = [];
+  const planText = YAML.stringify({
+    version: 1,
+    legacy: { database: legacyDb, schema: 'public' },
+    services: {
+      [service]: {
+        database: serviceDb,
+        owns: [{
+          source: 'products', target: 'products', key: ['id'],
+          columns: { id: 'id', sku: 'sku', name: 'title', description: 'description', price: { target: 'price_cents', type: 'cents' }, active: 'active', created_at: 'created_at', updated_at: 'updated_at' },
+          derived: { search_text: "lower(name || ' ' || sku)" },
+        }],
+        replicates: [{ source: 'inventory', target: 'stock_levels', key: ['product_id'], columns: { product_id: 'product_id', quantity: 'on_hand', updated_at: 'updated_at' }, drop: ['reserved'] }],
+        routes: [],
+      },
+    },
+  });
+  const planPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ficus-sink-')), 'plan.yaml');
+  fs.writeFileSync(planPath, planText);
+  const plan: Plan = parsePlan(planText, planPath);
+
+  await sql(urls.legacyAdmin('postgres'), `CREATE DATABASE ${legacyDb}`);
+  await sql(urls.servicesAdmin('postgres'), `CREATE DATABASE ${serviceDb}`);
+  await sql(urls.legacyAdmin(legacyDb), LEGACY_DDL);
+  await sql(urls.servicesAdmin(serviceDb), SERVICE_DDL);
+  const kafka = new Kafka({ clientId: `sink-test-${id}`, brokers: [urls.kafkaBootstrap], logLevel: logLevel.NOTHING });
+
+  const fixture = {
+    id, service, plan, planPath, kafka,
+    legacyUrl: urls.legacyAdmin(legacyDb),
+    serviceUrl: urls.servicesAdmin(serviceDb),
+    topicPrefix: (direction: Direction) => (direction === 'forward' ? prefix : `${prefix}.reverse`),
+    group: (direction: Direction) => `sink-test-${id}-${direction}`,
+    dlqTopic: `ficus.dlq.${service}.${id}`,
+    workerOptions(direction: Direction, extra: Partial<SinkWorkerOptions> = {}): SinkWorkerOptions {
+      return {
+        service, direction, plan, brokers: [urls.kafkaBootstrap], legacyUrl: fixture.legacyUrl, serviceUrl: fixture.serviceUrl,
+        groupId: fixture.group(direction), topicPrefix: fixture.topicPrefix(direction), dlqTopic: fixture.dlqTopic,
+        retry: FAST_RETRY, lagIntervalMs: 300, ...extra,
+      };
+    },
+    /** a Debezium connector on the legacy DB (forward) or the service DB (reverse) */
+    async startConnector(direction: Direction) {
+      const forward = direction === 'forward';
+      const name = `sink-test-${id}-${direction}`;
+      const slot = `sink_${id}_${direction}`;
+      const created = await connect('PUT', `/connectors/${name}/config`, {
+        'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
+        'database.hostname': '127.0.0.1',
+        'database.port': String(forward ? config.ports.legacyPostgres : config.ports.servicesPostgres),
+        'database.user': config.adminUser,
+        'database.password': config.adminPassword,
+        'database.dbname': forward ? legacyDb : serviceDb,
+        'topic.prefix': fixture.topicPrefix(direction),
+        'plugin.name': 'pgoutput',
+        'slot.name': slot,
+        'publication.name': slot,
+        'publication.autocreate.mode': 'filtered',
+        'table.include.list': forward ? 'public.products,public.inventory' : 'public.products',
+        'decimal.handling.mode': 'string',
+        'skipped.operations': 'none',
+        'snapshot.mode': 'initial',
+        'heartbeat.interval.ms': '1000',
+      });
+      if (![200, 201].includes(created.status)) throw new Error(`connector ${name}: ${JSON.stringify(created.body)}`);
+      connectors.push({ name, slot, url: forward ? urls.legacyAdmin('postgres') : urls.servicesAdmin('postgres') });
+      await waitFor(`connector ${name} running`, async () => {
+        const { body } = await connect('GET', `/connectors/${name}/status`);
+        const status = body as { connector?: { state: string }; tasks?: { state: string; trace?: string }[] };
+        const failed = status?.tasks?.find((t) => t.state === 'FAILED');
+        if (failed) throw new Error(`connector task failed: ${failed.trace?.split('\n')[0]}`);
+        return status?.connector?.state === 'RUNNING' && !!status.tasks?.length && status.tasks.every((t) => t.state === 'RUNNING');
+      }, { timeoutMs: 60_000, intervalMs: 300 });
+      await waitFor(`slot ${slot} active`, async () => {
+        const { rows } = await sql(forward ? urls.legacyAdmin('postgres') : urls.servicesAdmin('postgres'), 'SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+        return rows[0]?.active === true;
+      }, { timeoutMs: 60_000, intervalMs: 200 });
+    },
+    /** source rows through the mapping (computed in the legacy DB) and the service rows, both sorted by key */
+    async mappedAndActual(table: 'products' | 'inventory') {
+      const mapping = [...plan.services[0].owns, ...plan.services[0].replicates].find((t) => t.source === table)!;
+      const compiled = compileTableMapping(mapping, await describeTable({ query: (t: string, p?: unknown[]) => sql(fixture.legacyUrl, t, p) }, 'public', table));
+      const key = compiled.targetKey[0];
+      // compared as text, so that bigint expressions and integer columns holding the same number agree
+      const cols = compiled.targetColumns.map((c) => `"${c.name}"::text AS "${c.name}"`).join(', ');
+      const expected = (await sql(fixture.legacyUrl, `SELECT ${cols} FROM (${renderMappedSelect(compiled)}) m ORDER BY m."${key}"`)).rows;
+      const actual = (await sql(fixture.serviceUrl, `SELECT ${cols} FROM ${mapping.target} ORDER BY "${key}"`)).rows;
+      return { expected, actual };
+    },
+    async waitInSync(table: 'products' | 'inventory', timeoutMs = 60_000) {
+      return waitFor(`${table} in sync`, async () => {
+        const { expected, actual } = await fixture.mappedAndActual(table);
+        return JSON.stringify(expected) === JSON.stringify(actual) ? { expected, actual } : undefined;
+      }, { timeoutMs, intervalMs: 250 });
+    },
+    async dispose() {
+      for (const c of connectors) {
+        await connect('DELETE', `/connectors/${c.name}`);
+        await waitFor('slot released', async () => {
+          const { rows } = await sql(c.url, 'SELECT active FROM pg_replication_slots WHERE slot_name = $1', [c.slot]);
+          return rows.length === 0 || rows[0].active === false;
+        }, { timeoutMs: 30_000 }).catch(() => undefined);
+        await sql(c.url, 'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [c.slot]).catch(() => undefined);
+      }
+      await sql(urls.legacyAdmin('postgres'), `DROP DATABASE IF EXISTS ${legacyDb} WITH (FORCE)`);
+      await sql(urls.servicesAdmin('postgres'), `DROP DATABASE IF EXISTS ${serviceDb} WITH (FORCE)`);
+      const admin = kafka.admin();
+      await admin.connect();
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix) || t === fixture.dlqTopic || t.includes(id));
+      if (topics.length) await admin.deleteTopics({ topics }).catch(() => undefined);
+      await admin.disconnect();
+      fs.rmSync(path.dirname(planPath), { recursive: true, force: true });
+    },
+  };
+  return fixture;
+}
