@@ -135,6 +135,6 @@ describe('redaction', () => {
       { path: '$.items[0].phone', kind: 'changed', legacy: REDACTED, service: REDACTED },
       differences[2],
     ]);
-    expect(differences[0].legacy.email).toBe('a@x');
+    expect((differences[0].legacy as { email: string }).email).toBe('a@x');
   });
 });

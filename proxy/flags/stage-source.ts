@@ -25,7 +25,8 @@ export function unleashStageSource(options: UnleashStageOptions, log: Logger): S
     appName: options.appName,
     url: options.url,
     refreshInterval: options.refreshMs,
-    timeout: Math.max(500, Math.min(5000, options.refreshMs * 2)),
+    // The client retries with a 1 s minimum backoff and refuses a timeout below it.
+    timeout: Math.max(1000, Math.min(5000, options.refreshMs * 2)),
     customHeaders: { Authorization: options.token },
     disableMetrics: true,
     skipInstanceCountWarning: true,

@@ -1,0 +1,87 @@
+/**
+ * Wires the proxy from its config and the plan: upstreams, stage source, breakers, mirror bounds,
+ * noise, metrics, recorder. Returns the request handler and what the admin API needs. Tests call
+ * this with their own config and stage source; proxy/main.ts calls it for real.
+ */
+import type { Knex } from 'knex';
+import { createLogger, type Logger } from '../lib/logger.ts';
+import type { Plan } from '../plan/plan-types.ts';
+import { compileRules } from './compare/compare-responses.ts';
+import { createNoiseModel } from './compare/noise-model.ts';
+import { compileRedaction } from './compare/redact.ts';
+import type { ProxyConfig } from './config.ts';
+import { createDispatcher } from './dispatch.ts';
+import { unleashStageSource, type StageSource } from './flags/stage-source.ts';
+import { createProxyMetrics } from './metrics/proxy-metrics.ts';
+import { createMirrorLimiter } from './mirror/mirror-limiter.ts';
+import { createRecentMismatches } from './mirror/recent-mismatches.ts';
+import type { ProxyContext, Upstream } from './proxy-context.ts';
+import { circuitBreakers } from './resilience/circuit-breaker.ts';
+import { buildRouteTable } from './routing/route-table.ts';
+import { createComparisonRecorder } from './store/comparison-recorder.ts';
+import { openKitDb } from './store/kit-db.ts';
+import { loadNoise, saveNoise } from './store/noise-store.ts';
+import { createStreamProxy, keepAliveAgent } from './upstream/stream-proxy.ts';
+import { createWriteHolds } from './writes/write-hold.ts';
+
+export type CreateProxyOptions = { stages?: StageSource; log?: Logger; kitDb?: Knex | null };
+
+export async function createProxy(config: ProxyConfig, plan: Plan, options: CreateProxyOptions = {}) {
+  const log = options.log ?? createLogger('proxy');
+  const routes = buildRouteTable(plan);
+  const kitDb = options.kitDb === undefined ? (config.kitDbUrl ? openKitDb(config.kitDbUrl) : null) : options.kitDb;
+  const metrics = createProxyMetrics();
+  const breakers = circuitBreakers(config.circuit);
+  const requests: ProxyContext['requests'] = new WeakMap();
+
+  const upstream = (name: string, url: string): Upstream => {
+    const agent = keepAliveAgent();
+    const stream = createStreamProxy(name, url, agent, {
+      requestIdOf: (req) => requests.get(req)?.id ?? '',
+      tapOf: (req) => requests.get(req)?.tap,
+      onUpstreamResult: (ok, req) => {
+        const info = requests.get(req);
+        const breaker = breakers.for(name);
+        if (ok) return breaker.success();
+        breaker.failure();
+        if (info) metrics.upstreamError(info.route, name, 'stream');
+      },
+    });
+    return { name, url: new URL(url), agent, stream };
+  };
+
+  const ctx: ProxyContext = {
+    config,
+    log,
+    routes,
+    rules: new Map(routes.routes.map((r) => [r.id, { compare: compileRules(r.compare), redact: compileRedaction(r.compare.redact ?? []) }])),
+    stages: options.stages ?? unleashStageSource(config.unleash, log.child('flags')),
+    holds: createWriteHolds(),
+    breakers,
+    limiter: createMirrorLimiter(config.mirror),
+    noise: createNoiseModel(config.calibrationSamples, kitDb ? await loadNoise(kitDb, log) : {}),
+    metrics,
+    recorder: kitDb ? createComparisonRecorder(kitDb, { retention: config.retention }, log.child('recorder'), metrics.recordingDropped) : undefined,
+    mismatches: createRecentMismatches(),
+    onNoiseLearned: (route, paths) => {
+      log.info('learned comparison noise', { route, paths });
+      if (kitDb) void saveNoise(kitDb, route, paths, log);
+    },
+    monolith: upstream('monolith', config.monolithUrl),
+    services: Object.fromEntries(Object.entries(config.serviceUrls).map(([name, url]) => [name, upstream(name, url)])),
+    requests,
+  };
+
+  return {
+    ctx,
+    handler: createDispatcher(ctx),
+    async close(): Promise<void> {
+      await ctx.stages.close();
+      await ctx.recorder?.close();
+      for (const u of [ctx.monolith, ...Object.values(ctx.services)]) u.agent.destroy();
+      if (kitDb && options.kitDb === undefined) await kitDb.destroy();
+    },
+  };
+}
+
+export type Proxy = Awaited<ReturnType<typeof createProxy>>;

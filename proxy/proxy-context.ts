@@ -1,0 +1,55 @@
+/**
+ * What the request-path modules share, built once by create-proxy.ts: the parts, and per request
+ * a small record (request id, route, backend) kept beside the request rather than on it.
+ */
+import type http from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from '../lib/logger.ts';
+import type { NoiseModel } from './compare/noise-model.ts';
+import type { CompiledRules } from './compare/compare-responses.ts';
+import type { ProxyConfig } from './config.ts';
+import type { StageSource } from './flags/stage-source.ts';
+import type { ProxyMetrics } from './metrics/proxy-metrics.ts';
+import type { MirrorLimiter } from './mirror/mirror-limiter.ts';
+import type { RecentMismatches } from './mirror/recent-mismatches.ts';
+import type { circuitBreakers } from './resilience/circuit-breaker.ts';
+import type { RouteTable } from './routing/route-table.ts';
+import type { ComparisonRecorder } from './store/comparison-recorder.ts';
+import type { StreamProxy, Tap } from './upstream/stream-proxy.ts';
+import type { WriteHolds } from './writes/write-hold.ts';
+import type { PathPattern } from './compare/json-path.ts';
+
+export type RequestInfo = {
+  id: string;
+  /** route id, or `unmatched` */
+  route: string;
+  /** `monolith` or the service's name: who answers the client */
+  backend: string;
+  started: number;
+  tap?: Tap;
+};
+
+export type Upstream = { name: string; url: URL; agent: http.Agent; stream: StreamProxy };
+
+export type ProxyContext = {
+  config: ProxyConfig;
+  log: Logger;
+  routes: RouteTable;
+  /** per route id: compiled compare rules and redaction */
+  rules: Map<string, { compare: CompiledRules; redact: PathPattern[] }>;
+  stages: StageSource;
+  holds: WriteHolds;
+  breakers: ReturnType<typeof circuitBreakers>;
+  limiter: MirrorLimiter;
+  noise: NoiseModel;
+  metrics: ProxyMetrics;
+  recorder?: ComparisonRecorder;
+  mismatches: RecentMismatches;
+  /** called when calibration learned new noise paths (to persist them) */
+  onNoiseLearned(route: string, paths: string[]): void;
+  monolith: Upstream;
+  services: Record<string, Upstream>;
+  requests: WeakMap<IncomingMessage, RequestInfo>;
+};
+
+export const upstreamOf = (ctx: ProxyContext, backend: string): Upstream => (backend === 'monolith' ? ctx.monolith : ctx.services[backend]);

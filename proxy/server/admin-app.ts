@@ -1,0 +1,85 @@
+/**
+ * The admin API, on its own port, every route behind a bearer token (401 without it or with a
+ * wrong one): the migrated routes with their stage and counters, recent mismatches, holding and
+ * releasing a service's writes for a cut-over, flag sync state, and Prometheus metrics.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import express from 'express';
+import type { ProxyContext } from '../proxy-context.ts';
+import { UnknownServiceError } from '../proxy-errors.ts';
+import { FicusError } from '../../lib/errors.ts';
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function bounded(value: unknown, name: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new FicusError('invalid_request', `${name} must be an integer between 1 and ${max}`, { status: 400 });
+  return n;
+}
+
+export function createAdminApp(ctx: ProxyContext): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
+  app.use((req, res, next) => {
+    const header = req.headers.authorization ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+    if (token && sameToken(token, ctx.config.adminToken)) return next();
+    res.setHeader('www-authenticate', 'Bearer realm="ficus-proxy-admin"');
+    res.status(401).json({ error: 'unauthorized', message: 'the admin API needs `Authorization: Bearer <FICUS_PROXY_ADMIN_TOKEN>`' });
+  });
+  app.use(express.json({ limit: '16kb' }));
+
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('content-type', ctx.metrics.registry.contentType);
+    res.end(await ctx.metrics.registry.metrics());
+  });
+  app.get('/admin/routes', (_req, res) => {
+    const breakers = ctx.breakers.states();
+    res.json({
+      flags: ctx.stages.status(),
+      routes: ctx.routes.routes.map((r) => ({
+        route: r.id,
+        service: r.service,
+        method: r.method,
+        path: r.path,
+        ...ctx.stages.stateOf(r.service),
+        writesHeld: ctx.holds.isHeld(r.service),
+        circuit: breakers[r.service] ?? 'closed',
+        counters: ctx.metrics.countersOf(r.id),
+      })),
+      unmatched: ctx.metrics.countersOf('unmatched'),
+      holds: ctx.holds.list(),
+    });
+  });
+  app.get('/admin/mismatches', (req, res) => {
+    const limit = bounded(req.query.limit, 'limit', 50, 200);
+    res.json({ mismatches: ctx.mismatches.list(limit, typeof req.query.route === 'string' ? req.query.route : undefined) });
+  });
+  const service = (name: string) => {
+    if (!ctx.services[name]) throw new UnknownServiceError(name, Object.keys(ctx.services));
+    return name;
+  };
+  app.post('/admin/services/:service/hold-writes', (req, res) => {
+    const name = service(req.params.service);
+    const boundMs = bounded(req.body?.boundMs, 'boundMs', 5000, 120_000);
+    const expiresInMs = bounded(req.body?.expiresInMs, 'expiresInMs', 60_000, 3_600_000);
+    ctx.log.info('holding writes', { service: name, boundMs, expiresInMs });
+    res.json({ hold: ctx.holds.hold(name, boundMs, expiresInMs) });
+  });
+  app.post('/admin/services/:service/release-writes', (req, res) => {
+    const name = service(req.params.service);
+    ctx.log.info('releasing writes', { service: name });
+    res.json({ released: ctx.holds.release(name) });
+  });
+  app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const problem = error instanceof FicusError ? error : new FicusError('invalid_request', String((error as Error).message ?? error), { status: (error as { status?: number }).status ?? 500 });
+    res.status(problem.status).json(problem.toJSON());
+  });
+  return app;
+}

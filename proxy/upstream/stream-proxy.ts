@@ -1,0 +1,87 @@
+/**
+ * Streaming pass-through to one upstream, with http-proxy-middleware: the body flows through as
+ * it comes, nothing is buffered. Its default plugins are ejected for ours: hop-by-hop headers
+ * dropped from answers, the circuit breaker told how the upstream did, an optional tap that
+ * copies the answer (bounded) for a comparison, and a JSON 502 naming the request id when the
+ * upstream cannot be reached.
+ */
+import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createProxyMiddleware } from 'http-proxy-middleware';
+import type { Answer } from '../compare/compare-responses.ts';
+import { UpstreamUnavailableError } from '../proxy-errors.ts';
+import { stripHopByHop } from './forward-headers.ts';
+
+/** Copies an answer while it streams to the client; `undefined` if it grew over `maxBytes`. */
+export type Tap = { maxBytes: number; done(answer: (Answer & { latencyMs: number }) | undefined, error?: string): void; started: number };
+
+export type StreamHooks = {
+  onUpstreamResult(ok: boolean, req: IncomingMessage): void;
+  tapOf(req: IncomingMessage): Tap | undefined;
+  requestIdOf(req: IncomingMessage): string;
+};
+
+export type StreamProxy = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function createStreamProxy(name: string, target: string, agent: http.Agent, hooks: StreamHooks): StreamProxy {
+  const middleware = createProxyMiddleware<IncomingMessage, ServerResponse>({
+    target,
+    agent,
+    changeOrigin: false,
+    ejectPlugins: true,
+    plugins: [
+      (proxyServer) => {
+        proxyServer.on('proxyRes', (proxyRes, req) => {
+          stripHopByHop(proxyRes.headers);
+          hooks.onUpstreamResult((proxyRes.statusCode ?? 502) < 500, req);
+          const tap = hooks.tapOf(req);
+          if (tap) copyInto(tap, proxyRes);
+        });
+        proxyServer.on('error', (error, req, res) => {
+          hooks.onUpstreamResult(false, req);
+          hooks.tapOf(req)?.done(undefined, (error as Error).message);
+          const out = res as ServerResponse;
+          if (!('setHeader' in out)) return; // a socket (upgrade): nothing to answer on
+          if (out.headersSent) {
+            out.destroy();
+            return;
+          }
+          const problem = new UpstreamUnavailableError(name, (error as Error).message);
+          out.writeHead(problem.status, { 'content-type': 'application/json' });
+          out.end(JSON.stringify({ ...problem.toJSON(), requestId: hooks.requestIdOf(req) }));
+        });
+      },
+    ],
+  });
+  return (req, res) => void middleware(req, res);
+}
+
+function copyInto(tap: Tap, proxyRes: IncomingMessage): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = Number(proxyRes.headers['content-length']) > tap.maxBytes;
+  if (!over) {
+    proxyRes.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > tap.maxBytes) {
+        over = true;
+        chunks.length = 0;
+      } else chunks.push(chunk);
+    });
+  }
+  proxyRes.on('end', () => {
+    if (over) return tap.done(undefined, 'body_too_large');
+    tap.done({
+      status: proxyRes.statusCode ?? 502,
+      headers: proxyRes.headers,
+      body: Buffer.concat(chunks, size),
+      latencyMs: performance.now() - tap.started,
+    });
+  });
+  proxyRes.on('aborted', () => tap.done(undefined, 'aborted'));
+}
+
+export function keepAliveAgent(): http.Agent {
+  return new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
+}
