@@ -9,4 +9,10 @@ if (major < 22 || (major === 22 && minor < 18)) {
   );
   process.exit(1);
 }
+// kafkajs schedules some timers with negative delays (harmless: Node clamps them to 1 ms) and
+// Node 24 warns about each; keep every other warning.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name !== 'TimeoutNegativeWarning') console.error(`(node) ${warning.name}: ${warning.message}`);
+});
 await import('../cli/main.ts');

@@ -83,6 +83,12 @@ export function appSpecs(config: StackConfig, plan: Plan, directionOf: (service:
   ];
 }
 
+/** Every app that may run, both sync directions included (for status). */
+export function allAppSpecs(config: StackConfig, plan: Plan): AppSpec[] {
+  const reverse = plan.services.map((s) => syncApp(plan, s.name, 'reverse'));
+  return [...appSpecs(config, plan), ...reverse];
+}
+
 /** Starts an app unless it answers already; waits until it is healthy. */
 export async function ensureApp(config: StackConfig, app: AppSpec, progress: Progress, timeoutMs = 60_000): Promise<void> {
   if (await app.healthy()) return progress.done(`${app.name} already running (${app.url})`);
@@ -102,8 +108,8 @@ export async function stopApp(config: StackConfig, name: string, progress?: Prog
   if (await stopProcess(config, name)) progress?.done(`${name} stopped`);
 }
 
-/** Names of app processes ficus started that still run (for `down` and `status`). */
+/** Names of app processes ficus started that still run (for `down` and `status`), proxy first. */
 export function runningApps(config: StackConfig, plan: Plan): string[] {
-  const names = ['proxy', 'monolith', ...plan.services.flatMap((s) => [s.name, syncAppName(s.name, 'forward'), syncAppName(s.name, 'reverse')])];
+  const names = allAppSpecs(config, plan).map((app) => app.name).reverse();
   return names.filter((name) => runningPid(config, name));
 }

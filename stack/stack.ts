@@ -10,6 +10,8 @@ import { FicusError } from '../lib/errors.ts';
 import type { Progress } from '../lib/progress.ts';
 import { waitFor } from '../lib/wait.ts';
 import { loadPlan } from '../plan/load-plan.ts';
+import { allAppSpecs, runningApps } from './apps.ts';
+import { appsDown } from './apps-up.ts';
 import { ensureDatabases, type DatabaseGrant } from './databases.ts';
 import { ensureJars } from './jars.ts';
 import { brokerProcess, prepareBroker } from './kafka-broker.ts';
@@ -78,8 +80,15 @@ export async function stackStatus(config: StackConfig = loadStackConfig()): Prom
     safely(() => connectHealthy(urls.connect)),
     safely(() => unleashHealthy(urls.unleash)),
   ]);
+  // Apps are listed when they answer or when ficus started them; the stack's parts always.
+  const running = new Set(runningApps(config, loadPlan()));
+  const apps = await Promise.all(
+    allAppSpecs(config, loadPlan()).map(async (app) => [app.name, { state: state(await app.healthy()), url: app.url }] as const),
+  );
+  const listedApps = apps.filter(([name, c]) => c.state === 'running' || running.has(name));
   return {
     components: {
+      ...Object.fromEntries(listedApps),
       'legacy-postgres': { state: state(legacy), url: urls.legacyAdmin('shop') },
       'services-postgres': { state: state(services), url: urls.servicesAdmin('ficus') },
       kafka: { state: state(kafka), bootstrap: urls.kafkaBootstrap },
@@ -163,6 +172,7 @@ export async function stackUp(progress: Progress, config: StackConfig = loadStac
 }
 
 export async function stackDown(progress: Progress, config: StackConfig = loadStackConfig()): Promise<void> {
+  await appsDown(progress, config);
   for (const name of ['connect', 'unleash', 'kafka']) {
     if (await stopProcess(config, name)) progress.done(`${name} stopped`);
   }

@@ -6,7 +6,10 @@
 import pg from 'pg';
 import type { Direction } from '../../plan/mapping.ts';
 import type { Plan, ServicePlan } from '../../plan/plan-types.ts';
-import type { StackConfig } from '../../stack/stack-config.ts';
+import type { Progress } from '../../lib/progress.ts';
+import { loadStackConfig, stackUrls, type StackConfig } from '../../stack/stack-config.ts';
+import { applyConnector } from './apply-connector.ts';
+import { createConnectClient } from './connect-client.ts';
 import { sourceConnectorSpec, type DatabaseEndpoint, type SourceConnectorSpec } from './source-config.ts';
 
 export function sourceEndpoint(plan: Plan, service: ServicePlan, direction: Direction, config: StackConfig): DatabaseEndpoint {
@@ -34,4 +37,13 @@ export async function withSourceDb<T>(spec: SourceConnectorSpec, work: (db: pg.C
   } finally {
     await client.end();
   }
+}
+
+export const stackConnectClient = (config: StackConfig = loadStackConfig()) => createConnectClient({ url: stackUrls(config).connect });
+
+/** Creates or updates one service's connector for one direction and waits until it runs. */
+export async function applyStackConnector(plan: Plan, service: ServicePlan, direction: Direction, options: { progress?: Progress; timeoutMs?: number } = {}) {
+  const config = loadStackConfig();
+  const spec = stackConnectorSpec(plan, service, direction, config);
+  return withSourceDb(spec, (db) => applyConnector(spec, service, { connect: stackConnectClient(config), sourceDb: db, ...options }));
 }

@@ -9,11 +9,9 @@ import { findService, loadPlan } from '../../plan/load-plan.ts';
 import type { Direction } from '../../plan/mapping.ts';
 import type { Plan } from '../../plan/plan-types.ts';
 import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
-import { applyConnector } from '../../cdc/connect/apply-connector.ts';
-import { createConnectClient } from '../../cdc/connect/connect-client.ts';
 import { connectorReport, formatReport } from '../../cdc/connect/connector-report.ts';
 import { dropSlotAndPublication, signalSnapshot } from '../../cdc/connect/source-database.ts';
-import { stackConnectorSpec, withSourceDb } from '../../cdc/connect/stack-connectors.ts';
+import { applyStackConnector, stackConnectClient, stackConnectorSpec, withSourceDb } from '../../cdc/connect/stack-connectors.ts';
 
 type DirectionOption = Direction | 'both';
 
@@ -30,7 +28,7 @@ function specs(plan: Plan, service: string | undefined, dirs: Direction[]) {
   return services.flatMap((s) => dirs.map((d) => ({ service: s, spec: stackConnectorSpec(plan, s, d, config) })));
 }
 
-const connectClient = () => createConnectClient({ url: stackUrls(loadStackConfig()).connect });
+const connectClient = () => stackConnectClient();
 
 export function register(program: Command): void {
   const connectors = program.command('connectors').description('the Debezium source connectors of the plan (one per service and direction)');
@@ -42,11 +40,10 @@ export function register(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for RUNNING', '120')
     .action(async (service: string | undefined, options: { direction: string; timeout: string }) => {
       const plan = loadPlan();
-      const connect = connectClient();
       const progress = createProgress();
       for (const { service: s, spec } of specs(plan, service, directions(options.direction, 'forward'))) {
         progress.step(`applying ${spec.name} (${spec.endpoint.database} on port ${spec.endpoint.port})`);
-        await withSourceDb(spec, (db) => applyConnector(spec, s, { connect, sourceDb: db, progress, timeoutMs: Number(options.timeout) * 1000 }));
+        await applyStackConnector(plan, s, spec.direction, { progress, timeoutMs: Number(options.timeout) * 1000 });
       }
     });
 

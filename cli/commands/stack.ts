@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createProgress } from '../../lib/progress.ts';
+import { appsUp } from '../../stack/apps-up.ts';
 import { stackDown, stackStatus, stackUp, type StackStatus } from '../../stack/stack.ts';
 
 function printStatus(status: StackStatus): void {
@@ -19,9 +20,12 @@ export function register(program: Command): void {
     .command('up')
     .description('start every part (reusing what runs) and wait until each is healthy')
     .option('--apps', 'also start the monolith, the services, their sync workers and the proxy')
-    .action(async () => {
+    .action(async (options: { apps?: boolean }) => {
       const started = Date.now();
-      const status = await stackUp(createProgress());
+      const progress = createProgress();
+      await stackUp(progress);
+      if (options.apps) await appsUp(progress);
+      const status = await stackStatus();
       printStatus(status);
       process.stdout.write(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     });

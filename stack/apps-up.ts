@@ -1,0 +1,42 @@
+/**
+ * `ficus stack up --apps`: after the stack itself, the demo's applications. Their databases are
+ * migrated (idempotent), each service's source connector is applied for the direction its stage
+ * needs (forward until the write cut-over, reverse after), and then the monolith, the services,
+ * one sync worker per service and the proxy are started and waited for.
+ */
+import type { Progress } from '../lib/progress.ts';
+import { migrateSets } from '../migrations/migrate-sets.ts';
+import { loadPlan } from '../plan/load-plan.ts';
+import { applyStackConnector } from '../cdc/connect/stack-connectors.ts';
+import { appSpecs, ensureApp, runningApps, stopApp, type Direction } from './apps.ts';
+import { loadStackConfig, stackUrls, type StackConfig } from './stack-config.ts';
+import pg from 'pg';
+
+/** The sync direction each service's stage needs, from the newest recorded stage change. */
+export async function syncDirections(config: StackConfig): Promise<Map<string, Direction>> {
+  const client = new pg.Client({ connectionString: stackUrls(config).servicesAdmin('ficus') });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ service: string; to_stage: string }>(
+      `SELECT DISTINCT ON (service) service, to_stage FROM stage_history ORDER BY service, changed_at DESC, id DESC`,
+    ).catch(() => ({ rows: [] as { service: string; to_stage: string }[] }));
+    return new Map(rows.map((r) => [r.service, r.to_stage === 'live' || r.to_stage === 'complete' ? 'reverse' : 'forward']));
+  } finally {
+    await client.end();
+  }
+}
+
+export async function appsUp(progress: Progress, config: StackConfig = loadStackConfig()): Promise<void> {
+  const plan = loadPlan();
+  await migrateSets(plan, progress);
+  const directions = await syncDirections(config);
+  const directionOf = (service: string) => directions.get(service) ?? 'forward';
+  for (const service of plan.services) {
+    await applyStackConnector(plan, service, directionOf(service.name), { progress });
+  }
+  for (const app of appSpecs(config, plan, directionOf)) await ensureApp(config, app, progress);
+}
+
+export async function appsDown(progress: Progress, config: StackConfig = loadStackConfig()): Promise<void> {
+  for (const name of runningApps(config, loadPlan())) await stopApp(config, name, progress);
+}
