@@ -68,6 +68,9 @@ export function unleashStageSource(options: UnleashStageOptions, log: Logger): S
     status: () => ({ synchronized: client.isSynchronized(), known: client.getFeatureToggleDefinitions().length > 0 }),
     async close() {
       client.destroy();
+      // destroy() removes the repository's listeners while a poll may still be in flight; its
+      // late failure would then be an unhandled 'error' event. Keep one sink for it.
+      (client as unknown as { repository?: { on(e: string, f: () => void): void } }).repository?.on('error', () => {});
     },
   };
 }

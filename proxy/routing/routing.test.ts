@@ -1,0 +1,147 @@
+import { decodeStage, stageStrategy } from '../flags/stage-flag.ts';
+import { createCircuitBreaker } from '../resilience/circuit-breaker.ts';
+import { createMirrorLimiter } from '../mirror/mirror-limiter.ts';
+import { createWriteHolds } from '../writes/write-hold.ts';
+import { addForwarded, stripHopByHop } from '../upstream/forward-headers.ts';
+import { parsePlan } from '../../plan/load-plan.ts';
+import { requestIdentity, parseIdentitySource } from './request-identity.ts';
+import { buildRouteTable } from './route-table.ts';
+import { decide } from './stages.ts';
+
+const plan = parsePlan(
+  `version: 1
+legacy: { database: shop }
+services:
+  catalog:
+    database: catalog
+    compare: { ignore: [$.meta.servedAt], redact: [$..email] }
+    routes:
+      - { method: GET, path: /api/products }
+      - { method: GET, path: /api/products/:id, compare: { unordered: [$.tags] } }
+      - { method: POST, path: /api/products }
+`,
+  'test.yaml',
+);
+
+describe('route table', () => {
+  const table = buildRouteTable(plan);
+  it('matches method and pattern, ignores the query, lets HEAD follow GET, and leaves the rest to the monolith', () => {
+    expect(table.match('GET', '/api/products?page=2')?.id).toBe('GET /api/products');
+    expect(table.match('GET', '/api/products/42')?.id).toBe('GET /api/products/:id');
+    expect(table.match('HEAD', '/api/products/42/')?.id).toBe('GET /api/products/:id');
+    expect(table.match('POST', '/api/products')?.read).toBe(false);
+    expect(table.match('DELETE', '/api/products/42')).toBeUndefined();
+    expect(table.match('GET', '/api/products/42/reviews')).toBeUndefined();
+    expect(table.match('GET', '/api/productsX')).toBeUndefined();
+    expect(table.match('GET', '/%zz')).toBeUndefined();
+  });
+  it('merges the service rules under the route rules', () => {
+    expect(table.match('GET', '/api/products/1')?.compare).toMatchObject({ ignore: ['$.meta.servedAt'], unordered: ['$.tags'], redact: ['$..email'] });
+  });
+});
+
+describe('stage table', () => {
+  const member = () => true;
+  const outsider = () => false;
+  it.each([
+    ['legacy', true, member, { serve: 'monolith', mirror: false, fallback: false }],
+    ['shadow', true, member, { serve: 'monolith', mirror: true, fallback: false }],
+    ['shadow', false, member, { serve: 'monolith', mirror: false, fallback: false }],
+    ['canary', true, member, { serve: 'service', mirror: false, fallback: true }],
+    ['canary', true, outsider, { serve: 'monolith', mirror: true, fallback: false }],
+    ['canary', false, member, { serve: 'monolith', mirror: false, fallback: false }],
+    ['live', true, outsider, { serve: 'service', mirror: false, fallback: false }],
+    ['live', false, outsider, { serve: 'service', mirror: false, fallback: false }],
+    ['complete', false, outsider, { serve: 'service', mirror: false, fallback: false }],
+  ] as const)('%s, read=%s', (stage, read, inCanary, expected) => {
+    expect(decide({ stage, percent: 50 }, read, inCanary)).toEqual(expected);
+  });
+});
+
+describe('stage flag', () => {
+  it('round-trips a stage through the strategy ficus stage writes, and reads a disabled flag as legacy', () => {
+    const strategy = stageStrategy('catalog', { stage: 'canary', percent: 25 });
+    expect(strategy.parameters).toEqual({ rollout: '25', stickiness: 'userId', groupId: 'ficus.catalog' });
+    expect(decodeStage({ name: 'ficus.catalog', enabled: true, strategies: [strategy] })).toEqual({ stage: 'canary', percent: 25 });
+    expect(decodeStage({ name: 'ficus.catalog', enabled: false, strategies: [strategy] })).toEqual({ stage: 'legacy', percent: 0 });
+    expect(decodeStage(undefined)).toEqual({ stage: 'legacy', percent: 0 });
+    const live = stageStrategy('catalog', { stage: 'live', percent: 0 });
+    expect(live.parameters.rollout).toBe('100');
+    // Someone moved the rollout in Unleash's UI: the rollout is the truth about who is served.
+    expect(decodeStage({ name: 'f', enabled: true, strategies: [{ ...strategy, parameters: { ...strategy.parameters, rollout: '60' } }] })).toEqual({ stage: 'canary', percent: 60 });
+  });
+});
+
+describe('request identity', () => {
+  const jwt = (claims: object) => `Bearer e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+  it('takes the user id from a header, a cookie or a JWT claim, then a session, then the address', () => {
+    const opts = (s: string) => ({ source: parseIdentitySource(s), sessionCookie: 'sid' });
+    expect(requestIdentity({ 'x-user-id': '7' }, '1.2.3.4', opts('header:X-User-Id'))).toEqual({ key: '7', from: 'user' });
+    expect(requestIdentity({ cookie: 'a=1; uid=u%2042' }, '1.2.3.4', opts('cookie:uid'))).toEqual({ key: 'u 42', from: 'user' });
+    expect(requestIdentity({ authorization: jwt({ sub: 'alice' }) }, '1.2.3.4', opts('jwt:sub'))).toEqual({ key: 'alice', from: 'user' });
+    expect(requestIdentity({ authorization: 'Bearer junk', cookie: 'sid=s1' }, '1.2.3.4', opts('jwt:sub'))).toEqual({ key: 'session:s1', from: 'session' });
+    expect(requestIdentity({}, '1.2.3.4', opts('header:x-user-id'))).toEqual({ key: 'address:1.2.3.4', from: 'address' });
+    expect(() => parseIdentitySource('query:uid')).toThrow(/header:<name>/);
+  });
+});
+
+describe('circuit breaker', () => {
+  it('opens after the threshold, lets one trial through after the cooldown, closes on success', () => {
+    let now = 0;
+    const b = createCircuitBreaker({ failureThreshold: 2, cooldownMs: 100 }, () => now);
+    b.failure();
+    expect(b.allow()).toBe(true);
+    b.failure();
+    expect([b.state(), b.allow()]).toEqual(['open', false]);
+    now = 150;
+    expect([b.allow(), b.allow()]).toEqual([true, false]);
+    b.failure();
+    expect(b.state()).toBe('open');
+    now = 300;
+    expect(b.allow()).toBe(true);
+    b.success();
+    expect([b.state(), b.allow()]).toEqual(['closed', true]);
+  });
+});
+
+describe('mirror limiter', () => {
+  it('samples and bounds concurrency, naming the reason', () => {
+    const limiter = createMirrorLimiter({ concurrency: 1, sampleRatio: 0.5 }, () => 0.7);
+    expect(limiter.acquire()).toBe('sampled_out');
+    const full = createMirrorLimiter({ concurrency: 1, sampleRatio: 1 });
+    const slot = full.acquire();
+    expect(full.acquire()).toBe('concurrency');
+    if (typeof slot !== 'string') slot.release();
+    expect(typeof full.acquire()).toBe('object');
+  });
+});
+
+describe('write holds', () => {
+  it('admits at once without a hold, on release during one, refuses past the bound', async () => {
+    const holds = createWriteHolds();
+    expect(await holds.admit('catalog')).toEqual({ admitted: true, waitedMs: 0 });
+    holds.hold('catalog', 1000, 10_000);
+    const waiting = holds.admit('catalog');
+    expect(holds.list()[0].waiting).toBe(1);
+    holds.release('catalog');
+    expect((await waiting).admitted).toBe(true);
+    holds.hold('catalog', 20, 10_000);
+    const refused = await holds.admit('catalog');
+    expect(refused).toMatchObject({ admitted: false, retryAfterSeconds: 10 });
+    holds.release('catalog');
+  });
+});
+
+describe('forwarding headers', () => {
+  it('drops hop-by-hop headers and those Connection names, appends the client to X-Forwarded-For', () => {
+    const headers = stripHopByHop({ connection: 'close, x-secret', 'x-secret': '1', 'keep-alive': '5', te: 'trailers', 'transfer-encoding': 'chunked', host: 'shop:80' });
+    expect(headers).toEqual({ 'transfer-encoding': 'chunked', host: 'shop:80' });
+    expect(addForwarded({ host: 'shop', 'x-forwarded-for': '10.0.0.1', 'x-forwarded-proto': 'https' }, { remoteAddress: '127.0.0.1', localPort: 8080, encrypted: false })).toEqual({
+      host: 'shop',
+      'x-forwarded-for': '10.0.0.1, 127.0.0.1',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'shop',
+      'x-forwarded-port': '8080',
+    });
+  });
+});
