@@ -124,7 +124,7 @@ it('during canary, reads the service fails (5xx, down, slow) are answered by the
     monolith.seen.length = 0;
     const write = await fetch(live.url + '/api/products', { method: 'POST', body: '{"sku":"Z"}' });
     expect(write.status).toBe(502);
-    expect((await write.json()).error).toBe('upstream_unavailable');
+    expect(((await write.json()) as { error: string }).error).toBe('upstream_unavailable');
     expect(monolith.seen.filter((s) => s.method === 'POST')).toHaveLength(0);
   } finally {
     await downProxy.close();
@@ -145,7 +145,7 @@ it('does not compare answers over the mirror body limit, counts the skip, and st
   const proxy = await startProxy(plan, { monolith: monolith.url, service: svc.url }, { ...noDb, FICUS_PROXY_MIRROR_MAX_BODY_BYTES: '10000' }, { stages: staticStageSource({ [service]: { stage: 'shadow', percent: 0 } }) });
   try {
     const response = await fetch(proxy.url + '/api/products?page=1');
-    expect((await response.json()).items).toHaveLength(5000);
+    expect(((await response.json()) as { items: unknown[] }).items).toHaveLength(5000);
     const counters = proxy.proxy.ctx.metrics.countersOf('GET /api/products');
     await waitFor('the skip', async () => counters.mirrorSkips.body_too_large === 1, { timeoutMs: 3000, intervalMs: 20 });
     expect(counters.comparisons).toEqual({});
@@ -192,14 +192,14 @@ it('guards the admin API with its token, and holds writes bounded (503 + Retry-A
     expect((await fetch(proxy.adminUrl + '/admin/routes')).status).toBe(401);
     expect((await fetch(proxy.adminUrl + '/admin/routes', { headers: { authorization: 'Bearer wrong-token-x' } })).status).toBe(401);
     expect((await fetch(proxy.adminUrl + '/metrics', { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
-    const routes = await (await proxy.admin('/admin/routes')).json();
+    const routes = (await (await proxy.admin("/admin/routes")).json()) as { routes: unknown[] };
     expect(routes.routes[0]).toMatchObject({ route: 'GET /api/products', service, stage: 'canary', percent: 10 });
 
     expect((await proxy.admin(`/admin/services/${service}/hold-writes`, { method: 'POST', body: JSON.stringify({ boundMs: 300 }) })).status).toBe(200);
     const refused = await fetch(proxy.url + '/api/products', { method: 'POST', body: '{"sku":"held"}' });
     expect(refused.status).toBe(503);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect((await refused.json()).error).toBe('writes_held');
+    expect(((await refused.json()) as { error: string }).error).toBe('writes_held');
     // A read is not held.
     expect((await fetch(proxy.url + '/api/products/1')).status).toBe(200);
 

@@ -99,7 +99,7 @@ it('shadow: the monolith answers, reads are mirrored and compared, comparisons r
   await stageTo('shadow');
   const response = await fetch(proxy.url + '/api/products/7', { headers: { 'x-user-id': 'u1' } });
   expect(response.headers.get('x-ficus-backend')).toBe('monolith');
-  expect((await response.json()).meta.side).toBe('monolith');
+  expect(((await response.json()) as { meta: { side: string } }).meta.side).toBe('monolith');
   const post = await fetch(proxy.url + '/api/products', { method: 'POST', body: '{"sku":"A"}', headers: { 'content-type': 'application/json' } });
   expect(post.headers.get('x-ficus-backend')).toBe('monolith');
   await waitFor('the mirrored read', async () => svc.seen.length === 1, { timeoutMs: 3000, intervalMs: 20 });
