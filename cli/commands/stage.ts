@@ -1,13 +1,62 @@
+/**
+ * `ficus stage <service> <stage> [--percent N] [--why "..."] [--force] [--json]`: sets a service's
+ * stage in Unleash (creating the flag and its strategy there if needed) and records the change in
+ * the kit DB. Proxies pick it up within about a second. Gates are consulted (proxy/gates/).
+ */
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 import type { Command } from 'commander';
-import { FicusError } from '../../lib/errors.ts';
+import { ConfigError } from '../../lib/errors.ts';
+import { loadPlan } from '../../plan/load-plan.ts';
+import { changeStage } from '../../proxy/flags/stage-change.ts';
+import { unleashAdmin } from '../../proxy/flags/unleash-admin.ts';
+import { openKitDb } from '../../proxy/store/kit-db.ts';
+import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
 
-// Placeholder until the `stage` command lands; it says so rather than pretending to work.
+/** Who is making the change: git's user.name, else the login name. */
+export function currentActor(env: NodeJS.ProcessEnv = process.env): string {
+  try {
+    const name = execFileSync('git', ['config', 'user.name'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    if (name) return name;
+  } catch {
+    // no git, or no name configured
+  }
+  return env.USER || env.LOGNAME || os.userInfo().username;
+}
+
+const pct = (s: { stage: string; percent: number }) => (s.stage === 'canary' ? `canary ${s.percent}%` : s.stage);
+
 export function register(program: Command): void {
   program
     .command('stage')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new FicusError('not_built', '`ficus stage` is not built yet');
+    .argument('<service>', 'a service of the plan')
+    .argument('<stage>', 'legacy | shadow | canary | live | complete')
+    .option('--percent <n>', 'canary: share of users the service serves (sticky per user)')
+    .option('--why <text>', 'the reason, kept in the audit')
+    .option('--force', 'skip stages or override gates')
+    .option('--json', 'print the change as JSON')
+    .description('move a service to a stage (in Unleash), audited in the kit DB')
+    .action(async (service: string, stage: string, options: { percent?: string; why?: string; force?: boolean; json?: boolean }) => {
+      const percent = options.percent === undefined ? undefined : Number(options.percent);
+      if (percent !== undefined && !Number.isFinite(percent)) throw new ConfigError(`--percent: not a number: "${options.percent}"`);
+      const stack = loadStackConfig();
+      const kitDb = openKitDb(process.env.FICUS_KIT_DB_URL || stackUrls(stack).servicesAdmin('ficus'), 1);
+      try {
+        const change = await changeStage(
+          { service, stage, percent, why: options.why, force: options.force, actor: currentActor() },
+          {
+            services: loadPlan().services.map((s) => s.name),
+            unleash: unleashAdmin({ url: process.env.FICUS_UNLEASH_ADMIN_URL || stackUrls(stack).unleash, token: process.env.FICUS_UNLEASH_ADMIN_TOKEN || stack.unleashAdminToken }),
+            kitDb,
+          },
+        );
+        if (options.json) process.stdout.write(JSON.stringify(change, null, 2) + '\n');
+        else {
+          process.stdout.write(`${service}: ${pct(change.from)} -> ${pct(change.to)} (by ${change.actor}${change.forced ? ', forced' : ''})\n`);
+          process.stdout.write(`gates: ${change.gates.summary}\n`);
+        }
+      } finally {
+        await kitDb.destroy();
+      }
     });
 }
