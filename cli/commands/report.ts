@@ -1,13 +1,55 @@
+/**
+ * `ficus report [--format html|md|json[,...]] [--out DIR] [--since 1h]`: the parallel run's
+ * report from the kit DB, per route: comparisons, match rate, the fields that differ most with
+ * samples, latency of each side, error rates and their evolution; data parity and sync beside.
+ * Writes report.html (self-contained), report.md (for a PR) and report.json (stable shape).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
-import { FicusError } from '../../lib/errors.ts';
+import { ConfigError } from '../../lib/errors.ts';
+import { createProgress } from '../../lib/progress.ts';
+import { readReportData } from '../../proxy/report/report-data.ts';
+import { renderHtml } from '../../proxy/report/render-html.ts';
+import { renderMarkdown } from '../../proxy/report/render-markdown.ts';
+import { openKitDb } from '../../proxy/store/kit-db.ts';
+import { REPO_ROOT, loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
 
-// Placeholder until the `report` command lands; it says so rather than pretending to work.
+const FORMATS = { html: 'report.html', md: 'report.md', json: 'report.json' } as const;
+type Format = keyof typeof FORMATS;
+
+function parseSince(text: string | undefined): Date | undefined {
+  if (!text) return undefined;
+  const m = /^(\d+)(s|m|h|d)$/.exec(text);
+  if (!m) throw new ConfigError(`--since: expected a duration like 30m, 2h or 7d, got "${text}"`);
+  return new Date(Date.now() - Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2] as 's']);
+}
+
 export function register(program: Command): void {
   program
     .command('report')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new FicusError('not_built', '`ficus report` is not built yet');
+    .option('--format <formats>', 'html, md, json, or several comma-separated', 'html,md,json')
+    .option('--out <dir>', 'folder to write into', path.join(REPO_ROOT, 'reports'))
+    .option('--since <duration>', 'only comparisons of the last 30m / 2h / 7d')
+    .description('write the parallel-run report (routes, match rates, diffs, latency, parity)')
+    .action(async (options: { format: string; out: string; since?: string }) => {
+      const formats = options.format.split(',').map((f) => f.trim());
+      for (const f of formats) if (!(f in FORMATS)) throw new ConfigError(`--format: "${f}" is not one of html, md, json`);
+      const progress = createProgress();
+      const db = openKitDb(process.env.FICUS_KIT_DB_URL || stackUrls(loadStackConfig()).servicesAdmin('ficus'), 1);
+      try {
+        progress.step('reading comparisons from the kit DB');
+        const data = await readReportData(db, { since: parseSince(options.since) });
+        fs.mkdirSync(options.out, { recursive: true });
+        for (const format of formats as Format[]) {
+          const file = path.join(options.out, FORMATS[format]);
+          const text = format === 'html' ? renderHtml(data) : format === 'md' ? renderMarkdown(data) : JSON.stringify(data, null, 2) + '\n';
+          fs.writeFileSync(file, text);
+          progress.done(`${format}: ${file}`);
+        }
+        process.stdout.write(`${data.routes.length} routes, ${data.routes.reduce((n, r) => n + r.compared, 0)} comparisons\n`);
+      } finally {
+        await db.destroy();
+      }
     });
 }
