@@ -7,7 +7,7 @@
  */
 import type { Knex } from 'knex';
 import { FicusError } from '../../lib/errors.ts';
-import { checkGates, type GateCheck } from '../gates/check-gates.ts';
+import { checkGates, type GateCheck, type GateContext } from '../gates/check-gates.ts';
 import { UnknownServiceError } from '../proxy-errors.ts';
 import { isStage, STAGES, type Stage, type StageState } from '../routing/stages.ts';
 import type { UnleashAdmin } from './unleash-admin.ts';
@@ -20,7 +20,16 @@ export class StageChangeRefused extends FicusError {
   }
 }
 
-export type StageRequest = { service: string; stage: string; percent?: number; why?: string; force?: boolean; actor: string };
+export type StageRequest = {
+  service: string;
+  stage: string;
+  percent?: number;
+  why?: string;
+  force?: boolean;
+  actor: string;
+  /** how the gates judge this move (ficus rollout passes its thresholds and evidence window) */
+  gateContext?: Omit<GateContext, 'from' | 'kitDb'>;
+};
 
 /** Validates a requested move; pure. Returns the target state. */
 export function validateStageChange(request: StageRequest, services: string[], from: StageState): StageState {
@@ -44,7 +53,7 @@ export type StageChange = { service: string; from: StageState; to: StageState; a
 export async function changeStage(request: StageRequest, deps: { services: string[]; unleash: UnleashAdmin; kitDb: Knex }): Promise<StageChange> {
   const from = await deps.unleash.readStage(request.service);
   const to = validateStageChange(request, deps.services, from);
-  const gates = await checkGates(request.service, to.stage);
+  const gates = await checkGates(request.service, to, { ...request.gateContext, from, kitDb: deps.kitDb });
   if (!gates.ok && !request.force) throw new StageChangeRefused(`gates do not allow ${request.service} -> ${to.stage}: ${gates.summary}`, { gates: gates.results });
   const change: StageChange = { service: request.service, from, to, actor: request.actor, why: request.why, forced: Boolean(request.force), gates };
   await deps.kitDb.transaction(async (trx) => {
