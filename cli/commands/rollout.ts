@@ -1,13 +1,108 @@
+/**
+ * `ficus rollout <service> --steps 1,5,25,50,100 --interval 30s [--check-every 2s] [--resume]`:
+ * raises the canary share step by step while the gates hold, re-judging them every few seconds
+ * on the evidence since the step began; rolls back by itself when one breaks (rollout/). Exit
+ * code 0 when it completes at canary 100, 1 when it rolled back, was refused or stalled, 130
+ * when stopped (SIGINT/SIGTERM; resume with --resume).
+ */
 import type { Command } from 'commander';
-import { FicusError } from '../../lib/errors.ts';
+import { ConfigError } from '../../lib/errors.ts';
+import { createProgress } from '../../lib/progress.ts';
+import { findService, loadPlan } from '../../plan/load-plan.ts';
+import { unleashAdmin } from '../../proxy/flags/unleash-admin.ts';
+import { openKitDb } from '../../proxy/store/kit-db.ts';
+import { parseDuration } from '../../rollout/duration.ts';
+import { parseSteps } from '../../rollout/rollout-plan.ts';
+import { runRollout } from '../../rollout/run-rollout.ts';
+import { openStackSyncLag } from '../../rollout/stack-evidence.ts';
+import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
 
-// Placeholder until the `rollout` command lands; it says so rather than pretending to work.
+type Options = {
+  steps: string;
+  interval: string;
+  checkEvery: string;
+  maxWait?: string;
+  minComparisons?: string;
+  minMatchRate?: string;
+  resume?: boolean;
+};
+
+function steps(text: string): number[] {
+  try {
+    return parseSteps(text);
+  } catch (error) {
+    throw new ConfigError(`--steps: ${(error as Error).message}`);
+  }
+}
+
+function number(text: string | undefined, flag: string, check: (n: number) => boolean): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || !check(n)) throw new ConfigError(`${flag}: out of range: "${text}"`);
+  return n;
+}
+
 export function register(program: Command): void {
   program
     .command('rollout')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new FicusError('not_built', '`ficus rollout` is not built yet');
+    .argument('<service>', 'a service of the plan, in shadow (or at a canary share among the steps)')
+    .option('--steps <list>', 'canary percentages, rising, ending at 100', '1,5,25,50,100')
+    .option('--interval <duration>', 'how long each step must hold (500ms, 30s, 2m)', '30s')
+    .option('--check-every <duration>', 'how often the gates are judged during a step', '2s')
+    .option('--max-wait <duration>', 'how long past the interval to wait for enough comparisons (default 3 intervals)')
+    .option('--min-comparisons <n>', "override the plan's gates.minComparisons")
+    .option('--min-match-rate <x>', "override the plan's gates.minMatchRate (0..1)")
+    .option('--resume', 'continue the last rollout of the service from where it was left')
+    .description('raise the canary share step by step while the gates hold; roll back by itself when one breaks')
+    .action(async (service: string, options: Options) => {
+      const plan = loadPlan();
+      findService(plan, service);
+      const intervalMs = parseDuration(options.interval, '--interval');
+      const stack = loadStackConfig();
+      const urls = stackUrls(stack);
+      const kitDb = openKitDb(process.env.FICUS_KIT_DB_URL || urls.servicesAdmin('ficus'), 2);
+      const unleash = unleashAdmin({ url: process.env.FICUS_UNLEASH_ADMIN_URL || urls.unleash, token: process.env.FICUS_UNLEASH_ADMIN_TOKEN || stack.unleashAdminToken });
+      const lags = openStackSyncLag(plan, stack);
+      const progress = createProgress();
+      const stop = new AbortController();
+      const onSignal = (signal: string) => {
+        progress.step(`${signal}: stopping at the current step (state is saved)`);
+        stop.abort();
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const outcome = await runRollout(
+          {
+            service,
+            steps: steps(options.steps),
+            intervalMs,
+            checkEveryMs: parseDuration(options.checkEvery, '--check-every'),
+            maxWaitMs: options.maxWait === undefined ? undefined : parseDuration(options.maxWait, '--max-wait'),
+            resume: options.resume,
+          },
+          {
+            kitDb,
+            unleash,
+            plan,
+            gateContext: {
+              syncLag: lags.forService(service),
+              thresholds: {
+                ...(options.minComparisons !== undefined && { minComparisons: number(options.minComparisons, '--min-comparisons', (n) => Number.isInteger(n) && n >= 0) }),
+                ...(options.minMatchRate !== undefined && { minMatchRate: number(options.minMatchRate, '--min-match-rate', (n) => n >= 0 && n <= 1) }),
+              },
+            },
+            out: (line) => progress.step(line),
+            signal: stop.signal,
+          },
+        );
+        process.stdout.write(`rollout #${outcome.id} of ${service}: ${outcome.status} — ${outcome.reason}\n`);
+        process.exitCode = outcome.status === 'completed' ? 0 : outcome.status === 'stopped' ? 130 : 1;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await lags.close();
+        await kitDb.destroy();
+      }
     });
 }
