@@ -1,0 +1,65 @@
+/**
+ * The peers of bench/proxy-bench.ts, one per child process so that the load generator, the proxy
+ * and the upstream never share an event loop: `node bench/proxy-bench-servers.ts <role> [args]`
+ * prints `{"port":N}` once listening.
+ * - upstream <side>: answers GET /api/products/:id with a product in the demo's shape (~600 B)
+ * - hpm <target>: bare express + http-proxy-middleware (keep-alive agent), nothing else
+ * - ficus <stage> <monolith> <service>: the ficus proxy with that stage for the bench service
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { createProxyMiddleware } from 'http-proxy-middleware';
+import { createLogger } from '../lib/logger.ts';
+import { loadProxyConfig, serviceUrlVariable } from '../proxy/config.ts';
+import { createProxy } from '../proxy/create-proxy.ts';
+import { staticStageSource } from '../proxy/flags/stage-source.ts';
+import { testPlan } from '../proxy/proxy-e2e-harness.ts';
+import { createProxyApp, listen } from '../proxy/server/proxy-app.ts';
+import { isStage } from '../proxy/routing/stages.ts';
+
+const [role, ...args] = process.argv.slice(2);
+const log = createLogger('bench', () => {});
+const announce = (port: number) => process.stdout.write(JSON.stringify({ port }) + '\n');
+
+if (role === 'upstream') {
+  const side = args[0] ?? 'monolith';
+  const server = http.createServer((req, res) => {
+    const id = Number(/(\d+)/.exec(req.url ?? '')?.[1] ?? 1);
+    const body = JSON.stringify({
+      id,
+      sku: `SKU-${String(id).padStart(6, '0')}`,
+      name: `Product ${id}`,
+      description: 'A product of the demo shop, described in a sentence or two so the body has a realistic size.',
+      price: 12.5 + id,
+      active: true,
+      createdAt: '2026-01-03T10:15:00.000Z',
+      updatedAt: '2026-02-11T08:00:01.250Z',
+      meta: { servedAt: new Date().toISOString(), side },
+    });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+  server.keepAliveTimeout = 65_000;
+  server.listen(0, '127.0.0.1', () => announce((server.address() as AddressInfo).port));
+} else if (role === 'hpm') {
+  const app = express();
+  app.use(createProxyMiddleware({ target: args[0], agent: new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }) }));
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  server.listen(0, '127.0.0.1', () => announce((server.address() as AddressInfo).port));
+} else if (role === 'ficus') {
+  const [stage, monolith, service] = args;
+  if (!isStage(stage)) throw new Error(`unknown stage ${stage}`);
+  const plan = testPlan('bench');
+  const config = loadProxyConfig(plan, { ...process.env, FICUS_MONOLITH_URL: monolith, [serviceUrlVariable('bench')]: service, FICUS_PROXY_CALIBRATION_SAMPLES: '0' });
+  const proxy = await createProxy(config, plan, {
+    log,
+    stages: staticStageSource({ bench: { stage, percent: 0 } }),
+    kitDb: process.env.BENCH_KIT_DB_URL ? (await import('../proxy/store/kit-db.ts')).openKitDb(process.env.BENCH_KIT_DB_URL) : null,
+  });
+  const side = await listen(createProxyApp(proxy.handler), 0, '127.0.0.1', log);
+  announce(side.port);
+} else {
+  throw new Error(`unknown role "${role}" (upstream | hpm | ficus)`);
+}

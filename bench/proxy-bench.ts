@@ -1,0 +1,155 @@
+/**
+ * The proxy's benchmark, peers side by side in one run: the upstream directly, bare
+ * http-proxy-middleware, nginx as a reverse proxy (Debian package, our own config on a loopback
+ * port), ficus in `legacy` and ficus in `shadow` (reads mirrored to a second upstream and
+ * compared; comparisons recorded in a fresh kit DB clone when the stack is up). Bounded load with
+ * autocannon; prints requests/s, p50 and p99 and the ratios the goals are stated in:
+ *   ficus legacy >= 0.9x bare hpm throughput; client p99 in shadow <= 1.1x legacy.
+ * `node bench/proxy-bench.ts [--seconds 8] [--connections 32]`
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import autocannon from 'autocannon';
+import { REPO_ROOT } from '../stack/stack-config.ts';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const seconds = arg('seconds', 8);
+const connections = arg('connections', 32);
+const children: ChildProcess[] = [];
+
+function start(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+    readline.createInterface({ input: child.stdout! }).once('line', (line) => resolve(JSON.parse(line).port));
+  });
+}
+
+const node = process.execPath;
+process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --no-deprecation`.trim();
+const servers = path.join(REPO_ROOT, 'bench', 'proxy-bench-servers.ts');
+
+async function startNginx(upstreamPort: number): Promise<number | undefined> {
+  const binary = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => fs.existsSync(p));
+  if (!binary) return undefined;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ficus-bench-nginx-'));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  fs.writeFileSync(
+    path.join(dir, 'nginx.conf'),
+    `worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  upstream app { server 127.0.0.1:${upstreamPort}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    }
+  }
+}
+`,
+  );
+  const child = spawn(binary, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'inherit' });
+  children.push(child);
+  for (let i = 0; i < 50; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/api/products/1`);
+      return port;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return undefined;
+}
+
+type Result = { name: string; rps: number; p50: number; p99: number; errors: number };
+
+const requests = Array.from({ length: 100 }, (_, i) => ({ method: 'GET', path: `/api/products/${i + 1}`, headers: { 'x-user-id': `u${i}` } }));
+
+/** Saturating load: how many requests per second the peer sustains. */
+async function throughput(name: string, port: number): Promise<Result> {
+  const url = `http://127.0.0.1:${port}`;
+  await autocannon({ url, connections, duration: 2, requests }); // warm-up
+  const r = await autocannon({ url, connections, duration: seconds, requests });
+  return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts };
+}
+
+/** The same bounded rate for every peer: the latency a client sees below saturation. */
+async function latencyAt(name: string, port: number, rate: number): Promise<Result> {
+  const r = await autocannon({ url: `http://127.0.0.1:${port}`, connections, duration: seconds, requests, overallRate: rate });
+  return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts };
+}
+
+const line = (r: Result) =>
+  `${r.name.padEnd(28)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   errors ${r.errors}\n`;
+
+async function kitDbForBench(): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
+  try {
+    const { createTestDatabase } = await import('../test-support/databases.ts');
+    const db = await createTestDatabase({ cluster: 'services', template: 'kit' });
+    return { url: db.url, drop: db.drop };
+  } catch {
+    return undefined;
+  }
+}
+
+async function main() {
+  const monolith = await start(node, [servers, 'upstream', 'monolith']);
+  const service = await start(node, [servers, 'upstream', 'service']);
+  const up = (p: number) => `http://127.0.0.1:${p}`;
+  const kit = await kitDbForBench();
+  const env = { ...process.env, BENCH_KIT_DB_URL: kit?.url ?? '' };
+  const peers: [string, number | undefined][] = [
+    ['upstream directly', monolith],
+    ['bare http-proxy-middleware', await start(node, [servers, 'hpm', up(monolith)])],
+    ['nginx', await startNginx(monolith)],
+    ['ficus legacy', await start(node, [servers, 'ficus', 'legacy', up(monolith), up(service)], env)],
+    ['ficus shadow', await start(node, [servers, 'ficus', 'shadow', up(monolith), up(service)], env)],
+  ];
+  const results: Result[] = [];
+  process.stdout.write(`throughput (saturating, ${connections} connections, ${seconds} s each):\n`);
+  for (const [name, port] of peers) {
+    if (port === undefined) {
+      process.stdout.write(`${name}: not available (install Debian's nginx package)\n`);
+      continue;
+    }
+    results.push(await throughput(name, port));
+    process.stdout.write(line(results[results.length - 1]));
+  }
+  const get = (list: Result[], name: string) => list.find((r) => r.name === name);
+  const hpm = get(results, 'bare http-proxy-middleware');
+  // A quarter of what bare hpm sustains: a load every peer, shadow included, carries without
+  // queueing on a small machine, so p99 shows what the proxy adds rather than the queue.
+  const rate = Math.round((hpm?.rps ?? 2000) * 0.25);
+  process.stdout.write(`\nlatency at a bounded ${rate} req/s:\n`);
+  const bounded: Result[] = [];
+  for (const [name, port] of peers) {
+    if (port === undefined) continue;
+    bounded.push(await latencyAt(name, port, rate));
+    process.stdout.write(line(bounded[bounded.length - 1]));
+  }
+  const ratio = (a: number | undefined, b: number | undefined) => (a && b ? (a / b).toFixed(2) : '–');
+  process.stdout.write(`\n(${os.cpus().length} cores shared by the load generator, the proxy and the upstreams)\n`);
+  process.stdout.write(`ficus legacy / bare hpm throughput:             ${ratio(get(results, 'ficus legacy')?.rps, hpm?.rps)}x (goal >= 0.90)\n`);
+  process.stdout.write(`ficus shadow / legacy client p99 (bounded):     ${ratio(get(bounded, 'ficus shadow')?.p99, get(bounded, 'ficus legacy')?.p99)}x (goal <= 1.10)\n`);
+  process.stdout.write(`ficus shadow / legacy client p99 (saturating):  ${ratio(get(results, 'ficus shadow')?.p99, get(results, 'ficus legacy')?.p99)}x\n`);
+  process.stdout.write(`ficus legacy / nginx throughput:                ${ratio(get(results, 'ficus legacy')?.rps, get(results, 'nginx')?.rps)}x\n`);
+  process.stdout.write(`ficus legacy / upstream directly throughput:    ${ratio(get(results, 'ficus legacy')?.rps, get(results, 'upstream directly')?.rps)}x\n`);
+  await kit?.drop();
+}
+
+try {
+  await main();
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+}
