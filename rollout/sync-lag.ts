@@ -30,7 +30,7 @@ export function syncLagProbe(consistency: WaitForConsistentPoint, clock: () => n
     const started = clock();
     try {
       const point = await consistency();
-      if (point.lsn === null) return { lagMs: null, note: point.note ?? 'no forward sync to measure' };
+      if (point.lsn === null) return { lagMs: null, note: `sync lag unknown (${(point.note ?? 'no forward sync').split(':')[0]})` };
       return { lagMs: clock() - started };
     } catch (error) {
       if (error instanceof SinkBehindError) return { lagMs: clock() - started, note: `still behind: ${error.message}` };
