@@ -23,20 +23,23 @@ afterAll(async () => {
 
 it('creates the flag, moves the stage step by step, and records who, why and from -> to', async () => {
   const deps = { services: [service], unleash, kitDb: kit.knex };
-  await changeStage({ service, stage: 'shadow', actor: 'ana', why: 'start comparing' }, deps);
+  // a throwaway service has no verify and no sync: the gates (proxy/gates/) refuse, so force
+  await expect(changeStage({ service, stage: 'shadow', actor: 'ana', why: 'start comparing' }, deps)).rejects.toThrow(/gates do not allow/);
+  await changeStage({ service, stage: 'shadow', actor: 'ana', why: 'start comparing', force: true }, deps);
   expect(await unleash.readStage(service)).toEqual({ stage: 'shadow', percent: 0 });
-  await changeStage({ service, stage: 'canary', percent: 50, actor: 'ana' }, deps);
+  await changeStage({ service, stage: 'canary', percent: 50, actor: 'ana', force: true }, deps);
   expect(await unleash.readStage(service)).toEqual({ stage: 'canary', percent: 50 });
   await expect(changeStage({ service, stage: 'complete', actor: 'bo' }, deps)).rejects.toThrow(/skips live/);
   expect(await unleash.readStage(service)).toEqual({ stage: 'canary', percent: 50 });
   await changeStage({ service, stage: 'legacy', actor: 'bo', why: 'rollback' }, deps);
   const rows = await kit.knex('stage_history').where({ service }).orderBy('id');
   expect(rows.map((r) => [r.from_stage, r.to_stage, r.to_percent, r.actor, r.reason, r.forced])).toEqual([
-    ['legacy', 'shadow', 0, 'ana', 'start comparing', false],
-    ['shadow', 'canary', 50, 'ana', null, false],
+    ['legacy', 'shadow', 0, 'ana', 'start comparing', true],
+    ['shadow', 'canary', 50, 'ana', null, true],
     ['canary', 'legacy', 0, 'bo', 'rollback', false],
   ]);
-  expect(rows[0].gates).toMatchObject({ ok: true, summary: expect.stringContaining('no gates configured') });
+  expect(rows[0].gates).toMatchObject({ ok: false, summary: expect.stringContaining('✗ parity') });
+  expect(rows[2].gates).toMatchObject({ ok: true, summary: expect.stringContaining('never gated') });
 });
 
 it('validates the request before touching anything', () => {
