@@ -10,6 +10,8 @@ const common = {
 };
 
 export default {
+  // A project-level testTimeout is ignored by jest; the e2e suites need minutes at most.
+  testTimeout: 180_000,
   reporters: ['default', '<rootDir>/test-support/summary-line-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.test.ts'], testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.e2e\\.test\\.ts$'] },
@@ -19,7 +21,6 @@ export default {
       testMatch: ['<rootDir>/**/*.e2e.test.ts'],
       globalSetup: '<rootDir>/test-support/stack-global-setup.ts',
       globalTeardown: '<rootDir>/test-support/stack-global-teardown.ts',
-      testTimeout: 180_000,
     },
   ],
 };
