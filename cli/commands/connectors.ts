@@ -8,7 +8,7 @@ import { createProgress } from '../../lib/progress.ts';
 import { findService, loadPlan } from '../../plan/load-plan.ts';
 import type { Direction } from '../../plan/mapping.ts';
 import type { Plan } from '../../plan/plan-types.ts';
-import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
+import { loadStackConfig } from '../../stack/stack-config.ts';
 import { connectorReport, formatReport } from '../../cdc/connect/connector-report.ts';
 import { dropSlotAndPublication, signalSnapshot } from '../../cdc/connect/source-database.ts';
 import { applyStackConnector, stackConnectClient, stackConnectorSpec, withSourceDb } from '../../cdc/connect/stack-connectors.ts';

@@ -4,9 +4,10 @@ import { appsUp } from '../../stack/apps-up.ts';
 import { stackDown, stackStatus, stackUp, type StackStatus } from '../../stack/stack.ts';
 
 function printStatus(status: StackStatus): void {
+  const width = Math.max(...Object.keys(status.components).map((name) => name.length));
   const rows = Object.entries(status.components).map(([name, c]) => {
     const where = (c.url ?? c.bootstrap ?? '') as string;
-    return `  ${name.padEnd(18)} ${c.state.padEnd(8)} ${where.replace(/:\/\/([^:]+):[^@]+@/, '://$1:***@')}`;
+    return `  ${name.padEnd(width)}  ${c.state.padEnd(8)} ${where.replace(/:\/\/([^:]+):[^@]+@/, '://$1:***@')}`;
   });
   process.stdout.write(rows.join('\n') + '\n');
 }
