@@ -50,6 +50,7 @@ export function createAdminApp(ctx: ProxyContext): express.Express {
         path: r.path,
         ...ctx.stages.stateOf(r.service),
         writesHeld: ctx.holds.isHeld(r.service),
+        writesInFlight: ctx.holds.inFlight(r.service),
         circuit: breakers[r.service] ?? 'closed',
         counters: ctx.metrics.countersOf(r.id),
       })),

@@ -26,5 +26,9 @@ export async function serveWrite(ctx: ProxyContext, req: IncomingMessage, res: S
     ctx.metrics.heldWrite(route.service, 'released');
   }
   const decision = decide(ctx.stages.stateOf(route.service), false, () => false);
+  // Counted from here (same tick as the hold check) until the answer is sent or the client left.
+  const done = ctx.holds.begin(route.service);
+  res.once('finish', done);
+  res.once('close', done);
   serveStream(ctx, req, res, decision.serve === 'service' ? route.service : 'monolith');
 }

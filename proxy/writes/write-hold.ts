@@ -13,6 +13,9 @@ type Hold = HoldInfo & { release: Promise<void>; resolve: () => void; expiry: No
 
 export function createWriteHolds(now: () => number = Date.now) {
   const holds = new Map<string, Hold>();
+  // Writes on their way to an upstream, per service: the cut-over waits for these to finish
+  // after holding, so that nothing committed late escapes the drain of the forward sync.
+  const inFlight = new Map<string, number>();
 
   function release(service: string): boolean {
     const hold = holds.get(service);
@@ -36,6 +39,17 @@ export function createWriteHolds(now: () => number = Date.now) {
     },
     release,
     isHeld: (service: string) => holds.has(service),
+    /** Counts a write as under way until `done` is called (once). */
+    begin(service: string): () => void {
+      inFlight.set(service, (inFlight.get(service) ?? 0) + 1);
+      let ended = false;
+      return () => {
+        if (ended) return;
+        ended = true;
+        inFlight.set(service, (inFlight.get(service) ?? 1) - 1);
+      };
+    },
+    inFlight: (service: string) => inFlight.get(service) ?? 0,
     list: () => [...holds.values()].map(info),
     /** Resolves when the write may go on, or with a refusal once it waited `boundMs`. */
     async admit(service: string): Promise<Admission> {

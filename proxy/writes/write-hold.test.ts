@@ -1,0 +1,26 @@
+import { createWriteHolds } from './write-hold.ts';
+
+test('writes under way are counted per service until each is done, once', () => {
+  const holds = createWriteHolds();
+  const first = holds.begin('catalog');
+  const second = holds.begin('catalog');
+  holds.begin('orders');
+  expect(holds.inFlight('catalog')).toBe(2);
+  first();
+  first(); // finish and close both fire: counted once
+  expect(holds.inFlight('catalog')).toBe(1);
+  second();
+  expect(holds.inFlight('catalog')).toBe(0);
+  expect(holds.inFlight('orders')).toBe(1);
+});
+
+test('a held write is admitted on release and refused past its bound', async () => {
+  const holds = createWriteHolds();
+  holds.hold('catalog', 50);
+  const refused = await holds.admit('catalog');
+  expect(refused.admitted).toBe(false);
+  holds.hold('catalog', 5_000);
+  const waiting = holds.admit('catalog');
+  holds.release('catalog');
+  expect((await waiting).admitted).toBe(true);
+});
