@@ -104,7 +104,9 @@ export function sourceConnectorSpec(plan: Plan, service: ServicePlan, direction:
     'signal.data.collection': `${signalTable.schema}.${signalTable.table}`,
     'decimal.handling.mode': 'string',
     'time.precision.mode': 'adaptive_time_microseconds',
-    'snapshot.mode': 'initial',
+    // Forward starts with a snapshot of the legacy tables. Reverse never does: the service's tables
+    // were filled *from* legacy, so only changes after the cut-over have anywhere to go.
+    'snapshot.mode': direction === 'forward' ? 'initial' : 'no_data',
     'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
     'key.converter.schemas.enable': 'true',
     'value.converter': 'org.apache.kafka.connect.json.JsonConverter',

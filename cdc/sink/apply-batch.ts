@@ -10,6 +10,7 @@ import { bisect, isRowError } from './bisect.ts';
 import { PoisonEventError, parseMessage, type Op, type Position, type RawMessage, type RowChange } from './change-event.ts';
 import { collapse, type Collapsible } from './collapse.ts';
 import { findOwnTransactions, markOwnTransaction } from './no-echo.ts';
+import { SYNC_ORIGIN_SETTING, SYNC_ORIGIN_VALUE } from '../../rollout/legacy-fence.ts';
 import { isTransient } from './retry.ts';
 import { lockPosition, storePosition } from './sync-tables.ts';
 import type { TableWriter } from './table-writer.ts';
@@ -88,6 +89,9 @@ export async function applyBatch(deps: ApplyDeps, messages: RawMessage[]): Promi
   let broken = false;
   try {
     await client.query('BEGIN');
+    // Marks the transaction as the sync's own: the legacy write fence (rollout/legacy-fence.ts)
+    // lets exactly these through once a service owns its tables.
+    await client.query(`SET LOCAL ${SYNC_ORIGIN_SETTING} = '${SYNC_ORIGIN_VALUE}'`);
     const stored = await lockPosition(client, deps.group, topic, partition);
     const first = BigInt(messages[0].offset);
     if (stored >= 0n && first > stored) result.gapFrom = stored;
