@@ -7,7 +7,14 @@
  */
 import type { Pool, PoolClient } from 'pg';
 import { bisect, isRowError } from './bisect.ts';
-import { PoisonEventError, parseMessage, type Op, type Position, type RawMessage, type RowChange } from './change-event.ts';
+import {
+  PoisonEventError,
+  parseMessage,
+  type Op,
+  type Position,
+  type RawMessage,
+  type RowChange,
+} from './change-event.ts';
 import { collapse, type Collapsible } from './collapse.ts';
 import { findOwnTransactions, markOwnTransaction } from './no-echo.ts';
 import { SYNC_ORIGIN_SETTING, SYNC_ORIGIN_VALUE } from '../../rollout/legacy-fence.ts';
@@ -15,7 +22,12 @@ import { isTransient } from './retry.ts';
 import { lockPosition, storePosition } from './sync-tables.ts';
 import type { TableWriter } from './table-writer.ts';
 
-export type DeadLetter = { position: Position; reason: string; key: Buffer | null; value: Buffer | null };
+export type DeadLetter = {
+  position: Position;
+  reason: string;
+  key: Buffer | null;
+  value: Buffer | null;
+};
 
 export type ApplyDeps = {
   target: Pool;
@@ -43,7 +55,13 @@ function rowValues(changes: RowChange[]): string {
   return JSON.stringify(changes.map((c) => c.row));
 }
 
-async function writeSet(client: PoolClient, sql: string, changes: RowChange[], letters: DeadLetter[], byOffset: Map<string, RawMessage>): Promise<number> {
+async function writeSet(
+  client: PoolClient,
+  sql: string,
+  changes: RowChange[],
+  letters: DeadLetter[],
+  byOffset: Map<string, RawMessage>,
+): Promise<number> {
   const { failed, statements } = await bisect(
     changes,
     async (part) => {
@@ -60,13 +78,26 @@ async function writeSet(client: PoolClient, sql: string, changes: RowChange[], l
   );
   for (const { item, error } of failed) {
     const raw = byOffset.get(item.offset);
-    letters.push({ position: item, reason: `the target DB refused the row: ${(error as Error).message}`, key: raw?.key ?? null, value: raw?.value ?? null });
+    letters.push({
+      position: item,
+      reason: `the target DB refused the row: ${(error as Error).message}`,
+      key: raw?.key ?? null,
+      value: raw?.value ?? null,
+    });
   }
   return statements;
 }
 
 export async function applyBatch(deps: ApplyDeps, messages: RawMessage[]): Promise<ApplyResult> {
-  const result: ApplyResult = { applied: {}, duplicates: 0, echoes: 0, deadLetters: [], statements: 0, nextOffset: null, gapFrom: null };
+  const result: ApplyResult = {
+    applied: {},
+    duplicates: 0,
+    echoes: 0,
+    deadLetters: [],
+    statements: 0,
+    nextOffset: null,
+    gapFrom: null,
+  };
   if (messages.length === 0) return result;
   const { topic, partition } = messages[0];
   const byOffset = new Map(messages.map((m) => [m.offset, m]));
@@ -80,10 +111,20 @@ export async function applyBatch(deps: ApplyDeps, messages: RawMessage[]): Promi
       if (parsed.kind === 'change' || parsed.kind === 'truncate') events.push(parsed);
     } catch (error) {
       if (!(error instanceof PoisonEventError)) throw error;
-      letters.push({ position: error.position, reason: error.reason, key: message.key, value: message.value });
+      letters.push({
+        position: error.position,
+        reason: error.reason,
+        key: message.key,
+        value: message.value,
+      });
     }
   }
-  const own = deps.source ? await findOwnTransactions(deps.source, events.flatMap((e) => (e.txId == null ? [] : [e.txId]))) : new Set<number>();
+  const own = deps.source
+    ? await findOwnTransactions(
+        deps.source,
+        events.flatMap((e) => (e.txId == null ? [] : [e.txId])),
+      )
+    : new Set<number>();
 
   const client = await deps.target.connect();
   let broken = false;
@@ -104,9 +145,17 @@ export async function applyBatch(deps: ApplyDeps, messages: RawMessage[]): Promi
     });
     const rows: Collapsible[] = [];
     for (const e of fresh) {
-      if (e.kind === 'change' && deps.writer.keyColumns.some((k) => e.row[k] === null || e.row[k] === undefined)) {
+      if (
+        e.kind === 'change' &&
+        deps.writer.keyColumns.some((k) => e.row[k] === null || e.row[k] === undefined)
+      ) {
         const raw = byOffset.get(e.offset)!;
-        letters.push({ position: e, reason: `the row has no value for key column(s) ${deps.writer.keyColumns.join(', ')} of ${deps.writer.table}`, key: raw.key, value: raw.value });
+        letters.push({
+          position: e,
+          reason: `the row has no value for key column(s) ${deps.writer.keyColumns.join(', ')} of ${deps.writer.table}`,
+          key: raw.key,
+          value: raw.value,
+        });
         continue;
       }
       rows.push(e);
@@ -115,12 +164,27 @@ export async function applyBatch(deps: ApplyDeps, messages: RawMessage[]): Promi
     }
     const { truncateFirst, upserts, deletes } = collapse(rows);
     if (truncateFirst) await client.query(deps.writer.truncateSql);
-    if (upserts.length) result.statements += await writeSet(client, deps.writer.upsertSql, upserts, letters, byOffset);
-    if (deletes.length) result.statements += await writeSet(client, deps.writer.deleteSql, deletes, letters, byOffset);
+    if (upserts.length)
+      result.statements += await writeSet(
+        client,
+        deps.writer.upsertSql,
+        upserts,
+        letters,
+        byOffset,
+      );
+    if (deletes.length)
+      result.statements += await writeSet(
+        client,
+        deps.writer.deleteSql,
+        deletes,
+        letters,
+        byOffset,
+      );
     if (truncateFirst || upserts.length || deletes.length) await markOwnTransaction(client);
     const last = messages[messages.length - 1];
     const next = (BigInt(last.offset) + 1n).toString();
-    if (BigInt(next) > stored) await storePosition(client, deps.group, { topic, partition, offset: next }, lsn);
+    if (BigInt(next) > stored)
+      await storePosition(client, deps.group, { topic, partition, offset: next }, lsn);
     result.deadLetters = letters.filter((l) => isNew(l.position));
     // Dead letters go out before the commit: a crash in between replays the batch, which may send
     // a letter twice (at-least-once for the DLQ) but never loses one.

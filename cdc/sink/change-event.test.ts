@@ -14,13 +14,25 @@ const columns: Record<string, ColumnSpec> = {
 describe('parseMessage', () => {
   it('parses a create with logical types decoded for PostgreSQL', () => {
     const parsed = parseMessage(
-      rawMessage(7, {
-        op: 'c',
-        key: { id: 1 },
-        after: { id: 1, price: '12.50', created_at: 1_700_000_000_123_456, born: 19_000, stamp: '2024-01-02T03:04:05.6Z', doc: '{"a":1}', blob: 'AQI=' },
-        lsn: 123,
-        txId: 77,
-      }, columns),
+      rawMessage(
+        7,
+        {
+          op: 'c',
+          key: { id: 1 },
+          after: {
+            id: 1,
+            price: '12.50',
+            created_at: 1_700_000_000_123_456,
+            born: 19_000,
+            stamp: '2024-01-02T03:04:05.6Z',
+            doc: '{"a":1}',
+            blob: 'AQI=',
+          },
+          lsn: 123,
+          txId: 77,
+        },
+        columns,
+      ),
     );
     expect(parsed).toMatchObject({ kind: 'change', op: 'c', offset: '7', lsn: 123n, txId: 77 });
     if (parsed.kind !== 'change') throw new Error('expected a change');
@@ -36,25 +48,40 @@ describe('parseMessage', () => {
   });
 
   it('takes a delete key from before and the message key', () => {
-    const parsed = parseMessage(rawMessage(1, { op: 'd', key: { id: 5 }, before: { id: 5, price: null } }, columns));
+    const parsed = parseMessage(
+      rawMessage(1, { op: 'd', key: { id: 5 }, before: { id: 5, price: null } }, columns),
+    );
     expect(parsed).toMatchObject({ kind: 'change', op: 'd', row: { id: 5 } });
   });
 
   it('treats a null value as a tombstone and op t as a truncate', () => {
-    expect(parseMessage({ topic: 't', partition: 0, offset: '3', key: Buffer.from('{}'), value: null }).kind).toBe('tombstone');
+    expect(
+      parseMessage({ topic: 't', partition: 0, offset: '3', key: Buffer.from('{}'), value: null })
+        .kind,
+    ).toBe('tombstone');
     expect(parseMessage(rawMessage(4, { op: 't' }, columns)).kind).toBe('truncate');
   });
 
   it('same key, same identity, whatever the field order', () => {
-    const a = parseMessage(rawMessage(1, { op: 'c', key: { a: 1, b: 2 }, after: { a: 1, b: 2 } }, {}));
-    const b = parseMessage(rawMessage(2, { op: 'u', key: { b: 2, a: 1 }, after: { a: 1, b: 2 } }, {}));
+    const a = parseMessage(
+      rawMessage(1, { op: 'c', key: { a: 1, b: 2 }, after: { a: 1, b: 2 } }, {}),
+    );
+    const b = parseMessage(
+      rawMessage(2, { op: 'u', key: { b: 2, a: 1 }, after: { a: 1, b: 2 } }, {}),
+    );
     expect(a.kind === 'change' && b.kind === 'change' && a.keyId === b.keyId).toBe(true);
   });
 
   it.each([
-    [{ topic: 't', partition: 0, offset: '9', key: null, value: Buffer.from('{not json') }, 'value is not valid JSON'],
+    [
+      { topic: 't', partition: 0, offset: '9', key: null, value: Buffer.from('{not json') },
+      'value is not valid JSON',
+    ],
     [rawMessage(9, { op: 'c', after: { id: 1 } }, columns), 'message has no key'],
-    [rawMessage(9, { op: 'x' as 'c', key: { id: 1 }, after: { id: 1 } }, columns), 'unknown op "x"'],
+    [
+      rawMessage(9, { op: 'x' as 'c', key: { id: 1 }, after: { id: 1 } }, columns),
+      'unknown op "x"',
+    ],
     [rawMessage(9, { op: 'u', key: { id: 1 } }, columns), 'op u without an after row'],
   ])('rejects poison with the reason and where it is (%#)', (message, reason) => {
     let error: unknown;

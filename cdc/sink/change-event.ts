@@ -32,7 +32,11 @@ export type ParsedMessage = RowChange | Truncate | Skip;
 export class PoisonEventError extends FicusError {
   readonly position: Position;
   constructor(reason: string, position: Position) {
-    super('poison_event', `${position.topic}[${position.partition}]@${position.offset}: ${reason}`, { details: { ...position, reason } });
+    super(
+      'poison_event',
+      `${position.topic}[${position.partition}]@${position.offset}: ${reason}`,
+      { details: { ...position, reason } },
+    );
     this.position = position;
   }
   get reason(): string {
@@ -59,7 +63,8 @@ function unwrap(json: unknown): { payload: unknown; fields?: FieldSchema[] } {
   return { payload: json };
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === 'object' && !Array.isArray(v);
 
 function parseLsn(source: Record<string, unknown> | undefined): bigint | null {
   const lsn = source?.lsn;
@@ -72,32 +77,60 @@ function parseTxId(source: Record<string, unknown> | undefined): number | null {
 }
 
 export function keyIdentity(key: Record<string, unknown>): string {
-  return JSON.stringify(Object.keys(key).sort().map((k) => key[k]));
+  return JSON.stringify(
+    Object.keys(key)
+      .sort()
+      .map((k) => key[k]),
+  );
 }
 
 export function parseMessage(message: RawMessage): ParsedMessage {
-  const position: Position = { topic: message.topic, partition: message.partition, offset: message.offset };
-  if (message.value === null || message.value.length === 0) return { ...position, kind: 'tombstone', lsn: null };
+  const position: Position = {
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset,
+  };
+  if (message.value === null || message.value.length === 0)
+    return { ...position, kind: 'tombstone', lsn: null };
   const value = unwrap(parseJson(message.value, 'value', position));
-  if (!isRecord(value.payload)) throw new PoisonEventError('value payload is not an object', position);
+  if (!isRecord(value.payload))
+    throw new PoisonEventError('value payload is not an object', position);
   const payload = value.payload;
   const source = isRecord(payload.source) ? payload.source : undefined;
   const op = payload.op;
-  if (op === undefined && 'ts_ms' in payload && !('after' in payload)) return { ...position, kind: 'heartbeat', lsn: parseLsn(source) };
-  if (op === 't') return { ...position, kind: 'truncate', lsn: parseLsn(source), txId: parseTxId(source) };
-  if (op !== 'r' && op !== 'c' && op !== 'u' && op !== 'd') throw new PoisonEventError(`unknown op ${JSON.stringify(op)}`, position);
+  if (op === undefined && 'ts_ms' in payload && !('after' in payload))
+    return { ...position, kind: 'heartbeat', lsn: parseLsn(source) };
+  if (op === 't')
+    return { ...position, kind: 'truncate', lsn: parseLsn(source), txId: parseTxId(source) };
+  if (op !== 'r' && op !== 'c' && op !== 'u' && op !== 'd')
+    throw new PoisonEventError(`unknown op ${JSON.stringify(op)}`, position);
 
   const fieldsOf = (name: string) => value.fields?.find((f) => f.field === name)?.fields;
-  const key = message.key && message.key.length ? unwrap(parseJson(message.key, 'key', position)) : undefined;
+  const key =
+    message.key && message.key.length ? unwrap(parseJson(message.key, 'key', position)) : undefined;
   const keyRow = key && isRecord(key.payload) ? decodeRow(key.payload, key.fields) : undefined;
   let row: Record<string, unknown>;
   if (op === 'd') {
-    if (!isRecord(payload.before) && !keyRow) throw new PoisonEventError('delete without a key (no before, no message key)', position);
-    row = { ...(isRecord(payload.before) ? decodeRow(payload.before, fieldsOf('before')) : {}), ...keyRow };
+    if (!isRecord(payload.before) && !keyRow)
+      throw new PoisonEventError('delete without a key (no before, no message key)', position);
+    row = {
+      ...(isRecord(payload.before) ? decodeRow(payload.before, fieldsOf('before')) : {}),
+      ...keyRow,
+    };
   } else {
-    if (!isRecord(payload.after)) throw new PoisonEventError(`op ${op} without an after row`, position);
+    if (!isRecord(payload.after))
+      throw new PoisonEventError(`op ${op} without an after row`, position);
     row = decodeRow(payload.after, fieldsOf('after'));
   }
-  if (!keyRow || Object.keys(keyRow).length === 0) throw new PoisonEventError('message has no key', position);
-  return { ...position, kind: 'change', op, keyId: keyIdentity(keyRow), row, lsn: parseLsn(source), txId: parseTxId(source) };
+  if (!keyRow || Object.keys(keyRow).length === 0)
+    throw new PoisonEventError('message has no key', position);
+  return {
+    ...position,
+    kind: 'change',
+    op,
+    keyId: keyIdentity(keyRow),
+    row,
+    lsn: parseLsn(source),
+    txId: parseTxId(source),
+  };
 }

@@ -3,14 +3,31 @@ import { collapse } from './collapse.ts';
 
 let offset = 0;
 const change = (op: RowChange['op'], id: number, v?: string): RowChange => ({
-  kind: 'change', op, keyId: String(id), row: { id, v }, topic: 't', partition: 0, offset: String(offset++), lsn: null, txId: null,
+  kind: 'change',
+  op,
+  keyId: String(id),
+  row: { id, v },
+  topic: 't',
+  partition: 0,
+  offset: String(offset++),
+  lsn: null,
+  txId: null,
 });
 
 describe('collapse', () => {
   it('keeps the last change per key, in order of the final changes', () => {
-    const result = collapse([change('c', 1, 'a'), change('c', 2, 'b'), change('u', 1, 'a2'), change('d', 2), change('r', 3, 'c')]);
+    const result = collapse([
+      change('c', 1, 'a'),
+      change('c', 2, 'b'),
+      change('u', 1, 'a2'),
+      change('d', 2),
+      change('r', 3, 'c'),
+    ]);
     expect(result.truncateFirst).toBe(false);
-    expect(result.upserts.map((c) => c.row)).toEqual([{ id: 1, v: 'a2' }, { id: 3, v: 'c' }]);
+    expect(result.upserts.map((c) => c.row)).toEqual([
+      { id: 1, v: 'a2' },
+      { id: 3, v: 'c' },
+    ]);
     expect(result.deletes.map((c) => c.row.id)).toEqual([2]);
   });
 

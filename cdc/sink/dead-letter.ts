@@ -15,9 +15,18 @@ export const DEAD_LETTER_HEADERS = {
   sourceOffset: 'ficus-source-offset',
 } as const;
 
-export async function ensureTopic(admin: Admin, topic: string, numPartitions = 1): Promise<void> {
+/** Creates the topic when missing; without `numPartitions` the broker's default applies (as for Debezium's own topics). */
+export async function ensureTopic(
+  admin: Admin,
+  topic: string,
+  numPartitions?: number,
+): Promise<void> {
   const existing = await admin.listTopics();
-  if (!existing.includes(topic)) await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
+  if (!existing.includes(topic))
+    await admin.createTopics({
+      topics: [{ topic, ...(numPartitions ? { numPartitions } : {}) }],
+      waitForLeaders: true,
+    });
 }
 
 export function createDeadLetterSender(producer: Producer, topic: string) {

@@ -18,7 +18,9 @@ export type EventSpec = {
 };
 
 function fields(columns: Record<string, ColumnSpec>): FieldSchema[] {
-  return Object.entries(columns).map(([field, c]) => ({ field, optional: true, ...c }) as FieldSchema);
+  return Object.entries(columns).map(
+    ([field, c]) => ({ field, optional: true, ...c }) as FieldSchema,
+  );
 }
 
 export function debeziumValue(spec: EventSpec, columns: Record<string, ColumnSpec>): object {
@@ -37,25 +39,45 @@ export function debeziumValue(spec: EventSpec, columns: Record<string, ColumnSpe
     payload: {
       before: spec.before ?? null,
       after: spec.after ?? null,
-      source: { connector: 'postgresql', schema: 'public', table: spec.table ?? 't', lsn: spec.lsn ?? 1000, txId: spec.txId ?? 500 },
+      source: {
+        connector: 'postgresql',
+        schema: 'public',
+        table: spec.table ?? 't',
+        lsn: spec.lsn ?? 1000,
+        txId: spec.txId ?? 500,
+      },
       op: spec.op,
       ts_ms: Date.now(),
     },
   };
 }
 
-export function debeziumKey(key: Record<string, unknown>, columns: Record<string, ColumnSpec>): object {
-  const keyColumns = Object.fromEntries(Object.keys(key).map((k) => [k, columns[k] ?? { type: 'int64' }]));
+export function debeziumKey(
+  key: Record<string, unknown>,
+  columns: Record<string, ColumnSpec>,
+): object {
+  const keyColumns = Object.fromEntries(
+    Object.keys(key).map((k) => [k, columns[k] ?? { type: 'int64' }]),
+  );
   return { schema: { type: 'struct', fields: fields(keyColumns) }, payload: key };
 }
 
-export function debeziumMessage(spec: EventSpec, columns: Record<string, ColumnSpec>): { key: Buffer | null; value: Buffer } {
+export function debeziumMessage(
+  spec: EventSpec,
+  columns: Record<string, ColumnSpec>,
+): { key: Buffer | null; value: Buffer } {
   return {
     key: spec.key ? Buffer.from(JSON.stringify(debeziumKey(spec.key, columns))) : null,
     value: Buffer.from(JSON.stringify(debeziumValue(spec, columns))),
   };
 }
 
-export function rawMessage(offset: number, spec: EventSpec, columns: Record<string, ColumnSpec>, topic = 't', partition = 0): RawMessage {
+export function rawMessage(
+  offset: number,
+  spec: EventSpec,
+  columns: Record<string, ColumnSpec>,
+  topic = 't',
+  partition = 0,
+): RawMessage {
   return { topic, partition, offset: String(offset), ...debeziumMessage(spec, columns) };
 }

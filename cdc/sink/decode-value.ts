@@ -4,7 +4,13 @@
  * is turned back into the text form PostgreSQL parses for that type. Which conversion applies is
  * read from the field schemas that ride in every message (JSON converter, schemas enabled).
  */
-export type FieldSchema = { field: string; type: string; name?: string; parameters?: Record<string, string>; fields?: FieldSchema[] };
+export type FieldSchema = {
+  field: string;
+  type: string;
+  name?: string;
+  parameters?: Record<string, string>;
+  fields?: FieldSchema[];
+};
 
 const MS_PER_DAY = 86_400_000;
 
@@ -58,7 +64,9 @@ export function decodeValue(value: unknown, schema: FieldSchema | undefined): un
     case 'io.debezium.time.MicroTime':
       return timeFrom(value as number, 1_000_000);
     case 'org.apache.kafka.connect.data.Decimal':
-      return typeof value === 'string' && schema.type === 'bytes' ? bytesToDecimal(value, Number(schema.parameters?.scale ?? 0)) : value;
+      return typeof value === 'string' && schema.type === 'bytes'
+        ? bytesToDecimal(value, Number(schema.parameters?.scale ?? 0))
+        : value;
     case 'io.debezium.data.VariableScaleDecimal': {
       const v = value as { scale: number; value: string };
       return bytesToDecimal(v.value, v.scale);
@@ -66,15 +74,20 @@ export function decodeValue(value: unknown, schema: FieldSchema | undefined): un
     case 'io.debezium.data.Json':
       return typeof value === 'string' ? JSON.parse(value) : value;
   }
-  if (schema.type === 'bytes' && typeof value === 'string') return '\\x' + Buffer.from(value, 'base64').toString('hex');
+  if (schema.type === 'bytes' && typeof value === 'string')
+    return '\\x' + Buffer.from(value, 'base64').toString('hex');
   return value;
 }
 
 /** Decodes every column of a row (a Debezium `before`/`after` struct) by its field schema. */
-export function decodeRow(row: Record<string, unknown>, fields: FieldSchema[] | undefined): Record<string, unknown> {
+export function decodeRow(
+  row: Record<string, unknown>,
+  fields: FieldSchema[] | undefined,
+): Record<string, unknown> {
   if (!fields) return row;
   const out: Record<string, unknown> = {};
   const byName = new Map(fields.map((f) => [f.field, f]));
-  for (const [column, value] of Object.entries(row)) out[column] = decodeValue(value, byName.get(column));
+  for (const [column, value] of Object.entries(row))
+    out[column] = decodeValue(value, byName.get(column));
   return out;
 }

@@ -10,10 +10,24 @@ import type { Logger } from '../../lib/logger.ts';
 import type { SinkMetrics } from './sink-metrics.ts';
 import { readPositions } from './sync-tables.ts';
 
-export type PartitionLag = { topic: string; partition: number; next: bigint; high: bigint; lag: number };
+export type PartitionLag = {
+  topic: string;
+  partition: number;
+  next: bigint;
+  high: bigint;
+  lag: number;
+};
 export type LagSnapshot = { total: number; partitions: PartitionLag[]; measuredAt: number };
 
-export function createLagTracker(options: { admin: Admin; target: Pool; groupId: string; topics: string[]; metrics: SinkMetrics; intervalMs: number; log: Logger }) {
+export function createLagTracker(options: {
+  admin: Admin;
+  target: Pool;
+  groupId: string;
+  topics: string[];
+  metrics: SinkMetrics;
+  intervalMs: number;
+  log: Logger;
+}) {
   const state = new Map<string, PartitionLag>();
   let measuredAt = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -30,7 +44,10 @@ export function createLagTracker(options: { admin: Admin; target: Pool; groupId:
     for (const topic of options.topics) {
       for (const p of await options.admin.fetchTopicOffsets(topic)) {
         const position = stored.find((s) => s.topic === topic && s.partition === p.partition);
-        const next = position && BigInt(position.nextOffset) >= 0n ? BigInt(position.nextOffset) : BigInt(p.low);
+        const next =
+          position && BigInt(position.nextOffset) >= 0n
+            ? BigInt(position.nextOffset)
+            : BigInt(p.low);
         set(topic, p.partition, next, BigInt(p.high));
       }
     }
@@ -47,7 +64,9 @@ export function createLagTracker(options: { admin: Admin; target: Pool; groupId:
     start() {
       const tick = () =>
         void measure()
-          .catch((error) => options.log.debug('lag measurement failed', { error: errorMessage(error) }))
+          .catch((error) =>
+            options.log.debug('lag measurement failed', { error: errorMessage(error) }),
+          )
           .finally(() => {
             if (timer) timer = setTimeout(tick, options.intervalMs);
           });

@@ -21,17 +21,27 @@ import type { Pool, PoolClient } from 'pg';
 const XID_SQL = '(pg_current_xact_id()::text::bigint % 4294967296)';
 
 export async function markOwnTransaction(client: PoolClient): Promise<void> {
-  await client.query(`INSERT INTO ficus_sync_origin (txid) VALUES (${XID_SQL}) ON CONFLICT (txid) DO UPDATE SET written_at = now()`);
+  await client.query(
+    `INSERT INTO ficus_sync_origin (txid) VALUES (${XID_SQL}) ON CONFLICT (txid) DO UPDATE SET written_at = now()`,
+  );
 }
 
 /** The txIds among `txIds` that the sink itself wrote into `source` (the events to drop). */
-export async function findOwnTransactions(source: Pool, txIds: Iterable<number>): Promise<Set<number>> {
+export async function findOwnTransactions(
+  source: Pool,
+  txIds: Iterable<number>,
+): Promise<Set<number>> {
   const ids = [...new Set(txIds)];
   if (ids.length === 0) return new Set();
-  const { rows } = await source.query<{ txid: string }>('SELECT txid FROM ficus_sync_origin WHERE txid = ANY($1::bigint[])', [ids]);
+  const { rows } = await source.query<{ txid: string }>(
+    'SELECT txid FROM ficus_sync_origin WHERE txid = ANY($1::bigint[])',
+    [ids],
+  );
   return new Set(rows.map((r) => Number(r.txid)));
 }
 
 export async function pruneOrigins(db: Pool, olderThan = '1 day'): Promise<void> {
-  await db.query('DELETE FROM ficus_sync_origin WHERE written_at < now() - $1::interval', [olderThan]);
+  await db.query('DELETE FROM ficus_sync_origin WHERE written_at < now() - $1::interval', [
+    olderThan,
+  ]);
 }

@@ -7,11 +7,15 @@ describe('retry', () => {
   it('retries transient errors until the work succeeds', async () => {
     let calls = 0;
     const delays: number[] = [];
-    const value = await withRetry(async () => {
-      calls++;
-      if (calls < 4) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-      return 'done';
-    }, { ...fast, onRetry: (_e, _a, d) => delays.push(d) });
+    const value = await withRetry(
+      async () => {
+        calls++;
+        if (calls < 4)
+          throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+        return 'done';
+      },
+      { ...fast, onRetry: (_e, _a, d) => delays.push(d) },
+    );
     expect(value).toBe('done');
     expect(calls).toBe(4);
     expect(delays).toHaveLength(3);
@@ -20,15 +24,35 @@ describe('retry', () => {
   it('never retries poison or programming errors', async () => {
     let calls = 0;
     const poison = new FicusError('poison_event', 'bad');
-    await expect(withRetry(async () => { calls++; throw poison; }, fast)).rejects.toBe(poison);
-    await expect(withRetry(async () => { calls++; throw new TypeError('x is undefined'); }, fast)).rejects.toThrow(TypeError);
+    await expect(
+      withRetry(async () => {
+        calls++;
+        throw poison;
+      }, fast),
+    ).rejects.toBe(poison);
+    await expect(
+      withRetry(async () => {
+        calls++;
+        throw new TypeError('x is undefined');
+      }, fast),
+    ).rejects.toThrow(TypeError);
     expect(calls).toBe(2);
   });
 
   it('gives up after maxAttempts', async () => {
     let calls = 0;
-    const error = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
-    await expect(withRetry(async () => { calls++; throw error; }, { ...fast, maxAttempts: 3 })).rejects.toBe(error);
+    const error = Object.assign(new Error('terminating connection due to administrator command'), {
+      code: '57P01',
+    });
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw error;
+        },
+        { ...fast, maxAttempts: 3 },
+      ),
+    ).rejects.toBe(error);
     expect(calls).toBe(3);
   });
 

@@ -14,19 +14,32 @@ import type { SinkWorkerOptions } from './sink-worker.ts';
 export const SYNC_METRICS_PORT_BASE = 19400;
 
 export function parseDirection(value: string): Direction {
-  if (value !== 'forward' && value !== 'reverse') throw new ConfigError(`--direction must be forward or reverse, got "${value}"`);
+  if (value !== 'forward' && value !== 'reverse')
+    throw new ConfigError(`--direction must be forward or reverse, got "${value}"`);
   return value;
 }
 
-export function defaultMetricsPort(plan: Plan, service: string, direction: Direction, env: NodeJS.ProcessEnv = process.env): number {
+export function defaultMetricsPort(
+  plan: Plan,
+  service: string,
+  direction: Direction,
+  env: NodeJS.ProcessEnv = process.env,
+): number {
   const raw = env.FICUS_SYNC_METRICS_PORT_BASE;
   const base = raw ? Number(raw) : SYNC_METRICS_PORT_BASE;
-  if (!Number.isInteger(base) || base < 1024 || base > 65000) throw new ConfigError(`environment variable FICUS_SYNC_METRICS_PORT_BASE must be a port, got "${raw}"`);
+  if (!Number.isInteger(base) || base < 1024 || base > 65000)
+    throw new ConfigError(
+      `environment variable FICUS_SYNC_METRICS_PORT_BASE must be a port, got "${raw}"`,
+    );
   const index = plan.services.findIndex((s) => s.name === service);
   return base + 2 * Math.max(0, index) + (direction === 'reverse' ? 1 : 0);
 }
 
-export function sinkOptionsFromStack(input: { service: string; direction: Direction; plan?: Plan }): SinkWorkerOptions {
+export function sinkOptionsFromStack(input: {
+  service: string;
+  direction: Direction;
+  plan?: Plan;
+}): SinkWorkerOptions {
   const plan = input.plan ?? loadPlan();
   const service = findService(plan, input.service);
   const urls = stackUrls(loadStackConfig());

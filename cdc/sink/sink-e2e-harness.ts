@@ -50,8 +50,15 @@ export async function sql(url: string, text: string, params: unknown[] = []) {
 }
 
 async function connect(method: string, p: string, body?: unknown) {
-  const response = await fetch(`${urls.connect}${p}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: response.status, body: response.status === 204 ? null : await response.json().catch(() => null) };
+  const response = await fetch(`${urls.connect}${p}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return {
+    status: response.status,
+    body: response.status === 204 ? null : await response.json().catch(() => null),
+  };
 }
 
 export type SinkFixture = Awaited<ReturnType<typeof createSinkFixture>>;
@@ -69,12 +76,33 @@ export async function createSinkFixture() {
     services: {
       [service]: {
         database: serviceDb,
-        owns: [{
-          source: 'products', target: 'products', key: ['id'],
-          columns: { id: 'id', sku: 'sku', name: 'title', description: 'description', price: { target: 'price_cents', type: 'cents' }, active: 'active', created_at: 'created_at', updated_at: 'updated_at' },
-          derived: { search_text: "lower(name || ' ' || sku)" },
-        }],
-        replicates: [{ source: 'inventory', target: 'stock_levels', key: ['product_id'], columns: { product_id: 'product_id', quantity: 'on_hand', updated_at: 'updated_at' }, drop: ['reserved'] }],
+        owns: [
+          {
+            source: 'products',
+            target: 'products',
+            key: ['id'],
+            columns: {
+              id: 'id',
+              sku: 'sku',
+              name: 'title',
+              description: 'description',
+              price: { target: 'price_cents', type: 'cents' },
+              active: 'active',
+              created_at: 'created_at',
+              updated_at: 'updated_at',
+            },
+            derived: { search_text: "lower(name || ' ' || sku)" },
+          },
+        ],
+        replicates: [
+          {
+            source: 'inventory',
+            target: 'stock_levels',
+            key: ['product_id'],
+            columns: { product_id: 'product_id', quantity: 'on_hand', updated_at: 'updated_at' },
+            drop: ['reserved'],
+          },
+        ],
         routes: [],
       },
     },
@@ -87,10 +115,18 @@ export async function createSinkFixture() {
   await sql(urls.servicesAdmin('postgres'), `CREATE DATABASE ${serviceDb}`);
   await sql(urls.legacyAdmin(legacyDb), LEGACY_DDL);
   await sql(urls.servicesAdmin(serviceDb), SERVICE_DDL);
-  const kafka = new Kafka({ clientId: `sink-test-${id}`, brokers: [urls.kafkaBootstrap], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: `sink-test-${id}`,
+    brokers: [urls.kafkaBootstrap],
+    logLevel: logLevel.NOTHING,
+  });
 
   const fixture = {
-    id, service, plan, planPath, kafka,
+    id,
+    service,
+    plan,
+    planPath,
+    kafka,
     legacyUrl: urls.legacyAdmin(legacyDb),
     serviceUrl: urls.servicesAdmin(serviceDb),
     topicPrefix: (direction: Direction) => (direction === 'forward' ? prefix : `${prefix}.reverse`),
@@ -98,9 +134,18 @@ export async function createSinkFixture() {
     dlqTopic: `ficus.dlq.${service}.${id}`,
     workerOptions(direction: Direction, extra: Partial<SinkWorkerOptions> = {}): SinkWorkerOptions {
       return {
-        service, direction, plan, brokers: [urls.kafkaBootstrap], legacyUrl: fixture.legacyUrl, serviceUrl: fixture.serviceUrl,
-        groupId: fixture.group(direction), topicPrefix: fixture.topicPrefix(direction), dlqTopic: fixture.dlqTopic,
-        retry: FAST_RETRY, lagIntervalMs: 300, ...extra,
+        service,
+        direction,
+        plan,
+        brokers: [urls.kafkaBootstrap],
+        legacyUrl: fixture.legacyUrl,
+        serviceUrl: fixture.serviceUrl,
+        groupId: fixture.group(direction),
+        topicPrefix: fixture.topicPrefix(direction),
+        dlqTopic: fixture.dlqTopic,
+        retry: FAST_RETRY,
+        lagIntervalMs: 300,
+        ...extra,
       };
     },
     /** a Debezium connector on the legacy DB (forward) or the service DB (reverse) */
@@ -111,7 +156,9 @@ export async function createSinkFixture() {
       const created = await connect('PUT', `/connectors/${name}/config`, {
         'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
         'database.hostname': '127.0.0.1',
-        'database.port': String(forward ? config.ports.legacyPostgres : config.ports.servicesPostgres),
+        'database.port': String(
+          forward ? config.ports.legacyPostgres : config.ports.servicesPostgres,
+        ),
         'database.user': config.adminUser,
         'database.password': config.adminPassword,
         'database.dbname': forward ? legacyDb : serviceDb,
@@ -126,51 +173,119 @@ export async function createSinkFixture() {
         'snapshot.mode': 'initial',
         'heartbeat.interval.ms': '1000',
       });
-      if (![200, 201].includes(created.status)) throw new Error(`connector ${name}: ${JSON.stringify(created.body)}`);
-      connectors.push({ name, slot, url: forward ? urls.legacyAdmin('postgres') : urls.servicesAdmin('postgres') });
-      await waitFor(`connector ${name} running`, async () => {
-        const { body } = await connect('GET', `/connectors/${name}/status`);
-        const status = body as { connector?: { state: string }; tasks?: { state: string; trace?: string }[] };
-        const failed = status?.tasks?.find((t) => t.state === 'FAILED');
-        if (failed) throw new Error(`connector task failed: ${failed.trace?.split('\n')[0]}`);
-        return status?.connector?.state === 'RUNNING' && !!status.tasks?.length && status.tasks.every((t) => t.state === 'RUNNING');
-      }, { timeoutMs: 60_000, intervalMs: 300 });
-      await waitFor(`slot ${slot} active`, async () => {
-        const { rows } = await sql(forward ? urls.legacyAdmin('postgres') : urls.servicesAdmin('postgres'), 'SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-        return rows[0]?.active === true;
-      }, { timeoutMs: 60_000, intervalMs: 200 });
+      if (![200, 201].includes(created.status))
+        throw new Error(`connector ${name}: ${JSON.stringify(created.body)}`);
+      connectors.push({
+        name,
+        slot,
+        url: forward ? urls.legacyAdmin('postgres') : urls.servicesAdmin('postgres'),
+      });
+      await waitFor(
+        `connector ${name} running`,
+        async () => {
+          const { body } = await connect('GET', `/connectors/${name}/status`);
+          const status = body as {
+            connector?: { state: string };
+            tasks?: { state: string; trace?: string }[];
+          };
+          const failed = status?.tasks?.find((t) => t.state === 'FAILED');
+          if (failed) throw new Error(`connector task failed: ${failed.trace?.split('\n')[0]}`);
+          return (
+            status?.connector?.state === 'RUNNING' &&
+            !!status.tasks?.length &&
+            status.tasks.every((t) => t.state === 'RUNNING')
+          );
+        },
+        { timeoutMs: 60_000, intervalMs: 300 },
+      );
+      await waitFor(
+        `slot ${slot} active`,
+        async () => {
+          const { rows } = await sql(
+            forward ? urls.legacyAdmin('postgres') : urls.servicesAdmin('postgres'),
+            'SELECT active FROM pg_replication_slots WHERE slot_name = $1',
+            [slot],
+          );
+          return rows[0]?.active === true;
+        },
+        { timeoutMs: 60_000, intervalMs: 200 },
+      );
     },
     /** source rows through the mapping (computed in the legacy DB) and the service rows, both sorted by key */
     async mappedAndActual(table: 'products' | 'inventory') {
-      const mapping = [...plan.services[0].owns, ...plan.services[0].replicates].find((t) => t.source === table)!;
-      const compiled = compileTableMapping(mapping, await describeTable({ query: (t: string, p?: unknown[]) => sql(fixture.legacyUrl, t, p) }, 'public', table));
+      const mapping = [...plan.services[0].owns, ...plan.services[0].replicates].find(
+        (t) => t.source === table,
+      )!;
+      const compiled = compileTableMapping(
+        mapping,
+        await describeTable(
+          { query: (t: string, p?: unknown[]) => sql(fixture.legacyUrl, t, p) },
+          'public',
+          table,
+        ),
+      );
       const key = compiled.targetKey[0];
       // compared as text, so that bigint expressions and integer columns holding the same number agree
       const cols = compiled.targetColumns.map((c) => `"${c.name}"::text AS "${c.name}"`).join(', ');
-      const expected = (await sql(fixture.legacyUrl, `SELECT ${cols} FROM (${renderMappedSelect(compiled)}) m ORDER BY m."${key}"`)).rows;
-      const actual = (await sql(fixture.serviceUrl, `SELECT ${cols} FROM ${mapping.target} ORDER BY "${key}"`)).rows;
+      const expected = (
+        await sql(
+          fixture.legacyUrl,
+          `SELECT ${cols} FROM (${renderMappedSelect(compiled)}) m ORDER BY "${key}"`,
+        )
+      ).rows;
+      const actual = (
+        await sql(fixture.serviceUrl, `SELECT ${cols} FROM ${mapping.target} ORDER BY "${key}"`)
+      ).rows;
       return { expected, actual };
     },
     async waitInSync(table: 'products' | 'inventory', timeoutMs = 60_000) {
-      return waitFor(`${table} in sync`, async () => {
-        const { expected, actual } = await fixture.mappedAndActual(table);
-        return JSON.stringify(expected) === JSON.stringify(actual) ? { expected, actual } : undefined;
-      }, { timeoutMs, intervalMs: 250 });
+      return waitFor(
+        `${table} in sync`,
+        async () => {
+          const { expected, actual } = await fixture.mappedAndActual(table);
+          if (JSON.stringify(expected) === JSON.stringify(actual)) return { expected, actual };
+          const i = expected.findIndex(
+            (row, n) => JSON.stringify(row) !== JSON.stringify(actual[n]),
+          );
+          // the reason shows in the timeout error
+          throw new Error(
+            `${expected.length} source rows, ${actual.length} target rows; first difference at #${i}: expected ${JSON.stringify(expected[i])}, got ${JSON.stringify(actual[i])}`,
+          );
+        },
+        { timeoutMs, intervalMs: 250 },
+      );
     },
     async dispose() {
       for (const c of connectors) {
         await connect('DELETE', `/connectors/${c.name}`);
-        await waitFor('slot released', async () => {
-          const { rows } = await sql(c.url, 'SELECT active FROM pg_replication_slots WHERE slot_name = $1', [c.slot]);
-          return rows.length === 0 || rows[0].active === false;
-        }, { timeoutMs: 30_000 }).catch(() => undefined);
-        await sql(c.url, 'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [c.slot]).catch(() => undefined);
+        await waitFor(
+          'slot released',
+          async () => {
+            const { rows } = await sql(
+              c.url,
+              'SELECT active FROM pg_replication_slots WHERE slot_name = $1',
+              [c.slot],
+            );
+            return rows.length === 0 || rows[0].active === false;
+          },
+          { timeoutMs: 30_000 },
+        ).catch(() => undefined);
+        await sql(
+          c.url,
+          'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
+          [c.slot],
+        ).catch(() => undefined);
       }
       await sql(urls.legacyAdmin('postgres'), `DROP DATABASE IF EXISTS ${legacyDb} WITH (FORCE)`);
-      await sql(urls.servicesAdmin('postgres'), `DROP DATABASE IF EXISTS ${serviceDb} WITH (FORCE)`);
+      await sql(
+        urls.servicesAdmin('postgres'),
+        `DROP DATABASE IF EXISTS ${serviceDb} WITH (FORCE)`,
+      );
       const admin = kafka.admin();
       await admin.connect();
-      const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix) || t === fixture.dlqTopic || t.includes(id));
+      const topics = (await admin.listTopics()).filter(
+        (t) => t.startsWith(prefix) || t === fixture.dlqTopic || t.includes(id),
+      );
       if (topics.length) await admin.deleteTopics({ topics }).catch(() => undefined);
       await admin.disconnect();
       fs.rmSync(path.dirname(planPath), { recursive: true, force: true });

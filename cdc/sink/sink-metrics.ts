@@ -12,7 +12,12 @@ export function createSinkMetrics(labels: { service: string; direction: string }
   registry.setDefaultLabels(labels);
   return {
     registry,
-    events: new Counter({ name: 'ficus_sync_events_total', help: 'change events applied, by table and op', labelNames: ['table', 'op'], registers: [registry] }),
+    events: new Counter({
+      name: 'ficus_sync_events_total',
+      help: 'change events applied, by table and op',
+      labelNames: ['table', 'op'],
+      registers: [registry],
+    }),
     batchSeconds: new Histogram({
       name: 'ficus_sync_batch_seconds',
       help: 'time to apply one batch (one transaction), seconds',
@@ -20,14 +25,37 @@ export function createSinkMetrics(labels: { service: string; direction: string }
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
-    lag: new Gauge({ name: 'ficus_sync_lag_messages', help: 'high watermark minus next offset to apply, per partition', labelNames: ['topic', 'partition'], registers: [registry] }),
-    deadLetters: new Counter({ name: 'ficus_sync_dead_letters_total', help: 'poison events sent to the dead-letter topic', labelNames: ['table'], registers: [registry] }),
-    skipped: new Counter({ name: 'ficus_sync_skipped_total', help: 'events not applied: duplicates (already applied) and echoes (written by the other direction)', labelNames: ['reason'], registers: [registry] }),
-    retries: new Counter({ name: 'ficus_sync_retries_total', help: 'transient failures retried', registers: [registry] }),
+    lag: new Gauge({
+      name: 'ficus_sync_lag_messages',
+      help: 'high watermark minus next offset to apply, per partition',
+      labelNames: ['topic', 'partition'],
+      registers: [registry],
+    }),
+    deadLetters: new Counter({
+      name: 'ficus_sync_dead_letters_total',
+      help: 'poison events sent to the dead-letter topic',
+      labelNames: ['table'],
+      registers: [registry],
+    }),
+    skipped: new Counter({
+      name: 'ficus_sync_skipped_total',
+      help: 'events not applied: duplicates (already applied) and echoes (written by the other direction)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    retries: new Counter({
+      name: 'ficus_sync_retries_total',
+      help: 'transient failures retried',
+      registers: [registry],
+    }),
   };
 }
 
-export function serveMetrics(registry: Registry, port: number, host = '127.0.0.1'): Promise<http.Server> {
+export function serveMetrics(
+  registry: Registry,
+  port: number,
+  host = '127.0.0.1',
+): Promise<http.Server> {
   const server = http.createServer(async (req, res) => {
     if (req.url !== '/metrics') {
       res.writeHead(404).end();

@@ -34,15 +34,27 @@ export async function buildWriters(options: {
   const writers = new Map<string, TableWriter>();
   for (const table of tables) {
     const where = `${plan.file}: services.${service.name} table ${table.source}`;
-    const sourceColumns = await describeExistingTable(options.legacy, plan.legacy.schema, table.source, where);
-    const targetColumns = await describeExistingTable(options.serviceDb, SERVICE_SCHEMA, table.target, where);
+    const sourceColumns = await describeExistingTable(
+      options.legacy,
+      plan.legacy.schema,
+      table.source,
+      where,
+    );
+    const targetColumns = await describeExistingTable(
+      options.serviceDb,
+      SERVICE_SCHEMA,
+      table.target,
+      where,
+    );
     const compiled = compileTableMapping(table, sourceColumns, {
       sourceSchema: plan.legacy.schema,
       targetSchema: SERVICE_SCHEMA,
       targetTypes: Object.fromEntries(targetColumns.map((c) => [c.name, c.type])),
     });
     const topic =
-      direction === 'forward' ? `${topicPrefix}.${plan.legacy.schema}.${table.source}` : `${topicPrefix}.${SERVICE_SCHEMA}.${table.target}`;
+      direction === 'forward'
+        ? `${topicPrefix}.${plan.legacy.schema}.${table.source}`
+        : `${topicPrefix}.${SERVICE_SCHEMA}.${table.target}`;
     writers.set(topic, buildTableWriter(compiled, direction, topic));
   }
   return writers;

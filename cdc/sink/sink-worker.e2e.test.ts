@@ -19,9 +19,15 @@ let worker: SinkWorker | undefined;
 beforeAll(async () => {
   fx = await createSinkFixture();
   // rows present before the connector starts arrive as snapshot reads (op r)
-  await sql(fx.legacyUrl, `INSERT INTO products (id, sku, name, price, created_at) VALUES
-    (1, 'SKU-1', 'Red Chair', 12.50, '2024-01-02T03:04:05.123Z'), (2, 'SKU-2', 'Blue Table', 99.99, now())`);
-  await sql(fx.legacyUrl, 'INSERT INTO inventory (product_id, quantity, reserved) VALUES (1, 10, 3), (2, 0, 0)');
+  await sql(
+    fx.legacyUrl,
+    `INSERT INTO products (id, sku, name, price, created_at) VALUES
+    (1, 'SKU-1', 'Red Chair', 12.50, '2024-01-02T03:04:05.123Z'), (2, 'SKU-2', 'Blue Table', 99.99, now())`,
+  );
+  await sql(
+    fx.legacyUrl,
+    'INSERT INTO inventory (product_id, quantity, reserved) VALUES (1, 10, 3), (2, 0, 0)',
+  );
   await fx.startConnector('forward');
   worker = await startSinkWorker(fx.workerOptions('forward'));
 });
@@ -33,11 +39,21 @@ afterAll(async () => {
 
 test('snapshot reads, creates, updates and deletes arrive through the mapping', async () => {
   await fx.waitInSync('products');
-  const { rows: snap } = await sql(fx.serviceUrl, 'SELECT id, title, price_cents, search_text, created_at FROM products WHERE id = 1');
-  expect(snap[0]).toMatchObject({ title: 'Red Chair', price_cents: 1250, search_text: 'red chair sku-1' });
+  const { rows: snap } = await sql(
+    fx.serviceUrl,
+    'SELECT id, title, price_cents, search_text, created_at FROM products WHERE id = 1',
+  );
+  expect(snap[0]).toMatchObject({
+    title: 'Red Chair',
+    price_cents: 1250,
+    search_text: 'red chair sku-1',
+  });
   expect((snap[0].created_at as Date).toISOString()).toBe('2024-01-02T03:04:05.123Z');
 
-  await sql(fx.legacyUrl, "INSERT INTO products (id, sku, name, price) VALUES (3, 'SKU-3', 'Green Lamp', 0.05)");
+  await sql(
+    fx.legacyUrl,
+    "INSERT INTO products (id, sku, name, price) VALUES (3, 'SKU-3', 'Green Lamp', 0.05)",
+  );
   await sql(fx.legacyUrl, "UPDATE products SET name = 'Crimson Chair', price = 13.00 WHERE id = 1");
   await sql(fx.legacyUrl, 'DELETE FROM products WHERE id = 2');
   const { actual } = await fx.waitInSync('products');
@@ -50,7 +66,10 @@ test('snapshot reads, creates, updates and deletes arrive through the mapping', 
 
 test('a replicated table renames and drops columns; a truncate empties the target', async () => {
   const { actual } = await fx.waitInSync('inventory');
-  expect(actual.map((r) => [r.product_id, r.on_hand])).toEqual([['1', '10'], ['2', '0']]);
+  expect(actual.map((r) => [r.product_id, r.on_hand])).toEqual([
+    ['1', '10'],
+    ['2', '0'],
+  ]);
   await sql(fx.legacyUrl, 'UPDATE inventory SET quantity = 7, reserved = 1 WHERE product_id = 1');
   await fx.waitInSync('inventory');
   await sql(fx.legacyUrl, 'TRUNCATE inventory');
@@ -63,11 +82,22 @@ test('poison events go to the dead-letter topic with their headers, and the work
   const topic = `${fx.topicPrefix('forward')}.public.products`;
   const producer = fx.kafka.producer();
   await producer.connect();
-  await producer.send({ topic, messages: [{ key: '{"schema":null,"payload":{"id":77}}', value: '{this is not json', partition: 0 }] });
+  await producer.send({
+    topic,
+    messages: [
+      { key: '{"schema":null,"payload":{"id":77}}', value: '{this is not json', partition: 0 },
+    ],
+  });
   await producer.disconnect();
   // a row the target refuses: 99,999,999.99 is 9,999,999,999 cents, beyond the target's integer
-  await sql(fx.legacyUrl, "INSERT INTO products (id, sku, name, price) VALUES (4, 'SKU-4', 'Too Dear', 99999999.99), (5, 'SKU-5', 'Fine', 1.00)");
-  await sql(fx.legacyUrl, "INSERT INTO products (id, sku, name, price) VALUES (6, 'SKU-6', 'After', 2.00)");
+  await sql(
+    fx.legacyUrl,
+    "INSERT INTO products (id, sku, name, price) VALUES (4, 'SKU-4', 'Too Dear', 99999999.99), (5, 'SKU-5', 'Fine', 1.00)",
+  );
+  await sql(
+    fx.legacyUrl,
+    "INSERT INTO products (id, sku, name, price) VALUES (6, 'SKU-6', 'After', 2.00)",
+  );
 
   const letters: { reason: string; topic: string; partition: string; offset: string }[] = [];
   const consumer = fx.kafka.consumer({ groupId: `dlq-reader-${fx.id}` });
@@ -76,19 +106,34 @@ test('poison events go to the dead-letter topic with their headers, and the work
   await consumer.run({
     eachMessage: async ({ message }) => {
       const h = (name: string) => String(message.headers?.[name] ?? '');
-      letters.push({ reason: h(DEAD_LETTER_HEADERS.reason), topic: h(DEAD_LETTER_HEADERS.sourceTopic), partition: h(DEAD_LETTER_HEADERS.sourcePartition), offset: h(DEAD_LETTER_HEADERS.sourceOffset) });
+      letters.push({
+        reason: h(DEAD_LETTER_HEADERS.reason),
+        topic: h(DEAD_LETTER_HEADERS.sourceTopic),
+        partition: h(DEAD_LETTER_HEADERS.sourcePartition),
+        offset: h(DEAD_LETTER_HEADERS.sourceOffset),
+      });
     },
   });
   await waitFor('two dead letters', async () => letters.length >= 2, { timeoutMs: 60_000 });
   await consumer.disconnect();
-  expect(letters.find((l) => l.reason.includes('not valid JSON'))).toMatchObject({ topic, partition: '0' });
+  expect(letters.find((l) => l.reason.includes('not valid JSON'))).toMatchObject({
+    topic,
+    partition: '0',
+  });
   expect(letters.find((l) => l.reason.includes('out of range'))).toMatchObject({ topic });
   expect(letters.every((l) => /^\d+$/.test(l.offset))).toBe(true);
 
-  const { rows } = await waitFor('rows 5 and 6 applied', async () => {
-    const r = await sql(fx.serviceUrl, 'SELECT id FROM products WHERE id IN (4, 5, 6) ORDER BY id');
-    return r.rows.length === 2 ? r : undefined;
-  }, { timeoutMs: 30_000 });
+  const { rows } = await waitFor(
+    'rows 5 and 6 applied',
+    async () => {
+      const r = await sql(
+        fx.serviceUrl,
+        'SELECT id FROM products WHERE id IN (4, 5, 6) ORDER BY id',
+      );
+      return r.rows.length === 2 ? r : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
   expect(rows.map((r) => r.id)).toEqual(['5', '6']);
   expect(worker!.stats().deadLetters).toBe(2);
   const metrics = await worker!.metrics.registry.metrics();

@@ -7,7 +7,14 @@
  *   ...
  *   await worker.stop(); // finishes the batch in flight
  */
-import { Kafka, Partitioners, logLevel, type Consumer, type EachBatchPayload, type LogEntry } from 'kafkajs';
+import {
+  Kafka,
+  Partitioners,
+  logLevel,
+  type Consumer,
+  type EachBatchPayload,
+  type LogEntry,
+} from 'kafkajs';
 import pg from 'pg';
 import { errorMessage } from '../../lib/errors.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
@@ -44,10 +51,22 @@ export type SinkWorkerOptions = {
   concurrency?: number;
   retry?: RetryOptions;
   lagIntervalMs?: number;
+  /**
+   * Kafka group session timeout: how long a crashed member (kill -9) keeps its partitions before
+   * the group gives them to someone else. Short, because a sink that is gone should be replaced fast.
+   */
+  sessionTimeoutMs?: number;
   logger?: Logger;
 };
 
-export type SinkStats = { applied: number; deadLetters: number; duplicates: number; echoes: number; batches: number; lag: LagSnapshot };
+export type SinkStats = {
+  applied: number;
+  deadLetters: number;
+  duplicates: number;
+  echoes: number;
+  batches: number;
+  lag: LagSnapshot;
+};
 
 export type SinkWorker = {
   groupId: string;
@@ -60,11 +79,12 @@ export type SinkWorker = {
 };
 
 function kafkaLogCreator(log: Logger) {
-  return () => ({ level, log: entry }: LogEntry) => {
-    const { message, ...rest } = entry;
-    if (level <= logLevel.ERROR) log.error(message, rest);
-    else if (level === logLevel.WARN) log.warn(message, rest);
-  };
+  return () =>
+    ({ level, log: entry }: LogEntry) => {
+      const { message, ...rest } = entry;
+      if (level <= logLevel.ERROR) log.error(message, rest);
+      else if (level === logLevel.WARN) log.warn(message, rest);
+    };
 }
 
 export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkWorker> {
@@ -74,7 +94,12 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
   const log = options.logger ?? createLogger(`sync:${service}:${direction}`);
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   const pool = (url: string, name: string) => {
-    const p = new pg.Pool({ connectionString: url, max: (options.concurrency ?? 2) + 2, options: '-c TimeZone=UTC', application_name: `ficus-sync-${service}-${direction}` });
+    const p = new pg.Pool({
+      connectionString: url,
+      max: (options.concurrency ?? 2) + 2,
+      options: '-c TimeZone=UTC',
+      application_name: `ficus-sync-${service}-${direction}`,
+    });
     p.on('error', (error) => log.warn(`idle ${name} connection failed`, { error: error.message }));
     return p;
   };
@@ -88,27 +113,63 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
   const failed = new Promise<never>((_, reject) => (rejectFailed = reject));
   failed.catch(() => undefined);
 
-  const kafka = new Kafka({ clientId: groupId, brokers: options.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log.child('kafkajs')), retry: { retries: 10 } });
+  const kafka = new Kafka({
+    clientId: groupId,
+    brokers: options.brokers,
+    logLevel: logLevel.WARN,
+    logCreator: kafkaLogCreator(log.child('kafkajs')),
+    retry: { retries: 10 },
+  });
   const admin = kafka.admin();
-  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-  const consumer: Consumer = kafka.consumer({ groupId, maxBytesPerPartition: 8 << 20, maxBytes: 32 << 20, allowAutoTopicCreation: false });
+  const producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
+  const consumer: Consumer = kafka.consumer({
+    groupId,
+    sessionTimeout,
+    rebalanceTimeout: sessionTimeout + 5_000,
+    heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
+    maxBytesPerPartition: 8 << 20,
+    maxBytes: 32 << 20,
+    allowAutoTopicCreation: false,
+  });
 
   try {
-    await withRetry(async () => {
-      await legacy.query(BOOKKEEPING_DDL);
-      await serviceDb.query(BOOKKEEPING_DDL);
-    }, { ...retry, maxAttempts: 8 });
+    await withRetry(
+      async () => {
+        await legacy.query(BOOKKEEPING_DDL);
+        await serviceDb.query(BOOKKEEPING_DDL);
+      },
+      { ...retry, maxAttempts: 8 },
+    );
     const topicPrefix = options.topicPrefix ?? defaultTopicPrefix(service, direction);
-    const writers = await buildWriters({ plan: options.plan, service: servicePlan, direction, legacy, serviceDb, topicPrefix });
+    const writers = await buildWriters({
+      plan: options.plan,
+      service: servicePlan,
+      direction,
+      legacy,
+      serviceDb,
+      topicPrefix,
+    });
     const topics = [...writers.keys()];
     const dlqTopic = options.dlqTopic ?? deadLetterTopic(service);
     await admin.connect();
-    await ensureTopic(admin, dlqTopic);
+    await ensureTopic(admin, dlqTopic, 1);
     // A table with no rows has no topic until its first change; create it so the group can subscribe.
     for (const topic of topics) await ensureTopic(admin, topic);
     await producer.connect();
     const sendDeadLetters = createDeadLetterSender(producer, dlqTopic);
-    const lag = createLagTracker({ admin, target, groupId, topics, metrics, intervalMs: options.lagIntervalMs ?? 2_000, log });
+    const lag = createLagTracker({
+      admin,
+      target,
+      groupId,
+      topics,
+      metrics,
+      intervalMs: options.lagIntervalMs ?? 2_000,
+      log,
+    });
 
     const fail = (error: unknown) => {
       if (stopping) return;
@@ -124,25 +185,45 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
           for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
             for (const partition of partitions) {
               const position = stored.find((p) => p.topic === topic && p.partition === partition);
-              if (position && BigInt(position.nextOffset) >= 0n) consumer.seek({ topic, partition, offset: position.nextOffset });
+              if (position && BigInt(position.nextOffset) >= 0n)
+                consumer.seek({ topic, partition, offset: position.nextOffset });
             }
           }
           log.info('joined the group', { assignment: payload.memberAssignment });
         })
-        .catch((error) => log.warn('could not read stored positions after joining; relying on the in-transaction check', { error: errorMessage(error) }));
+        .catch((error) =>
+          log.warn(
+            'could not read stored positions after joining; relying on the in-transaction check',
+            { error: errorMessage(error) },
+          ),
+        );
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) fail(payload.error);
     });
 
     const maxEvents = options.maxEventsPerTransaction ?? 5_000;
-    const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary, pause }: EachBatchPayload) => {
+    const eachBatch = async ({
+      batch,
+      resolveOffset,
+      heartbeat,
+      isRunning,
+      isStale,
+      commitOffsetsIfNecessary,
+      pause,
+    }: EachBatchPayload) => {
       const writer = writers.get(batch.topic);
       if (!writer || batch.messages.length === 0) return;
       const deps: ApplyDeps = { target, source, group: groupId, writer, sendDeadLetters };
       for (let i = 0; i < batch.messages.length; i += maxEvents) {
         if (!isRunning() || isStale()) return;
-        const chunk = batch.messages.slice(i, i + maxEvents).map((m) => ({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value }));
+        const chunk = batch.messages.slice(i, i + maxEvents).map((m) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: m.offset,
+          key: m.key,
+          value: m.value,
+        }));
         const timer = metrics.batchSeconds.startTimer({ table: writer.table });
         let result;
         try {
@@ -151,7 +232,13 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
             shouldStop: () => stopping,
             onRetry: (error, attempt, delayMs) => {
               metrics.retries.inc();
-              log.warn('transient failure, retrying the batch', { topic: batch.topic, partition: batch.partition, attempt, delayMs, error: errorMessage(error) });
+              log.warn('transient failure, retrying the batch', {
+                topic: batch.topic,
+                partition: batch.partition,
+                attempt,
+                delayMs,
+                error: errorMessage(error),
+              });
               heartbeat().catch(() => undefined);
             },
           });
@@ -163,12 +250,33 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
           return;
         }
         timer();
-        if (result.gapFrom !== null) log.warn('messages missing between the stored position and this batch (retention?)', { topic: batch.topic, partition: batch.partition, stored: String(result.gapFrom), first: chunk[0].offset });
+        log.debug('applied a batch', {
+          topic: batch.topic,
+          partition: batch.partition,
+          first: chunk[0].offset,
+          events: chunk.length,
+          next: result.nextOffset,
+          statements: result.statements,
+          duplicates: result.duplicates,
+        });
+        if (result.gapFrom !== null)
+          log.warn('messages missing between the stored position and this batch (retention?)', {
+            topic: batch.topic,
+            partition: batch.partition,
+            stored: String(result.gapFrom),
+            first: chunk[0].offset,
+          });
         for (const [op, n] of Object.entries(result.applied)) {
           metrics.events.inc({ table: writer.table, op }, n);
           totals.applied += n;
         }
-        for (const letter of result.deadLetters) log.warn('dead-lettered a poison event', { topic: letter.position.topic, partition: letter.position.partition, offset: letter.position.offset, reason: letter.reason });
+        for (const letter of result.deadLetters)
+          log.warn('dead-lettered a poison event', {
+            topic: letter.position.topic,
+            partition: letter.position.partition,
+            offset: letter.position.offset,
+            reason: letter.reason,
+          });
         metrics.deadLetters.inc({ table: writer.table }, result.deadLetters.length);
         metrics.skipped.inc({ reason: 'duplicate' }, result.duplicates);
         metrics.skipped.inc({ reason: 'echo' }, result.echoes);
@@ -176,7 +284,13 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
         totals.duplicates += result.duplicates;
         totals.echoes += result.echoes;
         totals.batches++;
-        if (result.nextOffset !== null) lag.applied(batch.topic, batch.partition, BigInt(result.nextOffset), BigInt(batch.highWatermark));
+        if (result.nextOffset !== null)
+          lag.applied(
+            batch.topic,
+            batch.partition,
+            BigInt(result.nextOffset),
+            BigInt(batch.highWatermark),
+          );
         resolveOffset(chunk[chunk.length - 1].offset);
         await heartbeat();
       }
@@ -185,7 +299,13 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
 
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
-    await consumer.run({ eachBatchAutoResolve: false, autoCommit: true, autoCommitInterval: 1_000, partitionsConsumedConcurrently: options.concurrency ?? 2, eachBatch });
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      autoCommit: true,
+      autoCommitInterval: 1_000,
+      partitionsConsumedConcurrently: options.concurrency ?? 2,
+      eachBatch,
+    });
     lag.start();
     const pruner = setInterval(() => void pruneOrigins(target).catch(() => undefined), 3_600_000);
     pruner.unref();
@@ -203,7 +323,9 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
         clearInterval(pruner);
         lag.stop();
         // kafkajs lets the batch in flight finish before it leaves the group.
-        await consumer.disconnect().catch((e) => log.warn('consumer disconnect failed', { error: errorMessage(e) }));
+        await consumer
+          .disconnect()
+          .catch((e) => log.warn('consumer disconnect failed', { error: errorMessage(e) }));
         await producer.disconnect().catch(() => undefined);
         await admin.disconnect().catch(() => undefined);
         await Promise.all([legacy.end(), serviceDb.end()]);

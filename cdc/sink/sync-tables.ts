@@ -24,10 +24,20 @@ CREATE TABLE IF NOT EXISTS ficus_sync_origin (
   written_at timestamptz NOT NULL DEFAULT now()
 );`;
 
-export type StoredPosition = { topic: string; partition: number; nextOffset: string; sourceLsn: string | null };
+export type StoredPosition = {
+  topic: string;
+  partition: number;
+  nextOffset: string;
+  sourceLsn: string | null;
+};
 
 /** Locks the partition's position row for this transaction (creating it at -1 = "nothing yet"). */
-export async function lockPosition(client: PoolClient, group: string, topic: string, partition: number): Promise<bigint> {
+export async function lockPosition(
+  client: PoolClient,
+  group: string,
+  topic: string,
+  partition: number,
+): Promise<bigint> {
   await client.query(
     `INSERT INTO ficus_sync_offsets (consumer_group, topic, partition, next_offset) VALUES ($1, $2, $3, -1)
      ON CONFLICT DO NOTHING`,
@@ -50,7 +60,12 @@ export function parseLsnText(text: string): bigint {
 }
 
 /** Records the new position; the source LSN only moves forward. */
-export async function storePosition(client: PoolClient, group: string, next: Position, lsn: bigint | null): Promise<void> {
+export async function storePosition(
+  client: PoolClient,
+  group: string,
+  next: Position,
+  lsn: bigint | null,
+): Promise<void> {
   await client.query(
     `UPDATE ficus_sync_offsets SET next_offset = $4, updated_at = now(),
        source_lsn = CASE WHEN $5::pg_lsn IS NULL OR source_lsn > $5::pg_lsn THEN source_lsn ELSE $5::pg_lsn END
@@ -59,10 +74,23 @@ export async function storePosition(client: PoolClient, group: string, next: Pos
   );
 }
 
-export async function readPositions(db: { query: PoolClient['query'] }, group: string): Promise<StoredPosition[]> {
-  const { rows } = await db.query<{ topic: string; partition: number; next_offset: string; source_lsn: string | null }>(
+export async function readPositions(
+  db: { query: PoolClient['query'] },
+  group: string,
+): Promise<StoredPosition[]> {
+  const { rows } = await db.query<{
+    topic: string;
+    partition: number;
+    next_offset: string;
+    source_lsn: string | null;
+  }>(
     'SELECT topic, partition, next_offset, source_lsn FROM ficus_sync_offsets WHERE consumer_group = $1',
     [group],
   );
-  return rows.map((r) => ({ topic: r.topic, partition: r.partition, nextOffset: r.next_offset, sourceLsn: r.source_lsn }));
+  return rows.map((r) => ({
+    topic: r.topic,
+    partition: r.partition,
+    nextOffset: r.next_offset,
+    sourceLsn: r.source_lsn,
+  }));
 }

@@ -3,7 +3,13 @@
  * compiler (plan/mapping.ts): the staged `jsonb_to_recordset` upsert and delete. The sink adds
  * only a no-op guard to the upsert (see no-echo.ts) and the truncate.
  */
-import { directionPlan, renderStagedDelete, renderStagedUpsert, type CompiledTable, type Direction } from '../../plan/mapping.ts';
+import {
+  directionPlan,
+  renderStagedDelete,
+  renderStagedUpsert,
+  type CompiledTable,
+  type Direction,
+} from '../../plan/mapping.ts';
 import { quoteIdent, quoteTable } from '../../plan/sql-identifiers.ts';
 
 export type TableWriter = {
@@ -17,10 +23,16 @@ export type TableWriter = {
   truncateSql: string;
 };
 
-export function buildTableWriter(compiled: CompiledTable, direction: Direction, topic: string): TableWriter {
+export function buildTableWriter(
+  compiled: CompiledTable,
+  direction: Direction,
+  topic: string,
+): TableWriter {
   const plan = directionPlan(compiled, direction);
   const into = quoteTable(plan.into.schema, plan.into.table);
-  const updated = plan.columns.filter((c) => !plan.conflictKey.includes(c.name)).map((c) => quoteIdent(c.name));
+  const updated = plan.columns
+    .filter((c) => !plan.conflictKey.includes(c.name))
+    .map((c) => quoteIdent(c.name));
   const upsert = renderStagedUpsert(compiled, direction);
   // Rows whose mapped columns already hold these values are left alone: no write, no WAL, no
   // change event for the other direction to pick up.

@@ -7,15 +7,27 @@ import type { Command } from 'commander';
 import type http from 'node:http';
 import { ConfigError } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { defaultMetricsPort, parseDirection, sinkOptionsFromStack } from '../../cdc/sink/sink-config.ts';
+import {
+  defaultMetricsPort,
+  parseDirection,
+  sinkOptionsFromStack,
+} from '../../cdc/sink/sink-config.ts';
 import { serveMetrics } from '../../cdc/sink/sink-metrics.ts';
 import { startSinkWorker } from '../../cdc/sink/sink-worker.ts';
 
-type SyncFlags = { direction: string; metricsPort?: string; topicPrefix?: string; group?: string; progressInterval: string };
+type SyncFlags = {
+  direction: string;
+  metricsPort?: string;
+  topicPrefix?: string;
+  group?: string;
+  progressInterval: string;
+  sessionTimeout?: string;
+};
 
 function positiveInt(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`${flag} must be a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new ConfigError(`${flag} must be a positive integer, got "${value}"`);
   return n;
 }
 
@@ -23,15 +35,30 @@ async function runSync(serviceName: string, flags: SyncFlags): Promise<void> {
   const direction = parseDirection(flags.direction);
   const log = createLogger(`sync:${serviceName}:${direction}`);
   const options = sinkOptionsFromStack({ service: serviceName, direction });
-  const metricsPort = flags.metricsPort !== undefined ? positiveInt(flags.metricsPort, '--metrics-port') : defaultMetricsPort(options.plan, serviceName, direction);
+  const metricsPort =
+    flags.metricsPort !== undefined
+      ? positiveInt(flags.metricsPort, '--metrics-port')
+      : defaultMetricsPort(options.plan, serviceName, direction);
   const intervalMs = positiveInt(flags.progressInterval, '--progress-interval');
-  const worker = await startSinkWorker({ ...options, logger: log, topicPrefix: flags.topicPrefix, groupId: flags.group });
+  const sessionTimeoutMs =
+    flags.sessionTimeout !== undefined
+      ? positiveInt(flags.sessionTimeout, '--session-timeout')
+      : undefined;
+  const worker = await startSinkWorker({
+    ...options,
+    logger: log,
+    topicPrefix: flags.topicPrefix,
+    groupId: flags.group,
+    sessionTimeoutMs,
+  });
   let server: http.Server | undefined;
   try {
     server = await serveMetrics(worker.metrics.registry, metricsPort);
   } catch (error) {
     await worker.stop();
-    throw new ConfigError(`--metrics-port ${metricsPort}: cannot listen (${(error as Error).message})`);
+    throw new ConfigError(
+      `--metrics-port ${metricsPort}: cannot listen (${(error as Error).message})`,
+    );
   }
   log.info(`metrics on http://127.0.0.1:${metricsPort}/metrics`);
 
@@ -71,11 +98,27 @@ async function runSync(serviceName: string, flags: SyncFlags): Promise<void> {
 export function register(program: Command): void {
   program
     .command('sync <service>')
-    .description('run the sink worker of a service in the foreground: Debezium events from Kafka into the other database, exactly once')
-    .option('--direction <direction>', 'forward (legacy -> service) or reverse (service -> legacy)', 'forward')
-    .option('--metrics-port <port>', 'Prometheus /metrics port (default 19400 + 2 x service index + 1 for reverse)')
-    .option('--topic-prefix <prefix>', 'Debezium topic.prefix of the feeding connector (default ficus.<service>, reverse ficus.<service>.reverse)')
+    .description(
+      'run the sink worker of a service in the foreground: Debezium events from Kafka into the other database, exactly once',
+    )
+    .option(
+      '--direction <direction>',
+      'forward (legacy -> service) or reverse (service -> legacy)',
+      'forward',
+    )
+    .option(
+      '--metrics-port <port>',
+      'Prometheus /metrics port (default 19400 + 2 x service index + 1 for reverse)',
+    )
+    .option(
+      '--topic-prefix <prefix>',
+      'Debezium topic.prefix of the feeding connector (default ficus.<service>, reverse ficus.<service>.reverse)',
+    )
     .option('--group <id>', 'consumer group (default ficus-sync-<service>-<direction>)')
     .option('--progress-interval <ms>', 'how often to print the progress line', '5000')
+    .option(
+      '--session-timeout <ms>',
+      "Kafka group session timeout: how soon a crashed worker's partitions move (default 10000, broker minimum 6000)",
+    )
     .action((service: string, flags: SyncFlags) => runSync(service, flags));
 }
