@@ -18,6 +18,12 @@ export type MirrorLimits = {
   sampleRatio: number;
   /** how long the other side may take before the comparison records a timeout. e.g. 2000 */
   timeoutMs: number;
+  /**
+   * A mismatch is asked again once after this many ms (both sides), and only recorded as a
+   * mismatch if it persists: a read mirrored right after a write can see the service's copy a
+   * moment before the sync has applied it, which is lag, not a defect. 0 turns it off. e.g. 1500
+   */
+  recheckAfterMs: number;
 };
 
 export type ProxyConfig = {
@@ -133,6 +139,7 @@ export function loadProxyConfig(plan: Plan, env: Env = process.env): ProxyConfig
       maxBodyBytes: int(env, 'FICUS_PROXY_MIRROR_MAX_BODY_BYTES', 1024 * 1024, 0),
       sampleRatio: ratio(env, 'FICUS_PROXY_MIRROR_SAMPLE', 1),
       timeoutMs: int(env, 'FICUS_PROXY_MIRROR_TIMEOUT_MS', 2000, 1),
+      recheckAfterMs: int(env, 'FICUS_PROXY_MIRROR_RECHECK_MS', 1500, 0),
     },
     serviceTimeoutMs: int(env, 'FICUS_PROXY_SERVICE_TIMEOUT_MS', 2000, 1),
     maxRequestBytes: int(env, 'FICUS_PROXY_MAX_REQUEST_BYTES', 10 * 1024 * 1024, 0),

@@ -43,6 +43,7 @@ test('sync lag must be known and small', () => {
 test('the service may not fail or slow down much more than the monolith', () => {
   expect(failing({ ...healthy, errorRate: { legacy: 0.001, service: 0.05 } })).toEqual(['error rate']);
   expect(failing({ ...healthy, p99: { legacy: 40, service: 200 } })).toEqual(['p99 latency']);
+  expect(failing({ ...healthy, p99: { legacy: 60, service: 100 } })).toEqual(['p99 latency']);
   // tiny latencies are noise, not a 4x slowdown
   expect(failing({ ...healthy, p99: { legacy: 2, service: 8 } })).toEqual([]);
 });

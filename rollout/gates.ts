@@ -35,8 +35,8 @@ export const DEFAULT_GATES: GateThresholds = {
   maxP99Ratio: 1.5,
 };
 
-/** Latencies this small are noise: a ratio between them says nothing. */
-const LATENCY_FLOOR_MS = 25;
+/** Latencies this small are noise (one GC pause, one busy core): a ratio between them says nothing. */
+const LATENCY_FLOOR_MS = 50;
 
 export type GateResult = { gate: string; ok: boolean; value: string; threshold: string };
 

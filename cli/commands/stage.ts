@@ -2,6 +2,7 @@
  * `ficus stage <service> <stage> [--percent N] [--why "..."] [--force] [--json]`: sets a service's
  * stage in Unleash (creating the flag and its strategy there if needed) and records the change in
  * the kit DB. Proxies pick it up within about a second. Gates are consulted (proxy/gates/).
+ * Moving the writes (canary -> live, live -> canary) runs the fenced cut-over (rollout/cutover.ts).
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -12,6 +13,10 @@ import { changeStage } from '../../proxy/flags/stage-change.ts';
 import { unleashAdmin } from '../../proxy/flags/unleash-admin.ts';
 import { openKitDb } from '../../proxy/store/kit-db.ts';
 import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
+import { createProgress } from '../../lib/progress.ts';
+import type { Stage } from '../../proxy/routing/stages.ts';
+import { moveWrites, writesAtService } from '../../rollout/cutover.ts';
+import { stackProxyAdmin } from '../../rollout/proxy-admin.ts';
 
 /** Who is making the change: git's user.name, else the login name. */
 export function currentActor(env: NodeJS.ProcessEnv = process.env): string {
@@ -35,21 +40,23 @@ export function register(program: Command): void {
     .option('--why <text>', 'the reason, kept in the audit')
     .option('--force', 'skip stages or override gates')
     .option('--json', 'print the change as JSON')
+    .option('--hold-bound <ms>', 'write cut-over: how long a held write waits before 503 + Retry-After', '15000')
     .description('move a service to a stage (in Unleash), audited in the kit DB')
-    .action(async (service: string, stage: string, options: { percent?: string; why?: string; force?: boolean; json?: boolean }) => {
+    .action(async (service: string, stage: string, options: { percent?: string; why?: string; force?: boolean; json?: boolean; holdBound: string }) => {
       const percent = options.percent === undefined ? undefined : Number(options.percent);
       if (percent !== undefined && !Number.isFinite(percent)) throw new ConfigError(`--percent: not a number: "${options.percent}"`);
       const stack = loadStackConfig();
+      const plan = loadPlan();
       const kitDb = openKitDb(process.env.FICUS_KIT_DB_URL || stackUrls(stack).servicesAdmin('ficus'), 1);
+      const unleash = unleashAdmin({ url: process.env.FICUS_UNLEASH_ADMIN_URL || stackUrls(stack).unleash, token: process.env.FICUS_UNLEASH_ADMIN_TOKEN || stack.unleashAdminToken });
       try {
-        const change = await changeStage(
-          { service, stage, percent, why: options.why, force: options.force, actor: currentActor() },
-          {
-            services: loadPlan().services.map((s) => s.name),
-            unleash: unleashAdmin({ url: process.env.FICUS_UNLEASH_ADMIN_URL || stackUrls(stack).unleash, token: process.env.FICUS_UNLEASH_ADMIN_TOKEN || stack.unleashAdminToken }),
-            kitDb,
-          },
-        );
+        const request = { service, stage, percent, why: options.why, force: options.force, actor: currentActor() };
+        const current = await unleash.readStage(service);
+        // Moving the writes (canary -> live, or back) is the fenced cut-over, not a flag flip.
+        const change =
+          writesAtService(current.stage) !== writesAtService(stage)
+            ? (await moveWrites({ ...request, to: { stage: stage as Stage, percent: percent ?? 0 }, holdBoundMs: Number(options.holdBound) }, { plan, unleash, kitDb, proxy: stackProxyAdmin(), progress: createProgress() })).change
+            : await changeStage(request, { services: plan.services.map((s) => s.name), unleash, kitDb });
         if (options.json) process.stdout.write(JSON.stringify(change, null, 2) + '\n');
         else {
           process.stdout.write(`${service}: ${pct(change.from)} -> ${pct(change.to)} (by ${change.actor}${change.forced ? ', forced' : ''})\n`);

@@ -62,6 +62,17 @@ export function thresholdsFor(plan: Plan, service: string, overrides: GatePlan =
   return { ...planned, ...overrides };
 }
 
+/**
+ * Which comparisons count, by default: those since the service's latest stage change. Except for
+ * the write cut-over from `canary 100`: the service then answers every read, so nothing is
+ * compared at 100% and the evidence is that of the step before (since the previous change).
+ */
+async function defaultWindow(kitDb: Knex, service: string, from: StageState | undefined, to: StageState): Promise<EvidenceWindow | undefined> {
+  if (to.stage !== 'live' || from?.stage !== 'canary' || from.percent < 100) return undefined;
+  const rows = await kitDb('stage_history').where({ service }).orderBy([{ column: 'changed_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(2).select('changed_at');
+  return rows.length === 2 ? { since: new Date(rows[1].changed_at) } : undefined;
+}
+
 export async function checkGates(service: string, target: Stage | StageState, context: GateContext = {}): Promise<GateCheck> {
   const to: StageState = typeof target === 'string' ? { stage: target, percent: target === 'canary' ? 100 : 0 } : target;
   if (!isAdvance(context.from, to)) {
@@ -73,15 +84,16 @@ export async function checkGates(service: string, target: Stage | StageState, co
   const kitDb = context.kitDb ?? openKitDb(process.env.FICUS_KIT_DB_URL || stackUrls(stack).servicesAdmin('ficus'), 2);
   const lags = context.syncLag ? undefined : openStackSyncLag(plan, stack);
   try {
-    const evidence = await gatherEvidence({ kit: kitDb, syncLag: context.syncLag ?? lags!.forService(service) }, service, context.window);
+    const window = context.window ?? (await defaultWindow(kitDb, service, context.from, to));
+    const evidence = await gatherEvidence({ kit: kitDb, syncLag: context.syncLag ?? lags!.forService(service) }, service, window);
     const results = evaluateGates(to.stage, evidence, thresholdsFor(plan, service, context.thresholds), context.now);
     const failed = results.filter((r) => !r.ok).length;
     const head = failed
       ? `${failed} of ${results.length} gates fail for ${service} -> ${describe(to)}`
       : `gates hold for ${service} -> ${describe(to)}`;
-    const window = evidence.since ? `comparisons since ${evidence.since.toISOString()}` : 'every comparison kept';
+    const since = evidence.since ? `comparisons since ${evidence.since.toISOString()}` : 'every comparison kept';
     const notes = evidence.notes.map((n) => `  note: ${n}`);
-    return { ok: failed === 0, results, evidence, summary: [`${head} (${window}):`, formatGates(results), ...notes].join('\n') };
+    return { ok: failed === 0, results, evidence, summary: [`${head} (${since}):`, formatGates(results), ...notes].join('\n') };
   } finally {
     await lags?.close();
     if (!context.kitDb) await kitDb.destroy();

@@ -62,13 +62,23 @@ export function startParallelRun(ctx: ProxyContext, req: IncomingMessage, res: S
     info.tap = { maxBytes: mirror.maxBodyBytes, started: info.started, done };
   });
   serveStream(ctx, req, res, 'monolith');
+  const askBothAgain = () => Promise.all([side(ctx.monolith), side(ctx.services[route.service])]);
   void Promise.all([legacySide, serviceSide, again])
-    .then(([legacy, service, calibration]) => conclude(ctx, req, route, info.id, legacy, service, calibration))
+    .then(([legacy, service, calibration]) => conclude(ctx, req, route, info.id, legacy, service, calibration, askBothAgain))
     .catch((error) => ctx.log.error('comparison failed', { route: route.id, error: String(error) }))
     .finally(() => slot.release());
 }
 
-function conclude(ctx: ProxyContext, req: IncomingMessage, route: MigratedRoute, requestId: string, legacy: Side, service: Side, calibration?: Side): void {
+async function conclude(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  route: MigratedRoute,
+  requestId: string,
+  legacy: Side,
+  service: Side,
+  calibration: Side | undefined,
+  askBothAgain: () => Promise<[Side, Side]>,
+): Promise<void> {
   if (legacy.error === 'body_too_large' || service.error === 'too_large') return ctx.metrics.mirrorSkip(route.id, 'body_too_large');
   const breaker = ctx.breakers.for(route.service);
   if (service.answer && service.answer.status < 500) breaker.success();
@@ -78,8 +88,17 @@ function conclude(ctx: ProxyContext, req: IncomingMessage, route: MigratedRoute,
     const learned = ctx.noise.learn(route.id, compareAnswers(legacy.answer, calibration.answer, rules.compare).differences);
     if (learned.length) ctx.onNoiseLearned(route.id, learned);
   }
-  let result: ComparisonResult | undefined;
-  if (legacy.answer && service.answer) result = compareAnswers(legacy.answer, service.answer, rules.compare, ctx.noise.noiseOf(route.id));
+  const compare = (a: Side, b: Side) => (a.answer && b.answer ? compareAnswers(a.answer, b.answer, rules.compare, ctx.noise.noiseOf(route.id)) : undefined);
+  let result: ComparisonResult | undefined = compare(legacy, service);
+  if (result?.outcome === 'mismatch' && ctx.config.mirror.recheckAfterMs > 0) {
+    await new Promise((resolve) => setTimeout(resolve, ctx.config.mirror.recheckAfterMs));
+    const again = compare(...(await askBothAgain()));
+    if (again?.outcome === 'match') {
+      // The sides agree once the sync has caught up: lag, not a difference. Counted apart.
+      ctx.metrics.comparison(route.id, 'converged');
+      result = again;
+    }
+  }
   const record: ComparisonRecord = {
     requestId,
     service: route.service,

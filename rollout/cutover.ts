@@ -1,0 +1,159 @@
+/**
+ * The write cut-over (`canary -> live`) and its mirror image, the rollback (`live -> canary`).
+ * Either way the move of the writes is fenced, so that no write is lost or applied twice:
+ *
+ *   1. hold the service's writes at the proxy (bounded: past the bound a write gets 503 +
+ *      Retry-After, never dropped) and wait until the writes already under way have answered;
+ *   2. drain the sync that runs now: note the source DB's WAL position and wait until the sink
+ *      has applied everything committed before it;
+ *   3. stop that sync, move the id sequences of the side that takes over past every id, fence (or
+ *      unfence) the legacy tables, start the sync of the other direction;
+ *   4. flip the stage in Unleash (audited like `ficus stage`) and wait until the proxy routes by it;
+ *   5. release the held writes: they now go to the new owner.
+ *
+ * If a step before the flip fails, everything done so far is undone in reverse order and the
+ * writes are released to the old owner.
+ */
+import type { Knex } from 'knex';
+import knex from 'knex';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { errorMessage, FicusError } from '../lib/errors.ts';
+import type { Progress } from '../lib/progress.ts';
+import { waitFor } from '../lib/wait.ts';
+import type { Plan, ServicePlan } from '../plan/plan-types.ts';
+import { applyStackConnector, stackConnectClient, stackConnectorSpec } from '../cdc/connect/stack-connectors.ts';
+import { sinkConsistency } from '../cdc/verify/consistent-point.ts';
+import { alignIdSequences } from '../extracted/shared/id-sequences.ts';
+import { checkGates } from '../proxy/gates/check-gates.ts';
+import { changeStage, StageChangeRefused, validateStageChange, type StageChange } from '../proxy/flags/stage-change.ts';
+import type { UnleashAdmin } from '../proxy/flags/unleash-admin.ts';
+import type { StageState } from '../proxy/routing/stages.ts';
+import { ensureApp, stopApp, syncApp, syncAppName, type Direction } from '../stack/apps.ts';
+import { loadStackConfig, stackUrls, type StackConfig } from '../stack/stack-config.ts';
+import { installFence, removeFence } from './legacy-fence.ts';
+import type { ProxyAdmin } from './proxy-admin.ts';
+
+export const writesAtService = (stage: string) => stage === 'live' || stage === 'complete';
+
+export type CutoverRequest = {
+  service: string;
+  to: StageState;
+  actor: string;
+  why?: string;
+  force?: boolean;
+  /** how long a held write may wait before it is refused with 503 */
+  holdBoundMs?: number;
+  /** how long the drain may take before the cut-over is abandoned */
+  drainTimeoutMs?: number;
+};
+
+export type CutoverDeps = { plan: Plan; unleash: UnleashAdmin; kitDb: Knex; proxy: ProxyAdmin; progress: Progress; config?: StackConfig };
+
+export type CutoverResult = { change: StageChange; heldMs: number; drainedTo: string | null; direction: Direction };
+
+class CutoverAbandoned extends FicusError {
+  constructor(service: string, step: string, cause: unknown) {
+    super('cutover_abandoned', `write cut-over of ${service} abandoned at "${step}": ${errorMessage(cause)}; everything done before was undone and the writes released`, { cause });
+  }
+}
+
+function pools(config: StackConfig, plan: Plan, service: ServicePlan) {
+  const urls = stackUrls(config);
+  const legacy = new pg.Pool({ connectionString: urls.legacyAdmin(plan.legacy.database), max: 2 });
+  const target = new pg.Pool({ connectionString: urls.servicesAdmin(service.database), max: 2 });
+  const legacyKnex = knex({ client: 'pg', connection: urls.legacyAdmin(plan.legacy.database), pool: { min: 0, max: 2 } });
+  const serviceKnex = knex({ client: 'pg', connection: urls.servicesAdmin(service.database), pool: { min: 0, max: 2 } });
+  return {
+    legacy, target, legacyKnex, serviceKnex,
+    close: async () => {
+      await Promise.all([legacy.end(), target.end(), legacyKnex.destroy(), serviceKnex.destroy()]);
+    },
+  };
+}
+
+/** Waits until `direction`'s sink has applied everything its source DB has committed. */
+async function drain(config: StackConfig, plan: Plan, service: ServicePlan, direction: Direction, db: ReturnType<typeof pools>, timeoutMs: number, progress: Progress) {
+  const admin = new Kafka({ brokers: [stackUrls(config).kafkaBootstrap], clientId: 'ficus-cutover', logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const [source, sink] = direction === 'forward' ? [db.legacy, db.target] : [db.target, db.legacy];
+    const spec = stackConnectorSpec(plan, service, direction, config);
+    const point = await sinkConsistency({ legacy: source, service: sink, connect: stackConnectClient(config), kafkaAdmin: admin, spec, timeoutMs, progress })();
+    return point.lsn;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function moveWrites(request: CutoverRequest, deps: CutoverDeps): Promise<CutoverResult> {
+  const config = deps.config ?? loadStackConfig();
+  const { plan, progress, proxy } = deps;
+  const service = plan.services.find((s) => s.name === request.service);
+  if (!service) throw new FicusError('unknown_service', `no service "${request.service}" in ${plan.file}`);
+  const toService = writesAtService(request.to.stage);
+  const [from, to]: Direction[] = toService ? ['forward', 'reverse'] : ['reverse', 'forward'];
+  const owned = { legacy: service.owns.map((t) => t.source), service: service.owns.map((t) => t.target) };
+  const bound = request.holdBoundMs ?? 15_000;
+  const db = pools(config, plan, service);
+  const undo: { what: string; run: () => Promise<unknown> }[] = [];
+  let step = 'start';
+  const run = async <T>(name: string, work: () => Promise<T>, undoWith?: () => Promise<unknown>): Promise<T> => {
+    step = name;
+    const value = await work();
+    if (undoWith) undo.push({ what: name, run: undoWith });
+    return value;
+  };
+
+  try {
+    // Judge the move before touching anything: a refused move must not cost a hold.
+    const current = await deps.unleash.readStage(service.name);
+    const stageRequest = { service: service.name, stage: request.to.stage, percent: request.to.stage === 'canary' ? request.to.percent : undefined, why: request.why, force: request.force, actor: request.actor };
+    validateStageChange(stageRequest, plan.services.map((s) => s.name), current);
+    const gates = await checkGates(service.name, request.to, { from: current, kitDb: deps.kitDb, plan });
+    if (!gates.ok && !request.force) throw new StageChangeRefused(`gates do not allow ${service.name} -> ${request.to.stage}: ${gates.summary}`, { gates: gates.results });
+    progress.done(`${service.name}: ${gates.summary.split('\n')[0]}`);
+    // The flip is judged on the same evidence (measured before the hold, not during it).
+    const lagBeforeHold = { lagMs: gates.evidence?.syncLagMs ?? null, note: 'measured before the writes were held' };
+
+    if (toService) await run(`apply the reverse connector`, () => applyStackConnector(plan, service, 'reverse', { progress }));
+    const heldAt = Date.now();
+    await run('hold writes', () => proxy.hold(service.name, bound, bound * 4), () => proxy.release(service.name));
+    progress.step(`${service.name}: writes held at the proxy (each waits at most ${bound / 1000} s, then 503 + Retry-After)`);
+    await run('wait for writes under way', () =>
+      waitFor('writes under way to finish', async () => (await proxy.routes(service.name)).every((r) => r.writesInFlight === 0), { timeoutMs: bound, intervalMs: 50 }),
+    );
+    const drainedTo = await run(`drain the ${from} sync`, () => drain(config, plan, service, from, db, request.drainTimeoutMs ?? 30_000, progress));
+    progress.done(`${service.name}: ${from} sync drained${drainedTo ? ` up to WAL ${drainedTo}` : ''} (${Date.now() - heldAt} ms after the hold)`);
+    await run(`stop the ${from} sync`, () => stopApp(config, syncAppName(service.name, from), progress), () => ensureApp(config, syncApp(plan, service.name, from), progress));
+    if (toService) {
+      await run('align the service id sequences', () => alignIdSequences(db.serviceKnex, owned.service));
+      await run('fence the legacy tables', () => installFence(db.legacyKnex, service.name, owned.legacy), () => removeFence(db.legacyKnex, owned.legacy));
+      progress.done(`${service.name}: legacy ${owned.legacy.join(', ')} fenced: only the reverse sync may write there now`);
+    } else {
+      await run('remove the legacy fence', () => removeFence(db.legacyKnex, owned.legacy), () => installFence(db.legacyKnex, service.name, owned.legacy));
+      await run('align the legacy id sequences', () => alignIdSequences(db.legacyKnex, owned.legacy));
+    }
+    await run(`start the ${to} sync`, () => ensureApp(config, syncApp(plan, service.name, to), progress), () => stopApp(config, syncAppName(service.name, to), progress));
+    const change = await run('flip the stage', () =>
+      changeStage({ ...stageRequest, gateContext: { plan, syncLag: async () => lagBeforeHold } }, { services: plan.services.map((s) => s.name), unleash: deps.unleash, kitDb: deps.kitDb }),
+    );
+    undo.length = 0; // past the flip there is no going back by undo: a rollback is a new move
+    await waitFor(`the proxy to route ${service.name} as ${request.to.stage}`, async () => (await proxy.routes(service.name)).every((r) => r.stage === request.to.stage), { timeoutMs: 15_000, intervalMs: 100 });
+    await proxy.release(service.name);
+    const heldMs = Date.now() - heldAt;
+    progress.done(`${service.name}: writes released to the ${toService ? 'service' : 'monolith'} after ${heldMs} ms held`);
+    return { change, heldMs, drainedTo, direction: to };
+  } catch (error) {
+    progress.fail(`${service.name}: cut-over failed at "${step}": ${errorMessage(error)}; undoing`);
+    for (const { what, run: revert } of undo.reverse()) {
+      await revert().then(
+        () => progress.done(`undone: ${what}`),
+        (e: unknown) => progress.fail(`could not undo "${what}": ${errorMessage(e)}`),
+      );
+    }
+    throw error instanceof StageChangeRefused ? error : new CutoverAbandoned(service.name, step, error);
+  } finally {
+    await db.close();
+  }
+}

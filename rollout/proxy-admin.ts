@@ -1,0 +1,39 @@
+/**
+ * The bits of the proxy's admin API the write cut-over drives: hold and release a service's
+ * writes, and read what each route's stage and in-flight writes are (to know the proxy has seen
+ * a flip before writes are released).
+ */
+import { FicusError } from '../lib/errors.ts';
+import { loadStackConfig } from '../stack/stack-config.ts';
+
+export type RouteState = { route: string; service: string; stage: string; percent: number; writesHeld: boolean; writesInFlight: number };
+
+export function proxyAdmin(options: { url: string; token: string }) {
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(options.url + path, {
+      method,
+      headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(5000),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new FicusError('proxy_admin_failed', `proxy admin ${method} ${path}: ${response.status} ${text.slice(0, 200)}`, { retriable: response.status >= 500 });
+    return JSON.parse(text);
+  };
+  return {
+    hold: (service: string, boundMs: number, expiresInMs: number) => call('POST', `/admin/services/${service}/hold-writes`, { boundMs, expiresInMs }),
+    release: (service: string) => call('POST', `/admin/services/${service}/release-writes`),
+    routes: async (service: string): Promise<RouteState[]> => ((await call('GET', '/admin/routes')).routes as RouteState[]).filter((r) => r.service === service),
+  };
+}
+
+export type ProxyAdmin = ReturnType<typeof proxyAdmin>;
+
+/** The demo proxy's admin API on the stack (FICUS_PROXY_ADMIN_URL / _TOKEN to point elsewhere). */
+export function stackProxyAdmin(env: NodeJS.ProcessEnv = process.env): ProxyAdmin {
+  const config = loadStackConfig(env);
+  return proxyAdmin({
+    url: env.FICUS_PROXY_ADMIN_URL || `http://127.0.0.1:${config.ports.proxyAdmin}`,
+    token: env.FICUS_PROXY_ADMIN_TOKEN || 'ficus-proxy-admin-token',
+  });
+}
