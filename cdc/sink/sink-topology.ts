@@ -10,7 +10,7 @@
 import type pg from 'pg';
 import { compileTableMapping, type Direction } from '../../plan/mapping.ts';
 import { describeExistingTable } from '../../plan/describe-table.ts';
-import type { Plan, ServicePlan } from '../../plan/plan-types.ts';
+import type { Plan, ServicePlan, TableMapping } from '../../plan/plan-types.ts';
 import { buildTableWriter, type TableWriter } from './table-writer.ts';
 
 /** The service's schema in its own database. */
@@ -19,6 +19,23 @@ export const SERVICE_SCHEMA = 'public';
 /** Debezium `topic.prefix` of the connector feeding a direction. */
 export function defaultTopicPrefix(service: string, direction: Direction): string {
   return direction === 'forward' ? `ficus.${service}` : `ficus.${service}.reverse`;
+}
+
+/** The plan's tables a direction applies, and the topic each arrives on. */
+export function directionTables(
+  plan: Plan,
+  service: ServicePlan,
+  direction: Direction,
+  topicPrefix: string,
+): { table: TableMapping; topic: string }[] {
+  const tables = direction === 'forward' ? [...service.owns, ...service.replicates] : service.owns;
+  return tables.map((table) => ({
+    table,
+    topic:
+      direction === 'forward'
+        ? `${topicPrefix}.${plan.legacy.schema}.${table.source}`
+        : `${topicPrefix}.${SERVICE_SCHEMA}.${table.target}`,
+  }));
 }
 
 export async function buildWriters(options: {
@@ -30,9 +47,8 @@ export async function buildWriters(options: {
   topicPrefix: string;
 }): Promise<Map<string, TableWriter>> {
   const { plan, service, direction, topicPrefix } = options;
-  const tables = direction === 'forward' ? [...service.owns, ...service.replicates] : service.owns;
   const writers = new Map<string, TableWriter>();
-  for (const table of tables) {
+  for (const { table, topic } of directionTables(plan, service, direction, topicPrefix)) {
     const where = `${plan.file}: services.${service.name} table ${table.source}`;
     const sourceColumns = await describeExistingTable(
       options.legacy,
@@ -51,10 +67,6 @@ export async function buildWriters(options: {
       targetSchema: SERVICE_SCHEMA,
       targetTypes: Object.fromEntries(targetColumns.map((c) => [c.name, c.type])),
     });
-    const topic =
-      direction === 'forward'
-        ? `${topicPrefix}.${plan.legacy.schema}.${table.source}`
-        : `${topicPrefix}.${SERVICE_SCHEMA}.${table.target}`;
     writers.set(topic, buildTableWriter(compiled, direction, topic));
   }
   return writers;
