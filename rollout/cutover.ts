@@ -6,10 +6,12 @@
  *      Retry-After, never dropped) and wait until the writes already under way have answered;
  *   2. drain the sync that runs now: note the source DB's WAL position and wait until the sink
  *      has applied everything committed before it;
- *   3. stop that sync, move the id sequences of the side that takes over past every id, fence (or
- *      unfence) the legacy tables, start the sync of the other direction;
+ *   3. move the id sequences of the side that takes over past every id, fence (or unfence) the
+ *      legacy tables;
  *   4. flip the stage in Unleash (audited like `ficus stage`) and wait until the proxy routes by it;
- *   5. release the held writes: they now go to the new owner.
+ *   5. release the held writes: they now go to the new owner; then stop the drained old sync.
+ * The sync of the new direction starts before the hold (it only sees echoes until the flip), so
+ * the writes are held for the drain and the flip alone.
  *
  * If a step before the flip fails, everything done so far is undone in reverse order and the
  * writes are released to the old owner.
@@ -117,6 +119,9 @@ export async function moveWrites(request: CutoverRequest, deps: CutoverDeps): Pr
     const lagBeforeHold = { lagMs: gates.evidence?.syncLagMs ?? null, note: 'measured before the writes were held' };
 
     if (toService) await run(`apply the reverse connector`, () => applyStackConnector(plan, service, 'reverse', { progress }));
+    // The new direction's worker may start before the hold: until the flip, all it can see are
+    // the old direction's own writes, which it drops as echoes (cdc/sink/no-echo.ts).
+    await run(`start the ${to} sync`, () => ensureApp(config, syncApp(plan, service.name, to), progress), () => stopApp(config, syncAppName(service.name, to), progress));
     const heldAt = Date.now();
     await run('hold writes', () => proxy.hold(service.name, bound, bound * 4), () => proxy.release(service.name));
     progress.step(`${service.name}: writes held at the proxy (each waits at most ${bound / 1000} s, then 503 + Retry-After)`);
@@ -124,8 +129,7 @@ export async function moveWrites(request: CutoverRequest, deps: CutoverDeps): Pr
       waitFor('writes under way to finish', async () => (await proxy.routes(service.name)).every((r) => r.writesInFlight === 0), { timeoutMs: bound, intervalMs: 50 }),
     );
     const drainedTo = await run(`drain the ${from} sync`, () => drain(config, plan, service, from, db, request.drainTimeoutMs ?? 30_000, progress));
-    progress.done(`${service.name}: ${from} sync drained${drainedTo ? ` up to WAL ${drainedTo}` : ''} (${Date.now() - heldAt} ms after the hold)`);
-    await run(`stop the ${from} sync`, () => stopApp(config, syncAppName(service.name, from), progress), () => ensureApp(config, syncApp(plan, service.name, from), progress));
+    progress.done(`${service.name}: ${from} sync drained${drainedTo ? ` up to source WAL ${drainedTo}` : ''} (${Date.now() - heldAt} ms after the hold)`);
     if (toService) {
       await run('align the service id sequences', () => alignIdSequences(db.serviceKnex, owned.service));
       await run('fence the legacy tables', () => installFence(db.legacyKnex, service.name, owned.legacy), () => removeFence(db.legacyKnex, owned.legacy));
@@ -134,7 +138,6 @@ export async function moveWrites(request: CutoverRequest, deps: CutoverDeps): Pr
       await run('remove the legacy fence', () => removeFence(db.legacyKnex, owned.legacy), () => installFence(db.legacyKnex, service.name, owned.legacy));
       await run('align the legacy id sequences', () => alignIdSequences(db.legacyKnex, owned.legacy));
     }
-    await run(`start the ${to} sync`, () => ensureApp(config, syncApp(plan, service.name, to), progress), () => stopApp(config, syncAppName(service.name, to), progress));
     const change = await run('flip the stage', () =>
       changeStage({ ...stageRequest, gateContext: { plan, syncLag: async () => lagBeforeHold } }, { services: plan.services.map((s) => s.name), unleash: deps.unleash, kitDb: deps.kitDb }),
     );
@@ -143,6 +146,8 @@ export async function moveWrites(request: CutoverRequest, deps: CutoverDeps): Pr
     await proxy.release(service.name);
     const heldMs = Date.now() - heldAt;
     progress.done(`${service.name}: writes released to the ${toService ? 'service' : 'monolith'} after ${heldMs} ms held`);
+    // Drained and past the flip, the old worker has nothing left but echoes: stop it unhurried.
+    await stopApp(config, syncAppName(service.name, from), progress);
     return { change, heldMs, drainedTo, direction: to };
   } catch (error) {
     progress.fail(`${service.name}: cut-over failed at "${step}": ${errorMessage(error)}; undoing`);
