@@ -78,6 +78,13 @@ export function createAdminApp(ctx: ProxyContext): express.Express {
     ctx.log.info('releasing writes', { service: name });
     res.json({ released: ctx.holds.release(name) });
   });
+  // The mirror's recheck delay, changeable while the proxy runs (a compare rule for lag).
+  app.get('/admin/mirror', (_req, res) => res.json({ mirror: ctx.config.mirror }));
+  app.put('/admin/mirror', (req, res) => {
+    ctx.config.mirror.recheckAfterMs = bounded(req.body?.recheckAfterMs, 'recheckAfterMs', ctx.config.mirror.recheckAfterMs, 60_000);
+    ctx.log.info('mirror settings changed', { recheckAfterMs: ctx.config.mirror.recheckAfterMs });
+    res.json({ mirror: ctx.config.mirror });
+  });
   app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     const problem = error instanceof FicusError ? error : new FicusError('invalid_request', String((error as Error).message ?? error), { status: (error as { status?: number }).status ?? 500 });
     res.status(problem.status).json(problem.toJSON());
