@@ -63,7 +63,37 @@ async function connect(method: string, p: string, body?: unknown) {
 
 export type SinkFixture = Awaited<ReturnType<typeof createSinkFixture>>;
 
-export async function createSinkFixture() {
+const IDENTITY_SERVICE_DDL = `
+CREATE TABLE products (id bigint PRIMARY KEY, sku text NOT NULL, name text NOT NULL, description text,
+  price numeric(12,2) NOT NULL, active boolean NOT NULL DEFAULT true,
+  created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE stock_levels (product_id bigint PRIMARY KEY, on_hand int NOT NULL, updated_at timestamptz NOT NULL);`;
+
+/**
+ * `catalog` (default): the catalog's real mapping (rename, cents, derived column);
+ * `identity`: products copied column for column (what a generic sink such as Debezium's JDBC sink can do).
+ */
+export type FixtureMapping = 'catalog' | 'identity';
+
+const CATALOG_PRODUCTS = {
+  source: 'products',
+  target: 'products',
+  key: ['id'],
+  columns: {
+    id: 'id',
+    sku: 'sku',
+    name: 'title',
+    description: 'description',
+    price: { target: 'price_cents', type: 'cents' },
+    active: 'active',
+    created_at: 'created_at',
+    updated_at: 'updated_at',
+  },
+  derived: { search_text: "lower(name || ' ' || sku)" },
+};
+
+export async function createSinkFixture(options: { mapping?: FixtureMapping } = {}) {
+  const identity = options.mapping === 'identity';
   const id = randomBytes(4).toString('hex');
   const service = `svc${id}`;
   const legacyDb = `sinkl_${id}`;
@@ -77,22 +107,7 @@ export async function createSinkFixture() {
       [service]: {
         database: serviceDb,
         owns: [
-          {
-            source: 'products',
-            target: 'products',
-            key: ['id'],
-            columns: {
-              id: 'id',
-              sku: 'sku',
-              name: 'title',
-              description: 'description',
-              price: { target: 'price_cents', type: 'cents' },
-              active: 'active',
-              created_at: 'created_at',
-              updated_at: 'updated_at',
-            },
-            derived: { search_text: "lower(name || ' ' || sku)" },
-          },
+          identity ? { source: 'products', target: 'products', key: ['id'] } : CATALOG_PRODUCTS,
         ],
         replicates: [
           {
@@ -114,7 +129,7 @@ export async function createSinkFixture() {
   await sql(urls.legacyAdmin('postgres'), `CREATE DATABASE ${legacyDb}`);
   await sql(urls.servicesAdmin('postgres'), `CREATE DATABASE ${serviceDb}`);
   await sql(urls.legacyAdmin(legacyDb), LEGACY_DDL);
-  await sql(urls.servicesAdmin(serviceDb), SERVICE_DDL);
+  await sql(urls.servicesAdmin(serviceDb), identity ? IDENTITY_SERVICE_DDL : SERVICE_DDL);
   const kafka = new Kafka({
     clientId: `sink-test-${id}`,
     brokers: [urls.kafkaBootstrap],

@@ -1,0 +1,178 @@
+/**
+ * Apply throughput, side by side on the same topic of Debezium change events (a snapshot of
+ * BENCH_EVENTS rows, default 200,000):
+ *   1. the ficus sink (cdc/sink), draining the topic into the service DB;
+ *   2. Debezium's JDBC sink connector (upsert mode, batch.size BENCH_JDBC_BATCH, default 5000, the
+ *      same number of tasks as ficus runs partitions at once), into an empty copy of the table;
+ *   3. PostgreSQL COPY of the same rows (psql \copy out of the legacy DB into a third copy): the limit.
+ * Each must end with every row in its table. Prints events/s and the ratios.
+ *
+ *   node bench/sink-throughput.ts            (with the embedded stack up)
+ */
+import { execFileSync } from 'node:child_process';
+import { Kafka, logLevel } from 'kafkajs';
+import { waitFor } from '../lib/wait.ts';
+import { loadStackConfig } from '../stack/stack-config.ts';
+import { createSinkFixture, sql, urls } from '../cdc/sink/sink-e2e-harness.ts';
+import { DEFAULT_RETRY } from '../cdc/sink/retry.ts';
+import { startSinkWorker } from '../cdc/sink/sink-worker.ts';
+import { readPositions } from '../cdc/sink/sync-tables.ts';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
+const JDBC_BATCH = Number(process.env.BENCH_JDBC_BATCH ?? 5_000);
+const CONCURRENCY = 2;
+const config = loadStackConfig();
+const say = (m: string) => process.stdout.write(`${m}\n`);
+
+const fx = await createSinkFixture({ mapping: 'identity' });
+const kafka = new Kafka({
+  clientId: `bench-${fx.id}`,
+  brokers: [urls.kafkaBootstrap],
+  logLevel: logLevel.NOTHING,
+});
+const admin = kafka.admin();
+await admin.connect();
+const jdbcName = `bench-jdbc-${fx.id}`;
+try {
+  for (const copy of ['products_jdbc', 'products_copy'])
+    await sql(fx.serviceUrl, `CREATE TABLE ${copy} (LIKE products INCLUDING ALL)`);
+  say(`writing ${EVENTS} rows into the legacy table, then snapshotting them with Debezium…`);
+  await sql(
+    fx.legacyUrl,
+    `INSERT INTO products (id, sku, name, description, price)
+    SELECT g, 'SKU-' || g, 'Product ' || g, repeat('lorem ipsum ', 4) || g, (g % 100000) / 100.0 FROM generate_series(1, ${EVENTS}) g`,
+  );
+  const topic = `${fx.topicPrefix('forward')}.public.products`;
+  await fx.startConnector('forward');
+  const ends = await waitFor(
+    'the snapshot in Kafka',
+    async () => {
+      const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
+      const total = offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+      return total >= EVENTS ? offsets : undefined;
+    },
+    { timeoutMs: 600_000, intervalMs: 500 },
+  );
+  const drained = (applied: Map<number, bigint>) =>
+    ends.every((e) => (applied.get(e.partition) ?? -1n) >= BigInt(e.high));
+
+  // 1. ficus
+  let started = Date.now();
+  const worker = await startSinkWorker(
+    fx.workerOptions('forward', { retry: DEFAULT_RETRY, concurrency: CONCURRENCY }),
+  );
+  const group = fx.group('forward');
+  await waitFor(
+    'ficus to drain the topic',
+    async () => {
+      const stored = (
+        await readPositions(
+          { query: (t: string, p?: unknown[]) => sql(fx.serviceUrl, t, p) } as never,
+          group,
+        )
+      ).filter((p) => p.topic === topic);
+      return drained(new Map(stored.map((p) => [p.partition, BigInt(p.nextOffset)])));
+    },
+    { timeoutMs: 600_000, intervalMs: 100 },
+  );
+  const ficusMs = Date.now() - started;
+  await worker.stop();
+  const ficusRows = Number(
+    (await sql(fx.serviceUrl, 'SELECT count(*) FROM products')).rows[0].count,
+  );
+
+  // 2. Debezium JDBC sink
+  started = Date.now();
+  const put = await fetch(`${urls.connect}/connectors/${jdbcName}/config`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
+      'tasks.max': String(CONCURRENCY),
+      topics: topic,
+      // Debezium sends numeric as strings (decimal.handling.mode=string); let the server cast them
+      'connection.url': `jdbc:postgresql://127.0.0.1:${config.ports.servicesPostgres}/${fx.serviceUrl.split('/').pop()}?stringtype=unspecified`,
+      'connection.username': config.adminUser,
+      'connection.password': config.adminPassword,
+      'insert.mode': 'upsert',
+      'delete.enabled': 'true',
+      'primary.key.mode': 'record_key',
+      'schema.evolution': 'none',
+      'collection.name.format': 'products_jdbc',
+      'batch.size': String(JDBC_BATCH),
+      'use.reduction.buffer': 'true',
+      'consumer.override.max.poll.records': String(JDBC_BATCH),
+      'consumer.override.auto.offset.reset': 'earliest',
+    }),
+  });
+  if (put.status >= 300) throw new Error(`JDBC sink: ${put.status} ${await put.text()}`);
+  let jdbcFailure: string | undefined;
+  await waitFor(
+    'the JDBC sink to drain the topic',
+    async () => {
+      const status = (await (
+        await fetch(`${urls.connect}/connectors/${jdbcName}/status`)
+      ).json()) as { tasks?: { state: string; trace?: string }[] };
+      const failed = status.tasks?.find((t) => t.state === 'FAILED');
+      if (failed)
+        return (jdbcFailure =
+          failed.trace
+            ?.split('\n')
+            .filter((l) => l.includes('Caused by'))
+            .slice(-1)[0] ?? 'FAILED');
+      const [offsets] = await admin.fetchOffsets({
+        groupId: `connect-${jdbcName}`,
+        topics: [topic],
+      });
+      return drained(
+        new Map((offsets?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)])),
+      );
+    },
+    { timeoutMs: 900_000, intervalMs: 100 },
+  );
+  if (jdbcFailure) throw new Error(`the JDBC sink task failed: ${jdbcFailure}`);
+  const jdbcMs = Date.now() - started;
+  const jdbcRows = Number(
+    (await sql(fx.serviceUrl, 'SELECT count(*) FROM products_jdbc')).rows[0].count,
+  );
+
+  // 3. COPY
+  started = Date.now();
+  const legacyDb = fx.legacyUrl.split('/').pop();
+  const serviceDb = fx.serviceUrl.split('/').pop();
+  execFileSync('bash', [
+    '-c',
+    `psql -X -q "${urls.legacyAdmin(legacyDb)}" -c "\\copy products TO STDOUT" | psql -X -q "${urls.servicesAdmin(serviceDb)}" -c "\\copy products_copy FROM STDIN"`,
+  ]);
+  const copyMs = Date.now() - started;
+  const copyRows = Number(
+    (await sql(fx.serviceUrl, 'SELECT count(*) FROM products_copy')).rows[0].count,
+  );
+
+  const rate = (ms: number) => (EVENTS * 1000) / ms;
+  say('');
+  say(
+    `apply throughput, ${EVENTS} Debezium events (snapshot reads) from one topic (${ends.length} partitions):`,
+  );
+  say(
+    `  ficus sink        ${rate(ficusMs).toFixed(0).padStart(8)} events/s  (${ficusMs} ms, ${ficusRows} rows)`,
+  );
+  say(
+    `  Debezium JDBC     ${rate(jdbcMs).toFixed(0).padStart(8)} events/s  (${jdbcMs} ms, ${jdbcRows} rows, upsert, batch.size ${JDBC_BATCH}, ${CONCURRENCY} tasks)`,
+  );
+  say(
+    `  COPY (the limit)  ${rate(copyMs).toFixed(0).padStart(8)} rows/s    (${copyMs} ms, ${copyRows} rows)`,
+  );
+  say(
+    `  ficus / JDBC sink = ${(jdbcMs / ficusMs).toFixed(2)}x   ficus / COPY = ${(copyMs / ficusMs).toFixed(2)}x`,
+  );
+  if (ficusRows !== EVENTS || jdbcRows !== EVENTS || copyRows !== EVENTS)
+    throw new Error('a peer did not end with every row');
+} finally {
+  await fetch(`${urls.connect}/connectors/${jdbcName}`, { method: 'DELETE' }).catch(
+    () => undefined,
+  );
+  await admin.deleteGroups([`connect-${jdbcName}`]).catch(() => undefined);
+  await admin.disconnect();
+  await fx.dispose();
+}
