@@ -8,8 +8,10 @@
  * - the forward sync lag, measured by a probe (rollout/sync-lag.ts).
  *
  * The window: from the service's latest stage change (`stage_history`) — evidence from before a
- * move says little about the stage it moved to — but at least `minWindowMs`, so that a move made
- * a moment ago does not leave the gates without evidence. A service never moved by ficus is
+ * move says little about the stage it moved to — but at least `minWindowMs` (10 s), so that a
+ * move made a moment ago does not leave the gates without any evidence. The floor is short on
+ * purpose: how much evidence is enough is the `minComparisons` gate's question, and a longer
+ * floor would judge a fixed route on the mismatches from before its fix. A service never moved by ficus is
  * judged on everything the proxy keeps (its retention is capped). A caller may fix the window's
  * start (`since`: the rollout judges each step on what happened since the step began).
  */
@@ -18,7 +20,7 @@ import { latestVerify } from '../cdc/verify/verify-store.ts';
 import type { GateEvidence } from './gates.ts';
 import type { MeasureSyncLag } from './sync-lag.ts';
 
-export const DEFAULT_MIN_WINDOW_MS = 60_000;
+export const DEFAULT_MIN_WINDOW_MS = 10_000;
 
 export type EvidenceWindow = { since?: Date; minWindowMs?: number };
 

@@ -90,8 +90,10 @@ async function rolloutWithDrill(ctx: Context): Promise<void> {
   );
   const firstStep = Number(pace.catalogSteps.split(',')[0]);
   const secondStep = Number(pace.catalogSteps.split(',')[1]);
+  let rolloutOver = false;
   const drill = (async () => {
     await waitFor(`catalog at canary ${secondStep}%`, async () => {
+      if (rolloutOver) throw new Error('the rollout ended before it reached the drill');
       const routes = await http('GET', `http://127.0.0.1:${config.ports.proxyAdmin}/admin/routes`, undefined, { authorization: 'Bearer ficus-proxy-admin-token' });
       return (routes.json.routes as { service: string; stage: string; percent: number }[]).some((r) => r.service === 'catalog' && r.stage === 'canary' && r.percent === secondStep);
     }, { timeoutMs: 300_000, intervalMs: 500 });
@@ -99,7 +101,9 @@ async function rolloutWithDrill(ctx: Context): Promise<void> {
     await http('POST', `${catalogUrl}/__ficus/defect`, { enabled: true });
   })();
   await ficus(ctx, rolloutArgs, 1);
-  await drill;
+  rolloutOver = true;
+  const drilled = await drill.then(() => true, (e: Error) => n.check('the drill ran', false, e.message));
+  if (!drilled) throw new Error('the rollout did not reach the drill');
   await http('POST', `${catalogUrl}/__ficus/defect`, { enabled: false });
   const [last] = await serviceSqlKit<{ to_stage: string; to_percent: number; reason: string }>(`SELECT to_stage, to_percent, reason FROM stage_history WHERE service = 'catalog' ORDER BY id DESC LIMIT 1`);
   n.check('the gates caught the defect and the rollout rolled back by itself', (last.to_stage === 'canary' && last.to_percent === firstStep) || last.to_stage === 'shadow', `now ${last.to_stage} ${last.to_percent}%: ${last.reason}`);

@@ -37,7 +37,14 @@ export function parseLsn(text: string): bigint {
   return (BigInt('0x' + hi) << 32n) | BigInt('0x' + lo);
 }
 
+/** Debezium marks offsets taken during its initial snapshot; their LSN is where streaming will start. */
+const inSnapshot = (offset: Record<string, unknown> | null) =>
+  offset !== null && offset.snapshot !== undefined && offset.snapshot !== false && offset.snapshot !== 'false' && offset.last_snapshot_record !== true;
+
 function committedLsn(offsets: { offset: Record<string, unknown> | null }[]): bigint | undefined {
+  // Still snapshotting: rows read so far may predate changes already streamed to the target, so
+  // no position is "passed" until the snapshot is over.
+  if (offsets.some(({ offset }) => inSnapshot(offset))) return undefined;
   let best: bigint | undefined;
   for (const { offset } of offsets) {
     for (const field of ['lsn_commit', 'lsn', 'lsn_proc']) {
