@@ -18,9 +18,12 @@ import { DEFAULT_RETRY } from '../cdc/sink/retry.ts';
 import { startSinkWorker } from '../cdc/sink/sink-worker.ts';
 import { readPositions } from '../cdc/sink/sync-tables.ts';
 
+/** BENCH_ONLY_FICUS=1 stops after the ficus run (for profiling it). */
+class OnlyFicus extends Error {}
+
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const JDBC_BATCH = Number(process.env.BENCH_JDBC_BATCH ?? 5_000);
-const CONCURRENCY = 2;
+const CONCURRENCY = 3;
 const config = loadStackConfig();
 const say = (m: string) => process.stdout.write(`${m}\n`);
 
@@ -58,6 +61,7 @@ try {
 
   // 1. ficus
   let started = Date.now();
+  const cpuBefore = process.cpuUsage();
   const worker = await startSinkWorker(
     fx.workerOptions('forward', { retry: DEFAULT_RETRY, concurrency: CONCURRENCY }),
   );
@@ -76,10 +80,17 @@ try {
     { timeoutMs: 600_000, intervalMs: 100 },
   );
   const ficusMs = Date.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  const ficusCpuMs = Math.round((cpu.user + cpu.system) / 1000);
   await worker.stop();
   const ficusRows = Number(
     (await sql(fx.serviceUrl, 'SELECT count(*) FROM products')).rows[0].count,
   );
+
+  say(
+    `ficus: ${EVENTS} events in ${ficusMs} ms = ${((EVENTS * 1000) / ficusMs).toFixed(0)} events/s (sink process CPU ${ficusCpuMs} ms)`,
+  );
+  if (process.env.BENCH_ONLY_FICUS) throw new OnlyFicus();
 
   // 2. Debezium JDBC sink
   started = Date.now();
@@ -168,6 +179,8 @@ try {
   );
   if (ficusRows !== EVENTS || jdbcRows !== EVENTS || copyRows !== EVENTS)
     throw new Error('a peer did not end with every row');
+} catch (error) {
+  if (!(error instanceof OnlyFicus)) throw error;
 } finally {
   await fetch(`${urls.connect}/connectors/${jdbcName}`, { method: 'DELETE' }).catch(
     () => undefined,

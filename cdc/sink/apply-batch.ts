@@ -5,6 +5,7 @@
  * The position row is locked first and messages below it are skipped, so a batch delivered twice
  * (crash after commit, rebalance, a zombie consumer) has no second effect.
  */
+import { performance } from 'node:perf_hooks';
 import type { Pool, PoolClient } from 'pg';
 import { bisect, isRowError } from './bisect.ts';
 import {
@@ -49,6 +50,9 @@ export type ApplyResult = {
   nextOffset: string | null;
   /** where the stored position was, when the batch started past it (messages missing in Kafka) */
   gapFrom: bigint | null;
+  /** time spent parsing the messages and in the database, ms */
+  parseMs: number;
+  dbMs: number;
 };
 
 function rowValues(changes: RowChange[]): string {
@@ -97,6 +101,8 @@ export async function applyBatch(deps: ApplyDeps, messages: RawMessage[]): Promi
     statements: 0,
     nextOffset: null,
     gapFrom: null,
+    parseMs: 0,
+    dbMs: 0,
   };
   if (messages.length === 0) return result;
   const { topic, partition } = messages[0];
@@ -104,6 +110,7 @@ export async function applyBatch(deps: ApplyDeps, messages: RawMessage[]): Promi
   const letters: DeadLetter[] = [];
   const events: (Collapsible & Position & { lsn: bigint | null; txId?: number | null })[] = [];
   let lsn: bigint | null = null;
+  const parseStarted = performance.now();
   for (const message of messages) {
     try {
       const parsed = parseMessage(message);
@@ -119,6 +126,8 @@ export async function applyBatch(deps: ApplyDeps, messages: RawMessage[]): Promi
       });
     }
   }
+  result.parseMs = performance.now() - parseStarted;
+  const dbStarted = performance.now();
   const own = deps.source
     ? await findOwnTransactions(
         deps.source,
@@ -190,6 +199,7 @@ export async function applyBatch(deps: ApplyDeps, messages: RawMessage[]): Promi
     // a letter twice (at-least-once for the DLQ) but never loses one.
     if (result.deadLetters.length) await deps.sendDeadLetters(result.deadLetters);
     await client.query('COMMIT');
+    result.dbMs = performance.now() - dbStarted;
     result.nextOffset = next;
     return result;
   } catch (error) {

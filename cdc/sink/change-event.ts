@@ -5,6 +5,18 @@
  */
 import { FicusError } from '../../lib/errors.ts';
 import { decodeRow, type FieldSchema } from './decode-value.ts';
+import { createEnvelopeParser } from './envelope-parser.ts';
+
+const parseValueEnvelope = createEnvelopeParser();
+const parseKeyEnvelope = createEnvelopeParser();
+
+function parseKey(message: RawMessage, position: Position) {
+  try {
+    return parseKeyEnvelope(message.topic, message.key!);
+  } catch (error) {
+    throw new PoisonEventError(`key is not valid JSON (${(error as Error).message})`, position);
+  }
+}
 
 export type Op = 'r' | 'c' | 'u' | 'd' | 't';
 
@@ -44,25 +56,6 @@ export class PoisonEventError extends FicusError {
   }
 }
 
-type Envelope = { schema?: { fields?: FieldSchema[] }; payload?: unknown };
-
-function parseJson(buffer: Buffer, what: string, position: Position): unknown {
-  try {
-    return JSON.parse(buffer.toString('utf8'));
-  } catch (error) {
-    throw new PoisonEventError(`${what} is not valid JSON (${(error as Error).message})`, position);
-  }
-}
-
-/** With schemas enabled the JSON converter wraps everything in `{schema, payload}`; tolerate both forms. */
-function unwrap(json: unknown): { payload: unknown; fields?: FieldSchema[] } {
-  if (json && typeof json === 'object' && 'payload' in json && 'schema' in json) {
-    const e = json as Envelope;
-    return { payload: e.payload, fields: e.schema?.fields };
-  }
-  return { payload: json };
-}
-
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   !!v && typeof v === 'object' && !Array.isArray(v);
 
@@ -92,7 +85,12 @@ export function parseMessage(message: RawMessage): ParsedMessage {
   };
   if (message.value === null || message.value.length === 0)
     return { ...position, kind: 'tombstone', lsn: null };
-  const value = unwrap(parseJson(message.value, 'value', position));
+  let value: { payload: unknown; fields?: FieldSchema[] };
+  try {
+    value = parseValueEnvelope(message.topic, message.value);
+  } catch (error) {
+    throw new PoisonEventError(`value is not valid JSON (${(error as Error).message})`, position);
+  }
   if (!isRecord(value.payload))
     throw new PoisonEventError('value payload is not an object', position);
   const payload = value.payload;
@@ -106,8 +104,7 @@ export function parseMessage(message: RawMessage): ParsedMessage {
     throw new PoisonEventError(`unknown op ${JSON.stringify(op)}`, position);
 
   const fieldsOf = (name: string) => value.fields?.find((f) => f.field === name)?.fields;
-  const key =
-    message.key && message.key.length ? unwrap(parseJson(message.key, 'key', position)) : undefined;
+  const key = message.key && message.key.length ? parseKey(message, position) : undefined;
   const keyRow = key && isRecord(key.payload) ? decodeRow(key.payload, key.fields) : undefined;
   let row: Record<string, unknown>;
   if (op === 'd') {

@@ -85,9 +85,17 @@ export function decodeRow(
   fields: FieldSchema[] | undefined,
 ): Record<string, unknown> {
   if (!fields) return row;
-  const out: Record<string, unknown> = {};
-  const byName = new Map(fields.map((f) => [f.field, f]));
-  for (const [column, value] of Object.entries(row))
-    out[column] = decodeValue(value, byName.get(column));
+  // Only columns of a logical or bytes type need work; which ones is computed once per schema
+  // (the envelope parser hands out the same fields array for every message of a schema).
+  let special = SPECIAL.get(fields);
+  if (!special) {
+    special = fields.filter((f) => f.name !== undefined || f.type === 'bytes');
+    SPECIAL.set(fields, special);
+  }
+  if (special.length === 0) return row;
+  const out = { ...row };
+  for (const f of special) if (f.field in out) out[f.field] = decodeValue(out[f.field], f);
   return out;
 }
+
+const SPECIAL = new WeakMap<FieldSchema[], FieldSchema[]>();

@@ -164,7 +164,7 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
       };
     },
     /** a Debezium connector on the legacy DB (forward) or the service DB (reverse) */
-    async startConnector(direction: Direction) {
+    async startConnector(direction: Direction, extraConfig: Record<string, string> = {}) {
       const forward = direction === 'forward';
       const name = `sink-test-${id}-${direction}`;
       const slot = `sink_${id}_${direction}`;
@@ -187,6 +187,7 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
         'skipped.operations': 'none',
         'snapshot.mode': 'initial',
         'heartbeat.interval.ms': '1000',
+        ...extraConfig,
       });
       if (![200, 201].includes(created.status))
         throw new Error(`connector ${name}: ${JSON.stringify(created.body)}`);

@@ -96,7 +96,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
   const pool = (url: string, name: string) => {
     const p = new pg.Pool({
       connectionString: url,
-      max: (options.concurrency ?? 2) + 2,
+      max: (options.concurrency ?? 3) + 2,
       options: '-c TimeZone=UTC',
       application_name: `ficus-sync-${service}-${direction}`,
     });
@@ -131,8 +131,10 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
     sessionTimeout,
     rebalanceTimeout: sessionTimeout + 5_000,
     heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
-    maxBytesPerPartition: 8 << 20,
-    maxBytes: 32 << 20,
+    // kafkajs concatenates a response's chunks as they arrive (quadratic in its size), so
+    // moderate fetches are faster than huge ones.
+    maxBytesPerPartition: 2 << 20,
+    maxBytes: 6 << 20,
     allowAutoTopicCreation: false,
   });
 
@@ -258,6 +260,8 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
           next: result.nextOffset,
           statements: result.statements,
           duplicates: result.duplicates,
+          parseMs: Math.round(result.parseMs),
+          dbMs: Math.round(result.dbMs),
         });
         if (result.gapFrom !== null)
           log.warn('messages missing between the stored position and this batch (retention?)', {
@@ -303,7 +307,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
       eachBatchAutoResolve: false,
       autoCommit: true,
       autoCommitInterval: 1_000,
-      partitionsConsumedConcurrently: options.concurrency ?? 2,
+      partitionsConsumedConcurrently: options.concurrency ?? 3,
       eachBatch,
     });
     lag.start();
