@@ -137,6 +137,12 @@ export async function applyBatch(deps: ApplyDeps, messages: RawMessage[]): Promi
 
   const client = await deps.target.connect();
   let broken = false;
+  // A connection that dies while checked out emits 'error' on the client (the pool only listens
+  // on idle ones); without a listener that would crash the process instead of failing the query.
+  const onConnectionError = () => {
+    broken = true;
+  };
+  client.on('error', onConnectionError);
   try {
     await client.query('BEGIN');
     // Marks the transaction as the sync's own: the legacy write fence (rollout/legacy-fence.ts)
@@ -204,10 +210,11 @@ export async function applyBatch(deps: ApplyDeps, messages: RawMessage[]): Promi
     return result;
   } catch (error) {
     // A connection that failed mid-transaction is thrown away rather than returned to the pool.
-    broken = isTransient(error);
+    broken = broken || isTransient(error);
     if (!broken) await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
+    client.off('error', onConnectionError);
     client.release(broken);
   }
 }
