@@ -35,6 +35,8 @@ export type ApplyDeps = {
   /** the database the events come from, asked which transactions the other direction wrote */
   source: Pool | null;
   group: string;
+  /** the service whose sink this is: its marker, and whose markers count as echoes */
+  service: string;
   writer: TableWriter;
   sendDeadLetters: (letters: DeadLetter[]) => Promise<void>;
 };
@@ -132,6 +134,7 @@ export async function applyBatch(deps: ApplyDeps, messages: RawMessage[]): Promi
     ? await findOwnTransactions(
         deps.source,
         events.flatMap((e) => (e.txId == null ? [] : [e.txId])),
+        deps.service,
       )
     : new Set<number>();
 
@@ -195,7 +198,8 @@ export async function applyBatch(deps: ApplyDeps, messages: RawMessage[]): Promi
         letters,
         byOffset,
       );
-    if (truncateFirst || upserts.length || deletes.length) await markOwnTransaction(client);
+    if (truncateFirst || upserts.length || deletes.length)
+      await markOwnTransaction(client, deps.service);
     const last = messages[messages.length - 1];
     const next = (BigInt(last.offset) + 1n).toString();
     if (BigInt(next) > stored)

@@ -11,8 +11,10 @@
  * had committed up to `lsn`:
  * 1. Debezium has read past `lsn`: its replication slot's confirmed_flush_lsn is >= lsn. Connect
  *    confirms a position to the slot only after every record before it is acknowledged by Kafka,
- *    so from then on every event < lsn is in Kafka. (Heartbeats keep the slot moving when the
- *    captured tables are idle; handOver also writes one at once.)
+ *    so from then on every event < lsn is in Kafka. An idle source DB gives Debezium nothing to
+ *    confirm, so while waiting a logical decoding message (pg_logical_emit_message, decoded only by
+ *    slots of that DB; Debezium publishes it to `<topic.prefix>.message`) is emitted every second,
+ *    and handOver also writes the connector's heartbeat row at once.
  * 2. Then the topics' high watermarks are read, and we wait until the sink's stored position of
  *    every partition (ficus_sync_offsets, written with the rows) has reached them.
  */
@@ -95,6 +97,7 @@ export async function waitUntilApplied(options: WaitOptions): Promise<{ waitedMs
   await Promise.all([source.connect(), target.connect(), admin.connect()]);
   try {
     const where = `${options.service} ${options.direction}`;
+    let nudgedAt = 0;
     await waitFor(
       `${where}: Debezium (slot ${r.slot}) to read past ${options.lsn}`,
       async () => {
@@ -106,7 +109,15 @@ export async function waitUntilApplied(options: WaitOptions): Promise<{ waitedMs
           throw new HandOverError(
             `${where}: no replication slot ${r.slot} in the source DB (is the connector applied?)`,
           );
-        return rows[0].confirmed !== null && parseLsnText(rows[0].confirmed) >= lsn;
+        if (rows[0].confirmed !== null && parseLsnText(rows[0].confirmed) >= lsn) return true;
+        // An idle source database gives Debezium nothing to confirm past lsn (other databases of
+        // the cluster move the WAL on): a logical decoding message in this database, decoded by
+        // this slot only, gives it something, without touching any table.
+        if (Date.now() - nudgedAt > 1_000) {
+          nudgedAt = Date.now();
+          await source.query("SELECT pg_logical_emit_message(false, 'ficus-hand-over', '')");
+        }
+        return false;
       },
       { timeoutMs: Math.max(0, timeoutMs - (Date.now() - started)), intervalMs },
     );

@@ -20,22 +20,30 @@ import type { Pool, PoolClient } from 'pg';
 
 const XID_SQL = '(pg_current_xact_id()::text::bigint % 4294967296)';
 
-export async function markOwnTransaction(client: PoolClient): Promise<void> {
+/** Marks the current transaction as written by `service`'s sink. */
+export async function markOwnTransaction(client: PoolClient, service: string): Promise<void> {
   await client.query(
-    `INSERT INTO ficus_sync_origin (txid) VALUES (${XID_SQL}) ON CONFLICT (txid) DO UPDATE SET written_at = now()`,
+    `INSERT INTO ficus_sync_origin (txid, service) VALUES (${XID_SQL}, $1)
+     ON CONFLICT (txid) DO UPDATE SET written_at = now(), service = EXCLUDED.service`,
+    [service],
   );
 }
 
-/** The txIds among `txIds` that the sink itself wrote into `source` (the events to drop). */
+/**
+ * The txIds among `txIds` that the same service's sink wrote into `source` (the events to drop).
+ * Only the same service: what catalog's reverse sink writes into legacy `products` is an echo for
+ * catalog's forward sink, but real news for the orders service, which replicates `products` too.
+ */
 export async function findOwnTransactions(
   source: Pool,
   txIds: Iterable<number>,
+  service: string,
 ): Promise<Set<number>> {
   const ids = [...new Set(txIds)];
   if (ids.length === 0) return new Set();
   const { rows } = await source.query<{ txid: string }>(
-    'SELECT txid FROM ficus_sync_origin WHERE txid = ANY($1::bigint[])',
-    [ids],
+    'SELECT txid FROM ficus_sync_origin WHERE txid = ANY($1::bigint[]) AND service = $2',
+    [ids, service],
   );
   return new Set(rows.map((r) => Number(r.txid)));
 }

@@ -15,6 +15,7 @@ jest.setTimeout(120_000);
 let fx: SinkFixture;
 let forward: SinkWorker | undefined;
 let reverse: SinkWorker | undefined;
+let other: SinkWorker | undefined;
 
 beforeAll(async () => {
   fx = await createSinkFixture();
@@ -27,10 +28,16 @@ beforeAll(async () => {
   await fx.waitInSync('products');
   await fx.startConnector('reverse');
   reverse = await startSinkWorker(fx.workerOptions('reverse'));
+  other = await startSinkWorker({
+    ...fx.workerOptions('forward'),
+    service: fx.otherService,
+    serviceUrl: fx.otherServiceUrl,
+    groupId: `${fx.group('forward')}-other`,
+  });
 });
 
 afterAll(async () => {
-  await Promise.all([forward?.stop(), reverse?.stop()]);
+  await Promise.all([forward?.stop(), reverse?.stop(), other?.stop()]);
   await fx?.dispose();
 });
 
@@ -66,6 +73,19 @@ test('a write in the service DB reaches the legacy DB through the inverse mappin
     timeoutMs: 30_000,
   });
   expect(await xmin(fx.serviceUrl, 1)).toBe(serviceXmin);
+  // ...but for another service replicating legacy products it is news, not an echo
+  await waitFor(
+    'the other service to receive the change',
+    async () => {
+      const { rows: r } = await sql(
+        fx.otherServiceUrl,
+        'SELECT name, price::text AS price FROM product_snapshots WHERE id = 1',
+      );
+      return r[0]?.name === 'Armchair' && r[0]?.price === '42.42';
+    },
+    { timeoutMs: 30_000 },
+  );
+  expect(other!.stats().echoes).toBe(0);
   const {
     rows: [svc],
   } = await sql(fx.serviceUrl, 'SELECT title, price_cents, search_text FROM products WHERE id = 1');

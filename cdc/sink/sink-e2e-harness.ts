@@ -120,6 +120,21 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
         ],
         routes: [],
       },
+      // a second service that replicates the same legacy table (as orders does products): what the
+      // first service's reverse sink writes into legacy is news for it, not an echo
+      [`${service}o`]: {
+        database: `${serviceDb}o`,
+        owns: [],
+        replicates: [
+          {
+            source: 'products',
+            target: 'product_snapshots',
+            key: ['id'],
+            columns: { id: 'id', name: 'name', price: 'price' },
+          },
+        ],
+        routes: [],
+      },
     },
   });
   const planPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ficus-sink-')), 'plan.yaml');
@@ -130,6 +145,11 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
   await sql(urls.servicesAdmin('postgres'), `CREATE DATABASE ${serviceDb}`);
   await sql(urls.legacyAdmin(legacyDb), LEGACY_DDL);
   await sql(urls.servicesAdmin(serviceDb), identity ? IDENTITY_SERVICE_DDL : SERVICE_DDL);
+  await sql(urls.servicesAdmin('postgres'), `CREATE DATABASE ${serviceDb}o`);
+  await sql(
+    urls.servicesAdmin(`${serviceDb}o`),
+    'CREATE TABLE product_snapshots (id bigint PRIMARY KEY, name text NOT NULL, price numeric(12,2) NOT NULL)',
+  );
   const kafka = new Kafka({
     clientId: `sink-test-${id}`,
     brokers: [urls.kafkaBootstrap],
@@ -139,6 +159,8 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
   const fixture = {
     id,
     service,
+    otherService: `${service}o`,
+    otherServiceUrl: urls.servicesAdmin(`${serviceDb}o`),
     plan,
     planPath,
     kafka,
@@ -296,6 +318,10 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
       await sql(
         urls.servicesAdmin('postgres'),
         `DROP DATABASE IF EXISTS ${serviceDb} WITH (FORCE)`,
+      );
+      await sql(
+        urls.servicesAdmin('postgres'),
+        `DROP DATABASE IF EXISTS ${serviceDb}o WITH (FORCE)`,
       );
       const admin = kafka.admin();
       await admin.connect();

@@ -216,7 +216,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
     }: EachBatchPayload) => {
       const writer = writers.get(batch.topic);
       if (!writer || batch.messages.length === 0) return;
-      const deps: ApplyDeps = { target, source, group: groupId, writer, sendDeadLetters };
+      const deps: ApplyDeps = { target, source, group: groupId, service, writer, sendDeadLetters };
       for (let i = 0; i < batch.messages.length; i += maxEvents) {
         if (!isRunning() || isStale()) return;
         const chunk = batch.messages.slice(i, i + maxEvents).map((m) => ({

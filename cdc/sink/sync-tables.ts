@@ -21,8 +21,10 @@ CREATE TABLE IF NOT EXISTS ficus_sync_offsets (
 );
 CREATE TABLE IF NOT EXISTS ficus_sync_origin (
   txid bigint PRIMARY KEY,
+  service text,
   written_at timestamptz NOT NULL DEFAULT now()
-);`;
+);
+ALTER TABLE ficus_sync_origin ADD COLUMN IF NOT EXISTS service text;`;
 
 export type StoredPosition = {
   topic: string;
