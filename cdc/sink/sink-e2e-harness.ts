@@ -314,15 +314,15 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
           [c.slot],
         ).catch(() => undefined);
       }
-      await sql(urls.legacyAdmin('postgres'), `DROP DATABASE IF EXISTS ${legacyDb} WITH (FORCE)`);
-      await sql(
-        urls.servicesAdmin('postgres'),
-        `DROP DATABASE IF EXISTS ${serviceDb} WITH (FORCE)`,
-      );
-      await sql(
-        urls.servicesAdmin('postgres'),
-        `DROP DATABASE IF EXISTS ${serviceDb}o WITH (FORCE)`,
-      );
+      // every drop is attempted even when one fails (a slot still held by a slow connector stop)
+      const problems: string[] = [];
+      const drop = (url: string, db: string) =>
+        sql(url, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch((e: Error) =>
+          problems.push(`${db}: ${e.message}`),
+        );
+      await drop(urls.legacyAdmin('postgres'), legacyDb);
+      await drop(urls.servicesAdmin('postgres'), serviceDb);
+      await drop(urls.servicesAdmin('postgres'), `${serviceDb}o`);
       const admin = kafka.admin();
       await admin.connect();
       const topics = (await admin.listTopics()).filter(
@@ -331,6 +331,7 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
       if (topics.length) await admin.deleteTopics({ topics }).catch(() => undefined);
       await admin.disconnect();
       fs.rmSync(path.dirname(planPath), { recursive: true, force: true });
+      if (problems.length) throw new Error(`cleanup left databases behind: ${problems.join('; ')}`);
     },
   };
   return fixture;
