@@ -1,7 +1,10 @@
 // Two projects: `unit` (pure logic, fakes allowed) and `e2e` (real Postgres, Kafka, Connect,
 // Unleash; the global setup starts the embedded stack unless one is already running).
 const transform = {
-  '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' }, module: { type: 'es6' } }],
+  '^.+\\.ts$': [
+    '@swc/jest',
+    { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' }, module: { type: 'es6' } },
+  ],
 };
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
@@ -14,7 +17,12 @@ export default {
   testTimeout: 180_000,
   reporters: ['default', '<rootDir>/test-support/summary-line-reporter.js'],
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.test.ts'], testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.e2e\\.test\\.ts$'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/**/*.test.ts'],
+      testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.e2e\\.test\\.ts$'],
+    },
     {
       ...common,
       displayName: 'e2e',

@@ -30,21 +30,30 @@ if (role === 'upstream') {
       id,
       sku: `SKU-${String(id).padStart(6, '0')}`,
       name: `Product ${id}`,
-      description: 'A product of the demo shop, described in a sentence or two so the body has a realistic size.',
+      description:
+        'A product of the demo shop, described in a sentence or two so the body has a realistic size.',
       price: 12.5 + id,
       active: true,
       createdAt: '2026-01-03T10:15:00.000Z',
       updatedAt: '2026-02-11T08:00:01.250Z',
       meta: { servedAt: new Date().toISOString(), side },
     });
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    });
     res.end(body);
   });
   server.keepAliveTimeout = 65_000;
   server.listen(0, '127.0.0.1', () => announce((server.address() as AddressInfo).port));
 } else if (role === 'hpm') {
   const app = express();
-  app.use(createProxyMiddleware({ target: args[0], agent: new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }) }));
+  app.use(
+    createProxyMiddleware({
+      target: args[0],
+      agent: new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }),
+    }),
+  );
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
   server.listen(0, '127.0.0.1', () => announce((server.address() as AddressInfo).port));
@@ -52,11 +61,18 @@ if (role === 'upstream') {
   const [stage, monolith, service] = args;
   if (!isStage(stage)) throw new Error(`unknown stage ${stage}`);
   const plan = testPlan('bench');
-  const config = loadProxyConfig(plan, { ...process.env, FICUS_MONOLITH_URL: monolith, [serviceUrlVariable('bench')]: service, FICUS_PROXY_CALIBRATION_SAMPLES: '0' });
+  const config = loadProxyConfig(plan, {
+    ...process.env,
+    FICUS_MONOLITH_URL: monolith,
+    [serviceUrlVariable('bench')]: service,
+    FICUS_PROXY_CALIBRATION_SAMPLES: '0',
+  });
   const proxy = await createProxy(config, plan, {
     log,
     stages: staticStageSource({ bench: { stage, percent: 0 } }),
-    kitDb: process.env.BENCH_KIT_DB_URL ? (await import('../proxy/store/kit-db.ts')).openKitDb(process.env.BENCH_KIT_DB_URL) : null,
+    kitDb: process.env.BENCH_KIT_DB_URL
+      ? (await import('../proxy/store/kit-db.ts')).openKitDb(process.env.BENCH_KIT_DB_URL)
+      : null,
   });
   const side = await listen(createProxyApp(proxy.handler), 0, '127.0.0.1', log);
   announce(side.port);

@@ -23,12 +23,18 @@ const seconds = arg('seconds', 8);
 const connections = arg('connections', 32);
 const children: ChildProcess[] = [];
 
-function start(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+function start(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
-    readline.createInterface({ input: child.stdout! }).once('line', (line) => resolve(JSON.parse(line).port));
+    readline
+      .createInterface({ input: child.stdout! })
+      .once('line', (line) => resolve(JSON.parse(line).port));
   });
 }
 
@@ -59,7 +65,11 @@ http {
 }
 `,
   );
-  const child = spawn(binary, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'inherit' });
+  const child = spawn(
+    binary,
+    ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'],
+    { stdio: 'inherit' },
+  );
   children.push(child);
   for (let i = 0; i < 50; i++) {
     try {
@@ -74,20 +84,42 @@ http {
 
 type Result = { name: string; rps: number; p50: number; p99: number; errors: number };
 
-const requests = Array.from({ length: 100 }, (_, i) => ({ method: 'GET', path: `/api/products/${i + 1}`, headers: { 'x-user-id': `u${i}` } }));
+const requests = Array.from({ length: 100 }, (_, i) => ({
+  method: 'GET',
+  path: `/api/products/${i + 1}`,
+  headers: { 'x-user-id': `u${i}` },
+}));
 
 /** Saturating load: how many requests per second the peer sustains. */
 async function throughput(name: string, port: number): Promise<Result> {
   const url = `http://127.0.0.1:${port}`;
   await autocannon({ url, connections, duration: 2, requests }); // warm-up
   const r = await autocannon({ url, connections, duration: seconds, requests });
-  return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts };
+  return {
+    name,
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.non2xx + r.timeouts,
+  };
 }
 
 /** The same bounded rate for every peer: the latency a client sees below saturation. */
 async function latencyAt(name: string, port: number, rate: number): Promise<Result> {
-  const r = await autocannon({ url: `http://127.0.0.1:${port}`, connections, duration: seconds, requests, overallRate: rate });
-  return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts };
+  const r = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration: seconds,
+    requests,
+    overallRate: rate,
+  });
+  return {
+    name,
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.non2xx + r.timeouts,
+  };
 }
 
 const line = (r: Result) =>
@@ -113,8 +145,14 @@ async function main() {
     ['upstream directly', monolith],
     ['bare http-proxy-middleware', await start(node, [servers, 'hpm', up(monolith)])],
     ['nginx', await startNginx(monolith)],
-    ['ficus legacy', await start(node, [servers, 'ficus', 'legacy', up(monolith), up(service)], env)],
-    ['ficus shadow', await start(node, [servers, 'ficus', 'shadow', up(monolith), up(service)], env)],
+    [
+      'ficus legacy',
+      await start(node, [servers, 'ficus', 'legacy', up(monolith), up(service)], env),
+    ],
+    [
+      'ficus shadow',
+      await start(node, [servers, 'ficus', 'shadow', up(monolith), up(service)], env),
+    ],
   ];
   const results: Result[] = [];
   process.stdout.write(`throughput (saturating, ${connections} connections, ${seconds} s each):\n`);
@@ -138,13 +176,26 @@ async function main() {
     bounded.push(await latencyAt(name, port, rate));
     process.stdout.write(line(bounded[bounded.length - 1]));
   }
-  const ratio = (a: number | undefined, b: number | undefined) => (a && b ? (a / b).toFixed(2) : '–');
-  process.stdout.write(`\n(${os.cpus().length} cores shared by the load generator, the proxy and the upstreams)\n`);
-  process.stdout.write(`ficus legacy / bare hpm throughput:             ${ratio(get(results, 'ficus legacy')?.rps, hpm?.rps)}x (goal >= 0.90)\n`);
-  process.stdout.write(`ficus shadow / legacy client p99 (bounded):     ${ratio(get(bounded, 'ficus shadow')?.p99, get(bounded, 'ficus legacy')?.p99)}x (goal <= 1.10)\n`);
-  process.stdout.write(`ficus shadow / legacy client p99 (saturating):  ${ratio(get(results, 'ficus shadow')?.p99, get(results, 'ficus legacy')?.p99)}x\n`);
-  process.stdout.write(`ficus legacy / nginx throughput:                ${ratio(get(results, 'ficus legacy')?.rps, get(results, 'nginx')?.rps)}x\n`);
-  process.stdout.write(`ficus legacy / upstream directly throughput:    ${ratio(get(results, 'ficus legacy')?.rps, get(results, 'upstream directly')?.rps)}x\n`);
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    a && b ? (a / b).toFixed(2) : '–';
+  process.stdout.write(
+    `\n(${os.cpus().length} cores shared by the load generator, the proxy and the upstreams)\n`,
+  );
+  process.stdout.write(
+    `ficus legacy / bare hpm throughput:             ${ratio(get(results, 'ficus legacy')?.rps, hpm?.rps)}x (goal >= 0.90)\n`,
+  );
+  process.stdout.write(
+    `ficus shadow / legacy client p99 (bounded):     ${ratio(get(bounded, 'ficus shadow')?.p99, get(bounded, 'ficus legacy')?.p99)}x (goal <= 1.10)\n`,
+  );
+  process.stdout.write(
+    `ficus shadow / legacy client p99 (saturating):  ${ratio(get(results, 'ficus shadow')?.p99, get(results, 'ficus legacy')?.p99)}x\n`,
+  );
+  process.stdout.write(
+    `ficus legacy / nginx throughput:                ${ratio(get(results, 'ficus legacy')?.rps, get(results, 'nginx')?.rps)}x\n`,
+  );
+  process.stdout.write(
+    `ficus legacy / upstream directly throughput:    ${ratio(get(results, 'ficus legacy')?.rps, get(results, 'upstream directly')?.rps)}x\n`,
+  );
   await kit?.drop();
 }
 

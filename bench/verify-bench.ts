@@ -17,7 +17,12 @@ import { loadStackConfig, stackUrls } from '../stack/stack-config.ts';
 import { openVerifyPool, verifyService } from '../cdc/verify/verify-service.ts';
 import { verifySides } from '../cdc/verify/verify-sql.ts';
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, 'chunk-size': { type: 'string', default: '10000' } } });
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    'chunk-size': { type: 'string', default: '10000' },
+  },
+});
 const rows = Number(values.rows);
 const chunkSize = Number(values['chunk-size']);
 const urls = stackUrls(loadStackConfig());
@@ -59,8 +64,18 @@ INSERT INTO products SELECT g, 'SKU-' || g, 'Product ' || g, round(((g % 50000) 
   timestamptz '2025-01-01 00:00:00+00' + g * interval '1 second', lower('Product ' || g || ' ' || 'SKU-' || g) FROM generate_series(1, ${rows}) g;
 ANALYZE products;`;
 
-async function naive(legacy: pg.Pool, service: pg.Pool, mappedSelect: string): Promise<{ rows: number; differences: number }> {
-  const [l, s] = await Promise.all([legacy.query({ text: mappedSelect, rowMode: 'array' }), service.query({ text: 'SELECT id, sku, title, price_cents, active, updated_at, search_text FROM products', rowMode: 'array' })]);
+async function naive(
+  legacy: pg.Pool,
+  service: pg.Pool,
+  mappedSelect: string,
+): Promise<{ rows: number; differences: number }> {
+  const [l, s] = await Promise.all([
+    legacy.query({ text: mappedSelect, rowMode: 'array' }),
+    service.query({
+      text: 'SELECT id, sku, title, price_cents, active, updated_at, search_text FROM products',
+      rowMode: 'array',
+    }),
+  ]);
   const target = new Map<string, string>();
   for (const row of s.rows) target.set(String(row[0]), JSON.stringify(row));
   let differences = 0;
@@ -88,12 +103,19 @@ const service = openVerifyPool(urls.servicesAdmin(names.service));
 try {
   process.stderr.write(`filling ${rows} rows on each side...\n`);
   await Promise.all([legacy.query(LEGACY_DDL), service.query(SERVICE_DDL)]);
-  const [table] = await compileServiceTables(plan, 'bench', (s, t) => describeTable(legacy, s, t), (s, t) => describeTable(service, s, t));
+  const [table] = await compileServiceTables(
+    plan,
+    'bench',
+    (s, t) => describeTable(legacy, s, t),
+    (s, t) => describeTable(service, s, t),
+  );
   // the naive side applies the very same mapping (cast to the target types) in the legacy DB and compares values in Node
   const sides = verifySides(table);
   const mappedSelect = `SELECT ${sides.legacy.values.join(', ')} FROM ${sides.legacy.from}`;
 
-  const fast = await time(() => verifyService({ plan, service: 'bench', legacy, serviceDb: service, chunkSize }));
+  const fast = await time(() =>
+    verifyService({ plan, service: 'bench', legacy, serviceDb: service, chunkSize }),
+  );
   const slow = await time(() => naive(legacy, service, mappedSelect));
   const t = fast.result.report.tables[0];
   const ratio = slow.ms / fast.ms;

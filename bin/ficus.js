@@ -13,6 +13,7 @@ if (major < 22 || (major === 22 && minor < 18)) {
 // Node 24 warns about each; keep every other warning.
 process.removeAllListeners('warning');
 process.on('warning', (warning) => {
-  if (warning.name !== 'TimeoutNegativeWarning') console.error(`(node) ${warning.name}: ${warning.message}`);
+  if (warning.name !== 'TimeoutNegativeWarning')
+    console.error(`(node) ${warning.name}: ${warning.message}`);
 });
 await import('../cli/main.ts');

@@ -12,7 +12,12 @@ export class FicusError extends Error {
   constructor(
     code: string,
     message: string,
-    options: { status?: number; retriable?: boolean; details?: Record<string, unknown>; cause?: unknown } = {},
+    options: {
+      status?: number;
+      retriable?: boolean;
+      details?: Record<string, unknown>;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
@@ -23,7 +28,11 @@ export class FicusError extends Error {
   }
 
   toJSON(): Record<string, unknown> {
-    return { error: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) };
+    return {
+      error: this.code,
+      message: this.message,
+      ...(this.details ? { details: this.details } : {}),
+    };
   }
 }
 

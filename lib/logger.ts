@@ -3,7 +3,10 @@
  * object per line when FICUS_LOG_FORMAT=json (for log shippers). FICUS_LOG_LEVEL filters.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type Logger = Record<LogLevel, (message: string, context?: Record<string, unknown>) => void> & {
+export type Logger = Record<
+  LogLevel,
+  (message: string, context?: Record<string, unknown>) => void
+> & {
   child(namespace: string): Logger;
 };
 
@@ -14,17 +17,24 @@ function threshold(): number {
   return ORDER[level] ?? ORDER.info;
 }
 
-export function createLogger(namespace: string, write: (line: string) => void = (l) => process.stderr.write(l + '\n')): Logger {
+export function createLogger(
+  namespace: string,
+  write: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+): Logger {
   const json = process.env.FICUS_LOG_FORMAT === 'json';
-  const log = (level: LogLevel) => (message: string, context: Record<string, unknown> = {}) => {
-    if (ORDER[level] < threshold()) return;
-    if (json) {
-      write(JSON.stringify({ time: new Date().toISOString(), level, namespace, message, ...context }));
-      return;
-    }
-    const extra = Object.keys(context).length ? ' ' + JSON.stringify(context) : '';
-    write(`${new Date().toISOString()} ${level.padEnd(5)} [${namespace}] ${message}${extra}`);
-  };
+  const log =
+    (level: LogLevel) =>
+    (message: string, context: Record<string, unknown> = {}) => {
+      if (ORDER[level] < threshold()) return;
+      if (json) {
+        write(
+          JSON.stringify({ time: new Date().toISOString(), level, namespace, message, ...context }),
+        );
+        return;
+      }
+      const extra = Object.keys(context).length ? ' ' + JSON.stringify(context) : '';
+      write(`${new Date().toISOString()} ${level.padEnd(5)} [${namespace}] ${message}${extra}`);
+    };
   return {
     debug: log('debug'),
     info: log('info'),

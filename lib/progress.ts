@@ -8,7 +8,9 @@ export type Progress = {
   fail(message: string): void;
 };
 
-export function createProgress(options: { quiet?: boolean; out?: NodeJS.WritableStream } = {}): Progress {
+export function createProgress(
+  options: { quiet?: boolean; out?: NodeJS.WritableStream } = {},
+): Progress {
   const out = options.out ?? process.stderr;
   const started = Date.now();
   const stamp = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s`;

@@ -19,7 +19,9 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline) {
       const reason = lastError instanceof Error ? `: ${lastError.message}` : '';
-      throw new TimeoutError(`timed out after ${options.timeoutMs} ms waiting for ${what}${reason}`);
+      throw new TimeoutError(
+        `timed out after ${options.timeoutMs} ms waiting for ${what}${reason}`,
+      );
     }
     await sleep(options.intervalMs ?? 250);
   }

@@ -58,7 +58,12 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<RunM
   const where = `${redactUrl(url)} (migrations ${path.relative(REPO_ROOT, directory) || directory})`;
   // knex would print its own copy of each failure; MigrationError below says it once, with context.
   const quiet = () => {};
-  const db = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 2 }, log: { warn: quiet, error: quiet, deprecate: quiet, debug: quiet } });
+  const db = knexFactory({
+    client: 'pg',
+    connection: url,
+    pool: { min: 0, max: 2 },
+    log: { warn: quiet, error: quiet, deprecate: quiet, debug: quiet },
+  });
   const config = { migrationSource: createMigrationSource(directory) };
   const applied: string[] = [];
   try {
@@ -69,7 +74,11 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<RunM
       pending = waiting;
       alreadyApplied = completed.length;
     } catch (error) {
-      throw new MigrationError(`cannot read the migration state of ${where}: ${errorMessage(error)}`, { url: redactUrl(url), directory }, error);
+      throw new MigrationError(
+        `cannot read the migration state of ${where}: ${errorMessage(error)}`,
+        { url: redactUrl(url), directory },
+        error,
+      );
     }
     for (const migration of pending) {
       onProgress?.({ migration, state: 'start' });

@@ -8,7 +8,12 @@ import type { Progress } from '../lib/progress.ts';
 import { legacyAppUrl } from '../monolith/config.ts';
 import type { Plan } from '../plan/plan-types.ts';
 import { loadStackConfig, stackUrls } from '../stack/stack-config.ts';
-import { migrationSetExists, migrationsDirectory, redactUrl, runMigrations } from './migrate-runner.ts';
+import {
+  migrationSetExists,
+  migrationsDirectory,
+  redactUrl,
+  runMigrations,
+} from './migrate-runner.ts';
 
 export function migrationTarget(set: string, plan: Plan): { set: string; url: string } {
   const stack = loadStackConfig();
@@ -24,7 +29,11 @@ export function migrationTarget(set: string, plan: Plan): { set: string; url: st
   return { set, url: urls.servicesAs(service.database, service.name, service.name) };
 }
 
-export const allMigrationSets = (plan: Plan) => ['legacy', ...plan.services.map((s) => s.name), 'kit'];
+export const allMigrationSets = (plan: Plan) => [
+  'legacy',
+  ...plan.services.map((s) => s.name),
+  'kit',
+];
 
 export async function migrateSets(
   plan: Plan,
@@ -36,7 +45,8 @@ export async function migrateSets(
     const target = migrationTarget(name, plan);
     if (options.url) target.url = options.url;
     if (!migrationSetExists(name)) {
-      if (explicit) throw new ConfigError(`ficus migrate: no migrations folder ${migrationsDirectory(name)}`);
+      if (explicit)
+        throw new ConfigError(`ficus migrate: no migrations folder ${migrationsDirectory(name)}`);
       progress.done(`${name}: skipped, no folder migrations/${name}`);
       continue;
     }

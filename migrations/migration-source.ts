@@ -10,9 +10,13 @@ import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
 import { ConfigError } from '../lib/errors.ts';
 
-type MigrationModule = { up: (knex: Knex) => Promise<unknown>; down?: (knex: Knex) => Promise<unknown> };
+type MigrationModule = {
+  up: (knex: Knex) => Promise<unknown>;
+  down?: (knex: Knex) => Promise<unknown>;
+};
 
-const isMigrationFile = (name: string) => /\.ts$/.test(name) && !/\.test\.ts$/.test(name) && !name.endsWith('.d.ts');
+const isMigrationFile = (name: string) =>
+  /\.ts$/.test(name) && !/\.test\.ts$/.test(name) && !name.endsWith('.d.ts');
 
 /** The migration file names of a folder, in the order they run (by name). */
 export function listMigrationFiles(directory: string): string[] {
@@ -24,7 +28,11 @@ export function listMigrationFiles(directory: string): string[] {
 export function migrationFingerprint(directory: string): string {
   const hash = crypto.createHash('sha256');
   for (const file of listMigrationFiles(directory)) {
-    hash.update(file).update('\0').update(fs.readFileSync(path.join(directory, file))).update('\0');
+    hash
+      .update(file)
+      .update('\0')
+      .update(fs.readFileSync(path.join(directory, file)))
+      .update('\0');
   }
   return hash.digest('hex').slice(0, 32);
 }
@@ -34,9 +42,13 @@ export function createMigrationSource(directory: string): Knex.MigrationSource<s
     getMigrations: async () => listMigrationFiles(directory),
     getMigrationName: (file) => file,
     getMigration: async (file) => {
-      const module = (await import(pathToFileURL(path.join(directory, file)).href)) as MigrationModule;
+      const module = (await import(
+        pathToFileURL(path.join(directory, file)).href
+      )) as MigrationModule;
       if (typeof module.up !== 'function') {
-        throw new ConfigError(`migration ${path.join(directory, file)} does not export an up(knex) function`);
+        throw new ConfigError(
+          `migration ${path.join(directory, file)} does not export an up(knex) function`,
+        );
       }
       return module as Knex.Migration;
     },

@@ -16,7 +16,11 @@ export type MonolithConfig = { port: number; host: string; databaseUrl: string }
 
 /** URL of the legacy DB as the monolith's own role (not the superuser). */
 export function legacyAppUrl(stack: StackConfig = loadStackConfig()): string {
-  return stackUrls(stack).legacyAs(LEGACY_APP_ROLE.database, LEGACY_APP_ROLE.user, LEGACY_APP_ROLE.password);
+  return stackUrls(stack).legacyAs(
+    LEGACY_APP_ROLE.database,
+    LEGACY_APP_ROLE.user,
+    LEGACY_APP_ROLE.password,
+  );
 }
 
 export function loadMonolithConfig(env: NodeJS.ProcessEnv = process.env): MonolithConfig {
@@ -26,7 +30,9 @@ export function loadMonolithConfig(env: NodeJS.ProcessEnv = process.env): Monoli
   if (rawPort !== undefined && rawPort !== '') {
     port = Number(rawPort);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new ConfigError(`environment variable MONOLITH_PORT must be a port number (0..65535), got "${rawPort}"`);
+      throw new ConfigError(
+        `environment variable MONOLITH_PORT must be a port number (0..65535), got "${rawPort}"`,
+      );
     }
   }
   const databaseUrl = env.MONOLITH_DATABASE_URL || legacyAppUrl(stack);

@@ -21,7 +21,10 @@ const db = createDb(config.databaseUrl);
 const app = createMonolithApp({ db, log });
 
 const server = app.listen(config.port, config.host, () => {
-  log.info('listening', { url: `http://${config.host}:${config.port}`, database: redactUrl(config.databaseUrl) });
+  log.info('listening', {
+    url: `http://${config.host}:${config.port}`,
+    database: redactUrl(config.databaseUrl),
+  });
 });
 server.on('error', (error) => {
   log.error('cannot listen', { port: config.port, error: error.message });

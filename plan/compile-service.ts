@@ -9,7 +9,10 @@ import type { Plan, TableMapping } from './plan-types.ts';
 
 export type Describe = (schema: string, table: string) => Promise<ColumnInfo[]>;
 
-export type CompiledServiceTable = CompiledTable & { role: 'owns' | 'replicates'; mapping: TableMapping };
+export type CompiledServiceTable = CompiledTable & {
+  role: 'owns' | 'replicates';
+  mapping: TableMapping;
+};
 
 export async function compileServiceTables(
   plan: Plan,
@@ -27,9 +30,15 @@ export async function compileServiceTables(
   for (const { role, mapping } of tables) {
     const sourceColumns = await describeSource(plan.legacy.schema, mapping.source);
     const targetTypes = describeTarget
-      ? Object.fromEntries((await describeTarget(targetSchema, mapping.target)).map((c) => [c.name, c.type]))
+      ? Object.fromEntries(
+          (await describeTarget(targetSchema, mapping.target)).map((c) => [c.name, c.type]),
+        )
       : undefined;
-    const table = compileTableMapping(mapping, sourceColumns, { sourceSchema: plan.legacy.schema, targetSchema, targetTypes });
+    const table = compileTableMapping(mapping, sourceColumns, {
+      sourceSchema: plan.legacy.schema,
+      targetSchema,
+      targetTypes,
+    });
     compiled.push({ ...table, role, mapping });
   }
   return compiled;

@@ -6,7 +6,9 @@
 import { ConfigError } from '../lib/errors.ts';
 import type { ColumnInfo } from './mapping.ts';
 
-export type Queryable = { query: (sql: string, params?: unknown[]) => Promise<{ rows: unknown[] }> };
+export type Queryable = {
+  query: (sql: string, params?: unknown[]) => Promise<{ rows: unknown[] }>;
+};
 
 const COLUMNS_SQL = `
   SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
@@ -16,14 +18,24 @@ const COLUMNS_SQL = `
   WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped
   ORDER BY a.attnum`;
 
-export async function describeTable(db: Queryable, schema: string, table: string): Promise<ColumnInfo[]> {
+export async function describeTable(
+  db: Queryable,
+  schema: string,
+  table: string,
+): Promise<ColumnInfo[]> {
   const { rows } = await db.query(COLUMNS_SQL, [schema, table]);
   return rows as ColumnInfo[];
 }
 
 /** Like describeTable, but a missing table is an error that names it. */
-export async function describeExistingTable(db: Queryable, schema: string, table: string, where: string): Promise<ColumnInfo[]> {
+export async function describeExistingTable(
+  db: Queryable,
+  schema: string,
+  table: string,
+  where: string,
+): Promise<ColumnInfo[]> {
   const columns = await describeTable(db, schema, table);
-  if (columns.length === 0) throw new ConfigError(`${where}: table ${schema}.${table} does not exist (or has no columns)`);
+  if (columns.length === 0)
+    throw new ConfigError(`${where}: table ${schema}.${table} does not exist (or has no columns)`);
   return columns;
 }

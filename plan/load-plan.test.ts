@@ -26,7 +26,11 @@ describe('parsePlan', () => {
     const catalog = plan.services.find((s) => s.name === 'catalog')!;
     expect(catalog.owns[0].columns!.name).toEqual({ target: 'title' });
     expect(catalog.owns[0].columns!.price).toEqual({ target: 'price_cents', type: 'cents' });
-    expect(plan.services.find((s) => s.name === 'orders')!.owns.map((t) => t.source)).toEqual(['orders', 'order_items', 'payments']);
+    expect(plan.services.find((s) => s.name === 'orders')!.owns.map((t) => t.source)).toEqual([
+      'orders',
+      'order_items',
+      'payments',
+    ]);
   });
 
   it.each<[string, (doc: ReturnType<typeof shop>) => void, string]>([
@@ -35,12 +39,32 @@ describe('parsePlan', () => {
       (d) => (d.services.catalog.owns[0].columns.price.type = 'euros'),
       'shop.plan.yaml: services.catalog.owns[0].columns.price.type: must be one of cents, text, integer, bigint, numeric, boolean, date, jsonb, timestamp',
     ],
-    ['a misspelt field', (d) => (d.services.catalog.replicate = []), 'shop.plan.yaml: services.catalog.replicate: unknown field'],
-    ['a missing key', (d) => delete d.services.orders.owns[1].key, 'shop.plan.yaml: services.orders.owns[1].key: required'],
-    ['an empty key', (d) => (d.services.orders.owns[1].key = []), 'shop.plan.yaml: services.orders.owns[1].key: must NOT have fewer than 1 items'],
+    [
+      'a misspelt field',
+      (d) => (d.services.catalog.replicate = []),
+      'shop.plan.yaml: services.catalog.replicate: unknown field',
+    ],
+    [
+      'a missing key',
+      (d) => delete d.services.orders.owns[1].key,
+      'shop.plan.yaml: services.orders.owns[1].key: required',
+    ],
+    [
+      'an empty key',
+      (d) => (d.services.orders.owns[1].key = []),
+      'shop.plan.yaml: services.orders.owns[1].key: must NOT have fewer than 1 items',
+    ],
     ['a wrong version', (d) => (d.version = 2), 'shop.plan.yaml: version: must be 1'],
-    ['a column mapping of the wrong type', (d) => (d.services.catalog.owns[0].columns.sku = 7), 'shop.plan.yaml: services.catalog.owns[0].columns.sku: must be string,object'],
-    ['a bad HTTP method', (d) => (d.services.catalog.routes[0].method = 'FETCH'), 'shop.plan.yaml: services.catalog.routes[0].method: must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'],
+    [
+      'a column mapping of the wrong type',
+      (d) => (d.services.catalog.owns[0].columns.sku = 7),
+      'shop.plan.yaml: services.catalog.owns[0].columns.sku: must be string,object',
+    ],
+    [
+      'a bad HTTP method',
+      (d) => (d.services.catalog.routes[0].method = 'FETCH'),
+      'shop.plan.yaml: services.catalog.routes[0].method: must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
+    ],
     [
       'a target column mapped twice',
       (d) => (d.services.catalog.owns[0].columns.sku = 'title'),
@@ -95,13 +119,17 @@ describe('parsePlan', () => {
   });
 
   it('names the file when the YAML does not parse', () => {
-    expect(() => parsePlan('version: 1\nlegacy: [', 'broken.plan.yaml')).toThrow(/^broken\.plan\.yaml: not valid YAML/);
+    expect(() => parsePlan('version: 1\nlegacy: [', 'broken.plan.yaml')).toThrow(
+      /^broken\.plan\.yaml: not valid YAML/,
+    );
   });
 });
 
 describe('dottedPath', () => {
   it('turns JSON pointers into YAML-style paths', () => {
-    expect(dottedPath('/services/catalog/owns/0/columns/a~1b')).toBe('services.catalog.owns[0].columns.a/b');
+    expect(dottedPath('/services/catalog/owns/0/columns/a~1b')).toBe(
+      'services.catalog.owns[0].columns.a/b',
+    );
     expect(dottedPath('')).toBe('');
   });
 });

@@ -18,13 +18,21 @@ export function planFile(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(env.FICUS_PLAN ?? DEFAULT_PLAN_FILE);
 }
 
-type RawTable = Omit<TableMapping, 'columns'> & { columns?: Record<string, string | ColumnMapping> };
-type RawService = Omit<ServicePlan, 'name' | 'owns' | 'replicates'> & { owns?: RawTable[]; replicates?: RawTable[] };
+type RawTable = Omit<TableMapping, 'columns'> & {
+  columns?: Record<string, string | ColumnMapping>;
+};
+type RawService = Omit<ServicePlan, 'name' | 'owns' | 'replicates'> & {
+  owns?: RawTable[];
+  replicates?: RawTable[];
+};
 
 function normaliseTable(raw: RawTable): TableMapping {
   const columns = raw.columns
     ? Object.fromEntries(
-        Object.entries(raw.columns).map(([source, m]) => [source, typeof m === 'string' ? { target: m } : m]),
+        Object.entries(raw.columns).map(([source, m]) => [
+          source,
+          typeof m === 'string' ? { target: m } : m,
+        ]),
       )
     : undefined;
   return { ...raw, columns };
@@ -49,7 +57,8 @@ export function parsePlan(text: string, file: string): Plan {
   } catch (error) {
     throw invalid(file, [`not valid YAML: ${(error as Error).message}`]);
   }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(file, ['the plan must be a mapping']);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw invalid(file, ['the plan must be a mapping']);
   const errors = schemaErrors(raw);
   if (errors.length) throw invalid(file, errors);
   const services = Object.entries(raw.services ?? {}).map(([name, s]) => ({
@@ -59,7 +68,12 @@ export function parsePlan(text: string, file: string): Plan {
     replicates: (s.replicates ?? []).map(normaliseTable),
     routes: s.routes ?? [],
   }));
-  const plan: Plan = { version: 1, legacy: { ...raw.legacy!, schema: raw.legacy!.schema ?? 'public' }, services, file };
+  const plan: Plan = {
+    version: 1,
+    legacy: { ...raw.legacy!, schema: raw.legacy!.schema ?? 'public' },
+    services,
+    file,
+  };
   const problems = planProblems(plan);
   if (problems.length) throw invalid(file, problems);
   return plan;

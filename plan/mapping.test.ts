@@ -1,5 +1,10 @@
 import { ConfigError } from '../lib/errors.ts';
-import { compileTableMapping, renderMappedSelect, renderStagedDelete, renderStagedUpsert } from './mapping.ts';
+import {
+  compileTableMapping,
+  renderMappedSelect,
+  renderStagedDelete,
+  renderStagedUpsert,
+} from './mapping.ts';
 import type { TableMapping } from './plan-types.ts';
 
 const products = [
@@ -34,7 +39,11 @@ describe('compileTableMapping', () => {
       ['sku', 'src."sku"', 'text'],
       ['title', 'src."name"', 'text'],
       ['price_cents', 'round(src."price" * 100)::bigint', 'bigint'],
-      ['created_at', `date_trunc('milliseconds', src."created_at"::timestamptz)`, 'timestamp with time zone'],
+      [
+        'created_at',
+        `date_trunc('milliseconds', src."created_at"::timestamptz)`,
+        'timestamp with time zone',
+      ],
       ['search_text', "(lower(name || ' ' || sku))", undefined],
     ]);
     expect(c.inverseColumns).toContainEqual({
@@ -51,35 +60,66 @@ describe('compileTableMapping', () => {
   });
 
   it('maps every source column to itself when columns are omitted, minus drops', () => {
-    const c = compileTableMapping({ source: 'products', target: 'p', key: ['id'], drop: ['price'] }, products);
-    expect(c.targetColumns.map((t) => t.name)).toEqual(['id', 'sku', 'name', 'active', 'created_at']);
+    const c = compileTableMapping(
+      { source: 'products', target: 'p', key: ['id'], drop: ['price'] },
+      products,
+    );
+    expect(c.targetColumns.map((t) => t.name)).toEqual([
+      'id',
+      'sku',
+      'name',
+      'active',
+      'created_at',
+    ]);
     expect(c.targetColumns.every((t) => t.sql === `src."${t.sourceColumn}"`)).toBe(true);
   });
 
   it('reports source columns left out of an explicit column list', () => {
-    const c = compileTableMapping({ source: 'products', target: 'p', key: ['id'], columns: { id: { target: 'pid' } } }, products);
+    const c = compileTableMapping(
+      { source: 'products', target: 'p', key: ['id'], columns: { id: { target: 'pid' } } },
+      products,
+    );
     expect(c.targetKey).toEqual(['pid']);
     expect(c.unmapped).toEqual(['sku', 'name', 'price', 'active', 'created_at']);
   });
 
   it('quotes identifiers that need it', () => {
     const c = compileTableMapping(
-      { source: 'order', target: 'Weird"Name', key: ['user'], columns: { user: { target: 'a"b' } } },
+      {
+        source: 'order',
+        target: 'Weird"Name',
+        key: ['user'],
+        columns: { user: { target: 'a"b' } },
+      },
       [{ name: 'user', type: 'integer' }],
     );
-    expect(renderStagedUpsert(c, 'forward')).toContain('INSERT INTO "public"."Weird""Name" ("a""b")');
+    expect(renderStagedUpsert(c, 'forward')).toContain(
+      'INSERT INTO "public"."Weird""Name" ("a""b")',
+    );
     expect(renderMappedSelect(c)).toBe('SELECT src."user" AS "a""b" FROM "public"."order" AS src');
   });
 
   it.each([
-    [{ columns: { id: { target: 'id' }, sku: { target: 'id' } } }, 'target column "id" is mapped twice'],
+    [
+      { columns: { id: { target: 'id' }, sku: { target: 'id' } } },
+      'target column "id" is mapped twice',
+    ],
     [{ derived: { sku: 'upper(sku)' } }, 'target column "sku" is mapped twice'],
     [{ drop: ['id'] }, 'key column "id" is not carried over'],
     [{ columns: { sku: { target: 'sku' } } }, 'key column "id" is not carried over'],
-    [{ columns: { id: { target: 'id' }, price: { target: 'p', type: 'euros' } } }, 'unknown conversion "euros"'],
-    [{ columns: { id: { target: 'id' }, nope: { target: 'x' } } }, 'mapped column "nope" is not a column of products'],
+    [
+      { columns: { id: { target: 'id' }, price: { target: 'p', type: 'euros' } } },
+      'unknown conversion "euros"',
+    ],
+    [
+      { columns: { id: { target: 'id' }, nope: { target: 'x' } } },
+      'mapped column "nope" is not a column of products',
+    ],
     [{ key: ['nope'] }, 'key column "nope" is not a column of products'],
-    [{ columns: { id: { target: 'id' }, sku: { target: 'sku' } }, drop: ['sku'] }, 'column "sku" is both mapped and dropped'],
+    [
+      { columns: { id: { target: 'id' }, sku: { target: 'sku' } }, drop: ['sku'] },
+      'column "sku" is both mapped and dropped',
+    ],
   ] as [Partial<TableMapping>, string][])('rejects %j', (patch, message) => {
     const table = { source: 'products', target: 'products', key: ['id'], ...patch };
     expect(() => compileTableMapping(table, products)).toThrow(ConfigError);
@@ -87,13 +127,17 @@ describe('compileTableMapping', () => {
   });
 
   it('rejects a source type that could smuggle SQL', () => {
-    expect(() => compileTableMapping({ source: 't', target: 't', key: ['id'] }, [{ name: 'id', type: 'int); drop table x; --' }])).toThrow(
-      'not a valid SQL type name',
-    );
+    expect(() =>
+      compileTableMapping({ source: 't', target: 't', key: ['id'] }, [
+        { name: 'id', type: 'int); drop table x; --' },
+      ]),
+    ).toThrow('not a valid SQL type name');
   });
 
   it('takes described target types over predicted ones', () => {
-    const c = compileTableMapping(catalogProducts, products, { targetTypes: { price_cents: 'integer', search_text: 'text' } });
+    const c = compileTableMapping(catalogProducts, products, {
+      targetTypes: { price_cents: 'integer', search_text: 'text' },
+    });
     expect(c.targetColumns.find((t) => t.name === 'price_cents')!.type).toBe('integer');
     expect(c.targetColumns.find((t) => t.name === 'search_text')!.type).toBe('text');
   });
@@ -114,9 +158,13 @@ describe('rendered SQL', () => {
 
   it('reverse upsert stages target rows, skips derived columns and writes the legacy table', () => {
     const sql = renderStagedUpsert(c, 'reverse', '$2');
-    expect(sql).toContain('INSERT INTO "public"."products" ("id", "sku", "name", "price", "created_at") ');
+    expect(sql).toContain(
+      'INSERT INTO "public"."products" ("id", "sku", "name", "price", "created_at") ',
+    );
     expect(sql).toContain('(tgt."price_cents"::numeric / 100)::numeric(12,2)');
-    expect(sql).toContain('jsonb_to_recordset($2::jsonb) AS tgt("id" bigint, "sku" text, "title" text, "price_cents" bigint, "created_at" timestamp with time zone)');
+    expect(sql).toContain(
+      'jsonb_to_recordset($2::jsonb) AS tgt("id" bigint, "sku" text, "title" text, "price_cents" bigint, "created_at" timestamp with time zone)',
+    );
     expect(sql).not.toContain('search_text');
     expect(sql).toMatch(/ON CONFLICT \("id"\) DO UPDATE SET "sku" = EXCLUDED."sku"/);
   });

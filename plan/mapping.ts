@@ -87,28 +87,41 @@ export function compileTableMapping(
 ): CompiledTable {
   const where = `mapping ${table.source} -> ${table.target}`;
   const byName = new Map(sourceColumns.map((c) => [c.name, c]));
-  if (byName.size === 0) throw new ConfigError(`${where}: the source table has no columns (does it exist?)`);
+  if (byName.size === 0)
+    throw new ConfigError(`${where}: the source table has no columns (does it exist?)`);
   for (const c of sourceColumns) checkTypeName(c.type, `${where}: column ${c.name}`);
   const sourceType = (name: string, what: string) => {
     const found = byName.get(name);
-    if (!found) throw new ConfigError(`${where}: ${what} "${name}" is not a column of ${table.source}`);
+    if (!found)
+      throw new ConfigError(`${where}: ${what} "${name}" is not a column of ${table.source}`);
     return found.type;
   };
   const dropped = table.drop ?? [];
   for (const d of dropped) sourceType(d, 'dropped column');
   const columns: Record<string, ColumnMapping> =
     table.columns ??
-    Object.fromEntries(sourceColumns.filter((c) => !dropped.includes(c.name)).map((c) => [c.name, { target: c.name }]));
+    Object.fromEntries(
+      sourceColumns
+        .filter((c) => !dropped.includes(c.name))
+        .map((c) => [c.name, { target: c.name }]),
+    );
 
   const targetColumns: TargetColumn[] = [];
   const inverseColumns: InverseColumn[] = [];
   for (const [source, mapping] of Object.entries(columns)) {
     const type = sourceType(source, 'mapped column');
-    if (dropped.includes(source)) throw new ConfigError(`${where}: column "${source}" is both mapped and dropped`);
+    if (dropped.includes(source))
+      throw new ConfigError(`${where}: column "${source}" is both mapped and dropped`);
     const from = col(SOURCE_ALIAS, source);
     const back = col(TARGET_ALIAS, mapping.target);
     if (mapping.type === undefined) {
-      targetColumns.push({ name: mapping.target, sql: from, type, kind: 'column', sourceColumn: source });
+      targetColumns.push({
+        name: mapping.target,
+        sql: from,
+        type,
+        kind: 'column',
+        sourceColumn: source,
+      });
       inverseColumns.push({ name: source, sql: back, type });
       continue;
     }
@@ -132,16 +145,21 @@ export function compileTableMapping(
 
   const seen = new Set<string>();
   for (const t of targetColumns) {
-    if (seen.has(t.name)) throw new ConfigError(`${where}: target column "${t.name}" is mapped twice`);
+    if (seen.has(t.name))
+      throw new ConfigError(`${where}: target column "${t.name}" is mapped twice`);
     seen.add(t.name);
     const described = options.targetTypes?.[t.name];
     if (described) t.type = checkTypeName(described, `${where}: target column ${t.name}`);
   }
-  if (table.key.length === 0) throw new ConfigError(`${where}: key: at least one key column is needed`);
+  if (table.key.length === 0)
+    throw new ConfigError(`${where}: key: at least one key column is needed`);
   const targetKey = table.key.map((k) => {
     sourceType(k, 'key column');
     const mapping = columns[k];
-    if (!mapping) throw new ConfigError(`${where}: key column "${k}" is not carried over (dropped or not mapped)`);
+    if (!mapping)
+      throw new ConfigError(
+        `${where}: key column "${k}" is not carried over (dropped or not mapped)`,
+      );
     return mapping.target;
   });
 
@@ -185,7 +203,9 @@ export function directionPlan(compiled: CompiledTable, direction: Direction): Di
       stagedAlias: SOURCE_ALIAS,
       stagedKey: compiled.sourceKey.map((name) => ({ name, type: types.get(name)! })),
       columns: compiled.targetColumns.map(({ name, sql }) => ({ name, sql })),
-      keyColumns: compiled.targetKey.map((name) => compiled.targetColumns.find((t) => t.name === name)!),
+      keyColumns: compiled.targetKey.map((name) =>
+        compiled.targetColumns.find((t) => t.name === name)!,
+      ),
     };
   }
   const staged = compiled.targetColumns
@@ -198,7 +218,9 @@ export function directionPlan(compiled: CompiledTable, direction: Direction): Di
     stagedAlias: TARGET_ALIAS,
     stagedKey: compiled.targetKey.map((name) => staged.find((s) => s.name === name)!),
     columns: compiled.inverseColumns.map(({ name, sql }) => ({ name, sql })),
-    keyColumns: compiled.sourceKey.map((name) => compiled.inverseColumns.find((c) => c.name === name)!),
+    keyColumns: compiled.sourceKey.map((name) =>
+      compiled.inverseColumns.find((c) => c.name === name)!,
+    ),
   };
 }
 
@@ -210,7 +232,11 @@ const recordset = (columns: ColumnInfo[], alias: string, param: string) =>
  * $1 is a JSON array of row objects keyed by the staged side's column names; one row per key
  * (the caller folds several changes of the same key into the last one first).
  */
-export function renderStagedUpsert(compiled: CompiledTable, direction: Direction, param = '$1'): string {
+export function renderStagedUpsert(
+  compiled: CompiledTable,
+  direction: Direction,
+  param = '$1',
+): string {
   const plan = directionPlan(compiled, direction);
   const names = plan.columns.map((c) => quoteIdent(c.name));
   const updates = plan.columns
@@ -225,10 +251,16 @@ export function renderStagedUpsert(compiled: CompiledTable, direction: Direction
 }
 
 /** `DELETE FROM <into> ... USING (keys of the staged rows)`; $1 is a JSON array of key objects. */
-export function renderStagedDelete(compiled: CompiledTable, direction: Direction, param = '$1'): string {
+export function renderStagedDelete(
+  compiled: CompiledTable,
+  direction: Direction,
+  param = '$1',
+): string {
   const plan = directionPlan(compiled, direction);
   const keys = plan.keyColumns.map((k) => `${k.sql} AS ${quoteIdent(k.name)}`).join(', ');
-  const match = plan.conflictKey.map((k) => `t.${quoteIdent(k)} = k.${quoteIdent(k)}`).join(' AND ');
+  const match = plan.conflictKey
+    .map((k) => `t.${quoteIdent(k)} = k.${quoteIdent(k)}`)
+    .join(' AND ');
   return (
     `DELETE FROM ${quoteTable(plan.into.schema, plan.into.table)} AS t ` +
     `USING (SELECT DISTINCT ${keys} FROM ${recordset(plan.stagedKey, plan.stagedAlias, param)}) AS k WHERE ${match}`

@@ -13,23 +13,29 @@ function tableProblems(table: TableMapping, at: string): string[] {
   const targets = new Map<string, string>();
   const claim = (target: string, where: string) => {
     const first = targets.get(target);
-    if (first) problems.push(`${where}: target column "${target}" is mapped twice (also by ${first})`);
+    if (first)
+      problems.push(`${where}: target column "${target}" is mapped twice (also by ${first})`);
     else targets.set(target, where);
   };
   for (const [source, mapping] of Object.entries(table.columns ?? {})) {
     const where = `${at}.columns.${source}`;
     claim(mapping.target, where);
-    if (drop.includes(source)) problems.push(`${where}: column "${source}" is both mapped and dropped`);
+    if (drop.includes(source))
+      problems.push(`${where}: column "${source}" is both mapped and dropped`);
     if (mapping.type !== undefined && !isConversionName(mapping.type)) {
-      problems.push(`${where}.type: unknown conversion "${mapping.type}" (known: ${CONVERSION_NAMES.join(', ')})`);
+      problems.push(
+        `${where}.type: unknown conversion "${mapping.type}" (known: ${CONVERSION_NAMES.join(', ')})`,
+      );
     }
   }
   // without `columns` every source column keeps its name, so a derived column may clash with any of
   // them; that needs the live table and is caught by the mapping compiler
   for (const target of Object.keys(table.derived ?? {})) claim(target, `${at}.derived.${target}`);
   table.key.forEach((key, i) => {
-    if (drop.includes(key)) problems.push(`${at}.key[${i}]: key column "${key}" may not be dropped`);
-    else if (table.columns && !table.columns[key]) problems.push(`${at}.key[${i}]: key column "${key}" is not in columns`);
+    if (drop.includes(key))
+      problems.push(`${at}.key[${i}]: key column "${key}" may not be dropped`);
+    else if (table.columns && !table.columns[key])
+      problems.push(`${at}.key[${i}]: key column "${key}" is not in columns`);
   });
   return problems;
 }
@@ -42,10 +48,13 @@ export function planProblems(plan: Omit<Plan, 'file'>): string[] {
   for (const service of plan.services) {
     const at = `services.${service.name}`;
     const otherDb = databases.get(service.database);
-    if (otherDb) problems.push(`${at}.database: database "${service.database}" is already used by ${otherDb}`);
+    if (otherDb)
+      problems.push(`${at}.database: database "${service.database}" is already used by ${otherDb}`);
     else databases.set(service.database, at);
     if (service.database === plan.legacy.database) {
-      problems.push(`${at}.database: a service may not use the legacy database "${plan.legacy.database}"`);
+      problems.push(
+        `${at}.database: a service may not use the legacy database "${plan.legacy.database}"`,
+      );
     }
     const targets = new Map<string, string>();
     for (const role of ['owns', 'replicates'] as const) {
@@ -53,11 +62,17 @@ export function planProblems(plan: Omit<Plan, 'file'>): string[] {
         const tableAt = `${at}.${role}[${i}]`;
         problems.push(...tableProblems(table, tableAt));
         const otherTarget = targets.get(table.target);
-        if (otherTarget) problems.push(`${tableAt}.target: table "${table.target}" is already filled by ${otherTarget}`);
+        if (otherTarget)
+          problems.push(
+            `${tableAt}.target: table "${table.target}" is already filled by ${otherTarget}`,
+          );
         else targets.set(table.target, tableAt);
         if (role !== 'owns') return;
         const owner = owners.get(table.source);
-        if (owner) problems.push(`${tableAt}.source: legacy table "${table.source}" is already owned by ${owner}`);
+        if (owner)
+          problems.push(
+            `${tableAt}.source: legacy table "${table.source}" is already owned by ${owner}`,
+          );
         else owners.set(table.source, tableAt);
       });
     }

@@ -112,7 +112,10 @@ export function dottedPath(pointer: string): string {
     .split('/')
     .slice(1)
     .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  return parts.reduce((out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
+  return parts.reduce(
+    (out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out ? `${out}.${part}` : part),
+    '',
+  );
 }
 
 function describe(error: ErrorObject): { path: string; message: string } {
@@ -129,7 +132,10 @@ function describe(error: ErrorObject): { path: string; message: string } {
     case 'const':
       return { path: at, message: `must be ${JSON.stringify(p.allowedValue)}` };
     case 'propertyNames':
-      return { path: join(String(p.propertyName)), message: 'service names are lower case letters, digits and _' };
+      return {
+        path: join(String(p.propertyName)),
+        message: 'service names are lower case letters, digits and _',
+      };
     default:
       return { path: at, message: error.message ?? error.keyword };
   }

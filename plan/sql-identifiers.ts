@@ -7,7 +7,8 @@ import { ConfigError } from '../lib/errors.ts';
 
 export function quoteIdent(name: string): string {
   if (name.length === 0) throw new ConfigError('an SQL identifier may not be empty');
-  if (name.includes('\0')) throw new ConfigError(`an SQL identifier may not contain NUL: ${JSON.stringify(name)}`);
+  if (name.includes('\0'))
+    throw new ConfigError(`an SQL identifier may not contain NUL: ${JSON.stringify(name)}`);
   return '"' + name.replace(/"/g, '""') + '"';
 }
 
@@ -17,7 +18,8 @@ export function quoteTable(schema: string, table: string): string {
 }
 
 export function quoteLiteral(value: string): string {
-  if (value.includes('\0')) throw new ConfigError(`an SQL literal may not contain NUL: ${JSON.stringify(value)}`);
+  if (value.includes('\0'))
+    throw new ConfigError(`an SQL literal may not contain NUL: ${JSON.stringify(value)}`);
   return "'" + value.replace(/'/g, "''") + "'";
 }
 

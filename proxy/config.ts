@@ -58,7 +58,13 @@ export type ProxyConfig = {
 
 type Env = NodeJS.ProcessEnv;
 
-function int(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+function int(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -98,7 +104,8 @@ function url(env: Env, name: string, fallback: string): string {
 }
 
 /** `FICUS_SERVICE_URL_<NAME>`: the variable that overrides one service's upstream URL. */
-export const serviceUrlVariable = (service: string) => `FICUS_SERVICE_URL_${service.replace(/\W/g, '_').toUpperCase()}`;
+export const serviceUrlVariable = (service: string) =>
+  `FICUS_SERVICE_URL_${service.replace(/\W/g, '_').toUpperCase()}`;
 
 export function loadProxyConfig(plan: Plan, env: Env = process.env): ProxyConfig {
   const stack = loadStackConfig(env);
@@ -106,7 +113,11 @@ export function loadProxyConfig(plan: Plan, env: Env = process.env): ProxyConfig
   const serviceUrls = Object.fromEntries(
     plan.services.map((s, index) => [
       s.name,
-      url(env, serviceUrlVariable(s.name), `http://127.0.0.1:${stack.ports.servicePortBase + index}`),
+      url(
+        env,
+        serviceUrlVariable(s.name),
+        `http://127.0.0.1:${stack.ports.servicePortBase + index}`,
+      ),
     ]),
   );
   let identity: IdentitySource;
@@ -116,7 +127,8 @@ export function loadProxyConfig(plan: Plan, env: Env = process.env): ProxyConfig
     throw new ProxyConfigError('FICUS_PROXY_USER_ID_FROM', (error as Error).message);
   }
   const adminToken = env.FICUS_PROXY_ADMIN_TOKEN || 'ficus-proxy-admin-token';
-  if (adminToken.length < 8) throw new ProxyConfigError('FICUS_PROXY_ADMIN_TOKEN', 'must be at least 8 characters');
+  if (adminToken.length < 8)
+    throw new ProxyConfigError('FICUS_PROXY_ADMIN_TOKEN', 'must be at least 8 characters');
   return {
     host: env.FICUS_PROXY_HOST || '127.0.0.1',
     port: int(env, 'FICUS_PROXY_PORT', stack.ports.proxy, 0, 65535),
@@ -128,7 +140,9 @@ export function loadProxyConfig(plan: Plan, env: Env = process.env): ProxyConfig
       url: url(env, 'FICUS_UNLEASH_URL', `${urls.unleash}/api`),
       token: env.FICUS_UNLEASH_TOKEN || stack.unleashClientToken,
       refreshMs: int(env, 'FICUS_UNLEASH_REFRESH_MS', 1000, 100),
-      backupDir: path.resolve(env.FICUS_PROXY_FLAGS_BACKUP_DIR || path.join(stack.runDir, 'proxy-flags')),
+      backupDir: path.resolve(
+        env.FICUS_PROXY_FLAGS_BACKUP_DIR || path.join(stack.runDir, 'proxy-flags'),
+      ),
       appName: env.FICUS_PROXY_APP_NAME || 'ficus-proxy',
     },
     backendHeader: bool(env, 'FICUS_PROXY_BACKEND_HEADER', true),

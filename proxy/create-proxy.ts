@@ -26,10 +26,19 @@ import { createWriteHolds } from './writes/write-hold.ts';
 
 export type CreateProxyOptions = { stages?: StageSource; log?: Logger; kitDb?: Knex | null };
 
-export async function createProxy(config: ProxyConfig, plan: Plan, options: CreateProxyOptions = {}) {
+export async function createProxy(
+  config: ProxyConfig,
+  plan: Plan,
+  options: CreateProxyOptions = {},
+) {
   const log = options.log ?? createLogger('proxy');
   const routes = buildRouteTable(plan);
-  const kitDb = options.kitDb === undefined ? (config.kitDbUrl ? openKitDb(config.kitDbUrl) : null) : options.kitDb;
+  const kitDb =
+    options.kitDb === undefined
+      ? config.kitDbUrl
+        ? openKitDb(config.kitDbUrl)
+        : null
+      : options.kitDb;
   const metrics = createProxyMetrics();
   const breakers = circuitBreakers(config.circuit);
   const requests: ProxyContext['requests'] = new WeakMap();
@@ -54,21 +63,35 @@ export async function createProxy(config: ProxyConfig, plan: Plan, options: Crea
     config,
     log,
     routes,
-    rules: new Map(routes.routes.map((r) => [r.id, { compare: compileRules(r.compare), redact: compileRedaction(r.compare.redact ?? []) }])),
+    rules: new Map(
+      routes.routes.map((r) => [
+        r.id,
+        { compare: compileRules(r.compare), redact: compileRedaction(r.compare.redact ?? []) },
+      ]),
+    ),
     stages: options.stages ?? unleashStageSource(config.unleash, log.child('flags')),
     holds: createWriteHolds(),
     breakers,
     limiter: createMirrorLimiter(config.mirror),
     noise: createNoiseModel(config.calibrationSamples, kitDb ? await loadNoise(kitDb, log) : {}),
     metrics,
-    recorder: kitDb ? createComparisonRecorder(kitDb, { retention: config.retention }, log.child('recorder'), metrics.recordingDropped) : undefined,
+    recorder: kitDb
+      ? createComparisonRecorder(
+          kitDb,
+          { retention: config.retention },
+          log.child('recorder'),
+          metrics.recordingDropped,
+        )
+      : undefined,
     mismatches: createRecentMismatches(),
     onNoiseLearned: (route, paths) => {
       log.info('learned comparison noise', { route, paths });
       if (kitDb) void saveNoise(kitDb, route, paths, log);
     },
     monolith: upstream('monolith', config.monolithUrl),
-    services: Object.fromEntries(Object.entries(config.serviceUrls).map(([name, url]) => [name, upstream(name, url)])),
+    services: Object.fromEntries(
+      Object.entries(config.serviceUrls).map(([name, url]) => [name, upstream(name, url)]),
+    ),
     requests,
   };
 

@@ -29,9 +29,21 @@ export function createDispatcher(ctx: ProxyContext) {
       encrypted: 'encrypted' in req.socket && Boolean(req.socket.encrypted),
     });
     const route = ctx.routes.match(req.method ?? 'GET', req.url ?? '/');
-    const info: RequestInfo = { id, route: route?.id ?? 'unmatched', backend: 'monolith', started: performance.now() };
+    const info: RequestInfo = {
+      id,
+      route: route?.id ?? 'unmatched',
+      backend: 'monolith',
+      started: performance.now(),
+    };
     ctx.requests.set(req, info);
-    res.once('finish', () => ctx.metrics.request(info.route, info.backend, res.statusCode, (performance.now() - info.started) / 1000));
+    res.once('finish', () =>
+      ctx.metrics.request(
+        info.route,
+        info.backend,
+        res.statusCode,
+        (performance.now() - info.started) / 1000,
+      ),
+    );
 
     if (!route) return serveStream(ctx, req, res, 'monolith');
     const length = Number(req.headers['content-length'] ?? 0);
@@ -44,11 +56,16 @@ export function createDispatcher(ctx: ProxyContext) {
 
     const state = ctx.stages.stateOf(route.service);
     const decision = decide(state, true, () => {
-      const who = requestIdentity(req.headers, req.socket.remoteAddress, { source: ctx.config.identity, sessionCookie: ctx.config.sessionCookie });
+      const who = requestIdentity(req.headers, req.socket.remoteAddress, {
+        source: ctx.config.identity,
+        sessionCookie: ctx.config.sessionCookie,
+      });
       return ctx.stages.inCanary(route.service, who.key);
     });
     if (decision.serve === 'service') {
-      return decision.fallback ? void serveCanaryRead(ctx, req, res, route) : serveStream(ctx, req, res, route.service);
+      return decision.fallback
+        ? void serveCanaryRead(ctx, req, res, route)
+        : serveStream(ctx, req, res, route.service);
     }
     if (decision.mirror) return startParallelRun(ctx, req, res, route);
     serveStream(ctx, req, res, 'monolith');

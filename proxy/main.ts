@@ -17,7 +17,12 @@ try {
   const proxy = await createProxy(config, plan, { log });
   const publicSide = await listen(createProxyApp(proxy.handler), config.port, config.host, log);
   const adminSide = await listen(createAdminApp(proxy.ctx), config.adminPort, config.host, log);
-  log.info('proxy listening', { url: publicSide.url, admin: adminSide.url, monolith: config.monolithUrl, services: config.serviceUrls });
+  log.info('proxy listening', {
+    url: publicSide.url,
+    admin: adminSide.url,
+    monolith: config.monolithUrl,
+    services: config.serviceUrls,
+  });
   const stop = async () => {
     log.info('stopping');
     await Promise.all([publicSide.close(), adminSide.close()]);
@@ -27,6 +32,9 @@ try {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 } catch (error) {
-  log.error(errorMessage(error), error instanceof FicusError ? { code: error.code, ...error.details } : {});
+  log.error(
+    errorMessage(error),
+    error instanceof FicusError ? { code: error.code, ...error.details } : {},
+  );
   process.exit(1);
 }

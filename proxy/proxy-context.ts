@@ -52,4 +52,5 @@ export type ProxyContext = {
   requests: WeakMap<IncomingMessage, RequestInfo>;
 };
 
-export const upstreamOf = (ctx: ProxyContext, backend: string): Upstream => (backend === 'monolith' ? ctx.monolith : ctx.services[backend]);
+export const upstreamOf = (ctx: ProxyContext, backend: string): Upstream =>
+  backend === 'monolith' ? ctx.monolith : ctx.services[backend];

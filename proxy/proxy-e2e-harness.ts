@@ -17,13 +17,28 @@ import { createProxyApp, listen } from './server/proxy-app.ts';
 export type Seen = { method: string; url: string; headers: http.IncomingHttpHeaders; body: string };
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
 
-export type FakeUpstream = { url: string; port: number; seen: Seen[]; handle: Handler; close(): Promise<void> };
+export type FakeUpstream = {
+  url: string;
+  port: number;
+  seen: Seen[];
+  handle: Handler;
+  close(): Promise<void>;
+};
 
 /** A product as both sides answer it; `side` and `servedAt` differ, the rest matches. */
-export function productHandler(side: string, change: (p: Record<string, unknown>) => void = () => {}): Handler {
+export function productHandler(
+  side: string,
+  change: (p: Record<string, unknown>) => void = () => {},
+): Handler {
   return (req, res, body) => {
     const id = /\/api\/products\/(\d+)/.exec(req.url ?? '')?.[1];
-    const product: Record<string, unknown> = { id: Number(id ?? 0), sku: `SKU-${id}`, name: `Product ${id}`, price: 12.5, meta: { servedAt: new Date().toISOString(), side } };
+    const product: Record<string, unknown> = {
+      id: Number(id ?? 0),
+      sku: `SKU-${id}`,
+      name: `Product ${id}`,
+      price: 12.5,
+      meta: { servedAt: new Date().toISOString(), side },
+    };
     change(product);
     const status = req.method === 'POST' ? 201 : 200;
     const out = req.method === 'GET' || req.method === 'HEAD' ? product : { side, received: body };
@@ -59,7 +74,10 @@ export function uniqueService(prefix = 'svc'): string {
   return `${prefix}_${crypto.randomBytes(4).toString('hex')}`;
 }
 
-export function testPlan(service: string, compare: Plan['services'][number]['compare'] = { ignore: ['$.meta.servedAt', '$.meta.side'] }): Plan {
+export function testPlan(
+  service: string,
+  compare: Plan['services'][number]['compare'] = { ignore: ['$.meta.servedAt', '$.meta.side'] },
+): Plan {
   return {
     version: 1,
     legacy: { database: 'shop', schema: 'public' },
@@ -113,7 +131,14 @@ export async function startProxy(
     url: publicSide.url,
     adminUrl: adminSide.url,
     admin: (path: string, init: RequestInit = {}) =>
-      fetch(adminSide.url + path, { ...init, headers: { authorization: 'Bearer test-admin-token', 'content-type': 'application/json', ...(init.headers ?? {}) } }),
+      fetch(adminSide.url + path, {
+        ...init,
+        headers: {
+          authorization: 'Bearer test-admin-token',
+          'content-type': 'application/json',
+          ...(init.headers ?? {}),
+        },
+      }),
     async close() {
       await publicSide.close();
       await adminSide.close();
@@ -123,8 +148,18 @@ export async function startProxy(
 }
 
 /** Many GETs with one user id each; returns who served each. */
-export async function backendsFor(url: string, users: string[], path = '/api/products/1'): Promise<string[]> {
-  return Promise.all(users.map(async (u) => (await fetch(url + path, { headers: { 'x-user-id': u } })).headers.get('x-ficus-backend') ?? '?'));
+export async function backendsFor(
+  url: string,
+  users: string[],
+  path = '/api/products/1',
+): Promise<string[]> {
+  return Promise.all(
+    users.map(
+      async (u) =>
+        (await fetch(url + path, { headers: { 'x-user-id': u } })).headers.get('x-ficus-backend') ??
+        '?',
+    ),
+  );
 }
 
 export type { Knex };

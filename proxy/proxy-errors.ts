@@ -7,7 +7,10 @@ import { FicusError } from '../lib/errors.ts';
 /** A proxy setting is wrong; `details.variable` names the environment variable. */
 export class ProxyConfigError extends FicusError {
   constructor(variable: string, message: string) {
-    super('proxy_config_invalid', `${variable}: ${message}`, { status: 500, details: { variable } });
+    super('proxy_config_invalid', `${variable}: ${message}`, {
+      status: 500,
+      details: { variable },
+    });
   }
 }
 
@@ -48,6 +51,10 @@ export class UpstreamUnavailableError extends FicusError {
 /** An unknown service was named (admin API, `ficus stage`). */
 export class UnknownServiceError extends FicusError {
   constructor(service: string, known: string[]) {
-    super('unknown_service', `no service "${service}" in the plan (services: ${known.join(', ')})`, { status: 404 });
+    super(
+      'unknown_service',
+      `no service "${service}" in the plan (services: ${known.join(', ')})`,
+      { status: 404 },
+    );
   }
 }

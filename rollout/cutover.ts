@@ -24,11 +24,20 @@ import { errorMessage, FicusError } from '../lib/errors.ts';
 import type { Progress } from '../lib/progress.ts';
 import { waitFor } from '../lib/wait.ts';
 import type { Plan, ServicePlan } from '../plan/plan-types.ts';
-import { applyStackConnector, stackConnectClient, stackConnectorSpec } from '../cdc/connect/stack-connectors.ts';
+import {
+  applyStackConnector,
+  stackConnectClient,
+  stackConnectorSpec,
+} from '../cdc/connect/stack-connectors.ts';
 import { sinkConsistency } from '../cdc/verify/consistent-point.ts';
 import { alignIdSequences } from '../extracted/shared/id-sequences.ts';
 import { checkGates } from '../proxy/gates/check-gates.ts';
-import { changeStage, StageChangeRefused, validateStageChange, type StageChange } from '../proxy/flags/stage-change.ts';
+import {
+  changeStage,
+  StageChangeRefused,
+  validateStageChange,
+  type StageChange,
+} from '../proxy/flags/stage-change.ts';
 import type { UnleashAdmin } from '../proxy/flags/unleash-admin.ts';
 import type { StageState } from '../proxy/routing/stages.ts';
 import { ensureApp, stopApp, syncApp, syncAppName, type Direction } from '../stack/apps.ts';
@@ -50,13 +59,29 @@ export type CutoverRequest = {
   drainTimeoutMs?: number;
 };
 
-export type CutoverDeps = { plan: Plan; unleash: UnleashAdmin; kitDb: Knex; proxy: ProxyAdmin; progress: Progress; config?: StackConfig };
+export type CutoverDeps = {
+  plan: Plan;
+  unleash: UnleashAdmin;
+  kitDb: Knex;
+  proxy: ProxyAdmin;
+  progress: Progress;
+  config?: StackConfig;
+};
 
-export type CutoverResult = { change: StageChange; heldMs: number; drainedTo: string | null; direction: Direction };
+export type CutoverResult = {
+  change: StageChange;
+  heldMs: number;
+  drainedTo: string | null;
+  direction: Direction;
+};
 
 class CutoverAbandoned extends FicusError {
   constructor(service: string, step: string, cause: unknown) {
-    super('cutover_abandoned', `write cut-over of ${service} abandoned at "${step}": ${errorMessage(cause)}; everything done before was undone and the writes released`, { cause });
+    super(
+      'cutover_abandoned',
+      `write cut-over of ${service} abandoned at "${step}": ${errorMessage(cause)}; everything done before was undone and the writes released`,
+      { cause },
+    );
   }
 }
 
@@ -64,10 +89,21 @@ function pools(config: StackConfig, plan: Plan, service: ServicePlan) {
   const urls = stackUrls(config);
   const legacy = new pg.Pool({ connectionString: urls.legacyAdmin(plan.legacy.database), max: 2 });
   const target = new pg.Pool({ connectionString: urls.servicesAdmin(service.database), max: 2 });
-  const legacyKnex = knex({ client: 'pg', connection: urls.legacyAdmin(plan.legacy.database), pool: { min: 0, max: 2 } });
-  const serviceKnex = knex({ client: 'pg', connection: urls.servicesAdmin(service.database), pool: { min: 0, max: 2 } });
+  const legacyKnex = knex({
+    client: 'pg',
+    connection: urls.legacyAdmin(plan.legacy.database),
+    pool: { min: 0, max: 2 },
+  });
+  const serviceKnex = knex({
+    client: 'pg',
+    connection: urls.servicesAdmin(service.database),
+    pool: { min: 0, max: 2 },
+  });
   return {
-    legacy, target, legacyKnex, serviceKnex,
+    legacy,
+    target,
+    legacyKnex,
+    serviceKnex,
     close: async () => {
       await Promise.all([legacy.end(), target.end(), legacyKnex.destroy(), serviceKnex.destroy()]);
     },
@@ -75,32 +111,64 @@ function pools(config: StackConfig, plan: Plan, service: ServicePlan) {
 }
 
 /** Waits until `direction`'s sink has applied everything its source DB has committed. */
-async function drain(config: StackConfig, plan: Plan, service: ServicePlan, direction: Direction, db: ReturnType<typeof pools>, timeoutMs: number, progress: Progress) {
-  const admin = new Kafka({ brokers: [stackUrls(config).kafkaBootstrap], clientId: 'ficus-cutover', logLevel: logLevel.NOTHING }).admin();
+async function drain(
+  config: StackConfig,
+  plan: Plan,
+  service: ServicePlan,
+  direction: Direction,
+  db: ReturnType<typeof pools>,
+  timeoutMs: number,
+  progress: Progress,
+) {
+  const admin = new Kafka({
+    brokers: [stackUrls(config).kafkaBootstrap],
+    clientId: 'ficus-cutover',
+    logLevel: logLevel.NOTHING,
+  }).admin();
   await admin.connect();
   try {
-    const [source, sink] = direction === 'forward' ? [db.legacy, db.target] : [db.target, db.legacy];
+    const [source, sink] =
+      direction === 'forward' ? [db.legacy, db.target] : [db.target, db.legacy];
     const spec = stackConnectorSpec(plan, service, direction, config);
-    const point = await sinkConsistency({ legacy: source, service: sink, connect: stackConnectClient(config), kafkaAdmin: admin, spec, timeoutMs, progress })();
+    const point = await sinkConsistency({
+      legacy: source,
+      service: sink,
+      connect: stackConnectClient(config),
+      kafkaAdmin: admin,
+      spec,
+      timeoutMs,
+      progress,
+    })();
     return point.lsn;
   } finally {
     await admin.disconnect();
   }
 }
 
-export async function moveWrites(request: CutoverRequest, deps: CutoverDeps): Promise<CutoverResult> {
+export async function moveWrites(
+  request: CutoverRequest,
+  deps: CutoverDeps,
+): Promise<CutoverResult> {
   const config = deps.config ?? loadStackConfig();
   const { plan, progress, proxy } = deps;
   const service = plan.services.find((s) => s.name === request.service);
-  if (!service) throw new FicusError('unknown_service', `no service "${request.service}" in ${plan.file}`);
+  if (!service)
+    throw new FicusError('unknown_service', `no service "${request.service}" in ${plan.file}`);
   const toService = writesAtService(request.to.stage);
   const [from, to]: Direction[] = toService ? ['forward', 'reverse'] : ['reverse', 'forward'];
-  const owned = { legacy: service.owns.map((t) => t.source), service: service.owns.map((t) => t.target) };
+  const owned = {
+    legacy: service.owns.map((t) => t.source),
+    service: service.owns.map((t) => t.target),
+  };
   const bound = request.holdBoundMs ?? 15_000;
   const db = pools(config, plan, service);
   const undo: { what: string; run: () => Promise<unknown> }[] = [];
   let step = 'start';
-  const run = async <T>(name: string, work: () => Promise<T>, undoWith?: () => Promise<unknown>): Promise<T> => {
+  const run = async <T>(
+    name: string,
+    work: () => Promise<T>,
+    undoWith?: () => Promise<unknown>,
+  ): Promise<T> => {
     step = name;
     const value = await work();
     if (undoWith) undo.push({ what: name, run: undoWith });
@@ -110,42 +178,108 @@ export async function moveWrites(request: CutoverRequest, deps: CutoverDeps): Pr
   try {
     // Judge the move before touching anything: a refused move must not cost a hold.
     const current = await deps.unleash.readStage(service.name);
-    const stageRequest = { service: service.name, stage: request.to.stage, percent: request.to.stage === 'canary' ? request.to.percent : undefined, why: request.why, force: request.force, actor: request.actor };
-    validateStageChange(stageRequest, plan.services.map((s) => s.name), current);
-    const gates = await checkGates(service.name, request.to, { from: current, kitDb: deps.kitDb, plan });
-    if (!gates.ok && !request.force) throw new StageChangeRefused(`gates do not allow ${service.name} -> ${request.to.stage}: ${gates.summary}`, { gates: gates.results });
+    const stageRequest = {
+      service: service.name,
+      stage: request.to.stage,
+      percent: request.to.stage === 'canary' ? request.to.percent : undefined,
+      why: request.why,
+      force: request.force,
+      actor: request.actor,
+    };
+    validateStageChange(
+      stageRequest,
+      plan.services.map((s) => s.name),
+      current,
+    );
+    const gates = await checkGates(service.name, request.to, {
+      from: current,
+      kitDb: deps.kitDb,
+      plan,
+    });
+    if (!gates.ok && !request.force)
+      throw new StageChangeRefused(
+        `gates do not allow ${service.name} -> ${request.to.stage}: ${gates.summary}`,
+        { gates: gates.results },
+      );
     progress.done(`${service.name}: ${gates.summary.split('\n')[0]}`);
     // The flip is judged on the same evidence (measured before the hold, not during it).
-    const lagBeforeHold = { lagMs: gates.evidence?.syncLagMs ?? null, note: 'measured before the writes were held' };
+    const lagBeforeHold = {
+      lagMs: gates.evidence?.syncLagMs ?? null,
+      note: 'measured before the writes were held',
+    };
 
-    if (toService) await run(`apply the reverse connector`, () => applyStackConnector(plan, service, 'reverse', { progress }));
+    if (toService)
+      await run(`apply the reverse connector`, () =>
+        applyStackConnector(plan, service, 'reverse', { progress }),
+      );
     // The new direction's worker may start before the hold: until the flip, all it can see are
     // the old direction's own writes, which it drops as echoes (cdc/sink/no-echo.ts).
-    await run(`start the ${to} sync`, () => ensureApp(config, syncApp(plan, service.name, to), progress), () => stopApp(config, syncAppName(service.name, to), progress));
-    const heldAt = Date.now();
-    await run('hold writes', () => proxy.hold(service.name, bound, bound * 4), () => proxy.release(service.name));
-    progress.step(`${service.name}: writes held at the proxy (each waits at most ${bound / 1000} s, then 503 + Retry-After)`);
-    await run('wait for writes under way', () =>
-      waitFor('writes under way to finish', async () => (await proxy.routes(service.name)).every((r) => r.writesInFlight === 0), { timeoutMs: bound, intervalMs: 50 }),
+    await run(
+      `start the ${to} sync`,
+      () => ensureApp(config, syncApp(plan, service.name, to), progress),
+      () => stopApp(config, syncAppName(service.name, to), progress),
     );
-    const drainedTo = await run(`drain the ${from} sync`, () => drain(config, plan, service, from, db, request.drainTimeoutMs ?? 30_000, progress));
-    progress.done(`${service.name}: ${from} sync drained${drainedTo ? ` up to source WAL ${drainedTo}` : ''} (${Date.now() - heldAt} ms after the hold)`);
+    const heldAt = Date.now();
+    await run(
+      'hold writes',
+      () => proxy.hold(service.name, bound, bound * 4),
+      () => proxy.release(service.name),
+    );
+    progress.step(
+      `${service.name}: writes held at the proxy (each waits at most ${bound / 1000} s, then 503 + Retry-After)`,
+    );
+    await run('wait for writes under way', () =>
+      waitFor(
+        'writes under way to finish',
+        async () => (await proxy.routes(service.name)).every((r) => r.writesInFlight === 0),
+        { timeoutMs: bound, intervalMs: 50 },
+      ),
+    );
+    const drainedTo = await run(`drain the ${from} sync`, () =>
+      drain(config, plan, service, from, db, request.drainTimeoutMs ?? 30_000, progress),
+    );
+    progress.done(
+      `${service.name}: ${from} sync drained${drainedTo ? ` up to source WAL ${drainedTo}` : ''} (${Date.now() - heldAt} ms after the hold)`,
+    );
     if (toService) {
-      await run('align the service id sequences', () => alignIdSequences(db.serviceKnex, owned.service));
-      await run('fence the legacy tables', () => installFence(db.legacyKnex, service.name, owned.legacy), () => removeFence(db.legacyKnex, owned.legacy));
-      progress.done(`${service.name}: legacy ${owned.legacy.join(', ')} fenced: only the reverse sync may write there now`);
+      await run('align the service id sequences', () =>
+        alignIdSequences(db.serviceKnex, owned.service),
+      );
+      await run(
+        'fence the legacy tables',
+        () => installFence(db.legacyKnex, service.name, owned.legacy),
+        () => removeFence(db.legacyKnex, owned.legacy),
+      );
+      progress.done(
+        `${service.name}: legacy ${owned.legacy.join(', ')} fenced: only the reverse sync may write there now`,
+      );
     } else {
-      await run('remove the legacy fence', () => removeFence(db.legacyKnex, owned.legacy), () => installFence(db.legacyKnex, service.name, owned.legacy));
-      await run('align the legacy id sequences', () => alignIdSequences(db.legacyKnex, owned.legacy));
+      await run(
+        'remove the legacy fence',
+        () => removeFence(db.legacyKnex, owned.legacy),
+        () => installFence(db.legacyKnex, service.name, owned.legacy),
+      );
+      await run('align the legacy id sequences', () =>
+        alignIdSequences(db.legacyKnex, owned.legacy),
+      );
     }
     const change = await run('flip the stage', () =>
-      changeStage({ ...stageRequest, gateContext: { plan, syncLag: async () => lagBeforeHold } }, { services: plan.services.map((s) => s.name), unleash: deps.unleash, kitDb: deps.kitDb }),
+      changeStage(
+        { ...stageRequest, gateContext: { plan, syncLag: async () => lagBeforeHold } },
+        { services: plan.services.map((s) => s.name), unleash: deps.unleash, kitDb: deps.kitDb },
+      ),
     );
     undo.length = 0; // past the flip there is no going back by undo: a rollback is a new move
-    await waitFor(`the proxy to route ${service.name} as ${request.to.stage}`, async () => (await proxy.routes(service.name)).every((r) => r.stage === request.to.stage), { timeoutMs: 15_000, intervalMs: 100 });
+    await waitFor(
+      `the proxy to route ${service.name} as ${request.to.stage}`,
+      async () => (await proxy.routes(service.name)).every((r) => r.stage === request.to.stage),
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
     await proxy.release(service.name);
     const heldMs = Date.now() - heldAt;
-    progress.done(`${service.name}: writes released to the ${toService ? 'service' : 'monolith'} after ${heldMs} ms held`);
+    progress.done(
+      `${service.name}: writes released to the ${toService ? 'service' : 'monolith'} after ${heldMs} ms held`,
+    );
     // Drained and past the flip, the old worker has nothing left but echoes: stop it unhurried.
     await stopApp(config, syncAppName(service.name, from), progress);
     return { change, heldMs, drainedTo, direction: to };
@@ -157,7 +291,9 @@ export async function moveWrites(request: CutoverRequest, deps: CutoverDeps): Pr
         (e: unknown) => progress.fail(`could not undo "${what}": ${errorMessage(e)}`),
       );
     }
-    throw error instanceof StageChangeRefused ? error : new CutoverAbandoned(service.name, step, error);
+    throw error instanceof StageChangeRefused
+      ? error
+      : new CutoverAbandoned(service.name, step, error);
   } finally {
     await db.close();
   }

@@ -8,7 +8,16 @@ import { comparisonEvidence, gatherEvidence, verifyEvidence } from './gate-evide
 let kit: TestDatabase;
 const service = 'svc_evidence';
 
-type Row = { outcome: 'match' | 'mismatch' | 'error'; legacy_ms: number; service_ms: number; legacy_status?: number | null; service_status?: number | null; service_error?: string | null; service?: string; ago?: string };
+type Row = {
+  outcome: 'match' | 'mismatch' | 'error';
+  legacy_ms: number;
+  service_ms: number;
+  legacy_status?: number | null;
+  service_status?: number | null;
+  service_error?: string | null;
+  service?: string;
+  ago?: string;
+};
 
 async function record(rows: Row[]) {
   await kit.knex('proxy_comparisons').insert(
@@ -38,15 +47,35 @@ beforeAll(async () => {
       const base = { legacy_ms: i + 1, service_ms: 2 * (i + 1) };
       if (i === 10 || i === 20) return { ...base, outcome: 'mismatch' };
       if (i === 30) return { ...base, outcome: 'error', service_status: 503 };
-      if (i === 40) return { ...base, outcome: 'error', service_status: null, service_error: 'ECONNRESET' };
+      if (i === 40)
+        return { ...base, outcome: 'error', service_status: null, service_error: 'ECONNRESET' };
       return { ...base, outcome: 'match' };
     }),
   );
   // old mismatches (before the stage change below) and another service's rows: never counted
-  await record(Array.from({ length: 20 }, () => ({ outcome: 'mismatch', legacy_ms: 1, service_ms: 1, ago: '10 minutes' })));
-  await record(Array.from({ length: 7 }, () => ({ outcome: 'mismatch', legacy_ms: 1, service_ms: 1, service: 'other' })));
+  await record(
+    Array.from({ length: 20 }, () => ({
+      outcome: 'mismatch',
+      legacy_ms: 1,
+      service_ms: 1,
+      ago: '10 minutes',
+    })),
+  );
+  await record(
+    Array.from({ length: 7 }, () => ({
+      outcome: 'mismatch',
+      legacy_ms: 1,
+      service_ms: 1,
+      service: 'other',
+    })),
+  );
   await kit.knex('stage_history').insert({
-    service, from_stage: 'shadow', from_percent: 0, to_stage: 'canary', to_percent: 5, actor: 'test',
+    service,
+    from_stage: 'shadow',
+    from_percent: 0,
+    to_stage: 'canary',
+    to_percent: 5,
+    actor: 'test',
     changed_at: kit.knex.raw(`now() - interval '5 minutes'`),
   });
 });
@@ -69,8 +98,15 @@ it('takes at least the minimum window, and a fixed start when given', async () =
   const wide = await comparisonEvidence(kit.knex, service, { minWindowMs: 15 * 60_000 });
   expect(wide.comparisons).toBe(120);
   expect(wide.matchRate).toBeCloseTo(96 / 120, 10);
-  const future = await comparisonEvidence(kit.knex, service, { since: new Date(Date.now() + 60_000) });
-  expect(future).toMatchObject({ comparisons: 0, matchRate: null, errorRate: { legacy: null, service: null }, p99: { legacy: null, service: null } });
+  const future = await comparisonEvidence(kit.knex, service, {
+    since: new Date(Date.now() + 60_000),
+  });
+  expect(future).toMatchObject({
+    comparisons: 0,
+    matchRate: null,
+    errorRate: { legacy: null, service: null },
+    p99: { legacy: null, service: null },
+  });
 });
 
 it('a service never moved is judged on everything kept', async () => {
@@ -86,7 +122,9 @@ it('reads the newest finished verify, and says none when there is none', async (
     const dirty = await startRun(pool, service, 100, null);
     await finishRun(pool, dirty, false, { tables: [] });
     const clean = await startRun(pool, service, 100, null);
-    await finishRun(pool, clean, true, { tables: [{ rows: 3, matching: 3, mismatched: 0, missingInTarget: 0, extraInTarget: 0 }] });
+    await finishRun(pool, clean, true, {
+      tables: [{ rows: 3, matching: 3, mismatched: 0, missingInTarget: 0, extraInTarget: 0 }],
+    });
     await startRun(pool, service, 100, null); // unfinished: does not count
   } finally {
     await pool.end();
@@ -95,6 +133,14 @@ it('reads the newest finished verify, and says none when there is none', async (
   expect(verify?.clean).toBe(true);
   expect(Date.now() - verify!.at.getTime()).toBeLessThan(60_000);
 
-  const all = await gatherEvidence({ kit: kit.knex, syncLag: async () => ({ lagMs: null, note: 'sync lag unknown (no sink)' }) }, service);
-  expect(all).toMatchObject({ comparisons: 100, syncLagMs: null, lastVerify: { clean: true }, notes: ['sync lag unknown (no sink)'] });
+  const all = await gatherEvidence(
+    { kit: kit.knex, syncLag: async () => ({ lagMs: null, note: 'sync lag unknown (no sink)' }) },
+    service,
+  );
+  expect(all).toMatchObject({
+    comparisons: 100,
+    syncLagMs: null,
+    lastVerify: { clean: true },
+    notes: ['sync lag unknown (no sink)'],
+  });
 });

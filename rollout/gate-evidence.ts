@@ -62,11 +62,23 @@ SELECT w.since,
 FROM w LEFT JOIN proxy_comparisons c ON c.service = ? AND c.recorded_at >= w.since
 GROUP BY w.since`;
 
-export type ComparisonEvidence = Pick<GateEvidence, 'comparisons' | 'matchRate' | 'errorRate' | 'p99'> & { since: Date | null };
+export type ComparisonEvidence = Pick<
+  GateEvidence,
+  'comparisons' | 'matchRate' | 'errorRate' | 'p99'
+> & { since: Date | null };
 
-export async function comparisonEvidence(kit: Knex, service: string, window: EvidenceWindow = {}): Promise<ComparisonEvidence> {
+export async function comparisonEvidence(
+  kit: Knex,
+  service: string,
+  window: EvidenceWindow = {},
+): Promise<ComparisonEvidence> {
   const minWindowSeconds = (window.minWindowMs ?? DEFAULT_MIN_WINDOW_MS) / 1000;
-  const result = await kit.raw<{ rows: ComparisonRow[] }>(COMPARISONS_SQL, [window.since ?? null, service, minWindowSeconds, service]);
+  const result = await kit.raw<{ rows: ComparisonRow[] }>(COMPARISONS_SQL, [
+    window.since ?? null,
+    service,
+    minWindowSeconds,
+    service,
+  ]);
   const r = result.rows[0];
   const rate = (part: number, whole: number) => (whole > 0 ? part / whole : null);
   const num = (v: number | string | null) => (v === null ? null : Number(v));
@@ -74,7 +86,10 @@ export async function comparisonEvidence(kit: Knex, service: string, window: Evi
     since: r.since instanceof Date ? r.since : null,
     comparisons: r.compared,
     matchRate: rate(r.matched, r.compared),
-    errorRate: { legacy: rate(r.legacy_errors, r.legacy_answers), service: rate(r.service_errors, r.service_answers) },
+    errorRate: {
+      legacy: rate(r.legacy_errors, r.legacy_answers),
+      service: rate(r.service_errors, r.service_answers),
+    },
     p99: { legacy: num(r.legacy_p99), service: num(r.service_p99) },
   };
 }
@@ -89,8 +104,13 @@ function pgQueryOn(kit: Knex) {
   } as unknown as Parameters<typeof latestVerify>[0];
 }
 
-export async function verifyEvidence(kit: Knex, service: string): Promise<GateEvidence['lastVerify']> {
-  const exists = await kit.raw<{ rows: { ok: boolean }[] }>(`SELECT to_regclass('ficus_verify_runs') IS NOT NULL AS ok`);
+export async function verifyEvidence(
+  kit: Knex,
+  service: string,
+): Promise<GateEvidence['lastVerify']> {
+  const exists = await kit.raw<{ rows: { ok: boolean }[] }>(
+    `SELECT to_regclass('ficus_verify_runs') IS NOT NULL AS ok`,
+  );
   if (!exists.rows[0].ok) return null;
   const run = await latestVerify(pgQueryOn(kit), service);
   return run ? { at: new Date(run.finishedAt), clean: run.clean } : null;
@@ -98,7 +118,11 @@ export async function verifyEvidence(kit: Knex, service: string): Promise<GateEv
 
 export type EvidenceSources = { kit: Knex; syncLag: MeasureSyncLag };
 
-export async function gatherEvidence(sources: EvidenceSources, service: string, window: EvidenceWindow = {}): Promise<GatheredEvidence> {
+export async function gatherEvidence(
+  sources: EvidenceSources,
+  service: string,
+  window: EvidenceWindow = {},
+): Promise<GatheredEvidence> {
   const [comparisons, lastVerify, lag] = await Promise.all([
     comparisonEvidence(sources.kit, service, window),
     verifyEvidence(sources.kit, service),

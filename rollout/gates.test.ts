@@ -11,7 +11,9 @@ const healthy: GateEvidence = {
 };
 
 const failing = (evidence: GateEvidence, target = 'canary' as const) =>
-  evaluateGates(target, evidence, {}, now).filter((r) => !r.ok).map((r) => r.gate);
+  evaluateGates(target, evidence, {}, now)
+    .filter((r) => !r.ok)
+    .map((r) => r.gate);
 
 test('a healthy service passes every gate to canary and live', () => {
   expect(gatesHold(evaluateGates('canary', healthy, {}, now))).toBe(true);
@@ -20,7 +22,10 @@ test('a healthy service passes every gate to canary and live', () => {
 
 test('a quiet route cannot pass on no evidence', () => {
   expect(failing({ ...healthy, comparisons: 3, matchRate: 1 })).toEqual(['comparisons']);
-  expect(failing({ ...healthy, comparisons: 0, matchRate: null })).toEqual(['comparisons', 'match rate']);
+  expect(failing({ ...healthy, comparisons: 0, matchRate: null })).toEqual([
+    'comparisons',
+    'match rate',
+  ]);
 });
 
 test('the match rate threshold comes from the plan when given', () => {
@@ -31,8 +36,12 @@ test('the match rate threshold comes from the plan when given', () => {
 
 test('parity must be clean and recent', () => {
   expect(failing({ ...healthy, lastVerify: null })).toEqual(['parity']);
-  expect(failing({ ...healthy, lastVerify: { at: new Date('2026-11-21T11:59:00Z'), clean: false } })).toEqual(['parity']);
-  expect(failing({ ...healthy, lastVerify: { at: new Date('2026-11-21T09:00:00Z'), clean: true } })).toEqual(['parity']);
+  expect(
+    failing({ ...healthy, lastVerify: { at: new Date('2026-11-21T11:59:00Z'), clean: false } }),
+  ).toEqual(['parity']);
+  expect(
+    failing({ ...healthy, lastVerify: { at: new Date('2026-11-21T09:00:00Z'), clean: true } }),
+  ).toEqual(['parity']);
 });
 
 test('sync lag must be known and small', () => {
@@ -41,7 +50,9 @@ test('sync lag must be known and small', () => {
 });
 
 test('the service may not fail or slow down much more than the monolith', () => {
-  expect(failing({ ...healthy, errorRate: { legacy: 0.001, service: 0.05 } })).toEqual(['error rate']);
+  expect(failing({ ...healthy, errorRate: { legacy: 0.001, service: 0.05 } })).toEqual([
+    'error rate',
+  ]);
   expect(failing({ ...healthy, p99: { legacy: 40, service: 200 } })).toEqual(['p99 latency']);
   expect(failing({ ...healthy, p99: { legacy: 60, service: 100 } })).toEqual(['p99 latency']);
   // tiny latencies are noise, not a 4x slowdown
@@ -49,7 +60,11 @@ test('the service may not fail or slow down much more than the monolith', () => 
 });
 
 test('shadow only needs the data in place; legacy needs nothing', () => {
-  expect(evaluateGates('shadow', { ...healthy, comparisons: 0, matchRate: null }, {}, now).map((r) => r.gate)).toEqual(['parity', 'sync lag']);
+  expect(
+    evaluateGates('shadow', { ...healthy, comparisons: 0, matchRate: null }, {}, now).map(
+      (r) => r.gate,
+    ),
+  ).toEqual(['parity', 'sync lag']);
   expect(evaluateGates('legacy', healthy, {}, now)).toEqual([]);
 });
 

@@ -66,7 +66,9 @@ function dataGates(evidence: GateEvidence, t: GateThresholds, now: Date): GateRe
     {
       gate: 'parity',
       ok: !!verify && verify.clean && ageMinutes <= t.maxVerifyAgeMinutes,
-      value: !verify ? 'never verified' : `${verify.clean ? 'clean' : 'NOT clean'}, ${ageMinutes.toFixed(1)} min ago`,
+      value: !verify
+        ? 'never verified'
+        : `${verify.clean ? 'clean' : 'NOT clean'}, ${ageMinutes.toFixed(1)} min ago`,
       threshold: `clean, <= ${t.maxVerifyAgeMinutes} min old`,
     },
     {
@@ -90,13 +92,19 @@ function healthGates(evidence: GateEvidence, t: GateThresholds): GateResult[] {
     {
       gate: 'error rate',
       ok: delta === null || delta <= t.maxErrorRateDelta,
-      value: service === null ? 'no service answers yet' : `service ${pct(service)} vs monolith ${pct(legacy ?? 0)}`,
+      value:
+        service === null
+          ? 'no service answers yet'
+          : `service ${pct(service)} vs monolith ${pct(legacy ?? 0)}`,
       threshold: `service - monolith <= ${pct(t.maxErrorRateDelta)}`,
     },
     {
       gate: 'p99 latency',
       ok: ratio === null || ratio <= t.maxP99Ratio,
-      value: ratio === null ? 'not measured yet' : `service ${p99.service!.toFixed(1)} ms vs monolith ${p99.legacy!.toFixed(1)} ms (${ratio.toFixed(2)}x)`,
+      value:
+        ratio === null
+          ? 'not measured yet'
+          : `service ${p99.service!.toFixed(1)} ms vs monolith ${p99.legacy!.toFixed(1)} ms (${ratio.toFixed(2)}x)`,
       threshold: `<= ${t.maxP99Ratio}x monolith`,
     },
   ];
@@ -106,7 +114,12 @@ function healthGates(evidence: GateEvidence, t: GateThresholds): GateResult[] {
  * The gates for moving into `target`. Shadow needs the data in place; canary and beyond need
  * evidence from the parallel run; every step past shadow needs the service healthy.
  */
-export function evaluateGates(target: Stage, evidence: GateEvidence, plan: GatePlan = {}, now = new Date()): GateResult[] {
+export function evaluateGates(
+  target: Stage,
+  evidence: GateEvidence,
+  plan: GatePlan = {},
+  now = new Date(),
+): GateResult[] {
   const t: GateThresholds = { ...DEFAULT_GATES, ...plan };
   switch (target) {
     case 'legacy':
@@ -115,7 +128,11 @@ export function evaluateGates(target: Stage, evidence: GateEvidence, plan: GateP
       return dataGates(evidence, t, now);
     case 'canary':
     case 'live':
-      return [...evidenceGates(evidence, t), ...dataGates(evidence, t, now), ...healthGates(evidence, t)];
+      return [
+        ...evidenceGates(evidence, t),
+        ...dataGates(evidence, t, now),
+        ...healthGates(evidence, t),
+      ];
     case 'complete':
       return healthGates(evidence, t);
   }
@@ -127,6 +144,8 @@ export function formatGates(results: GateResult[]): string {
   if (!results.length) return '  (no gates for this step)';
   const width = Math.max(...results.map((r) => r.gate.length));
   return results
-    .map((r) => `  ${r.ok ? '✓' : '✗'} ${r.gate.padEnd(width)}  ${r.value}   (needs ${r.threshold})`)
+    .map(
+      (r) => `  ${r.ok ? '✓' : '✗'} ${r.gate.padEnd(width)}  ${r.value}   (needs ${r.threshold})`,
+    )
     .join('\n');
 }

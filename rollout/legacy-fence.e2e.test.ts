@@ -6,7 +6,9 @@ let db: TestDatabase;
 
 beforeAll(async () => {
   db = await createTestDatabase({ cluster: 'legacy', template: 'legacy' });
-  await db.knex('products').insert({ sku: 'FENCE-1', name: 'Fence post', description: '', price: '9.99', active: true });
+  await db
+    .knex('products')
+    .insert({ sku: 'FENCE-1', name: 'Fence post', description: '', price: '9.99', active: true });
 });
 afterAll(() => db.drop());
 
@@ -14,13 +16,21 @@ test('after the cut-over, a legacy write to an owned table is refused with the o
   await installFence(db.knex, 'catalog', ['products']);
   expect(await fencedTables(db.knex, ['products', 'customers'])).toEqual(['products']);
 
-  await expect(db.knex('products').where({ sku: 'FENCE-1' }).update({ price: '1.00' })).rejects.toThrow(
+  await expect(
+    db.knex('products').where({ sku: 'FENCE-1' }).update({ price: '1.00' }),
+  ).rejects.toThrow(
     /products is owned by service "catalog" since its write cut-over; UPDATE refused/,
   );
-  await expect(db.knex('products').insert({ sku: 'FENCE-2', name: 'x', description: '', price: '1', active: true })).rejects.toThrow(/INSERT refused/);
+  await expect(
+    db
+      .knex('products')
+      .insert({ sku: 'FENCE-2', name: 'x', description: '', price: '1', active: true }),
+  ).rejects.toThrow(/INSERT refused/);
   await expect(db.knex.raw('TRUNCATE products CASCADE')).rejects.toThrow(/TRUNCATE refused/);
   // tables the service does not own stay writable
-  await db.knex('customers').insert({ name: 'Ann', email: 'ann@example.com', phone: '', address: '' });
+  await db
+    .knex('customers')
+    .insert({ name: 'Ann', email: 'ann@example.com', phone: '', address: '' });
 });
 
 test('the sync (marked by its transaction setting) still writes through the fence', async () => {

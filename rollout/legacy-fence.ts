@@ -28,7 +28,12 @@ BEGIN
           HINT = format('write through the %s service, or roll it back first: ficus stage %s canary', TG_ARGV[0], TG_ARGV[0]);
 END $$;`;
 
-export async function installFence(db: Knex, service: string, tables: string[], schema = 'public'): Promise<void> {
+export async function installFence(
+  db: Knex,
+  service: string,
+  tables: string[],
+  schema = 'public',
+): Promise<void> {
   await db.transaction(async (trx) => {
     await trx.raw(FUNCTION_SQL);
     for (const table of tables) {
@@ -58,7 +63,11 @@ export async function removeFence(db: Knex, tables: string[], schema = 'public')
 }
 
 /** The fenced tables among `tables` (those carrying the fence trigger). */
-export async function fencedTables(db: Knex, tables: string[], schema = 'public'): Promise<string[]> {
+export async function fencedTables(
+  db: Knex,
+  tables: string[],
+  schema = 'public',
+): Promise<string[]> {
   const { rows } = await db.raw<{ rows: { table: string }[] }>(
     `SELECT c.relname AS table FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE t.tgname = ? AND n.nspname = ? AND c.relname = ANY(?)`,

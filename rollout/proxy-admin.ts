@@ -6,7 +6,14 @@
 import { FicusError } from '../lib/errors.ts';
 import { loadStackConfig } from '../stack/stack-config.ts';
 
-export type RouteState = { route: string; service: string; stage: string; percent: number; writesHeld: boolean; writesInFlight: number };
+export type RouteState = {
+  route: string;
+  service: string;
+  stage: string;
+  percent: number;
+  writesHeld: boolean;
+  writesInFlight: number;
+};
 
 export function proxyAdmin(options: { url: string; token: string }) {
   const call = async (method: string, path: string, body?: unknown) => {
@@ -17,13 +24,22 @@ export function proxyAdmin(options: { url: string; token: string }) {
       signal: AbortSignal.timeout(5000),
     });
     const text = await response.text();
-    if (!response.ok) throw new FicusError('proxy_admin_failed', `proxy admin ${method} ${path}: ${response.status} ${text.slice(0, 200)}`, { retriable: response.status >= 500 });
+    if (!response.ok)
+      throw new FicusError(
+        'proxy_admin_failed',
+        `proxy admin ${method} ${path}: ${response.status} ${text.slice(0, 200)}`,
+        { retriable: response.status >= 500 },
+      );
     return JSON.parse(text);
   };
   return {
-    hold: (service: string, boundMs: number, expiresInMs: number) => call('POST', `/admin/services/${service}/hold-writes`, { boundMs, expiresInMs }),
+    hold: (service: string, boundMs: number, expiresInMs: number) =>
+      call('POST', `/admin/services/${service}/hold-writes`, { boundMs, expiresInMs }),
     release: (service: string) => call('POST', `/admin/services/${service}/release-writes`),
-    routes: async (service: string): Promise<RouteState[]> => ((await call('GET', '/admin/routes')).routes as RouteState[]).filter((r) => r.service === service),
+    routes: async (service: string): Promise<RouteState[]> =>
+      ((await call('GET', '/admin/routes')).routes as RouteState[]).filter(
+        (r) => r.service === service,
+      ),
   };
 }
 

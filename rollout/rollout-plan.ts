@@ -16,7 +16,8 @@
 import type { GatePlan } from '../plan/plan-types.ts';
 import { DEFAULT_GATES, type GateEvidence, type GateResult } from './gates.ts';
 
-export type RolloutStatus = 'running' | 'completed' | 'rolled-back' | 'stopped' | 'stalled' | 'refused';
+export type RolloutStatus =
+  'running' | 'completed' | 'rolled-back' | 'stopped' | 'stalled' | 'refused';
 
 export type RolloutState = {
   /** canary percentages, strictly ascending, the last one 100 */
@@ -41,7 +42,10 @@ export type Action =
   | { kind: 'stall'; pending: GateResult[] }
   | { kind: 'complete' };
 
-export type Timing = { intervalMs: number; /** how long past the interval to wait for missing evidence */ maxWaitMs: number };
+export type Timing = {
+  intervalMs: number;
+  /** how long past the interval to wait for missing evidence */ maxWaitMs: number;
+};
 
 /** Gates whose value means something only with enough comparisons behind it. */
 const SAMPLE_GATES = new Set(['comparisons', 'match rate', 'error rate', 'p99 latency']);
@@ -51,7 +55,11 @@ const SAMPLE_GATES = new Set(['comparisons', 'match rate', 'error rate', 'p99 la
  * sample gates are pending (one mismatch in three requests is noise, not a defect); parity and
  * sync lag do not depend on traffic and break at once.
  */
-export function judge(results: GateResult[], evidence: Pick<GateEvidence, 'comparisons'>, thresholds: GatePlan = {}): Judgement {
+export function judge(
+  results: GateResult[],
+  evidence: Pick<GateEvidence, 'comparisons'>,
+  thresholds: GatePlan = {},
+): Judgement {
   const min = thresholds.minComparisons ?? DEFAULT_GATES.minComparisons;
   const enough = evidence.comparisons >= min;
   const failed = results.filter((r) => !r.ok);
@@ -62,9 +70,14 @@ export function judge(results: GateResult[], evidence: Pick<GateEvidence, 'compa
 export function parseSteps(text: string): number[] {
   const steps = text.split(',').map((s) => Number(s.trim()));
   const bad = steps.find((n) => !Number.isInteger(n) || n < 1 || n > 100);
-  if (bad !== undefined) throw new RangeError(`steps must be whole percentages from 1 to 100, got "${text}"`);
-  if (steps.some((n, i) => i > 0 && n <= steps[i - 1])) throw new RangeError(`steps must rise strictly, got "${text}"`);
-  if (steps[steps.length - 1] !== 100) throw new RangeError(`the last step must be 100 (the service serves everyone before the write cut-over), got "${text}"`);
+  if (bad !== undefined)
+    throw new RangeError(`steps must be whole percentages from 1 to 100, got "${text}"`);
+  if (steps.some((n, i) => i > 0 && n <= steps[i - 1]))
+    throw new RangeError(`steps must rise strictly, got "${text}"`);
+  if (steps[steps.length - 1] !== 100)
+    throw new RangeError(
+      `the last step must be 100 (the service serves everyone before the write cut-over), got "${text}"`,
+    );
   return steps;
 }
 
@@ -77,19 +90,37 @@ export function resumeState(saved: RolloutState, now: number): RolloutState {
   return { ...saved, stepStartedAt: now, status: 'running' };
 }
 
-export function nextAction(state: RolloutState, judgement: Judgement, now: number, timing: Timing): Action {
+export function nextAction(
+  state: RolloutState,
+  judgement: Judgement,
+  now: number,
+  timing: Timing,
+): Action {
   const { broken, pending } = judgement;
   if (state.current < 0) {
     // Not started: the first step needs the gates to hold on the evidence from shadow.
     if (broken.length) return { kind: 'refuse', broken };
-    if (pending.length) return now - state.stepStartedAt > timing.maxWaitMs ? { kind: 'stall', pending } : { kind: 'wait-evidence', pending };
+    if (pending.length)
+      return now - state.stepStartedAt > timing.maxWaitMs
+        ? { kind: 'stall', pending }
+        : { kind: 'wait-evidence', pending };
     return { kind: 'advance', to: 0, percent: state.steps[0] };
   }
-  if (broken.length) return { kind: 'rollback', to: state.lastGood, percent: state.lastGood >= 0 ? state.steps[state.lastGood] : null, broken };
+  if (broken.length)
+    return {
+      kind: 'rollback',
+      to: state.lastGood,
+      percent: state.lastGood >= 0 ? state.steps[state.lastGood] : null,
+      broken,
+    };
   const elapsed = now - state.stepStartedAt;
-  if (elapsed < timing.intervalMs) return { kind: 'hold', remainingMs: timing.intervalMs - elapsed };
+  if (elapsed < timing.intervalMs)
+    return { kind: 'hold', remainingMs: timing.intervalMs - elapsed };
   if (state.current === state.steps.length - 1) return { kind: 'complete' };
-  if (pending.length) return elapsed - timing.intervalMs > timing.maxWaitMs ? { kind: 'stall', pending } : { kind: 'wait-evidence', pending };
+  if (pending.length)
+    return elapsed - timing.intervalMs > timing.maxWaitMs
+      ? { kind: 'stall', pending }
+      : { kind: 'wait-evidence', pending };
   return { kind: 'advance', to: state.current + 1, percent: state.steps[state.current + 1] };
 }
 
@@ -98,7 +129,12 @@ export function applyAction(state: RolloutState, action: Action, now: number): R
   switch (action.kind) {
     case 'advance':
       // the step being left held its full interval (or there was none: the start)
-      return { ...state, lastGood: state.current >= 0 ? state.current : state.lastGood, current: action.to, stepStartedAt: now };
+      return {
+        ...state,
+        lastGood: state.current >= 0 ? state.current : state.lastGood,
+        current: action.to,
+        stepStartedAt: now,
+      };
     case 'rollback':
       return { ...state, current: action.to, stepStartedAt: now, status: 'rolled-back' };
     case 'complete':

@@ -9,7 +9,15 @@ import type { RolloutState, RolloutStatus } from './rollout-plan.ts';
 
 export const ROLLOUTS_TABLE = 'rollouts';
 
-export type SavedRollout = RolloutState & { id: number; service: string; intervalMs: number; startedAt: Date; updatedAt: Date; reason: string | null; gates: GateResult[] };
+export type SavedRollout = RolloutState & {
+  id: number;
+  service: string;
+  intervalMs: number;
+  startedAt: Date;
+  updatedAt: Date;
+  reason: string | null;
+  gates: GateResult[];
+};
 
 type Row = {
   id: string;
@@ -44,12 +52,23 @@ export function rolloutStore(db: Knex) {
   return {
     async create(service: string, state: RolloutState, intervalMs: number): Promise<number> {
       const [row] = await db(ROLLOUTS_TABLE)
-        .insert({ service, steps: state.steps, interval_ms: intervalMs, status: state.status, current_step: state.current, last_good_step: state.lastGood })
+        .insert({
+          service,
+          steps: state.steps,
+          interval_ms: intervalMs,
+          status: state.status,
+          current_step: state.current,
+          last_good_step: state.lastGood,
+        })
         .returning('id');
       return Number((row as { id: string }).id);
     },
 
-    async save(id: number, state: RolloutState, ended?: { reason: string; gates?: GateResult[] }): Promise<void> {
+    async save(
+      id: number,
+      state: RolloutState,
+      ended?: { reason: string; gates?: GateResult[] },
+    ): Promise<void> {
       await db(ROLLOUTS_TABLE)
         .where({ id })
         .update({
@@ -69,7 +88,9 @@ export function rolloutStore(db: Knex) {
 
     /** the newest rollout of every service */
     async latestPerService(): Promise<SavedRollout[]> {
-      const { rows } = await db.raw<{ rows: Row[] }>(`SELECT DISTINCT ON (service) * FROM ${ROLLOUTS_TABLE} ORDER BY service, id DESC`);
+      const { rows } = await db.raw<{ rows: Row[] }>(
+        `SELECT DISTINCT ON (service) * FROM ${ROLLOUTS_TABLE} ORDER BY service, id DESC`,
+      );
       return rows.map(fromRow);
     },
   };

@@ -43,10 +43,21 @@ function feedComparisons() {
   let n = 0;
   feeding = setInterval(() => {
     const rows = [0, 1].map(() => ({
-      request_id: `feed-${n++}`, service: fixture.service, route: 'GET /api/products/:id', method: 'GET', url: `/api/products/${n}`,
-      outcome, legacy_status: 200, service_status: 200, legacy_ms: 5, service_ms: 6,
+      request_id: `feed-${n++}`,
+      service: fixture.service,
+      route: 'GET /api/products/:id',
+      method: 'GET',
+      url: `/api/products/${n}`,
+      outcome,
+      legacy_status: 200,
+      service_status: 200,
+      legacy_ms: 5,
+      service_ms: 6,
     }));
-    void kit.knex('proxy_comparisons').insert(rows).catch(() => undefined);
+    void kit
+      .knex('proxy_comparisons')
+      .insert(rows)
+      .catch(() => undefined);
   }, 200);
 }
 
@@ -54,21 +65,51 @@ beforeAll(async () => {
   kit = await createTestDatabase({ cluster: 'services', template: 'kit' });
   fixture = await createSinkFixture();
   const service = fixture.plan.services[0];
-  const endpoint = { host: '127.0.0.1', port: config.ports.legacyPostgres, user: config.adminUser, password: config.adminPassword, database: fixture.plan.legacy.database };
-  spec = sourceConnectorSpec(fixture.plan, service, 'forward', { endpoint, prefix: `sinkt${fixture.id}`, heartbeatIntervalMs: 1000 });
+  const endpoint = {
+    host: '127.0.0.1',
+    port: config.ports.legacyPostgres,
+    user: config.adminUser,
+    password: config.adminPassword,
+    database: fixture.plan.legacy.database,
+  };
+  spec = sourceConnectorSpec(fixture.plan, service, 'forward', {
+    endpoint,
+    prefix: `sinkt${fixture.id}`,
+    heartbeatIntervalMs: 1000,
+  });
   legacy = new pg.Pool({ connectionString: fixture.legacyUrl, max: 2 });
   serviceDb = new pg.Pool({ connectionString: fixture.serviceUrl, max: 2 });
   kitPool = new pg.Pool({ connectionString: kit.url, max: 2 });
-  await sql(fixture.legacyUrl, `INSERT INTO products (id, sku, name, price) VALUES (1, 'A-1', 'Anvil', 9.99), (2, 'B-2', 'Bolt', 0.25);
-    INSERT INTO inventory (product_id, quantity) VALUES (1, 3), (2, 40)`);
+  await sql(
+    fixture.legacyUrl,
+    `INSERT INTO products (id, sku, name, price) VALUES (1, 'A-1', 'Anvil', 9.99), (2, 'B-2', 'Bolt', 0.25);
+    INSERT INTO inventory (product_id, quantity) VALUES (1, 3), (2, 40)`,
+  );
   await applyConnector(spec, service, { connect, sourceDb: legacy });
-  worker = await startSinkWorker(fixture.workerOptions('forward', { topicPrefix: spec.topicPrefix }));
+  worker = await startSinkWorker(
+    fixture.workerOptions('forward', { topicPrefix: spec.topicPrefix }),
+  );
   await fixture.waitInSync('products');
   await fixture.waitInSync('inventory');
   admin = fixture.kafka.admin();
   await admin.connect();
-  syncLag = syncLagProbe(sinkConsistency({ legacy, service: serviceDb, connect, kafkaAdmin: admin, spec, timeoutMs: 10_000 }));
-  const { report } = await verifyService({ plan: fixture.plan, service: fixture.service, legacy, serviceDb, kit: kitPool });
+  syncLag = syncLagProbe(
+    sinkConsistency({
+      legacy,
+      service: serviceDb,
+      connect,
+      kafkaAdmin: admin,
+      spec,
+      timeoutMs: 10_000,
+    }),
+  );
+  const { report } = await verifyService({
+    plan: fixture.plan,
+    service: fixture.service,
+    legacy,
+    serviceDb,
+    kit: kitPool,
+  });
   expect(report.clean).toBe(true);
 }, 120_000);
 
@@ -102,14 +143,24 @@ it('raises the canary while the gates hold, rolls back by itself when mismatches
     out: (line) => lines.push(line),
   };
   // shadow through the same gates (clean parity, measured lag): no force needed
-  await changeStage({ service, stage: 'shadow', actor: 'tester', gateContext: { plan: fixture.plan, syncLag } }, { services: [service], unleash, kitDb: kit.knex });
+  await changeStage(
+    { service, stage: 'shadow', actor: 'tester', gateContext: { plan: fixture.plan, syncLag } },
+    { services: [service], unleash, kitDb: kit.knex },
+  );
   feedComparisons();
-  await waitFor('shadow evidence', async () => Number((await kit.knex('proxy_comparisons').count({ n: '*' }))[0].n) >= 10, { timeoutMs: 10_000 });
+  await waitFor(
+    'shadow evidence',
+    async () => Number((await kit.knex('proxy_comparisons').count({ n: '*' }))[0].n) >= 10,
+    { timeoutMs: 10_000 },
+  );
 
   const options = { service, steps: [10, 50, 100], intervalMs: 3_000, checkEveryMs: 300 };
   const running = runRollout(options, deps);
   // once the rollout is at 50%, the service starts answering differently
-  await waitFor('canary 50', async () => (await unleash.readStage(service)).percent === 50, { timeoutMs: 60_000, intervalMs: 100 });
+  await waitFor('canary 50', async () => (await unleash.readStage(service)).percent === 50, {
+    timeoutMs: 60_000,
+    intervalMs: 100,
+  });
   outcome = 'mismatch';
   const result = await running;
 

@@ -27,49 +27,90 @@ export type ServiceStatus = {
   /** the stage the gates were judged for; null at `complete` */
   next: StageState | null;
   gates: { ok: boolean; results: GateResult[] } | null;
-  rollout: { id: number; status: string; steps: number[]; at: number | null; reason: string | null; updatedAt: string } | null;
+  rollout: {
+    id: number;
+    status: string;
+    steps: number[];
+    at: number | null;
+    reason: string | null;
+    updatedAt: string;
+  } | null;
   notes: string[];
 };
 
-export type HistoryEntry = { at: string; service: string; from: string; to: string; actor: string; reason: string | null; forced: boolean };
+export type HistoryEntry = {
+  at: string;
+  service: string;
+  from: string;
+  to: string;
+  actor: string;
+  reason: string | null;
+  forced: boolean;
+};
 
 export type StatusReport = { services: ServiceStatus[]; history: HistoryEntry[] };
 
 /** The next stage a service would move to (canary grows by share; gates are the same for any share). */
 export function nextStage(s: StageState): StageState | null {
-  if (s.stage === 'canary') return s.percent < 100 ? { stage: 'canary', percent: s.percent + 1 } : { stage: 'live', percent: 0 };
+  if (s.stage === 'canary')
+    return s.percent < 100
+      ? { stage: 'canary', percent: s.percent + 1 }
+      : { stage: 'live', percent: 0 };
   const next = STAGES[STAGES.indexOf(s.stage) + 1];
   return next ? { stage: next, percent: next === 'canary' ? 1 : 0 } : null;
 }
 
-const shown = (s: { stage: string; percent: number }) => (s.stage === 'canary' ? `canary ${s.percent}` : s.stage);
+const shown = (s: { stage: string; percent: number }) =>
+  s.stage === 'canary' ? `canary ${s.percent}` : s.stage;
 
-export async function serviceStatus(deps: { plan: Plan; kitDb: Knex; unleash: UnleashAdmin; syncLag: (service: string) => MeasureSyncLag; historyLimit?: number }): Promise<StatusReport> {
-  const rollouts = new Map((await rolloutStore(deps.kitDb).latestPerService()).map((r) => [r.service, r]));
+export async function serviceStatus(deps: {
+  plan: Plan;
+  kitDb: Knex;
+  unleash: UnleashAdmin;
+  syncLag: (service: string) => MeasureSyncLag;
+  historyLimit?: number;
+}): Promise<StatusReport> {
+  const rollouts = new Map(
+    (await rolloutStore(deps.kitDb).latestPerService()).map((r) => [r.service, r]),
+  );
   const services: ServiceStatus[] = [];
   for (const { name } of deps.plan.services) {
     const state = await deps.unleash.readStage(name);
     const evidence = await gatherEvidence({ kit: deps.kitDb, syncLag: deps.syncLag(name) }, name);
     const next = nextStage(state);
-    const results = next ? evaluateGates(next.stage, evidence, thresholdsFor(deps.plan, name)) : null;
+    const results = next
+      ? evaluateGates(next.stage, evidence, thresholdsFor(deps.plan, name))
+      : null;
     const rollout = rollouts.get(name);
     services.push({
       name,
       stage: state.stage,
       percent: state.percent,
       syncLagMs: evidence.syncLagMs,
-      parity: evidence.lastVerify ? { clean: evidence.lastVerify.clean, verifiedAt: evidence.lastVerify.at.toISOString() } : null,
+      parity: evidence.lastVerify
+        ? { clean: evidence.lastVerify.clean, verifiedAt: evidence.lastVerify.at.toISOString() }
+        : null,
       matchRate: evidence.matchRate,
       comparisons: evidence.comparisons,
       next,
       gates: results ? { ok: gatesHold(results), results } : null,
       rollout: rollout
-        ? { id: rollout.id, status: rollout.status, steps: rollout.steps, at: rollout.current >= 0 ? rollout.steps[rollout.current] : null, reason: rollout.reason, updatedAt: rollout.updatedAt.toISOString() }
+        ? {
+            id: rollout.id,
+            status: rollout.status,
+            steps: rollout.steps,
+            at: rollout.current >= 0 ? rollout.steps[rollout.current] : null,
+            reason: rollout.reason,
+            updatedAt: rollout.updatedAt.toISOString(),
+          }
         : null,
       notes: evidence.notes,
     });
   }
-  const rows = await deps.kitDb('stage_history').orderBy('id', 'desc').limit(deps.historyLimit ?? 20);
+  const rows = await deps
+    .kitDb('stage_history')
+    .orderBy('id', 'desc')
+    .limit(deps.historyLimit ?? 20);
   const history = rows.reverse().map((r) => ({
     at: new Date(r.changed_at).toISOString(),
     service: r.service,

@@ -16,9 +16,15 @@ import type { Plan } from '../plan/plan-types.ts';
 import { loadStackConfig, stackUrls, type StackConfig } from '../stack/stack-config.ts';
 import { syncLagProbe, type MeasureSyncLag } from './sync-lag.ts';
 
-export type StackSyncLag = { forService(service: string, timeoutMs?: number): MeasureSyncLag; close(): Promise<void> };
+export type StackSyncLag = {
+  forService(service: string, timeoutMs?: number): MeasureSyncLag;
+  close(): Promise<void>;
+};
 
-export function openStackSyncLag(plan: Plan, config: StackConfig = loadStackConfig()): StackSyncLag {
+export function openStackSyncLag(
+  plan: Plan,
+  config: StackConfig = loadStackConfig(),
+): StackSyncLag {
   const urls = stackUrls(config);
   const pools = new Map<string, pg.Pool>();
   const pool = (url: string) => {
@@ -34,7 +40,11 @@ export function openStackSyncLag(plan: Plan, config: StackConfig = loadStackConf
   let admin: Promise<Admin> | undefined;
   const kafkaAdmin = () =>
     (admin ??= (async () => {
-      const a = new Kafka({ brokers: [urls.kafkaBootstrap], clientId: 'ficus-gates', logLevel: logLevel.NOTHING }).admin();
+      const a = new Kafka({
+        brokers: [urls.kafkaBootstrap],
+        clientId: 'ficus-gates',
+        logLevel: logLevel.NOTHING,
+      }).admin();
       await a.connect();
       return a;
     })().catch((error) => {
@@ -45,7 +55,11 @@ export function openStackSyncLag(plan: Plan, config: StackConfig = loadStackConf
   return {
     forService(name, timeoutMs = 10_000) {
       const service = plan.services.find((s) => s.name === name);
-      if (!service) return async () => ({ lagMs: null, note: `${name} is not in the plan: no forward sync to measure` });
+      if (!service)
+        return async () => ({
+          lagMs: null,
+          note: `${name} is not in the plan: no forward sync to measure`,
+        });
       const consistency: WaitForConsistentPoint = async () =>
         sinkConsistency({
           legacy: pool(urls.legacyAdmin(plan.legacy.database)),

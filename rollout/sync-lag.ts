@@ -25,15 +25,23 @@ export type MeasureSyncLag = () => Promise<SyncLag>;
  * @param consistency a consistent-point waiter for the service's forward pipeline, built with a
  *   timeout (`sinkConsistency({ ..., timeoutMs })`)
  */
-export function syncLagProbe(consistency: WaitForConsistentPoint, clock: () => number = Date.now): MeasureSyncLag {
+export function syncLagProbe(
+  consistency: WaitForConsistentPoint,
+  clock: () => number = Date.now,
+): MeasureSyncLag {
   return async () => {
     const started = clock();
     try {
       const point = await consistency();
-      if (point.lsn === null) return { lagMs: null, note: `sync lag unknown (${(point.note ?? 'no forward sync').split(':')[0]})` };
+      if (point.lsn === null)
+        return {
+          lagMs: null,
+          note: `sync lag unknown (${(point.note ?? 'no forward sync').split(':')[0]})`,
+        };
       return { lagMs: clock() - started };
     } catch (error) {
-      if (error instanceof SinkBehindError) return { lagMs: clock() - started, note: `still behind: ${error.message}` };
+      if (error instanceof SinkBehindError)
+        return { lagMs: clock() - started, note: `still behind: ${error.message}` };
       return { lagMs: null, note: `sync lag unknown: ${errorMessage(error)}` };
     }
   };

@@ -17,16 +17,26 @@ export async function syncDirections(config: StackConfig): Promise<Map<string, D
   const client = new pg.Client({ connectionString: stackUrls(config).servicesAdmin('ficus') });
   await client.connect();
   try {
-    const { rows } = await client.query<{ service: string; to_stage: string }>(
-      `SELECT DISTINCT ON (service) service, to_stage FROM stage_history ORDER BY service, changed_at DESC, id DESC`,
-    ).catch(() => ({ rows: [] as { service: string; to_stage: string }[] }));
-    return new Map(rows.map((r) => [r.service, r.to_stage === 'live' || r.to_stage === 'complete' ? 'reverse' : 'forward']));
+    const { rows } = await client
+      .query<{ service: string; to_stage: string }>(
+        `SELECT DISTINCT ON (service) service, to_stage FROM stage_history ORDER BY service, changed_at DESC, id DESC`,
+      )
+      .catch(() => ({ rows: [] as { service: string; to_stage: string }[] }));
+    return new Map(
+      rows.map((r) => [
+        r.service,
+        r.to_stage === 'live' || r.to_stage === 'complete' ? 'reverse' : 'forward',
+      ]),
+    );
   } finally {
     await client.end();
   }
 }
 
-export async function appsUp(progress: Progress, config: StackConfig = loadStackConfig()): Promise<void> {
+export async function appsUp(
+  progress: Progress,
+  config: StackConfig = loadStackConfig(),
+): Promise<void> {
   const plan = loadPlan();
   await migrateSets(plan, progress);
   const directions = await syncDirections(config);
@@ -37,6 +47,9 @@ export async function appsUp(progress: Progress, config: StackConfig = loadStack
   for (const app of appSpecs(config, plan, directionOf)) await ensureApp(config, app, progress);
 }
 
-export async function appsDown(progress: Progress, config: StackConfig = loadStackConfig()): Promise<void> {
+export async function appsDown(
+  progress: Progress,
+  config: StackConfig = loadStackConfig(),
+): Promise<void> {
   for (const name of runningApps(config, loadPlan())) await stopApp(config, name, progress);
 }

@@ -7,7 +7,15 @@ import path from 'node:path';
 import type { Progress } from '../lib/progress.ts';
 import type { Plan } from '../plan/plan-types.ts';
 import { waitFor } from '../lib/wait.ts';
-import { logFile, portOpen, runningPid, startDetached, stopProcess, tail, type ProcessSpec } from './processes.ts';
+import {
+  logFile,
+  portOpen,
+  runningPid,
+  startDetached,
+  stopProcess,
+  tail,
+  type ProcessSpec,
+} from './processes.ts';
 import { REPO_ROOT, type StackConfig } from './stack-config.ts';
 import { defaultMetricsPort } from '../cdc/sink/sink-config.ts';
 
@@ -21,7 +29,12 @@ export type AppSpec = {
   healthy: () => Promise<boolean>;
 };
 
-const node = (name: string, script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): ProcessSpec => ({
+const node = (
+  name: string,
+  script: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): ProcessSpec => ({
   name,
   command: process.execPath,
   args: ['--disable-warning=TimeoutNegativeWarning', path.join(REPO_ROOT, script), ...args],
@@ -39,7 +52,8 @@ async function httpOk(url: string): Promise<boolean> {
   }
 }
 
-export const syncAppName = (service: string, direction: Direction) => `sync-${service}-${direction}`;
+export const syncAppName = (service: string, direction: Direction) =>
+  `sync-${service}-${direction}`;
 
 export function syncApp(plan: Plan, service: string, direction: Direction): AppSpec {
   const port = defaultMetricsPort(plan, service, direction);
@@ -47,7 +61,12 @@ export function syncApp(plan: Plan, service: string, direction: Direction): AppS
     name: syncAppName(service, direction),
     port,
     url: `http://127.0.0.1:${port}/metrics`,
-    process: node(syncAppName(service, direction), 'bin/ficus.js', ['sync', service, '--direction', direction]),
+    process: node(syncAppName(service, direction), 'bin/ficus.js', [
+      'sync',
+      service,
+      '--direction',
+      direction,
+    ]),
     healthy: () => httpOk(`http://127.0.0.1:${port}/metrics`),
   };
 }
@@ -65,16 +84,32 @@ export function serviceApp(config: StackConfig, plan: Plan, service: string): Ap
 
 export function monolithApp(config: StackConfig): AppSpec {
   const port = config.ports.monolith;
-  return { name: 'monolith', port, url: `http://127.0.0.1:${port}`, process: node('monolith', 'monolith/main.ts'), healthy: () => httpOk(`http://127.0.0.1:${port}/health`) };
+  return {
+    name: 'monolith',
+    port,
+    url: `http://127.0.0.1:${port}`,
+    process: node('monolith', 'monolith/main.ts'),
+    healthy: () => httpOk(`http://127.0.0.1:${port}/health`),
+  };
 }
 
 export function proxyApp(config: StackConfig): AppSpec {
   const port = config.ports.proxy;
-  return { name: 'proxy', port, url: `http://127.0.0.1:${port}`, process: node('proxy', 'proxy/main.ts'), healthy: () => portOpen(port) };
+  return {
+    name: 'proxy',
+    port,
+    url: `http://127.0.0.1:${port}`,
+    process: node('proxy', 'proxy/main.ts'),
+    healthy: () => portOpen(port),
+  };
 }
 
 /** Every app, in start order: what others call comes first. */
-export function appSpecs(config: StackConfig, plan: Plan, directionOf: (service: string) => Direction = () => 'forward'): AppSpec[] {
+export function appSpecs(
+  config: StackConfig,
+  plan: Plan,
+  directionOf: (service: string) => Direction = () => 'forward',
+): AppSpec[] {
   return [
     monolithApp(config),
     ...plan.services.map((s) => serviceApp(config, plan, s.name)),
@@ -90,26 +125,46 @@ export function allAppSpecs(config: StackConfig, plan: Plan): AppSpec[] {
 }
 
 /** Starts an app unless it answers already; waits until it is healthy. */
-export async function ensureApp(config: StackConfig, app: AppSpec, progress: Progress, timeoutMs = 60_000): Promise<void> {
+export async function ensureApp(
+  config: StackConfig,
+  app: AppSpec,
+  progress: Progress,
+  timeoutMs = 60_000,
+): Promise<void> {
   if (await app.healthy()) return progress.done(`${app.name} already running (${app.url})`);
   if (!runningPid(config, app.name)) {
-    if (await portOpen(app.port)) throw new Error(`port ${app.port} for ${app.name} is taken by another program`);
+    if (await portOpen(app.port))
+      throw new Error(`port ${app.port} for ${app.name} is taken by another program`);
     startDetached(config, app.process);
   }
   try {
-    await waitFor(`${app.name} to answer on ${app.url}`, async () => (await app.healthy()) || (runningPid(config, app.name) ? false : Promise.reject(new Error('it exited'))), { timeoutMs, intervalMs: 300 });
+    await waitFor(
+      `${app.name} to answer on ${app.url}`,
+      async () =>
+        (await app.healthy()) ||
+        (runningPid(config, app.name) ? false : Promise.reject(new Error('it exited'))),
+      { timeoutMs, intervalMs: 300 },
+    );
   } catch (error) {
-    throw new Error(`${(error as Error).message}\nlast lines of ${logFile(config, app.name)}:\n${tail(logFile(config, app.name))}`);
+    throw new Error(
+      `${(error as Error).message}\nlast lines of ${logFile(config, app.name)}:\n${tail(logFile(config, app.name))}`,
+    );
   }
   progress.done(`${app.name} up (${app.url})`);
 }
 
-export async function stopApp(config: StackConfig, name: string, progress?: Progress): Promise<void> {
+export async function stopApp(
+  config: StackConfig,
+  name: string,
+  progress?: Progress,
+): Promise<void> {
   if (await stopProcess(config, name)) progress?.done(`${name} stopped`);
 }
 
 /** Names of app processes ficus started that still run (for `down` and `status`), proxy first. */
 export function runningApps(config: StackConfig, plan: Plan): string[] {
-  const names = allAppSpecs(config, plan).map((app) => app.name).reverse();
+  const names = allAppSpecs(config, plan)
+    .map((app) => app.name)
+    .reverse();
   return names.filter((name) => runningPid(config, name));
 }

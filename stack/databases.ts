@@ -27,9 +27,13 @@ export async function ensureDatabases(adminUrl: string, grants: DatabaseGrant[])
     await client.query('REVOKE CONNECT ON DATABASE postgres FROM PUBLIC');
     for (const { database, role, password } of grants) {
       const roleExists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
-      if (!roleExists.rowCount) await client.query(`CREATE ROLE ${ident(role)} LOGIN PASSWORD ${literal(password)}`);
-      const dbExists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-      if (!dbExists.rowCount) await client.query(`CREATE DATABASE ${ident(database)} OWNER ${ident(role)}`);
+      if (!roleExists.rowCount)
+        await client.query(`CREATE ROLE ${ident(role)} LOGIN PASSWORD ${literal(password)}`);
+      const dbExists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+        database,
+      ]);
+      if (!dbExists.rowCount)
+        await client.query(`CREATE DATABASE ${ident(database)} OWNER ${ident(role)}`);
       await client.query(`REVOKE CONNECT ON DATABASE ${ident(database)} FROM PUBLIC`);
       await client.query(`GRANT CONNECT ON DATABASE ${ident(database)} TO ${ident(role)}`);
     }

@@ -39,17 +39,32 @@ let consumer: Consumer;
 
 beforeAll(async () => {
   await sql('postgres', `CREATE DATABASE ${database}`);
-  await sql(database, 'CREATE TABLE widgets (id bigint PRIMARY KEY, name text NOT NULL, price numeric(10,2))');
+  await sql(
+    database,
+    'CREATE TABLE widgets (id bigint PRIMARY KEY, name text NOT NULL, price numeric(10,2))',
+  );
 });
 
 afterAll(async () => {
   await consumer?.disconnect();
   await connectRequest('DELETE', `/connectors/${connector}`);
-  await waitFor('the connector to release its slot', async () => {
-    const { rows } = await sql('postgres', 'SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-    return rows.length === 0 || rows[0].active === false;
-  }, { timeoutMs: 30_000 });
-  await sql('postgres', 'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+  await waitFor(
+    'the connector to release its slot',
+    async () => {
+      const { rows } = await sql(
+        'postgres',
+        'SELECT active FROM pg_replication_slots WHERE slot_name = $1',
+        [slot],
+      );
+      return rows.length === 0 || rows[0].active === false;
+    },
+    { timeoutMs: 30_000 },
+  );
+  await sql(
+    'postgres',
+    'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
+    [slot],
+  );
   await sql('postgres', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
 });
 
@@ -71,42 +86,76 @@ test('a row inserted into the legacy DB arrives in Kafka as a Debezium create ev
     'snapshot.mode': 'no_data',
   });
   expect([200, 201]).toContain(created.status);
-  await waitFor('the connector task to run', async () => {
-    const { body } = await connectRequest('GET', `/connectors/${connector}/status`);
-    const status = body as { connector: { state: string }; tasks: { state: string; trace?: string }[] };
-    const failed = status.tasks?.find((t) => t.state === 'FAILED');
-    if (failed) throw new Error(`connector task failed: ${failed.trace?.split('\n')[0]}`);
-    return status.connector?.state === 'RUNNING' && status.tasks.length > 0 && status.tasks.every((t) => t.state === 'RUNNING');
-  }, { timeoutMs: 60_000, intervalMs: 500 });
+  await waitFor(
+    'the connector task to run',
+    async () => {
+      const { body } = await connectRequest('GET', `/connectors/${connector}/status`);
+      const status = body as {
+        connector: { state: string };
+        tasks: { state: string; trace?: string }[];
+      };
+      const failed = status.tasks?.find((t) => t.state === 'FAILED');
+      if (failed) throw new Error(`connector task failed: ${failed.trace?.split('\n')[0]}`);
+      return (
+        status.connector?.state === 'RUNNING' &&
+        status.tasks.length > 0 &&
+        status.tasks.every((t) => t.state === 'RUNNING')
+      );
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
   // The slot exists once streaming has begun; a write after that is captured.
-  await waitFor('the replication slot to be active', async () => {
-    const { rows } = await sql('postgres', 'SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-    return rows[0]?.active === true;
-  }, { timeoutMs: 30_000 });
+  await waitFor(
+    'the replication slot to be active',
+    async () => {
+      const { rows } = await sql(
+        'postgres',
+        'SELECT active FROM pg_replication_slots WHERE slot_name = $1',
+        [slot],
+      );
+      return rows[0]?.active === true;
+    },
+    { timeoutMs: 30_000 },
+  );
 
   await sql(database, "INSERT INTO widgets VALUES (42, 'sprocket', 12.50)");
 
-  const kafka = new Kafka({ clientId: `chain-${id}`, brokers: [urls.kafkaBootstrap], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: `chain-${id}`,
+    brokers: [urls.kafkaBootstrap],
+    logLevel: logLevel.NOTHING,
+  });
   const topic = `${prefix}.public.widgets`;
   const admin = kafka.admin();
   await admin.connect();
   // Debezium creates the topic with its first event.
-  await waitFor(`topic ${topic}`, async () => (await admin.listTopics()).includes(topic), { timeoutMs: 60_000 });
+  await waitFor(`topic ${topic}`, async () => (await admin.listTopics()).includes(topic), {
+    timeoutMs: 60_000,
+  });
   await admin.disconnect();
   consumer = kafka.consumer({ groupId: `chain-${id}` });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  const event = await new Promise<{ key: unknown; value: { payload: Record<string, unknown> } }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no change event within 60 s')), 60_000);
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        clearTimeout(timer);
-        resolve({ key: JSON.parse(String(message.key)), value: JSON.parse(String(message.value)) });
-      },
-    });
-  });
+  const event = await new Promise<{ key: unknown; value: { payload: Record<string, unknown> } }>(
+    (resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no change event within 60 s')), 60_000);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          clearTimeout(timer);
+          resolve({
+            key: JSON.parse(String(message.key)),
+            value: JSON.parse(String(message.value)),
+          });
+        },
+      });
+    },
+  );
 
-  const payload = event.value.payload as { op: string; after: Record<string, unknown>; source: Record<string, unknown> };
+  const payload = event.value.payload as {
+    op: string;
+    after: Record<string, unknown>;
+    source: Record<string, unknown>;
+  };
   expect(payload.op).toBe('c');
   expect(payload.after).toEqual({ id: 42, name: 'sprocket', price: '12.50' });
   expect(payload.source).toMatchObject({ connector: 'postgresql', db: database, table: 'widgets' });

@@ -4,14 +4,27 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { DEFAULT_PORTS, REPO_ROOT, VERSIONS, loadStackConfig } from './stack-config.ts';
 
-type Service = { image: string; command?: string[]; environment?: Record<string, string | number>; ports?: string[] };
-const compose = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service> };
+type Service = {
+  image: string;
+  command?: string[];
+  environment?: Record<string, string | number>;
+  ports?: string[];
+};
+const compose = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8')) as {
+  services: Record<string, Service>;
+};
 const services = compose.services;
 const hostPort = (s: Service) => Number(s.ports?.[0]?.split(':')[1]);
 const config = loadStackConfig({});
 
 test('it has every part of the embedded stack', () => {
-  expect(Object.keys(services).sort()).toEqual(['connect', 'kafka', 'legacy-postgres', 'services-postgres', 'unleash']);
+  expect(Object.keys(services).sort()).toEqual([
+    'connect',
+    'kafka',
+    'legacy-postgres',
+    'services-postgres',
+    'unleash',
+  ]);
 });
 
 test('host ports are the embedded stack ports, on loopback', () => {
@@ -35,7 +48,9 @@ test('both PostgreSQL servers run with logical WAL and the admin login of the em
 test('Kafka is single-node KRaft of the pinned version', () => {
   expect(services.kafka.image).toBe(`apache/kafka:${VERSIONS.kafka}`);
   expect(services.kafka.environment?.KAFKA_PROCESS_ROLES).toBe('broker,controller');
-  expect(services.kafka.environment?.KAFKA_ADVERTISED_LISTENERS).toBe(`PLAINTEXT://127.0.0.1:${DEFAULT_PORTS.kafka}`);
+  expect(services.kafka.environment?.KAFKA_ADVERTISED_LISTENERS).toBe(
+    `PLAINTEXT://127.0.0.1:${DEFAULT_PORTS.kafka}`,
+  );
 });
 
 test('Connect runs the pinned Debezium release with JSON converters carrying schemas', () => {
@@ -56,5 +71,7 @@ test('the services cluster gets a database and a login role for every service of
     expect(init).toContain(`CREATE ROLE ${service.name} LOGIN`);
     expect(init).toContain(`CREATE DATABASE ${service.database} OWNER ${service.name}`);
   }
-  expect(services['services-postgres'] as unknown).toMatchObject({ volumes: [expect.stringContaining('services-init.sql')] });
+  expect(services['services-postgres'] as unknown).toMatchObject({
+    volumes: [expect.stringContaining('services-init.sql')],
+  });
 });

@@ -31,7 +31,10 @@ const plugins: Record<string, string> = {
 
 function pom(name: string, artifacts: Artifact[]): string {
   const deps = artifacts
-    .map((a) => `<dependency><groupId>${a.groupId}</groupId><artifactId>${a.artifactId}</artifactId><version>${a.version}</version></dependency>`)
+    .map(
+      (a) =>
+        `<dependency><groupId>${a.groupId}</groupId><artifactId>${a.artifactId}</artifactId><version>${a.version}</version></dependency>`,
+    )
     .join('\n    ');
   return `<?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0">
@@ -62,7 +65,12 @@ function run(command: string, args: string[], cwd: string, log: fs.WriteStream):
     child.on('exit', (code) =>
       code === 0
         ? resolve()
-        : reject(new FicusError('jar_download_failed', `${command} ${args.slice(-2).join(' ')} failed in ${cwd} (exit ${code}); see ${log.path}`)),
+        : reject(
+            new FicusError(
+              'jar_download_failed',
+              `${command} ${args.slice(-2).join(' ')} failed in ${cwd} (exit ${code}); see ${log.path}`,
+            ),
+          ),
     );
   });
 }
@@ -75,7 +83,12 @@ function maven(cwd: string, goalAndProps: string[], log: fs.WriteStream): Promis
 
 const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
 
-async function ensureSet(root: string, name: string, artifacts: Artifact[], log: fs.WriteStream): Promise<string> {
+async function ensureSet(
+  root: string,
+  name: string,
+  artifacts: Artifact[],
+  log: fs.WriteStream,
+): Promise<string> {
   const dir = path.join(root, name);
   const libs = path.join(dir, 'libs');
   const marker = path.join(dir, '.complete');
@@ -83,12 +96,26 @@ async function ensureSet(root: string, name: string, artifacts: Artifact[], log:
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(libs, { recursive: true });
   fs.writeFileSync(path.join(dir, 'pom.xml'), pom(name, artifacts));
-  await maven(dir, [`${DEPENDENCY_PLUGIN}:copy-dependencies`, `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'], log);
+  await maven(
+    dir,
+    [
+      `${DEPENDENCY_PLUGIN}:copy-dependencies`,
+      `-DoutputDirectory=${libs}`,
+      '-DincludeScope=runtime',
+    ],
+    log,
+  );
   fs.writeFileSync(marker, new Date().toISOString());
   return libs;
 }
 
-async function ensurePlugin(pluginsDir: string, plugin: string, coordinates: string, log: fs.WriteStream, onStep: (m: string) => void) {
+async function ensurePlugin(
+  pluginsDir: string,
+  plugin: string,
+  coordinates: string,
+  log: fs.WriteStream,
+  onStep: (m: string) => void,
+) {
   const dir = path.join(pluginsDir, plugin);
   const marker = path.join(pluginsDir, `.${plugin}.complete`);
   if (fs.existsSync(marker)) return;
@@ -98,9 +125,14 @@ async function ensurePlugin(pluginsDir: string, plugin: string, coordinates: str
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(work, { recursive: true });
   fs.writeFileSync(path.join(work, 'pom.xml'), pom(`${plugin}-download`, []));
-  await maven(work, [`${DEPENDENCY_PLUGIN}:copy`, `-Dartifact=${coordinates}`, `-DoutputDirectory=${work}`], log);
+  await maven(
+    work,
+    [`${DEPENDENCY_PLUGIN}:copy`, `-Dartifact=${coordinates}`, `-DoutputDirectory=${work}`],
+    log,
+  );
   const archive = fs.readdirSync(work).find((f) => f.endsWith('.tar.gz'));
-  if (!archive) throw new FicusError('jar_download_failed', `no plugin archive for ${coordinates} in ${work}`);
+  if (!archive)
+    throw new FicusError('jar_download_failed', `no plugin archive for ${coordinates} in ${work}`);
   // The archive holds one top-level folder named after the connector.
   await run('tar', ['-xzf', path.join(work, archive), '-C', pluginsDir], pluginsDir, log);
   fs.rmSync(work, { recursive: true, force: true });
@@ -108,16 +140,24 @@ async function ensurePlugin(pluginsDir: string, plugin: string, coordinates: str
 }
 
 /** Makes sure every jar is in the cache; downloads only what is missing. */
-export async function ensureJars(cacheDir: string, logFile: string, onStep: (m: string) => void): Promise<JarLayout> {
+export async function ensureJars(
+  cacheDir: string,
+  logFile: string,
+  onStep: (m: string) => void,
+): Promise<JarLayout> {
   const root = path.join(cacheDir, 'jars');
   fs.mkdirSync(root, { recursive: true });
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const log = fs.createWriteStream(logFile, { flags: 'a' });
   try {
     const kafkaSet = `kafka-${VERSIONS.kafka}`;
-    if (!fs.existsSync(path.join(root, kafkaSet, '.complete'))) onStep(`downloading Kafka ${VERSIONS.kafka} jars from Maven Central (once)`);
+    if (!fs.existsSync(path.join(root, kafkaSet, '.complete')))
+      onStep(`downloading Kafka ${VERSIONS.kafka} jars from Maven Central (once)`);
     const kafkaLibs = await ensureSet(root, kafkaSet, kafkaArtifacts, log);
-    const pluginsDir = path.join(root, `plugins-pg${VERSIONS.debeziumPostgres}-jdbc${VERSIONS.debeziumJdbc}`);
+    const pluginsDir = path.join(
+      root,
+      `plugins-pg${VERSIONS.debeziumPostgres}-jdbc${VERSIONS.debeziumJdbc}`,
+    );
     for (const [plugin, coordinates] of Object.entries(plugins)) {
       await ensurePlugin(pluginsDir, plugin, coordinates, log, onStep);
     }

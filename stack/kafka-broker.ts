@@ -70,13 +70,25 @@ export function prepareBroker(spec: BrokerSpec): void {
   try {
     execFileSync(
       'java',
-      ['-cp', javaClasspath(spec.kafkaLibs), `-Dlog4j2.configurationFile=${path.join(configDir(spec), 'log4j2.properties')}`,
-        'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', propertiesFile(spec)],
+      [
+        '-cp',
+        javaClasspath(spec.kafkaLibs),
+        `-Dlog4j2.configurationFile=${path.join(configDir(spec), 'log4j2.properties')}`,
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        newClusterId(),
+        '-c',
+        propertiesFile(spec),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' },
     );
   } catch (error) {
     const e = error as { stderr?: string; stdout?: string };
-    throw new FicusError('kafka_format_failed', `formatting Kafka storage in ${dataDir(spec)} failed: ${e.stderr || e.stdout}`);
+    throw new FicusError(
+      'kafka_format_failed',
+      `formatting Kafka storage in ${dataDir(spec)} failed: ${e.stderr || e.stdout}`,
+    );
   }
 }
 
@@ -85,9 +97,16 @@ export function brokerProcess(spec: BrokerSpec): ProcessSpec {
     name: 'kafka',
     command: 'java',
     args: [
-      '-Xms256m', '-Xmx1g', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true',
+      '-Xms256m',
+      '-Xmx1g',
+      '-XX:+UseG1GC',
+      '-XX:MaxGCPauseMillis=20',
+      '-Djava.awt.headless=true',
       `-Dlog4j2.configurationFile=${path.join(configDir(spec), 'log4j2.properties')}`,
-      '-cp', javaClasspath(spec.kafkaLibs), 'kafka.Kafka', propertiesFile(spec),
+      '-cp',
+      javaClasspath(spec.kafkaLibs),
+      'kafka.Kafka',
+      propertiesFile(spec),
     ],
   };
 }

@@ -8,7 +8,13 @@ import path from 'node:path';
 import { LOG4J2, javaClasspath } from './kafka-broker.ts';
 import type { ProcessSpec } from './processes.ts';
 
-export type ConnectSpec = { home: string; kafkaLibs: string; pluginsDir: string; port: number; bootstrap: string };
+export type ConnectSpec = {
+  home: string;
+  kafkaLibs: string;
+  pluginsDir: string;
+  port: number;
+  bootstrap: string;
+};
 
 export const CONNECT_PLUGINS = [
   'io.debezium.connector.postgresql.PostgresConnector',
@@ -50,9 +56,15 @@ export function connectProcess(spec: ConnectSpec): ProcessSpec {
     name: 'connect',
     command: 'java',
     args: [
-      '-Xms256m', '-Xmx1g', '-XX:+UseG1GC', '-Djava.awt.headless=true',
+      '-Xms256m',
+      '-Xmx1g',
+      '-XX:+UseG1GC',
+      '-Djava.awt.headless=true',
       `-Dlog4j2.configurationFile=${path.join(dir, 'log4j2.properties')}`,
-      '-cp', javaClasspath(spec.kafkaLibs), 'org.apache.kafka.connect.cli.ConnectDistributed', props,
+      '-cp',
+      javaClasspath(spec.kafkaLibs),
+      'org.apache.kafka.connect.cli.ConnectDistributed',
+      props,
     ],
   };
 }

@@ -42,12 +42,17 @@ host replication all 127.0.0.1/32 scram-sha-256
 
 function runAsServerUser(command: string, args: string[]): string {
   const asRoot = process.getuid?.() === 0;
-  const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+  const [cmd, argv] = asRoot
+    ? ['runuser', ['-u', 'postgres', '--', command, ...args]]
+    : [command, args];
   try {
     return execFileSync(cmd, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
     const e = error as { stderr?: string; stdout?: string };
-    throw new FicusError('postgres_command_failed', `${command} ${args.join(' ')} failed: ${(e.stderr || e.stdout || '').trim()}`);
+    throw new FicusError(
+      'postgres_command_failed',
+      `${command} ${args.join(' ')} failed: ${(e.stderr || e.stdout || '').trim()}`,
+    );
   }
 }
 
@@ -69,8 +74,17 @@ export function initialise(spec: ClusterSpec): void {
   ownForServer(spec.dataDir);
   try {
     runAsServerUser(path.join(spec.pgBin, 'initdb'), [
-      '-D', spec.dataDir, '-U', spec.adminUser, `--pwfile=${pwfile}`, '--auth-host=scram-sha-256',
-      '--auth-local=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8', '--no-instructions',
+      '-D',
+      spec.dataDir,
+      '-U',
+      spec.adminUser,
+      `--pwfile=${pwfile}`,
+      '--auth-host=scram-sha-256',
+      '--auth-local=scram-sha-256',
+      '-E',
+      'UTF8',
+      '--locale=C.UTF-8',
+      '--no-instructions',
     ]);
   } finally {
     fs.rmSync(pwfile, { force: true });
@@ -83,7 +97,9 @@ export function initialise(spec: ClusterSpec): void {
 /** True when ficus started this cluster and it still runs (its postmaster.pid names a live process). */
 export function isRunning(spec: ClusterSpec): boolean {
   try {
-    const pid = Number(fs.readFileSync(path.join(spec.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const pid = Number(
+      fs.readFileSync(path.join(spec.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0],
+    );
     process.kill(pid, 0);
     return true;
   } catch {
@@ -96,14 +112,35 @@ export function start(spec: ClusterSpec): void {
   if (!fs.existsSync(spec.logFile)) fs.writeFileSync(spec.logFile, '');
   ownForServer(spec.logFile);
   try {
-    runAsServerUser(path.join(spec.pgBin, 'pg_ctl'), ['-D', spec.dataDir, '-l', spec.logFile, '-w', '-t', '60', 'start']);
+    runAsServerUser(path.join(spec.pgBin, 'pg_ctl'), [
+      '-D',
+      spec.dataDir,
+      '-l',
+      spec.logFile,
+      '-w',
+      '-t',
+      '60',
+      'start',
+    ]);
   } catch (error) {
-    throw new FicusError('postgres_start_failed', `${spec.name} did not start on port ${spec.port}: ${(error as Error).message}\n${tail(spec.logFile)}`);
+    throw new FicusError(
+      'postgres_start_failed',
+      `${spec.name} did not start on port ${spec.port}: ${(error as Error).message}\n${tail(spec.logFile)}`,
+    );
   }
 }
 
 export function stop(spec: ClusterSpec): boolean {
   if (!isRunning(spec)) return false;
-  runAsServerUser(path.join(spec.pgBin, 'pg_ctl'), ['-D', spec.dataDir, '-m', 'fast', '-w', '-t', '60', 'stop']);
+  runAsServerUser(path.join(spec.pgBin, 'pg_ctl'), [
+    '-D',
+    spec.dataDir,
+    '-m',
+    'fast',
+    '-w',
+    '-t',
+    '60',
+    'stop',
+  ]);
   return true;
 }

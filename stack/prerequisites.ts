@@ -30,23 +30,35 @@ export function findPostgresBin(env: NodeJS.ProcessEnv = process.env): string | 
   if (env.FICUS_PG_BIN) candidates.push(env.FICUS_PG_BIN);
   const root = '/usr/lib/postgresql';
   if (fs.existsSync(root)) {
-    const versions = fs.readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = fs
+      .readdirSync(root)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     candidates.push(...versions.map((v) => path.join(root, v, 'bin')));
   }
   const bindir = output('pg_config', ['--bindir'])?.trim();
   if (bindir) candidates.push(bindir);
-  return candidates.find((dir) => fs.existsSync(path.join(dir, 'initdb')) && fs.existsSync(path.join(dir, 'pg_ctl')));
+  return candidates.find(
+    (dir) => fs.existsSync(path.join(dir, 'initdb')) && fs.existsSync(path.join(dir, 'pg_ctl')),
+  );
 }
 
 export function checkPrerequisites(): Toolchain {
   const missing: string[] = [];
   const major = javaMajor();
-  if (major === undefined) missing.push('a JDK 17 or newer (`java` not found): apt-get install openjdk-17-jdk-headless');
-  else if (major < 17) missing.push(`a JDK 17 or newer (found Java ${major}): apt-get install openjdk-17-jdk-headless`);
-  if (output('mvn', ['-v']) === undefined) missing.push('Apache Maven (`mvn` not found): apt-get install maven');
+  if (major === undefined)
+    missing.push('a JDK 17 or newer (`java` not found): apt-get install openjdk-17-jdk-headless');
+  else if (major < 17)
+    missing.push(
+      `a JDK 17 or newer (found Java ${major}): apt-get install openjdk-17-jdk-headless`,
+    );
+  if (output('mvn', ['-v']) === undefined)
+    missing.push('Apache Maven (`mvn` not found): apt-get install maven');
   const pgBin = findPostgresBin();
   if (!pgBin)
-    missing.push('PostgreSQL server binaries (initdb, pg_ctl): apt-get install postgresql (or set FICUS_PG_BIN)');
+    missing.push(
+      'PostgreSQL server binaries (initdb, pg_ctl): apt-get install postgresql (or set FICUS_PG_BIN)',
+    );
   if (missing.length) {
     throw new PrerequisiteError(`the embedded stack needs:\n  - ${missing.join('\n  - ')}`);
   }

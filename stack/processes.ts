@@ -45,7 +45,10 @@ export function startDetached(dirs: Dirs, spec: ProcessSpec): number {
   fs.mkdirSync(dirs.logsDir, { recursive: true });
   fs.mkdirSync(dirs.runDir, { recursive: true });
   const out = fs.openSync(logFile(dirs, spec.name), 'a');
-  fs.writeSync(out, `\n--- ${new Date().toISOString()} starting ${spec.command} ${spec.args.join(' ')}\n`);
+  fs.writeSync(
+    out,
+    `\n--- ${new Date().toISOString()} starting ${spec.command} ${spec.args.join(' ')}\n`,
+  );
   // A process group of its own, so that stopping it also stops whatever it spawned.
   const child = spawn(spec.command, spec.args, {
     cwd: spec.cwd,

@@ -64,7 +64,9 @@ function readPort(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   if (raw === undefined || raw === '') return fallback;
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 1024 || port > 65535) {
-    throw new ConfigError(`environment variable ${name} must be a port between 1024 and 65535, got "${raw}"`);
+    throw new ConfigError(
+      `environment variable ${name} must be a port between 1024 and 65535, got "${raw}"`,
+    );
   }
   return port;
 }
@@ -98,8 +100,10 @@ export function stackUrls(config: StackConfig) {
   return {
     legacyAdmin: (db = 'shop') => pg(ports.legacyPostgres, db),
     servicesAdmin: (db = 'ficus') => pg(ports.servicesPostgres, db),
-    legacyAs: (db: string, user: string, password: string) => pg(ports.legacyPostgres, db, user, password),
-    servicesAs: (db: string, user: string, password: string) => pg(ports.servicesPostgres, db, user, password),
+    legacyAs: (db: string, user: string, password: string) =>
+      pg(ports.legacyPostgres, db, user, password),
+    servicesAs: (db: string, user: string, password: string) =>
+      pg(ports.servicesPostgres, db, user, password),
     kafkaBootstrap: `127.0.0.1:${ports.kafka}`,
     connect: `http://127.0.0.1:${ports.connect}`,
     unleash: `http://127.0.0.1:${ports.unleash}`,

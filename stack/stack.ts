@@ -18,12 +18,22 @@ import { brokerProcess, prepareBroker } from './kafka-broker.ts';
 import { connectHealthy, connectProcess } from './kafka-connect.ts';
 import * as cluster from './postgres-cluster.ts';
 import { checkPrerequisites, findPostgresBin } from './prerequisites.ts';
-import { logFile, portOpen, runningPid, startDetached, stopProcess, tail, type ProcessSpec } from './processes.ts';
+import {
+  logFile,
+  portOpen,
+  runningPid,
+  startDetached,
+  stopProcess,
+  tail,
+  type ProcessSpec,
+} from './processes.ts';
 import { loadStackConfig, stackUrls, type StackConfig } from './stack-config.ts';
 import { unleashHealthy, unleashProcess } from './unleash.ts';
 
 export type ComponentState = 'running' | 'stopped';
-export type StackStatus = { components: Record<string, { state: ComponentState; [key: string]: unknown }> };
+export type StackStatus = {
+  components: Record<string, { state: ComponentState; [key: string]: unknown }>;
+};
 
 function clusterSpecs(config: StackConfig, pgBin: string) {
   const spec = (name: string, port: number): cluster.ClusterSpec => ({
@@ -55,7 +65,13 @@ async function postgresAnswers(url: string): Promise<boolean> {
 }
 
 async function kafkaAnswers(bootstrap: string): Promise<boolean> {
-  const admin = new Kafka({ clientId: 'ficus-stack', brokers: [bootstrap], logLevel: logLevel.NOTHING, connectionTimeout: 1500, retry: { retries: 0 } }).admin();
+  const admin = new Kafka({
+    clientId: 'ficus-stack',
+    brokers: [bootstrap],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1500,
+    retry: { retries: 0 },
+  }).admin();
   try {
     await admin.connect();
     const { brokers } = await admin.describeCluster();
@@ -83,7 +99,9 @@ export async function stackStatus(config: StackConfig = loadStackConfig()): Prom
   // Apps are listed when they answer or when ficus started them; the stack's parts always.
   const running = new Set(runningApps(config, loadPlan()));
   const apps = await Promise.all(
-    allAppSpecs(config, loadPlan()).map(async (app) => [app.name, { state: state(await app.healthy()), url: app.url }] as const),
+    allAppSpecs(config, loadPlan()).map(
+      async (app) => [app.name, { state: state(await app.healthy()), url: app.url }] as const,
+    ),
   );
   const listedApps = apps.filter(([name, c]) => c.state === 'running' || running.has(name));
   return {
@@ -99,9 +117,13 @@ export async function stackStatus(config: StackConfig = loadStackConfig()): Prom
 }
 
 async function ensureCluster(spec: cluster.ClusterSpec, adminUrl: string, progress: Progress) {
-  if (await postgresAnswers(adminUrl)) return progress.done(`${spec.name} already running on :${spec.port}`);
+  if (await postgresAnswers(adminUrl))
+    return progress.done(`${spec.name} already running on :${spec.port}`);
   if (await portOpen(spec.port)) {
-    throw new FicusError('port_in_use', `port ${spec.port} is taken by something that is not ficus's ${spec.name} (set FICUS_PORT_* to move it)`);
+    throw new FicusError(
+      'port_in_use',
+      `port ${spec.port} is taken by something that is not ficus's ${spec.name} (set FICUS_PORT_* to move it)`,
+    );
   }
   if (!cluster.isInitialised(spec)) {
     progress.step(`${spec.name}: initdb in ${spec.dataDir}`);
@@ -121,14 +143,24 @@ async function ensureProcess(
 ): Promise<void> {
   if (await safely(healthy)) return progress.done(`${spec.name} already running on :${port}`);
   if (!runningPid(config, spec.name)) {
-    if (await portOpen(port)) throw new FicusError('port_in_use', `port ${port} for ${spec.name} is taken by another program (set FICUS_PORT_* to move it)`);
+    if (await portOpen(port))
+      throw new FicusError(
+        'port_in_use',
+        `port ${port} for ${spec.name} is taken by another program (set FICUS_PORT_* to move it)`,
+      );
     startDetached(config, spec);
     progress.step(`${spec.name} starting (log: ${logFile(config, spec.name)})`);
   }
   try {
-    await waitFor(`${spec.name} to become healthy`, () => safely(healthy), { timeoutMs, intervalMs: 500 });
+    await waitFor(`${spec.name} to become healthy`, () => safely(healthy), {
+      timeoutMs,
+      intervalMs: 500,
+    });
   } catch (error) {
-    throw new FicusError('component_unhealthy', `${(error as Error).message}\nlast lines of ${logFile(config, spec.name)}:\n${tail(logFile(config, spec.name))}`);
+    throw new FicusError(
+      'component_unhealthy',
+      `${(error as Error).message}\nlast lines of ${logFile(config, spec.name)}:\n${tail(logFile(config, spec.name))}`,
+    );
   }
   progress.done(`${spec.name} healthy on :${port}`);
 }
@@ -137,16 +169,23 @@ function serviceGrants(): DatabaseGrant[] {
   return loadPlan().services.map((s) => ({ database: s.database, role: s.name, password: s.name }));
 }
 
-export async function stackUp(progress: Progress, config: StackConfig = loadStackConfig()): Promise<StackStatus> {
+export async function stackUp(
+  progress: Progress,
+  config: StackConfig = loadStackConfig(),
+): Promise<StackStatus> {
   const tools = checkPrerequisites();
   const urls = stackUrls(config);
-  const jars = await ensureJars(config.cacheDir, logFile(config, 'jar-download'), (m) => progress.step(m));
+  const jars = await ensureJars(config.cacheDir, logFile(config, 'jar-download'), (m) =>
+    progress.step(m),
+  );
   const specs = clusterSpecs(config, tools.pgBin);
   await Promise.all([
     ensureCluster(specs.legacy, urls.legacyAdmin('postgres'), progress),
     ensureCluster(specs.services, urls.servicesAdmin('postgres'), progress),
   ]);
-  await ensureDatabases(urls.legacyAdmin('postgres'), [{ database: 'shop', role: 'shop', password: 'shop' }]);
+  await ensureDatabases(urls.legacyAdmin('postgres'), [
+    { database: 'shop', role: 'shop', password: 'shop' },
+  ]);
   await ensureDatabases(urls.servicesAdmin('postgres'), [
     { database: 'ficus', role: config.adminUser, password: config.adminPassword },
     { database: 'unleash', role: 'unleash', password: 'unleash' },
@@ -154,24 +193,60 @@ export async function stackUp(progress: Progress, config: StackConfig = loadStac
   ]);
   progress.done('databases and login roles in place (shop; ficus, unleash, one per service)');
 
-  const broker = { home: config.home, kafkaLibs: jars.kafkaLibs, port: config.ports.kafka, controllerPort: config.ports.kafkaController };
+  const broker = {
+    home: config.home,
+    kafkaLibs: jars.kafkaLibs,
+    port: config.ports.kafka,
+    controllerPort: config.ports.kafkaController,
+  };
   if (!runningPid(config, 'kafka')) prepareBroker(broker);
-  const kafkaUp = ensureProcess(config, brokerProcess(broker), config.ports.kafka, () => kafkaAnswers(urls.kafkaBootstrap), 90_000, progress);
+  const kafkaUp = ensureProcess(
+    config,
+    brokerProcess(broker),
+    config.ports.kafka,
+    () => kafkaAnswers(urls.kafkaBootstrap),
+    90_000,
+    progress,
+  );
   const unleashUp = ensureProcess(
     config,
-    unleashProcess({ port: config.ports.unleash, databaseUrl: urls.servicesAs('unleash', 'unleash', 'unleash'), adminToken: config.unleashAdminToken, clientToken: config.unleashClientToken }),
+    unleashProcess({
+      port: config.ports.unleash,
+      databaseUrl: urls.servicesAs('unleash', 'unleash', 'unleash'),
+      adminToken: config.unleashAdminToken,
+      clientToken: config.unleashClientToken,
+    }),
     config.ports.unleash,
     () => unleashHealthy(urls.unleash),
     120_000,
     progress,
   );
   await kafkaUp;
-  const connect = connectProcess({ home: config.home, kafkaLibs: jars.kafkaLibs, pluginsDir: jars.pluginsDir, port: config.ports.connect, bootstrap: urls.kafkaBootstrap });
-  await Promise.all([ensureProcess(config, connect, config.ports.connect, () => connectHealthy(urls.connect), 150_000, progress), unleashUp]);
+  const connect = connectProcess({
+    home: config.home,
+    kafkaLibs: jars.kafkaLibs,
+    pluginsDir: jars.pluginsDir,
+    port: config.ports.connect,
+    bootstrap: urls.kafkaBootstrap,
+  });
+  await Promise.all([
+    ensureProcess(
+      config,
+      connect,
+      config.ports.connect,
+      () => connectHealthy(urls.connect),
+      150_000,
+      progress,
+    ),
+    unleashUp,
+  ]);
   return stackStatus(config);
 }
 
-export async function stackDown(progress: Progress, config: StackConfig = loadStackConfig()): Promise<void> {
+export async function stackDown(
+  progress: Progress,
+  config: StackConfig = loadStackConfig(),
+): Promise<void> {
   await appsDown(progress, config);
   for (const name of ['connect', 'unleash', 'kafka']) {
     if (await stopProcess(config, name)) progress.done(`${name} stopped`);

@@ -8,7 +8,9 @@ import { start } from 'unleash-server';
 const databaseUrl = process.env.UNLEASH_DATABASE_URL;
 const port = Number(process.env.HTTP_PORT);
 if (!databaseUrl || !Number.isInteger(port)) {
-  console.error('unleash-server: UNLEASH_DATABASE_URL and HTTP_PORT must be set (ficus stack up sets them)');
+  console.error(
+    'unleash-server: UNLEASH_DATABASE_URL and HTTP_PORT must be set (ficus stack up sets them)',
+  );
   process.exit(2);
 }
 

@@ -7,7 +7,12 @@ import path from 'node:path';
 import type { ProcessSpec } from './processes.ts';
 import { REPO_ROOT } from './stack-config.ts';
 
-export type UnleashSpec = { port: number; databaseUrl: string; adminToken: string; clientToken: string };
+export type UnleashSpec = {
+  port: number;
+  databaseUrl: string;
+  adminToken: string;
+  clientToken: string;
+};
 
 export function unleashProcess(spec: UnleashSpec): ProcessSpec {
   return {

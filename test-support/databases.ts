@@ -65,7 +65,11 @@ async function withAdmin<T>(cluster: Cluster, work: (client: pg.Client) => Promi
 }
 
 /** Makes sure the template exists and holds the current migrations; call with the lock held. */
-async function ensureTemplate(client: pg.Client, options: TestDatabaseOptions, template: string): Promise<void> {
+async function ensureTemplate(
+  client: pg.Client,
+  options: TestDatabaseOptions,
+  template: string,
+): Promise<void> {
   const directory = options.directory ?? migrationsDirectory(options.template);
   const stamp = `ficus template, migrations ${migrationFingerprint(directory)}`;
   const found = await client.query<{ comment: string | null }>(
@@ -74,7 +78,9 @@ async function ensureTemplate(client: pg.Client, options: TestDatabaseOptions, t
   );
   if (found.rowCount && found.rows[0].comment === stamp) return;
   await client.query(`DROP DATABASE IF EXISTS ${ident(template)} WITH (FORCE)`);
-  await client.query(`CREATE DATABASE ${ident(template)}${options.owner ? ` OWNER ${ident(options.owner)}` : ''}`);
+  await client.query(
+    `CREATE DATABASE ${ident(template)}${options.owner ? ` OWNER ${ident(options.owner)}` : ''}`,
+  );
   try {
     await runMigrations({ url: clusterUrls(options.cluster).admin(template), directory });
   } catch (error) {
@@ -85,7 +91,12 @@ async function ensureTemplate(client: pg.Client, options: TestDatabaseOptions, t
 }
 
 /** CREATE DATABASE ... TEMPLATE fails while anything is connected to the template; retry briefly. */
-async function cloneTemplate(client: pg.Client, template: string, name: string, owner?: string): Promise<void> {
+async function cloneTemplate(
+  client: pg.Client,
+  template: string,
+  name: string,
+  owner?: string,
+): Promise<void> {
   const sql = `CREATE DATABASE ${ident(name)} TEMPLATE ${ident(template)}${owner ? ` OWNER ${ident(owner)}` : ''}`;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -113,9 +124,13 @@ export async function createTestDatabase(options: TestDatabaseOptions): Promise<
       }
     });
   } catch (error) {
-    throw new FicusError('test_database_failed', `cannot create test database ${name} from ${template} on the ${options.cluster} cluster: ${errorMessage(error)}`, {
-      cause: error,
-    });
+    throw new FicusError(
+      'test_database_failed',
+      `cannot create test database ${name} from ${template} on the ${options.cluster} cluster: ${errorMessage(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   const urls = clusterUrls(options.cluster);
   const url = urls.admin(name);
@@ -127,7 +142,9 @@ export async function createTestDatabase(options: TestDatabaseOptions): Promise<
     knex,
     drop: async () => {
       await knex.destroy();
-      await withAdmin(options.cluster, (client) => client.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`));
+      await withAdmin(options.cluster, (client) =>
+        client.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`),
+      );
     },
   };
 }

@@ -7,7 +7,11 @@ import { loadStackConfig, stackUrls } from '../stack/stack-config.ts';
 
 const urls = stackUrls(loadStackConfig());
 
-export async function sql<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+export async function sql<T extends pg.QueryResultRow>(
+  url: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -17,44 +21,79 @@ export async function sql<T extends pg.QueryResultRow>(url: string, text: string
   }
 }
 
-export const legacySql = <T extends pg.QueryResultRow>(text: string, params: unknown[] = []) => sql<T>(urls.legacyAdmin('shop'), text, params);
-export const serviceSql = <T extends pg.QueryResultRow>(db: string, text: string, params: unknown[] = []) => sql<T>(urls.servicesAdmin(db), text, params);
-export const kitSql = <T extends pg.QueryResultRow>(text: string, params: unknown[] = []) => sql<T>(urls.servicesAdmin('ficus'), text, params);
+export const legacySql = <T extends pg.QueryResultRow>(text: string, params: unknown[] = []) =>
+  sql<T>(urls.legacyAdmin('shop'), text, params);
+export const serviceSql = <T extends pg.QueryResultRow>(
+  db: string,
+  text: string,
+  params: unknown[] = [],
+) => sql<T>(urls.servicesAdmin(db), text, params);
+export const kitSql = <T extends pg.QueryResultRow>(text: string, params: unknown[] = []) =>
+  sql<T>(urls.servicesAdmin('ficus'), text, params);
 
 /** Matched / compared for a service since a time, from what the proxy recorded. */
-export async function matchRate(service: string, since: Date): Promise<{ compared: number; matched: number; rate: number | null }> {
+export async function matchRate(
+  service: string,
+  since: Date,
+): Promise<{ compared: number; matched: number; rate: number | null }> {
   const [row] = await kitSql<{ compared: string; matched: string }>(
     `SELECT count(*) AS compared, count(*) FILTER (WHERE outcome = 'match') AS matched FROM proxy_comparisons WHERE service = $1 AND recorded_at >= $2`,
     [service, since],
   );
   const compared = Number(row.compared);
-  return { compared, matched: Number(row.matched), rate: compared ? Number(row.matched) / compared : null };
+  return {
+    compared,
+    matched: Number(row.matched),
+    rate: compared ? Number(row.matched) / compared : null,
+  };
 }
 
-export async function recentMismatches(limit = 3): Promise<{ route: string; differences: { path: string; legacy?: unknown; service?: unknown }[] }[]> {
+export async function recentMismatches(
+  limit = 3,
+): Promise<
+  { route: string; differences: { path: string; legacy?: unknown; service?: unknown }[] }[]
+> {
   const config = loadStackConfig();
-  const response = await fetch(`http://127.0.0.1:${config.ports.proxyAdmin}/admin/mismatches?limit=${limit}`, {
-    headers: { authorization: `Bearer ${process.env.FICUS_PROXY_ADMIN_TOKEN || 'ficus-proxy-admin-token'}` },
-  });
-  return ((await response.json()) as { mismatches: { route: string; differences: never[] }[] }).mismatches;
+  const response = await fetch(
+    `http://127.0.0.1:${config.ports.proxyAdmin}/admin/mismatches?limit=${limit}`,
+    {
+      headers: {
+        authorization: `Bearer ${process.env.FICUS_PROXY_ADMIN_TOKEN || 'ficus-proxy-admin-token'}`,
+      },
+    },
+  );
+  return ((await response.json()) as { mismatches: { route: string; differences: never[] }[] })
+    .mismatches;
 }
 
 export async function setProxyRecheck(ms: number): Promise<void> {
   const config = loadStackConfig();
   const response = await fetch(`http://127.0.0.1:${config.ports.proxyAdmin}/admin/mirror`, {
     method: 'PUT',
-    headers: { authorization: `Bearer ${process.env.FICUS_PROXY_ADMIN_TOKEN || 'ficus-proxy-admin-token'}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${process.env.FICUS_PROXY_ADMIN_TOKEN || 'ficus-proxy-admin-token'}`,
+      'content-type': 'application/json',
+    },
     body: JSON.stringify({ recheckAfterMs: ms }),
   });
   if (!response.ok) throw new Error(`proxy refused the compare setting: ${response.status}`);
 }
 
-export async function http(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
+export async function http(
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const response = await fetch(url, {
     method,
     headers: { 'content-type': 'application/json', ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, backend: response.headers.get('x-ficus-backend'), json: text ? JSON.parse(text) : null };
+  return {
+    status: response.status,
+    backend: response.headers.get('x-ficus-backend'),
+    json: text ? JSON.parse(text) : null,
+  };
 }

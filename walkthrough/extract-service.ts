@@ -9,10 +9,17 @@ import { loadStackConfig } from '../stack/stack-config.ts';
 import { serviceSql } from './demo-probes.ts';
 import { ficus, type Context } from './context.ts';
 
-export async function extractService(ctx: Context, name: string, rest: () => Promise<void> | void): Promise<void> {
+export async function extractService(
+  ctx: Context,
+  name: string,
+  rest: () => Promise<void> | void,
+): Promise<void> {
   const { n, plan } = ctx;
   const service = plan.services.find((s) => s.name === name)!;
-  const tables = [...service.owns.map((t) => `${t.source} (owned)`), ...service.replicates.map((t) => `${t.source} -> ${t.target} (read model)`)];
+  const tables = [
+    ...service.owns.map((t) => `${t.source} (owned)`),
+    ...service.replicates.map((t) => `${t.source} -> ${t.target} (read model)`),
+  ];
   await n.step(
     `extract ${name}: its own database, the data flowing in`,
     `${name} gets a database only its own login role can open, shaped its own way (plan/shop.plan.yaml). A Debezium connector reads ${tables.join(', ')} from the legacy database into Kafka; the ficus sink applies the changes into ${name}'s database through the plan's mapping, exactly once. Then ficus verify compares the rows on both sides, hashed inside each database.`,
@@ -20,11 +27,18 @@ export async function extractService(ctx: Context, name: string, rest: () => Pro
   const config = loadStackConfig();
   await ficus(ctx, ['migrate', name]);
   await ficus(ctx, ['connectors', 'apply', name]);
-  for (const app of [serviceApp(config, plan, name), syncApp(plan, name, 'forward')]) await ensureApp(config, app, createProgress());
+  for (const app of [serviceApp(config, plan, name), syncApp(plan, name, 'forward')])
+    await ensureApp(config, app, createProgress());
   const verified = await ficus(ctx, ['verify', name]);
-  n.check(`${name}'s database holds exactly the legacy rows, through the mapping`, /clean/.test(verified));
+  n.check(
+    `${name}'s database holds exactly the legacy rows, through the mapping`,
+    /clean/.test(verified),
+  );
   const first = service.owns[0];
-  const [row] = await serviceSql<Record<string, unknown>>(service.database, `SELECT * FROM ${first.target} ORDER BY 1 LIMIT 1`);
+  const [row] = await serviceSql<Record<string, unknown>>(
+    service.database,
+    `SELECT * FROM ${first.target} ORDER BY 1 LIMIT 1`,
+  );
   n.say(`One ${first.target} row in ${name}'s own database: ${JSON.stringify(row).slice(0, 220)}`);
   await rest();
 }

@@ -18,14 +18,17 @@ const wrap = (text: string, width = 92, indent = '  ') =>
     .split(/\s+/)
     .reduce<string[]>((lines, word) => {
       const last = lines[lines.length - 1];
-      if (last !== undefined && (last + ' ' + word).length <= width) lines[lines.length - 1] = last + ' ' + word;
+      if (last !== undefined && (last + ' ' + word).length <= width)
+        lines[lines.length - 1] = last + ' ' + word;
       else lines.push(word);
       return lines;
     }, [])
     .map((line) => indent + line)
     .join('\n');
 
-export function createNarrator(options: { out?: NodeJS.WritableStream; pause?: () => Promise<void> } = {}): Narrator {
+export function createNarrator(
+  options: { out?: NodeJS.WritableStream; pause?: () => Promise<void> } = {},
+): Narrator {
   const out = options.out ?? process.stdout;
   const started = Date.now();
   const all: Check[] = [];
@@ -37,7 +40,9 @@ export function createNarrator(options: { out?: NodeJS.WritableStream; pause?: (
       if (number > 0 && options.pause) await options.pause();
       number += 1;
       current = `${number}. ${title}`;
-      out.write(`\n━━ Step ${current} ${'━'.repeat(Math.max(3, 80 - current.length))} ${elapsed()}\n${wrap(why)}\n\n`);
+      out.write(
+        `\n━━ Step ${current} ${'━'.repeat(Math.max(3, 80 - current.length))} ${elapsed()}\n${wrap(why)}\n\n`,
+      );
     },
     say: (text) => out.write(`${wrap(text)}\n`),
     command: (args) => out.write(`  $ ficus ${args.join(' ')}\n`),

@@ -33,7 +33,8 @@ export async function resetDemo(plan: Plan, progress: Progress): Promise<void> {
   await appsDown(progress, config);
 
   const unleash = unleashAdmin({ url: urls.unleash, token: config.unleashAdminToken });
-  for (const service of plan.services) await unleash.setStage(service.name, { stage: 'legacy', percent: 0 });
+  for (const service of plan.services)
+    await unleash.setStage(service.name, { stage: 'legacy', percent: 0 });
 
   // A connector's source offsets outlive the connector in Connect's offsets topic; a new one of
   // the same name would resume from them and skip its snapshot. Stop, clear offsets, delete.
@@ -51,13 +52,26 @@ export async function resetDemo(plan: Plan, progress: Progress): Promise<void> {
     }
   }
 
-  const kafka = new Kafka({ brokers: [urls.kafkaBootstrap], clientId: 'ficus-walkthrough-reset', logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    brokers: [urls.kafkaBootstrap],
+    clientId: 'ficus-walkthrough-reset',
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const topics = (await admin.listTopics()).filter((t) => plan.services.some((s) => t.startsWith(`ficus.${s.name}.`) || t === `ficus.dlq.${s.name}` || t.startsWith(`__debezium-heartbeat.ficus.${s.name}`)));
+    const topics = (await admin.listTopics()).filter((t) =>
+      plan.services.some(
+        (s) =>
+          t.startsWith(`ficus.${s.name}.`) ||
+          t === `ficus.dlq.${s.name}` ||
+          t.startsWith(`__debezium-heartbeat.ficus.${s.name}`),
+      ),
+    );
     if (topics.length) await admin.deleteTopics({ topics, timeout: 30_000 });
-    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => plan.services.some((s) => g.startsWith(`ficus-sync-${s.name}-`)));
+    const groups = (await admin.listGroups()).groups
+      .map((g) => g.groupId)
+      .filter((g) => plan.services.some((s) => g.startsWith(`ficus-sync-${s.name}-`)));
     if (groups.length) await admin.deleteGroups(groups).catch(() => undefined);
   } finally {
     await admin.disconnect();
@@ -70,17 +84,27 @@ export async function resetDemo(plan: Plan, progress: Progress): Promise<void> {
   await Promise.all([legacy.connect(), services.connect()]);
   try {
     for (const client of [legacy, services]) {
-      await client.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ANY($1) AND NOT active', [slots]);
+      await client.query(
+        'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ANY($1) AND NOT active',
+        [slots],
+      );
     }
   } finally {
     await Promise.all([legacy.end(), services.end()]);
   }
   await dropDatabases(urls.legacyAdmin('postgres'), [plan.legacy.database]);
-  await dropDatabases(urls.servicesAdmin('postgres'), [...plan.services.map((s) => s.database), 'ficus']);
-  await ensureDatabases(urls.legacyAdmin('postgres'), [{ database: plan.legacy.database, role: 'shop', password: 'shop' }]);
+  await dropDatabases(urls.servicesAdmin('postgres'), [
+    ...plan.services.map((s) => s.database),
+    'ficus',
+  ]);
+  await ensureDatabases(urls.legacyAdmin('postgres'), [
+    { database: plan.legacy.database, role: 'shop', password: 'shop' },
+  ]);
   await ensureDatabases(urls.servicesAdmin('postgres'), [
     { database: 'ficus', role: config.adminUser, password: config.adminPassword },
     ...plan.services.map((s) => ({ database: s.database, role: s.name, password: s.name })),
   ]);
-  progress.done('demo reset: apps stopped, flags at legacy, connectors, slots, topics and databases of the demo removed');
+  progress.done(
+    'demo reset: apps stopped, flags at legacy, connectors, slots, topics and databases of the demo removed',
+  );
 }

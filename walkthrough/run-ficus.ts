@@ -8,18 +8,34 @@ import { REPO_ROOT } from '../stack/stack-config.ts';
 
 export type FicusRun = { code: number; stdout: string };
 
-export function runFicus(args: string[], options: { quiet?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<FicusRun> {
+export function runFicus(
+  args: string[],
+  options: { quiet?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<FicusRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', path.join(REPO_ROOT, 'bin', 'ficus.js'), ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--disable-warning=TimeoutNegativeWarning',
+        path.join(REPO_ROOT, 'bin', 'ficus.js'),
+        ...args,
+      ],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...options.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     const show = (chunk: Buffer) => {
       if (options.quiet) return;
       const text = chunk.toString().replace(/\n$/, '');
-      process.stdout.write(text.split('\n').map((line) => `    │ ${line}`).join('\n') + '\n');
+      process.stdout.write(
+        text
+          .split('\n')
+          .map((line) => `    │ ${line}`)
+          .join('\n') + '\n',
+      );
     };
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();

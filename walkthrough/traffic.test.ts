@@ -14,7 +14,14 @@ test('the mix has browsing, checkouts and admin edits from a spread of users', (
   const random = seededRandom(1);
   const requests = Array.from({ length: 2000 }, () => nextRequest(random, options, [5]));
   const kinds = new Set(requests.map((r) => r.kind));
-  expect([...kinds].sort()).toEqual(['admin-edit', 'browse', 'checkout', 'customer', 'order', 'product']);
+  expect([...kinds].sort()).toEqual([
+    'admin-edit',
+    'browse',
+    'checkout',
+    'customer',
+    'order',
+    'product',
+  ]);
   expect(new Set(requests.map((r) => r.user)).size).toBeGreaterThan(100);
   const checkout = requests.find((r) => r.kind === 'checkout')!;
   const items = (checkout.body as { items: { productId: number }[] }).items;

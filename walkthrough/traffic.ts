@@ -19,7 +19,13 @@ export type TrafficStats = {
   sent: number;
   byBackend: Record<string, number>;
   byStatus: Record<string, number>;
-  failures: { method: string; path: string; status: number | 'error'; backend?: string; detail?: string }[];
+  failures: {
+    method: string;
+    path: string;
+    status: number | 'error';
+    backend?: string;
+    detail?: string;
+  }[];
   ordersPlaced: number[];
 };
 
@@ -39,28 +45,71 @@ export function seededRandom(seed: number): () => number {
 
 type Request = { method: string; path: string; body?: unknown; user: string; kind: string };
 
-export function nextRequest(random: () => number, options: TrafficOptions, orders: number[]): Request {
+export function nextRequest(
+  random: () => number,
+  options: TrafficOptions,
+  orders: number[],
+): Request {
   const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)];
   const user = `user-${1 + Math.floor(random() * (options.users ?? 200))}`;
   const roll = random();
-  if (roll < 0.35) return { method: 'GET', path: `/api/products?page=${1 + Math.floor(random() * 20)}&pageSize=20`, user, kind: 'browse' };
-  if (roll < 0.7) return { method: 'GET', path: `/api/products/${pick(options.productIds)}`, user, kind: 'product' };
-  if (roll < 0.8 && orders.length) return { method: 'GET', path: `/api/orders/${pick(orders.slice(-200))}`, user, kind: 'order' };
+  if (roll < 0.35)
+    return {
+      method: 'GET',
+      path: `/api/products?page=${1 + Math.floor(random() * 20)}&pageSize=20`,
+      user,
+      kind: 'browse',
+    };
+  if (roll < 0.7)
+    return {
+      method: 'GET',
+      path: `/api/products/${pick(options.productIds)}`,
+      user,
+      kind: 'product',
+    };
+  if (roll < 0.8 && orders.length)
+    return { method: 'GET', path: `/api/orders/${pick(orders.slice(-200))}`, user, kind: 'order' };
   if (roll < 0.9) {
-    const items = Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({ productId: pick(options.productIds), quantity: 1 }));
+    const items = Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({
+      productId: pick(options.productIds),
+      quantity: 1,
+    }));
     const unique = [...new Map(items.map((i) => [i.productId, i])).values()];
-    return { method: 'POST', path: '/api/orders', body: { customerId: pick(options.customerIds), items: unique }, user, kind: 'checkout' };
+    return {
+      method: 'POST',
+      path: '/api/orders',
+      body: { customerId: pick(options.customerIds), items: unique },
+      user,
+      kind: 'checkout',
+    };
   }
   if (roll < 0.95) {
     const cents = 100 + Math.floor(random() * 20000);
-    return { method: 'PUT', path: `/api/products/${pick(options.productIds)}`, body: { price: cents / 100 }, user: 'admin-1', kind: 'admin-edit' };
+    return {
+      method: 'PUT',
+      path: `/api/products/${pick(options.productIds)}`,
+      body: { price: cents / 100 },
+      user: 'admin-1',
+      kind: 'admin-edit',
+    };
   }
-  return { method: 'GET', path: `/api/customers/${pick(options.customerIds)}`, user, kind: 'customer' };
+  return {
+    method: 'GET',
+    path: `/api/customers/${pick(options.customerIds)}`,
+    user,
+    kind: 'customer',
+  };
 }
 
 export function startTraffic(options: TrafficOptions): Traffic {
   const random = seededRandom(options.seed ?? 7);
-  const stats: TrafficStats = { sent: 0, byBackend: {}, byStatus: {}, failures: [], ordersPlaced: [] };
+  const stats: TrafficStats = {
+    sent: 0,
+    byBackend: {},
+    byStatus: {},
+    failures: [],
+    ordersPlaced: [],
+  };
   const interval = 1000 / (options.ratePerSecond ?? 40);
   const concurrency = options.concurrency ?? 8;
   let running = true;
@@ -81,10 +130,23 @@ export function startTraffic(options: TrafficOptions): Traffic {
       stats.byBackend[backend] = (stats.byBackend[backend] ?? 0) + 1;
       const statusClass = `${Math.floor(response.status / 100)}xx`;
       stats.byStatus[statusClass] = (stats.byStatus[statusClass] ?? 0) + 1;
-      if (response.status >= 500) stats.failures.push({ method: request.method, path: request.path, status: response.status, backend, detail: text.slice(0, 200) });
-      if (request.kind === 'checkout' && response.status === 201) stats.ordersPlaced.push(JSON.parse(text).id);
+      if (response.status >= 500)
+        stats.failures.push({
+          method: request.method,
+          path: request.path,
+          status: response.status,
+          backend,
+          detail: text.slice(0, 200),
+        });
+      if (request.kind === 'checkout' && response.status === 201)
+        stats.ordersPlaced.push(JSON.parse(text).id);
     } catch (error) {
-      stats.failures.push({ method: request.method, path: request.path, status: 'error', detail: (error as Error).message });
+      stats.failures.push({
+        method: request.method,
+        path: request.path,
+        status: 'error',
+        detail: (error as Error).message,
+      });
     } finally {
       inFlight--;
     }

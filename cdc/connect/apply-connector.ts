@@ -15,7 +15,9 @@ import { ensureKitTables, ensurePublication, ensureReplicaIdentity } from './sou
 
 export class ConnectorFailedError extends FicusError {
   constructor(name: string, trace: string) {
-    super('connector_failed', `connector ${name} FAILED:\n${trace}`, { details: { connector: name, trace } });
+    super('connector_failed', `connector ${name} FAILED:\n${trace}`, {
+      details: { connector: name, trace },
+    });
   }
 }
 
@@ -34,14 +36,25 @@ export function failureOf(status: ConnectorStatus): string | undefined {
 }
 
 export const isRunning = (s: ConnectorStatus) =>
-  s.connector.state === 'RUNNING' && s.tasks.length > 0 && s.tasks.every((t) => t.state === 'RUNNING');
+  s.connector.state === 'RUNNING' &&
+  s.tasks.length > 0 &&
+  s.tasks.every((t) => t.state === 'RUNNING');
 
 /** Plan keys per captured table, by the names the captured side uses. */
-export function keysByTable(service: ServicePlan, direction: SourceConnectorSpec['direction']): Map<string, string[][]> {
+export function keysByTable(
+  service: ServicePlan,
+  direction: SourceConnectorSpec['direction'],
+): Map<string, string[][]> {
   const keys = new Map<string, string[][]>();
   const add = (table: string, key: string[]) => keys.set(table, [...(keys.get(table) ?? []), key]);
-  if (direction === 'forward') for (const t of [...service.owns, ...service.replicates]) add(t.source, t.key);
-  else for (const t of service.owns) add(t.target, t.key.map((k) => t.columns?.[k]?.target ?? k));
+  if (direction === 'forward')
+    for (const t of [...service.owns, ...service.replicates]) add(t.source, t.key);
+  else
+    for (const t of service.owns)
+      add(
+        t.target,
+        t.key.map((k) => t.columns?.[k]?.target ?? k),
+      );
   return keys;
 }
 
@@ -59,7 +72,11 @@ export async function waitUntilRunning(
     try {
       status = await connect.status(name);
     } catch (error) {
-      if (!(error instanceof FicusError && error.retriable) && !(error instanceof FicusError && error.status === 404)) throw error;
+      if (
+        !(error instanceof FicusError && error.retriable) &&
+        !(error instanceof FicusError && error.status === 404)
+      )
+        throw error;
     }
     if (status) {
       const failure = failureOf(status);
@@ -69,7 +86,10 @@ export async function waitUntilRunning(
       last = summary;
       if (isRunning(status)) return status;
     }
-    if (Date.now() > deadline) throw new TimeoutError(`timed out after ${timeoutMs} ms waiting for connector ${name} to be RUNNING (last: ${last || 'no status'})`);
+    if (Date.now() > deadline)
+      throw new TimeoutError(
+        `timed out after ${timeoutMs} ms waiting for connector ${name} to be RUNNING (last: ${last || 'no status'})`,
+      );
     await sleep(500);
   }
 }
@@ -77,14 +97,26 @@ export async function waitUntilRunning(
 export async function applyConnector(
   spec: SourceConnectorSpec,
   service: ServicePlan,
-  deps: { connect: ConnectClient; sourceDb: Pick<pg.Client, 'query'>; progress?: Progress; timeoutMs?: number },
+  deps: {
+    connect: ConnectClient;
+    sourceDb: Pick<pg.Client, 'query'>;
+    progress?: Progress;
+    timeoutMs?: number;
+  },
 ): Promise<{ created: boolean; status: ConnectorStatus }> {
   const { connect, sourceDb, progress } = deps;
   await ensureKitTables(sourceDb, spec);
-  const full = await ensureReplicaIdentity(sourceDb, keysByTable(service, spec.direction), spec.tables);
-  if (full.length) progress?.step(`REPLICA IDENTITY FULL on ${full.join(', ')} (plan key is not the primary key)`);
+  const full = await ensureReplicaIdentity(
+    sourceDb,
+    keysByTable(service, spec.direction),
+    spec.tables,
+  );
+  if (full.length)
+    progress?.step(`REPLICA IDENTITY FULL on ${full.join(', ')} (plan key is not the primary key)`);
   const publication = await ensurePublication(sourceDb, spec);
-  progress?.step(`publication ${spec.publication} ${publication}: ${spec.tables.map((t) => `${t.schema}.${t.table}`).join(', ')}`);
+  progress?.step(
+    `publication ${spec.publication} ${publication}: ${spec.tables.map((t) => `${t.schema}.${t.table}`).join(', ')}`,
+  );
   const before = await connect.findStatus(spec.name);
   const { created } = await connect.put(spec.name, spec.config);
   progress?.step(`connector ${spec.name} ${created ? 'created' : 'updated'}`);
@@ -92,7 +124,12 @@ export async function applyConnector(
     progress?.step(`connector ${spec.name} had failed: restarting it and its failed tasks`);
     await connect.restart(spec.name, { includeTasks: true, onlyFailed: true });
   }
-  const status = await waitUntilRunning(connect, spec.name, { timeoutMs: deps.timeoutMs, progress });
-  progress?.done(`connector ${spec.name} RUNNING (${status.tasks.length} task${status.tasks.length === 1 ? '' : 's'})`);
+  const status = await waitUntilRunning(connect, spec.name, {
+    timeoutMs: deps.timeoutMs,
+    progress,
+  });
+  progress?.done(
+    `connector ${spec.name} RUNNING (${status.tasks.length} task${status.tasks.length === 1 ? '' : 's'})`,
+  );
   return { created, status };
 }

@@ -12,7 +12,8 @@
 import { FicusError } from '../../lib/errors.ts';
 
 export type ConnectorConfig = Record<string, string>;
-export type ConnectorState = 'RUNNING' | 'PAUSED' | 'STOPPED' | 'FAILED' | 'UNASSIGNED' | 'RESTARTING';
+export type ConnectorState =
+  'RUNNING' | 'PAUSED' | 'STOPPED' | 'FAILED' | 'UNASSIGNED' | 'RESTARTING';
 export type TaskStatus = { id: number; state: ConnectorState; worker_id: string; trace?: string };
 export type ConnectorStatus = {
   name: string;
@@ -20,12 +21,22 @@ export type ConnectorStatus = {
   tasks: TaskStatus[];
   type: 'source' | 'sink';
 };
-export type ConnectorInfo = { name: string; config: ConnectorConfig; tasks: { connector: string; task: number }[]; type: 'source' | 'sink' };
-export type ConnectorOffsets = { offsets: { partition: Record<string, unknown>; offset: Record<string, unknown> | null }[] };
+export type ConnectorInfo = {
+  name: string;
+  config: ConnectorConfig;
+  tasks: { connector: string; task: number }[];
+  type: 'source' | 'sink';
+};
+export type ConnectorOffsets = {
+  offsets: { partition: Record<string, unknown>; offset: Record<string, unknown> | null }[];
+};
 export type PluginInfo = { class: string; type: string; version: string };
 
 export class ConnectError extends FicusError {
-  constructor(message: string, options: { status: number; retriable: boolean; connectMessage?: string; cause?: unknown }) {
+  constructor(
+    message: string,
+    options: { status: number; retriable: boolean; connectMessage?: string; cause?: unknown },
+  ) {
     super('connect_error', message, {
       status: options.status,
       retriable: options.retriable,
@@ -50,24 +61,38 @@ const isRetriableStatus = (status: number) => status === 409 || status === 429 |
 
 export function createConnectClient(options: ConnectClientOptions) {
   if (!/^https?:\/\//.test(options.url)) {
-    throw new FicusError('config_invalid', `Connect URL must start with http:// or https://, got "${options.url}"`, { status: 400 });
+    throw new FicusError(
+      'config_invalid',
+      `Connect URL must start with http:// or https://, got "${options.url}"`,
+      { status: 400 },
+    );
   }
   const base = options.url.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 30_000;
   const doFetch = options.fetch ?? fetch;
 
-  async function send<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  async function send<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }> {
     const what = `${method} ${base}${path}`;
     let response: Response;
     try {
       response = await doFetch(base + path, {
         method,
-        headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      throw new ConnectError(`${what}: Kafka Connect is not reachable (${(error as Error).message})`, { status: 503, retriable: true, cause: error });
+      throw new ConnectError(
+        `${what}: Kafka Connect is not reachable (${(error as Error).message})`,
+        { status: 503, retriable: true, cause: error },
+      );
     }
     const text = await response.text();
     if (!response.ok) {
@@ -86,7 +111,8 @@ export function createConnectClient(options: ConnectClientOptions) {
     return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
   }
 
-  const request = async <T>(method: string, path: string, body?: unknown) => (await send<T>(method, path, body)).body;
+  const request = async <T>(method: string, path: string, body?: unknown) =>
+    (await send<T>(method, path, body)).body;
 
   const c = (name: string) => `/connectors/${encodeURIComponent(name)}`;
 
@@ -96,12 +122,20 @@ export function createConnectClient(options: ConnectClientOptions) {
     list: () => request<string[]>('GET', '/connectors'),
     /** every connector with its status, in one call */
     listStatuses: async () =>
-      Object.values(await request<Record<string, { status: ConnectorStatus }>>('GET', '/connectors?expand=status')).map((e) => e.status),
+      Object.values(
+        await request<Record<string, { status: ConnectorStatus }>>(
+          'GET',
+          '/connectors?expand=status',
+        ),
+      ).map((e) => e.status),
     get: (name: string) => request<ConnectorInfo>('GET', c(name)),
     getConfig: (name: string) => request<ConnectorConfig>('GET', `${c(name)}/config`),
     /** creates or updates; `created` says which */
     put: async (name: string, config: ConnectorConfig) => {
-      const { status, body } = await send<ConnectorInfo>('PUT', `${c(name)}/config`, { ...config, name });
+      const { status, body } = await send<ConnectorInfo>('PUT', `${c(name)}/config`, {
+        ...config,
+        name,
+      });
       return { info: body, created: status === 201 };
     },
     status: (name: string) => request<ConnectorStatus>('GET', `${c(name)}/status`),
@@ -119,7 +153,8 @@ export function createConnectClient(options: ConnectClientOptions) {
         'POST',
         `${c(name)}/restart?includeTasks=${opts.includeTasks ?? false}&onlyFailed=${opts.onlyFailed ?? false}`,
       ),
-    restartTask: (name: string, task: number) => request<void>('POST', `${c(name)}/tasks/${task}/restart`),
+    restartTask: (name: string, task: number) =>
+      request<void>('POST', `${c(name)}/tasks/${task}/restart`),
     pause: (name: string) => request<void>('PUT', `${c(name)}/pause`),
     resume: (name: string) => request<void>('PUT', `${c(name)}/resume`),
     /** stops the connector and its tasks but keeps its config (needed before altering offsets) */
@@ -127,7 +162,8 @@ export function createConnectClient(options: ConnectClientOptions) {
     delete: (name: string) => request<void>('DELETE', c(name)),
     getOffsets: (name: string) => request<ConnectorOffsets>('GET', `${c(name)}/offsets`),
     /** the connector must be STOPPED */
-    alterOffsets: (name: string, offsets: ConnectorOffsets) => request<{ message: string }>('PATCH', `${c(name)}/offsets`, offsets),
+    alterOffsets: (name: string, offsets: ConnectorOffsets) =>
+      request<{ message: string }>('PATCH', `${c(name)}/offsets`, offsets),
     /** the connector must be STOPPED */
     resetOffsets: (name: string) => request<{ message: string }>('DELETE', `${c(name)}/offsets`),
     plugins: () => request<PluginInfo[]>('GET', '/connector-plugins'),

@@ -21,14 +21,28 @@ export type ConnectorReport = {
   lastError: string | null;
 };
 
-export async function connectorReport(connect: ConnectClient, spec: SourceConnectorSpec): Promise<ConnectorReport> {
+export async function connectorReport(
+  connect: ConnectClient,
+  spec: SourceConnectorSpec,
+): Promise<ConnectorReport> {
   const status = await connect.findStatus(spec.name);
   let slot: ConnectorReport['slot'];
   try {
     const state = await withSourceDb(spec, (db) => slotState(db, spec.slot));
-    slot = { name: spec.slot, exists: state.exists, active: state.active, lagBytes: state.lagBytes };
+    slot = {
+      name: spec.slot,
+      exists: state.exists,
+      active: state.active,
+      lagBytes: state.lagBytes,
+    };
   } catch (error) {
-    slot = { name: spec.slot, exists: false, active: false, lagBytes: null, error: errorMessage(error) };
+    slot = {
+      name: spec.slot,
+      exists: false,
+      active: false,
+      lagBytes: null,
+      error: errorMessage(error),
+    };
   }
   return {
     name: spec.name,
@@ -44,7 +58,9 @@ export async function connectorReport(connect: ConnectClient, spec: SourceConnec
 export function formatReport(r: ConnectorReport): string {
   const tasks = r.tasks.length ? r.tasks.map((t) => `${t.id}:${t.state}`).join(' ') : '-';
   const lag = r.slot.lagBytes === null ? '-' : `${r.slot.lagBytes} B`;
-  const slot = r.slot.exists ? `${r.slot.name} ${r.slot.active ? 'active' : 'inactive'}, lag ${lag}` : `${r.slot.name} (none)`;
+  const slot = r.slot.exists
+    ? `${r.slot.name} ${r.slot.active ? 'active' : 'inactive'}, lag ${lag}`
+    : `${r.slot.name} (none)`;
   const error = r.lastError ? `\n    last error: ${r.lastError.replace(/\n/g, '\n      ')}` : '';
   return `  ${r.name.padEnd(28)} ${r.state.padEnd(9)} tasks ${tasks.padEnd(12)} slot ${slot}${error}`;
 }

@@ -33,7 +33,13 @@ services:
   'test.plan.yaml',
 );
 const spec = sourceConnectorSpec(plan, plan.services[0], 'forward', {
-  endpoint: { host: '127.0.0.1', port: config.ports.legacyPostgres, user: config.adminUser, password: config.adminPassword, database: dbName },
+  endpoint: {
+    host: '127.0.0.1',
+    port: config.ports.legacyPostgres,
+    user: config.adminUser,
+    password: config.adminPassword,
+    database: dbName,
+  },
   prefix,
   heartbeatIntervalMs: 1000,
 });
@@ -59,7 +65,9 @@ afterAll(async () => {
 describe('Connect client', () => {
   it('talks to the real Connect and reports errors with status and retriability', async () => {
     expect((await connect.info()).version).toMatch(/^\d+\./);
-    expect((await connect.plugins()).map((p) => p.class)).toContain('io.debezium.connector.postgresql.PostgresConnector');
+    expect((await connect.plugins()).map((p) => p.class)).toContain(
+      'io.debezium.connector.postgresql.PostgresConnector',
+    );
     const missing = await connect.status(`nope-${suffix}`).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(ConnectError);
     expect((missing as ConnectError).httpStatus).toBe(404);
@@ -83,14 +91,20 @@ describe('applyConnector', () => {
     // idempotent: a second apply updates, and is still RUNNING
     const second = await applyConnector(spec, plan.services[0], { connect, sourceDb: db });
     expect(second.created).toBe(false);
-    const identity = await db.query(`SELECT relname, relreplident FROM pg_class WHERE relname IN ('items', 'tags') ORDER BY relname`);
+    const identity = await db.query(
+      `SELECT relname, relreplident FROM pg_class WHERE relname IN ('items', 'tags') ORDER BY relname`,
+    );
     expect(identity.rows).toEqual([
       { relname: 'items', relreplident: 'd' },
       { relname: 'tags', relreplident: 'f' }, // plan key `name` is not the primary key
     ]);
     await db.query(`INSERT INTO items VALUES (4, 'd', 10.00)`);
 
-    const kafka = new Kafka({ brokers: [urls.kafkaBootstrap], clientId: `test-${suffix}`, logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      brokers: [urls.kafkaBootstrap],
+      clientId: `test-${suffix}`,
+      logLevel: logLevel.NOTHING,
+    });
     const consumer = kafka.consumer({ groupId: `test-${suffix}` });
     const seen: { op: string; id: number; price: string; hasSchema: boolean }[] = [];
     const topic = topicOf(spec, { schema: 'public', table: 'items' });
@@ -100,18 +114,29 @@ describe('applyConnector', () => {
     await kafkaAdmin.disconnect();
     await consumer.connect();
     try {
-      await consumer.subscribe({ topic: topicOf(spec, { schema: 'public', table: 'items' }), fromBeginning: true });
+      await consumer.subscribe({
+        topic: topicOf(spec, { schema: 'public', table: 'items' }),
+        fromBeginning: true,
+      });
       const done = new Promise<void>((resolve) => {
         void consumer.run({
           eachMessage: async ({ message }) => {
             const value = JSON.parse(message.value!.toString());
-            seen.push({ op: value.payload.op, id: value.payload.after.id, price: value.payload.after.price, hasSchema: !!value.schema });
+            seen.push({
+              op: value.payload.op,
+              id: value.payload.after.id,
+              price: value.payload.after.price,
+              hasSchema: !!value.schema,
+            });
             if (seen.length === 4) resolve();
           },
         });
       });
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`only ${seen.length} events`)), 60_000)));
+      const timeout = new Promise(
+        (_, reject) =>
+          (timer = setTimeout(() => reject(new Error(`only ${seen.length} events`)), 60_000)),
+      );
       await Promise.race([done, timeout]).finally(() => clearTimeout(timer));
     } finally {
       await consumer.disconnect();
@@ -128,12 +153,25 @@ describe('applyConnector', () => {
   }, 120_000);
 
   it('finds a consistent point once the sink has applied up to the end of the topics', async () => {
-    const kafkaAdmin = new Kafka({ brokers: [urls.kafkaBootstrap], logLevel: logLevel.NOTHING }).admin();
+    const kafkaAdmin = new Kafka({
+      brokers: [urls.kafkaBootstrap],
+      logLevel: logLevel.NOTHING,
+    }).admin();
     await kafkaAdmin.connect();
     try {
       // the test DB stands in for the service DB the sink keeps its positions in
-      const consistency = sinkConsistency({ legacy: db, service: db, connect, kafkaAdmin, spec, timeoutMs: 3000 });
-      expect(await consistency()).toEqual({ lsn: null, note: expect.stringMatching(/no ficus_sync_offsets/) });
+      const consistency = sinkConsistency({
+        legacy: db,
+        service: db,
+        connect,
+        kafkaAdmin,
+        spec,
+        timeoutMs: 3000,
+      });
+      expect(await consistency()).toEqual({
+        lsn: null,
+        note: expect.stringMatching(/no ficus_sync_offsets/),
+      });
       await db.query(BOOKKEEPING_DDL);
       const topic = topicOf(spec, { schema: 'public', table: 'items' });
       const ends = await kafkaAdmin.fetchTopicOffsets(topic);
@@ -159,20 +197,27 @@ describe('applyConnector', () => {
 
   it('pauses, resumes, stops, reads offsets and deletes', async () => {
     await connect.pause(spec.name);
-    await expect(poll(async () => (await connect.status(spec.name)).connector.state, 'PAUSED')).resolves.toBe('PAUSED');
+    await expect(
+      poll(async () => (await connect.status(spec.name)).connector.state, 'PAUSED'),
+    ).resolves.toBe('PAUSED');
     await connect.resume(spec.name);
     await waitUntilRunning(connect, spec.name);
     await connect.restart(spec.name, { includeTasks: true });
     await waitUntilRunning(connect, spec.name);
     await connect.stop(spec.name);
-    await expect(poll(async () => (await connect.status(spec.name)).connector.state, 'STOPPED')).resolves.toBe('STOPPED');
+    await expect(
+      poll(async () => (await connect.status(spec.name)).connector.state, 'STOPPED'),
+    ).resolves.toBe('STOPPED');
     const offsets = await connect.getOffsets(spec.name);
     expect(offsets.offsets[0].offset).toHaveProperty('lsn');
     await connect.delete(spec.name);
     expect(await poll(async () => await connect.findStatus(spec.name), undefined)).toBeUndefined();
     await dropSlotAndPublication(db, spec);
     expect((await slotState(db, spec.slot)).exists).toBe(false);
-    expect((await db.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [spec.publication])).rowCount).toBe(0);
+    expect(
+      (await db.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [spec.publication]))
+        .rowCount,
+    ).toBe(0);
   }, 120_000);
 });
 

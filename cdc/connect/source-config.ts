@@ -13,7 +13,13 @@ import type { Plan, ServicePlan } from '../../plan/plan-types.ts';
 import { quoteLiteral, quoteTable } from '../../plan/sql-identifiers.ts';
 import type { ConnectorConfig } from './connect-client.ts';
 
-export type DatabaseEndpoint = { host: string; port: number; user: string; password: string; database: string };
+export type DatabaseEndpoint = {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+};
 export type QualifiedTable = { schema: string; table: string };
 
 export type SourceConnectorSpec = {
@@ -49,7 +55,8 @@ const SIGNAL = 'signal';
 
 const slotSafe = (s: string) => s.toLowerCase().replace(/[^a-z0-9_]/g, '_');
 /** Debezium's include lists are regular expressions: a dot in a name must not match anything. */
-const includeEntry = (t: QualifiedTable) => `${t.schema}.${t.table}`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const includeEntry = (t: QualifiedTable) =>
+  `${t.schema}.${t.table}`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export function connectorName(service: string, direction: Direction, prefix = 'ficus'): string {
   return `${prefix}.${service}.${direction}`;
@@ -60,18 +67,32 @@ export function topicPrefix(service: string, direction: Direction, prefix = 'fic
   return direction === 'forward' ? `${prefix}.${service}` : `${prefix}.${service}.reverse`;
 }
 
-export function topicOf(spec: Pick<SourceConnectorSpec, 'topicPrefix'>, table: QualifiedTable): string {
+export function topicOf(
+  spec: Pick<SourceConnectorSpec, 'topicPrefix'>,
+  table: QualifiedTable,
+): string {
   return `${spec.topicPrefix}.${table.schema}.${table.table}`;
 }
 
 /** The data tables a direction captures: forward everything the service reads, reverse what it owns. */
-export function capturedTables(plan: Plan, service: ServicePlan, direction: Direction, serviceSchema = 'public'): QualifiedTable[] {
-  if (direction === 'reverse') return service.owns.map((t) => ({ schema: serviceSchema, table: t.target }));
+export function capturedTables(
+  plan: Plan,
+  service: ServicePlan,
+  direction: Direction,
+  serviceSchema = 'public',
+): QualifiedTable[] {
+  if (direction === 'reverse')
+    return service.owns.map((t) => ({ schema: serviceSchema, table: t.target }));
   const names = [...new Set([...service.owns, ...service.replicates].map((t) => t.source))];
   return names.map((table) => ({ schema: plan.legacy.schema, table }));
 }
 
-export function sourceConnectorSpec(plan: Plan, service: ServicePlan, direction: Direction, options: SourceSpecOptions): SourceConnectorSpec {
+export function sourceConnectorSpec(
+  plan: Plan,
+  service: ServicePlan,
+  direction: Direction,
+  options: SourceSpecOptions,
+): SourceConnectorSpec {
   const prefix = options.prefix ?? 'ficus';
   const name = connectorName(service.name, direction, prefix);
   const slot = slotSafe(`${prefix}_${service.name}_${direction}`);

@@ -17,9 +17,13 @@ export async function ensureKitTables(db: Db, spec: SourceConnectorSpec): Promis
   const hb = quoteTable(spec.heartbeatTable.schema, spec.heartbeatTable.table);
   const signal = quoteTable(spec.signalTable.schema, spec.signalTable.table);
   await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(spec.kitSchema)}`);
-  await db.query(`CREATE TABLE IF NOT EXISTS ${hb} (connector text PRIMARY KEY, beat_at timestamptz NOT NULL DEFAULT now())`);
+  await db.query(
+    `CREATE TABLE IF NOT EXISTS ${hb} (connector text PRIMARY KEY, beat_at timestamptz NOT NULL DEFAULT now())`,
+  );
   // the shape Debezium's source signalling channel expects
-  await db.query(`CREATE TABLE IF NOT EXISTS ${signal} (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(2048))`);
+  await db.query(
+    `CREATE TABLE IF NOT EXISTS ${signal} (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(2048))`,
+  );
 }
 
 async function primaryKey(db: Db, table: QualifiedTable): Promise<string[] | undefined> {
@@ -38,12 +42,18 @@ async function primaryKey(db: Db, table: QualifiedTable): Promise<string[] | und
  * Sets REPLICA IDENTITY FULL on captured tables whose plan key is not their primary key (or that
  * have none). Returns the tables changed.
  */
-export async function ensureReplicaIdentity(db: Db, keys: Map<string, string[][]>, tables: QualifiedTable[]): Promise<string[]> {
+export async function ensureReplicaIdentity(
+  db: Db,
+  keys: Map<string, string[][]>,
+  tables: QualifiedTable[],
+): Promise<string[]> {
   const changed: string[] = [];
   for (const table of tables) {
     const pk = await primaryKey(db, table);
     const wanted = keys.get(table.table) ?? [];
-    const covered = pk !== undefined && wanted.every((k) => k.length === pk.length && k.every((c, i) => c === pk[i]));
+    const covered =
+      pk !== undefined &&
+      wanted.every((k) => k.length === pk.length && k.every((c, i) => c === pk[i]));
     if (covered) continue;
     const { rows } = await db.query<{ relreplident: string }>(
       `SELECT c.relreplident FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
@@ -56,9 +66,16 @@ export async function ensureReplicaIdentity(db: Db, keys: Map<string, string[][]
   return changed;
 }
 
-export async function ensurePublication(db: Db, spec: SourceConnectorSpec): Promise<'created' | 'updated'> {
-  const list = [...spec.tables, spec.heartbeatTable, spec.signalTable].map((t) => quoteTable(t.schema, t.table)).join(', ');
-  const { rows } = await db.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [spec.publication]);
+export async function ensurePublication(
+  db: Db,
+  spec: SourceConnectorSpec,
+): Promise<'created' | 'updated'> {
+  const list = [...spec.tables, spec.heartbeatTable, spec.signalTable]
+    .map((t) => quoteTable(t.schema, t.table))
+    .join(', ');
+  const { rows } = await db.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [
+    spec.publication,
+  ]);
   if (rows.length) {
     await db.query(`ALTER PUBLICATION ${quoteIdent(spec.publication)} SET TABLE ${list}`);
     return 'updated';
@@ -77,27 +94,56 @@ export async function slotState(db: Db, slot: string): Promise<SlotState> {
     [slot],
   );
   if (!rows.length) return { slot, exists: false, active: false, lagBytes: null };
-  return { slot, exists: true, active: rows[0].active, lagBytes: rows[0].lag === null ? null : Number(rows[0].lag) };
+  return {
+    slot,
+    exists: true,
+    active: rows[0].active,
+    lagBytes: rows[0].lag === null ? null : Number(rows[0].lag),
+  };
 }
 
 /** Drops the slot (once Connect has let go of it) and the publication. */
-export async function dropSlotAndPublication(db: Db, spec: SourceConnectorSpec, timeoutMs = 30_000): Promise<void> {
-  await waitFor(`replication slot ${spec.slot} to be released`, async () => !(await slotState(db, spec.slot)).active, { timeoutMs });
-  await db.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [spec.slot]);
+export async function dropSlotAndPublication(
+  db: Db,
+  spec: SourceConnectorSpec,
+  timeoutMs = 30_000,
+): Promise<void> {
+  await waitFor(
+    `replication slot ${spec.slot} to be released`,
+    async () => !(await slotState(db, spec.slot)).active,
+    { timeoutMs },
+  );
+  await db.query(
+    'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
+    [spec.slot],
+  );
   await db.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(spec.publication)}`);
 }
 
 /** Asks the running connector for an incremental snapshot of one table (Debezium signal). */
-export async function signalSnapshot(db: Db, spec: SourceConnectorSpec, table: QualifiedTable): Promise<string> {
+export async function signalSnapshot(
+  db: Db,
+  spec: SourceConnectorSpec,
+  table: QualifiedTable,
+): Promise<string> {
   const id = randomUUID();
   const signal = quoteTable(spec.signalTable.schema, spec.signalTable.table);
-  const data = JSON.stringify({ 'data-collections': [`${table.schema}.${table.table}`], type: 'incremental' });
-  await db.query(`INSERT INTO ${signal} (id, type, data) VALUES ($1, 'execute-snapshot', $2)`, [id, data]);
+  const data = JSON.stringify({
+    'data-collections': [`${table.schema}.${table.table}`],
+    type: 'incremental',
+  });
+  await db.query(`INSERT INTO ${signal} (id, type, data) VALUES ($1, 'execute-snapshot', $2)`, [
+    id,
+    data,
+  ]);
   return id;
 }
 
 /** Writes the heartbeat row now, as the action query does: a change every captured stream sees. */
 export async function beat(db: Db, spec: SourceConnectorSpec): Promise<void> {
   const hb = quoteTable(spec.heartbeatTable.schema, spec.heartbeatTable.table);
-  await db.query(`INSERT INTO ${hb} (connector, beat_at) VALUES ($1, now()) ON CONFLICT (connector) DO UPDATE SET beat_at = EXCLUDED.beat_at`, [spec.name]);
+  await db.query(
+    `INSERT INTO ${hb} (connector, beat_at) VALUES ($1, now()) ON CONFLICT (connector) DO UPDATE SET beat_at = EXCLUDED.beat_at`,
+    [spec.name],
+  );
 }

@@ -4,22 +4,54 @@
  */
 export type RowHash = { key: string[]; h: string };
 
-export type SampleKeys = { mismatched: Record<string, string>[]; missingInTarget: Record<string, string>[]; extraInTarget: Record<string, string>[] };
+export type SampleKeys = {
+  mismatched: Record<string, string>[];
+  missingInTarget: Record<string, string>[];
+  extraInTarget: Record<string, string>[];
+};
 
-export type Counts = { rows: number; matching: number; mismatched: number; missingInTarget: number; extraInTarget: number };
+export type Counts = {
+  rows: number;
+  matching: number;
+  mismatched: number;
+  missingInTarget: number;
+  extraInTarget: number;
+};
 
-export type Differences = Counts & { samples: SampleKeys; /** keys (text) of every difference, for a re-check */ differing: string[][] };
+export type Differences = Counts & {
+  samples: SampleKeys;
+  /** keys (text) of every difference, for a re-check */ differing: string[][];
+};
 
 export const SAMPLE_LIMIT = 5;
 
-export const emptyCounts = (): Counts => ({ rows: 0, matching: 0, mismatched: 0, missingInTarget: 0, extraInTarget: 0 });
-export const emptySamples = (): SampleKeys => ({ mismatched: [], missingInTarget: [], extraInTarget: [] });
+export const emptyCounts = (): Counts => ({
+  rows: 0,
+  matching: 0,
+  mismatched: 0,
+  missingInTarget: 0,
+  extraInTarget: 0,
+});
+export const emptySamples = (): SampleKeys => ({
+  mismatched: [],
+  missingInTarget: [],
+  extraInTarget: [],
+});
 
-export function compareRows(legacy: RowHash[], service: RowHash[], keyNames: string[]): Differences {
+export function compareRows(
+  legacy: RowHash[],
+  service: RowHash[],
+  keyNames: string[],
+): Differences {
   const id = (key: string[]) => JSON.stringify(key);
   const asObject = (key: string[]) => Object.fromEntries(keyNames.map((n, i) => [n, key[i]]));
   const target = new Map(service.map((r) => [id(r.key), r]));
-  const result: Differences = { ...emptyCounts(), rows: legacy.length, samples: emptySamples(), differing: [] };
+  const result: Differences = {
+    ...emptyCounts(),
+    rows: legacy.length,
+    samples: emptySamples(),
+    differing: [],
+  };
   const note = (kind: keyof SampleKeys, key: string[]) => {
     result[kind] += 1;
     result.differing.push(key);
@@ -37,8 +69,12 @@ export function compareRows(legacy: RowHash[], service: RowHash[], keyNames: str
 }
 
 /** Adds `b` into `a` (counts, and samples up to the limit). */
-export function addInto(a: Counts & { samples: SampleKeys }, b: Counts & { samples: SampleKeys }): void {
-  for (const k of ['rows', 'matching', 'mismatched', 'missingInTarget', 'extraInTarget'] as const) a[k] += b[k];
+export function addInto(
+  a: Counts & { samples: SampleKeys },
+  b: Counts & { samples: SampleKeys },
+): void {
+  for (const k of ['rows', 'matching', 'mismatched', 'missingInTarget', 'extraInTarget'] as const)
+    a[k] += b[k];
   for (const k of ['mismatched', 'missingInTarget', 'extraInTarget'] as const) {
     a.samples[k].push(...b.samples[k].slice(0, SAMPLE_LIMIT - a.samples[k].length));
   }

@@ -39,7 +39,11 @@ export function parseLsn(text: string): bigint {
 
 /** Debezium marks offsets taken during its initial snapshot; their LSN is where streaming will start. */
 const inSnapshot = (offset: Record<string, unknown> | null) =>
-  offset !== null && offset.snapshot !== undefined && offset.snapshot !== false && offset.snapshot !== 'false' && offset.last_snapshot_record !== true;
+  offset !== null &&
+  offset.snapshot !== undefined &&
+  offset.snapshot !== false &&
+  offset.snapshot !== 'false' &&
+  offset.last_snapshot_record !== true;
 
 function committedLsn(offsets: { offset: Record<string, unknown> | null }[]): bigint | undefined {
   // Still snapshotting: rows read so far may predate changes already streamed to the target, so
@@ -57,11 +61,15 @@ function committedLsn(offsets: { offset: Record<string, unknown> | null }[]): bi
   return best;
 }
 
-async function endOffsets(admin: Admin, topics: string[]): Promise<{ topic: string; partition: number; high: bigint }[]> {
+async function endOffsets(
+  admin: Admin,
+  topics: string[],
+): Promise<{ topic: string; partition: number; high: bigint }[]> {
   const existing = new Set(await admin.listTopics());
   const out: { topic: string; partition: number; high: bigint }[] = [];
   for (const topic of topics.filter((t) => existing.has(t))) {
-    for (const p of await admin.fetchTopicOffsets(topic)) out.push({ topic, partition: p.partition, high: BigInt(p.high) });
+    for (const p of await admin.fetchTopicOffsets(topic))
+      out.push({ topic, partition: p.partition, high: BigInt(p.high) });
   }
   return out;
 }
@@ -88,15 +96,24 @@ export function sinkConsistency(deps: {
   return async () => {
     const { legacy, service, connect, kafkaAdmin, spec, progress } = deps;
     const deadline = Date.now() + (deps.timeoutMs ?? 120_000);
-    const lsnText = (await legacy.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
-    if (!(await connect.findStatus(spec.name))) return { lsn: null, note: `no connector ${spec.name}: compared as of now, not at a sink position` };
+    const lsnText = (
+      await legacy.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')
+    ).rows[0].lsn;
+    if (!(await connect.findStatus(spec.name)))
+      return {
+        lsn: null,
+        note: `no connector ${spec.name}: compared as of now, not at a sink position`,
+      };
     const lsn = parseLsn(lsnText);
     await beat(legacy, spec);
     progress?.step(`consistent point: legacy WAL ${lsnText}; waiting for ${spec.name} to pass it`);
     for (;;) {
       const committed = committedLsn((await connect.getOffsets(spec.name)).offsets);
       if (committed !== undefined && committed >= lsn) break;
-      if (Date.now() > deadline) throw new SinkBehindError(`${spec.name} has not passed legacy WAL ${lsnText} in time (connector lagging or stopped)`);
+      if (Date.now() > deadline)
+        throw new SinkBehindError(
+          `${spec.name} has not passed legacy WAL ${lsnText} in time (connector lagging or stopped)`,
+        );
       await sleep(300);
     }
     const topics = spec.tables.map((t) => topicOf(spec, t));
@@ -104,12 +121,23 @@ export function sinkConsistency(deps: {
     progress?.step(`waiting for the sink to apply ${topics.join(', ')} up to their end offsets`);
     for (;;) {
       const applied = await appliedOffsets(service, topics);
-      if (!applied) return { lsn: null, note: 'the service DB has no ficus_sync_offsets (sink never ran): compared as of now' };
-      const behind = ends.filter((e) => e.high > 0n && (applied.get(`${e.topic}:${e.partition}`) ?? -1n) < e.high);
+      if (!applied)
+        return {
+          lsn: null,
+          note: 'the service DB has no ficus_sync_offsets (sink never ran): compared as of now',
+        };
+      const behind = ends.filter(
+        (e) => e.high > 0n && (applied.get(`${e.topic}:${e.partition}`) ?? -1n) < e.high,
+      );
       if (behind.length === 0) return { lsn: lsnText };
       if (Date.now() > deadline) {
-        const list = behind.map((b) => `${b.topic}[${b.partition}] applied ${applied.get(`${b.topic}:${b.partition}`) ?? 'nothing'} of ${b.high}`);
-        throw new SinkBehindError(`the sink has not caught up with legacy WAL ${lsnText}: ${list.join('; ')}`);
+        const list = behind.map(
+          (b) =>
+            `${b.topic}[${b.partition}] applied ${applied.get(`${b.topic}:${b.partition}`) ?? 'nothing'} of ${b.high}`,
+        );
+        throw new SinkBehindError(
+          `the sink has not caught up with legacy WAL ${lsnText}: ${list.join('; ')}`,
+        );
       }
       await sleep(300);
     }

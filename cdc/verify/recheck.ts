@@ -12,12 +12,18 @@ import { renderRowsByKeys, verifySides } from './verify-sql.ts';
 
 type Db = Pick<pg.Pool, 'query'>;
 
-export const differenceCount = (r: TableResult) => r.mismatched + r.missingInTarget + r.extraInTarget;
+export const differenceCount = (r: TableResult) =>
+  r.mismatched + r.missingInTarget + r.extraInTarget;
 
 /** Whether every differing key was kept, so a re-check can replace the differences. */
-export const canRecheck = (r: TableResult) => differenceCount(r) > 0 && r.differing.length === differenceCount(r);
+export const canRecheck = (r: TableResult) =>
+  differenceCount(r) > 0 && r.differing.length === differenceCount(r);
 
-export async function recheckTable(compiled: CompiledTable, result: TableResult, dbs: { legacy: Db; service: Db }): Promise<TableResult> {
+export async function recheckTable(
+  compiled: CompiledTable,
+  result: TableResult,
+  dbs: { legacy: Db; service: Db },
+): Promise<TableResult> {
   if (!canRecheck(result)) return result;
   const sides = verifySides(compiled);
   const keys = JSON.stringify(result.differing);

@@ -13,7 +13,13 @@ import type { Plan } from '../../plan/plan-types.ts';
 import type { SampleKeys } from './compare-rows.ts';
 import type { WaitForConsistentPoint } from './consistent-point.ts';
 import { differenceCount, recheckTable } from './recheck.ts';
-import { ensureVerifyTables, findUnfinishedRun, finishRun, runTableStore, startRun } from './verify-store.ts';
+import {
+  ensureVerifyTables,
+  findUnfinishedRun,
+  finishRun,
+  runTableStore,
+  startRun,
+} from './verify-store.ts';
 import { verifyTable, type TableResult } from './verify-table.ts';
 
 export type TableParity = {
@@ -31,7 +37,11 @@ export type VerifyReport = { service: string; clean: boolean; tables: TableParit
 
 /** A pool whose sessions print timestamps the same way on both sides (see verify-sql.ts). */
 export function openVerifyPool(connectionString: string, max = 3): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, options: '-c TimeZone=UTC -c DateStyle=ISO -c extra_float_digits=1' });
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    options: '-c TimeZone=UTC -c DateStyle=ISO -c extra_float_digits=1',
+  });
   // an idle connection dropped by the server (restart, DROP DATABASE ... FORCE) must not crash the
   // process; the next query opens a new one, and a failing query still rejects
   pool.on('error', () => undefined);
@@ -64,7 +74,9 @@ const publicShape = (r: TableResult): TableParity => ({
   samples: r.samples,
 });
 
-export async function verifyService(options: VerifyServiceOptions): Promise<{ report: VerifyReport; runId?: number; notes: string[] }> {
+export async function verifyService(
+  options: VerifyServiceOptions,
+): Promise<{ report: VerifyReport; runId?: number; notes: string[] }> {
   const { plan, service, legacy, serviceDb, kit, progress } = options;
   const chunkSize = options.chunkSize ?? 10_000;
   const notes: string[] = [];
@@ -90,7 +102,9 @@ export async function verifyService(options: VerifyServiceOptions): Promise<{ re
   // a re-check only means something when the first comparison ran at a sink position
   let consistent = false;
   if (runId === undefined) {
-    const point = options.consistency ? await options.consistency() : { lsn: null, note: 'no consistency wait asked: compared as of now' };
+    const point = options.consistency
+      ? await options.consistency()
+      : { lsn: null, note: 'no consistency wait asked: compared as of now' };
     if (point.note) notes.push(point.note);
     consistent = point.lsn !== null;
     if (point.lsn) progress?.done(`sink caught up with legacy WAL ${point.lsn}`);
@@ -110,14 +124,17 @@ export async function verifyService(options: VerifyServiceOptions): Promise<{ re
     });
     results.push(result);
     const diffs = differenceCount(result);
-    progress?.[diffs ? 'fail' : 'done'](`${table.source.table} -> ${table.target.table}: ${result.rows} rows, ${diffs} differences`);
+    progress?.[diffs ? 'fail' : 'done'](
+      `${table.source.table} -> ${table.target.table}: ${result.rows} rows, ${diffs} differences`,
+    );
   }
 
   if (options.consistency && consistent && results.some((r) => differenceCount(r) > 0)) {
     progress?.step('differences found: re-checking them once the sink has caught up again');
     await options.consistency();
     for (let i = 0; i < results.length; i++) {
-      if (differenceCount(results[i]) > 0) results[i] = await recheckTable(tables[i], results[i], { legacy, service: serviceDb });
+      if (differenceCount(results[i]) > 0)
+        results[i] = await recheckTable(tables[i], results[i], { legacy, service: serviceDb });
     }
   }
 

@@ -3,7 +3,12 @@ import { compareRows } from './compare-rows.ts';
 import { renderBoundaries, renderChunkHash, renderChunkRows, verifySides } from './verify-sql.ts';
 
 const compiled = compileTableMapping(
-  { source: 'products', target: 'items', key: ['id'], columns: { id: { target: 'item_id' }, price: { target: 'price_cents', type: 'cents' } } },
+  {
+    source: 'products',
+    target: 'items',
+    key: ['id'],
+    columns: { id: { target: 'item_id' }, price: { target: 'price_cents', type: 'cents' } },
+  },
   [
     { name: 'id', type: 'integer' },
     { name: 'price', type: 'numeric(12,2)' },
@@ -15,23 +20,36 @@ describe('verify SQL', () => {
   const sides = verifySides(compiled);
 
   it('evaluates the mapping on the legacy side, cast to the target types, and plain columns on the service side', () => {
-    expect(sides.legacy.values).toEqual(['(src."id")::bigint', '(round(src."price" * 100)::bigint)::integer']);
+    expect(sides.legacy.values).toEqual([
+      '(src."id")::bigint',
+      '(round(src."price" * 100)::bigint)::integer',
+    ]);
     expect(sides.service.values).toEqual(['t."item_id"', 't."price_cents"']);
     // integer -> bigint is not the same type: the key is compared through the cast
     expect(sides.legacy.keys).toEqual([{ sql: '(src."id")::bigint', type: 'bigint' }]);
   });
 
   it('keeps a same-typed key on the bare column so its index serves the ranges', () => {
-    const same = verifySides(compileTableMapping({ source: 'a', target: 'b', key: ['id'] }, [{ name: 'id', type: 'bigint' }]));
+    const same = verifySides(
+      compileTableMapping({ source: 'a', target: 'b', key: ['id'] }, [
+        { name: 'id', type: 'bigint' },
+      ]),
+    );
     expect(same.legacy.keys).toEqual([{ sql: 'src."id"', type: 'bigint' }]);
   });
 
   it('bounds chunks by (lower, upper] with typed parameters, open at both ends', () => {
     const middle = renderChunkHash(sides.service, { lower: ['10'], upper: ['20'] });
-    expect(middle.sql).toContain('WHERE (t."item_id") > ($1::bigint) AND (t."item_id") <= ($2::bigint)');
+    expect(middle.sql).toContain(
+      'WHERE (t."item_id") > ($1::bigint) AND (t."item_id") <= ($2::bigint)',
+    );
     expect(middle.params).toEqual(['10', '20']);
-    expect(renderChunkHash(sides.service, { lower: null, upper: null }).sql).toContain('WHERE true');
-    expect(renderChunkRows(sides.legacy, { lower: ['5'], upper: null }).sql).toMatch(/WHERE \(\(src."id"\)::bigint\) > \(\$1::bigint\) ORDER BY/);
+    expect(renderChunkHash(sides.service, { lower: null, upper: null }).sql).toContain(
+      'WHERE true',
+    );
+    expect(renderChunkRows(sides.legacy, { lower: ['5'], upper: null }).sql).toMatch(
+      /WHERE \(\(src."id"\)::bigint\) > \(\$1::bigint\) ORDER BY/,
+    );
   });
 
   it('picks every n-th key of the legacy side as a boundary', () => {
@@ -39,7 +57,10 @@ describe('verify SQL', () => {
   });
 
   it('refuses to compare columns whose type it cannot know', () => {
-    const derived = compileTableMapping({ source: 'a', target: 'b', key: ['id'], derived: { d: 'id + 1' } }, [{ name: 'id', type: 'bigint' }]);
+    const derived = compileTableMapping(
+      { source: 'a', target: 'b', key: ['id'], derived: { d: 'id + 1' } },
+      [{ name: 'id', type: 'bigint' }],
+    );
     expect(() => verifySides(derived)).toThrow('target column types unknown for d');
   });
 });
@@ -57,8 +78,18 @@ describe('compareRows', () => {
       { key: ['4'], h: 'd' },
     ];
     const result = compareRows(legacy, service, ['id']);
-    expect(result).toMatchObject({ rows: 3, matching: 1, mismatched: 1, missingInTarget: 1, extraInTarget: 1 });
-    expect(result.samples).toEqual({ mismatched: [{ id: '2' }], missingInTarget: [{ id: '3' }], extraInTarget: [{ id: '4' }] });
+    expect(result).toMatchObject({
+      rows: 3,
+      matching: 1,
+      mismatched: 1,
+      missingInTarget: 1,
+      extraInTarget: 1,
+    });
+    expect(result.samples).toEqual({
+      mismatched: [{ id: '2' }],
+      missingInTarget: [{ id: '3' }],
+      extraInTarget: [{ id: '4' }],
+    });
     expect(result.differing).toEqual([['2'], ['3'], ['4']]);
   });
 });

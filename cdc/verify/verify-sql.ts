@@ -26,14 +26,18 @@ export type VerifySides = { legacy: Side; service: Side; keyNames: string[] };
 export function verifySides(compiled: CompiledTable): VerifySides {
   const untyped = compiled.targetColumns.filter((t) => !t.type).map((t) => t.name);
   if (untyped.length) {
-    throw new FicusError('verify_setup', `${compiled.target.table}: target column types unknown for ${untyped.join(', ')} (describe the target table)`);
+    throw new FicusError(
+      'verify_setup',
+      `${compiled.target.table}: target column types unknown for ${untyped.join(', ')} (describe the target table)`,
+    );
   }
   const byName = new Map(compiled.targetColumns.map((t) => [t.name, t]));
   const sourceTypes = new Map(compiled.sourceColumns.map((c) => [c.name, c.type]));
   const legacyKeys = compiled.targetKey.map((name) => {
     const t = byName.get(name)!;
     // a plain copy of a same-typed column compares on the column itself, so its index serves the ranges
-    if (t.kind === 'column' && !t.conversion && sourceTypes.get(t.sourceColumn!) === t.type) return { sql: t.sql, type: t.type! };
+    if (t.kind === 'column' && !t.conversion && sourceTypes.get(t.sourceColumn!) === t.type)
+      return { sql: t.sql, type: t.type! };
     return { sql: `(${t.sql})::${t.type}`, type: t.type! };
   });
   return {
@@ -45,7 +49,10 @@ export function verifySides(compiled: CompiledTable): VerifySides {
     },
     service: {
       from: `${quoteTable(compiled.target.schema, compiled.target.table)} AS t`,
-      keys: compiled.targetKey.map((name) => ({ sql: `t.${quoteIdent(name)}`, type: byName.get(name)!.type! })),
+      keys: compiled.targetKey.map((name) => ({
+        sql: `t.${quoteIdent(name)}`,
+        type: byName.get(name)!.type!,
+      })),
       values: compiled.targetColumns.map((t) => `t.${quoteIdent(t.name)}`),
     },
   };
@@ -54,10 +61,15 @@ export function verifySides(compiled: CompiledTable): VerifySides {
 /** A chunk's key range, as the text of each key column; null = unbounded. */
 export type KeyRange = { lower: string[] | null; upper: string[] | null };
 
-function rangePredicate(side: Side, range: KeyRange, firstParam = 1): { sql: string; params: string[] } {
+function rangePredicate(
+  side: Side,
+  range: KeyRange,
+  firstParam = 1,
+): { sql: string; params: string[] } {
   const tuple = `(${side.keys.map((k) => k.sql).join(', ')})`;
   const params: string[] = [];
-  const bound = (values: string[]) => `(${values.map((v, i) => (params.push(v), `$${firstParam + params.length - 1}::${side.keys[i].type}`)).join(', ')})`;
+  const bound = (values: string[]) =>
+    `(${values.map((v, i) => (params.push(v), `$${firstParam + params.length - 1}::${side.keys[i].type}`)).join(', ')})`;
   const parts: string[] = [];
   if (range.lower) parts.push(`${tuple} > ${bound(range.lower)}`);
   if (range.upper) parts.push(`${tuple} <= ${bound(range.upper)}`);

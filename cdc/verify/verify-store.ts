@@ -38,13 +38,24 @@ CREATE TABLE IF NOT EXISTS ficus_verify_chunks (
 
 export type ChunkResult = Counts & { samples: SampleKeys; differing: string[][] };
 
-export type VerifyRunSummary = { id: number; service: string; finishedAt: Date; clean: boolean; counts: Counts };
+export type VerifyRunSummary = {
+  id: number;
+  service: string;
+  finishedAt: Date;
+  clean: boolean;
+  counts: Counts;
+};
 
 export async function ensureVerifyTables(db: Db): Promise<void> {
   await db.query(VERIFY_DDL);
 }
 
-export async function startRun(db: Db, service: string, chunkSize: number, lsn: string | null): Promise<number> {
+export async function startRun(
+  db: Db,
+  service: string,
+  chunkSize: number,
+  lsn: string | null,
+): Promise<number> {
   const { rows } = await db.query<{ id: string }>(
     'INSERT INTO ficus_verify_runs (service, chunk_size, consistent_lsn) VALUES ($1, $2, $3) RETURNING id',
     [service, chunkSize, lsn],
@@ -53,7 +64,10 @@ export async function startRun(db: Db, service: string, chunkSize: number, lsn: 
 }
 
 /** The newest unfinished run of the service, if any. */
-export async function findUnfinishedRun(db: Db, service: string): Promise<{ id: number; chunkSize: number } | undefined> {
+export async function findUnfinishedRun(
+  db: Db,
+  service: string,
+): Promise<{ id: number; chunkSize: number } | undefined> {
   const { rows } = await db.query<{ id: string; chunk_size: number }>(
     'SELECT id, chunk_size FROM ficus_verify_runs WHERE service = $1 AND finished_at IS NULL ORDER BY started_at DESC LIMIT 1',
     [service],
@@ -72,11 +86,10 @@ export function runTableStore(db: Db, runId: number, targetTable: string) {
       return rows[0]?.boundaries;
     },
     async saveBoundaries(boundaries: string[][]): Promise<void> {
-      await db.query('INSERT INTO ficus_verify_tables (run_id, target_table, boundaries) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
-        runId,
-        targetTable,
-        JSON.stringify(boundaries),
-      ]);
+      await db.query(
+        'INSERT INTO ficus_verify_tables (run_id, target_table, boundaries) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+        [runId, targetTable, JSON.stringify(boundaries)],
+      );
     },
     async loadChunks(): Promise<Map<number, ChunkResult>> {
       const { rows } = await db.query<{ chunk_no: number; result: ChunkResult }>(
@@ -96,19 +109,45 @@ export function runTableStore(db: Db, runId: number, targetTable: string) {
 
 export type ChunkStore = ReturnType<typeof runTableStore>;
 
-export async function finishRun(db: Db, runId: number, clean: boolean, result: unknown): Promise<void> {
-  await db.query('UPDATE ficus_verify_runs SET finished_at = now(), clean = $2, result = $3 WHERE id = $1', [runId, clean, JSON.stringify(result)]);
+export async function finishRun(
+  db: Db,
+  runId: number,
+  clean: boolean,
+  result: unknown,
+): Promise<void> {
+  await db.query(
+    'UPDATE ficus_verify_runs SET finished_at = now(), clean = $2, result = $3 WHERE id = $1',
+    [runId, clean, JSON.stringify(result)],
+  );
 }
 
 /** The newest finished verify of a service: what the gates read. */
 export async function latestVerify(db: Db, service: string): Promise<VerifyRunSummary | undefined> {
-  const { rows } = await db.query<{ id: string; finished_at: Date; clean: boolean; result: { tables: Counts[] } }>(
+  const { rows } = await db.query<{
+    id: string;
+    finished_at: Date;
+    clean: boolean;
+    result: { tables: Counts[] };
+  }>(
     `SELECT id, finished_at, clean, result FROM ficus_verify_runs
      WHERE service = $1 AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1`,
     [service],
   );
   if (!rows[0]) return undefined;
-  const counts: Counts = { rows: 0, matching: 0, mismatched: 0, missingInTarget: 0, extraInTarget: 0 };
-  for (const t of rows[0].result.tables) for (const k of Object.keys(counts) as (keyof Counts)[]) counts[k] += t[k];
-  return { id: Number(rows[0].id), service, finishedAt: rows[0].finished_at, clean: rows[0].clean, counts };
+  const counts: Counts = {
+    rows: 0,
+    matching: 0,
+    mismatched: 0,
+    missingInTarget: 0,
+    extraInTarget: 0,
+  };
+  for (const t of rows[0].result.tables)
+    for (const k of Object.keys(counts) as (keyof Counts)[]) counts[k] += t[k];
+  return {
+    id: Number(rows[0].id),
+    service,
+    finishedAt: rows[0].finished_at,
+    clean: rows[0].clean,
+    counts,
+  };
 }

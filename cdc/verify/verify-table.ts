@@ -9,7 +9,13 @@ import type { Progress } from '../../lib/progress.ts';
 import type { CompiledTable } from '../../plan/mapping.ts';
 import { addInto, compareRows, emptyCounts, emptySamples, type RowHash } from './compare-rows.ts';
 import type { ChunkResult, ChunkStore } from './verify-store.ts';
-import { renderBoundaries, renderChunkHash, renderChunkRows, verifySides, type KeyRange } from './verify-sql.ts';
+import {
+  renderBoundaries,
+  renderChunkHash,
+  renderChunkRows,
+  verifySides,
+  type KeyRange,
+} from './verify-sql.ts';
 
 type Db = Pick<pg.Pool, 'query'>;
 
@@ -27,35 +33,56 @@ export type VerifyTableOptions = {
   maxDiffering?: number;
 };
 
-export async function verifyTable(compiled: CompiledTable, options: VerifyTableOptions): Promise<TableResult> {
+export async function verifyTable(
+  compiled: CompiledTable,
+  options: VerifyTableOptions,
+): Promise<TableResult> {
   const sides = verifySides(compiled);
   const chunkSize = options.chunkSize ?? 10_000;
   const maxDiffering = options.maxDiffering ?? 10_000;
   const label = `${compiled.source.table} -> ${compiled.target.table}`;
   let boundaries = await options.store?.loadBoundaries();
   if (!boundaries) {
-    const { rows } = await options.legacy.query({ text: renderBoundaries(sides.legacy, chunkSize), rowMode: 'array' });
+    const { rows } = await options.legacy.query({
+      text: renderBoundaries(sides.legacy, chunkSize),
+      rowMode: 'array',
+    });
     boundaries = rows as string[][];
     await options.store?.saveBoundaries(boundaries);
   }
   const ranges: KeyRange[] = [];
-  for (let i = 0; i <= boundaries.length; i++) ranges.push({ lower: boundaries[i - 1] ?? null, upper: boundaries[i] ?? null });
+  for (let i = 0; i <= boundaries.length; i++)
+    ranges.push({ lower: boundaries[i - 1] ?? null, upper: boundaries[i] ?? null });
   const done = (await options.store?.loadChunks()) ?? new Map<number, ChunkResult>();
-  if (done.size) options.progress?.step(`${label}: resuming, ${done.size}/${ranges.length} chunks already compared`);
+  if (done.size)
+    options.progress?.step(
+      `${label}: resuming, ${done.size}/${ranges.length} chunks already compared`,
+    );
 
   async function compareChunk(range: KeyRange): Promise<ChunkResult> {
     const [l, s] = await Promise.all(
-      [[options.legacy, sides.legacy] as const, [options.service, sides.service] as const].map(async ([db, side]) => {
-        const q = renderChunkHash(side, range);
-        return (await db.query<{ n: string; hash: string | null }>(q.sql, q.params)).rows[0];
-      }),
+      [[options.legacy, sides.legacy] as const, [options.service, sides.service] as const].map(
+        async ([db, side]) => {
+          const q = renderChunkHash(side, range);
+          return (await db.query<{ n: string; hash: string | null }>(q.sql, q.params)).rows[0];
+        },
+      ),
     );
-    if (l.n === s.n && l.hash === s.hash) return { ...emptyCounts(), rows: Number(l.n), matching: Number(l.n), samples: emptySamples(), differing: [] };
+    if (l.n === s.n && l.hash === s.hash)
+      return {
+        ...emptyCounts(),
+        rows: Number(l.n),
+        matching: Number(l.n),
+        samples: emptySamples(),
+        differing: [],
+      };
     const [legacyRows, serviceRows] = await Promise.all(
-      [[options.legacy, sides.legacy] as const, [options.service, sides.service] as const].map(async ([db, side]) => {
-        const q = renderChunkRows(side, range);
-        return (await db.query<RowHash>(q.sql, q.params)).rows;
-      }),
+      [[options.legacy, sides.legacy] as const, [options.service, sides.service] as const].map(
+        async ([db, side]) => {
+          const q = renderChunkRows(side, range);
+          return (await db.query<RowHash>(q.sql, q.params)).rows;
+        },
+      ),
     );
     return compareRows(legacyRows, serviceRows, sides.keyNames);
   }
@@ -89,7 +116,8 @@ export async function verifyTable(compiled: CompiledTable, options: VerifyTableO
   for (let i = 0; i < ranges.length; i++) {
     const chunk = done.get(i)!;
     addInto(total, chunk);
-    if (total.differing.length + chunk.differing.length <= maxDiffering) total.differing.push(...chunk.differing);
+    if (total.differing.length + chunk.differing.length <= maxDiffering)
+      total.differing.push(...chunk.differing);
   }
   return total;
 }

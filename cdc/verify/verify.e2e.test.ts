@@ -10,7 +10,11 @@ import { latestVerify } from './verify-store.ts';
 
 const urls = stackUrls(loadStackConfig());
 const suffix = crypto.randomBytes(4).toString('hex');
-const names = { legacy: `ficus_vl_${suffix}`, service: `ficus_vs_${suffix}`, kit: `ficus_vk_${suffix}` };
+const names = {
+  legacy: `ficus_vl_${suffix}`,
+  service: `ficus_vs_${suffix}`,
+  kit: `ficus_vk_${suffix}`,
+};
 const legacyAdmin = new pg.Client({ connectionString: urls.legacyAdmin('postgres') });
 const servicesAdmin = new pg.Client({ connectionString: urls.servicesAdmin('postgres') });
 let legacy: pg.Pool;
@@ -70,7 +74,9 @@ beforeAll(async () => {
     (s, t) => describeTable(service, s, t),
   );
   for (const table of compiled) {
-    const rows = (await legacy.query(`SELECT coalesce(json_agg(t), '[]') AS rows FROM ${table.source.table} t`)).rows[0].rows;
+    const rows = (
+      await legacy.query(`SELECT coalesce(json_agg(t), '[]') AS rows FROM ${table.source.table} t`)
+    ).rows[0].rows;
     await service.query(renderStagedUpsert(table, 'forward'), [JSON.stringify(rows)]);
   }
 });
@@ -84,7 +90,15 @@ afterAll(async () => {
 });
 
 const run = (extra: { resume?: boolean; chunkSize?: number } = {}) =>
-  verifyService({ plan, service: 'shopfront', legacy, serviceDb: service, kit, chunkSize: extra.chunkSize ?? 7, resume: extra.resume });
+  verifyService({
+    plan,
+    service: 'shopfront',
+    legacy,
+    serviceDb: service,
+    kit,
+    chunkSize: extra.chunkSize ?? 7,
+    resume: extra.resume,
+  });
 
 describe('verifyService', () => {
   it('finds a copy made through the mapping clean', async () => {
@@ -93,11 +107,32 @@ describe('verifyService', () => {
       service: 'shopfront',
       clean: true,
       tables: [
-        { source: 'products', target: 'items', rows: 100, matching: 100, mismatched: 0, missingInTarget: 0, extraInTarget: 0, samples: { mismatched: [], missingInTarget: [], extraInTarget: [] } },
-        { source: 'stock', target: 'stock', rows: 60, matching: 60, mismatched: 0, missingInTarget: 0, extraInTarget: 0, samples: { mismatched: [], missingInTarget: [], extraInTarget: [] } },
+        {
+          source: 'products',
+          target: 'items',
+          rows: 100,
+          matching: 100,
+          mismatched: 0,
+          missingInTarget: 0,
+          extraInTarget: 0,
+          samples: { mismatched: [], missingInTarget: [], extraInTarget: [] },
+        },
+        {
+          source: 'stock',
+          target: 'stock',
+          rows: 60,
+          matching: 60,
+          mismatched: 0,
+          missingInTarget: 0,
+          extraInTarget: 0,
+          samples: { mismatched: [], missingInTarget: [], extraInTarget: [] },
+        },
       ],
     });
-    expect(await latestVerify(kit, 'shopfront')).toMatchObject({ clean: true, counts: { rows: 160, matching: 160 } });
+    expect(await latestVerify(kit, 'shopfront')).toMatchObject({
+      clean: true,
+      counts: { rows: 160, matching: 160 },
+    });
   });
 
   it('counts a mismatched row, a missing one and an extra one exactly, with sample keys', async () => {
@@ -116,10 +151,22 @@ describe('verifyService', () => {
       mismatched: 1,
       missingInTarget: 1,
       extraInTarget: 1,
-      samples: { mismatched: [{ item_id: '42' }], missingInTarget: [{ item_id: '7' }], extraInTarget: [{ item_id: '1000' }] },
+      samples: {
+        mismatched: [{ item_id: '42' }],
+        missingInTarget: [{ item_id: '7' }],
+        extraInTarget: [{ item_id: '1000' }],
+      },
     });
-    expect(report.tables[1]).toMatchObject({ rows: 60, matching: 59, mismatched: 1, samples: { mismatched: [{ warehouse: 'south', sku: 'SKU-3' }] } });
-    expect(await latestVerify(kit, 'shopfront')).toMatchObject({ clean: false, counts: { rows: 160, mismatched: 2, missingInTarget: 1, extraInTarget: 1 } });
+    expect(report.tables[1]).toMatchObject({
+      rows: 60,
+      matching: 59,
+      mismatched: 1,
+      samples: { mismatched: [{ warehouse: 'south', sku: 'SKU-3' }] },
+    });
+    expect(await latestVerify(kit, 'shopfront')).toMatchObject({
+      clean: false,
+      counts: { rows: 160, mismatched: 2, missingInTarget: 1, extraInTarget: 1 },
+    });
   });
 
   it('a legacy change the mapping would carry differently shows as a mismatch (the derived column too)', async () => {
@@ -133,11 +180,17 @@ describe('verifyService', () => {
     const first = await run();
     // simulate an interruption: the run is unfinished and lost its last chunks
     await kit.query('UPDATE ficus_verify_runs SET finished_at = NULL WHERE id = $1', [first.runId]);
-    await kit.query(`DELETE FROM ficus_verify_chunks WHERE run_id = $1 AND target_table = 'items' AND chunk_no >= 10`, [first.runId]);
+    await kit.query(
+      `DELETE FROM ficus_verify_chunks WHERE run_id = $1 AND target_table = 'items' AND chunk_no >= 10`,
+      [first.runId],
+    );
     const resumed = await run({ resume: true, chunkSize: 50 });
     expect(resumed.runId).toBe(first.runId);
     expect(resumed.report).toEqual(first.report);
-    const chunks = await kit.query(`SELECT count(*)::int AS n FROM ficus_verify_chunks WHERE run_id = $1 AND target_table = 'items'`, [first.runId]);
+    const chunks = await kit.query(
+      `SELECT count(*)::int AS n FROM ficus_verify_chunks WHERE run_id = $1 AND target_table = 'items'`,
+      [first.runId],
+    );
     // 100 legacy rows in chunks of 7 (the original run's size, not the new flag): 14 boundaries, 15 chunks
     expect(chunks.rows[0].n).toBe(15);
   });

@@ -11,7 +11,12 @@ import type { Plan } from '../../plan/plan-types.ts';
 import { loadStackConfig } from '../../stack/stack-config.ts';
 import { connectorReport, formatReport } from '../../cdc/connect/connector-report.ts';
 import { dropSlotAndPublication, signalSnapshot } from '../../cdc/connect/source-database.ts';
-import { applyStackConnector, stackConnectClient, stackConnectorSpec, withSourceDb } from '../../cdc/connect/stack-connectors.ts';
+import {
+  applyStackConnector,
+  stackConnectClient,
+  stackConnectorSpec,
+  withSourceDb,
+} from '../../cdc/connect/stack-connectors.ts';
 
 type DirectionOption = Direction | 'both';
 
@@ -25,27 +30,46 @@ function directions(value: string | undefined, fallback: DirectionOption): Direc
 function specs(plan: Plan, service: string | undefined, dirs: Direction[]) {
   const config = loadStackConfig();
   const services = service ? [findService(plan, service)] : plan.services;
-  return services.flatMap((s) => dirs.map((d) => ({ service: s, spec: stackConnectorSpec(plan, s, d, config) })));
+  return services.flatMap((s) =>
+    dirs.map((d) => ({ service: s, spec: stackConnectorSpec(plan, s, d, config) })),
+  );
 }
 
 const connectClient = () => stackConnectClient();
 
 export function register(program: Command): void {
-  const connectors = program.command('connectors').description('the Debezium source connectors of the plan (one per service and direction)');
+  const connectors = program
+    .command('connectors')
+    .description('the Debezium source connectors of the plan (one per service and direction)');
 
   connectors
     .command('apply [service]')
     .description('create or update, then wait until the connector and all its tasks are RUNNING')
-    .option('--direction <direction>', 'forward (legacy DB -> service), reverse (service DB -> legacy) or both', 'forward')
+    .option(
+      '--direction <direction>',
+      'forward (legacy DB -> service), reverse (service DB -> legacy) or both',
+      'forward',
+    )
     .option('--timeout <seconds>', 'how long to wait for RUNNING', '120')
-    .action(async (service: string | undefined, options: { direction: string; timeout: string }) => {
-      const plan = loadPlan();
-      const progress = createProgress();
-      for (const { service: s, spec } of specs(plan, service, directions(options.direction, 'forward'))) {
-        progress.step(`applying ${spec.name} (${spec.endpoint.database} on port ${spec.endpoint.port})`);
-        await applyStackConnector(plan, s, spec.direction, { progress, timeoutMs: Number(options.timeout) * 1000 });
-      }
-    });
+    .action(
+      async (service: string | undefined, options: { direction: string; timeout: string }) => {
+        const plan = loadPlan();
+        const progress = createProgress();
+        for (const { service: s, spec } of specs(
+          plan,
+          service,
+          directions(options.direction, 'forward'),
+        )) {
+          progress.step(
+            `applying ${spec.name} (${spec.endpoint.database} on port ${spec.endpoint.port})`,
+          );
+          await applyStackConnector(plan, s, spec.direction, {
+            progress,
+            timeoutMs: Number(options.timeout) * 1000,
+          });
+        }
+      },
+    );
 
   connectors
     .command('status [service]')
@@ -54,42 +78,61 @@ export function register(program: Command): void {
     .action(async (service: string | undefined, options: { json?: boolean }) => {
       const connect = connectClient();
       const reports = [];
-      for (const { spec } of specs(loadPlan(), service, ['forward', 'reverse'])) reports.push(await connectorReport(connect, spec));
-      if (options.json) process.stdout.write(JSON.stringify({ connectors: reports }, null, 2) + '\n');
+      for (const { spec } of specs(loadPlan(), service, ['forward', 'reverse']))
+        reports.push(await connectorReport(connect, spec));
+      if (options.json)
+        process.stdout.write(JSON.stringify({ connectors: reports }, null, 2) + '\n');
       else process.stdout.write(reports.map(formatReport).join('\n') + '\n');
-      if (reports.some((r) => r.state === 'FAILED' || r.tasks.some((t) => t.state === 'FAILED'))) process.exitCode = 1;
+      if (reports.some((r) => r.state === 'FAILED' || r.tasks.some((t) => t.state === 'FAILED')))
+        process.exitCode = 1;
     });
 
   connectors
     .command('delete [service]')
-    .description('remove the connector(s); with --drop-slot also the replication slot and publication')
+    .description(
+      'remove the connector(s); with --drop-slot also the replication slot and publication',
+    )
     .option('--direction <direction>', 'forward, reverse or both', 'both')
-    .option('--drop-slot', 'also drop the replication slot and the publication (the next apply snapshots again)')
-    .action(async (service: string | undefined, options: { direction: string; dropSlot?: boolean }) => {
-      const connect = connectClient();
-      const progress = createProgress();
-      for (const { spec } of specs(loadPlan(), service, directions(options.direction, 'both'))) {
-        if (await connect.findStatus(spec.name)) {
-          await connect.delete(spec.name);
-          progress.done(`deleted connector ${spec.name}`);
-        } else progress.done(`connector ${spec.name} was not there`);
-        if (options.dropSlot) {
-          await withSourceDb(spec, (db) => dropSlotAndPublication(db, spec));
-          progress.done(`dropped slot and publication ${spec.slot}`);
+    .option(
+      '--drop-slot',
+      'also drop the replication slot and the publication (the next apply snapshots again)',
+    )
+    .action(
+      async (service: string | undefined, options: { direction: string; dropSlot?: boolean }) => {
+        const connect = connectClient();
+        const progress = createProgress();
+        for (const { spec } of specs(loadPlan(), service, directions(options.direction, 'both'))) {
+          if (await connect.findStatus(spec.name)) {
+            await connect.delete(spec.name);
+            progress.done(`deleted connector ${spec.name}`);
+          } else progress.done(`connector ${spec.name} was not there`);
+          if (options.dropSlot) {
+            await withSourceDb(spec, (db) => dropSlotAndPublication(db, spec));
+            progress.done(`dropped slot and publication ${spec.slot}`);
+          }
         }
-      }
-    });
+      },
+    );
 
   connectors
     .command('snapshot <service> <table>')
-    .description('ask the running forward connector to re-snapshot one legacy table (incremental, via the signal table)')
+    .description(
+      'ask the running forward connector to re-snapshot one legacy table (incremental, via the signal table)',
+    )
     .option('--direction <direction>', 'forward or reverse', 'forward')
     .action(async (service: string, table: string, options: { direction: string }) => {
       const plan = loadPlan();
       const [{ spec }] = specs(plan, service, directions(options.direction, 'forward'));
-      const captured = spec.tables.find((t) => t.table === table || `${t.schema}.${t.table}` === table);
-      if (!captured) throw new ConfigError(`${spec.name} does not capture "${table}" (it captures ${spec.tables.map((t) => t.table).join(', ')})`);
+      const captured = spec.tables.find(
+        (t) => t.table === table || `${t.schema}.${t.table}` === table,
+      );
+      if (!captured)
+        throw new ConfigError(
+          `${spec.name} does not capture "${table}" (it captures ${spec.tables.map((t) => t.table).join(', ')})`,
+        );
       const id = await withSourceDb(spec, (db) => signalSnapshot(db, spec, captured));
-      createProgress().done(`snapshot of ${captured.schema}.${captured.table} requested from ${spec.name} (signal ${id})`);
+      createProgress().done(
+        `snapshot of ${captured.schema}.${captured.table} requested from ${spec.name} (signal ${id})`,
+      );
     });
 }

@@ -18,7 +18,13 @@ export function register(program: Command): void {
     .option('--url <url>', 'database URL to migrate instead of the default (only with a set)')
     .description('run the knex migrations of the legacy DB, of a service DB, or of the kit DB')
     .action(async (set: string | undefined, options: { url?: string }) => {
-      if (options.url && !set) throw new ConfigError('ficus migrate: --url needs a migration set (e.g. `ficus migrate legacy --url ...`)');
-      await migrateSets(loadPlan(), createProgress(), { sets: set ? [set] : undefined, url: options.url });
+      if (options.url && !set)
+        throw new ConfigError(
+          'ficus migrate: --url needs a migration set (e.g. `ficus migrate legacy --url ...`)',
+        );
+      await migrateSets(loadPlan(), createProgress(), {
+        sets: set ? [set] : undefined,
+        url: options.url,
+      });
     });
 }

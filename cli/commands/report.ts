@@ -34,20 +34,31 @@ export function register(program: Command): void {
     .description('write the parallel-run report (routes, match rates, diffs, latency, parity)')
     .action(async (options: { format: string; out: string; since?: string }) => {
       const formats = options.format.split(',').map((f) => f.trim());
-      for (const f of formats) if (!(f in FORMATS)) throw new ConfigError(`--format: "${f}" is not one of html, md, json`);
+      for (const f of formats)
+        if (!(f in FORMATS)) throw new ConfigError(`--format: "${f}" is not one of html, md, json`);
       const progress = createProgress();
-      const db = openKitDb(process.env.FICUS_KIT_DB_URL || stackUrls(loadStackConfig()).servicesAdmin('ficus'), 1);
+      const db = openKitDb(
+        process.env.FICUS_KIT_DB_URL || stackUrls(loadStackConfig()).servicesAdmin('ficus'),
+        1,
+      );
       try {
         progress.step('reading comparisons from the kit DB');
         const data = await readReportData(db, { since: parseSince(options.since) });
         fs.mkdirSync(options.out, { recursive: true });
         for (const format of formats as Format[]) {
           const file = path.join(options.out, FORMATS[format]);
-          const text = format === 'html' ? renderHtml(data) : format === 'md' ? renderMarkdown(data) : JSON.stringify(data, null, 2) + '\n';
+          const text =
+            format === 'html'
+              ? renderHtml(data)
+              : format === 'md'
+                ? renderMarkdown(data)
+                : JSON.stringify(data, null, 2) + '\n';
           fs.writeFileSync(file, text);
           progress.done(`${format}: ${file}`);
         }
-        process.stdout.write(`${data.routes.length} routes, ${data.routes.reduce((n, r) => n + r.compared, 0)} comparisons\n`);
+        process.stdout.write(
+          `${data.routes.length} routes, ${data.routes.reduce((n, r) => n + r.compared, 0)} comparisons\n`,
+        );
       } finally {
         await db.destroy();
       }

@@ -35,7 +35,11 @@ function steps(text: string): number[] {
   }
 }
 
-function number(text: string | undefined, flag: string, check: (n: number) => boolean): number | undefined {
+function number(
+  text: string | undefined,
+  flag: string,
+  check: (n: number) => boolean,
+): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
   if (!Number.isFinite(n) || !check(n)) throw new ConfigError(`${flag}: out of range: "${text}"`);
@@ -45,15 +49,23 @@ function number(text: string | undefined, flag: string, check: (n: number) => bo
 export function register(program: Command): void {
   program
     .command('rollout')
-    .argument('<service>', 'a service of the plan, in shadow (or at a canary share among the steps)')
+    .argument(
+      '<service>',
+      'a service of the plan, in shadow (or at a canary share among the steps)',
+    )
     .option('--steps <list>', 'canary percentages, rising, ending at 100', '1,5,25,50,100')
     .option('--interval <duration>', 'how long each step must hold (500ms, 30s, 2m)', '30s')
     .option('--check-every <duration>', 'how often the gates are judged during a step', '2s')
-    .option('--max-wait <duration>', 'how long past the interval to wait for enough comparisons (default 3 intervals)')
+    .option(
+      '--max-wait <duration>',
+      'how long past the interval to wait for enough comparisons (default 3 intervals)',
+    )
     .option('--min-comparisons <n>', "override the plan's gates.minComparisons")
     .option('--min-match-rate <x>', "override the plan's gates.minMatchRate (0..1)")
     .option('--resume', 'continue the last rollout of the service from where it was left')
-    .description('raise the canary share step by step while the gates hold; roll back by itself when one breaks')
+    .description(
+      'raise the canary share step by step while the gates hold; roll back by itself when one breaks',
+    )
     .action(async (service: string, options: Options) => {
       const plan = loadPlan();
       findService(plan, service);
@@ -61,7 +73,10 @@ export function register(program: Command): void {
       const stack = loadStackConfig();
       const urls = stackUrls(stack);
       const kitDb = openKitDb(process.env.FICUS_KIT_DB_URL || urls.servicesAdmin('ficus'), 2);
-      const unleash = unleashAdmin({ url: process.env.FICUS_UNLEASH_ADMIN_URL || urls.unleash, token: process.env.FICUS_UNLEASH_ADMIN_TOKEN || stack.unleashAdminToken });
+      const unleash = unleashAdmin({
+        url: process.env.FICUS_UNLEASH_ADMIN_URL || urls.unleash,
+        token: process.env.FICUS_UNLEASH_ADMIN_TOKEN || stack.unleashAdminToken,
+      });
       const lags = openStackSyncLag(plan, stack);
       const progress = createProgress();
       const stop = new AbortController();
@@ -78,7 +93,10 @@ export function register(program: Command): void {
             steps: steps(options.steps),
             intervalMs,
             checkEveryMs: parseDuration(options.checkEvery, '--check-every'),
-            maxWaitMs: options.maxWait === undefined ? undefined : parseDuration(options.maxWait, '--max-wait'),
+            maxWaitMs:
+              options.maxWait === undefined
+                ? undefined
+                : parseDuration(options.maxWait, '--max-wait'),
             resume: options.resume,
           },
           {
@@ -88,16 +106,31 @@ export function register(program: Command): void {
             gateContext: {
               syncLag: lags.forService(service),
               thresholds: {
-                ...(options.minComparisons !== undefined && { minComparisons: number(options.minComparisons, '--min-comparisons', (n) => Number.isInteger(n) && n >= 0) }),
-                ...(options.minMatchRate !== undefined && { minMatchRate: number(options.minMatchRate, '--min-match-rate', (n) => n >= 0 && n <= 1) }),
+                ...(options.minComparisons !== undefined && {
+                  minComparisons: number(
+                    options.minComparisons,
+                    '--min-comparisons',
+                    (n) => Number.isInteger(n) && n >= 0,
+                  ),
+                }),
+                ...(options.minMatchRate !== undefined && {
+                  minMatchRate: number(
+                    options.minMatchRate,
+                    '--min-match-rate',
+                    (n) => n >= 0 && n <= 1,
+                  ),
+                }),
               },
             },
             out: (line) => progress.step(line),
             signal: stop.signal,
           },
         );
-        process.stdout.write(`rollout #${outcome.id} of ${service}: ${outcome.status} — ${outcome.reason}\n`);
-        process.exitCode = outcome.status === 'completed' ? 0 : outcome.status === 'stopped' ? 130 : 1;
+        process.stdout.write(
+          `rollout #${outcome.id} of ${service}: ${outcome.status} — ${outcome.reason}\n`,
+        );
+        process.exitCode =
+          outcome.status === 'completed' ? 0 : outcome.status === 'stopped' ? 130 : 1;
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);

@@ -15,7 +15,9 @@ function printStatus(status: StackStatus): void {
 export function register(program: Command): void {
   const stack = program
     .command('stack')
-    .description('the embedded stack of real components on loopback: two PostgreSQL clusters, Kafka (KRaft), Kafka Connect with Debezium, Unleash');
+    .description(
+      'the embedded stack of real components on loopback: two PostgreSQL clusters, Kafka (KRaft), Kafka Connect with Debezium, Unleash',
+    );
 
   stack
     .command('up')

@@ -21,7 +21,10 @@ import { stackProxyAdmin } from '../../rollout/proxy-admin.ts';
 /** Who is making the change: git's user.name, else the login name. */
 export function currentActor(env: NodeJS.ProcessEnv = process.env): string {
   try {
-    const name = execFileSync('git', ['config', 'user.name'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const name = execFileSync('git', ['config', 'user.name'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     if (name) return name;
   } catch {
     // no git, or no name configured
@@ -29,7 +32,8 @@ export function currentActor(env: NodeJS.ProcessEnv = process.env): string {
   return env.USER || env.LOGNAME || os.userInfo().username;
 }
 
-const pct = (s: { stage: string; percent: number }) => (s.stage === 'canary' ? `canary ${s.percent}%` : s.stage);
+const pct = (s: { stage: string; percent: number }) =>
+  s.stage === 'canary' ? `canary ${s.percent}%` : s.stage;
 
 export function register(program: Command): void {
   program
@@ -40,30 +44,75 @@ export function register(program: Command): void {
     .option('--why <text>', 'the reason, kept in the audit')
     .option('--force', 'skip stages or override gates')
     .option('--json', 'print the change as JSON')
-    .option('--hold-bound <ms>', 'write cut-over: how long a held write waits before 503 + Retry-After', '15000')
+    .option(
+      '--hold-bound <ms>',
+      'write cut-over: how long a held write waits before 503 + Retry-After',
+      '15000',
+    )
     .description('move a service to a stage (in Unleash), audited in the kit DB')
-    .action(async (service: string, stage: string, options: { percent?: string; why?: string; force?: boolean; json?: boolean; holdBound: string }) => {
-      const percent = options.percent === undefined ? undefined : Number(options.percent);
-      if (percent !== undefined && !Number.isFinite(percent)) throw new ConfigError(`--percent: not a number: "${options.percent}"`);
-      const stack = loadStackConfig();
-      const plan = loadPlan();
-      const kitDb = openKitDb(process.env.FICUS_KIT_DB_URL || stackUrls(stack).servicesAdmin('ficus'), 1);
-      const unleash = unleashAdmin({ url: process.env.FICUS_UNLEASH_ADMIN_URL || stackUrls(stack).unleash, token: process.env.FICUS_UNLEASH_ADMIN_TOKEN || stack.unleashAdminToken });
-      try {
-        const request = { service, stage, percent, why: options.why, force: options.force, actor: currentActor() };
-        const current = await unleash.readStage(service);
-        // Moving the writes (canary -> live, or back) is the fenced cut-over, not a flag flip.
-        const change =
-          writesAtService(current.stage) !== writesAtService(stage)
-            ? (await moveWrites({ ...request, to: { stage: stage as Stage, percent: percent ?? 0 }, holdBoundMs: Number(options.holdBound) }, { plan, unleash, kitDb, proxy: stackProxyAdmin(), progress: createProgress() })).change
-            : await changeStage(request, { services: plan.services.map((s) => s.name), unleash, kitDb });
-        if (options.json) process.stdout.write(JSON.stringify(change, null, 2) + '\n');
-        else {
-          process.stdout.write(`${service}: ${pct(change.from)} -> ${pct(change.to)} (by ${change.actor}${change.forced ? ', forced' : ''})\n`);
-          process.stdout.write(`gates: ${change.gates.summary}\n`);
+    .action(
+      async (
+        service: string,
+        stage: string,
+        options: {
+          percent?: string;
+          why?: string;
+          force?: boolean;
+          json?: boolean;
+          holdBound: string;
+        },
+      ) => {
+        const percent = options.percent === undefined ? undefined : Number(options.percent);
+        if (percent !== undefined && !Number.isFinite(percent))
+          throw new ConfigError(`--percent: not a number: "${options.percent}"`);
+        const stack = loadStackConfig();
+        const plan = loadPlan();
+        const kitDb = openKitDb(
+          process.env.FICUS_KIT_DB_URL || stackUrls(stack).servicesAdmin('ficus'),
+          1,
+        );
+        const unleash = unleashAdmin({
+          url: process.env.FICUS_UNLEASH_ADMIN_URL || stackUrls(stack).unleash,
+          token: process.env.FICUS_UNLEASH_ADMIN_TOKEN || stack.unleashAdminToken,
+        });
+        try {
+          const request = {
+            service,
+            stage,
+            percent,
+            why: options.why,
+            force: options.force,
+            actor: currentActor(),
+          };
+          const current = await unleash.readStage(service);
+          // Moving the writes (canary -> live, or back) is the fenced cut-over, not a flag flip.
+          const change =
+            writesAtService(current.stage) !== writesAtService(stage)
+              ? (
+                  await moveWrites(
+                    {
+                      ...request,
+                      to: { stage: stage as Stage, percent: percent ?? 0 },
+                      holdBoundMs: Number(options.holdBound),
+                    },
+                    { plan, unleash, kitDb, proxy: stackProxyAdmin(), progress: createProgress() },
+                  )
+                ).change
+              : await changeStage(request, {
+                  services: plan.services.map((s) => s.name),
+                  unleash,
+                  kitDb,
+                });
+          if (options.json) process.stdout.write(JSON.stringify(change, null, 2) + '\n');
+          else {
+            process.stdout.write(
+              `${service}: ${pct(change.from)} -> ${pct(change.to)} (by ${change.actor}${change.forced ? ', forced' : ''})\n`,
+            );
+            process.stdout.write(`gates: ${change.gates.summary}\n`);
+          }
+        } finally {
+          await kitDb.destroy();
         }
-      } finally {
-        await kitDb.destroy();
-      }
-    });
+      },
+    );
 }

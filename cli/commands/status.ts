@@ -20,24 +20,35 @@ export function renderStatus(report: StatusReport): string {
     s.name,
     s.stage === 'canary' ? `canary ${s.percent}%` : s.stage,
     s.syncLagMs === null ? 'unknown' : `${Math.round(s.syncLagMs)} ms`,
-    s.parity ? `${s.parity.clean ? 'clean' : 'DIFFERS'} ${s.parity.verifiedAt.slice(0, 16).replace('T', ' ')}` : 'never verified',
+    s.parity
+      ? `${s.parity.clean ? 'clean' : 'DIFFERS'} ${s.parity.verifiedAt.slice(0, 16).replace('T', ' ')}`
+      : 'never verified',
     String(s.comparisons),
     pct(s.matchRate),
     s.next ? (s.next.stage === 'canary' ? 'canary' : s.next.stage) : '–',
     s.gates ? (s.gates.ok ? 'hold' : `${s.gates.results.filter((r) => !r.ok).length} fail`) : '–',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const out = [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ''];
   for (const s of report.services) {
     if (s.gates) out.push(`${s.name} -> ${s.next!.stage}:`, formatGates(s.gates.results));
-    if (s.rollout) out.push(`  latest rollout #${s.rollout.id} (${s.rollout.steps.join(',')}%): ${s.rollout.status}${s.rollout.reason ? ` — ${s.rollout.reason}` : ''}`);
+    if (s.rollout)
+      out.push(
+        `  latest rollout #${s.rollout.id} (${s.rollout.steps.join(',')}%): ${s.rollout.status}${s.rollout.reason ? ` — ${s.rollout.reason}` : ''}`,
+      );
     for (const note of s.notes) out.push(`  note: ${note}`);
   }
   out.push('', 'stage history:');
   if (!report.history.length) out.push('  (no stage changes recorded)');
   for (const h of report.history) {
-    out.push(`  ${h.at.slice(0, 19).replace('T', ' ')}  ${h.service}: ${h.from} -> ${h.to}  by ${h.actor}${h.forced ? ' (FORCED)' : ''}${h.reason ? `  "${h.reason}"` : ''}`);
+    out.push(
+      `  ${h.at.slice(0, 19).replace('T', ' ')}  ${h.service}: ${h.from} -> ${h.to}  by ${h.actor}${h.forced ? ' (FORCED)' : ''}${h.reason ? `  "${h.reason}"` : ''}`,
+    );
   }
   return out.join('\n') + '\n';
 }
@@ -45,19 +56,35 @@ export function renderStatus(report: StatusReport): string {
 export function register(program: Command): void {
   program
     .command('status')
-    .option('--json', 'machine-readable output (stable): { services: [{ name, stage, percent, syncLagMs, parity, matchRate, ... }], history }')
+    .option(
+      '--json',
+      'machine-readable output (stable): { services: [{ name, stage, percent, syncLagMs, parity, matchRate, ... }], history }',
+    )
     .option('--history <n>', 'how many stage changes to list', '20')
-    .description('every service: stage, gates of the next stage, sync lag, parity, match rate; and the stage history')
+    .description(
+      'every service: stage, gates of the next stage, sync lag, parity, match rate; and the stage history',
+    )
     .action(async (options: { json?: boolean; history: string }) => {
       const plan = loadPlan();
       const stack = loadStackConfig();
       const urls = stackUrls(stack);
       const kitDb = openKitDb(process.env.FICUS_KIT_DB_URL || urls.servicesAdmin('ficus'), 2);
-      const unleash = unleashAdmin({ url: process.env.FICUS_UNLEASH_ADMIN_URL || urls.unleash, token: process.env.FICUS_UNLEASH_ADMIN_TOKEN || stack.unleashAdminToken });
+      const unleash = unleashAdmin({
+        url: process.env.FICUS_UNLEASH_ADMIN_URL || urls.unleash,
+        token: process.env.FICUS_UNLEASH_ADMIN_TOKEN || stack.unleashAdminToken,
+      });
       const lags = openStackSyncLag(plan, stack);
       try {
-        const report = await serviceStatus({ plan, kitDb, unleash, syncLag: (s) => lags.forService(s, 5_000), historyLimit: Math.max(1, Number(options.history) || 20) });
-        process.stdout.write(options.json ? JSON.stringify(report, null, 2) + '\n' : renderStatus(report));
+        const report = await serviceStatus({
+          plan,
+          kitDb,
+          unleash,
+          syncLag: (s) => lags.forService(s, 5_000),
+          historyLimit: Math.max(1, Number(options.history) || 20),
+        });
+        process.stdout.write(
+          options.json ? JSON.stringify(report, null, 2) + '\n' : renderStatus(report),
+        );
       } finally {
         await lags.close();
         await kitDb.destroy();

@@ -11,7 +11,11 @@ import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
 import { createConnectClient } from '../../cdc/connect/connect-client.ts';
 import { stackConnectorSpec } from '../../cdc/connect/stack-connectors.ts';
 import { sinkConsistency } from '../../cdc/verify/consistent-point.ts';
-import { openVerifyPool, verifyService, type VerifyReport } from '../../cdc/verify/verify-service.ts';
+import {
+  openVerifyPool,
+  verifyService,
+  type VerifyReport,
+} from '../../cdc/verify/verify-service.ts';
 
 function printReport(report: VerifyReport): void {
   const lines = report.tables.map((t) => {
@@ -21,67 +25,87 @@ function printReport(report: VerifyReport): void {
     const samples = JSON.stringify(t.samples);
     return `${head}  mismatched ${t.mismatched}, missing in target ${t.missingInTarget}, extra in target ${t.extraInTarget}\n    samples ${samples}`;
   });
-  process.stdout.write(`${report.service}: ${report.clean ? 'clean' : 'DIFFERENCES'}\n${lines.join('\n')}\n`);
+  process.stdout.write(
+    `${report.service}: ${report.clean ? 'clean' : 'DIFFERENCES'}\n${lines.join('\n')}\n`,
+  );
 }
 
 function positiveInt(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${flag} must be a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ConfigError(`${flag} must be a positive integer, got "${value}"`);
   return n;
 }
 
 export function register(program: Command): void {
   program
     .command('verify <service>')
-    .description("data parity: the service's tables against the legacy rows they come from, through the plan's mapping")
+    .description(
+      "data parity: the service's tables against the legacy rows they come from, through the plan's mapping",
+    )
     .option('--json', 'machine-readable output (stable): { service, clean, tables: [...] }')
     .option('--resume', 'continue the last unfinished run of this service')
     .option('--chunk-size <n>', 'rows per hashed chunk', '10000')
     .option('--no-wait', 'compare as of now, without waiting for the sink to catch up')
     .option('--wait-timeout <seconds>', 'how long to wait for the sink to catch up', '120')
-    .action(async (serviceName: string, options: { json?: boolean; resume?: boolean; chunkSize: string; wait: boolean; waitTimeout: string }) => {
-      const plan = loadPlan();
-      const service = findService(plan, serviceName);
-      const config = loadStackConfig();
-      const urls = stackUrls(config);
-      const progress = createProgress();
-      const legacy = openVerifyPool(urls.legacyAdmin(plan.legacy.database));
-      // the kit reads the service DB as the admin: it also reads the sink's bookkeeping there
-      const serviceDb = openVerifyPool(urls.servicesAdmin(service.database));
-      const kit = openVerifyPool(urls.servicesAdmin('ficus'), 2);
-      const kafkaAdmin = new Kafka({ brokers: [urls.kafkaBootstrap], clientId: 'ficus-verify', logLevel: logLevel.NOTHING }).admin();
-      try {
-        let consistency;
-        if (options.wait) {
-          await kafkaAdmin.connect();
-          consistency = sinkConsistency({
+    .action(
+      async (
+        serviceName: string,
+        options: {
+          json?: boolean;
+          resume?: boolean;
+          chunkSize: string;
+          wait: boolean;
+          waitTimeout: string;
+        },
+      ) => {
+        const plan = loadPlan();
+        const service = findService(plan, serviceName);
+        const config = loadStackConfig();
+        const urls = stackUrls(config);
+        const progress = createProgress();
+        const legacy = openVerifyPool(urls.legacyAdmin(plan.legacy.database));
+        // the kit reads the service DB as the admin: it also reads the sink's bookkeeping there
+        const serviceDb = openVerifyPool(urls.servicesAdmin(service.database));
+        const kit = openVerifyPool(urls.servicesAdmin('ficus'), 2);
+        const kafkaAdmin = new Kafka({
+          brokers: [urls.kafkaBootstrap],
+          clientId: 'ficus-verify',
+          logLevel: logLevel.NOTHING,
+        }).admin();
+        try {
+          let consistency;
+          if (options.wait) {
+            await kafkaAdmin.connect();
+            consistency = sinkConsistency({
+              legacy,
+              service: serviceDb,
+              connect: createConnectClient({ url: urls.connect }),
+              kafkaAdmin,
+              spec: stackConnectorSpec(plan, service, 'forward', config),
+              timeoutMs: positiveInt(options.waitTimeout, '--wait-timeout') * 1000,
+              progress,
+            });
+          }
+          const { report, notes } = await verifyService({
+            plan,
+            service: serviceName,
             legacy,
-            service: serviceDb,
-            connect: createConnectClient({ url: urls.connect }),
-            kafkaAdmin,
-            spec: stackConnectorSpec(plan, service, 'forward', config),
-            timeoutMs: positiveInt(options.waitTimeout, '--wait-timeout') * 1000,
+            serviceDb,
+            kit,
+            chunkSize: positiveInt(options.chunkSize, '--chunk-size'),
+            resume: options.resume,
+            consistency,
             progress,
           });
+          for (const note of notes) progress.step(`note: ${note}`);
+          if (options.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+          else printReport(report);
+          process.exitCode = report.clean ? 0 : 1;
+        } finally {
+          await kafkaAdmin.disconnect().catch(() => undefined);
+          await Promise.all([legacy.end(), serviceDb.end(), kit.end()]);
         }
-        const { report, notes } = await verifyService({
-          plan,
-          service: serviceName,
-          legacy,
-          serviceDb,
-          kit,
-          chunkSize: positiveInt(options.chunkSize, '--chunk-size'),
-          resume: options.resume,
-          consistency,
-          progress,
-        });
-        for (const note of notes) progress.step(`note: ${note}`);
-        if (options.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-        else printReport(report);
-        process.exitCode = report.clean ? 0 : 1;
-      } finally {
-        await kafkaAdmin.disconnect().catch(() => undefined);
-        await Promise.all([legacy.end(), serviceDb.end(), kit.end()]);
-      }
-    });
+      },
+    );
 }

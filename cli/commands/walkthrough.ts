@@ -20,17 +20,28 @@ async function pressEnter(): Promise<void> {
 export function register(program: Command): void {
   program
     .command('walkthrough')
-    .description('the guided migration of the demo shop: extract catalog and orders, gated and reversible, with traffic throughout')
-    .option('--fast', 'short phases (a few minutes); the default when not run from a terminal or under CI')
+    .description(
+      'the guided migration of the demo shop: extract catalog and orders, gated and reversible, with traffic throughout',
+    )
+    .option(
+      '--fast',
+      'short phases (a few minutes); the default when not run from a terminal or under CI',
+    )
     .option('--full', 'the person-paced version even without a terminal')
     .option('--step', 'pause before each step until Enter is pressed')
     .option('--out <dir>', 'where the reports go', 'reports')
     .action(async (options: { fast?: boolean; full?: boolean; step?: boolean; out: string }) => {
-      if (options.fast && options.full) throw new ConfigError('walkthrough: --fast and --full exclude each other');
-      if (options.step && !process.stdin.isTTY) throw new ConfigError('walkthrough: --step needs a terminal to press Enter in');
+      if (options.fast && options.full)
+        throw new ConfigError('walkthrough: --fast and --full exclude each other');
+      if (options.step && !process.stdin.isTTY)
+        throw new ConfigError('walkthrough: --step needs a terminal to press Enter in');
       const interactive = process.stdout.isTTY && !process.env.CI;
       const pace = options.fast || (!options.full && !interactive) ? PACES.fast : PACES.full;
-      const ok = await runWalkthrough({ pace, pause: options.step ? pressEnter : undefined, reportsDir: path.resolve(REPO_ROOT, options.out) });
+      const ok = await runWalkthrough({
+        pace,
+        pause: options.step ? pressEnter : undefined,
+        reportsDir: path.resolve(REPO_ROOT, options.out),
+      });
       process.exitCode = ok ? 0 : 1;
     });
 }

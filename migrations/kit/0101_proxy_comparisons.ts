@@ -25,8 +25,12 @@ export async function up(knex: Knex): Promise<void> {
       legacy_error   text,
       service_error  text
     )`);
-  await knex.raw('CREATE INDEX proxy_comparisons_route_time ON proxy_comparisons (route, recorded_at)');
-  await knex.raw('CREATE INDEX proxy_comparisons_service_time ON proxy_comparisons (service, recorded_at)');
+  await knex.raw(
+    'CREATE INDEX proxy_comparisons_route_time ON proxy_comparisons (route, recorded_at)',
+  );
+  await knex.raw(
+    'CREATE INDEX proxy_comparisons_service_time ON proxy_comparisons (service, recorded_at)',
+  );
   await knex.raw(`
     CREATE TABLE proxy_noise (
       route      text        NOT NULL,

@@ -6,12 +6,21 @@
  */
 import type { Knex } from 'knex';
 
-export const CAPTURED_TABLES = ['customers', 'products', 'inventory', 'orders', 'order_items', 'payments'];
+export const CAPTURED_TABLES = [
+  'customers',
+  'products',
+  'inventory',
+  'orders',
+  'order_items',
+  'payments',
+];
 
 export async function up(knex: Knex): Promise<void> {
-  for (const table of CAPTURED_TABLES) await knex.raw('ALTER TABLE ?? REPLICA IDENTITY FULL', [table]);
+  for (const table of CAPTURED_TABLES)
+    await knex.raw('ALTER TABLE ?? REPLICA IDENTITY FULL', [table]);
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of CAPTURED_TABLES) await knex.raw('ALTER TABLE ?? REPLICA IDENTITY DEFAULT', [table]);
+  for (const table of CAPTURED_TABLES)
+    await knex.raw('ALTER TABLE ?? REPLICA IDENTITY DEFAULT', [table]);
 }

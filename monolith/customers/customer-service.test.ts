@@ -9,7 +9,10 @@ describe('CustomerService', () => {
     expect(a).toMatchObject({ name: 'Ann', email: 'ann@example.com', phone: null, address: null });
     await service.create(readNewCustomer({ name: 'Ben', email: 'ben@example.com' }));
     await expect(service.update(a.id, { email: 'ben@example.com' })).rejects.toThrow(ConflictError);
-    expect(await service.update(a.id, { phone: '+1 555 0100' })).toMatchObject({ phone: '+1 555 0100', email: 'ann@example.com' });
+    expect(await service.update(a.id, { phone: '+1 555 0100' })).toMatchObject({
+      phone: '+1 555 0100',
+      email: 'ann@example.com',
+    });
   });
 
   it('refuses to delete a customer with orders', async () => {
@@ -20,7 +23,9 @@ describe('CustomerService', () => {
   });
 
   it('validates email and phone', () => {
-    expect(() => readNewCustomer({ name: 'A', email: 'nope' })).toThrow('email: must be an email address');
+    expect(() => readNewCustomer({ name: 'A', email: 'nope' })).toThrow(
+      'email: must be an email address',
+    );
     expect(() => readCustomerPatch({ phone: 'call me' })).toThrow(/^phone:/);
   });
 });

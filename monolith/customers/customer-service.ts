@@ -36,7 +36,9 @@ export class CustomerService {
   async delete(id: number): Promise<void> {
     await this.get(id);
     if (await this.stores.customers.hasOrders(id)) {
-      throw new ConflictError(`customer ${id} has orders and cannot be deleted`, { customerId: id });
+      throw new ConflictError(`customer ${id} has orders and cannot be deleted`, {
+        customerId: id,
+      });
     }
     await this.stores.customers.delete(id);
   }

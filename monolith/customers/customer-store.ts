@@ -25,7 +25,9 @@ function toRow(patch: CustomerPatch): Record<string, unknown> {
 }
 
 function duplicateEmail(error: unknown, email: string | undefined): unknown {
-  return isUniqueViolation(error) ? new ConflictError(`a customer with email "${email}" already exists`, { field: 'email' }) : error;
+  return isUniqueViolation(error)
+    ? new ConflictError(`a customer with email "${email}" already exists`, { field: 'email' })
+    : error;
 }
 
 export class PgCustomerStore implements CustomerStore {

@@ -8,6 +8,11 @@ export type Customer = {
   updatedAt: Date;
 };
 
-export type NewCustomer = { name: string; email: string; phone: string | null; address: string | null };
+export type NewCustomer = {
+  name: string;
+  email: string;
+  phone: string | null;
+  address: string | null;
+};
 
 export type CustomerPatch = Partial<NewCustomer>;

@@ -8,9 +8,19 @@ afterAll(() => shop.close());
 
 describe('customers over HTTP', () => {
   it('creates, reads, lists, updates and deletes a customer', async () => {
-    const created = await shop.call('POST', '/api/customers', { name: 'Ann Lee', email: 'ann@example.com', phone: '+1 555 0100', address: '1 Main St' });
+    const created = await shop.call('POST', '/api/customers', {
+      name: 'Ann Lee',
+      email: 'ann@example.com',
+      phone: '+1 555 0100',
+      address: '1 Main St',
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ name: 'Ann Lee', email: 'ann@example.com', phone: '+1 555 0100', address: '1 Main St' });
+    expect(created.body).toMatchObject({
+      name: 'Ann Lee',
+      email: 'ann@example.com',
+      phone: '+1 555 0100',
+      address: '1 Main St',
+    });
     const id = created.body.id;
     expect((await shop.call('GET', `/api/customers/${id}`)).body).toEqual(created.body);
     const list = await shop.call('GET', '/api/customers?pageSize=1');
@@ -23,9 +33,15 @@ describe('customers over HTTP', () => {
 
   it('answers 409 for a taken email and 400 for a bad one', async () => {
     await shop.call('POST', '/api/customers', { name: 'Ben', email: 'ben@example.com' });
-    const dup = await shop.call('POST', '/api/customers', { name: 'Ben 2', email: 'BEN@example.com' });
+    const dup = await shop.call('POST', '/api/customers', {
+      name: 'Ben 2',
+      email: 'BEN@example.com',
+    });
     expect(dup).toMatchObject({ status: 409, body: { error: 'conflict' } });
     const bad = await shop.call('POST', '/api/customers', { name: 'C', email: 'not-an-email' });
-    expect(bad).toMatchObject({ status: 400, body: { error: 'validation_failed', details: { field: 'email' } } });
+    expect(bad).toMatchObject({
+      status: 400,
+      body: { error: 'validation_failed', details: { field: 'email' } },
+    });
   });
 });

@@ -4,7 +4,9 @@ import { FakeInventoryStore } from './fake-inventory-store.ts';
 import { PgInventoryStore } from './inventory-store.ts';
 import { InventoryService, type InventoryStores } from './inventory-service.ts';
 
-const createInventoryStores = (db: Knex): InventoryStores => ({ inventory: new PgInventoryStore(db) });
+const createInventoryStores = (db: Knex): InventoryStores => ({
+  inventory: new PgInventoryStore(db),
+});
 
 export const createInventoryService = (db: Knex): InventoryService =>
   new InventoryService(createInventoryStores(db), inTransaction(db, createInventoryStores));

@@ -6,8 +6,14 @@ describe('InventoryService.adjust', () => {
   it('adds and removes stock', async () => {
     const { service, stores } = createFakeInventoryService();
     await stores.inventory.save(1, { quantity: 5, reserved: 1 });
-    expect(await service.adjust(1, { delta: 10, reason: 'delivery' })).toMatchObject({ quantity: 15, reserved: 1 });
-    expect(await service.adjust(1, { delta: -14, reason: 'stock-take' })).toMatchObject({ quantity: 1, reserved: 1 });
+    expect(await service.adjust(1, { delta: 10, reason: 'delivery' })).toMatchObject({
+      quantity: 15,
+      reserved: 1,
+    });
+    expect(await service.adjust(1, { delta: -14, reason: 'stock-take' })).toMatchObject({
+      quantity: 1,
+      reserved: 1,
+    });
   });
 
   it('refuses to go below zero or below what is reserved, with 409', async () => {

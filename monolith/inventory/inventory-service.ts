@@ -31,19 +31,25 @@ export class InventoryService {
       if (!current) throw new NotFoundError(`no inventory for product ${productId}`, { productId });
       const quantity = current.quantity + adjustment.delta;
       if (quantity < 0) {
-        throw new ConflictError(`adjusting product ${productId} by ${adjustment.delta} would take its stock below zero (on hand: ${current.quantity})`, {
-          productId,
-          quantity: current.quantity,
-          delta: adjustment.delta,
-        });
+        throw new ConflictError(
+          `adjusting product ${productId} by ${adjustment.delta} would take its stock below zero (on hand: ${current.quantity})`,
+          {
+            productId,
+            quantity: current.quantity,
+            delta: adjustment.delta,
+          },
+        );
       }
       if (quantity < current.reserved) {
-        throw new ConflictError(`adjusting product ${productId} by ${adjustment.delta} would leave less than the ${current.reserved} reserved for orders`, {
-          productId,
-          quantity: current.quantity,
-          reserved: current.reserved,
-          delta: adjustment.delta,
-        });
+        throw new ConflictError(
+          `adjusting product ${productId} by ${adjustment.delta} would leave less than the ${current.reserved} reserved for orders`,
+          {
+            productId,
+            quantity: current.quantity,
+            reserved: current.reserved,
+            delta: adjustment.delta,
+          },
+        );
       }
       return inventory.save(productId, { quantity, reserved: current.reserved });
     });

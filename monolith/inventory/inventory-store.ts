@@ -29,19 +29,29 @@ export class PgInventoryStore implements InventoryStore {
 
   async lockForUpdate(productIds: number[]) {
     if (productIds.length === 0) return [];
-    const rows = await this.db(TABLE).select(COLUMNS).whereIn('product_id', productIds).orderBy('product_id').forUpdate();
+    const rows = await this.db(TABLE)
+      .select(COLUMNS)
+      .whereIn('product_id', productIds)
+      .orderBy('product_id')
+      .forUpdate();
     return rows.map(rowToInventory);
   }
 
   async create(productId: number) {
-    const [row] = await this.db(TABLE).insert({ product_id: productId, quantity: 0, reserved: 0 }).returning(COLUMNS);
+    const [row] = await this.db(TABLE)
+      .insert({ product_id: productId, quantity: 0, reserved: 0 })
+      .returning(COLUMNS);
     return rowToInventory(row);
   }
 
   async save(productId: number, levels: StockLevels) {
     const [row] = await this.db(TABLE)
       .where({ product_id: productId })
-      .update({ quantity: levels.quantity, reserved: levels.reserved, updated_at: this.db.fn.now() })
+      .update({
+        quantity: levels.quantity,
+        reserved: levels.reserved,
+        updated_at: this.db.fn.now(),
+      })
       .returning(COLUMNS);
     return rowToInventory(row);
   }

@@ -23,7 +23,8 @@ export const createOrderStores = (db: Knex): OrderStores => ({
   orderReads: new PgOrderReadModel(db),
 });
 
-export const createOrderService = (db: Knex): OrderService => new OrderService(createOrderStores(db), inTransaction(db, createOrderStores));
+export const createOrderService = (db: Knex): OrderService =>
+  new OrderService(createOrderStores(db), inTransaction(db, createOrderStores));
 
 export function createFakeOrderService() {
   const base = {

@@ -11,7 +11,11 @@ export class FakeOrderReadModel implements OrderReadModel {
   private readonly customers: FakeCustomerStore;
   private readonly products: FakeProductStore;
 
-  constructor(stores: { orders: FakeOrderStore; customers: FakeCustomerStore; products: FakeProductStore }) {
+  constructor(stores: {
+    orders: FakeOrderStore;
+    customers: FakeCustomerStore;
+    products: FakeProductStore;
+  }) {
     this.orders = stores.orders;
     this.customers = stores.customers;
     this.products = stores.products;
@@ -45,7 +49,9 @@ export class FakeOrderReadModel implements OrderReadModel {
       .map((o) => o.id)
       .sort((a, b) => a - b);
     const start = pageOffset(page);
-    const details = await Promise.all(ids.slice(start, start + page.pageSize).map((id) => this.get(id)));
+    const details = await Promise.all(
+      ids.slice(start, start + page.pageSize).map((id) => this.get(id)),
+    );
     const items = details.map((order) => {
       const { items: _lines, ...summary } = order!;
       return summary;

@@ -12,13 +12,27 @@ export class FakeOrderStore implements OrderStore {
   async create(order: NewOrder) {
     const now = new Date();
     const id = this.nextId++;
-    this.rows.set(id, { ...order, id, createdAt: now, updatedAt: now, itemIds: order.items.map(() => this.nextItemId++) });
+    this.rows.set(id, {
+      ...order,
+      id,
+      createdAt: now,
+      updatedAt: now,
+      itemIds: order.items.map(() => this.nextItemId++),
+    });
     return id;
   }
 
   async lockForUpdate(id: number) {
     const row = this.rows.get(id);
-    return row && { id, customerId: row.customerId, status: row.status, paymentStatus: row.paymentStatus, total: row.total };
+    return (
+      row && {
+        id,
+        customerId: row.customerId,
+        status: row.status,
+        paymentStatus: row.paymentStatus,
+        total: row.total,
+      }
+    );
   }
 
   async setPaymentStatus(id: number, status: PaymentStatus) {

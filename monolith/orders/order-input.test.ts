@@ -25,9 +25,21 @@ describe('readPlaceOrder', () => {
     [{ customerId: '1', items: [{ productId: 1, quantity: 1 }] }, 'customerId'],
     [{ customerId: 1, items: [] }, 'items'],
     [{ customerId: 1, items: 'pen' }, 'items'],
-    [{ customerId: 1, items: [{ productId: 1, quantity: 1 }, { productId: 2, quantity: 0 }] }, 'items[1].quantity'],
+    [
+      {
+        customerId: 1,
+        items: [
+          { productId: 1, quantity: 1 },
+          { productId: 2, quantity: 0 },
+        ],
+      },
+      'items[1].quantity',
+    ],
     [{ customerId: 1, items: [{ quantity: 1 }] }, 'items[0].productId'],
-    [{ customerId: 1, items: [{ productId: 1, quantity: 1 }], paymentMethod: 'gold' }, 'paymentMethod'],
+    [
+      { customerId: 1, items: [{ productId: 1, quantity: 1 }], paymentMethod: 'gold' },
+      'paymentMethod',
+    ],
     [{ customerId: 1, items: [{ productId: 1, quantity: 1 }], coupon: 'X' }, 'coupon'],
     [[1, 2], 'body'],
   ])('rejects %j naming the field %s', (body, field) => {

@@ -1,6 +1,13 @@
 /** Reads and validates `POST /api/orders` bodies and the orders list query. */
 import { ValidationError } from '../shared/http-errors.ts';
-import { parseId, readInteger, readOptionalString, rejectUnknownFields, requireBody, type Body } from '../shared/validate.ts';
+import {
+  parseId,
+  readInteger,
+  readOptionalString,
+  rejectUnknownFields,
+  requireBody,
+  type Body,
+} from '../shared/validate.ts';
 import type { OrderFilter, PlaceOrder } from './order-types.ts';
 
 export const MAX_ORDER_LINES = 50;
@@ -14,16 +21,24 @@ export function readPlaceOrder(raw: unknown): PlaceOrder {
   rejectUnknownFields(body, ['customerId', 'items', 'paymentMethod']);
   const customerId = readInteger(body, 'customerId', ID_RANGE);
   const items = body.items;
-  if (!Array.isArray(items)) throw new ValidationError('items', 'must be an array of { productId, quantity }');
+  if (!Array.isArray(items))
+    throw new ValidationError('items', 'must be an array of { productId, quantity }');
   if (items.length === 0) throw new ValidationError('items', 'must hold at least one line');
-  if (items.length > MAX_ORDER_LINES) throw new ValidationError('items', `must hold at most ${MAX_ORDER_LINES} lines`);
+  if (items.length > MAX_ORDER_LINES)
+    throw new ValidationError('items', `must hold at most ${MAX_ORDER_LINES} lines`);
   const lines = items.map((item: unknown, i) => {
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new ValidationError(`items[${i}]`, 'must be an object');
+    if (item === null || typeof item !== 'object' || Array.isArray(item))
+      throw new ValidationError(`items[${i}]`, 'must be an object');
     const line = item as Body;
     rejectUnknownFields(line, ['productId', 'quantity']);
     return {
       productId: readInteger(line, 'productId', ID_RANGE, `items[${i}].productId`),
-      quantity: readInteger(line, 'quantity', { min: 1, max: MAX_LINE_QUANTITY }, `items[${i}].quantity`),
+      quantity: readInteger(
+        line,
+        'quantity',
+        { min: 1, max: MAX_LINE_QUANTITY },
+        `items[${i}].quantity`,
+      ),
     };
   });
   const method = readOptionalString(body, 'paymentMethod', { maxLength: 40 }) ?? 'card';
@@ -34,5 +49,7 @@ export function readPlaceOrder(raw: unknown): PlaceOrder {
 }
 
 export function readOrderFilter(query: Record<string, unknown>): OrderFilter {
-  return query.customerId === undefined ? {} : { customerId: parseId(query.customerId, 'customerId') };
+  return query.customerId === undefined
+    ? {}
+    : { customerId: parseId(query.customerId, 'customerId') };
 }

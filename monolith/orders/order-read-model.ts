@@ -40,7 +40,11 @@ export class PgOrderReadModel implements OrderReadModel {
   }
 
   async get(id: number) {
-    const row = await this.db('orders as o').join('customers as c', 'c.id', 'o.customer_id').select(SUMMARY_COLUMNS).where('o.id', id).first();
+    const row = await this.db('orders as o')
+      .join('customers as c', 'c.id', 'o.customer_id')
+      .select(SUMMARY_COLUMNS)
+      .where('o.id', id)
+      .first();
     if (!row) return undefined;
     const items = await this.db('order_items as i')
       .join('products as p', 'p.id', 'i.product_id')

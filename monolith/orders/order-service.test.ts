@@ -4,10 +4,33 @@ import { createFakeOrderService } from './create-order-service.ts';
 async function shopWithStock() {
   const fake = createFakeOrderService();
   const { customers, products, inventory } = fake.stores;
-  const alice = await customers.create({ name: 'Alice', email: 'alice@example.com', phone: null, address: null });
-  const pen = await products.create({ sku: 'PEN', name: 'Pen', description: null, price: 1.1, active: true });
-  const ink = await products.create({ sku: 'INK', name: 'Ink', description: null, price: 2.25, active: true });
-  const old = await products.create({ sku: 'OLD', name: 'Old', description: null, price: 5, active: false });
+  const alice = await customers.create({
+    name: 'Alice',
+    email: 'alice@example.com',
+    phone: null,
+    address: null,
+  });
+  const pen = await products.create({
+    sku: 'PEN',
+    name: 'Pen',
+    description: null,
+    price: 1.1,
+    active: true,
+  });
+  const ink = await products.create({
+    sku: 'INK',
+    name: 'Ink',
+    description: null,
+    price: 2.25,
+    active: true,
+  });
+  const old = await products.create({
+    sku: 'OLD',
+    name: 'Old',
+    description: null,
+    price: 5,
+    active: false,
+  });
   await inventory.save(pen.id, { quantity: 10, reserved: 2 });
   await inventory.save(ink.id, { quantity: 3, reserved: 0 });
   await inventory.save(old.id, { quantity: 100, reserved: 0 });
@@ -25,7 +48,13 @@ describe('OrderService.place', () => {
       ],
       paymentMethod: 'card',
     });
-    expect(order).toMatchObject({ customerId: alice.id, customerName: 'Alice', status: 'placed', paymentStatus: 'pending', total: 7.8 });
+    expect(order).toMatchObject({
+      customerId: alice.id,
+      customerName: 'Alice',
+      status: 'placed',
+      paymentStatus: 'pending',
+      total: 7.8,
+    });
     expect(order.items.map((i) => [i.productName, i.quantity, i.unitPrice])).toEqual([
       ['Ink', 2, 2.25],
       ['Pen', 3, 1.1],
@@ -78,8 +107,14 @@ describe('OrderService.place', () => {
 
   it('refuses unknown customers and products with 404 and inactive products with 409', async () => {
     const { service, alice, pen, old } = await shopWithStock();
-    const line = (productId: number) => ({ customerId: alice.id, items: [{ productId, quantity: 1 }], paymentMethod: 'card' });
-    await expect(service.place({ ...line(pen.id), customerId: 999 })).rejects.toThrow(NotFoundError);
+    const line = (productId: number) => ({
+      customerId: alice.id,
+      items: [{ productId, quantity: 1 }],
+      paymentMethod: 'card',
+    });
+    await expect(service.place({ ...line(pen.id), customerId: 999 })).rejects.toThrow(
+      NotFoundError,
+    );
     await expect(service.place(line(999))).rejects.toThrow(/product 999 not found/);
     await expect(service.place(line(old.id))).rejects.toThrow(/inactive/);
   });
@@ -88,9 +123,18 @@ describe('OrderService.place', () => {
 describe('OrderService.list and get', () => {
   it('pages orders of one customer without their lines', async () => {
     const { service, stores, alice, pen } = await shopWithStock();
-    const bob = await stores.customers.create({ name: 'Bob', email: 'bob@example.com', phone: null, address: null });
+    const bob = await stores.customers.create({
+      name: 'Bob',
+      email: 'bob@example.com',
+      phone: null,
+      address: null,
+    });
     for (const customer of [alice, bob, alice, alice]) {
-      await service.place({ customerId: customer.id, items: [{ productId: pen.id, quantity: 1 }], paymentMethod: 'card' });
+      await service.place({
+        customerId: customer.id,
+        items: [{ productId: pen.id, quantity: 1 }],
+        paymentMethod: 'card',
+      });
     }
     const page = await service.list({ customerId: alice.id }, { page: 2, pageSize: 2 });
     expect(page).toMatchObject({ page: 2, pageSize: 2, total: 3 });

@@ -14,7 +14,13 @@ import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { Transactional } from '../shared/transactional.ts';
 import type { OrderReadModel } from './order-read-model-type.ts';
 import type { OrderStore } from './order-store-type.ts';
-import { ORDER_STATUS, type OrderDetails, type OrderFilter, type OrderSummary, type PlaceOrder } from './order-types.ts';
+import {
+  ORDER_STATUS,
+  type OrderDetails,
+  type OrderFilter,
+  type OrderSummary,
+  type PlaceOrder,
+} from './order-types.ts';
 
 export type OrderStores = {
   customers: CustomerStore;
@@ -30,7 +36,8 @@ export type Shortage = { productId: number; requested: number; available: number
 /** Quantity wanted per product; an order may name a product on several lines. */
 export function quantitiesByProduct(items: PlaceOrder['items']): Map<number, number> {
   const wanted = new Map<number, number>();
-  for (const { productId, quantity } of items) wanted.set(productId, (wanted.get(productId) ?? 0) + quantity);
+  for (const { productId, quantity } of items)
+    wanted.set(productId, (wanted.get(productId) ?? 0) + quantity);
   return new Map([...wanted].sort(([a], [b]) => a - b));
 }
 
@@ -62,18 +69,25 @@ export class OrderService {
   async place(request: PlaceOrder): Promise<OrderDetails> {
     return this.transactional(async (s) => {
       if (!(await s.customers.get(request.customerId))) {
-        throw new NotFoundError(`customer ${request.customerId} not found`, { field: 'customerId', customerId: request.customerId });
+        throw new NotFoundError(`customer ${request.customerId} not found`, {
+          field: 'customerId',
+          customerId: request.customerId,
+        });
       }
       const wanted = quantitiesByProduct(request.items);
       const productIds = [...wanted.keys()];
       const products = new Map((await s.products.getMany(productIds)).map((p) => [p.id, p]));
       for (const id of productIds) {
         const product = products.get(id);
-        if (!product) throw new NotFoundError(`product ${id} not found`, { field: 'items', productId: id });
-        if (!product.active) throw new ConflictError(`product ${id} is not for sale (inactive)`, { productId: id });
+        if (!product)
+          throw new NotFoundError(`product ${id} not found`, { field: 'items', productId: id });
+        if (!product.active)
+          throw new ConflictError(`product ${id} is not for sale (inactive)`, { productId: id });
       }
 
-      const stock = new Map((await s.inventory.lockForUpdate(productIds)).map((row) => [row.productId, row]));
+      const stock = new Map(
+        (await s.inventory.lockForUpdate(productIds)).map((row) => [row.productId, row]),
+      );
       const shortages: Shortage[] = [];
       for (const [productId, requested] of wanted) {
         const row = stock.get(productId);
@@ -81,15 +95,23 @@ export class OrderService {
         if (available < requested) shortages.push({ productId, requested, available });
       }
       if (shortages.length > 0) {
-        const list = shortages.map((x) => `product ${x.productId} (requested ${x.requested}, available ${x.available})`).join(', ');
+        const list = shortages
+          .map((x) => `product ${x.productId} (requested ${x.requested}, available ${x.available})`)
+          .join(', ');
         throw new ConflictError(`not enough stock for ${list}`, { shortages });
       }
       for (const [productId, requested] of wanted) {
         const row = stock.get(productId)!;
-        await s.inventory.save(productId, { quantity: row.quantity, reserved: row.reserved + requested });
+        await s.inventory.save(productId, {
+          quantity: row.quantity,
+          reserved: row.reserved + requested,
+        });
       }
 
-      const lines = request.items.map((i) => ({ ...i, unitPrice: products.get(i.productId)!.price }));
+      const lines = request.items.map((i) => ({
+        ...i,
+        unitPrice: products.get(i.productId)!.price,
+      }));
       const total = orderTotal(lines);
       const orderId = await s.orders.create({
         customerId: request.customerId,
@@ -98,7 +120,12 @@ export class OrderService {
         total,
         items: lines,
       });
-      await s.payments.create({ orderId, amount: total, method: request.paymentMethod, status: 'pending' });
+      await s.payments.create({
+        orderId,
+        amount: total,
+        method: request.paymentMethod,
+        status: 'pending',
+      });
       return (await s.orderReads.get(orderId))!;
     });
   }

@@ -7,7 +7,13 @@ export type OrderLine = { productId: number; quantity: number };
 
 export type PlaceOrder = { customerId: number; items: OrderLine[]; paymentMethod: string };
 
-export type OrderItem = { id: number; productId: number; productName: string; quantity: number; unitPrice: number };
+export type OrderItem = {
+  id: number;
+  productId: number;
+  productName: string;
+  quantity: number;
+  unitPrice: number;
+};
 
 export type OrderSummary = {
   id: number;
@@ -31,6 +37,12 @@ export type NewOrder = {
 };
 
 /** The order row itself, as the payment callback needs it. */
-export type OrderRow = { id: number; customerId: number; status: string; paymentStatus: string; total: number };
+export type OrderRow = {
+  id: number;
+  customerId: number;
+  status: string;
+  paymentStatus: string;
+  total: number;
+};
 
 export type OrderFilter = { customerId?: number };

@@ -6,9 +6,13 @@ import { FakePaymentStore } from './fake-payment-store.ts';
 import { PaymentService, type PaymentStores } from './payment-service.ts';
 import { PgPaymentStore } from './payment-store.ts';
 
-const createPaymentStores = (db: Knex): PaymentStores => ({ orders: new PgOrderStore(db), payments: new PgPaymentStore(db) });
+const createPaymentStores = (db: Knex): PaymentStores => ({
+  orders: new PgOrderStore(db),
+  payments: new PgPaymentStore(db),
+});
 
-export const createPaymentService = (db: Knex): PaymentService => new PaymentService(inTransaction(db, createPaymentStores));
+export const createPaymentService = (db: Knex): PaymentService =>
+  new PaymentService(inTransaction(db, createPaymentStores));
 
 export function createFakePaymentService() {
   const stores = { orders: new FakeOrderStore(), payments: new FakePaymentStore() };

@@ -13,7 +13,9 @@ export class FakePaymentStore implements PaymentStore {
   }
 
   async lockLatestForOrder(orderId: number) {
-    return [...this.rows.values()].filter((p) => p.orderId === orderId).sort((a, b) => b.id - a.id)[0];
+    return [...this.rows.values()]
+      .filter((p) => p.orderId === orderId)
+      .sort((a, b) => b.id - a.id)[0];
   }
 
   async update(id: number, change: Pick<Payment, 'status' | 'reference'>) {

@@ -9,7 +9,8 @@ export function readPaymentCallback(raw: unknown): PaymentCallback {
   rejectUnknownFields(body, ['orderId', 'status', 'reference']);
   const orderId = readInteger(body, 'orderId', { min: 1, max: Number.MAX_SAFE_INTEGER });
   const status = body.status;
-  if (status !== 'paid' && status !== 'failed') throw new ValidationError('status', 'must be "paid" or "failed"');
+  if (status !== 'paid' && status !== 'failed')
+    throw new ValidationError('status', 'must be "paid" or "failed"');
   return { orderId, status, reference: readString(body, 'reference', { maxLength: 100 }) };
 }
 

@@ -19,19 +19,26 @@ export class PaymentService {
     this.transactional = transactional;
   }
 
-  async settle(callback: PaymentCallback): Promise<{ orderId: number; paymentStatus: PaymentStatus }> {
+  async settle(
+    callback: PaymentCallback,
+  ): Promise<{ orderId: number; paymentStatus: PaymentStatus }> {
     const { orderId, status, reference } = callback;
     return this.transactional(async ({ orders, payments }) => {
       const order = await orders.lockForUpdate(orderId);
-      if (!order) throw new NotFoundError(`order ${orderId} not found`, { field: 'orderId', orderId });
+      if (!order)
+        throw new NotFoundError(`order ${orderId} not found`, { field: 'orderId', orderId });
       const payment = await payments.lockLatestForOrder(orderId);
-      if (!payment) throw new ConflictError(`order ${orderId} has no payment to settle`, { orderId });
+      if (!payment)
+        throw new ConflictError(`order ${orderId} has no payment to settle`, { orderId });
       if (payment.status === status) return { orderId, paymentStatus: status };
       if (payment.status !== 'pending') {
-        throw new ConflictError(`payment of order ${orderId} is already ${payment.status}, cannot become ${status}`, {
-          orderId,
-          paymentStatus: payment.status,
-        });
+        throw new ConflictError(
+          `payment of order ${orderId} is already ${payment.status}, cannot become ${status}`,
+          {
+            orderId,
+            paymentStatus: payment.status,
+          },
+        );
       }
       await payments.update(payment.id, { status, reference });
       await orders.setPaymentStatus(orderId, status);

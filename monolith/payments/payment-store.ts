@@ -26,17 +26,29 @@ export class PgPaymentStore implements PaymentStore {
 
   async create(payment: NewPayment) {
     const [row] = await this.db('payments')
-      .insert({ order_id: payment.orderId, amount: payment.amount, method: payment.method, status: payment.status })
+      .insert({
+        order_id: payment.orderId,
+        amount: payment.amount,
+        method: payment.method,
+        status: payment.status,
+      })
       .returning(COLUMNS);
     return rowToPayment(row);
   }
 
   async lockLatestForOrder(orderId: number) {
-    const row = await this.db('payments').select(COLUMNS).where({ order_id: orderId }).orderBy('id', 'desc').forUpdate().first();
+    const row = await this.db('payments')
+      .select(COLUMNS)
+      .where({ order_id: orderId })
+      .orderBy('id', 'desc')
+      .forUpdate()
+      .first();
     return row ? rowToPayment(row) : undefined;
   }
 
   async update(id: number, change: Pick<Payment, 'status' | 'reference'>) {
-    await this.db('payments').where({ id }).update({ status: change.status, reference: change.reference, updated_at: this.db.fn.now() });
+    await this.db('payments')
+      .where({ id })
+      .update({ status: change.status, reference: change.reference, updated_at: this.db.fn.now() });
   }
 }

@@ -12,4 +12,8 @@ export type Payment = {
 export type NewPayment = Omit<Payment, 'id' | 'reference'>;
 
 /** What the payment provider reports back for an order. */
-export type PaymentCallback = { orderId: number; status: Exclude<PaymentStatus, 'pending'>; reference: string };
+export type PaymentCallback = {
+  orderId: number;
+  status: Exclude<PaymentStatus, 'pending'>;
+  reference: string;
+};

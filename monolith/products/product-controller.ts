@@ -8,7 +8,12 @@ export function productRoutes(service: ProductService): Router {
   const router = Router();
   router.get('/', async (req, res) => {
     const query = req.query as Record<string, unknown>;
-    res.json(await service.list({ active: parseQueryBoolean(query.active, 'active') }, parsePageRequest(query)));
+    res.json(
+      await service.list(
+        { active: parseQueryBoolean(query.active, 'active') },
+        parsePageRequest(query),
+      ),
+    );
   });
   router.get('/:id', async (req, res) => {
     res.json(await service.get(parseId(req.params.id, 'id')));

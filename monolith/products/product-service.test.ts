@@ -41,10 +41,15 @@ describe('ProductService', () => {
 
 describe('product input', () => {
   it('names the bad field', () => {
-    expect(() => readNewProduct({ sku: 'A', name: 'B', price: 1.234 })).toThrow('price: must have at most two decimals');
+    expect(() => readNewProduct({ sku: 'A', name: 'B', price: 1.234 })).toThrow(
+      'price: must have at most two decimals',
+    );
     expect(() => readNewProduct({ sku: 'A b', name: 'B', price: 1 })).toThrow(/^sku:/);
     expect(() => readNewProduct({ sku: 'A', price: 1 })).toThrow('name: is required');
     expect(() => readProductPatch({})).toThrow(ValidationError);
-    expect(readProductPatch({ price: 2, description: null })).toEqual({ price: 2, description: null });
+    expect(readProductPatch({ price: 2, description: null })).toEqual({
+      price: 2,
+      description: null,
+    });
   });
 });

@@ -47,9 +47,13 @@ export class ProductService {
 
   async delete(id: number): Promise<void> {
     await this.transactional(async ({ products, inventory }) => {
-      if (!(await products.get(id))) throw new NotFoundError(`product ${id} not found`, { productId: id });
+      if (!(await products.get(id)))
+        throw new NotFoundError(`product ${id} not found`, { productId: id });
       if (await products.isOrdered(id)) {
-        throw new ConflictError(`product ${id} has been ordered and cannot be deleted (set active=false instead)`, { productId: id });
+        throw new ConflictError(
+          `product ${id} has been ordered and cannot be deleted (set active=false instead)`,
+          { productId: id },
+        );
       }
       await inventory.delete(id);
       await products.delete(id);

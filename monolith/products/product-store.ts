@@ -32,7 +32,9 @@ function toRow(patch: ProductPatch): Record<string, unknown> {
 }
 
 function duplicateSku(error: unknown, sku: string | undefined): unknown {
-  return isUniqueViolation(error) ? new ConflictError(`a product with sku "${sku}" already exists`, { field: 'sku' }) : error;
+  return isUniqueViolation(error)
+    ? new ConflictError(`a product with sku "${sku}" already exists`, { field: 'sku' })
+    : error;
 }
 
 export class PgProductStore implements ProductStore {

@@ -9,7 +9,13 @@ export type Product = {
   updatedAt: Date;
 };
 
-export type NewProduct = { sku: string; name: string; description: string | null; price: number; active: boolean };
+export type NewProduct = {
+  sku: string;
+  name: string;
+  description: string | null;
+  price: number;
+  active: boolean;
+};
 
 export type ProductPatch = Partial<NewProduct>;
 

@@ -25,7 +25,7 @@ function splitmix32(seed: number): () => number {
 /** A generator per name: each table draws from its own stream, independent of the others. */
 export function createRandom(seed: number, stream = ''): Random {
   let mixed = seed >>> 0;
-  for (const char of stream) mixed = (Math.imul(mixed ^ char.charCodeAt(0), 0x01000193) >>> 0) || 1;
+  for (const char of stream) mixed = Math.imul(mixed ^ char.charCodeAt(0), 0x01000193) >>> 0 || 1;
   const init = splitmix32(mixed);
   let a = init();
   let b = init();

@@ -18,9 +18,18 @@ afterAll(async () => {
 
 describe('ficus seed', () => {
   it('writes identical data into two fresh databases', async () => {
-    const [a, b] = await Promise.all([runSeed(first.knex, { scale: SCALE }), runSeed(second.knex, { scale: SCALE })]);
+    const [a, b] = await Promise.all([
+      runSeed(first.knex, { scale: SCALE }),
+      runSeed(second.knex, { scale: SCALE }),
+    ]);
     expect(a.rows).toEqual(b.rows);
-    expect(a.rows).toMatchObject({ products: 200, customers: 100, orders: 1000, inventory: 200, payments: 1000 });
+    expect(a.rows).toMatchObject({
+      products: 200,
+      customers: 100,
+      orders: 1000,
+      inventory: 200,
+      payments: 1000,
+    });
     const sums = await shopChecksums(first.knex);
     expect(await shopChecksums(second.knex)).toEqual(sums);
     expect(new Set(Object.values(sums)).size).toBe(6);
@@ -35,7 +44,10 @@ describe('ficus seed', () => {
   });
 
   it('moves the id sequences past the seeded rows', async () => {
-    const [{ id }] = await first.knex('customers').insert({ name: 'New', email: 'new@example.com' }).returning('id');
+    const [{ id }] = await first
+      .knex('customers')
+      .insert({ name: 'New', email: 'new@example.com' })
+      .returning('id');
     expect(Number(id)).toBe(101);
   });
 });

@@ -34,8 +34,13 @@ export async function runSeed(db: Knex, options: SeedOptions): Promise<SeedResul
     const existing = await nonEmptyTables(trx);
     if (Object.keys(existing).length > 0) {
       if (!options.reset) {
-        const list = Object.entries(existing).map(([t, n]) => `${t} (${n} rows)`).join(', ');
-        throw new SeedRefusedError(`the shop tables are not empty: ${list}; run with --reset to truncate them first`, { existing });
+        const list = Object.entries(existing)
+          .map(([t, n]) => `${t} (${n} rows)`)
+          .join(', ');
+        throw new SeedRefusedError(
+          `the shop tables are not empty: ${list}; run with --reset to truncate them first`,
+          { existing },
+        );
       }
       say(`truncating ${Object.keys(existing).join(', ')}`);
       await truncateShop(trx);

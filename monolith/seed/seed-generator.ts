@@ -14,7 +14,10 @@ const START = Date.UTC(2024, 0, 1);
 const DAY = 86_400_000;
 const YEAR = 365 * DAY;
 
-export type Column = { name: string; type: 'bigint' | 'int' | 'text' | 'numeric' | 'boolean' | 'timestamptz' };
+export type Column = {
+  name: string;
+  type: 'bigint' | 'int' | 'text' | 'numeric' | 'boolean' | 'timestamptz';
+};
 export type TableRows = { table: string; columns: Column[]; rows: unknown[][] };
 
 export type SeedCounts = { products: number; customers: number; orders: number };
@@ -51,7 +54,13 @@ function customers(count: number): TableRows {
       iso(updated),
     ]);
   }
-  return { table: 'customers', columns: cols('id bigint, name text, email text, phone text, address text, created_at timestamptz, updated_at timestamptz'), rows };
+  return {
+    table: 'customers',
+    columns: cols(
+      'id bigint, name text, email text, phone text, address text, created_at timestamptz, updated_at timestamptz',
+    ),
+    rows,
+  };
 }
 
 function products(count: number): { table: TableRows; priceCents: number[] } {
@@ -74,7 +83,9 @@ function products(count: number): { table: TableRows; priceCents: number[] } {
       iso(created + random.int(0, 30) * DAY),
     ]);
   }
-  const columns = cols('id bigint, sku text, name text, description text, price numeric, active boolean, created_at timestamptz, updated_at timestamptz');
+  const columns = cols(
+    'id bigint, sku text, name text, description text, price numeric, active boolean, created_at timestamptz, updated_at timestamptz',
+  );
   return { table: { table: 'products', columns, rows }, priceCents };
 }
 
@@ -100,17 +111,51 @@ function orders(counts: SeedCounts, priceCents: number[]) {
       if (paymentStatus === 'pending') reserved[productId] += quantity;
       itemRows.push([++itemId, id, productId, quantity, money(priceCents[productId])]);
     }
-    orderRows.push([id, random.int(1, counts.customers), 'placed', paymentStatus, money(totalCents), iso(created), iso(updated)]);
-    const reference = paymentStatus === 'pending' ? null : `PSP-${random.int(0, 0xffffffff).toString(16).padStart(8, '0')}`;
-    paymentRows.push([id, id, money(totalCents), random.pick(PAYMENT_METHODS), paymentStatus, reference, iso(created), iso(updated)]);
+    orderRows.push([
+      id,
+      random.int(1, counts.customers),
+      'placed',
+      paymentStatus,
+      money(totalCents),
+      iso(created),
+      iso(updated),
+    ]);
+    const reference =
+      paymentStatus === 'pending'
+        ? null
+        : `PSP-${random.int(0, 0xffffffff).toString(16).padStart(8, '0')}`;
+    paymentRows.push([
+      id,
+      id,
+      money(totalCents),
+      random.pick(PAYMENT_METHODS),
+      paymentStatus,
+      reference,
+      iso(created),
+      iso(updated),
+    ]);
   }
   return {
     tables: [
-      { table: 'orders', columns: cols('id bigint, customer_id bigint, status text, payment_status text, total numeric, created_at timestamptz, updated_at timestamptz'), rows: orderRows },
-      { table: 'order_items', columns: cols('id bigint, order_id bigint, product_id bigint, quantity int, unit_price numeric'), rows: itemRows },
+      {
+        table: 'orders',
+        columns: cols(
+          'id bigint, customer_id bigint, status text, payment_status text, total numeric, created_at timestamptz, updated_at timestamptz',
+        ),
+        rows: orderRows,
+      },
+      {
+        table: 'order_items',
+        columns: cols(
+          'id bigint, order_id bigint, product_id bigint, quantity int, unit_price numeric',
+        ),
+        rows: itemRows,
+      },
       {
         table: 'payments',
-        columns: cols('id bigint, order_id bigint, amount numeric, method text, status text, reference text, created_at timestamptz, updated_at timestamptz'),
+        columns: cols(
+          'id bigint, order_id bigint, amount numeric, method text, status text, reference text, created_at timestamptz, updated_at timestamptz',
+        ),
         rows: paymentRows,
       },
     ],
@@ -122,9 +167,18 @@ function inventory(count: number, reserved: number[]): TableRows {
   const random = createRandom(SEED, 'inventory');
   const rows: unknown[][] = [];
   for (let id = 1; id <= count; id++) {
-    rows.push([id, reserved[id] + random.int(0, 400), reserved[id], iso(START + YEAR + random.int(0, 30) * DAY)]);
+    rows.push([
+      id,
+      reserved[id] + random.int(0, 400),
+      reserved[id],
+      iso(START + YEAR + random.int(0, 30) * DAY),
+    ]);
   }
-  return { table: 'inventory', columns: cols('product_id bigint, quantity int, reserved int, updated_at timestamptz'), rows };
+  return {
+    table: 'inventory',
+    columns: cols('product_id bigint, quantity int, reserved int, updated_at timestamptz'),
+    rows,
+  };
 }
 
 /** Every table's rows, in an order that satisfies the foreign keys. */
@@ -132,5 +186,10 @@ export function generateShop(scale: number): TableRows[] {
   const counts = seedCounts(scale);
   const product = products(counts.products);
   const order = orders(counts, product.priceCents);
-  return [customers(counts.customers), product.table, inventory(counts.products, order.reserved), ...order.tables];
+  return [
+    customers(counts.customers),
+    product.table,
+    inventory(counts.products, order.reserved),
+    ...order.tables,
+  ];
 }

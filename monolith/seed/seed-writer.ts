@@ -6,7 +6,14 @@
 import type { Knex } from 'knex';
 import type { TableRows } from './seed-generator.ts';
 
-export const SHOP_TABLES = ['customers', 'products', 'inventory', 'orders', 'order_items', 'payments'] as const;
+export const SHOP_TABLES = [
+  'customers',
+  'products',
+  'inventory',
+  'orders',
+  'order_items',
+  'payments',
+] as const;
 
 const SEQUENCE_TABLES = ['customers', 'products', 'orders', 'order_items', 'payments'];
 

@@ -30,21 +30,33 @@ describe('errorHandler', () => {
     const answer = await answerTo(() => {
       throw new NotFoundError('order 1 not found', { orderId: 1 });
     });
-    expect(answer).toMatchObject({ status: 404, body: { error: 'not_found', message: 'order 1 not found', details: { orderId: 1 } } });
+    expect(answer).toMatchObject({
+      status: 404,
+      body: { error: 'not_found', message: 'order 1 not found', details: { orderId: 1 } },
+    });
   });
 
   it('answers malformed JSON with 400 naming the body', async () => {
     const answer = await answerTo(() => {
       throw new Error('not reached');
     }, '{oops');
-    expect(answer).toMatchObject({ status: 400, body: { error: 'validation_failed', details: { field: 'body' } } });
+    expect(answer).toMatchObject({
+      status: 400,
+      body: { error: 'validation_failed', details: { field: 'body' } },
+    });
   });
 
   it('answers a violated foreign key with 409 and an unexpected error with a logged 500', async () => {
     const fk = await answerTo(() => {
-      throw Object.assign(new Error('insert violates foreign key'), { code: '23503', constraint: 'orders_customer_id_foreign' });
+      throw Object.assign(new Error('insert violates foreign key'), {
+        code: '23503',
+        constraint: 'orders_customer_id_foreign',
+      });
     });
-    expect(fk).toMatchObject({ status: 409, body: { error: 'conflict', details: { constraint: 'orders_customer_id_foreign' } } });
+    expect(fk).toMatchObject({
+      status: 409,
+      body: { error: 'conflict', details: { constraint: 'orders_customer_id_foreign' } },
+    });
     const crash = await answerTo(() => {
       throw new TypeError('secret detail');
     });

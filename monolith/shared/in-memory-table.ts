@@ -45,7 +45,10 @@ export class InMemoryTable<T extends Row> {
     if (value === undefined) return;
     for (const row of this.rows.values()) {
       if (row[column] === value && row.id !== exceptId) {
-        throw new ConflictError(`a ${this.noun} with ${String(column)} "${String(value)}" already exists`, { field: String(column) });
+        throw new ConflictError(
+          `a ${this.noun} with ${String(column)} "${String(value)}" already exists`,
+          { field: String(column) },
+        );
       }
     }
   }

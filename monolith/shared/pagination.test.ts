@@ -26,6 +26,11 @@ describe('pagination', () => {
   });
 
   it('wraps items with the request and the total', () => {
-    expect(toPage(['a'], { page: 2, pageSize: 1 }, 7)).toEqual({ items: ['a'], page: 2, pageSize: 1, total: 7 });
+    expect(toPage(['a'], { page: 2, pageSize: 1 }, 7)).toEqual({
+      items: ['a'],
+      page: 2,
+      pageSize: 1,
+      total: 7,
+    });
   });
 });

@@ -12,7 +12,8 @@ export type Page<T> = { items: T[]; page: number; pageSize: number; total: numbe
 
 function readPositive(raw: unknown, field: string, fallback: number, max: number): number {
   if (raw === undefined || raw === '') return fallback;
-  if (typeof raw !== 'string' || !/^[0-9]+$/.test(raw)) throw new ValidationError(field, 'must be a positive integer');
+  if (typeof raw !== 'string' || !/^[0-9]+$/.test(raw))
+    throw new ValidationError(field, 'must be a positive integer');
   const value = Number(raw);
   if (value < 1 || value > max) throw new ValidationError(field, `must be between 1 and ${max}`);
   return value;

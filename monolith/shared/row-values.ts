@@ -12,4 +12,5 @@ export function sumMoney(amounts: number[]): number {
   return amounts.reduce((cents, amount) => cents + Math.round(amount * 100), 0) / 100;
 }
 
-export const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)));
+export const toDate = (value: unknown): Date =>
+  value instanceof Date ? value : new Date(String(value));

@@ -7,7 +7,10 @@ import type { Knex } from 'knex';
 export type Transactional<Stores> = <T>(work: (stores: Stores) => Promise<T>) => Promise<T>;
 
 /** Stores bound to a knex transaction, committed when `work` resolves, rolled back when it throws. */
-export function inTransaction<Stores>(db: Knex, makeStores: (trx: Knex) => Stores): Transactional<Stores> {
+export function inTransaction<Stores>(
+  db: Knex,
+  makeStores: (trx: Knex) => Stores,
+): Transactional<Stores> {
   return (work) => db.transaction((trx) => work(makeStores(trx)));
 }
 

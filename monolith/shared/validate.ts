@@ -22,7 +22,11 @@ export function readString(body: Body, field: string, rule: StringRule = {}): st
 }
 
 /** Absent -> undefined; explicit null -> null (clears a nullable column). */
-export function readOptionalString(body: Body, field: string, rule: StringRule = {}): string | null | undefined {
+export function readOptionalString(
+  body: Body,
+  field: string,
+  rule: StringRule = {},
+): string | null | undefined {
   const value = body[field];
   if (value === undefined || value === null) return value;
   return checkString(value, field, rule);
@@ -34,7 +38,8 @@ function checkString(value: unknown, field: string, rule: StringRule): string {
   if (trimmed === '') throw new ValidationError(field, 'must not be empty');
   const max = rule.maxLength ?? 500;
   if (trimmed.length > max) throw new ValidationError(field, `must be at most ${max} characters`);
-  if (rule.pattern && !rule.pattern.test(trimmed)) throw new ValidationError(field, rule.patternHint ?? 'has an invalid format');
+  if (rule.pattern && !rule.pattern.test(trimmed))
+    throw new ValidationError(field, rule.patternHint ?? 'has an invalid format');
   return trimmed;
 }
 
@@ -42,19 +47,28 @@ function checkString(value: unknown, field: string, rule: StringRule): string {
 export function readMoney(body: Body, field: string): number {
   const value = body[field];
   if (value === undefined || value === null) throw new ValidationError(field, 'is required');
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValidationError(field, 'must be a number');
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new ValidationError(field, 'must be a number');
   if (value < 0) throw new ValidationError(field, 'must not be negative');
   if (value >= 1e10) throw new ValidationError(field, 'must be below 10000000000');
-  if (Math.abs(Math.round(value * 100) - value * 100) > 1e-6) throw new ValidationError(field, 'must have at most two decimals');
+  if (Math.abs(Math.round(value * 100) - value * 100) > 1e-6)
+    throw new ValidationError(field, 'must have at most two decimals');
   return Math.round(value * 100) / 100;
 }
 
 /** `label` names the field in errors when it sits deeper than the top level, e.g. `items[2].quantity`. */
-export function readInteger(body: Body, field: string, range: { min: number; max: number }, label = field): number {
+export function readInteger(
+  body: Body,
+  field: string,
+  range: { min: number; max: number },
+  label = field,
+): number {
   const value = body[field];
   if (value === undefined || value === null) throw new ValidationError(label, 'is required');
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new ValidationError(label, 'must be an integer');
-  if (value < range.min || value > range.max) throw new ValidationError(label, `must be between ${range.min} and ${range.max}`);
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new ValidationError(label, 'must be an integer');
+  if (value < range.min || value > range.max)
+    throw new ValidationError(label, `must be between ${range.min} and ${range.max}`);
   return value;
 }
 
@@ -85,5 +99,6 @@ export function parseQueryBoolean(raw: unknown, field: string): boolean | undefi
 /** Rejects fields the route does not know, so typos do not pass silently. */
 export function rejectUnknownFields(body: Body, allowed: readonly string[]): void {
   const unknown = Object.keys(body).find((key) => !allowed.includes(key));
-  if (unknown) throw new ValidationError(unknown, `is not a known field (known: ${allowed.join(', ')})`);
+  if (unknown)
+    throw new ValidationError(unknown, `is not a known field (known: ${allowed.join(', ')})`);
 }

@@ -20,7 +20,9 @@ export async function startTestMonolith(): Promise<TestMonolith> {
   const db = await createTestDatabase({ cluster: 'legacy', template: 'legacy' });
   const app = createMonolithApp({ db: db.knex, log: createLogger('monolith-test', () => {}) });
   const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  await new Promise<void>((resolve, reject) =>
+    server.once('listening', resolve).once('error', reject),
+  );
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     baseUrl,
@@ -29,7 +31,8 @@ export async function startTestMonolith(): Promise<TestMonolith> {
       const response = await fetch(baseUrl + path, {
         method,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+        body:
+          body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       const text = await response.text();
       return { status: response.status, body: text ? JSON.parse(text) : undefined };

@@ -2,7 +2,11 @@ import { compareAnswers, compileRules, type Answer } from './compare-responses.t
 import { createNoiseModel } from './noise-model.ts';
 import { redactDifferences, compileRedaction, REDACTED } from './redact.ts';
 
-const json = (body: unknown, status = 200, headers: Record<string, string> = { 'content-type': 'application/json' }): Answer => ({
+const json = (
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+): Answer => ({
   status,
   headers,
   body: Buffer.from(JSON.stringify(body)),
@@ -31,46 +35,102 @@ const serviceProduct = {
 describe('compareAnswers', () => {
   it('matches a product whose price and timestamps differ only in representation, with servedAt ignored', () => {
     const rules = compileRules({ ignore: ['$.meta.servedAt'] });
-    expect(compareAnswers(json(monolithProduct), json(serviceProduct), rules)).toEqual({ outcome: 'match', differences: [] });
+    expect(compareAnswers(json(monolithProduct), json(serviceProduct), rules)).toEqual({
+      outcome: 'match',
+      differences: [],
+    });
   });
 
   it('reports the servedAt field when it is not ignored, and a changed name with both values', () => {
     const rules = compileRules({});
-    const result = compareAnswers(json(monolithProduct), json({ ...serviceProduct, name: 'Walnut desk lamp ' }), rules);
+    const result = compareAnswers(
+      json(monolithProduct),
+      json({ ...serviceProduct, name: 'Walnut desk lamp ' }),
+      rules,
+    );
     expect(result.outcome).toBe('mismatch');
     expect(result.differences).toEqual([
       { path: '$.name', kind: 'changed', legacy: 'Walnut desk lamp', service: 'Walnut desk lamp ' },
-      { path: '$.meta.servedAt', kind: 'changed', legacy: monolithProduct.meta.servedAt, service: serviceProduct.meta.servedAt },
+      {
+        path: '$.meta.servedAt',
+        kind: 'changed',
+        legacy: monolithProduct.meta.servedAt,
+        service: serviceProduct.meta.servedAt,
+      },
     ]);
   });
 
   it('applies a numeric tolerance and sees a price that really changed', () => {
     const within = compileRules({ numericTolerance: 0.01 });
-    expect(compareAnswers(json({ total: 100.004 }), json({ total: 100 }), within).outcome).toBe('match');
+    expect(compareAnswers(json({ total: 100.004 }), json({ total: 100 }), within).outcome).toBe(
+      'match',
+    );
     const r = compareAnswers(json({ total: 100.5 }), json({ total: 100 }), within);
-    expect(r.differences).toEqual([{ path: '$.total', kind: 'changed', legacy: 100.5, service: 100 }]);
+    expect(r.differences).toEqual([
+      { path: '$.total', kind: 'changed', legacy: 100.5, service: 100 },
+    ]);
   });
 
   it('compares timestamps as instants with a tolerance', () => {
     const rules = compileRules({ timestampToleranceMs: 1000 });
-    expect(compareAnswers(json({ at: '2026-01-01T00:00:00.000Z' }), json({ at: '2026-01-01T00:00:00.900Z' }), rules).outcome).toBe('match');
-    expect(compareAnswers(json({ at: '2026-01-01T00:00:00.000Z' }), json({ at: '2026-01-01T00:00:02Z' }), rules).outcome).toBe('mismatch');
+    expect(
+      compareAnswers(
+        json({ at: '2026-01-01T00:00:00.000Z' }),
+        json({ at: '2026-01-01T00:00:00.900Z' }),
+        rules,
+      ).outcome,
+    ).toBe('match');
+    expect(
+      compareAnswers(
+        json({ at: '2026-01-01T00:00:00.000Z' }),
+        json({ at: '2026-01-01T00:00:02Z' }),
+        rules,
+      ).outcome,
+    ).toBe('mismatch');
   });
 
   it('compares a product list order-insensitively where the rule says so, and in order elsewhere', () => {
-    const a = { items: [{ id: 1, name: 'a' }, { id: 2, name: 'b' }, { id: 3, name: 'c' }], page: 1, pageSize: 50, total: 3 };
+    const a = {
+      items: [
+        { id: 1, name: 'a' },
+        { id: 2, name: 'b' },
+        { id: 3, name: 'c' },
+      ],
+      page: 1,
+      pageSize: 50,
+      total: 3,
+    };
     const b = { ...a, items: [a.items[2], a.items[0], a.items[1]] };
-    expect(compareAnswers(json(a), json(b), compileRules({ unordered: ['$.items'] })).outcome).toBe('match');
+    expect(compareAnswers(json(a), json(b), compileRules({ unordered: ['$.items'] })).outcome).toBe(
+      'match',
+    );
     const ordered = compareAnswers(json(a), json(b), compileRules({}));
     expect(ordered.outcome).toBe('mismatch');
-    expect(ordered.differences[0]).toEqual({ path: '$.items[0].id', kind: 'changed', legacy: 1, service: 3 });
+    expect(ordered.differences[0]).toEqual({
+      path: '$.items[0].id',
+      kind: 'changed',
+      legacy: 1,
+      service: 3,
+    });
   });
 
   it('in an unordered array, pairs what it can and reports the element that differs', () => {
-    const a = { items: [{ id: 1, q: 1 }, { id: 2, q: 2 }] };
-    const b = { items: [{ id: 2, q: 2 }, { id: 1, q: 5 }] };
+    const a = {
+      items: [
+        { id: 1, q: 1 },
+        { id: 2, q: 2 },
+      ],
+    };
+    const b = {
+      items: [
+        { id: 2, q: 2 },
+        { id: 1, q: 5 },
+      ],
+    };
     const r = compareAnswers(json(a), json(b), compileRules({ unordered: ['$.items'] }));
-    expect(r.differences).toEqual([{ path: '$.items[0].q', kind: 'changed', legacy: 1, service: 5 }]);
+    expect(r.differences).toEqual([
+      { path: '$.items[0].q', kind: 'changed', legacy: 1, service: 5 },
+    ]);
   });
 
   it('reports missing fields, type changes, status and selected headers', () => {
@@ -92,16 +152,26 @@ describe('compareAnswers', () => {
   it('ignores paths with wildcards and at any depth', () => {
     const a = { items: [{ id: 1, updatedAt: 'x' }], meta: { trace: { updatedAt: 'y' } } };
     const b = { items: [{ id: 1, updatedAt: 'z' }], meta: { trace: { updatedAt: 'w' } } };
-    expect(compareAnswers(json(a), json(b), compileRules({ ignore: ['$..updatedAt'] })).outcome).toBe('match');
-    expect(compareAnswers(json(a), json(b), compileRules({ ignore: ['$.items[*].updatedAt'] })).differences.map((d) => d.path)).toEqual([
-      '$.meta.trace.updatedAt',
-    ]);
+    expect(
+      compareAnswers(json(a), json(b), compileRules({ ignore: ['$..updatedAt'] })).outcome,
+    ).toBe('match');
+    expect(
+      compareAnswers(
+        json(a),
+        json(b),
+        compileRules({ ignore: ['$.items[*].updatedAt'] }),
+      ).differences.map((d) => d.path),
+    ).toEqual(['$.meta.trace.updatedAt']);
   });
 
   it('compares bodies that are not JSON byte for byte', () => {
     const text = (s: string): Answer => ({ status: 200, headers: {}, body: Buffer.from(s) });
-    expect(compareAnswers(text('<p>ok</p>'), text('<p>ok</p>'), compileRules({})).outcome).toBe('match');
-    expect(compareAnswers(text('<p>ok</p>'), text('<p>ko</p>'), compileRules({})).differences[0].path).toBe('body');
+    expect(compareAnswers(text('<p>ok</p>'), text('<p>ok</p>'), compileRules({})).outcome).toBe(
+      'match',
+    );
+    expect(
+      compareAnswers(text('<p>ok</p>'), text('<p>ko</p>'), compileRules({})).differences[0].path,
+    ).toBe('body');
   });
 });
 
@@ -112,11 +182,23 @@ describe('noise calibration', () => {
     const first = json({ id: 1, requestId: 'r-1', items: [{ at: 1, id: 5 }] });
     const again = json({ id: 1, requestId: 'r-2', items: [{ at: 2, id: 5 }] });
     expect(noise.wantsCalibration('GET /x')).toBe(true);
-    expect(noise.learn('GET /x', compareAnswers(first, again, rules).differences)).toEqual(['$.requestId', '$.items[*].at']);
-    const service = json({ id: 2, requestId: 'r-3', items: [{ at: 3, id: 5 }, { at: 4, id: 6 }] });
+    expect(noise.learn('GET /x', compareAnswers(first, again, rules).differences)).toEqual([
+      '$.requestId',
+      '$.items[*].at',
+    ]);
+    const service = json({
+      id: 2,
+      requestId: 'r-3',
+      items: [
+        { at: 3, id: 5 },
+        { at: 4, id: 6 },
+      ],
+    });
     const r = compareAnswers(first, service, rules, noise.noiseOf('GET /x'));
     expect(r.differences.map((d) => d.path)).toEqual(['$.id', '$.items[1]']);
-    expect(compareAnswers(first, service, rules, noise.noiseOf('GET /y')).differences).toHaveLength(4);
+    expect(compareAnswers(first, service, rules, noise.noiseOf('GET /y')).differences).toHaveLength(
+      4,
+    );
     expect(noise.wantsCalibration('GET /x')).toBe(true);
     expect(noise.wantsCalibration('GET /x')).toBe(false);
   });
@@ -125,13 +207,23 @@ describe('noise calibration', () => {
 describe('redaction', () => {
   it('replaces values at redacted paths and beneath them before storing', () => {
     const differences = [
-      { path: '$.customer', kind: 'changed' as const, legacy: { email: 'a@x', name: 'A' }, service: { email: 'b@x', name: 'A' } },
+      {
+        path: '$.customer',
+        kind: 'changed' as const,
+        legacy: { email: 'a@x', name: 'A' },
+        service: { email: 'b@x', name: 'A' },
+      },
       { path: '$.items[0].phone', kind: 'changed' as const, legacy: '1', service: '2' },
       { path: 'status', kind: 'changed' as const, legacy: 200, service: 500 },
     ];
     const out = redactDifferences(differences, compileRedaction(['$..email', '$.items[*].phone']));
     expect(out).toEqual([
-      { path: '$.customer', kind: 'changed', legacy: { email: REDACTED, name: 'A' }, service: { email: REDACTED, name: 'A' } },
+      {
+        path: '$.customer',
+        kind: 'changed',
+        legacy: { email: REDACTED, name: 'A' },
+        service: { email: REDACTED, name: 'A' },
+      },
       { path: '$.items[0].phone', kind: 'changed', legacy: REDACTED, service: REDACTED },
       differences[2],
     ]);

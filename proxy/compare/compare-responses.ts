@@ -5,9 +5,20 @@
  * learned by calibration. Non-JSON bodies are compared as bytes. Pure.
  */
 import type { CompareRules } from '../routing/route-table.ts';
-import { formatPath, generalisePath, matchesPath, parsePath, type PathPattern, type Segment } from './json-path.ts';
+import {
+  formatPath,
+  generalisePath,
+  matchesPath,
+  parsePath,
+  type PathPattern,
+  type Segment,
+} from './json-path.ts';
 
-export type Answer = { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer };
+export type Answer = {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+};
 
 export type Difference = {
   path: string;
@@ -49,16 +60,24 @@ function kindOf(v: unknown): string {
 
 function leafEqual(a: unknown, b: unknown, rules: CompiledRules): boolean | 'type' {
   if (a === b) return true;
-  const na = typeof a === 'number' ? a : typeof a === 'string' && NUMERIC.test(a) ? Number(a) : undefined;
-  const nb = typeof b === 'number' ? b : typeof b === 'string' && NUMERIC.test(b) ? Number(b) : undefined;
+  const na =
+    typeof a === 'number' ? a : typeof a === 'string' && NUMERIC.test(a) ? Number(a) : undefined;
+  const nb =
+    typeof b === 'number' ? b : typeof b === 'string' && NUMERIC.test(b) ? Number(b) : undefined;
   // A number against a numeric string ("12.50" vs 12.5) is a representation, not a difference.
   if (na !== undefined && nb !== undefined && (typeof a === 'number' || typeof b === 'number')) {
     return Math.abs(na - nb) <= rules.numericTolerance;
   }
-  if (typeof a === 'string' && typeof b === 'string' && ISO_TIMESTAMP.test(a) && ISO_TIMESTAMP.test(b)) {
+  if (
+    typeof a === 'string' &&
+    typeof b === 'string' &&
+    ISO_TIMESTAMP.test(a) &&
+    ISO_TIMESTAMP.test(b)
+  ) {
     const ta = Date.parse(a);
     const tb = Date.parse(b);
-    if (Number.isFinite(ta) && Number.isFinite(tb)) return Math.abs(ta - tb) <= rules.timestampToleranceMs;
+    if (Number.isFinite(ta) && Number.isFinite(tb))
+      return Math.abs(ta - tb) <= rules.timestampToleranceMs;
   }
   return kindOf(a) === kindOf(b) ? false : 'type';
 }
@@ -74,9 +93,11 @@ function walk(a: unknown, b: unknown, path: Segment[], ctx: Ctx): void {
     for (const key of new Set([...Object.keys(x), ...Object.keys(y)])) {
       const sub = [...path, key];
       if (!(key in y)) {
-        if (!ctx.rules.ignore.some((p) => matchesPath(p, sub))) ctx.out.push({ path: formatPath(sub), kind: 'missing_in_service', legacy: x[key] });
+        if (!ctx.rules.ignore.some((p) => matchesPath(p, sub)))
+          ctx.out.push({ path: formatPath(sub), kind: 'missing_in_service', legacy: x[key] });
       } else if (!(key in x)) {
-        if (!ctx.rules.ignore.some((p) => matchesPath(p, sub))) ctx.out.push({ path: formatPath(sub), kind: 'missing_in_legacy', service: y[key] });
+        if (!ctx.rules.ignore.some((p) => matchesPath(p, sub)))
+          ctx.out.push({ path: formatPath(sub), kind: 'missing_in_legacy', service: y[key] });
       } else walk(x[key], y[key], sub, ctx);
     }
     return;
@@ -84,17 +105,26 @@ function walk(a: unknown, b: unknown, path: Segment[], ctx: Ctx): void {
   if (ka === 'array' && kb === 'array') {
     let x = a as unknown[];
     let y = b as unknown[];
-    if (ctx.rules.unordered.some((p) => matchesPath(p, path))) [x, y] = pairUp(x, y, path, ctx.rules);
+    if (ctx.rules.unordered.some((p) => matchesPath(p, path)))
+      [x, y] = pairUp(x, y, path, ctx.rules);
     for (let i = 0; i < Math.max(x.length, y.length); i++) {
       const sub = [...path, i];
-      if (i >= y.length || y[i] === MISSING) ctx.out.push({ path: formatPath(sub), kind: 'missing_in_service', legacy: x[i] });
-      else if (i >= x.length) ctx.out.push({ path: formatPath(sub), kind: 'missing_in_legacy', service: y[i] });
+      if (i >= y.length || y[i] === MISSING)
+        ctx.out.push({ path: formatPath(sub), kind: 'missing_in_service', legacy: x[i] });
+      else if (i >= x.length)
+        ctx.out.push({ path: formatPath(sub), kind: 'missing_in_legacy', service: y[i] });
       else walk(x[i], y[i], sub, ctx);
     }
     return;
   }
   const equal = leafEqual(a, b, ctx.rules);
-  if (equal !== true) ctx.out.push({ path: formatPath(path), kind: equal === 'type' ? 'type' : 'changed', legacy: a, service: b });
+  if (equal !== true)
+    ctx.out.push({
+      path: formatPath(path),
+      kind: equal === 'type' ? 'type' : 'changed',
+      legacy: a,
+      service: b,
+    });
 }
 
 const MISSING = Symbol('missing');
@@ -104,7 +134,12 @@ const MISSING = Symbol('missing');
  * with no equal partner face what is left, in order (MISSING when nothing is), so diffs stay
  * readable.
  */
-function pairUp(x: unknown[], y: unknown[], path: Segment[], rules: CompiledRules): [unknown[], unknown[]] {
+function pairUp(
+  x: unknown[],
+  y: unknown[],
+  path: Segment[],
+  rules: CompiledRules,
+): [unknown[], unknown[]] {
   const rest = [...y];
   const right: unknown[] = x.map(() => MISSING);
   const unmatched: number[] = [];
@@ -134,9 +169,15 @@ function parseJson(answer: Answer): { ok: true; value: unknown } | { ok: false }
 
 const headerValue = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(', ') : v);
 
-export function compareAnswers(legacy: Answer, service: Answer, rules: CompiledRules, noise: ReadonlySet<string> = new Set()): ComparisonResult {
+export function compareAnswers(
+  legacy: Answer,
+  service: Answer,
+  rules: CompiledRules,
+  noise: ReadonlySet<string> = new Set(),
+): ComparisonResult {
   const out: Difference[] = [];
-  if (legacy.status !== service.status) out.push({ path: 'status', kind: 'changed', legacy: legacy.status, service: service.status });
+  if (legacy.status !== service.status)
+    out.push({ path: 'status', kind: 'changed', legacy: legacy.status, service: service.status });
   for (const name of rules.headers) {
     const a = headerValue(legacy.headers[name]);
     const b = headerValue(service.headers[name]);
@@ -146,7 +187,12 @@ export function compareAnswers(legacy: Answer, service: Answer, rules: CompiledR
   const b = parseJson(service);
   if (a.ok && b.ok) walk(a.value, b.value, [], { rules, out });
   else if (!legacy.body.equals(service.body)) {
-    out.push({ path: 'body', kind: 'changed', legacy: legacy.body.toString('utf8', 0, 2000), service: service.body.toString('utf8', 0, 2000) });
+    out.push({
+      path: 'body',
+      kind: 'changed',
+      legacy: legacy.body.toString('utf8', 0, 2000),
+      service: service.body.toString('utf8', 0, 2000),
+    });
   }
   const differences = noise.size ? out.filter((d) => !isNoise(d.path, noise)) : out;
   return { outcome: differences.length ? 'mismatch' : 'match', differences };

@@ -39,7 +39,8 @@ function matchFrom(pattern: PatternSegment[], pi: number, path: Segment[], si: n
   if (pi === pattern.length) return si === path.length;
   const p = pattern[pi];
   if ('deep' in p) {
-    for (let skip = si; skip <= path.length; skip++) if (matchFrom(pattern, pi + 1, path, skip)) return true;
+    for (let skip = si; skip <= path.length; skip++)
+      if (matchFrom(pattern, pi + 1, path, skip)) return true;
     return false;
   }
   if (si === path.length) return false;
@@ -54,7 +55,14 @@ export function matchesPath(pattern: PathPattern, path: Segment[]): boolean {
 
 /** `$.items[3].price` */
 export function formatPath(path: Segment[]): string {
-  return '$' + path.map((s) => (typeof s === 'number' ? `[${s}]` : /^[A-Za-z_$][\w$-]*$/.test(s) ? `.${s}` : `['${s}']`)).join('');
+  return (
+    '$' +
+    path
+      .map((s) =>
+        typeof s === 'number' ? `[${s}]` : /^[A-Za-z_$][\w$-]*$/.test(s) ? `.${s}` : `['${s}']`,
+      )
+      .join('')
+  );
 }
 
 /** The same path with indices generalised, `$.items[*].price`: what reports and noise group by. */

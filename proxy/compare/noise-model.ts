@@ -8,7 +8,9 @@ import { generalisePath } from './json-path.ts';
 import type { Difference } from './compare-responses.ts';
 
 export function createNoiseModel(samplesPerRoute: number, learned: Record<string, string[]> = {}) {
-  const noise = new Map<string, Set<string>>(Object.entries(learned).map(([route, paths]) => [route, new Set(paths)]));
+  const noise = new Map<string, Set<string>>(
+    Object.entries(learned).map(([route, paths]) => [route, new Set(paths)]),
+  );
   const calibrated = new Map<string, number>();
   const empty: ReadonlySet<string> = new Set();
   return {

@@ -16,7 +16,9 @@ function redactValue(value: unknown, at: Segment[], patterns: PathPattern[]): un
   if (patterns.some((p) => matchesPath(p, at))) return REDACTED;
   if (Array.isArray(value)) return value.map((v, i) => redactValue(v, [...at, i], patterns));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, [...at, k], patterns)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, redactValue(v, [...at, k], patterns)]),
+    );
   }
   return value;
 }
@@ -27,7 +29,10 @@ function segmentsOf(path: string): Segment[] | undefined {
   return parsePath(path).segments.map((s) => ('index' in s ? s.index : 'key' in s ? s.key : '*'));
 }
 
-export function redactDifferences(differences: Difference[], patterns: PathPattern[]): Difference[] {
+export function redactDifferences(
+  differences: Difference[],
+  patterns: PathPattern[],
+): Difference[] {
   if (!patterns.length) return differences;
   return differences.map((d) => {
     const at = segmentsOf(d.path);

@@ -6,10 +6,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
-export type StorageProvider<T> = { set(key: string, data: T): Promise<void>; get(key: string): Promise<T | undefined> };
+export type StorageProvider<T> = {
+  set(key: string, data: T): Promise<void>;
+  get(key: string): Promise<T | undefined>;
+};
 
 export function atomicFileStorage<T>(dir: string): StorageProvider<T> {
-  const file = (key: string) => path.join(dir, `unleash-backup-${key.replace(/[^\w.-]/g, '_')}.json`);
+  const file = (key: string) =>
+    path.join(dir, `unleash-backup-${key.replace(/[^\w.-]/g, '_')}.json`);
   return {
     async set(key, data) {
       await fs.mkdir(dir, { recursive: true });

@@ -32,30 +32,73 @@ export type StageRequest = {
 };
 
 /** Validates a requested move; pure. Returns the target state. */
-export function validateStageChange(request: StageRequest, services: string[], from: StageState): StageState {
+export function validateStageChange(
+  request: StageRequest,
+  services: string[],
+  from: StageState,
+): StageState {
   if (!services.includes(request.service)) throw new UnknownServiceError(request.service, services);
-  if (!isStage(request.stage)) throw new StageChangeRefused(`unknown stage "${request.stage}" (stages: ${STAGES.join(', ')})`);
+  if (!isStage(request.stage))
+    throw new StageChangeRefused(`unknown stage "${request.stage}" (stages: ${STAGES.join(', ')})`);
   const stage: Stage = request.stage;
-  if (request.percent !== undefined && (!Number.isInteger(request.percent) || request.percent < 0 || request.percent > 100)) {
-    throw new StageChangeRefused(`--percent must be an integer from 0 to 100, got ${request.percent}`);
+  if (
+    request.percent !== undefined &&
+    (!Number.isInteger(request.percent) || request.percent < 0 || request.percent > 100)
+  ) {
+    throw new StageChangeRefused(
+      `--percent must be an integer from 0 to 100, got ${request.percent}`,
+    );
   }
-  if (request.percent !== undefined && stage !== 'canary') throw new StageChangeRefused(`--percent only applies to canary, not to ${stage}`);
-  if (stage === 'canary' && request.percent === undefined) throw new StageChangeRefused('canary needs --percent N (the share of users the service serves)');
+  if (request.percent !== undefined && stage !== 'canary')
+    throw new StageChangeRefused(`--percent only applies to canary, not to ${stage}`);
+  if (stage === 'canary' && request.percent === undefined)
+    throw new StageChangeRefused(
+      'canary needs --percent N (the share of users the service serves)',
+    );
   const step = STAGES.indexOf(stage) - STAGES.indexOf(from.stage);
   if (step > 1 && !request.force) {
-    throw new StageChangeRefused(`${request.service} is at ${from.stage}; going to ${stage} skips ${STAGES.slice(STAGES.indexOf(from.stage) + 1, STAGES.indexOf(stage)).join(', ')} (use --force to do it anyway)`);
+    throw new StageChangeRefused(
+      `${request.service} is at ${from.stage}; going to ${stage} skips ${STAGES.slice(STAGES.indexOf(from.stage) + 1, STAGES.indexOf(stage)).join(', ')} (use --force to do it anyway)`,
+    );
   }
   return { stage, percent: stage === 'canary' ? request.percent! : 0 };
 }
 
-export type StageChange = { service: string; from: StageState; to: StageState; actor: string; why?: string; forced: boolean; gates: GateCheck };
+export type StageChange = {
+  service: string;
+  from: StageState;
+  to: StageState;
+  actor: string;
+  why?: string;
+  forced: boolean;
+  gates: GateCheck;
+};
 
-export async function changeStage(request: StageRequest, deps: { services: string[]; unleash: UnleashAdmin; kitDb: Knex }): Promise<StageChange> {
+export async function changeStage(
+  request: StageRequest,
+  deps: { services: string[]; unleash: UnleashAdmin; kitDb: Knex },
+): Promise<StageChange> {
   const from = await deps.unleash.readStage(request.service);
   const to = validateStageChange(request, deps.services, from);
-  const gates = await checkGates(request.service, to, { ...request.gateContext, from, kitDb: deps.kitDb });
-  if (!gates.ok && !request.force) throw new StageChangeRefused(`gates do not allow ${request.service} -> ${to.stage}: ${gates.summary}`, { gates: gates.results });
-  const change: StageChange = { service: request.service, from, to, actor: request.actor, why: request.why, forced: Boolean(request.force), gates };
+  const gates = await checkGates(request.service, to, {
+    ...request.gateContext,
+    from,
+    kitDb: deps.kitDb,
+  });
+  if (!gates.ok && !request.force)
+    throw new StageChangeRefused(
+      `gates do not allow ${request.service} -> ${to.stage}: ${gates.summary}`,
+      { gates: gates.results },
+    );
+  const change: StageChange = {
+    service: request.service,
+    from,
+    to,
+    actor: request.actor,
+    why: request.why,
+    forced: Boolean(request.force),
+    gates,
+  };
   await deps.kitDb.transaction(async (trx) => {
     await trx(STAGE_HISTORY_TABLE).insert({
       service: change.service,

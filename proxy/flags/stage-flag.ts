@@ -37,7 +37,10 @@ export function stageStrategy(service: string, state: StageState) {
         weight: 1000,
         weightType: 'variable',
         stickiness: 'userId',
-        payload: { type: 'json', value: JSON.stringify({ stage: state.stage, percent: state.percent }) },
+        payload: {
+          type: 'json',
+          value: JSON.stringify({ stage: state.stage, percent: state.percent }),
+        },
       },
     ],
   };
@@ -52,5 +55,8 @@ export function decodeStage(definition: FlagDefinition | undefined): StageState 
   // The rollout parameter is the truth about who is served (someone may move it in the UI).
   const rollout = Number(strategy.parameters?.rollout);
   const percent = Number.isFinite(rollout) ? Math.min(100, Math.max(0, rollout)) : 0;
-  return { stage: variant.name, percent: variant.name === 'canary' ? percent : servedPercent({ stage: variant.name, percent }) };
+  return {
+    stage: variant.name,
+    percent: variant.name === 'canary' ? percent : servedPercent({ stage: variant.name, percent }),
+  };
 }

@@ -18,7 +18,13 @@ export type StageSource = {
   close(): Promise<void>;
 };
 
-export type UnleashStageOptions = { url: string; token: string; refreshMs: number; backupDir: string; appName: string };
+export type UnleashStageOptions = {
+  url: string;
+  token: string;
+  refreshMs: number;
+  backupDir: string;
+  appName: string;
+};
 
 export function unleashStageSource(options: UnleashStageOptions, log: Logger): StageSource {
   const client = new Unleash({
@@ -37,22 +43,31 @@ export function unleashStageSource(options: UnleashStageOptions, log: Logger): S
   client.on('error', (error: Error) => {
     if (Date.now() - lastWarned < 30_000) return;
     lastWarned = Date.now();
-    log.warn('Unleash unreachable, routing on the last known stages', { url: options.url, error: error.message });
+    log.warn('Unleash unreachable, routing on the last known stages', {
+      url: options.url,
+      error: error.message,
+    });
   });
-  client.on('warn', (message: unknown) => log.debug('unleash-client warning', { message: String(message) }));
+  client.on('warn', (message: unknown) =>
+    log.debug('unleash-client warning', { message: String(message) }),
+  );
   client.on('changed', () => log.debug('flags changed'));
 
   // Decoding is cached per definition object: the client replaces them when they change.
   const decoded = new WeakMap<object, StageState>();
   const stateOf = (service: string): StageState => {
     try {
-      const definition = client.getFeatureToggleDefinition(flagName(service)) as FlagDefinition | undefined;
+      const definition = client.getFeatureToggleDefinition(flagName(service)) as
+        FlagDefinition | undefined;
       if (!definition) return LEGACY;
       let state = decoded.get(definition);
       if (!state) decoded.set(definition, (state = decodeStage(definition)));
       return state;
     } catch (error) {
-      log.warn('could not read a stage flag, routing to the monolith', { service, error: String(error) });
+      log.warn('could not read a stage flag, routing to the monolith', {
+        service,
+        error: String(error),
+      });
       return LEGACY;
     }
   };
@@ -65,18 +80,27 @@ export function unleashStageSource(options: UnleashStageOptions, log: Logger): S
         return false;
       }
     },
-    status: () => ({ synchronized: client.isSynchronized(), known: client.getFeatureToggleDefinitions().length > 0 }),
+    status: () => ({
+      synchronized: client.isSynchronized(),
+      known: client.getFeatureToggleDefinitions().length > 0,
+    }),
     async close() {
       client.destroy();
       // destroy() removes the repository's listeners while a poll may still be in flight; its
       // late failure would then be an unhandled 'error' event. Keep one sink for it.
-      (client as unknown as { repository?: { on(e: string, f: () => void): void } }).repository?.on('error', () => {});
+      (client as unknown as { repository?: { on(e: string, f: () => void): void } }).repository?.on(
+        'error',
+        () => {},
+      );
     },
   };
 }
 
 /** A fixed set of stages, for unit tests and for running without Unleash on purpose. */
-export function staticStageSource(states: Record<string, StageState>, inCanary: (service: string, key: string) => boolean = () => false): StageSource {
+export function staticStageSource(
+  states: Record<string, StageState>,
+  inCanary: (service: string, key: string) => boolean = () => false,
+): StageSource {
   return {
     stateOf: (service) => states[service] ?? LEGACY,
     inCanary,

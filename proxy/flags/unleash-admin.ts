@@ -7,16 +7,29 @@ import { FicusError } from '../../lib/errors.ts';
 import type { StageState } from '../routing/stages.ts';
 import { decodeStage, flagName, stageStrategy, type FlagDefinition } from './stage-flag.ts';
 
-export type UnleashAdminOptions = { url: string; token: string; project?: string; environment?: string };
+export type UnleashAdminOptions = {
+  url: string;
+  token: string;
+  project?: string;
+  environment?: string;
+};
 
 export class UnleashAdminError extends FicusError {
   constructor(message: string, status?: number) {
-    super('unleash_admin_failed', message, { retriable: status === undefined || status >= 500, details: { status } });
+    super('unleash_admin_failed', message, {
+      retriable: status === undefined || status >= 500,
+      details: { status },
+    });
   }
 }
 
-type Strategy = FlagDefinition['strategies'] extends (infer S)[] | undefined ? S & { id: string } : never;
-type AdminFeature = { name: string; environments: { name: string; enabled: boolean; strategies: Strategy[] }[] };
+type Strategy = FlagDefinition['strategies'] extends (infer S)[] | undefined
+  ? S & { id: string }
+  : never;
+type AdminFeature = {
+  name: string;
+  environments: { name: string; enabled: boolean; strategies: Strategy[] }[];
+};
 
 export function unleashAdmin(options: UnleashAdminOptions) {
   const base = options.url.replace(/\/+$/, '').replace(/\/api$/, '');
@@ -28,7 +41,11 @@ export function unleashAdmin(options: UnleashAdminOptions) {
     try {
       response = await fetch(`${base}/api/admin${path}`, {
         method,
-        headers: { authorization: options.token, 'content-type': 'application/json', accept: 'application/json' },
+        headers: {
+          authorization: options.token,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(10_000),
       });
@@ -37,16 +54,25 @@ export function unleashAdmin(options: UnleashAdminOptions) {
     }
     if (response.status === 404 && method === 'GET') return undefined;
     const text = await response.text();
-    if (!response.ok) throw new UnleashAdminError(`Unleash ${method} ${path} answered ${response.status}: ${text.slice(0, 300)}`, response.status);
+    if (!response.ok)
+      throw new UnleashAdminError(
+        `Unleash ${method} ${path} answered ${response.status}: ${text.slice(0, 300)}`,
+        response.status,
+      );
     return text ? (JSON.parse(text) as T) : undefined;
   }
 
-  const featurePath = (service: string) => `/projects/${project}/features/${encodeURIComponent(flagName(service))}`;
+  const featurePath = (service: string) =>
+    `/projects/${project}/features/${encodeURIComponent(flagName(service))}`;
 
   async function read(service: string): Promise<{ state: StageState; feature?: AdminFeature }> {
     const feature = await call<AdminFeature>('GET', featurePath(service));
     const env = feature?.environments.find((e) => e.name === environment);
-    const state = decodeStage(env ? { name: flagName(service), enabled: env.enabled, strategies: env.strategies } : undefined);
+    const state = decodeStage(
+      env
+        ? { name: flagName(service), enabled: env.enabled, strategies: env.strategies }
+        : undefined,
+    );
     return { state, feature };
   }
 
@@ -65,14 +91,24 @@ export function unleashAdmin(options: UnleashAdminOptions) {
         });
         feature = (await read(service)).feature;
       }
-      const strategies = feature?.environments.find((e) => e.name === environment)?.strategies ?? [];
+      const strategies =
+        feature?.environments.find((e) => e.name === environment)?.strategies ?? [];
       const body = stageStrategy(service, state);
       const ours = strategies.find((s) => s.name === 'flexibleRollout');
-      if (ours) await call('PUT', `${featurePath(service)}/environments/${environment}/strategies/${ours.id}`, body);
-      else await call('POST', `${featurePath(service)}/environments/${environment}/strategies`, body);
+      if (ours)
+        await call(
+          'PUT',
+          `${featurePath(service)}/environments/${environment}/strategies/${ours.id}`,
+          body,
+        );
+      else
+        await call('POST', `${featurePath(service)}/environments/${environment}/strategies`, body);
       // Any other strategy would widen who is served; the flag holds only ficus's own.
       for (const other of strategies.filter((s) => s !== ours)) {
-        await call('DELETE', `${featurePath(service)}/environments/${environment}/strategies/${other.id}`);
+        await call(
+          'DELETE',
+          `${featurePath(service)}/environments/${environment}/strategies/${other.id}`,
+        );
       }
       await call('POST', `${featurePath(service)}/environments/${environment}/on`);
     },
@@ -80,7 +116,9 @@ export function unleashAdmin(options: UnleashAdminOptions) {
     /** archives and deletes the flag (tests clean up with this) */
     async deleteFlag(service: string): Promise<void> {
       await call('DELETE', featurePath(service)).catch(() => undefined);
-      await call('DELETE', `/archive/${encodeURIComponent(flagName(service))}`).catch(() => undefined);
+      await call('DELETE', `/archive/${encodeURIComponent(flagName(service))}`).catch(
+        () => undefined,
+      );
     },
   };
 }

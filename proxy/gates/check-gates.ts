@@ -11,7 +11,11 @@
 import type { Knex } from 'knex';
 import { loadPlan } from '../../plan/load-plan.ts';
 import type { GatePlan, Plan } from '../../plan/plan-types.ts';
-import { gatherEvidence, type EvidenceWindow, type GatheredEvidence } from '../../rollout/gate-evidence.ts';
+import {
+  gatherEvidence,
+  type EvidenceWindow,
+  type GatheredEvidence,
+} from '../../rollout/gate-evidence.ts';
 import { evaluateGates, formatGates, type GateResult } from '../../rollout/gates.ts';
 import { openStackSyncLag } from '../../rollout/stack-evidence.ts';
 import type { MeasureSyncLag } from '../../rollout/sync-lag.ts';
@@ -67,33 +71,72 @@ export function thresholdsFor(plan: Plan, service: string, overrides: GatePlan =
  * the write cut-over from `canary 100`: the service then answers every read, so nothing is
  * compared at 100% and the evidence is that of the step before (since the previous change).
  */
-async function defaultWindow(kitDb: Knex, service: string, from: StageState | undefined, to: StageState): Promise<EvidenceWindow | undefined> {
+async function defaultWindow(
+  kitDb: Knex,
+  service: string,
+  from: StageState | undefined,
+  to: StageState,
+): Promise<EvidenceWindow | undefined> {
   if (to.stage !== 'live' || from?.stage !== 'canary' || from.percent < 100) return undefined;
-  const rows = await kitDb('stage_history').where({ service }).orderBy([{ column: 'changed_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(2).select('changed_at');
+  const rows = await kitDb('stage_history')
+    .where({ service })
+    .orderBy([
+      { column: 'changed_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(2)
+    .select('changed_at');
   return rows.length === 2 ? { since: new Date(rows[1].changed_at) } : undefined;
 }
 
-export async function checkGates(service: string, target: Stage | StageState, context: GateContext = {}): Promise<GateCheck> {
-  const to: StageState = typeof target === 'string' ? { stage: target, percent: target === 'canary' ? 100 : 0 } : target;
+export async function checkGates(
+  service: string,
+  target: Stage | StageState,
+  context: GateContext = {},
+): Promise<GateCheck> {
+  const to: StageState =
+    typeof target === 'string' ? { stage: target, percent: target === 'canary' ? 100 : 0 } : target;
   if (!isAdvance(context.from, to)) {
     const from = context.from ? describe(context.from) : 'its stage';
-    return { ok: true, results: [], summary: `${service}: ${from} -> ${describe(to)} is not an advance; moving back is never gated` };
+    return {
+      ok: true,
+      results: [],
+      summary: `${service}: ${from} -> ${describe(to)} is not an advance; moving back is never gated`,
+    };
   }
   const plan = context.plan ?? loadPlan();
   const stack = loadStackConfig();
-  const kitDb = context.kitDb ?? openKitDb(process.env.FICUS_KIT_DB_URL || stackUrls(stack).servicesAdmin('ficus'), 2);
+  const kitDb =
+    context.kitDb ??
+    openKitDb(process.env.FICUS_KIT_DB_URL || stackUrls(stack).servicesAdmin('ficus'), 2);
   const lags = context.syncLag ? undefined : openStackSyncLag(plan, stack);
   try {
     const window = context.window ?? (await defaultWindow(kitDb, service, context.from, to));
-    const evidence = await gatherEvidence({ kit: kitDb, syncLag: context.syncLag ?? lags!.forService(service) }, service, window);
-    const results = evaluateGates(to.stage, evidence, thresholdsFor(plan, service, context.thresholds), context.now);
+    const evidence = await gatherEvidence(
+      { kit: kitDb, syncLag: context.syncLag ?? lags!.forService(service) },
+      service,
+      window,
+    );
+    const results = evaluateGates(
+      to.stage,
+      evidence,
+      thresholdsFor(plan, service, context.thresholds),
+      context.now,
+    );
     const failed = results.filter((r) => !r.ok).length;
     const head = failed
       ? `${failed} of ${results.length} gates fail for ${service} -> ${describe(to)}`
       : `gates hold for ${service} -> ${describe(to)}`;
-    const since = evidence.since ? `comparisons since ${evidence.since.toISOString()}` : 'every comparison kept';
+    const since = evidence.since
+      ? `comparisons since ${evidence.since.toISOString()}`
+      : 'every comparison kept';
     const notes = evidence.notes.map((n) => `  note: ${n}`);
-    return { ok: failed === 0, results, evidence, summary: [`${head} (${since}):`, formatGates(results), ...notes].join('\n') };
+    return {
+      ok: failed === 0,
+      results,
+      evidence,
+      summary: [`${head} (${since}):`, formatGates(results), ...notes].join('\n'),
+    };
   } finally {
     await lags?.close();
     if (!context.kitDb) await kitDb.destroy();

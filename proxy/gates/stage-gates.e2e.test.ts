@@ -20,10 +20,21 @@ const service = uniqueService('gated');
 let kit: TestDatabase;
 let dir: string;
 
-async function ficusStage(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, FICUS_PLAN: path.join(dir, 'plan.yaml'), FICUS_KIT_DB_URL: kit.url, USER: 'tester' };
+async function ficusStage(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = {
+    ...process.env,
+    FICUS_PLAN: path.join(dir, 'plan.yaml'),
+    FICUS_KIT_DB_URL: kit.url,
+    USER: 'tester',
+  };
   try {
-    const { stdout, stderr } = await run(path.join(REPO_ROOT, 'node_modules/.bin/node'), [path.join(REPO_ROOT, 'bin/ficus.js'), 'stage', service, ...args], { env, timeout: 60_000 });
+    const { stdout, stderr } = await run(
+      path.join(REPO_ROOT, 'node_modules/.bin/node'),
+      [path.join(REPO_ROOT, 'bin/ficus.js'), 'stage', service, ...args],
+      { env, timeout: 60_000 },
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -34,7 +45,13 @@ async function ficusStage(...args: string[]): Promise<{ code: number; stdout: st
 beforeAll(async () => {
   kit = await createTestDatabase({ cluster: 'services', template: 'kit' });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ficus-gates-'));
-  const plan = { version: 1, legacy: { database: 'shop' }, services: { [service]: { database: service, routes: [{ method: 'GET', path: `/api/${service}` }] } } };
+  const plan = {
+    version: 1,
+    legacy: { database: 'shop' },
+    services: {
+      [service]: { database: service, routes: [{ method: 'GET', path: `/api/${service}` }] },
+    },
+  };
   fs.writeFileSync(path.join(dir, 'plan.yaml'), YAML.stringify(plan));
 });
 afterAll(async () => {
@@ -70,9 +87,23 @@ it('--force moves anyway and records it as forced with the gate values; moving b
     ['legacy', 'canary', 5, true, 'demo'],
     ['canary', 'shadow', 0, false, 'too early'],
   ]);
-  const gates = rows[0].gates as { ok: boolean; results: { gate: string; ok: boolean; value: string; threshold: string }[] };
+  const gates = rows[0].gates as {
+    ok: boolean;
+    results: { gate: string; ok: boolean; value: string; threshold: string }[];
+  };
   expect(gates.ok).toBe(false);
-  expect(gates.results.map((r) => r.gate)).toEqual(['comparisons', 'match rate', 'parity', 'sync lag', 'error rate', 'p99 latency']);
-  expect(gates.results.find((r) => r.gate === 'comparisons')).toMatchObject({ ok: false, value: '0', threshold: '>= 100' });
+  expect(gates.results.map((r) => r.gate)).toEqual([
+    'comparisons',
+    'match rate',
+    'parity',
+    'sync lag',
+    'error rate',
+    'p99 latency',
+  ]);
+  expect(gates.results.find((r) => r.gate === 'comparisons')).toMatchObject({
+    ok: false,
+    value: '0',
+    threshold: '>= 100',
+  });
   expect(rows[1].gates).toMatchObject({ ok: true, results: [] });
 });

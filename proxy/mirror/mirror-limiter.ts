@@ -3,7 +3,8 @@
  * can never take more than its share of the machine. What it refuses is named by a reason that
  * the caller counts (`ficus_proxy_mirror_skips_total{reason}`). Pure (random is injectable).
  */
-export type SkipReason = 'sampled_out' | 'concurrency' | 'body_too_large' | 'circuit_open' | 'request_body';
+export type SkipReason =
+  'sampled_out' | 'concurrency' | 'body_too_large' | 'circuit_open' | 'request_body';
 
 export type MirrorSlot = { release(): void };
 

@@ -12,15 +12,27 @@ import type { ProxyContext } from '../proxy-context.ts';
 import { serveStream } from '../respond.ts';
 import type { MigratedRoute } from '../routing/route-table.ts';
 import type { ComparisonRecord } from '../store/comparison-recorder.ts';
-import { bufferedRequest, type TimedAnswer, type UpstreamRequestError } from '../upstream/buffered-request.ts';
+import {
+  bufferedRequest,
+  type TimedAnswer,
+  type UpstreamRequestError,
+} from '../upstream/buffered-request.ts';
 import { bodilessCopy, hasBody } from '../upstream/upstream-headers.ts';
 
 type Side = { answer?: TimedAnswer; error?: string };
 
 const settle = (p: Promise<TimedAnswer>): Promise<Side> =>
-  p.then((answer) => ({ answer }), (error: UpstreamRequestError) => ({ error: error.reason ?? String(error) }));
+  p.then(
+    (answer) => ({ answer }),
+    (error: UpstreamRequestError) => ({ error: error.reason ?? String(error) }),
+  );
 
-export function startParallelRun(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, route: MigratedRoute): void {
+export function startParallelRun(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: MigratedRoute,
+): void {
   const skip = (reason: string) => {
     ctx.metrics.mirrorSkip(route.id, reason);
     serveStream(ctx, req, res, 'monolith');
@@ -64,7 +76,9 @@ export function startParallelRun(ctx: ProxyContext, req: IncomingMessage, res: S
   serveStream(ctx, req, res, 'monolith');
   const askBothAgain = () => Promise.all([side(ctx.monolith), side(ctx.services[route.service])]);
   void Promise.all([legacySide, serviceSide, again])
-    .then(([legacy, service, calibration]) => conclude(ctx, req, route, info.id, legacy, service, calibration, askBothAgain))
+    .then(([legacy, service, calibration]) =>
+      conclude(ctx, req, route, info.id, legacy, service, calibration, askBothAgain),
+    )
     .catch((error) => ctx.log.error('comparison failed', { route: route.id, error: String(error) }))
     .finally(() => slot.release());
 }
@@ -79,16 +93,23 @@ async function conclude(
   calibration: Side | undefined,
   askBothAgain: () => Promise<[Side, Side]>,
 ): Promise<void> {
-  if (legacy.error === 'body_too_large' || service.error === 'too_large') return ctx.metrics.mirrorSkip(route.id, 'body_too_large');
+  if (legacy.error === 'body_too_large' || service.error === 'too_large')
+    return ctx.metrics.mirrorSkip(route.id, 'body_too_large');
   const breaker = ctx.breakers.for(route.service);
   if (service.answer && service.answer.status < 500) breaker.success();
   else breaker.failure();
   const rules = ctx.rules.get(route.id)!;
   if (calibration?.answer && legacy.answer) {
-    const learned = ctx.noise.learn(route.id, compareAnswers(legacy.answer, calibration.answer, rules.compare).differences);
+    const learned = ctx.noise.learn(
+      route.id,
+      compareAnswers(legacy.answer, calibration.answer, rules.compare).differences,
+    );
     if (learned.length) ctx.onNoiseLearned(route.id, learned);
   }
-  const compare = (a: Side, b: Side) => (a.answer && b.answer ? compareAnswers(a.answer, b.answer, rules.compare, ctx.noise.noiseOf(route.id)) : undefined);
+  const compare = (a: Side, b: Side) =>
+    a.answer && b.answer
+      ? compareAnswers(a.answer, b.answer, rules.compare, ctx.noise.noiseOf(route.id))
+      : undefined;
   let result: ComparisonResult | undefined = compare(legacy, service);
   if (result?.outcome === 'mismatch' && ctx.config.mirror.recheckAfterMs > 0) {
     await new Promise((resolve) => setTimeout(resolve, ctx.config.mirror.recheckAfterMs));

@@ -9,7 +9,11 @@ export function createRecentMismatches(capacity = 200) {
       if (ring.length > capacity) ring.shift();
     },
     /** newest first */
-    list: (limit = 50, route?: string) => ring.filter((r) => !route || r.route === route).slice(-limit).reverse(),
+    list: (limit = 50, route?: string) =>
+      ring
+        .filter((r) => !route || r.route === route)
+        .slice(-limit)
+        .reverse(),
   };
 }
 

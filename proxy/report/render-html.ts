@@ -12,7 +12,10 @@ const json = (v: unknown) => e(JSON.stringify(v, null, 1) ?? 'undefined');
 function routeSection(r: RouteReport, index: number): string {
   const labels = r.timeline.map((t) => t.at.slice(11, 19));
   const diffs = r.topFields
-    .map((f) => `<tr><td><code>${e(f.path)}</code></td><td>${f.count}</td><td><pre>${json(f.sample.legacy)}</pre></td><td><pre>${json(f.sample.service)}</pre></td><td><code>${e(f.sample.url)}</code><br><small>${e(f.sample.requestId)}</small></td></tr>`)
+    .map(
+      (f) =>
+        `<tr><td><code>${e(f.path)}</code></td><td>${f.count}</td><td><pre>${json(f.sample.legacy)}</pre></td><td><pre>${json(f.sample.service)}</pre></td><td><code>${e(f.sample.url)}</code><br><small>${e(f.sample.requestId)}</small></td></tr>`,
+    )
     .join('');
   return `<section id="route-${index}">
 <h2><code>${e(r.route)}</code> <small>→ ${e(r.service)}</small></h2>
@@ -21,33 +24,55 @@ function routeSection(r: RouteReport, index: number): string {
 <tr><th>monolith</th><td>${ms(r.latency.legacy.p50)}</td><td>${ms(r.latency.legacy.p95)}</td><td>${ms(r.latency.legacy.p99)}</td><td>${pct(r.errors.legacy)}</td></tr>
 <tr><th>${e(r.service)}</th><td>${ms(r.latency.service.p50)}</td><td>${ms(r.latency.service.p95)}</td><td>${ms(r.latency.service.p99)}</td><td>${pct(r.errors.service)}</td></tr></table>
 <div class="charts">${lineChart(`match rate over time, ${r.route}`, labels, [{ name: 'match rate', color: '#27ae60', points: r.timeline.map((t) => t.matchRate) }], { max: 1, unit: '%' })}
-${lineChart(`p95 latency over time, ${r.route}`, labels, [
+${lineChart(
+  `p95 latency over time, ${r.route}`,
+  labels,
+  [
     { name: 'monolith p95', color: '#2c3e50', points: r.timeline.map((t) => t.legacyP95) },
     { name: `${r.service} p95`, color: '#e67e22', points: r.timeline.map((t) => t.serviceP95) },
-  ], { unit: ' ms' })}
-${r.topFields.length ? barChart(`fields that differ most, ${r.route}`, r.topFields.map((f) => ({ label: f.path, value: f.count }))) : ''}</div>
+  ],
+  { unit: ' ms' },
+)}
+${
+  r.topFields.length
+    ? barChart(
+        `fields that differ most, ${r.route}`,
+        r.topFields.map((f) => ({ label: f.path, value: f.count })),
+      )
+    : ''
+}</div>
 ${diffs ? `<h3>Fields that differ most, with a sample</h3><table class="diff"><tr><th>field</th><th>times</th><th>monolith</th><th>service</th><th>request</th></tr>${diffs}</table>` : '<p>No differences recorded.</p>'}
 </section>`;
 }
 
 function paritySection(data: ReportData): string {
-  if (!data.parity) return '<p>No data-parity runs recorded yet (run <code>ficus verify &lt;service&gt;</code>).</p>';
+  if (!data.parity)
+    return '<p>No data-parity runs recorded yet (run <code>ficus verify &lt;service&gt;</code>).</p>';
   if (!data.parity.length) return '<p>No finished data-parity run yet.</p>';
   return `<table><tr><th>service</th><th>finished</th><th>clean</th></tr>${data.parity
-    .map((p) => `<tr><td>${e(p.service)}</td><td>${e(p.finishedAt)}</td><td class="${p.clean ? 'ok' : 'bad'}">${p.clean ? 'yes' : 'no'}</td></tr>`)
+    .map(
+      (p) =>
+        `<tr><td>${e(p.service)}</td><td>${e(p.finishedAt)}</td><td class="${p.clean ? 'ok' : 'bad'}">${p.clean ? 'yes' : 'no'}</td></tr>`,
+    )
     .join('')}</table>`;
 }
 
 function syncSection(data: ReportData): string {
   if (!data.sync?.length) return '<p>No sync positions recorded.</p>';
   return `<table><tr><th>consumer group</th><th>topic</th><th>last applied</th><th>seconds since</th></tr>${data.sync
-    .map((s) => `<tr><td>${e(s.consumerGroup)}</td><td>${e(s.topic)}</td><td>${e(s.updatedAt)}</td><td>${s.secondsSinceLastApply}</td></tr>`)
+    .map(
+      (s) =>
+        `<tr><td>${e(s.consumerGroup)}</td><td>${e(s.topic)}</td><td>${e(s.updatedAt)}</td><td>${s.secondsSinceLastApply}</td></tr>`,
+    )
     .join('')}</table>`;
 }
 
 export function renderHtml(data: ReportData): string {
   const overview = data.routes
-    .map((r, i) => `<tr><td><a href="#route-${i}"><code>${e(r.route)}</code></a></td><td>${e(r.service)}</td><td>${r.compared}</td><td class="${(r.matchRate ?? 0) >= 0.99 ? 'ok' : 'bad'}">${pct(r.matchRate)}</td><td>${ms(r.latency.legacy.p99)}</td><td>${ms(r.latency.service.p99)}</td></tr>`)
+    .map(
+      (r, i) =>
+        `<tr><td><a href="#route-${i}"><code>${e(r.route)}</code></a></td><td>${e(r.service)}</td><td>${r.compared}</td><td class="${(r.matchRate ?? 0) >= 0.99 ? 'ok' : 'bad'}">${pct(r.matchRate)}</td><td>${ms(r.latency.legacy.p99)}</td><td>${ms(r.latency.service.p99)}</td></tr>`,
+    )
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -3,30 +3,58 @@ import type { ReportData } from './report-data.ts';
 
 const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(2)}%`);
 const ms = (v: number | null) => (v === null ? '–' : `${v}`);
-const cell = (v: unknown) => '`' + String(JSON.stringify(v) ?? 'undefined').replace(/`/g, "'").replace(/\|/g, '\\|').slice(0, 120) + '`';
+const cell = (v: unknown) =>
+  '`' +
+  String(JSON.stringify(v) ?? 'undefined')
+    .replace(/`/g, "'")
+    .replace(/\|/g, '\\|')
+    .slice(0, 120) +
+  '`';
 
 export function renderMarkdown(data: ReportData): string {
-  const out: string[] = ['# ficus parallel-run report', '', `Generated ${data.generatedAt}${data.since ? `, comparisons since ${data.since}` : ''}.`, ''];
+  const out: string[] = [
+    '# ficus parallel-run report',
+    '',
+    `Generated ${data.generatedAt}${data.since ? `, comparisons since ${data.since}` : ''}.`,
+    '',
+  ];
   if (!data.routes.length) out.push('No comparisons recorded yet.', '');
   else {
-    out.push('| route | service | compared | match rate | errors (mono / svc) | p50 mono / svc (ms) | p95 mono / svc | p99 mono / svc |', '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    out.push(
+      '| route | service | compared | match rate | errors (mono / svc) | p50 mono / svc (ms) | p95 mono / svc | p99 mono / svc |',
+      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
     for (const r of data.routes) {
       const l = r.latency.legacy;
       const s = r.latency.service;
-      out.push(`| \`${r.route}\` | ${r.service} | ${r.compared} | ${pct(r.matchRate)} | ${pct(r.errors.legacy)} / ${pct(r.errors.service)} | ${ms(l.p50)} / ${ms(s.p50)} | ${ms(l.p95)} / ${ms(s.p95)} | ${ms(l.p99)} / ${ms(s.p99)} |`);
+      out.push(
+        `| \`${r.route}\` | ${r.service} | ${r.compared} | ${pct(r.matchRate)} | ${pct(r.errors.legacy)} / ${pct(r.errors.service)} | ${ms(l.p50)} / ${ms(s.p50)} | ${ms(l.p95)} / ${ms(s.p95)} | ${ms(l.p99)} / ${ms(s.p99)} |`,
+      );
     }
     out.push('');
   }
   for (const r of data.routes.filter((x) => x.topFields.length)) {
-    out.push(`## \`${r.route}\``, '', '| field | times | monolith | service |', '| --- | ---: | --- | --- |');
-    for (const f of r.topFields) out.push(`| \`${f.path}\` | ${f.count} | ${cell(f.sample.legacy)} | ${cell(f.sample.service)} |`);
+    out.push(
+      `## \`${r.route}\``,
+      '',
+      '| field | times | monolith | service |',
+      '| --- | ---: | --- | --- |',
+    );
+    for (const f of r.topFields)
+      out.push(
+        `| \`${f.path}\` | ${f.count} | ${cell(f.sample.legacy)} | ${cell(f.sample.service)} |`,
+      );
     out.push('');
   }
   out.push('## Data parity', '');
   if (!data.parity?.length) out.push('No finished data-parity run recorded.');
-  else for (const p of data.parity) out.push(`- **${p.service}**: ${p.clean ? 'clean' : 'NOT clean'} (${p.finishedAt})`);
+  else
+    for (const p of data.parity)
+      out.push(`- **${p.service}**: ${p.clean ? 'clean' : 'NOT clean'} (${p.finishedAt})`);
   out.push('', '## Sync', '');
   if (!data.sync?.length) out.push('No sync positions recorded.');
-  else for (const s of data.sync) out.push(`- ${s.consumerGroup} / ${s.topic}: last applied ${s.secondsSinceLastApply} s ago`);
+  else
+    for (const s of data.sync)
+      out.push(`- ${s.consumerGroup} / ${s.topic}: last applied ${s.secondsSinceLastApply} s ago`);
   return out.join('\n') + '\n';
 }

@@ -8,8 +8,18 @@
 import type { Knex } from 'knex';
 
 export type Percentiles = { p50: number | null; p95: number | null; p99: number | null };
-export type FieldCount = { path: string; count: number; sample: { url: string; requestId: string; kind: string; legacy: unknown; service: unknown } };
-export type Bucket = { at: string; compared: number; matchRate: number | null; legacyP95: number | null; serviceP95: number | null };
+export type FieldCount = {
+  path: string;
+  count: number;
+  sample: { url: string; requestId: string; kind: string; legacy: unknown; service: unknown };
+};
+export type Bucket = {
+  at: string;
+  compared: number;
+  matchRate: number | null;
+  legacyP95: number | null;
+  serviceP95: number | null;
+};
 
 export type RouteReport = {
   route: string;
@@ -27,7 +37,12 @@ export type RouteReport = {
 };
 
 export type ParityRun = { service: string; finishedAt: string; clean: boolean; result: unknown };
-export type SyncPosition = { consumerGroup: string; topic: string; updatedAt: string; secondsSinceLastApply: number };
+export type SyncPosition = {
+  consumerGroup: string;
+  topic: string;
+  updatedAt: string;
+  secondsSinceLastApply: number;
+};
 
 export type ReportData = {
   generatedAt: string;
@@ -37,15 +52,23 @@ export type ReportData = {
   sync: SyncPosition[] | null;
 };
 
-const round = (n: unknown) => (n === null || n === undefined ? null : Math.round(Number(n) * 100) / 100);
-const percentiles = (a: (number | null)[] | null): Percentiles => ({ p50: round(a?.[0]), p95: round(a?.[1]), p99: round(a?.[2]) });
+const round = (n: unknown) =>
+  n === null || n === undefined ? null : Math.round(Number(n) * 100) / 100;
+const percentiles = (a: (number | null)[] | null): Percentiles => ({
+  p50: round(a?.[0]),
+  p95: round(a?.[1]),
+  p99: round(a?.[2]),
+});
 
 async function tableExists(db: Knex, name: string): Promise<boolean> {
   const { rows } = await db.raw('select to_regclass(?) as t', [name]);
   return rows[0].t !== null;
 }
 
-export async function readReportData(db: Knex, options: { since?: Date; topFields?: number; buckets?: number } = {}): Promise<ReportData> {
+export async function readReportData(
+  db: Knex,
+  options: { since?: Date; topFields?: number; buckets?: number } = {},
+): Promise<ReportData> {
   const since = options.since ?? new Date(0);
   const { rows: stats } = await db.raw(
     `select route, service, count(*)::int as compared,
@@ -87,19 +110,39 @@ export async function readReportData(db: Knex, options: { since?: Date; topField
       mismatched: s.mismatched,
       errored: s.errored,
       matchRate: s.compared ? s.matched / s.compared : null,
-      topFields: fields.filter((f: { route: string }) => f.route === s.route).slice(0, options.topFields ?? 5).map((f: FieldCount) => ({ path: f.path, count: f.count, sample: f.sample })),
+      topFields: fields
+        .filter((f: { route: string }) => f.route === s.route)
+        .slice(0, options.topFields ?? 5)
+        .map((f: FieldCount) => ({ path: f.path, count: f.count, sample: f.sample })),
       latency: { legacy: percentiles(s.legacy_p), service: percentiles(s.service_p) },
-      errors: { legacy: s.compared ? s.legacy_errors / s.compared : null, service: s.compared ? s.service_errors / s.compared : null },
-      timeline: timeline.map((t: { at: Date; compared: number; match_rate: number; legacy_p95: number; service_p95: number }) => ({
-        at: new Date(t.at).toISOString(),
-        compared: t.compared,
-        matchRate: t.match_rate,
-        legacyP95: round(t.legacy_p95),
-        serviceP95: round(t.service_p95),
-      })),
+      errors: {
+        legacy: s.compared ? s.legacy_errors / s.compared : null,
+        service: s.compared ? s.service_errors / s.compared : null,
+      },
+      timeline: timeline.map(
+        (t: {
+          at: Date;
+          compared: number;
+          match_rate: number;
+          legacy_p95: number;
+          service_p95: number;
+        }) => ({
+          at: new Date(t.at).toISOString(),
+          compared: t.compared,
+          matchRate: t.match_rate,
+          legacyP95: round(t.legacy_p95),
+          serviceP95: round(t.service_p95),
+        }),
+      ),
     });
   }
-  return { generatedAt: new Date().toISOString(), since: options.since?.toISOString() ?? null, routes, parity: await readParity(db), sync: await readSync(db) };
+  return {
+    generatedAt: new Date().toISOString(),
+    since: options.since?.toISOString() ?? null,
+    routes,
+    parity: await readParity(db),
+    sync: await readSync(db),
+  };
 }
 
 async function readParity(db: Knex): Promise<ParityRun[] | null> {
@@ -108,7 +151,12 @@ async function readParity(db: Knex): Promise<ParityRun[] | null> {
     `select distinct on (service) service, finished_at, clean, result from ficus_verify_runs
      where finished_at is not null order by service, finished_at desc`,
   );
-  return rows.map((r: { service: string; finished_at: Date; clean: boolean; result: unknown }) => ({ service: r.service, finishedAt: new Date(r.finished_at).toISOString(), clean: r.clean, result: r.result }));
+  return rows.map((r: { service: string; finished_at: Date; clean: boolean; result: unknown }) => ({
+    service: r.service,
+    finishedAt: new Date(r.finished_at).toISOString(),
+    clean: r.clean,
+    result: r.result,
+  }));
 }
 
 async function readSync(db: Knex): Promise<SyncPosition[] | null> {
@@ -117,10 +165,12 @@ async function readSync(db: Knex): Promise<SyncPosition[] | null> {
     `select consumer_group, topic, max(updated_at) as updated_at, extract(epoch from now() - max(updated_at)) as age
      from ficus_sync_offsets group by 1, 2 order by 1, 2`,
   );
-  return rows.map((r: { consumer_group: string; topic: string; updated_at: Date; age: number }) => ({
-    consumerGroup: r.consumer_group,
-    topic: r.topic,
-    updatedAt: new Date(r.updated_at).toISOString(),
-    secondsSinceLastApply: Math.round(Number(r.age)),
-  }));
+  return rows.map(
+    (r: { consumer_group: string; topic: string; updated_at: Date; age: number }) => ({
+      consumerGroup: r.consumer_group,
+      topic: r.topic,
+      updatedAt: new Date(r.updated_at).toISOString(),
+      secondsSinceLastApply: Math.round(Number(r.age)),
+    }),
+  );
 }

@@ -56,7 +56,10 @@ export function createCircuitBreaker(
 }
 
 /** Breakers by upstream name, made on first use. */
-export function circuitBreakers(options: { failureThreshold: number; cooldownMs: number }, now?: () => number) {
+export function circuitBreakers(
+  options: { failureThreshold: number; cooldownMs: number },
+  now?: () => number,
+) {
   const breakers = new Map<string, CircuitBreaker>();
   return {
     for(upstream: string): CircuitBreaker {

@@ -13,7 +13,12 @@ import type { MigratedRoute } from './route-table.ts';
 /** Canary answers larger than this are not held for a possible fallback; the monolith answers. */
 const MAX_HELD_ANSWER = 16 * 1024 * 1024;
 
-export async function serveCanaryRead(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, route: MigratedRoute): Promise<void> {
+export async function serveCanaryRead(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: MigratedRoute,
+): Promise<void> {
   const service = ctx.services[route.service];
   // A read with a body cannot be sent twice; it goes to the service, streamed, without a net.
   if (hasBody(req)) return serveStream(ctx, req, res, route.service);

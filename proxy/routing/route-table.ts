@@ -33,7 +33,8 @@ export type RouteTable = {
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
 function compilePath(path: string, where: string): RegExp {
-  if (!path.startsWith('/')) throw new ProxyConfigError('FICUS_PLAN', `${where}: path must start with "/"`);
+  if (!path.startsWith('/'))
+    throw new ProxyConfigError('FICUS_PLAN', `${where}: path must start with "/"`);
   const parts = path
     .replace(/\/+$/, '')
     .split('/')
@@ -45,7 +46,10 @@ function compilePath(path: string, where: string): RegExp {
 }
 
 function mergeRules(base: RouteCompare | undefined, own: RouteCompare | undefined): CompareRules {
-  const list = (key: 'ignore' | 'unordered' | 'headers' | 'redact') => [...(base?.[key] ?? []), ...(own?.[key] ?? [])];
+  const list = (key: 'ignore' | 'unordered' | 'headers' | 'redact') => [
+    ...(base?.[key] ?? []),
+    ...(own?.[key] ?? []),
+  ];
   return {
     ...base,
     ...own,
@@ -62,7 +66,8 @@ export function buildRouteTable(plan: Plan): RouteTable {
     service.routes.forEach((r, index) => {
       const where = `${plan.file}: services.${service.name}.routes[${index}]`;
       const method = String(r.method ?? '').toUpperCase();
-      if (!/^[A-Z]+$/.test(method)) throw new ProxyConfigError('FICUS_PLAN', `${where}: method "${r.method}" is not valid`);
+      if (!/^[A-Z]+$/.test(method))
+        throw new ProxyConfigError('FICUS_PLAN', `${where}: method "${r.method}" is not valid`);
       const id = `${method} ${r.path}`;
       if (compiled.some((c) => c.route.id === id)) {
         throw new ProxyConfigError('FICUS_PLAN', `${where}: route ${id} is given to two services`);
@@ -80,7 +85,8 @@ export function buildRouteTable(plan: Plan): RouteTable {
   }
   // Index by method so that a request only tries the patterns of its own method.
   const byMethod = new Map<string, Compiled[]>();
-  for (const c of compiled) byMethod.set(c.route.method, [...(byMethod.get(c.route.method) ?? []), c]);
+  for (const c of compiled)
+    byMethod.set(c.route.method, [...(byMethod.get(c.route.method) ?? []), c]);
   return {
     routes: compiled.map((c) => c.route),
     match(method, url) {

@@ -36,7 +36,11 @@ describe('route table', () => {
     expect(table.match('GET', '/%zz')).toBeUndefined();
   });
   it('merges the service rules under the route rules', () => {
-    expect(table.match('GET', '/api/products/1')?.compare).toMatchObject({ ignore: ['$.meta.servedAt'], unordered: ['$.tags'], redact: ['$..email'] });
+    expect(table.match('GET', '/api/products/1')?.compare).toMatchObject({
+      ignore: ['$.meta.servedAt'],
+      unordered: ['$.tags'],
+      redact: ['$..email'],
+    });
   });
 });
 
@@ -61,26 +65,60 @@ describe('stage table', () => {
 describe('stage flag', () => {
   it('round-trips a stage through the strategy ficus stage writes, and reads a disabled flag as legacy', () => {
     const strategy = stageStrategy('catalog', { stage: 'canary', percent: 25 });
-    expect(strategy.parameters).toEqual({ rollout: '25', stickiness: 'userId', groupId: 'ficus.catalog' });
-    expect(decodeStage({ name: 'ficus.catalog', enabled: true, strategies: [strategy] })).toEqual({ stage: 'canary', percent: 25 });
-    expect(decodeStage({ name: 'ficus.catalog', enabled: false, strategies: [strategy] })).toEqual({ stage: 'legacy', percent: 0 });
+    expect(strategy.parameters).toEqual({
+      rollout: '25',
+      stickiness: 'userId',
+      groupId: 'ficus.catalog',
+    });
+    expect(decodeStage({ name: 'ficus.catalog', enabled: true, strategies: [strategy] })).toEqual({
+      stage: 'canary',
+      percent: 25,
+    });
+    expect(decodeStage({ name: 'ficus.catalog', enabled: false, strategies: [strategy] })).toEqual({
+      stage: 'legacy',
+      percent: 0,
+    });
     expect(decodeStage(undefined)).toEqual({ stage: 'legacy', percent: 0 });
     const live = stageStrategy('catalog', { stage: 'live', percent: 0 });
     expect(live.parameters.rollout).toBe('100');
     // Someone moved the rollout in Unleash's UI: the rollout is the truth about who is served.
-    expect(decodeStage({ name: 'f', enabled: true, strategies: [{ ...strategy, parameters: { ...strategy.parameters, rollout: '60' } }] })).toEqual({ stage: 'canary', percent: 60 });
+    expect(
+      decodeStage({
+        name: 'f',
+        enabled: true,
+        strategies: [{ ...strategy, parameters: { ...strategy.parameters, rollout: '60' } }],
+      }),
+    ).toEqual({ stage: 'canary', percent: 60 });
   });
 });
 
 describe('request identity', () => {
-  const jwt = (claims: object) => `Bearer e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+  const jwt = (claims: object) =>
+    `Bearer e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
   it('takes the user id from a header, a cookie or a JWT claim, then a session, then the address', () => {
     const opts = (s: string) => ({ source: parseIdentitySource(s), sessionCookie: 'sid' });
-    expect(requestIdentity({ 'x-user-id': '7' }, '1.2.3.4', opts('header:X-User-Id'))).toEqual({ key: '7', from: 'user' });
-    expect(requestIdentity({ cookie: 'a=1; uid=u%2042' }, '1.2.3.4', opts('cookie:uid'))).toEqual({ key: 'u 42', from: 'user' });
-    expect(requestIdentity({ authorization: jwt({ sub: 'alice' }) }, '1.2.3.4', opts('jwt:sub'))).toEqual({ key: 'alice', from: 'user' });
-    expect(requestIdentity({ authorization: 'Bearer junk', cookie: 'sid=s1' }, '1.2.3.4', opts('jwt:sub'))).toEqual({ key: 'session:s1', from: 'session' });
-    expect(requestIdentity({}, '1.2.3.4', opts('header:x-user-id'))).toEqual({ key: 'address:1.2.3.4', from: 'address' });
+    expect(requestIdentity({ 'x-user-id': '7' }, '1.2.3.4', opts('header:X-User-Id'))).toEqual({
+      key: '7',
+      from: 'user',
+    });
+    expect(requestIdentity({ cookie: 'a=1; uid=u%2042' }, '1.2.3.4', opts('cookie:uid'))).toEqual({
+      key: 'u 42',
+      from: 'user',
+    });
+    expect(
+      requestIdentity({ authorization: jwt({ sub: 'alice' }) }, '1.2.3.4', opts('jwt:sub')),
+    ).toEqual({ key: 'alice', from: 'user' });
+    expect(
+      requestIdentity(
+        { authorization: 'Bearer junk', cookie: 'sid=s1' },
+        '1.2.3.4',
+        opts('jwt:sub'),
+      ),
+    ).toEqual({ key: 'session:s1', from: 'session' });
+    expect(requestIdentity({}, '1.2.3.4', opts('header:x-user-id'))).toEqual({
+      key: 'address:1.2.3.4',
+      from: 'address',
+    });
     expect(() => parseIdentitySource('query:uid')).toThrow(/header:<name>/);
   });
 });
@@ -134,9 +172,21 @@ describe('write holds', () => {
 
 describe('forwarding headers', () => {
   it('drops hop-by-hop headers and those Connection names, appends the client to X-Forwarded-For', () => {
-    const headers = stripHopByHop({ connection: 'close, x-secret', 'x-secret': '1', 'keep-alive': '5', te: 'trailers', 'transfer-encoding': 'chunked', host: 'shop:80' });
+    const headers = stripHopByHop({
+      connection: 'close, x-secret',
+      'x-secret': '1',
+      'keep-alive': '5',
+      te: 'trailers',
+      'transfer-encoding': 'chunked',
+      host: 'shop:80',
+    });
     expect(headers).toEqual({ 'transfer-encoding': 'chunked', host: 'shop:80' });
-    expect(addForwarded({ host: 'shop', 'x-forwarded-for': '10.0.0.1', 'x-forwarded-proto': 'https' }, { remoteAddress: '127.0.0.1', localPort: 8080, encrypted: false })).toEqual({
+    expect(
+      addForwarded(
+        { host: 'shop', 'x-forwarded-for': '10.0.0.1', 'x-forwarded-proto': 'https' },
+        { remoteAddress: '127.0.0.1', localPort: 8080, encrypted: false },
+      ),
+    ).toEqual({
       host: 'shop',
       'x-forwarded-for': '10.0.0.1, 127.0.0.1',
       'x-forwarded-proto': 'https',

@@ -40,7 +40,8 @@ export function servedPercent(state: StageState): number {
  * @param inCanary whether this user falls in the canary share (only asked for canary reads)
  */
 export function decide(state: StageState, read: boolean, inCanary: () => boolean): Decision {
-  const owner: Backend = state.stage === 'live' || state.stage === 'complete' ? 'service' : 'monolith';
+  const owner: Backend =
+    state.stage === 'live' || state.stage === 'complete' ? 'service' : 'monolith';
   // Writes follow the stage table: the monolith owns them until the write cut-over to `live`.
   if (!read) return { serve: owner, mirror: false, fallback: false };
   switch (state.stage) {

@@ -18,7 +18,10 @@ function sameToken(given: string, expected: string): boolean {
 function bounded(value: unknown, name: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new FicusError('invalid_request', `${name} must be an integer between 1 and ${max}`, { status: 400 });
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new FicusError('invalid_request', `${name} must be an integer between 1 and ${max}`, {
+      status: 400,
+    });
   return n;
 }
 
@@ -31,7 +34,10 @@ export function createAdminApp(ctx: ProxyContext): express.Express {
     const token = header.startsWith('Bearer ') ? header.slice(7) : '';
     if (token && sameToken(token, ctx.config.adminToken)) return next();
     res.setHeader('www-authenticate', 'Bearer realm="ficus-proxy-admin"');
-    res.status(401).json({ error: 'unauthorized', message: 'the admin API needs `Authorization: Bearer <FICUS_PROXY_ADMIN_TOKEN>`' });
+    res.status(401).json({
+      error: 'unauthorized',
+      message: 'the admin API needs `Authorization: Bearer <FICUS_PROXY_ADMIN_TOKEN>`',
+    });
   });
   app.use(express.json({ limit: '16kb' }));
 
@@ -60,7 +66,12 @@ export function createAdminApp(ctx: ProxyContext): express.Express {
   });
   app.get('/admin/mismatches', (req, res) => {
     const limit = bounded(req.query.limit, 'limit', 50, 200);
-    res.json({ mismatches: ctx.mismatches.list(limit, typeof req.query.route === 'string' ? req.query.route : undefined) });
+    res.json({
+      mismatches: ctx.mismatches.list(
+        limit,
+        typeof req.query.route === 'string' ? req.query.route : undefined,
+      ),
+    });
   });
   const service = (name: string) => {
     if (!ctx.services[name]) throw new UnknownServiceError(name, Object.keys(ctx.services));
@@ -81,13 +92,25 @@ export function createAdminApp(ctx: ProxyContext): express.Express {
   // The mirror's recheck delay, changeable while the proxy runs (a compare rule for lag).
   app.get('/admin/mirror', (_req, res) => res.json({ mirror: ctx.config.mirror }));
   app.put('/admin/mirror', (req, res) => {
-    ctx.config.mirror.recheckAfterMs = bounded(req.body?.recheckAfterMs, 'recheckAfterMs', ctx.config.mirror.recheckAfterMs, 60_000);
+    ctx.config.mirror.recheckAfterMs = bounded(
+      req.body?.recheckAfterMs,
+      'recheckAfterMs',
+      ctx.config.mirror.recheckAfterMs,
+      60_000,
+    );
     ctx.log.info('mirror settings changed', { recheckAfterMs: ctx.config.mirror.recheckAfterMs });
     res.json({ mirror: ctx.config.mirror });
   });
-  app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    const problem = error instanceof FicusError ? error : new FicusError('invalid_request', String((error as Error).message ?? error), { status: (error as { status?: number }).status ?? 500 });
-    res.status(problem.status).json(problem.toJSON());
-  });
+  app.use(
+    (error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      const problem =
+        error instanceof FicusError
+          ? error
+          : new FicusError('invalid_request', String((error as Error).message ?? error), {
+              status: (error as { status?: number }).status ?? 500,
+            });
+      res.status(problem.status).json(problem.toJSON());
+    },
+  );
   return app;
 }

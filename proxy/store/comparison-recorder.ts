@@ -25,9 +25,20 @@ export type ComparisonRecord = {
   serviceError?: string;
 };
 
-export type RecorderOptions = { batchSize?: number; flushMs?: number; maxBuffer?: number; retention: number; pruneEveryMs?: number };
+export type RecorderOptions = {
+  batchSize?: number;
+  flushMs?: number;
+  maxBuffer?: number;
+  retention: number;
+  pruneEveryMs?: number;
+};
 
-export function createComparisonRecorder(db: Knex, options: RecorderOptions, log: Logger, onDropped: (n: number) => void = () => {}) {
+export function createComparisonRecorder(
+  db: Knex,
+  options: RecorderOptions,
+  log: Logger,
+  onDropped: (n: number) => void = () => {},
+) {
   const batchSize = options.batchSize ?? 500;
   const maxBuffer = options.maxBuffer ?? 20_000;
   let buffer: Record<string, unknown>[] = [];
@@ -59,7 +70,10 @@ export function createComparisonRecorder(db: Knex, options: RecorderOptions, log
       } catch (error) {
         if (Date.now() - lastWarned > 30_000) {
           lastWarned = Date.now();
-          log.warn('could not store comparisons in the kit DB; keeping them in memory', { buffered: buffer.length, error: (error as Error).message });
+          log.warn('could not store comparisons in the kit DB; keeping them in memory', {
+            buffered: buffer.length,
+            error: (error as Error).message,
+          });
         }
         return;
       }
@@ -74,7 +88,10 @@ export function createComparisonRecorder(db: Knex, options: RecorderOptions, log
 
   async function prune(): Promise<void> {
     try {
-      await db.raw(`delete from ${COMPARISONS_TABLE} where id <= (select max(id) from ${COMPARISONS_TABLE}) - ?`, [options.retention]);
+      await db.raw(
+        `delete from ${COMPARISONS_TABLE} where id <= (select max(id) from ${COMPARISONS_TABLE}) - ?`,
+        [options.retention],
+      );
     } catch (error) {
       log.debug('pruning comparisons failed', { error: (error as Error).message });
     }

@@ -5,5 +5,10 @@
 import knex, { type Knex } from 'knex';
 
 export function openKitDb(url: string, poolMax = 4): Knex {
-  return knex({ client: 'pg', connection: url, pool: { min: 0, max: poolMax }, acquireConnectionTimeout: 5000 });
+  return knex({
+    client: 'pg',
+    connection: url,
+    pool: { min: 0, max: poolMax },
+    acquireConnectionTimeout: 5000,
+  });
 }

@@ -14,12 +14,19 @@ export async function loadNoise(db: Knex, log: Logger): Promise<Record<string, s
     for (const r of rows) (out[r.route] ??= []).push(r.path);
     return out;
   } catch (error) {
-    log.warn('could not load learned noise from the kit DB; calibrating afresh', { error: (error as Error).message });
+    log.warn('could not load learned noise from the kit DB; calibrating afresh', {
+      error: (error as Error).message,
+    });
     return {};
   }
 }
 
-export async function saveNoise(db: Knex, route: string, paths: string[], log: Logger): Promise<void> {
+export async function saveNoise(
+  db: Knex,
+  route: string,
+  paths: string[],
+  log: Logger,
+): Promise<void> {
   try {
     await db(NOISE_TABLE)
       .insert(paths.map((path) => ({ route, path })))

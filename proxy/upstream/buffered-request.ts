@@ -46,7 +46,10 @@ export function bufferedRequest(r: BufferedRequest): Promise<TimedAnswer> {
       request.destroy();
       reject(new UpstreamRequestError(reason, message));
     };
-    const timer = setTimeout(() => fail('timeout', `no answer within ${r.timeoutMs} ms`), r.timeoutMs);
+    const timer = setTimeout(
+      () => fail('timeout', `no answer within ${r.timeoutMs} ms`),
+      r.timeoutMs,
+    );
     request.on('error', (error) => {
       clearTimeout(timer);
       reject(new UpstreamRequestError('unavailable', error.message));
@@ -70,7 +73,9 @@ export function bufferedRequest(r: BufferedRequest): Promise<TimedAnswer> {
       });
       response.on('aborted', () => {
         clearTimeout(timer);
-        reject(new UpstreamRequestError('aborted', 'the upstream closed the answer before its end'));
+        reject(
+          new UpstreamRequestError('aborted', 'the upstream closed the answer before its end'),
+        );
       });
       response.on('end', () => {
         clearTimeout(timer);

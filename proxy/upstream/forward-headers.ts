@@ -7,7 +7,16 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
 // transfer-encoding and content-length stay: they frame the body that is streamed through.
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'upgrade'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'upgrade',
+];
 
 export function stripHopByHop<T extends IncomingHttpHeaders | OutgoingHttpHeaders>(headers: T): T {
   const connection = headers.connection;

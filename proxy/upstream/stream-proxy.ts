@@ -13,7 +13,11 @@ import { UpstreamUnavailableError } from '../proxy-errors.ts';
 import { stripHopByHop } from './forward-headers.ts';
 
 /** Copies an answer while it streams to the client; `undefined` if it grew over `maxBytes`. */
-export type Tap = { maxBytes: number; done(answer: (Answer & { latencyMs: number }) | undefined, error?: string): void; started: number };
+export type Tap = {
+  maxBytes: number;
+  done(answer: (Answer & { latencyMs: number }) | undefined, error?: string): void;
+  started: number;
+};
 
 export type StreamHooks = {
   onUpstreamResult(ok: boolean, req: IncomingMessage): void;
@@ -23,7 +27,12 @@ export type StreamHooks = {
 
 export type StreamProxy = (req: IncomingMessage, res: ServerResponse) => void;
 
-export function createStreamProxy(name: string, target: string, agent: http.Agent, hooks: StreamHooks): StreamProxy {
+export function createStreamProxy(
+  name: string,
+  target: string,
+  agent: http.Agent,
+  hooks: StreamHooks,
+): StreamProxy {
   const middleware = createProxyMiddleware<IncomingMessage, ServerResponse>({
     target,
     agent,

@@ -11,7 +11,12 @@ import type { ProxyContext } from '../proxy-context.ts';
 import type { MigratedRoute } from '../routing/route-table.ts';
 import { decide } from '../routing/stages.ts';
 
-export async function serveWrite(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, route: MigratedRoute): Promise<void> {
+export async function serveWrite(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: MigratedRoute,
+): Promise<void> {
   const info = ctx.requests.get(req)!;
   if (ctx.holds.isHeld(route.service)) {
     // The body stays unread in the socket while we wait; nothing is buffered.
@@ -19,7 +24,11 @@ export async function serveWrite(ctx: ProxyContext, req: IncomingMessage, res: S
     const admission = await ctx.holds.admit(route.service);
     if (!admission.admitted) {
       ctx.metrics.heldWrite(route.service, 'refused');
-      const error = new WritesHeldError(route.service, admission.waitedMs, admission.retryAfterSeconds);
+      const error = new WritesHeldError(
+        route.service,
+        admission.waitedMs,
+        admission.retryAfterSeconds,
+      );
       res.setHeader('connection', 'close');
       return refuse(res, error, info, { 'retry-after': String(admission.retryAfterSeconds) });
     }

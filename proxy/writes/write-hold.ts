@@ -5,9 +5,17 @@
  * longer own it. A hold that nobody releases ends by itself after `expiresInMs`, so a crashed
  * orchestrator cannot freeze writes forever. Pure (timers only).
  */
-export type HoldInfo = { service: string; since: number; boundMs: number; expiresAt: number; waiting: number };
+export type HoldInfo = {
+  service: string;
+  since: number;
+  boundMs: number;
+  expiresAt: number;
+  waiting: number;
+};
 
-export type Admission = { admitted: true; waitedMs: number } | { admitted: false; waitedMs: number; retryAfterSeconds: number };
+export type Admission =
+  | { admitted: true; waitedMs: number }
+  | { admitted: false; waitedMs: number; retryAfterSeconds: number };
 
 type Hold = HoldInfo & { release: Promise<void>; resolve: () => void; expiry: NodeJS.Timeout };
 
@@ -33,7 +41,16 @@ export function createWriteHolds(now: () => number = Date.now) {
       const released = new Promise<void>((r) => (resolve = r));
       const expiry = setTimeout(() => release(service), expiresInMs);
       expiry.unref();
-      const hold: Hold = { service, since: now(), boundMs, expiresAt: now() + expiresInMs, waiting: 0, release: released, resolve, expiry };
+      const hold: Hold = {
+        service,
+        since: now(),
+        boundMs,
+        expiresAt: now() + expiresInMs,
+        waiting: 0,
+        release: released,
+        resolve,
+        expiry,
+      };
       holds.set(service, hold);
       return info(hold);
     },
@@ -58,7 +75,9 @@ export function createWriteHolds(now: () => number = Date.now) {
       const started = now();
       hold.waiting += 1;
       let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), hold.boundMs)));
+      const timedOut = new Promise<'timeout'>(
+        (r) => (timer = setTimeout(() => r('timeout'), hold.boundMs)),
+      );
       const outcome = await Promise.race([hold.release.then(() => 'released' as const), timedOut]);
       clearTimeout(timer);
       hold.waiting -= 1;
@@ -71,7 +90,13 @@ export function createWriteHolds(now: () => number = Date.now) {
 }
 
 function info(hold: Hold): HoldInfo {
-  return { service: hold.service, since: hold.since, boundMs: hold.boundMs, expiresAt: hold.expiresAt, waiting: hold.waiting };
+  return {
+    service: hold.service,
+    since: hold.since,
+    boundMs: hold.boundMs,
+    expiresAt: hold.expiresAt,
+    waiting: hold.waiting,
+  };
 }
 
 export type WriteHolds = ReturnType<typeof createWriteHolds>;
