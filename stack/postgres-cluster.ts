@@ -130,13 +130,17 @@ export function start(spec: ClusterSpec): void {
   }
 }
 
-export function stop(spec: ClusterSpec): boolean {
+/**
+ * `fast` rolls back open transactions and shuts down cleanly; `immediate` (tests) aborts every
+ * process at once, as a crash would, and the next start runs crash recovery.
+ */
+export function stop(spec: ClusterSpec, mode: 'fast' | 'immediate' = 'fast'): boolean {
   if (!isRunning(spec)) return false;
   runAsServerUser(path.join(spec.pgBin, 'pg_ctl'), [
     '-D',
     spec.dataDir,
     '-m',
-    'fast',
+    mode,
     '-w',
     '-t',
     '60',
