@@ -4,10 +4,14 @@
  * prints `{"port":N}` once listening.
  * - upstream <side>: answers GET /api/products/:id with a product in the demo's shape (~600 B)
  * - hpm <target>: bare express + http-proxy-middleware (keep-alive agent), nothing else
- * - ficus <stage> <monolith> <service>: the ficus proxy with that stage for the bench service
+ * - ficus <stage> <monolith> <service>: the ficus proxy with that stage for the bench service; on
+ *   SIGUSR2 it prints one line of what its event loop went through since the last one (busy share,
+ *   delay p99 and max, garbage collection pauses) and its comparison and mirror-skip counters
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import type { Registry } from 'prom-client';
 import express from 'express';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import { createLogger } from '../lib/logger.ts';
@@ -75,7 +79,45 @@ if (role === 'upstream') {
       : null,
   });
   const side = await listen(createProxyApp(proxy.handler), 0, '127.0.0.1', log);
+  reportLoopOnSignal(proxy.ctx.metrics.registry);
   announce(side.port);
 } else {
   throw new Error(`unknown role "${role}" (upstream | hpm | ficus)`);
+}
+
+function reportLoopOnSignal(registry: Registry): void {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  let since = performance.eventLoopUtilization();
+  let gc = { pauses: 0, totalMs: 0, maxMs: 0, major: 0 };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gc.pauses += 1;
+      gc.totalMs += entry.duration;
+      gc.maxMs = Math.max(gc.maxMs, entry.duration);
+      const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.major += 1;
+    }
+  }).observe({ entryTypes: ['gc'] });
+  const counted = async (name: string) =>
+    Object.fromEntries(
+      ((await registry.getSingleMetric(name)?.get())?.values ?? []).map((v) => [
+        String(v.labels.outcome ?? v.labels.reason),
+        v.value,
+      ]),
+    );
+  process.on('SIGUSR2', async () => {
+    const loop = {
+      busy: performance.eventLoopUtilization(since).utilization,
+      delayP99Ms: delay.percentile(99) / 1e6,
+      delayMaxMs: delay.max / 1e6,
+      comparisons: await counted('ficus_proxy_comparisons_total'),
+      skips: await counted('ficus_proxy_mirror_skips_total'),
+      gc,
+    };
+    gc = { pauses: 0, totalMs: 0, maxMs: 0, major: 0 };
+    delay.reset();
+    since = performance.eventLoopUtilization();
+    process.stdout.write(JSON.stringify({ loop }) + '\n');
+  });
 }

@@ -2,10 +2,14 @@
  * The proxy's benchmark, peers side by side in one run: the upstream directly, bare
  * http-proxy-middleware, nginx as a reverse proxy (Debian package, our own config on a loopback
  * port), ficus in `legacy` and ficus in `shadow` (reads mirrored to a second upstream and
- * compared; comparisons recorded in a fresh kit DB clone when the stack is up). Bounded load with
- * autocannon; prints requests/s, p50 and p99 and the ratios the goals are stated in:
+ * compared; comparisons recorded in a fresh kit DB clone when the stack is up, unless
+ * `--no-kit-db`). Throughput is saturating load with autocannon. Latency is an open-loop paced
+ * load (bench/paced-load.ts) at one bounded rate for every peer, with a warm-up; legacy and
+ * shadow, the pair the goal compares, are measured in alternating rounds so that a change in the
+ * shared machine's load falls on both alike, and their samples pooled for p99. Prints requests/s,
+ * p50/p99 and the ratios the goals are stated in:
  *   ficus legacy >= 0.9x bare hpm throughput; client p99 in shadow <= 1.1x legacy.
- * `node bench/proxy-bench.ts [--seconds 8] [--connections 32]`
+ * `node bench/proxy-bench.ts [--seconds 8] [--connections 32] [--rounds 3] [--rate N] [--no-kit-db]`
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import autocannon from 'autocannon';
+import { pacedLoad, summarise, type LatencySample } from './paced-load.ts';
 import { REPO_ROOT } from '../stack/stack-config.ts';
 
 const arg = (name: string, fallback: number) => {
@@ -21,21 +26,42 @@ const arg = (name: string, fallback: number) => {
 };
 const seconds = arg('seconds', 8);
 const connections = arg('connections', 32);
+const rounds = arg('rounds', 3);
+const withKitDb = !process.argv.includes('--no-kit-db');
 const children: ChildProcess[] = [];
 
-function start(
+type Peer = { port: number; nextLine(): Promise<string>; child: ChildProcess };
+
+function startPeer(
   command: string,
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
-): Promise<number> {
+): Promise<Peer> {
   const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
+  const lines = readline.createInterface({ input: child.stdout! });
+  const nextLine = () => new Promise<string>((resolve) => lines.once('line', resolve));
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
-    readline
-      .createInterface({ input: child.stdout! })
-      .once('line', (line) => resolve(JSON.parse(line).port));
+    void nextLine().then((line) => resolve({ port: JSON.parse(line).port, nextLine, child }));
   });
+}
+const start = async (command: string, args: string[], env?: NodeJS.ProcessEnv) =>
+  (await startPeer(command, args, env)).port;
+
+type LoopReport = {
+  busy: number;
+  delayP99Ms: number;
+  delayMaxMs: number;
+  comparisons: Record<string, number>;
+  skips: Record<string, number>;
+};
+
+/** What a ficus peer's event loop went through since it was last asked (see the servers file). */
+async function loopOf(peer: Peer): Promise<LoopReport> {
+  const line = peer.nextLine();
+  peer.child.kill('SIGUSR2');
+  return JSON.parse(await line).loop;
 }
 
 const node = process.execPath;
@@ -104,23 +130,18 @@ async function throughput(name: string, port: number): Promise<Result> {
   };
 }
 
-/** The same bounded rate for every peer: the latency a client sees below saturation. */
-async function latencyAt(name: string, port: number, rate: number): Promise<Result> {
-  const r = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections,
-    duration: seconds,
-    requests,
-    overallRate: rate,
-  });
-  return {
-    name,
-    rps: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    errors: r.errors + r.non2xx + r.timeouts,
-  };
+/** The same paced rate for every peer: the latency a client sees below saturation. */
+async function paced(port: number, rate: number, secs: number): Promise<LatencySample> {
+  return pacedLoad({ url: `http://127.0.0.1:${port}`, rate, seconds: secs, requests, connections });
 }
+
+const ms = (n: number) => n.toFixed(2).padStart(6);
+const latencyLine = (name: string, samples: LatencySample[]) => {
+  const s = summarise(samples);
+  return `${name.padEnd(28)} ${String(s.count).padStart(6)} reqs   p50 ${ms(s.p50)} ms   p99 ${ms(s.p99)} ms   p99.9 ${ms(s.p999)} ms   errors ${s.errors}   generator late ${s.late}\n`;
+};
+const loopLine = (name: string, l: LoopReport) =>
+  `${name.padEnd(28)} event loop busy ${(100 * l.busy).toFixed(0).padStart(3)}%   delay p99 ${ms(l.delayP99Ms)} ms   max ${ms(l.delayMaxMs)} ms   comparisons ${JSON.stringify(l.comparisons)}   mirror skips ${JSON.stringify(l.skips)}\n`;
 
 const line = (r: Result) =>
   `${r.name.padEnd(28)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   errors ${r.errors}\n`;
@@ -139,21 +160,18 @@ async function main() {
   const monolith = await start(node, [servers, 'upstream', 'monolith']);
   const service = await start(node, [servers, 'upstream', 'service']);
   const up = (p: number) => `http://127.0.0.1:${p}`;
-  const kit = await kitDbForBench();
+  const kit = withKitDb ? await kitDbForBench() : undefined;
   const env = { ...process.env, BENCH_KIT_DB_URL: kit?.url ?? '' };
   const peers: [string, number | undefined][] = [
     ['upstream directly', monolith],
     ['bare http-proxy-middleware', await start(node, [servers, 'hpm', up(monolith)])],
     ['nginx', await startNginx(monolith)],
-    [
-      'ficus legacy',
-      await start(node, [servers, 'ficus', 'legacy', up(monolith), up(service)], env),
-    ],
-    [
-      'ficus shadow',
-      await start(node, [servers, 'ficus', 'shadow', up(monolith), up(service)], env),
-    ],
   ];
+  const ficus = {
+    legacy: await startPeer(node, [servers, 'ficus', 'legacy', up(monolith), up(service)], env),
+    shadow: await startPeer(node, [servers, 'ficus', 'shadow', up(monolith), up(service)], env),
+  };
+  peers.push(['ficus legacy', ficus.legacy.port], ['ficus shadow', ficus.shadow.port]);
   const results: Result[] = [];
   process.stdout.write(`throughput (saturating, ${connections} connections, ${seconds} s each):\n`);
   for (const [name, port] of peers) {
@@ -168,14 +186,36 @@ async function main() {
   const hpm = get(results, 'bare http-proxy-middleware');
   // A quarter of what bare hpm sustains: a load every peer, shadow included, carries without
   // queueing on a small machine, so p99 shows what the proxy adds rather than the queue.
-  const rate = Math.round((hpm?.rps ?? 2000) * 0.25);
-  process.stdout.write(`\nlatency at a bounded ${rate} req/s:\n`);
-  const bounded: Result[] = [];
+  const rate = arg('rate', Math.round((hpm?.rps ?? 2000) * 0.25));
+  process.stdout.write(
+    `\nlatency at a paced ${rate} req/s (open loop, evenly spaced; ${seconds} s per peer after a 2 s warm-up):\n`,
+  );
   for (const [name, port] of peers) {
-    if (port === undefined) continue;
-    bounded.push(await latencyAt(name, port, rate));
-    process.stdout.write(line(bounded[bounded.length - 1]));
+    if (port === undefined || name.startsWith('ficus')) continue;
+    await paced(port, rate, 2);
+    process.stdout.write(latencyLine(name, [await paced(port, rate, seconds)]));
   }
+  const pair = { legacy: [] as LatencySample[], shadow: [] as LatencySample[] };
+  const loops: Record<'legacy' | 'shadow', LoopReport[]> = { legacy: [], shadow: [] };
+  for (const side of ['legacy', 'shadow'] as const) {
+    await paced(ficus[side].port, rate, 2);
+    await loopOf(ficus[side]);
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const side of ['legacy', 'shadow'] as const) {
+      pair[side].push(await paced(ficus[side].port, rate, seconds));
+      loops[side].push(await loopOf(ficus[side]));
+    }
+  }
+  process.stdout.write(
+    `ficus legacy and shadow in ${rounds} alternating rounds of ${seconds} s:\n`,
+  );
+  for (const side of ['legacy', 'shadow'] as const) {
+    process.stdout.write(latencyLine(`ficus ${side}`, pair[side]));
+    loops[side].forEach((l, i) => process.stdout.write(loopLine(`  round ${i + 1}`, l)));
+  }
+  const legacyP99 = summarise(pair.legacy).p99;
+  const shadowP99 = summarise(pair.shadow).p99;
   const ratio = (a: number | undefined, b: number | undefined) =>
     a && b ? (a / b).toFixed(2) : '–';
   process.stdout.write(
@@ -185,8 +225,12 @@ async function main() {
     `ficus legacy / bare hpm throughput:             ${ratio(get(results, 'ficus legacy')?.rps, hpm?.rps)}x (goal >= 0.90)\n`,
   );
   process.stdout.write(
-    `ficus shadow / legacy client p99 (bounded):     ${ratio(get(bounded, 'ficus shadow')?.p99, get(bounded, 'ficus legacy')?.p99)}x (goal <= 1.10)\n`,
+    `ficus shadow / legacy client p99 (paced):       ${ratio(shadowP99, legacyP99)}x (goal <= 1.10)\n`,
   );
+  const perRound = pair.shadow.map((s, i) =>
+    ratio(summarise([s]).p99, summarise([pair.legacy[i]]).p99),
+  );
+  process.stdout.write(`  per round:                                    ${perRound.join('x ')}x\n`);
   process.stdout.write(
     `ficus shadow / legacy client p99 (saturating):  ${ratio(get(results, 'ficus shadow')?.p99, get(results, 'ficus legacy')?.p99)}x\n`,
   );
