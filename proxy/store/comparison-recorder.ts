@@ -25,6 +25,27 @@ export type ComparisonRecord = {
   serviceError?: string;
 };
 
+/** The columns a comparison fills, with their SQL types, as `json_to_recordset` reads a batch. */
+const COLUMNS: [string, string][] = [
+  ['request_id', 'text'],
+  ['service', 'text'],
+  ['route', 'text'],
+  ['method', 'text'],
+  ['url', 'text'],
+  ['outcome', 'text'],
+  ['legacy_status', 'integer'],
+  ['service_status', 'integer'],
+  ['legacy_ms', 'real'],
+  ['service_ms', 'real'],
+  ['differences', 'jsonb'],
+  ['legacy_error', 'text'],
+  ['service_error', 'text'],
+];
+const NAMES = COLUMNS.map(([name]) => name).join(', ');
+// One parameter, the batch as JSON: building and binding a 500-row multi-VALUES insert costs the
+// event loop that serves clients several ms per batch; one JSON.stringify costs a fraction.
+const INSERT_BATCH = `insert into ${COMPARISONS_TABLE} (${NAMES}) select ${NAMES} from json_to_recordset(?::json) as r(${COLUMNS.map((c) => c.join(' ')).join(', ')})`;
+
 export type RecorderOptions = {
   batchSize?: number;
   flushMs?: number;
@@ -56,7 +77,7 @@ export function createComparisonRecorder(
     service_status: r.serviceStatus ?? null,
     legacy_ms: r.legacyMs ?? null,
     service_ms: r.serviceMs ?? null,
-    differences: JSON.stringify(r.differences),
+    differences: r.differences,
     legacy_error: r.legacyError ?? null,
     service_error: r.serviceError ?? null,
   });
@@ -65,7 +86,7 @@ export function createComparisonRecorder(
     while (buffer.length) {
       const batch = buffer.slice(0, batchSize);
       try {
-        await db(COMPARISONS_TABLE).insert(batch);
+        await db.raw(INSERT_BATCH, [JSON.stringify(batch)]);
         buffer = buffer.slice(batch.length);
       } catch (error) {
         if (Date.now() - lastWarned > 30_000) {
