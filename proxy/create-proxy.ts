@@ -14,6 +14,7 @@ import { createDispatcher } from './dispatch.ts';
 import { unleashStageSource, type StageSource } from './flags/stage-source.ts';
 import { createProxyMetrics } from './metrics/proxy-metrics.ts';
 import { createMirrorLimiter } from './mirror/mirror-limiter.ts';
+import { createMirrorPool } from './mirror/mirror-pool.ts';
 import { createRecentMismatches } from './mirror/recent-mismatches.ts';
 import type { ProxyContext, Upstream } from './proxy-context.ts';
 import { circuitBreakers } from './resilience/circuit-breaker.ts';
@@ -21,7 +22,8 @@ import { buildRouteTable } from './routing/route-table.ts';
 import { createComparisonRecorder } from './store/comparison-recorder.ts';
 import { openKitDb } from './store/kit-db.ts';
 import { loadNoise, saveNoise } from './store/noise-store.ts';
-import { createStreamProxy, keepAliveAgent } from './upstream/stream-proxy.ts';
+import { keepAliveAgent } from './upstream/keep-alive-agent.ts';
+import { createStreamProxy } from './upstream/stream-proxy.ts';
 import { createWriteHolds } from './writes/write-hold.ts';
 
 export type CreateProxyOptions = { stages?: StageSource; log?: Logger; kitDb?: Knex | null };
@@ -59,20 +61,31 @@ export async function createProxy(
     return { name, url: new URL(url), agent, stream };
   };
 
+  const rules: ProxyContext['rules'] = new Map(
+    routes.routes.map((r) => [
+      r.id,
+      { compare: compileRules(r.compare), redact: compileRedaction(r.compare.redact ?? []) },
+    ]),
+  );
   const ctx: ProxyContext = {
     config,
     log,
     routes,
-    rules: new Map(
-      routes.routes.map((r) => [
-        r.id,
-        { compare: compileRules(r.compare), redact: compileRedaction(r.compare.redact ?? []) },
-      ]),
-    ),
+    rules,
     stages: options.stages ?? unleashStageSource(config.unleash, log.child('flags')),
     holds: createWriteHolds(),
     breakers,
     limiter: createMirrorLimiter(config.mirror),
+    mirror: createMirrorPool(
+      {
+        monolithUrl: config.monolithUrl,
+        serviceUrls: config.serviceUrls,
+        rules: [...rules],
+        timeoutMs: config.mirror.timeoutMs,
+        maxBodyBytes: config.mirror.maxBodyBytes,
+      },
+      log.child('mirror'),
+    ),
     noise: createNoiseModel(config.calibrationSamples, kitDb ? await loadNoise(kitDb, log) : {}),
     metrics,
     recorder: kitDb
@@ -101,6 +114,7 @@ export async function createProxy(
     async close(): Promise<void> {
       await ctx.stages.close();
       await ctx.recorder?.close();
+      await ctx.mirror.close();
       for (const u of [ctx.monolith, ...Object.values(ctx.services)]) u.agent.destroy();
       if (kitDb && options.kitDb === undefined) await kitDb.destroy();
     },

@@ -11,6 +11,7 @@ import type { ProxyConfig } from './config.ts';
 import type { StageSource } from './flags/stage-source.ts';
 import type { ProxyMetrics } from './metrics/proxy-metrics.ts';
 import type { MirrorLimiter } from './mirror/mirror-limiter.ts';
+import type { MirrorPool } from './mirror/mirror-pool.ts';
 import type { RecentMismatches } from './mirror/recent-mismatches.ts';
 import type { circuitBreakers } from './resilience/circuit-breaker.ts';
 import type { RouteTable } from './routing/route-table.ts';
@@ -41,6 +42,8 @@ export type ProxyContext = {
   holds: WriteHolds;
   breakers: ReturnType<typeof circuitBreakers>;
   limiter: MirrorLimiter;
+  /** the workers that do the mirrored HTTP and the comparisons, off this event loop */
+  mirror: MirrorPool;
   noise: NoiseModel;
   metrics: ProxyMetrics;
   recorder?: ComparisonRecorder;

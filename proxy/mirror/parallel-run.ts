@@ -1,31 +1,28 @@
 /**
  * The parallel run of one read: the monolith answers the client (streamed, copied on the way by
- * a bounded tap) while the same read goes to the service; when both are in, they are compared,
+ * a bounded tap), then the same read goes to the service; when both are in, they are compared,
  * recorded and counted. The client never waits for the service. What is not mirrored is counted
  * with its reason. During calibration the read also goes to the monolith a second time, and
  * what differs between the monolith and itself is learned as noise.
+ *
+ * The service is asked once the monolith has answered, not at the same time: the client's
+ * request then never shares the machine with its mirrored copy, and the two reads are still
+ * only the monolith's latency apart (a difference from sync lag is rechecked anyway).
+ * The mirrored HTTP and the parse, compare and redact run in a mirror worker (mirror-pool.ts,
+ * at low priority): on this event loop, which serves every client, a mirrored read costs one
+ * message each way. The decisions and the accounting (limiter, breaker, noise, metrics,
+ * recorder) stay here.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { compareAnswers, type ComparisonResult } from '../compare/compare-responses.ts';
-import { redactDifferences } from '../compare/redact.ts';
 import type { ProxyContext } from '../proxy-context.ts';
 import { serveStream } from '../respond.ts';
 import type { MigratedRoute } from '../routing/route-table.ts';
 import type { ComparisonRecord } from '../store/comparison-recorder.ts';
-import {
-  bufferedRequest,
-  type TimedAnswer,
-  type UpstreamRequestError,
-} from '../upstream/buffered-request.ts';
+import type { TimedAnswer } from '../upstream/buffered-request.ts';
 import { bodilessCopy, hasBody } from '../upstream/upstream-headers.ts';
-
-type Side = { answer?: TimedAnswer; error?: string };
-
-const settle = (p: Promise<TimedAnswer>): Promise<Side> =>
-  p.then(
-    (answer) => ({ answer }),
-    (error: UpstreamRequestError) => ({ error: error.reason ?? String(error) }),
-  );
+import type { Side } from './judge-sides.ts';
+import type { MirroredRead, SideSummary } from './mirror-messages.ts';
+import type { Judged } from './mirror-pool.ts';
 
 export function startParallelRun(
   ctx: ProxyContext,
@@ -47,25 +44,22 @@ export function startParallelRun(
   }
   const { mirror } = ctx.config;
   const info = ctx.requests.get(req)!;
-  const side = (upstream: ProxyContext['monolith']) =>
-    settle(
-      bufferedRequest({
-        base: upstream.url,
-        method: req.method ?? 'GET',
-        path: req.url ?? '/',
-        headers: bodilessCopy(req.headers, { 'x-ficus-mirror': '1' }),
-        timeoutMs: mirror.timeoutMs,
-        maxBytes: mirror.maxBodyBytes,
-        agent: upstream.agent,
-      }),
-    );
-  const serviceSide = side(ctx.services[route.service]);
-  const again = ctx.noise.wantsCalibration(route.id) ? side(ctx.monolith) : undefined;
+  // What the mirror needs of the request, taken now: nothing below may hold on to `req`. The
+  // tap hangs off the request's WeakMap entry, and a value that leads back to its own key keeps
+  // the whole request alive through every young-generation collection (and makes each one long).
+  const read: MirroredRead = {
+    route: route.id,
+    service: route.service,
+    method: req.method ?? 'GET',
+    path: req.url ?? '/',
+    headers: bodilessCopy(req.headers, { 'x-ficus-mirror': '1' }),
+  };
   const legacySide = new Promise<Side>((resolve) => {
     let settled = false;
     const done = (answer?: TimedAnswer, error?: string) => {
       if (settled) return;
       settled = true;
+      info.tap = undefined;
       clearTimeout(guard);
       resolve(answer ? { answer } : { error: error ?? 'no_answer' });
     };
@@ -74,68 +68,65 @@ export function startParallelRun(
     info.tap = { maxBytes: mirror.maxBodyBytes, started: info.started, done };
   });
   serveStream(ctx, req, res, 'monolith');
-  const askBothAgain = () => Promise.all([side(ctx.monolith), side(ctx.services[route.service])]);
-  void Promise.all([legacySide, serviceSide, again])
-    .then(([legacy, service, calibration]) =>
-      conclude(ctx, req, route, info.id, legacy, service, calibration, askBothAgain),
-    )
+  const calibrate = ctx.noise.wantsCalibration(route.id);
+  void legacySide
+    .then(async (legacy) => {
+      // Nothing to compare an answer over the limit with: the service need not be asked.
+      if (legacy.error === 'body_too_large') return ctx.metrics.mirrorSkip(route.id, legacy.error);
+      // Only now, with the client answered, is the service asked: its work never competes with
+      // the client's own request.
+      const { answer, error } = legacy;
+      const summary = { status: answer?.status, latencyMs: answer?.latencyMs, error };
+      const judged = await ctx.mirror.judge(read, legacy, calibrate, ctx.noise.noiseOf(route.id));
+      await conclude(ctx, read, info.id, summary, judged);
+    })
     .catch((error) => ctx.log.error('comparison failed', { route: route.id, error: String(error) }))
     .finally(() => slot.release());
 }
 
 async function conclude(
   ctx: ProxyContext,
-  req: IncomingMessage,
-  route: MigratedRoute,
+  read: MirroredRead,
   requestId: string,
-  legacy: Side,
-  service: Side,
-  calibration: Side | undefined,
-  askBothAgain: () => Promise<[Side, Side]>,
+  legacy: SideSummary,
+  judged: Judged,
 ): Promise<void> {
+  const { service } = judged;
   if (legacy.error === 'body_too_large' || service.error === 'too_large')
-    return ctx.metrics.mirrorSkip(route.id, 'body_too_large');
-  const breaker = ctx.breakers.for(route.service);
-  if (service.answer && service.answer.status < 500) breaker.success();
+    return ctx.metrics.mirrorSkip(read.route, 'body_too_large');
+  const breaker = ctx.breakers.for(read.service);
+  if (service.status !== undefined && service.status < 500) breaker.success();
   else breaker.failure();
-  const rules = ctx.rules.get(route.id)!;
-  if (calibration?.answer && legacy.answer) {
-    const learned = ctx.noise.learn(
-      route.id,
-      compareAnswers(legacy.answer, calibration.answer, rules.compare).differences,
-    );
-    if (learned.length) ctx.onNoiseLearned(route.id, learned);
+  if (judged.calibration.length) {
+    const learned = ctx.noise.learn(read.route, judged.calibration);
+    if (learned.length) ctx.onNoiseLearned(read.route, learned);
   }
-  const compare = (a: Side, b: Side) =>
-    a.answer && b.answer
-      ? compareAnswers(a.answer, b.answer, rules.compare, ctx.noise.noiseOf(route.id))
-      : undefined;
-  let result: ComparisonResult | undefined = compare(legacy, service);
+  let result = judged.result;
   if (result?.outcome === 'mismatch' && ctx.config.mirror.recheckAfterMs > 0) {
     await new Promise((resolve) => setTimeout(resolve, ctx.config.mirror.recheckAfterMs));
-    const again = compare(...(await askBothAgain()));
+    const again = await ctx.mirror.recheck(read, ctx.noise.noiseOf(read.route));
     if (again?.outcome === 'match') {
       // The sides agree once the sync has caught up: lag, not a difference. Counted apart.
-      ctx.metrics.comparison(route.id, 'converged');
+      ctx.metrics.comparison(read.route, 'converged');
       result = again;
     }
   }
   const record: ComparisonRecord = {
     requestId,
-    service: route.service,
-    route: route.id,
-    method: req.method ?? 'GET',
-    url: req.url ?? '/',
+    service: read.service,
+    route: read.route,
+    method: read.method,
+    url: read.path,
     outcome: result?.outcome ?? 'error',
-    legacyStatus: legacy.answer?.status,
-    serviceStatus: service.answer?.status,
-    legacyMs: legacy.answer?.latencyMs,
-    serviceMs: service.answer?.latencyMs,
-    differences: result ? redactDifferences(result.differences, rules.redact) : [],
+    legacyStatus: legacy.status,
+    serviceStatus: service.status,
+    legacyMs: legacy.latencyMs,
+    serviceMs: service.latencyMs,
+    differences: result?.differences ?? [],
     legacyError: legacy.error,
     serviceError: service.error,
   };
-  ctx.metrics.comparison(route.id, record.outcome);
+  ctx.metrics.comparison(read.route, record.outcome);
   if (record.outcome !== 'match') ctx.mismatches.add(record);
   ctx.recorder?.record(record);
 }

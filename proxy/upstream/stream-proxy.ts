@@ -5,8 +5,7 @@
  * copies the answer (bounded) for a comparison, and a JSON 502 naming the request id when the
  * upstream cannot be reached.
  */
-import http from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Agent, IncomingMessage, ServerResponse } from 'node:http';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import type { Answer } from '../compare/compare-responses.ts';
 import { UpstreamUnavailableError } from '../proxy-errors.ts';
@@ -30,7 +29,7 @@ export type StreamProxy = (req: IncomingMessage, res: ServerResponse) => void;
 export function createStreamProxy(
   name: string,
   target: string,
-  agent: http.Agent,
+  agent: Agent,
   hooks: StreamHooks,
 ): StreamProxy {
   const middleware = createProxyMiddleware<IncomingMessage, ServerResponse>({
@@ -84,13 +83,23 @@ function copyInto(tap: Tap, proxyRes: IncomingMessage): void {
     tap.done({
       status: proxyRes.statusCode ?? 502,
       headers: proxyRes.headers,
-      body: Buffer.concat(chunks, size),
+      body: ownedCopy(chunks, size),
       latencyMs: performance.now() - tap.started,
     });
   });
   proxyRes.on('aborted', () => tap.done(undefined, 'aborted'));
 }
 
-export function keepAliveAgent(): http.Agent {
-  return new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
+/**
+ * The chunks in one Buffer over memory of its own (Buffer.concat may hand out a slice of a shared
+ * pool), so the comparison can move it to the mirror worker instead of copying it again.
+ */
+function ownedCopy(chunks: Buffer[], size: number): Buffer {
+  const body = Buffer.from(new ArrayBuffer(size));
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.length;
+  }
+  return body;
 }

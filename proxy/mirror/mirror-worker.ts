@@ -1,0 +1,76 @@
+/**
+ * The mirror worker (a worker_threads entry): asks the service (and, to calibrate or recheck,
+ * the monolith) over its own keep-alive pools, and parses, compares and redacts, so none of that
+ * runs on the event loop that serves clients. It decides nothing: it answers each message of
+ * mirror-messages.ts for the main thread, which keeps the limiter, breaker, noise and metrics.
+ */
+import { constants, setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import { bufferedRequest, type UpstreamRequestError } from '../upstream/buffered-request.ts';
+import { keepAliveAgent } from '../upstream/keep-alive-agent.ts';
+import { compareSides, judgeSides, withBuffer, type Side } from './judge-sides.ts';
+import type { FromWorker, MirroredRead, MirrorWorkerData, ToWorker } from './mirror-messages.ts';
+
+const data = workerData as MirrorWorkerData;
+// Mirroring is background work: on a busy machine the threads serving clients go first. (On
+// Linux the priority is the calling thread's; where it cannot be lowered, nothing changes.)
+if (process.env.FICUS_X_NICE !== '0')
+  try {
+    setPriority(0, constants.priority.PRIORITY_LOW);
+  } catch {
+    // not permitted here: mirror at normal priority
+  }
+const rules = new Map(data.rules);
+const upstreams = new Map(
+  [['monolith', data.monolithUrl], ...Object.entries(data.serviceUrls)].map(([name, url]) => [
+    name,
+    { base: new URL(url), agent: keepAliveAgent() },
+  ]),
+);
+const port = parentPort!;
+const post = (message: FromWorker) => port.postMessage(message);
+
+function ask(upstream: string, read: MirroredRead): Promise<Side> {
+  const { base, agent } = upstreams.get(upstream)!;
+  return bufferedRequest({
+    base,
+    method: read.method,
+    path: read.path,
+    headers: read.headers,
+    timeoutMs: data.timeoutMs,
+    maxBytes: data.maxBodyBytes,
+    agent,
+  }).then(
+    (answer) => ({ answer }),
+    (error: UpstreamRequestError) => ({ error: error.reason ?? String(error) }),
+  );
+}
+
+async function handle(message: ToWorker): Promise<void> {
+  const { read } = message;
+  if (message.type === 'judge') {
+    const [service, again] = await Promise.all([
+      ask(read.service, read),
+      message.calibrate ? ask('monolith', read) : undefined,
+    ]);
+    const judged = judgeSides(
+      withBuffer(message.legacy),
+      service,
+      again,
+      rules.get(read.route)!,
+      new Set(message.noise),
+    );
+    const { answer, error } = service;
+    const summary = { status: answer?.status, latencyMs: answer?.latencyMs, error };
+    return post({ type: 'judged', id: message.id, service: summary, ...judged });
+  }
+  const [legacy, service] = await Promise.all([ask('monolith', read), ask(read.service, read)]);
+  const result = compareSides(legacy, service, rules.get(read.route)!, new Set(message.noise));
+  post({ type: 'rechecked', id: message.id, result });
+}
+
+port.on('message', (message: ToWorker) => {
+  handle(message).catch((error: unknown) =>
+    post({ type: 'failed', id: message.id, error: String(error) }),
+  );
+});
