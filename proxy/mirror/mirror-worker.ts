@@ -14,12 +14,11 @@ import type { FromWorker, MirroredRead, MirrorWorkerData, ToWorker } from './mir
 const data = workerData as MirrorWorkerData;
 // Mirroring is background work: on a busy machine the threads serving clients go first. (On
 // Linux the priority is the calling thread's; where it cannot be lowered, nothing changes.)
-if (process.env.FICUS_X_NICE !== '0')
-  try {
-    setPriority(0, constants.priority.PRIORITY_LOW);
-  } catch {
-    // not permitted here: mirror at normal priority
-  }
+try {
+  setPriority(0, constants.priority.PRIORITY_LOW);
+} catch {
+  // not permitted here: mirror at normal priority
+}
 const rules = new Map(data.rules);
 const upstreams = new Map(
   [['monolith', data.monolithUrl], ...Object.entries(data.serviceUrls)].map(([name, url]) => [
