@@ -99,6 +99,10 @@ export function createMirrorPool(
       });
       return answer.type === 'rechecked' ? answer.result : undefined;
     },
+    /** Replaces every worker; the reads they held fail (and are counted as failed comparisons). */
+    async recycle(): Promise<void> {
+      await Promise.all(workers.map((w) => w.worker.terminate()));
+    },
     async close(): Promise<void> {
       closed = true;
       await Promise.all(workers.map((w) => w.worker.terminate()));
