@@ -2,7 +2,8 @@
  * The peers of bench/proxy-bench.ts, one per child process so that the load generator, the proxy
  * and the upstream never share an event loop: `node bench/proxy-bench-servers.ts <role> [args]`
  * prints `{"port":N}` once listening.
- * - upstream <side>: answers GET /api/products/:id with a product in the demo's shape (~600 B)
+ * - upstream <side> [items]: answers GET /api/products/:id with a product in the demo's shape
+ *   (~600 B), with `items` related products in it when given (~250 B each: a larger answer)
  * - hpm <target>: bare express + http-proxy-middleware (keep-alive agent), nothing else
  * - ficus <stage> <monolith> <service>: the ficus proxy with that stage for the bench service; on
  *   SIGUSR2 it prints one line of what its event loop went through since the last one (busy share,
@@ -28,6 +29,14 @@ const announce = (port: number) => process.stdout.write(JSON.stringify({ port })
 
 if (role === 'upstream') {
   const side = args[0] ?? 'monolith';
+  const related = Array.from({ length: Number(args[1] ?? 0) }, (_, i) => ({
+    id: i + 1000,
+    sku: `SKU-${String(i + 1000).padStart(6, '0')}`,
+    name: `Related product ${i}`,
+    price: 9.99 + i,
+    tags: ['demo', 'related', `group-${i % 7}`],
+    updatedAt: '2026-02-11T08:00:01.250Z',
+  }));
   const server = http.createServer((req, res) => {
     const id = Number(/(\d+)/.exec(req.url ?? '')?.[1] ?? 1);
     const body = JSON.stringify({
@@ -41,6 +50,7 @@ if (role === 'upstream') {
       createdAt: '2026-01-03T10:15:00.000Z',
       updatedAt: '2026-02-11T08:00:01.250Z',
       meta: { servedAt: new Date().toISOString(), side },
+      ...(related.length ? { related } : {}),
     });
     res.writeHead(200, {
       'content-type': 'application/json',

@@ -9,7 +9,8 @@
  * shared machine's load falls on both alike, and their samples pooled for p99. Prints requests/s,
  * p50/p99 and the ratios the goals are stated in:
  *   ficus legacy >= 0.9x bare hpm throughput; client p99 in shadow <= 1.1x legacy.
- * `node bench/proxy-bench.ts [--seconds 8] [--connections 32] [--rounds 3] [--rate N] [--no-kit-db]`
+ * `node bench/proxy-bench.ts [--seconds 8] [--connections 32] [--rounds 3] [--rate N] [--items N] [--no-kit-db]`
+ * (`--items N`: answers carry N related products, ~250 B each, for a comparison of real weight)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,6 +28,7 @@ const arg = (name: string, fallback: number) => {
 const seconds = arg('seconds', 8);
 const connections = arg('connections', 32);
 const rounds = arg('rounds', 3);
+const items = arg('items', 0);
 const withKitDb = !process.argv.includes('--no-kit-db');
 const children: ChildProcess[] = [];
 
@@ -157,8 +159,8 @@ async function kitDbForBench(): Promise<{ url: string; drop: () => Promise<void>
 }
 
 async function main() {
-  const monolith = await start(node, [servers, 'upstream', 'monolith']);
-  const service = await start(node, [servers, 'upstream', 'service']);
+  const monolith = await start(node, [servers, 'upstream', 'monolith', String(items)]);
+  const service = await start(node, [servers, 'upstream', 'service', String(items)]);
   const up = (p: number) => `http://127.0.0.1:${p}`;
   const kit = withKitDb ? await kitDbForBench() : undefined;
   const env = { ...process.env, BENCH_KIT_DB_URL: kit?.url ?? '' };
