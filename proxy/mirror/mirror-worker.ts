@@ -12,12 +12,14 @@ import { compareSides, judgeSides, withBuffer, type Side } from './judge-sides.t
 import type { FromWorker, MirroredRead, MirrorWorkerData, ToWorker } from './mirror-messages.ts';
 
 const data = workerData as MirrorWorkerData;
-// Mirroring is background work: on a busy machine the threads serving clients go first. (On
-// Linux the priority is the calling thread's; where it cannot be lowered, nothing changes.)
-try {
-  setPriority(0, constants.priority.PRIORITY_LOW);
-} catch {
-  // not permitted here: mirror at normal priority
+// Mirroring is background work: on a busy machine the threads serving clients go first. Only
+// on Linux is a priority the calling thread's own; elsewhere it would slow the whole proxy.
+if (process.platform === 'linux') {
+  try {
+    setPriority(0, constants.priority.PRIORITY_LOW);
+  } catch {
+    // not permitted here: mirror at normal priority
+  }
 }
 const rules = new Map(data.rules);
 const upstreams = new Map(
