@@ -280,6 +280,8 @@ async function streamThrough(
 
     await check({ worker, logs });
   } finally {
+    const { lag: _lag, ...totals } = worker.stats();
+    logs.push(`stats ${JSON.stringify({ ...totals, retries: await retriesCounted(worker) })}`);
     fs.writeFileSync(
       path.join(os.tmpdir(), `ficus-sink-restarts-${label}-${id}.log`),
       logs.join('\n'),
