@@ -9,7 +9,8 @@
  *   3. move the id sequences of the side that takes over past every id, fence (or unfence) the
  *      legacy tables;
  *   4. flip the stage in Unleash (audited like `ficus stage`) and wait until the proxy routes by it;
- *   5. release the held writes: they now go to the new owner; then stop the drained old sync.
+ *   5. release the held writes: they now go to the new owner. After a rollback the drained reverse
+ *      sync stops; after a cut-over the forward sync keeps running for the replicated tables.
  * The sync of the new direction starts before the hold (it only sees echoes until the flip), so
  * the writes are held for the drain and the flip alone.
  *
@@ -280,8 +281,11 @@ export async function moveWrites(
     progress.done(
       `${service.name}: writes released to the ${toService ? 'service' : 'monolith'} after ${heldMs} ms held`,
     );
-    // Drained and past the flip, the old worker has nothing left but echoes: stop it unhurried.
-    await stopApp(config, syncAppName(service.name, from), progress);
+    // The forward sync keeps running after a cut-over: the service still replicates tables it does
+    // not own (its read model), and for the owned ones it only sees the reverse sync's writes,
+    // which it drops as echoes (anything else is fenced). The reverse sync, drained after a
+    // rollback, has nothing left to do: stop it unhurried.
+    if (from === 'reverse') await stopApp(config, syncAppName(service.name, from), progress);
     return { change, heldMs, drainedTo, direction: to };
   } catch (error) {
     progress.fail(`${service.name}: cut-over failed at "${step}": ${errorMessage(error)}; undoing`);

@@ -12,8 +12,11 @@ import { appSpecs, ensureApp, runningApps, stopApp, type Direction } from './app
 import { loadStackConfig, stackUrls, type StackConfig } from './stack-config.ts';
 import pg from 'pg';
 
-/** The sync direction each service's stage needs, from the newest recorded stage change. */
-export async function syncDirections(config: StackConfig): Promise<Map<string, Direction>> {
+/**
+ * The syncs each service's stage needs, from the newest recorded stage change: forward always
+ * (the read model keeps flowing), reverse too once the service owns its writes.
+ */
+export async function syncDirections(config: StackConfig): Promise<Map<string, Direction[]>> {
   const client = new pg.Client({ connectionString: stackUrls(config).servicesAdmin('ficus') });
   await client.connect();
   try {
@@ -23,9 +26,9 @@ export async function syncDirections(config: StackConfig): Promise<Map<string, D
       )
       .catch(() => ({ rows: [] as { service: string; to_stage: string }[] }));
     return new Map(
-      rows.map((r) => [
+      rows.map((r): [string, Direction[]] => [
         r.service,
-        r.to_stage === 'live' || r.to_stage === 'complete' ? 'reverse' : 'forward',
+        r.to_stage === 'live' || r.to_stage === 'complete' ? ['forward', 'reverse'] : ['forward'],
       ]),
     );
   } finally {
@@ -40,11 +43,13 @@ export async function appsUp(
   const plan = loadPlan();
   await migrateSets(plan, progress);
   const directions = await syncDirections(config);
-  const directionOf = (service: string) => directions.get(service) ?? 'forward';
+  const directionsOf = (service: string) => directions.get(service) ?? ['forward' as Direction];
   for (const service of plan.services) {
-    await applyStackConnector(plan, service, directionOf(service.name), { progress });
+    for (const direction of directionsOf(service.name)) {
+      await applyStackConnector(plan, service, direction, { progress });
+    }
   }
-  for (const app of appSpecs(config, plan, directionOf)) await ensureApp(config, app, progress);
+  for (const app of appSpecs(config, plan, directionsOf)) await ensureApp(config, app, progress);
 }
 
 export async function appsDown(

@@ -108,12 +108,12 @@ export function proxyApp(config: StackConfig): AppSpec {
 export function appSpecs(
   config: StackConfig,
   plan: Plan,
-  directionOf: (service: string) => Direction = () => 'forward',
+  directionsOf: (service: string) => Direction[] = () => ['forward'],
 ): AppSpec[] {
   return [
     monolithApp(config),
     ...plan.services.map((s) => serviceApp(config, plan, s.name)),
-    ...plan.services.map((s) => syncApp(plan, s.name, directionOf(s.name))),
+    ...plan.services.flatMap((s) => directionsOf(s.name).map((d) => syncApp(plan, s.name, d))),
     proxyApp(config),
   ];
 }

@@ -293,6 +293,14 @@ async function reports(ctx: Context, dir: string): Promise<void> {
       ? JSON.stringify(stats.failures.slice(0, 3))
       : `${stats.sent} requests, none failed`,
   );
+  await sleep(2000); // the reverse syncs apply the last writes
+  for (const service of ctx.plan.services) {
+    const verified = await ficus(ctx, ['verify', service.name]);
+    n.check(
+      `no row lost: ${service.name} and the legacy tables still agree`,
+      /clean/.test(verified),
+    );
+  }
   await ficus(ctx, ['report', '--out', dir]);
   const status = JSON.parse(
     await runFicus(['status', '--json'], { quiet: true }).then((r) => r.stdout),

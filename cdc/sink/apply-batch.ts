@@ -151,6 +151,11 @@ export async function applyBatch(deps: ApplyDeps, messages: RawMessage[]): Promi
     // Marks the transaction as the sync's own: the legacy write fence (rollout/legacy-fence.ts)
     // lets exactly these through once a service owns its tables.
     await client.query(`SET LOCAL ${SYNC_ORIGIN_SETTING} = '${SYNC_ORIGIN_VALUE}'`);
+    // Apply as a replica, like PostgreSQL's own logical replication: each table's changes arrive on
+    // topics of their own, so a child row (order_items) may come before its parent (orders), and
+    // the target's foreign keys must not refuse it; the source already enforced them. (Triggers,
+    // the fence included, do not fire either: the sync is the one writer the fence lets through.)
+    await client.query('SET LOCAL session_replication_role = replica');
     const stored = await lockPosition(client, deps.group, topic, partition);
     const first = BigInt(messages[0].offset);
     if (stored >= 0n && first > stored) result.gapFrom = stored;
