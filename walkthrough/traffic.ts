@@ -5,6 +5,8 @@
  * in rate and concurrency, and it counts what it saw: answers per backend and per status class,
  * and failures (5xx or no answer), which the walkthrough's checks read.
  */
+import { createRandom } from '../lib/seeded-random.ts';
+
 export type TrafficOptions = {
   baseUrl: string;
   productIds: number[];
@@ -31,17 +33,8 @@ export type TrafficStats = {
 
 export type Traffic = { stats(): TrafficStats; stop(): Promise<TrafficStats> };
 
-/** mulberry32: small, fast, deterministic. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The traffic's own deterministic stream (lib/seeded-random.ts). */
+export const seededRandom = (seed: number): (() => number) => createRandom(seed, 'traffic').next;
 
 type Request = { method: string; path: string; body?: unknown; user: string; kind: string };
 

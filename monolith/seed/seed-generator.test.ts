@@ -1,4 +1,4 @@
-import { createRandom } from './prng.ts';
+import { createRandom } from '../../lib/seeded-random.ts';
 import { generateShop, seedCounts } from './seed-generator.ts';
 
 const byTable = (scale: number) =>

@@ -6,7 +6,7 @@
  * exactly what its still-pending orders hold.
  */
 import { PAYMENT_METHODS } from '../orders/order-input.ts';
-import { createRandom } from './prng.ts';
+import { createRandom } from '../../lib/seeded-random.ts';
 import * as words from './seed-words.ts';
 
 export const SEED = 20240101;

@@ -1,6 +1,6 @@
 /**
- * A small seeded pseudo-random generator (sfc32, seeded through splitmix32) so that the demo
- * data is the same on every run and every machine. Not for anything secret.
+ * A small seeded pseudo-random generator (sfc32, seeded through splitmix32) so that demo data and
+ * demo traffic are the same on every run and every machine. Not for anything secret.
  */
 export type Random = {
   /** float in [0, 1) */
