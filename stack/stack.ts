@@ -64,7 +64,8 @@ async function postgresAnswers(url: string): Promise<boolean> {
   }
 }
 
-async function kafkaAnswers(bootstrap: string): Promise<boolean> {
+/** True when the broker at `bootstrap` answers a metadata request (also used by tests that run a private broker). */
+export async function kafkaAnswers(bootstrap: string): Promise<boolean> {
   const admin = new Kafka({
     clientId: 'ficus-stack',
     brokers: [bootstrap],

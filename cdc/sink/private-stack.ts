@@ -13,7 +13,6 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { FicusError } from '../../lib/errors.ts';
 import { sleep, waitFor } from '../../lib/wait.ts';
@@ -32,6 +31,7 @@ import {
   type Dirs,
 } from '../../stack/processes.ts';
 import { loadStackConfig } from '../../stack/stack-config.ts';
+import { kafkaAnswers } from '../../stack/stack.ts';
 
 /** Below the kernel's ephemeral range, so that no client socket takes the port between restarts. */
 async function freePort(): Promise<number> {
@@ -43,24 +43,6 @@ async function freePort(): Promise<number> {
       server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
     if (free && !(await portOpen(port))) return port;
-  }
-}
-
-async function kafkaAnswers(bootstrap: string): Promise<boolean> {
-  const admin = new Kafka({
-    clientId: 'ficus-private-stack',
-    brokers: [bootstrap],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1_000,
-    retry: { retries: 0 },
-  }).admin();
-  try {
-    await admin.connect();
-    return (await admin.describeCluster()).brokers.length > 0;
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
   }
 }
 
