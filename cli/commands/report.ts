@@ -12,8 +12,8 @@ import { createProgress } from '../../lib/progress.ts';
 import { readReportData } from '../../proxy/report/report-data.ts';
 import { renderHtml } from '../../proxy/report/render-html.ts';
 import { renderMarkdown } from '../../proxy/report/render-markdown.ts';
-import { openKitDb } from '../../proxy/store/kit-db.ts';
-import { REPO_ROOT, loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
+import { kitDbUrl, openKitDb } from '../../proxy/store/kit-db.ts';
+import { REPO_ROOT } from '../../stack/stack-config.ts';
 
 const FORMATS = { html: 'report.html', md: 'report.md', json: 'report.json' } as const;
 type Format = keyof typeof FORMATS;
@@ -37,10 +37,7 @@ export function register(program: Command): void {
       for (const f of formats)
         if (!(f in FORMATS)) throw new ConfigError(`--format: "${f}" is not one of html, md, json`);
       const progress = createProgress();
-      const db = openKitDb(
-        process.env.FICUS_KIT_DB_URL || stackUrls(loadStackConfig()).servicesAdmin('ficus'),
-        1,
-      );
+      const db = openKitDb(kitDbUrl(), 1);
       try {
         progress.step('reading comparisons from the kit DB');
         const data = await readReportData(db, { since: parseSince(options.since) });

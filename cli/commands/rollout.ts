@@ -9,13 +9,13 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../lib/errors.ts';
 import { createProgress } from '../../lib/progress.ts';
 import { findService, loadPlan } from '../../plan/load-plan.ts';
-import { unleashAdmin } from '../../proxy/flags/unleash-admin.ts';
-import { openKitDb } from '../../proxy/store/kit-db.ts';
+import { stackUnleashAdmin } from '../../proxy/flags/unleash-admin.ts';
+import { kitDbUrl, openKitDb } from '../../proxy/store/kit-db.ts';
 import { parseDuration } from '../../rollout/duration.ts';
 import { parseSteps } from '../../rollout/rollout-plan.ts';
 import { runRollout } from '../../rollout/run-rollout.ts';
 import { openStackSyncLag } from '../../rollout/stack-evidence.ts';
-import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
+import { loadStackConfig } from '../../stack/stack-config.ts';
 
 type Options = {
   steps: string;
@@ -71,12 +71,8 @@ export function register(program: Command): void {
       findService(plan, service);
       const intervalMs = parseDuration(options.interval, '--interval');
       const stack = loadStackConfig();
-      const urls = stackUrls(stack);
-      const kitDb = openKitDb(process.env.FICUS_KIT_DB_URL || urls.servicesAdmin('ficus'), 2);
-      const unleash = unleashAdmin({
-        url: process.env.FICUS_UNLEASH_ADMIN_URL || urls.unleash,
-        token: process.env.FICUS_UNLEASH_ADMIN_TOKEN || stack.unleashAdminToken,
-      });
+      const kitDb = openKitDb(kitDbUrl(), 2);
+      const unleash = stackUnleashAdmin();
       const lags = openStackSyncLag(plan, stack);
       const progress = createProgress();
       const stop = new AbortController();

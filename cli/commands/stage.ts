@@ -10,9 +10,8 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../lib/errors.ts';
 import { loadPlan } from '../../plan/load-plan.ts';
 import { changeStage } from '../../proxy/flags/stage-change.ts';
-import { unleashAdmin } from '../../proxy/flags/unleash-admin.ts';
-import { openKitDb } from '../../proxy/store/kit-db.ts';
-import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
+import { stackUnleashAdmin } from '../../proxy/flags/unleash-admin.ts';
+import { kitDbUrl, openKitDb } from '../../proxy/store/kit-db.ts';
 import { createProgress } from '../../lib/progress.ts';
 import type { Stage } from '../../proxy/routing/stages.ts';
 import { moveWrites, writesAtService } from '../../rollout/cutover.ts';
@@ -65,16 +64,9 @@ export function register(program: Command): void {
         const percent = options.percent === undefined ? undefined : Number(options.percent);
         if (percent !== undefined && !Number.isFinite(percent))
           throw new ConfigError(`--percent: not a number: "${options.percent}"`);
-        const stack = loadStackConfig();
         const plan = loadPlan();
-        const kitDb = openKitDb(
-          process.env.FICUS_KIT_DB_URL || stackUrls(stack).servicesAdmin('ficus'),
-          1,
-        );
-        const unleash = unleashAdmin({
-          url: process.env.FICUS_UNLEASH_ADMIN_URL || stackUrls(stack).unleash,
-          token: process.env.FICUS_UNLEASH_ADMIN_TOKEN || stack.unleashAdminToken,
-        });
+        const kitDb = openKitDb(kitDbUrl(), 1);
+        const unleash = stackUnleashAdmin();
         try {
           const request = {
             service,

@@ -5,12 +5,12 @@
  */
 import type { Command } from 'commander';
 import { loadPlan } from '../../plan/load-plan.ts';
-import { unleashAdmin } from '../../proxy/flags/unleash-admin.ts';
-import { openKitDb } from '../../proxy/store/kit-db.ts';
+import { stackUnleashAdmin } from '../../proxy/flags/unleash-admin.ts';
+import { kitDbUrl, openKitDb } from '../../proxy/store/kit-db.ts';
 import { formatGates } from '../../rollout/gates.ts';
 import { serviceStatus, type StatusReport } from '../../rollout/service-status.ts';
 import { openStackSyncLag } from '../../rollout/stack-evidence.ts';
-import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
+import { loadStackConfig } from '../../stack/stack-config.ts';
 
 const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(2)}%`);
 
@@ -67,12 +67,8 @@ export function register(program: Command): void {
     .action(async (options: { json?: boolean; history: string }) => {
       const plan = loadPlan();
       const stack = loadStackConfig();
-      const urls = stackUrls(stack);
-      const kitDb = openKitDb(process.env.FICUS_KIT_DB_URL || urls.servicesAdmin('ficus'), 2);
-      const unleash = unleashAdmin({
-        url: process.env.FICUS_UNLEASH_ADMIN_URL || urls.unleash,
-        token: process.env.FICUS_UNLEASH_ADMIN_TOKEN || stack.unleashAdminToken,
-      });
+      const kitDb = openKitDb(kitDbUrl(), 2);
+      const unleash = stackUnleashAdmin();
       const lags = openStackSyncLag(plan, stack);
       try {
         const report = await serviceStatus({

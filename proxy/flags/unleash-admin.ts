@@ -6,6 +6,7 @@
 import { FicusError } from '../../lib/errors.ts';
 import type { StageState } from '../routing/stages.ts';
 import { decodeStage, flagName, stageStrategy, type FlagDefinition } from './stage-flag.ts';
+import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
 
 export type UnleashAdminOptions = {
   url: string;
@@ -124,3 +125,12 @@ export function unleashAdmin(options: UnleashAdminOptions) {
 }
 
 export type UnleashAdmin = ReturnType<typeof unleashAdmin>;
+
+/** Unleash's admin API: FICUS_UNLEASH_ADMIN_URL / _TOKEN, else the embedded stack's. */
+export function stackUnleashAdmin(env: NodeJS.ProcessEnv = process.env): UnleashAdmin {
+  const stack = loadStackConfig(env);
+  return unleashAdmin({
+    url: env.FICUS_UNLEASH_ADMIN_URL || stackUrls(stack).unleash,
+    token: env.FICUS_UNLEASH_ADMIN_TOKEN || stack.unleashAdminToken,
+  });
+}

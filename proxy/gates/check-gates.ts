@@ -19,8 +19,8 @@ import {
 import { evaluateGates, formatGates, type GateResult } from '../../rollout/gates.ts';
 import { openStackSyncLag } from '../../rollout/stack-evidence.ts';
 import type { MeasureSyncLag } from '../../rollout/sync-lag.ts';
-import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
-import { openKitDb } from '../store/kit-db.ts';
+import { loadStackConfig } from '../../stack/stack-config.ts';
+import { kitDbUrl, openKitDb } from '../store/kit-db.ts';
 import { STAGES, type Stage, type StageState } from '../routing/stages.ts';
 
 export type GateCheck = {
@@ -106,9 +106,7 @@ export async function checkGates(
   }
   const plan = context.plan ?? loadPlan();
   const stack = loadStackConfig();
-  const kitDb =
-    context.kitDb ??
-    openKitDb(process.env.FICUS_KIT_DB_URL || stackUrls(stack).servicesAdmin('ficus'), 2);
+  const kitDb = context.kitDb ?? openKitDb(kitDbUrl(), 2);
   const lags = context.syncLag ? undefined : openStackSyncLag(plan, stack);
   try {
     const window = context.window ?? (await defaultWindow(kitDb, service, context.from, to));

@@ -3,6 +3,7 @@
  * proxy and the CLI store there. The tables come from migrations/kit (`ficus migrate kit`).
  */
 import knex, { type Knex } from 'knex';
+import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
 
 export function openKitDb(url: string, poolMax = 4): Knex {
   return knex({
@@ -11,4 +12,9 @@ export function openKitDb(url: string, poolMax = 4): Knex {
     pool: { min: 0, max: poolMax },
     acquireConnectionTimeout: 5000,
   });
+}
+
+/** The kit DB's URL: FICUS_KIT_DB_URL, else the embedded stack's `ficus` database. */
+export function kitDbUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return env.FICUS_KIT_DB_URL || stackUrls(loadStackConfig(env)).servicesAdmin('ficus');
 }
