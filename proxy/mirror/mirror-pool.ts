@@ -20,8 +20,11 @@ import type {
 export type Judged = Judgement & { service: SideSummary };
 
 type Pending = { resolve(message: FromWorker): void; reject(error: Error): void };
+type Slot = { worker: Worker; pending: Map<number, Pending>; alive: boolean; retired: boolean };
 
 const WORKER_URL = new URL('./mirror-worker.ts', import.meta.url);
+/** A worker that dies younger than this is replaced only after this long: no crash loop. */
+const RESPAWN_AFTER_MS = 1000;
 
 export function createMirrorPool(
   data: MirrorWorkerData,
@@ -30,21 +33,22 @@ export function createMirrorPool(
 ) {
   let nextId = 0;
   let closed = false;
-  const workers: { worker: Worker; pending: Map<number, Pending> }[] = [];
+  const slots: Slot[] = [];
 
-  const spawn = (slot: number) => {
+  const spawn = (index: number) => {
+    const born = performance.now();
     const worker = new Worker(WORKER_URL, { workerData: data });
-    const pending = new Map<number, Pending>();
+    const slot: Slot = { worker, pending: new Map(), alive: true, retired: false };
     const failAll = (why: string) => {
-      for (const p of pending.values()) p.reject(new Error(`mirror worker ${why}`));
-      pending.clear();
+      for (const p of slot.pending.values()) p.reject(new Error(`mirror worker ${why}`));
+      slot.pending.clear();
     };
     worker.unref();
     worker.on('message', (message: FromWorker) => {
-      const p = pending.get(message.id);
+      const p = slot.pending.get(message.id);
       if (!p) return;
-      pending.delete(message.id);
-      if (!pending.size) worker.unref();
+      slot.pending.delete(message.id);
+      if (!slot.pending.size) worker.unref();
       if (message.type === 'failed') p.reject(new Error(message.error));
       else p.resolve(message);
     });
@@ -53,19 +57,24 @@ export function createMirrorPool(
       failAll(`failed: ${error.message}`);
     });
     worker.on('exit', (code) => {
+      slot.alive = false;
       failAll(`exited with ${code}`);
-      if (!closed) spawn(slot);
+      if (closed || slot.retired) return;
+      const young = performance.now() - born < RESPAWN_AFTER_MS;
+      setTimeout(() => closed || spawn(index), young ? RESPAWN_AFTER_MS : 0).unref();
     });
-    workers[slot] = { worker, pending };
+    slots[index] = slot;
   };
   for (let i = 0; i < size; i++) spawn(i);
 
-  function send(slot: number, message: ToWorker, transfer: ArrayBuffer[] = []) {
-    const { worker, pending } = workers[slot];
-    if (!pending.size) worker.ref();
+  function send(message: ToWorker, transfer: ArrayBuffer[] = []) {
+    const slot = slots[message.id % slots.length];
+    // Until its replacement is up, the reads of a dead worker fail at once (slots are freed).
+    if (!slot.alive) return Promise.reject(new Error('mirror worker restarting'));
+    if (!slot.pending.size) slot.worker.ref();
     return new Promise<FromWorker>((resolve, reject) => {
-      pending.set(message.id, { resolve, reject });
-      worker.postMessage(message, transfer);
+      slot.pending.set(message.id, { resolve, reject });
+      slot.worker.postMessage(message, transfer);
     });
   }
 
@@ -83,29 +92,26 @@ export function createMirrorPool(
     async judge(read: MirroredRead, legacy: Side, calibrate: boolean, noise: Iterable<string>) {
       const id = nextId++;
       const message: ToWorker = { type: 'judge', id, read, legacy, calibrate, noise: [...noise] };
-      const answer = await send(id % workers.length, message, movable(legacy.answer?.body));
-      return answer as Judged;
+      return (await send(message, movable(legacy.answer?.body))) as Judged;
     },
     async recheck(
       read: MirroredRead,
       noise: Iterable<string>,
     ): Promise<ComparisonResult | undefined> {
       const id = nextId++;
-      const answer = await send(id % workers.length, {
-        type: 'recheck',
-        id,
-        read,
-        noise: [...noise],
-      });
+      const answer = await send({ type: 'recheck', id, read, noise: [...noise] });
       return answer.type === 'rechecked' ? answer.result : undefined;
     },
-    /** Replaces every worker; the reads they held fail (and are counted as failed comparisons). */
+    /** Replaces every worker now; the reads they held fail (counted as failed comparisons). */
     async recycle(): Promise<void> {
-      await Promise.all(workers.map((w) => w.worker.terminate()));
+      const old = [...slots];
+      for (const slot of old) slot.retired = true;
+      old.forEach((_, index) => spawn(index));
+      await Promise.all(old.map((slot) => slot.worker.terminate()));
     },
     async close(): Promise<void> {
       closed = true;
-      await Promise.all(workers.map((w) => w.worker.terminate()));
+      await Promise.all(slots.map((slot) => slot.worker.terminate()));
     },
   };
 }
