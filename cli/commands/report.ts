@@ -13,7 +13,8 @@ import { readReportData } from '../../proxy/report/report-data.ts';
 import { renderHtml } from '../../proxy/report/render-html.ts';
 import { renderMarkdown } from '../../proxy/report/render-markdown.ts';
 import { kitDbUrl, openKitDb } from '../../proxy/store/kit-db.ts';
-import { REPO_ROOT } from '../../stack/stack-config.ts';
+import { loadPlan } from '../../plan/load-plan.ts';
+import { REPO_ROOT, loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
 
 const FORMATS = { html: 'report.html', md: 'report.md', json: 'report.json' } as const;
 type Format = keyof typeof FORMATS;
@@ -40,7 +41,18 @@ export function register(program: Command): void {
       const db = openKitDb(kitDbUrl(), 1);
       try {
         progress.step('reading comparisons from the kit DB');
-        const data = await readReportData(db, { since: parseSince(options.since) });
+        // The sinks keep their positions in the databases they write to: each service's (forward)
+        // and the legacy one (reverse).
+        const urls = stackUrls(loadStackConfig());
+        const plan = loadPlan();
+        const targets = [
+          ...plan.services.map((svc) => openKitDb(urls.servicesAdmin(svc.database), 1)),
+          openKitDb(urls.legacyAdmin(plan.legacy.database), 1),
+        ];
+        const data = await readReportData(db, {
+          since: parseSince(options.since),
+          syncTargets: targets,
+        }).finally(() => Promise.all(targets.map((t) => t.destroy())));
         fs.mkdirSync(options.out, { recursive: true });
         for (const format of formats as Format[]) {
           const file = path.join(options.out, FORMATS[format]);

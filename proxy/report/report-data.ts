@@ -67,7 +67,13 @@ async function tableExists(db: Knex, name: string): Promise<boolean> {
 
 export async function readReportData(
   db: Knex,
-  options: { since?: Date; topFields?: number; buckets?: number } = {},
+  options: {
+    since?: Date;
+    topFields?: number;
+    buckets?: number;
+    /** the databases the sinks write to (their positions live there); default: the kit DB only */
+    syncTargets?: Knex[];
+  } = {},
 ): Promise<ReportData> {
   const since = options.since ?? new Date(0);
   const { rows: stats } = await db.raw(
@@ -141,7 +147,7 @@ export async function readReportData(
     since: options.since?.toISOString() ?? null,
     routes,
     parity: await readParity(db),
-    sync: await readSync(db),
+    sync: await readSyncFrom(options.syncTargets ?? [db]),
   };
 }
 
@@ -157,6 +163,12 @@ async function readParity(db: Knex): Promise<ParityRun[] | null> {
     clean: r.clean,
     result: r.result,
   }));
+}
+
+/** Positions of every sink that writes into one of `targets` (null: none has ever run). */
+async function readSyncFrom(targets: Knex[]): Promise<SyncPosition[] | null> {
+  const all = (await Promise.all(targets.map(readSync))).filter((p) => p !== null);
+  return all.length ? all.flat() : null;
 }
 
 async function readSync(db: Knex): Promise<SyncPosition[] | null> {
