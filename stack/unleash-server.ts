@@ -14,6 +14,14 @@ if (!databaseUrl || !Number.isInteger(port)) {
   process.exit(2);
 }
 
+// Unleash runs some bookkeeping in event handlers nobody awaits. One of them (feature lifecycle)
+// can fail when a flag is archived and deleted in quick succession (a foreign-key race inside
+// Unleash), and on Node 24 an unhandled rejection ends the process: the whole flag service would
+// go down over a lost lifecycle row. Log it and keep serving.
+process.on('unhandledRejection', (reason) => {
+  console.error('unleash-server: a background task failed (kept running):', reason);
+});
+
 const url = new URL(databaseUrl);
 await start({
   db: {
