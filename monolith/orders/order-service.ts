@@ -14,13 +14,8 @@ import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { Transactional } from '../shared/transactional.ts';
 import type { OrderReadModel } from './order-read-model-type.ts';
 import type { OrderStore } from './order-store-type.ts';
-import {
-  ORDER_STATUS,
-  type OrderDetails,
-  type OrderFilter,
-  type OrderSummary,
-  type PlaceOrder,
-} from './order-types.ts';
+import type { OrderDetails, OrderFilter, OrderSummary, PlaceOrder } from './order-types.ts';
+import { recordOrder } from './record-order.ts';
 
 export type OrderStores = {
   customers: CustomerStore;
@@ -113,19 +108,7 @@ export class OrderService {
         unitPrice: products.get(i.productId)!.price,
       }));
       const total = orderTotal(lines);
-      const orderId = await s.orders.create({
-        customerId: request.customerId,
-        status: ORDER_STATUS.placed,
-        paymentStatus: 'pending',
-        total,
-        items: lines,
-      });
-      await s.payments.create({
-        orderId,
-        amount: total,
-        method: request.paymentMethod,
-        status: 'pending',
-      });
+      const orderId = await recordOrder(s, request, lines, total);
       return (await s.orderReads.get(orderId))!;
     });
   }

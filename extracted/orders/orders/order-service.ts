@@ -19,7 +19,7 @@ import {
   quantitiesByProduct,
   type Shortage,
 } from '../../../monolith/orders/order-service.ts';
-import { ORDER_STATUS, type PlaceOrder } from '../../../monolith/orders/order-types.ts';
+import type { PlaceOrder } from '../../../monolith/orders/order-types.ts';
 import type { Transactional } from '../../../monolith/shared/transactional.ts';
 import type { OrderStore } from '../../../monolith/orders/order-store-type.ts';
 import type { PaymentStore } from '../../../monolith/payments/payment-store-type.ts';
@@ -29,6 +29,7 @@ import type { ReplicaStore } from '../replicas/replica-store-type.ts';
 import type { ShopApi } from '../shop-api/shop-api-type.ts';
 import type { LocalOrderDetails } from './order-details.ts';
 import type { LocalOrderReadModel } from './order-read-model-type.ts';
+import { recordOrder } from '../../../monolith/orders/record-order.ts';
 
 export type OrderStores = {
   replicas: ReplicaStore;
@@ -99,19 +100,7 @@ export class OrderService {
       }));
       const total = orderTotal(lines);
       return await this.transactional(async (s) => {
-        const orderId = await s.orders.create({
-          customerId: request.customerId,
-          status: ORDER_STATUS.placed,
-          paymentStatus: 'pending',
-          total,
-          items: lines,
-        });
-        await s.payments.create({
-          orderId,
-          amount: total,
-          method: request.paymentMethod,
-          status: 'pending',
-        });
+        const orderId = await recordOrder(s, request, lines, total);
         return (await s.orderReads.get(orderId))!;
       });
     } catch (error) {
