@@ -15,6 +15,11 @@ export type RouteState = {
   writesInFlight: number;
 };
 
+export type RecentMismatch = {
+  route: string;
+  differences: { path: string; legacy?: unknown; service?: unknown }[];
+};
+
 export function proxyAdmin(options: { url: string; token: string }) {
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(options.url + path, {
@@ -40,6 +45,10 @@ export function proxyAdmin(options: { url: string; token: string }) {
       ((await call('GET', '/admin/routes')).routes as RouteState[]).filter(
         (r) => r.service === service,
       ),
+    mismatches: async (limit: number): Promise<RecentMismatch[]> =>
+      (await call('GET', `/admin/mismatches?limit=${limit}`)).mismatches,
+    /** the lag-aware compare rule: recheck a differing read after `ms` (see proxy/config.ts) */
+    setRecheck: (ms: number) => call('PUT', '/admin/mirror', { recheckAfterMs: ms }),
   };
 }
 

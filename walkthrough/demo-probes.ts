@@ -48,37 +48,6 @@ export async function matchRate(
   };
 }
 
-export async function recentMismatches(
-  limit = 3,
-): Promise<
-  { route: string; differences: { path: string; legacy?: unknown; service?: unknown }[] }[]
-> {
-  const config = loadStackConfig();
-  const response = await fetch(
-    `http://127.0.0.1:${config.ports.proxyAdmin}/admin/mismatches?limit=${limit}`,
-    {
-      headers: {
-        authorization: `Bearer ${process.env.FICUS_PROXY_ADMIN_TOKEN || 'ficus-proxy-admin-token'}`,
-      },
-    },
-  );
-  return ((await response.json()) as { mismatches: { route: string; differences: never[] }[] })
-    .mismatches;
-}
-
-export async function setProxyRecheck(ms: number): Promise<void> {
-  const config = loadStackConfig();
-  const response = await fetch(`http://127.0.0.1:${config.ports.proxyAdmin}/admin/mirror`, {
-    method: 'PUT',
-    headers: {
-      authorization: `Bearer ${process.env.FICUS_PROXY_ADMIN_TOKEN || 'ficus-proxy-admin-token'}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ recheckAfterMs: ms }),
-  });
-  if (!response.ok) throw new Error(`proxy refused the compare setting: ${response.status}`);
-}
-
 export async function http(
   method: string,
   url: string,

@@ -9,14 +9,7 @@ import { createProgress } from '../lib/progress.ts';
 import { ensureApp, monolithApp, proxyApp, serviceApp } from '../stack/apps.ts';
 import { loadStackConfig } from '../stack/stack-config.ts';
 import { sleep, waitFor } from '../lib/wait.ts';
-import {
-  http,
-  legacySql,
-  matchRate,
-  recentMismatches,
-  serviceSql,
-  setProxyRecheck,
-} from './demo-probes.ts';
+import { http, legacySql, matchRate, serviceSql } from './demo-probes.ts';
 import { createNarrator } from './narrator.ts';
 import type { Pace } from './pace.ts';
 import { resetDemo } from './reset-demo.ts';
@@ -24,6 +17,7 @@ import { runFicus } from './run-ficus.ts';
 import { startTraffic } from './traffic.ts';
 import { extractService } from './extract-service.ts';
 import { ficus, type Context } from './context.ts';
+import { stackProxyAdmin } from '../rollout/proxy-admin.ts';
 
 export type WalkthroughOptions = { pace: Pace; pause?: () => Promise<void>; reportsDir: string };
 
@@ -84,7 +78,7 @@ async function shadowAndCompareRules(ctx: Context): Promise<void> {
   n.say(
     `${first.compared} reads compared in ${pace.shadowSeconds} s; ${first.compared - first.matched} differed.`,
   );
-  const mismatches = await recentMismatches(3);
+  const mismatches = await stackProxyAdmin().mismatches(3);
   for (const m of mismatches) {
     const d = m.differences
       .slice(0, 2)
@@ -99,7 +93,7 @@ async function shadowAndCompareRules(ctx: Context): Promise<void> {
       ? 'These are reads of products an admin had just repriced: the monolith already has the new price, catalog gets it a moment later through the sync. That is lag, not a defect. The compare rule for it: ask a differing read again after 1.5 s and record a mismatch only if it persists.'
       : 'No difference this time; lag can still make a read of a just-repriced product differ for a moment. The compare rule for it: ask a differing read again after 1.5 s and record a mismatch only if it persists.',
   );
-  await setProxyRecheck(1500);
+  await stackProxyAdmin().setRecheck(1500);
   await ficus(ctx, [
     'stage',
     'catalog',
@@ -141,22 +135,17 @@ async function rolloutWithDrill(ctx: Context): Promise<void> {
   const secondStep = Number(pace.catalogSteps.split(',')[1]);
   let rolloutOver = false;
   const drill = (async () => {
-    await waitFor(
+    // waitFor retries through errors, so an ended rollout is an answer, not a throw.
+    const reached = await waitFor(
       `catalog at canary ${secondStep}%`,
       async () => {
-        if (rolloutOver) throw new Error('the rollout ended before it reached the drill');
-        const routes = await http(
-          'GET',
-          `http://127.0.0.1:${config.ports.proxyAdmin}/admin/routes`,
-          undefined,
-          { authorization: 'Bearer ficus-proxy-admin-token' },
-        );
-        return (routes.json.routes as { service: string; stage: string; percent: number }[]).some(
-          (r) => r.service === 'catalog' && r.stage === 'canary' && r.percent === secondStep,
-        );
+        if (rolloutOver) return 'rollout over';
+        const routes = await stackProxyAdmin().routes('catalog');
+        return routes.some((r) => r.stage === 'canary' && r.percent === secondStep) && 'reached';
       },
       { timeoutMs: 300_000, intervalMs: 500 },
     );
+    if (reached !== 'reached') throw new Error('the rollout ended before it reached the drill');
     n.say(`>>> drill: switching the price defect ON in catalog at canary ${secondStep}%`);
     await http('POST', `${catalogUrl}/__ficus/defect`, { enabled: true });
   })();
