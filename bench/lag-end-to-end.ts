@@ -9,11 +9,9 @@
  *   node bench/lag-end-to-end.ts             (with the embedded stack up)
  */
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { sleep, waitFor } from '../lib/wait.ts';
-import { REPO_ROOT } from '../stack/stack-config.ts';
 import { createSinkFixture, sql } from '../cdc/sink/sink-e2e-harness.ts';
 
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
@@ -33,23 +31,14 @@ try {
   );
   const poll = process.env.BENCH_POLL_MS;
   await fx.startConnector('forward', poll ? { 'poll.interval.ms': poll } : {});
-  sync.proc = spawn(
-    process.execPath,
-    [
-      path.join(REPO_ROOT, 'bin', 'ficus.js'),
-      'sync',
-      fx.service,
-      '--topic-prefix',
-      fx.topicPrefix('forward'),
-      '--group',
-      fx.group('forward'),
-      '--metrics-port',
-      String(20_000 + Math.floor(Math.random() * 20_000)),
-      '--progress-interval',
-      '5000',
-    ],
-    { env: { ...process.env, FICUS_PLAN: fx.planPath }, stdio: ['ignore', 'inherit', 'inherit'] },
-  );
+  const command = fx.syncCommand('forward', 20_000 + Math.floor(Math.random() * 20_000), [
+    '--progress-interval',
+    '5000',
+  ]);
+  sync.proc = spawn(process.execPath, command.args, {
+    env: command.env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
 
   const visible = new Map<number, number>();
   const listener = new pg.Client({ connectionString: fx.serviceUrl });

@@ -12,7 +12,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { waitFor, sleep } from '../../lib/wait.ts';
-import { REPO_ROOT } from '../../stack/stack-config.ts';
 import { createSinkFixture, sql, urls, type SinkFixture } from './sink-e2e-harness.ts';
 
 jest.setTimeout(180_000);
@@ -27,28 +26,16 @@ let current: string[] = [];
 function startSync(): ChildProcess {
   current = [];
   const mine = current;
-  const proc = spawn(
-    process.execPath,
-    [
-      path.join(REPO_ROOT, 'bin', 'ficus.js'),
-      'sync',
-      fx.service,
-      '--topic-prefix',
-      fx.topicPrefix('forward'),
-      '--group',
-      fx.group('forward'),
-      '--metrics-port',
-      String(metricsPort),
-      '--progress-interval',
-      '500',
-      '--session-timeout',
-      '6000',
-    ],
-    {
-      env: { ...process.env, FICUS_PLAN: fx.planPath, FICUS_RETRY_FAST: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const sync = fx.syncCommand('forward', metricsPort, [
+    '--progress-interval',
+    '500',
+    '--session-timeout',
+    '6000',
+  ]);
+  const proc = spawn(process.execPath, sync.args, {
+    env: { ...sync.env, FICUS_RETRY_FAST: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const collect = (d: Buffer) => {
     output.push(d.toString());
     mine.push(d.toString());

@@ -16,7 +16,7 @@ import { parsePlan } from '../../plan/load-plan.ts';
 import type { Plan } from '../../plan/plan-types.ts';
 import { compileTableMapping, renderMappedSelect } from '../../plan/mapping.ts';
 import { describeTable } from '../../plan/describe-table.ts';
-import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
+import { REPO_ROOT, loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
 import type { Direction } from '../../plan/mapping.ts';
 import type { SinkWorkerOptions } from './sink-worker.ts';
 import { FAST_RETRY } from './retry.ts';
@@ -169,6 +169,24 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
     topicPrefix: (direction: Direction) => (direction === 'forward' ? prefix : `${prefix}.reverse`),
     group: (direction: Direction) => `sink-test-${id}-${direction}`,
     dlqTopic: `ficus.dlq.${service}.${id}`,
+    /** `ficus sync` as a child process would be started on this fixture: node's args and env. */
+    syncCommand(direction: Direction, metricsPort: number, extraArgs: string[] = []) {
+      const args = [
+        path.join(REPO_ROOT, 'bin', 'ficus.js'),
+        'sync',
+        service,
+        '--direction',
+        direction,
+        '--topic-prefix',
+        fixture.topicPrefix(direction),
+        '--group',
+        fixture.group(direction),
+        '--metrics-port',
+        String(metricsPort),
+        ...extraArgs,
+      ];
+      return { args, env: { ...process.env, FICUS_PLAN: planPath } };
+    },
     workerOptions(direction: Direction, extra: Partial<SinkWorkerOptions> = {}): SinkWorkerOptions {
       return {
         service,
