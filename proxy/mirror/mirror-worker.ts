@@ -4,7 +4,6 @@
  * runs on the event loop that serves clients. It decides nothing: it answers each message of
  * mirror-messages.ts for the main thread, which keeps the limiter, breaker, noise and metrics.
  */
-import { constants, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { bufferedRequest, type UpstreamRequestError } from '../upstream/buffered-request.ts';
 import { keepAliveAgent } from '../upstream/keep-alive-agent.ts';
@@ -12,15 +11,9 @@ import { compareSides, judgeSides, withBuffer, type Side } from './judge-sides.t
 import type { FromWorker, MirroredRead, MirrorWorkerData, ToWorker } from './mirror-messages.ts';
 
 const data = workerData as MirrorWorkerData;
-// Mirroring is background work: on a busy machine the threads serving clients go first. Only
-// on Linux is a priority the calling thread's own; elsewhere it would slow the whole proxy.
-if (process.platform === 'linux') {
-  try {
-    setPriority(0, constants.priority.PRIORITY_LOW);
-  } catch {
-    // not permitted here: mirror at normal priority
-  }
-}
+// The worker runs at normal priority, not lowered: it times the service's answers, and the gates
+// weigh them against the monolith's, timed on the main thread. A deprioritised worker on a busy
+// host timed the service late and a rollout refused a healthy service (docs/decisions/0004).
 const rules = new Map(data.rules);
 const upstreams = new Map(
   [['monolith', data.monolithUrl], ...Object.entries(data.serviceUrls)].map(([name, url]) => [
