@@ -32,3 +32,15 @@ export const PACES: Record<'fast' | 'full', Pace> = {
     minComparisons: { catalog: 100, orders: 40 },
   },
 };
+
+/** The `ficus rollout` flags that set how long each step runs and how it is checked. */
+export function rolloutPacing(pace: Pace, service: 'catalog' | 'orders'): string[] {
+  return [
+    '--interval',
+    pace.interval,
+    '--check-every',
+    pace.checkEvery,
+    '--min-comparisons',
+    String(pace.minComparisons[service]),
+  ];
+}

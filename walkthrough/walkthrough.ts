@@ -11,7 +11,7 @@ import { loadStackConfig } from '../stack/stack-config.ts';
 import { sleep, waitFor } from '../lib/wait.ts';
 import { http, legacySql, matchRate, serviceSql } from './demo-probes.ts';
 import { createNarrator } from './narrator.ts';
-import type { Pace } from './pace.ts';
+import { rolloutPacing, type Pace } from './pace.ts';
 import { resetDemo } from './reset-demo.ts';
 import { runFicus } from './run-ficus.ts';
 import { startTraffic } from './traffic.ts';
@@ -120,12 +120,7 @@ async function rolloutWithDrill(ctx: Context): Promise<void> {
     'catalog',
     '--steps',
     pace.catalogSteps,
-    '--interval',
-    pace.interval,
-    '--check-every',
-    pace.checkEvery,
-    '--min-comparisons',
-    String(pace.minComparisons.catalog),
+    ...rolloutPacing(pace, 'catalog'),
   ];
   await n.step(
     'a gated canary rollout, and a drill',
@@ -168,17 +163,7 @@ async function rolloutWithDrill(ctx: Context): Promise<void> {
   n.say(
     '>>> drill over: the defect is switched off (the fix is deployed); the rollout resumes from its last good step.',
   );
-  await ficus(ctx, [
-    'rollout',
-    'catalog',
-    '--resume',
-    '--interval',
-    pace.interval,
-    '--check-every',
-    pace.checkEvery,
-    '--min-comparisons',
-    String(pace.minComparisons.catalog),
-  ]);
+  await ficus(ctx, ['rollout', 'catalog', '--resume', ...rolloutPacing(pace, 'catalog')]);
   await ficus(ctx, ['status']);
 }
 
@@ -326,12 +311,7 @@ export async function runWalkthrough(options: WalkthroughOptions): Promise<boole
         'orders',
         '--steps',
         ctx.pace.ordersSteps,
-        '--interval',
-        ctx.pace.interval,
-        '--check-every',
-        ctx.pace.checkEvery,
-        '--min-comparisons',
-        String(ctx.pace.minComparisons.orders),
+        ...rolloutPacing(ctx.pace, 'orders'),
       ]);
       await ficus(ctx, ['stage', 'orders', 'live', '--why', 'walkthrough: write cut-over']);
       await ordersReadModel(ctx);
