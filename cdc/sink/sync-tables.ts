@@ -9,7 +9,15 @@
 import type { PoolClient } from 'pg';
 import type { Position } from './change-event.ts';
 
+/**
+ * The sink's own tables, created by whichever worker starts first. Two workers starting at once
+ * (two members of a group, or both directions) would race in CREATE TABLE IF NOT EXISTS, which is
+ * not safe against a concurrent create (a unique violation in pg_type): a transaction-scoped
+ * advisory lock makes them take turns.
+ */
 export const BOOKKEEPING_DDL = `
+BEGIN;
+SELECT pg_advisory_xact_lock(hashtext('ficus_sync_bookkeeping'));
 CREATE TABLE IF NOT EXISTS ficus_sync_offsets (
   consumer_group text NOT NULL,
   topic text NOT NULL,
@@ -24,7 +32,8 @@ CREATE TABLE IF NOT EXISTS ficus_sync_origin (
   service text,
   written_at timestamptz NOT NULL DEFAULT now()
 );
-ALTER TABLE ficus_sync_origin ADD COLUMN IF NOT EXISTS service text;`;
+ALTER TABLE ficus_sync_origin ADD COLUMN IF NOT EXISTS service text;
+COMMIT;`;
 
 export type StoredPosition = {
   topic: string;
