@@ -27,7 +27,9 @@ try {
     `
     CREATE FUNCTION bench_visible() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN PERFORM pg_notify('bench_visible', NEW.id::text); RETURN NEW; END $$;
-    CREATE TRIGGER bench_visible AFTER INSERT ON products FOR EACH ROW EXECUTE FUNCTION bench_visible();`,
+    CREATE TRIGGER bench_visible AFTER INSERT ON products FOR EACH ROW EXECUTE FUNCTION bench_visible();
+    -- the sink applies as a replica (session_replication_role), where ordinary triggers stay quiet
+    ALTER TABLE products ENABLE ALWAYS TRIGGER bench_visible;`,
   );
   const poll = process.env.BENCH_POLL_MS;
   await fx.startConnector('forward', poll ? { 'poll.interval.ms': poll } : {});

@@ -5,9 +5,10 @@
  */
 import { FicusError } from '../../lib/errors.ts';
 import { decodeRow, type FieldSchema } from './decode-value.ts';
+import { parseChangePayload } from './change-payload.ts';
 import { createEnvelopeParser } from './envelope-parser.ts';
 
-const parseValueEnvelope = createEnvelopeParser();
+const parseValueEnvelope = createEnvelopeParser(parseChangePayload);
 const parseKeyEnvelope = createEnvelopeParser();
 
 function parseKey(message: RawMessage, position: Position) {

@@ -16,7 +16,14 @@ const CLOSE = 0x7d; // }
 
 type Cached = { prefix: Buffer; fields?: FieldSchema[] };
 
-export function createEnvelopeParser(maxTopics = 1000) {
+/**
+ * `parsePayload` parses the payload's text once the schema is known (default JSON.parse; the
+ * sink's value parser skips what it does not need, change-payload.ts).
+ */
+export function createEnvelopeParser(
+  parsePayload: (text: string) => unknown = JSON.parse,
+  maxTopics = 1000,
+) {
   const cache = new Map<string, Cached>();
 
   const unwrap = (json: unknown): Envelope => {
@@ -33,12 +40,17 @@ export function createEnvelopeParser(maxTopics = 1000) {
       cached &&
       bytes.length > cached.prefix.length + PAYLOAD_KEY.length &&
       bytes[bytes.length - 1] === CLOSE &&
-      bytes.subarray(0, cached.prefix.length).equals(cached.prefix) &&
-      bytes
-        .subarray(cached.prefix.length, cached.prefix.length + PAYLOAD_KEY.length)
-        .equals(PAYLOAD_KEY)
+      // compare in place: no views allocated per message
+      bytes.compare(cached.prefix, 0, cached.prefix.length, 0, cached.prefix.length) === 0 &&
+      bytes.compare(
+        PAYLOAD_KEY,
+        0,
+        PAYLOAD_KEY.length,
+        cached.prefix.length,
+        cached.prefix.length + PAYLOAD_KEY.length,
+      ) === 0
     ) {
-      const payload = JSON.parse(
+      const payload = parsePayload(
         bytes.toString('utf8', cached.prefix.length + PAYLOAD_KEY.length, bytes.length - 1),
       );
       return { payload, fields: cached.fields };

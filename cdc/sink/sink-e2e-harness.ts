@@ -20,6 +20,7 @@ import { REPO_ROOT, loadStackConfig, stackUrls } from '../../stack/stack-config.
 import type { Direction } from '../../plan/mapping.ts';
 import type { SinkWorkerOptions } from './sink-worker.ts';
 import { FAST_RETRY } from './retry.ts';
+import { readPositions } from './sync-tables.ts';
 
 const config = loadStackConfig();
 export const urls = stackUrls(config);
@@ -169,6 +170,16 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
     topicPrefix: (direction: Direction) => (direction === 'forward' ? prefix : `${prefix}.reverse`),
     group: (direction: Direction) => `sink-test-${id}-${direction}`,
     dlqTopic: `ficus.dlq.${service}.${id}`,
+    /** the positions a group has stored with the rows in the service DB */
+    async storedPositions(group: string) {
+      const client = new pg.Client({ connectionString: fixture.serviceUrl });
+      await client.connect();
+      try {
+        return await readPositions(client, group);
+      } finally {
+        await client.end();
+      }
+    },
     /** `ficus sync` as a child process would be started on this fixture: node's args and env. */
     syncCommand(direction: Direction, metricsPort: number, extraArgs: string[] = []) {
       const args = [

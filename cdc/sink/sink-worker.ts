@@ -11,6 +11,7 @@ import {
   Kafka,
   Partitioners,
   logLevel,
+  type Batch,
   type Consumer,
   type EachBatchPayload,
   type LogEntry,
@@ -21,7 +22,8 @@ import { createLogger, type Logger } from '../../lib/logger.ts';
 import type { Direction } from '../../plan/mapping.ts';
 import type { Plan } from '../../plan/plan-types.ts';
 import { findService } from '../../plan/load-plan.ts';
-import { applyBatch, type ApplyDeps } from './apply-batch.ts';
+import { applyBatch, type ApplyDeps, type ApplyResult } from './apply-batch.ts';
+import type { TableWriter } from './table-writer.ts';
 import { createDeadLetterSender, deadLetterTopic, ensureTopic } from './dead-letter.ts';
 import { pruneOrigins } from './no-echo.ts';
 import { isTransient, withRetry, DEFAULT_RETRY, type RetryOptions } from './retry.ts';
@@ -78,6 +80,11 @@ export type SinkWorker = {
   stop(): Promise<void>;
 };
 
+const TRUNCATE_OP = Buffer.from('"op":"t"');
+/** Debezium's truncate events are the only keyed-table events without a key. */
+const isTruncate = (m: { key: Buffer | null; value: Buffer | null }) =>
+  m.key === null && m.value !== null && m.value.includes(TRUNCATE_OP);
+
 function kafkaLogCreator(log: Logger) {
   return () =>
     ({ level, log: entry }: LogEntry) => {
@@ -131,10 +138,10 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
     sessionTimeout,
     rebalanceTimeout: sessionTimeout + 5_000,
     heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
-    // kafkajs concatenates a response's chunks as they arrive (quadratic in its size), so
-    // moderate fetches are faster than huge ones.
-    maxBytesPerPartition: 2 << 20,
-    maxBytes: 6 << 20,
+    // Debezium's JSON events carry their schema (~4 KB each): 8 MB is ~2,000 events per
+    // partition and fetch, few enough transactions that their round trips do not dominate.
+    maxBytesPerPartition: 8 << 20,
+    maxBytes: 24 << 20,
     allowAutoTopicCreation: false,
   });
 
@@ -205,20 +212,20 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
     });
 
     const maxEvents = options.maxEventsPerTransaction ?? 5_000;
-    const eachBatch = async ({
-      batch,
-      resolveOffset,
-      heartbeat,
-      isRunning,
-      isStale,
-      commitOffsetsIfNecessary,
-      pause,
-    }: EachBatchPayload) => {
-      const writer = writers.get(batch.topic);
-      if (!writer || batch.messages.length === 0) return;
+    /**
+     * Applies a fetched batch, in transactions of at most `maxEvents`, and accounts for it. Runs
+     * behind the fetch (see eachBatch): it reports its own failure and never throws; false when it
+     * failed, and the partition must go no further. A batch that went stale (a seek, a stop) is
+     * left unapplied, not failed.
+     */
+    const applyFetched = async (
+      batch: Batch,
+      writer: TableWriter,
+      { pause, isRunning, isStale }: Pick<EachBatchPayload, 'pause' | 'isRunning' | 'isStale'>,
+    ): Promise<boolean> => {
       const deps: ApplyDeps = { target, source, group: groupId, service, writer, sendDeadLetters };
       for (let i = 0; i < batch.messages.length; i += maxEvents) {
-        if (!isRunning() || isStale()) return;
+        if (!isRunning() || isStale()) return true;
         const chunk = batch.messages.slice(i, i + maxEvents).map((m) => ({
           topic: batch.topic,
           partition: batch.partition,
@@ -241,7 +248,6 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
                 delayMs,
                 error: errorMessage(error),
               });
-              heartbeat().catch(() => undefined);
             },
           });
         } catch (error) {
@@ -249,64 +255,123 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
             pause();
             fail(error);
           }
-          return;
+          return false;
         }
         timer();
-        log.debug('applied a batch', {
+        account(batch, writer.table, chunk[0].offset, chunk.length, result);
+        if (result.nextOffset !== null) {
+          // Kafka's committed offset never runs ahead of the position stored with the rows: a
+          // member that joins starts there at worst, and seeks to the stored position anyway.
+          consumer
+            .commitOffsets([
+              { topic: batch.topic, partition: batch.partition, offset: result.nextOffset },
+            ])
+            .catch((error) =>
+              log.debug('offset commit refused (rebalance?)', { error: errorMessage(error) }),
+            );
+        }
+      }
+      return true;
+    };
+
+    const account = (
+      batch: Batch,
+      table: string,
+      first: string,
+      events: number,
+      result: ApplyResult,
+    ) => {
+      log.debug('applied a batch', {
+        topic: batch.topic,
+        partition: batch.partition,
+        first,
+        events,
+        next: result.nextOffset,
+        statements: result.statements,
+        duplicates: result.duplicates,
+        parseMs: Math.round(result.parseMs),
+        dbMs: Math.round(result.dbMs),
+      });
+      if (result.gapFrom !== null)
+        log.warn('messages missing between the stored position and this batch (retention?)', {
           topic: batch.topic,
           partition: batch.partition,
-          first: chunk[0].offset,
-          events: chunk.length,
-          next: result.nextOffset,
-          statements: result.statements,
-          duplicates: result.duplicates,
-          parseMs: Math.round(result.parseMs),
-          dbMs: Math.round(result.dbMs),
+          stored: String(result.gapFrom),
+          first,
         });
-        if (result.gapFrom !== null)
-          log.warn('messages missing between the stored position and this batch (retention?)', {
-            topic: batch.topic,
-            partition: batch.partition,
-            stored: String(result.gapFrom),
-            first: chunk[0].offset,
-          });
-        for (const [op, n] of Object.entries(result.applied)) {
-          metrics.events.inc({ table: writer.table, op }, n);
-          totals.applied += n;
-        }
-        for (const letter of result.deadLetters)
-          log.warn('dead-lettered a poison event', {
-            topic: letter.position.topic,
-            partition: letter.position.partition,
-            offset: letter.position.offset,
-            reason: letter.reason,
-          });
-        metrics.deadLetters.inc({ table: writer.table }, result.deadLetters.length);
-        metrics.skipped.inc({ reason: 'duplicate' }, result.duplicates);
-        metrics.skipped.inc({ reason: 'echo' }, result.echoes);
-        totals.deadLetters += result.deadLetters.length;
-        totals.duplicates += result.duplicates;
-        totals.echoes += result.echoes;
-        totals.batches++;
-        if (result.nextOffset !== null)
-          lag.applied(
-            batch.topic,
-            batch.partition,
-            BigInt(result.nextOffset),
-            BigInt(batch.highWatermark),
-          );
-        resolveOffset(chunk[chunk.length - 1].offset);
-        await heartbeat();
+      for (const [op, n] of Object.entries(result.applied)) {
+        metrics.events.inc({ table, op }, n);
+        totals.applied += n;
       }
-      await commitOffsetsIfNecessary();
+      for (const letter of result.deadLetters)
+        log.warn('dead-lettered a poison event', {
+          topic: letter.position.topic,
+          partition: letter.position.partition,
+          offset: letter.position.offset,
+          reason: letter.reason,
+        });
+      metrics.deadLetters.inc({ table }, result.deadLetters.length);
+      metrics.skipped.inc({ reason: 'duplicate' }, result.duplicates);
+      metrics.skipped.inc({ reason: 'echo' }, result.echoes);
+      totals.deadLetters += result.deadLetters.length;
+      totals.duplicates += result.duplicates;
+      totals.echoes += result.echoes;
+      totals.batches++;
+      if (result.nextOffset !== null)
+        lag.applied(
+          batch.topic,
+          batch.partition,
+          BigInt(result.nextOffset),
+          BigInt(batch.highWatermark),
+        );
+    };
+
+    /**
+     * kafkajs fetches, waits for every batch of the fetch to be handled, then fetches again. A
+     * batch is therefore applied behind the fetch: eachBatch hands it over and returns, and the
+     * next fetch (broker read, network, decode) runs while the database applies it. Per partition
+     * at most one batch is applied while the next waits, in offset order. Exactly-once does not
+     * rest on this ordering alone: each transaction locks and checks the stored position.
+     */
+    const applying = new Map<string, Promise<boolean>>();
+    /**
+     * A truncate empties a whole table, but Debezium gives it no key, so it lands on any one
+     * partition of the table's topic, unordered against the others (a caveat in Debezium's own
+     * docs). So a batch holding a truncate is applied after everything the topic's other
+     * partitions were handed before it, and what they are handed after it waits for it. Rows of
+     * the same fetch handed before it are not reordered by LSN: use one partition for tables that
+     * are truncated while they are written.
+     */
+    const truncating = new Map<string, Promise<boolean>>();
+    const settled = async (pending: (Promise<boolean> | undefined)[]) =>
+      (await Promise.all(pending)).every((ok) => ok ?? true);
+    const eachBatch = async ({ batch, resolveOffset, heartbeat, ...payload }: EachBatchPayload) => {
+      const writer = writers.get(batch.topic);
+      if (!writer || batch.messages.length === 0) return;
+      const partition = `${batch.topic}|${batch.partition}`;
+      const truncates = batch.messages.some(isTruncate);
+      const before = truncates
+        ? [...applying].filter(([key]) => key.startsWith(`${batch.topic}|`)).map(([, p]) => p)
+        : [applying.get(partition), truncating.get(batch.topic)];
+      // a batch after one that failed is not applied: the partition is paused, the worker failing
+      if (!(await settled(before))) return;
+      if (stopping || !payload.isRunning() || payload.isStale()) return;
+      const work = applyFetched(batch, writer, payload).finally(() => {
+        if (applying.get(partition) === work) applying.delete(partition);
+        if (truncating.get(batch.topic) === work) truncating.delete(batch.topic);
+      });
+      applying.set(partition, work);
+      if (truncates) truncating.set(batch.topic, work);
+      resolveOffset(batch.messages[batch.messages.length - 1].offset);
+      await heartbeat();
     };
 
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
       eachBatchAutoResolve: false,
-      autoCommit: true,
-      autoCommitInterval: 1_000,
+      // offsets are committed once applied (applyFetched), not when kafkajs has handed them over
+      autoCommit: false,
       partitionsConsumedConcurrently: options.concurrency ?? 3,
       eachBatch,
     });
@@ -326,10 +391,12 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
         stopping = true;
         clearInterval(pruner);
         lag.stop();
-        // kafkajs lets the batch in flight finish before it leaves the group.
+        // kafkajs lets the handler in flight finish before it leaves the group; the batches
+        // applied behind the fetch finish too (or give up on a transient error: not applied).
         await consumer
           .disconnect()
           .catch((e) => log.warn('consumer disconnect failed', { error: errorMessage(e) }));
+        await Promise.all(applying.values());
         await producer.disconnect().catch(() => undefined);
         await admin.disconnect().catch(() => undefined);
         await Promise.all([legacy.end(), serviceDb.end()]);
