@@ -150,7 +150,7 @@ describe('rendered SQL', () => {
     expect(renderStagedUpsert(c, 'forward')).toBe(
       'INSERT INTO "svc"."products" ("id", "sku", "title", "price_cents", "created_at", "search_text") ' +
         `SELECT src."id", src."sku", src."name", round(src."price" * 100)::bigint, date_trunc('milliseconds', src."created_at"::timestamptz), (lower(name || ' ' || sku)) ` +
-        'FROM jsonb_to_recordset($1::jsonb) AS src("id" bigint, "sku" text, "name" text, "price" numeric(12,2), "active" boolean, "created_at" timestamp with time zone) ' +
+        'FROM json_to_recordset($1::json) AS src("id" bigint, "sku" text, "name" text, "price" numeric(12,2), "active" boolean, "created_at" timestamp with time zone) ' +
         'ON CONFLICT ("id") DO UPDATE SET "sku" = EXCLUDED."sku", "title" = EXCLUDED."title", "price_cents" = EXCLUDED."price_cents", ' +
         '"created_at" = EXCLUDED."created_at", "search_text" = EXCLUDED."search_text"',
     );
@@ -163,7 +163,7 @@ describe('rendered SQL', () => {
     );
     expect(sql).toContain('(tgt."price_cents"::numeric / 100)::numeric(12,2)');
     expect(sql).toContain(
-      'jsonb_to_recordset($2::jsonb) AS tgt("id" bigint, "sku" text, "title" text, "price_cents" bigint, "created_at" timestamp with time zone)',
+      'json_to_recordset($2::json) AS tgt("id" bigint, "sku" text, "title" text, "price_cents" bigint, "created_at" timestamp with time zone)',
     );
     expect(sql).not.toContain('search_text');
     expect(sql).toMatch(/ON CONFLICT \("id"\) DO UPDATE SET "sku" = EXCLUDED."sku"/);
@@ -171,10 +171,10 @@ describe('rendered SQL', () => {
 
   it('deletes by the mapped key in either direction', () => {
     expect(renderStagedDelete(c, 'forward')).toBe(
-      'DELETE FROM "svc"."products" AS t USING (SELECT DISTINCT src."id" AS "id" FROM jsonb_to_recordset($1::jsonb) AS src("id" bigint)) AS k WHERE t."id" = k."id"',
+      'DELETE FROM "svc"."products" AS t USING (SELECT DISTINCT src."id" AS "id" FROM json_to_recordset($1::json) AS src("id" bigint)) AS k WHERE t."id" = k."id"',
     );
     expect(renderStagedDelete(c, 'reverse')).toBe(
-      'DELETE FROM "public"."products" AS t USING (SELECT DISTINCT tgt."id" AS "id" FROM jsonb_to_recordset($1::jsonb) AS tgt("id" bigint)) AS k WHERE t."id" = k."id"',
+      'DELETE FROM "public"."products" AS t USING (SELECT DISTINCT tgt."id" AS "id" FROM json_to_recordset($1::json) AS tgt("id" bigint)) AS k WHERE t."id" = k."id"',
     );
   });
 

@@ -4,6 +4,11 @@
  * origin marker, the dead letters (produced before the commit) and the partition's new position.
  * The position row is locked first and messages below it are skipped, so a batch delivered twice
  * (crash after commit, rebalance, a zombie consumer) has no second effect.
+ *
+ * A transaction is five round trips: open (with its settings and the origin marker), lock the
+ * position, the rows, the position, commit. The rows go in set-based statements without a
+ * savepoint; only when the target refuses one (a row it cannot take) is the batch applied again,
+ * carefully: under savepoints, bisecting to the refused rows, which become dead letters.
  */
 import { performance } from 'node:perf_hooks';
 import type { Pool, PoolClient } from 'pg';
@@ -17,7 +22,8 @@ import {
   type RowChange,
 } from './change-event.ts';
 import { collapse, type Collapsible } from './collapse.ts';
-import { findOwnTransactions, markOwnTransaction } from './no-echo.ts';
+import { findOwnTransactions, markOwnTransactionSql } from './no-echo.ts';
+import { rowsParameter } from './rows-parameter.ts';
 import { SYNC_ORIGIN_SETTING, SYNC_ORIGIN_VALUE } from '../../rollout/legacy-fence.ts';
 import { isTransient } from './retry.ts';
 import { lockPosition, storePosition } from './sync-tables.ts';
@@ -57,23 +63,61 @@ export type ApplyResult = {
   dbMs: number;
 };
 
-function rowValues(changes: RowChange[]): string {
-  return JSON.stringify(changes.map((c) => c.row));
+type ParsedBatch = {
+  events: (Collapsible & Position & { lsn: bigint | null; txId?: number | null })[];
+  /** poison found while parsing */
+  letters: DeadLetter[];
+  /** the highest source LSN of the batch */
+  lsn: bigint | null;
+};
+
+function parseBatch(messages: RawMessage[], writer: TableWriter): ParsedBatch {
+  const parsed: ParsedBatch = { events: [], letters: [], lsn: null };
+  for (const message of messages) {
+    try {
+      const event = parseMessage(message, writer);
+      if (event.lsn !== null && (parsed.lsn === null || event.lsn > parsed.lsn))
+        parsed.lsn = event.lsn;
+      if (event.kind === 'change' || event.kind === 'truncate') parsed.events.push(event);
+    } catch (error) {
+      if (!(error instanceof PoisonEventError)) throw error;
+      parsed.letters.push({
+        position: error.position,
+        reason: error.reason,
+        key: message.key,
+        value: message.value,
+      });
+    }
+  }
+  return parsed;
 }
 
+/** A set-based statement met a row the target refuses: apply the batch again, carefully. */
+class RowsRefused extends Error {}
+
+/** Writes `changes` with `sql` in one statement; carefully, the rows it refuses become letters. */
 async function writeSet(
   client: PoolClient,
   sql: string,
   changes: RowChange[],
+  careful: boolean,
   letters: DeadLetter[],
-  byOffset: Map<string, RawMessage>,
+  messages: RawMessage[],
 ): Promise<number> {
+  if (!careful) {
+    try {
+      await client.query(sql, [rowsParameter(changes)]);
+      return 1;
+    } catch (error) {
+      throw isRowError(error) ? new RowsRefused() : error;
+    }
+  }
   const { failed, statements } = await bisect(
     changes,
     async (part) => {
       await client.query('SAVEPOINT ficus_rows');
       try {
-        await client.query(sql, [rowValues(part)]);
+        await client.query(sql, [rowsParameter(part)]);
         await client.query('RELEASE SAVEPOINT ficus_rows');
       } catch (error) {
         await client.query('ROLLBACK TO SAVEPOINT ficus_rows');
@@ -82,8 +126,9 @@ async function writeSet(
     },
     isRowError,
   );
+  const byOffset = failed.length ? new Map(messages.map((m) => [m.offset, m])) : undefined;
   for (const { item, error } of failed) {
-    const raw = byOffset.get(item.offset);
+    const raw = byOffset?.get(item.offset);
     letters.push({
       position: item,
       reason: `the target DB refused the row: ${(error as Error).message}`,
@@ -95,7 +140,30 @@ async function writeSet(
 }
 
 export async function applyBatch(deps: ApplyDeps, messages: RawMessage[]): Promise<ApplyResult> {
-  const result: ApplyResult = {
+  if (messages.length === 0) return emptyResult();
+  const parseStarted = performance.now();
+  const parsed = parseBatch(messages, deps.writer);
+  const parseMs = performance.now() - parseStarted;
+  const dbStarted = performance.now();
+  const own = deps.source
+    ? await findOwnTransactions(
+        deps.source,
+        parsed.events.flatMap((e) => (e.txId == null ? [] : [e.txId])),
+        deps.service,
+      )
+    : new Set<number>();
+  let result: ApplyResult;
+  try {
+    result = await applyInTransaction(deps, messages, parsed, own, false);
+  } catch (error) {
+    if (!(error instanceof RowsRefused)) throw error;
+    result = await applyInTransaction(deps, messages, parsed, own, true);
+  }
+  return { ...result, parseMs, dbMs: performance.now() - dbStarted };
+}
+
+function emptyResult(): ApplyResult {
+  return {
     applied: {},
     duplicates: 0,
     echoes: 0,
@@ -106,38 +174,18 @@ export async function applyBatch(deps: ApplyDeps, messages: RawMessage[]): Promi
     parseMs: 0,
     dbMs: 0,
   };
-  if (messages.length === 0) return result;
-  const { topic, partition } = messages[0];
-  const byOffset = new Map(messages.map((m) => [m.offset, m]));
-  const letters: DeadLetter[] = [];
-  const events: (Collapsible & Position & { lsn: bigint | null; txId?: number | null })[] = [];
-  let lsn: bigint | null = null;
-  const parseStarted = performance.now();
-  for (const message of messages) {
-    try {
-      const parsed = parseMessage(message);
-      if (parsed.lsn !== null && (lsn === null || parsed.lsn > lsn)) lsn = parsed.lsn;
-      if (parsed.kind === 'change' || parsed.kind === 'truncate') events.push(parsed);
-    } catch (error) {
-      if (!(error instanceof PoisonEventError)) throw error;
-      letters.push({
-        position: error.position,
-        reason: error.reason,
-        key: message.key,
-        value: message.value,
-      });
-    }
-  }
-  result.parseMs = performance.now() - parseStarted;
-  const dbStarted = performance.now();
-  const own = deps.source
-    ? await findOwnTransactions(
-        deps.source,
-        events.flatMap((e) => (e.txId == null ? [] : [e.txId])),
-        deps.service,
-      )
-    : new Set<number>();
+}
 
+async function applyInTransaction(
+  deps: ApplyDeps,
+  messages: RawMessage[],
+  parsed: ParsedBatch,
+  own: Set<number>,
+  careful: boolean,
+): Promise<ApplyResult> {
+  const result = emptyResult();
+  const { topic, partition } = messages[0];
+  const letters = [...parsed.letters];
   const client = await deps.target.connect();
   let broken = false;
   // A connection that dies while checked out emits 'error' on the client (the pool only listens
@@ -147,38 +195,30 @@ export async function applyBatch(deps: ApplyDeps, messages: RawMessage[]): Promi
   };
   client.on('error', onConnectionError);
   try {
-    await client.query('BEGIN');
-    // Marks the transaction as the sync's own: the legacy write fence (rollout/legacy-fence.ts)
-    // lets exactly these through once a service owns its tables.
-    await client.query(`SET LOCAL ${SYNC_ORIGIN_SETTING} = '${SYNC_ORIGIN_VALUE}'`);
-    // Apply as a replica, like PostgreSQL's own logical replication: each table's changes arrive on
-    // topics of their own, so a child row (order_items) may come before its parent (orders), and
-    // the target's foreign keys must not refuse it; the source already enforced them. (Triggers,
-    // the fence included, do not fire either: the sync is the one writer the fence lets through.)
-    await client.query('SET LOCAL session_replication_role = replica');
+    // The sync's own transaction: the legacy write fence (rollout/legacy-fence.ts) lets exactly
+    // these through once a service owns its tables. It applies as a replica, like PostgreSQL's
+    // own logical replication: each table's changes arrive on topics of their own, so a child row
+    // (order_items) may come before its parent (orders), and the target's foreign keys must not
+    // refuse it; the source already enforced them. (Triggers, the fence included, do not fire
+    // either: the sync is the one writer the fence lets through.) The origin marker (no-echo.ts)
+    // lets the other direction recognise what this transaction writes.
+    await client.query(
+      `BEGIN; SET LOCAL ${SYNC_ORIGIN_SETTING} = '${SYNC_ORIGIN_VALUE}'; ` +
+        `SET LOCAL session_replication_role = replica; ${markOwnTransactionSql(deps.service)}`,
+    );
     const stored = await lockPosition(client, deps.group, topic, partition);
     const first = BigInt(messages[0].offset);
     if (stored >= 0n && first > stored) result.gapFrom = stored;
-    const isNew = (p: Position) => BigInt(p.offset) >= stored;
-    result.duplicates = messages.filter((m) => !isNew(m)).length;
-    const fresh = events.filter((e) => {
-      if (!isNew(e)) return false;
-      if (e.txId != null && own.has(e.txId)) return (result.echoes++, false);
-      return true;
-    });
+    // Offsets rise through a batch: only a batch that starts below the stored position holds
+    // messages applied before (a redelivery), and only those need comparing one by one.
+    const replayed = first < stored;
+    const isNew = (p: Position) => !replayed || BigInt(p.offset) >= stored;
+    result.duplicates = replayed ? messages.filter((m) => !isNew(m)).length : 0;
     const rows: Collapsible[] = [];
-    for (const e of fresh) {
-      if (
-        e.kind === 'change' &&
-        deps.writer.keyColumns.some((k) => e.row[k] === null || e.row[k] === undefined)
-      ) {
-        const raw = byOffset.get(e.offset)!;
-        letters.push({
-          position: e,
-          reason: `the row has no value for key column(s) ${deps.writer.keyColumns.join(', ')} of ${deps.writer.table}`,
-          key: raw.key,
-          value: raw.value,
-        });
+    for (const e of parsed.events) {
+      if (!isNew(e)) continue;
+      if (e.txId != null && own.has(e.txId)) {
+        result.echoes++;
         continue;
       }
       rows.push(e);
@@ -187,34 +227,20 @@ export async function applyBatch(deps: ApplyDeps, messages: RawMessage[]): Promi
     }
     const { truncateFirst, upserts, deletes } = collapse(rows);
     if (truncateFirst) await client.query(deps.writer.truncateSql);
-    if (upserts.length)
-      result.statements += await writeSet(
-        client,
-        deps.writer.upsertSql,
-        upserts,
-        letters,
-        byOffset,
-      );
-    if (deletes.length)
-      result.statements += await writeSet(
-        client,
-        deps.writer.deleteSql,
-        deletes,
-        letters,
-        byOffset,
-      );
-    if (truncateFirst || upserts.length || deletes.length)
-      await markOwnTransaction(client, deps.service);
-    const last = messages[messages.length - 1];
-    const next = (BigInt(last.offset) + 1n).toString();
+    for (const [sql, changes] of [
+      [deps.writer.upsertSql, upserts],
+      [deps.writer.deleteSql, deletes],
+    ] as const)
+      if (changes.length)
+        result.statements += await writeSet(client, sql, changes, careful, letters, messages);
+    const next = (BigInt(messages[messages.length - 1].offset) + 1n).toString();
     if (BigInt(next) > stored)
-      await storePosition(client, deps.group, { topic, partition, offset: next }, lsn);
+      await storePosition(client, deps.group, { topic, partition, offset: next }, parsed.lsn);
     result.deadLetters = letters.filter((l) => isNew(l.position));
     // Dead letters go out before the commit: a crash in between replays the batch, which may send
     // a letter twice (at-least-once for the DLQ) but never loses one.
     if (result.deadLetters.length) await deps.sendDeadLetters(result.deadLetters);
     await client.query('COMMIT');
-    result.dbMs = performance.now() - dbStarted;
     result.nextOffset = next;
     return result;
   } catch (error) {

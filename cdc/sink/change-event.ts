@@ -4,16 +4,16 @@
  * compaction; nothing to apply), or a heartbeat. Anything else is poison and says why.
  */
 import { FicusError } from '../../lib/errors.ts';
-import { decodeRow, type FieldSchema } from './decode-value.ts';
-import { parseChangePayload } from './change-payload.ts';
+import { decodeRow, needsDecoding, type FieldSchema } from './decode-value.ts';
+import { afterRange, parseRows, scanChangePayload } from './change-payload.ts';
 import { createEnvelopeParser } from './envelope-parser.ts';
 
-const parseValueEnvelope = createEnvelopeParser(parseChangePayload);
-const parseKeyEnvelope = createEnvelopeParser();
+const values = createEnvelopeParser();
+const keys = createEnvelopeParser();
 
 function parseKey(message: RawMessage, position: Position) {
   try {
-    return parseKeyEnvelope(message.topic, message.key!);
+    return keys.parse(message.topic, message.key!);
   } catch (error) {
     throw new PoisonEventError(`key is not valid JSON (${(error as Error).message})`, position);
   }
@@ -31,8 +31,12 @@ export type RowChange = Position & {
   op: Exclude<Op, 't'>;
   /** stable identity of the row's key, for per-key collapse */
   keyId: string;
-  /** the new row for r/c/u; for d the old key columns (from `before` and the message key) */
-  row: Record<string, unknown>;
+  /**
+   * The staged row as JSON text (UTF-8): for r/c/u the new row, for d the old key columns (from
+   * `before` and the message key). For a row that needs no decoding, the very bytes of the
+   * event's `after` (a view into the message, not a copy).
+   */
+  row: Buffer;
   lsn: bigint | null;
   txId: number | null;
 };
@@ -71,64 +75,168 @@ function parseTxId(source: Record<string, unknown> | undefined): number | null {
 }
 
 export function keyIdentity(key: Record<string, unknown>): string {
-  return JSON.stringify(
-    Object.keys(key)
-      .sort()
-      .map((k) => key[k]),
-  );
+  const names = Object.keys(key);
+  if (names.length === 1) return JSON.stringify([key[names[0]]]);
+  return JSON.stringify(names.sort().map((k) => key[k]));
 }
 
-export function parseMessage(message: RawMessage): ParsedMessage {
-  const position: Position = {
-    topic: message.topic,
-    partition: message.partition,
-    offset: message.offset,
-  };
-  if (message.value === null || message.value.length === 0)
-    return { ...position, kind: 'tombstone', lsn: null };
-  let value: { payload: unknown; fields?: FieldSchema[] };
-  try {
-    value = parseValueEnvelope(message.topic, message.value);
-  } catch (error) {
-    throw new PoisonEventError(`value is not valid JSON (${(error as Error).message})`, position);
+/** Where the rows of a table go: the staged key columns every row must carry, for messages. */
+export type RowTarget = { keyColumns: readonly string[]; table: string };
+const ANY_TARGET: RowTarget = { keyColumns: [], table: 'the target' };
+
+/**
+ * Whether the `after` rows of a schema can go to PostgreSQL as Debezium wrote them: no column
+ * needs decoding, and none holds an object (change-payload.ts finds the row by searching).
+ * Computed once per schema (the envelope parser hands out one fields array per schema).
+ */
+const verbatim = new WeakMap<FieldSchema[], boolean>();
+function afterIsVerbatim(fields: FieldSchema[] | undefined): boolean {
+  if (!fields) return false;
+  let known = verbatim.get(fields);
+  if (known === undefined) {
+    const columns = fields.find((f) => f.field === 'after')?.fields;
+    known =
+      !!columns &&
+      columns.every((c) => !needsDecoding(c) && c.type !== 'struct' && c.type !== 'map');
+    verbatim.set(fields, known);
   }
-  if (!isRecord(value.payload))
-    throw new PoisonEventError('value payload is not an object', position);
-  const payload = value.payload;
+  return known;
+}
+
+/** The message key has a value for each of the target's key columns (and is not empty). */
+function carriesKey(keyRow: Record<string, unknown>, target: RowTarget): boolean {
+  if (target.keyColumns.length === 0) return Object.keys(keyRow).length > 0;
+  return target.keyColumns.every((k) => keyRow[k] !== null && keyRow[k] !== undefined);
+}
+
+type Change = {
+  op: Exclude<Op, 't'>;
+  before: unknown;
+  after: unknown;
+  fields: FieldSchema[] | undefined;
+  keyRow: Record<string, unknown> | undefined;
+  lsn: bigint | null;
+  txId: number | null;
+};
+
+const isRowOp = (op: unknown): op is Exclude<Op, 't'> =>
+  op === 'r' || op === 'c' || op === 'u' || op === 'd';
+
+/** A row change from its parsed parts: rows decoded by their schema, checked for their key. */
+function rowChange(position: Position, change: Change, target: RowTarget): RowChange {
+  const { op, before, after, fields, keyRow } = change;
+  const fieldsOf = (name: string) => fields?.find((f) => f.field === name)?.fields;
+  let row: Record<string, unknown>;
+  if (op === 'd') {
+    if (!isRecord(before) && !keyRow)
+      throw new PoisonEventError('delete without a key (no before, no message key)', position);
+    row = { ...(isRecord(before) ? decodeRow(before, fieldsOf('before')) : {}), ...keyRow };
+  } else {
+    if (!isRecord(after)) throw new PoisonEventError(`op ${op} without an after row`, position);
+    row = decodeRow(after, fieldsOf('after'));
+  }
+  if (!keyRow || Object.keys(keyRow).length === 0)
+    throw new PoisonEventError('message has no key', position);
+  if (target.keyColumns.some((k) => row[k] === null || row[k] === undefined))
+    throw new PoisonEventError(
+      `the row has no value for key column(s) ${target.keyColumns.join(', ')} of ${target.table}`,
+      position,
+    );
+  return {
+    ...position,
+    kind: 'change',
+    op,
+    keyId: keyIdentity(keyRow),
+    row: Buffer.from(JSON.stringify(row)),
+    lsn: change.lsn,
+    txId: change.txId,
+  };
+}
+
+function parseKeyRow(message: RawMessage, position: Position) {
+  if (!message.key || message.key.length === 0) return undefined;
+  const key = parseKey(message, position);
+  return isRecord(key.payload) ? decodeRow(key.payload, key.fields) : undefined;
+}
+
+const notJson = (error: unknown, position: Position) =>
+  new PoisonEventError(`value is not valid JSON (${(error as Error).message})`, position);
+
+/** A payload that does not have the usual layout (change-payload.ts), parsed whole. */
+function fromParsedPayload(
+  message: RawMessage,
+  position: Position,
+  payload: unknown,
+  fields: FieldSchema[] | undefined,
+  target: RowTarget,
+): ParsedMessage {
+  if (!isRecord(payload)) throw new PoisonEventError('value payload is not an object', position);
   const source = isRecord(payload.source) ? payload.source : undefined;
   const op = payload.op;
   if (op === undefined && 'ts_ms' in payload && !('after' in payload))
     return { ...position, kind: 'heartbeat', lsn: parseLsn(source) };
   if (op === 't')
     return { ...position, kind: 'truncate', lsn: parseLsn(source), txId: parseTxId(source) };
-  if (op !== 'r' && op !== 'c' && op !== 'u' && op !== 'd')
-    throw new PoisonEventError(`unknown op ${JSON.stringify(op)}`, position);
+  if (!isRowOp(op)) throw new PoisonEventError(`unknown op ${JSON.stringify(op)}`, position);
+  const keyRow = parseKeyRow(message, position);
+  const { before, after } = payload;
+  const [lsn, txId] = [parseLsn(source), parseTxId(source)];
+  return rowChange(position, { op, before, after, fields, keyRow, lsn, txId }, target);
+}
 
-  const fieldsOf = (name: string) => value.fields?.find((f) => f.field === name)?.fields;
-  const key = message.key && message.key.length ? parseKey(message, position) : undefined;
-  const keyRow = key && isRecord(key.payload) ? decodeRow(key.payload, key.fields) : undefined;
-  let row: Record<string, unknown>;
-  if (op === 'd') {
-    if (!isRecord(payload.before) && !keyRow)
-      throw new PoisonEventError('delete without a key (no before, no message key)', position);
-    row = {
-      ...(isRecord(payload.before) ? decodeRow(payload.before, fieldsOf('before')) : {}),
-      ...keyRow,
-    };
-  } else {
-    if (!isRecord(payload.after))
-      throw new PoisonEventError(`op ${op} without an after row`, position);
-    row = decodeRow(payload.after, fieldsOf('after'));
-  }
-  if (!keyRow || Object.keys(keyRow).length === 0)
-    throw new PoisonEventError('message has no key', position);
-  return {
-    ...position,
-    kind: 'change',
-    op,
-    keyId: keyIdentity(keyRow),
-    row,
-    lsn: parseLsn(source),
-    txId: parseTxId(source),
+/**
+ * Parses one message for the table `target` describes. Most change events are read where they
+ * sit in the bytes (envelope-parser.ts, change-payload.ts): only the key and, where a row needs
+ * decoding or is a delete, the rows are parsed; anything unusual is parsed whole.
+ */
+export function parseMessage(message: RawMessage, target: RowTarget = ANY_TARGET): ParsedMessage {
+  const position: Position = {
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset,
   };
+  const value = message.value;
+  if (value === null || value.length === 0) return { ...position, kind: 'tombstone', lsn: null };
+  let located;
+  try {
+    located = values.locate(message.topic, value);
+  } catch (error) {
+    throw notJson(error, position);
+  }
+  const layout = located && scanChangePayload(value, located.start, located.end);
+  if (!located || !layout) {
+    let envelope;
+    try {
+      envelope = values.parse(message.topic, value);
+    } catch (error) {
+      throw notJson(error, position);
+    }
+    return fromParsedPayload(message, position, envelope.payload, envelope.fields, target);
+  }
+  const { op, lsn, txId } = layout;
+  if (op === 't') return { ...position, kind: 'truncate', lsn, txId };
+  if (!isRowOp(op)) throw new PoisonEventError(`unknown op ${JSON.stringify(op)}`, position);
+  const keyRow = parseKeyRow(message, position);
+  const fields = located.fields;
+  if (op !== 'd' && keyRow && carriesKey(keyRow, target) && afterIsVerbatim(fields)) {
+    const range = afterRange(value, located.start, layout);
+    if (range)
+      return {
+        ...position,
+        kind: 'change',
+        op,
+        keyId: keyIdentity(keyRow),
+        row: value.subarray(range[0], range[1]),
+        lsn,
+        txId,
+      };
+  }
+  let rows;
+  try {
+    rows = parseRows(value, located.start, layout);
+  } catch (error) {
+    throw notJson(error, position);
+  }
+  const { before, after } = rows;
+  return rowChange(position, { op, before, after, fields, keyRow, lsn, txId }, target);
 }

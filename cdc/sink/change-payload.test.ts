@@ -1,4 +1,4 @@
-import { parseChangePayload } from './change-payload.ts';
+import { afterRange, parseRows, scanChangePayload } from './change-payload.ts';
 
 const source = (extra: object = {}) => ({
   version: '3.7.0.Final',
@@ -25,12 +25,34 @@ const essentials = (p: unknown) => {
     before: v.before,
     after: v.after,
     op: v.op,
-    lsn: v.source.lsn === null ? null : String(v.source.lsn),
+    lsn: v.source.lsn === null ? null : BigInt(v.source.lsn as number),
     txId: v.source.txId,
   };
 };
 
-describe('parseChangePayload', () => {
+/** The payload inside a message, as the envelope parser locates it: bytes around it too. */
+const inMessage = (payload: object) => {
+  const head = '{"schema":{"type":"struct"},"payload":';
+  const bytes = Buffer.from(head + text(payload) + '}');
+  return { bytes, start: Buffer.byteLength(head), end: bytes.length - 1 };
+};
+
+/** What a scan of the bytes gives, in the form of essentials(). */
+const scanned = (payload: object) => {
+  const { bytes, start, end } = inMessage(payload);
+  const layout = scanChangePayload(bytes, start, end);
+  if (!layout) return undefined;
+  const rows = parseRows(bytes, start, layout);
+  return {
+    before: rows.before,
+    after: rows.after,
+    op: layout.op,
+    lsn: layout.lsn,
+    txId: layout.txId,
+  };
+};
+
+describe('scanChangePayload', () => {
   it.each([
     ['a snapshot read', { before: null, after: { id: 1, name: 'a' }, source: source(), op: 'r' }],
     [
@@ -58,17 +80,33 @@ describe('parseChangePayload', () => {
       'no lsn or txId',
       { before: null, after: { id: 5 }, source: source({ txId: null, lsn: null }), op: 'c' },
     ],
-  ])('reads %s as a full parse does', (_, payload) => {
-    expect(essentials(parseChangePayload(text(payload)))).toEqual(essentials(payload));
+    [
+      'text that is not ASCII',
+      { before: null, after: { id: 6, name: 'Ærø “quoted” 🌿' }, source: source(), op: 'c' },
+    ],
+  ])('reads %s as a full parse does, and finds its after row', (_, payload) => {
+    expect(scanned(payload)).toEqual(essentials(payload));
+    const { bytes, start, end } = inMessage(payload);
+    const range = afterRange(bytes, start, scanChangePayload(bytes, start, end)!);
+    if (payload.after === null) expect(range).toBeUndefined();
+    else expect(JSON.parse(bytes.toString('utf8', ...range!))).toEqual(payload.after);
   });
 
-  it('parses whole what does not have the change-event layout', () => {
-    expect(parseChangePayload('{"ts_ms":5}')).toEqual({ ts_ms: 5 });
-    const reordered = { op: 'c', before: null, after: { id: 1 }, source: source() };
-    expect(parseChangePayload(text(reordered))).toEqual(reordered);
+  it('leaves to a full parse what does not have the change-event layout', () => {
+    expect(scanned({ ts_ms: 5 })).toBeUndefined();
+    expect(scanned({ op: 'c', before: null, after: { id: 1 }, source: source() })).toBeUndefined();
+    expect(scanned({ before: null, after: { id: 1 }, source: source() })).toBeUndefined();
   });
 
-  it('rejects broken JSON like JSON.parse', () => {
-    expect(() => parseChangePayload('{"before":null,"after":{"id":1,')).toThrow(SyntaxError);
+  it('finds the after row behind a before row that holds the same text', () => {
+    const payload = {
+      before: { id: 7, note: '"after":{"x":1}', after: 'a column named after' },
+      after: { id: 7, note: 'new' },
+      source: source(),
+      op: 'u',
+    };
+    const { bytes, start, end } = inMessage(payload);
+    const range = afterRange(bytes, start, scanChangePayload(bytes, start, end)!);
+    expect(bytes.toString('utf8', ...range!)).toBe('{"id":7,"note":"new"}');
   });
 });

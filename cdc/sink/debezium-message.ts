@@ -43,8 +43,9 @@ export function debeziumValue(spec: EventSpec, columns: Record<string, ColumnSpe
         connector: 'postgresql',
         schema: 'public',
         table: spec.table ?? 't',
-        lsn: spec.lsn ?? 1000,
+        // in the order Debezium writes them (change-payload.ts reads them from the bytes)
         txId: spec.txId ?? 500,
+        lsn: spec.lsn ?? 1000,
       },
       op: spec.op,
       ts_ms: Date.now(),

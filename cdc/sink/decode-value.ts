@@ -48,32 +48,39 @@ function bytesToDecimal(base64: string, scale: number): string {
   return negative ? `-${text}` : text;
 }
 
+/**
+ * The logical types that need work, each with its decoder; every other logical type (zoned
+ * timestamps, UUIDs, enums…) PostgreSQL reads as Debezium wrote it.
+ */
+const LOGICAL: Record<string, (value: unknown, schema: FieldSchema) => unknown> = {
+  'io.debezium.time.Date': (v) => new Date((v as number) * MS_PER_DAY).toISOString().slice(0, 10),
+  'io.debezium.time.Timestamp': (v) => timestampFrom(v as number, 1_000),
+  'io.debezium.time.MicroTimestamp': (v) => timestampFrom(v as number, 1_000_000),
+  'io.debezium.time.NanoTimestamp': (v) => timestampFrom(Number(v) / 1000, 1_000_000),
+  'io.debezium.time.Time': (v) => timeFrom(v as number, 1_000),
+  'io.debezium.time.MicroTime': (v) => timeFrom(v as number, 1_000_000),
+  'org.apache.kafka.connect.data.Decimal': (v, schema) =>
+    typeof v === 'string' && schema.type === 'bytes'
+      ? bytesToDecimal(v, Number(schema.parameters?.scale ?? 0))
+      : v,
+  'io.debezium.data.VariableScaleDecimal': (v) => {
+    const { scale, value } = v as { scale: number; value: string };
+    return bytesToDecimal(value, scale);
+  },
+  'io.debezium.data.Json': (v) => (typeof v === 'string' ? JSON.parse(v) : v),
+};
+
+/** Whether decodeValue changes this column's values (a logical type above, or bytes). */
+export function needsDecoding(schema: FieldSchema): boolean {
+  return (
+    schema.type === 'bytes' || (schema.name !== undefined && Object.hasOwn(LOGICAL, schema.name))
+  );
+}
+
 export function decodeValue(value: unknown, schema: FieldSchema | undefined): unknown {
   if (value === null || value === undefined || !schema) return value ?? null;
-  switch (schema.name) {
-    case 'io.debezium.time.Date':
-      return new Date((value as number) * MS_PER_DAY).toISOString().slice(0, 10);
-    case 'io.debezium.time.Timestamp':
-      return timestampFrom(value as number, 1_000);
-    case 'io.debezium.time.MicroTimestamp':
-      return timestampFrom(value as number, 1_000_000);
-    case 'io.debezium.time.NanoTimestamp':
-      return timestampFrom(Number(value) / 1000, 1_000_000);
-    case 'io.debezium.time.Time':
-      return timeFrom(value as number, 1_000);
-    case 'io.debezium.time.MicroTime':
-      return timeFrom(value as number, 1_000_000);
-    case 'org.apache.kafka.connect.data.Decimal':
-      return typeof value === 'string' && schema.type === 'bytes'
-        ? bytesToDecimal(value, Number(schema.parameters?.scale ?? 0))
-        : value;
-    case 'io.debezium.data.VariableScaleDecimal': {
-      const v = value as { scale: number; value: string };
-      return bytesToDecimal(v.value, v.scale);
-    }
-    case 'io.debezium.data.Json':
-      return typeof value === 'string' ? JSON.parse(value) : value;
-  }
+  if (schema.name !== undefined && Object.hasOwn(LOGICAL, schema.name))
+    return LOGICAL[schema.name](value, schema);
   if (schema.type === 'bytes' && typeof value === 'string')
     return '\\x' + Buffer.from(value, 'base64').toString('hex');
   return value;
@@ -89,7 +96,7 @@ export function decodeRow(
   // (the envelope parser hands out the same fields array for every message of a schema).
   let special = SPECIAL.get(fields);
   if (!special) {
-    special = fields.filter((f) => f.name !== undefined || f.type === 'bytes');
+    special = fields.filter(needsDecoding);
     SPECIAL.set(fields, special);
   }
   if (special.length === 0) return row;

@@ -12,7 +12,7 @@ const msg = (schema: object, payload: object) => Buffer.from(JSON.stringify({ sc
 
 describe('envelope parser', () => {
   it('parses only the payload once the schema bytes repeat, with the same result', () => {
-    const parse = createEnvelopeParser();
+    const { parse } = createEnvelopeParser();
     const first = parse('t', msg(schemaA, { after: { id: 1 } }));
     const second = parse('t', msg(schemaA, { after: { id: 2, note: 'has ,"payload": inside' } }));
     expect(first).toEqual({ payload: { after: { id: 1 } }, fields: schemaA.fields });
@@ -22,8 +22,20 @@ describe('envelope parser', () => {
     });
   });
 
+  it('locates the payload in the bytes, for the first message of a schema and the next ones', () => {
+    const { locate } = createEnvelopeParser();
+    for (const id of [1, 2]) {
+      const bytes = msg(schemaA, { after: { id } });
+      const at = locate('t', bytes)!;
+      expect(bytes.toString('utf8', at.start, at.end)).toBe(`{"after":{"id":${id}}}`);
+      expect(at.fields).toEqual(schemaA.fields);
+    }
+    const bare = Buffer.from('{"after":{"id":4}}');
+    expect(locate('t', bare)).toEqual({ start: 0, end: bare.length });
+  });
+
   it('notices a schema change and a message without an envelope', () => {
-    const parse = createEnvelopeParser();
+    const { parse } = createEnvelopeParser();
     parse('t', msg(schemaA, { after: { id: 1 } }));
     expect(parse('t', msg(schemaB, { after: { id: 3 } })).fields).toEqual(schemaB.fields);
     expect(parse('t', Buffer.from('{"after":{"id":4}}'))).toEqual({
@@ -32,7 +44,7 @@ describe('envelope parser', () => {
   });
 
   it('rejects a truncated message that shares the cached prefix', () => {
-    const parse = createEnvelopeParser();
+    const { parse } = createEnvelopeParser();
     const full = msg(schemaA, { after: { id: 1 } });
     parse('t', full);
     expect(() =>

@@ -16,16 +16,19 @@
  *    IS DISTINCT FROM the incoming value, so a replayed or echoed identical row writes no WAL and
  *    produces no change event at all.
  */
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
+import { quoteLiteral } from '../../plan/sql-identifiers.ts';
 
 const XID_SQL = '(pg_current_xact_id()::text::bigint % 4294967296)';
 
-/** Marks the current transaction as written by `service`'s sink. */
-export async function markOwnTransaction(client: PoolClient, service: string): Promise<void> {
-  await client.query(
-    `INSERT INTO ficus_sync_origin (txid, service) VALUES (${XID_SQL}, $1)
-     ON CONFLICT (txid) DO UPDATE SET written_at = now(), service = EXCLUDED.service`,
-    [service],
+/**
+ * SQL that marks the current transaction as written by `service`'s sink (no parameters, so that
+ * it can ride in one round trip with the statements that open the transaction).
+ */
+export function markOwnTransactionSql(service: string): string {
+  return (
+    `INSERT INTO ficus_sync_origin (txid, service) VALUES (${XID_SQL}, ${quoteLiteral(service)}) ` +
+    'ON CONFLICT (txid) DO UPDATE SET written_at = now(), service = EXCLUDED.service'
   );
 }
 

@@ -49,15 +49,21 @@ export async function lockPosition(
   topic: string,
   partition: number,
 ): Promise<bigint> {
-  await client.query(
-    `INSERT INTO ficus_sync_offsets (consumer_group, topic, partition, next_offset) VALUES ($1, $2, $3, -1)
-     ON CONFLICT DO NOTHING`,
-    [group, topic, partition],
-  );
-  const { rows } = await client.query<{ next_offset: string }>(
-    'SELECT next_offset FROM ficus_sync_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3 FOR UPDATE',
-    [group, topic, partition],
-  );
+  const select = () =>
+    client.query<{ next_offset: string }>(
+      'SELECT next_offset FROM ficus_sync_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3 FOR UPDATE',
+      [group, topic, partition],
+    );
+  let { rows } = await select();
+  if (rows.length === 0) {
+    // the partition's first batch in this database: one round trip more, once
+    await client.query(
+      `INSERT INTO ficus_sync_offsets (consumer_group, topic, partition, next_offset) VALUES ($1, $2, $3, -1)
+       ON CONFLICT DO NOTHING`,
+      [group, topic, partition],
+    );
+    ({ rows } = await select());
+  }
   return BigInt(rows[0].next_offset);
 }
 

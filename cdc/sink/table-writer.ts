@@ -1,6 +1,6 @@
 /**
  * The statements the sink runs for one table and direction, all taken from the plan's mapping
- * compiler (plan/mapping.ts): the staged `jsonb_to_recordset` upsert and delete. The sink adds
+ * compiler (plan/mapping.ts): the staged `json_to_recordset` upsert and delete. The sink adds
  * only a no-op guard to the upsert (see no-echo.ts) and the truncate.
  */
 import {
