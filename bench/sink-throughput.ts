@@ -5,7 +5,9 @@
  *   2. Debezium's JDBC sink connector (upsert mode, batch.size BENCH_JDBC_BATCH, default 5000, the
  *      same number of tasks as ficus runs partitions at once), into an empty copy of the table;
  *   3. PostgreSQL COPY of the same rows (psql \copy out of the legacy DB into a third copy): the limit.
- * Each must end with every row in its table. Prints events/s and the ratios.
+ * Each must end with every row in its table. Prints events/s and the ratios. A sink is done when
+ * the last row of every partition is in its table (both apply a partition in offset order): the
+ * same test for both, read from the tables, not from offsets that each commits on its own schedule.
  * Both sinks drain the topic twice, and the second drain is the one measured: the first warms the
  * JIT of each (a JDBC sink in a Connect worker that just started runs at about half its speed, so
  * a cold comparison would flatter ficus). BENCH_COLD=1 measures the first drains instead.
@@ -19,6 +21,9 @@ import { loadStackConfig } from '../stack/stack-config.ts';
 import { createSinkFixture, sql, urls } from '../cdc/sink/sink-e2e-harness.ts';
 import { DEFAULT_RETRY } from '../cdc/sink/retry.ts';
 import { startSinkWorker } from '../cdc/sink/sink-worker.ts';
+import { kafkaClusterView } from '../cdc/kafka/kafka-cluster-view.ts';
+import { createLogger } from '../lib/logger.ts';
+import { createPartitionFetcher, type FetchedBatch } from '../cdc/kafka/partition-fetcher.ts';
 
 /** BENCH_ONLY_FICUS=1 stops after the ficus run (for profiling it). */
 class OnlyFicus extends Error {}
@@ -60,8 +65,23 @@ try {
     },
     { timeoutMs: 600_000, intervalMs: 500 },
   );
-  const drained = (applied: Map<number, bigint>) =>
-    ends.every((e) => (applied.get(e.partition) ?? -1n) >= BigInt(e.high));
+  const lastIds = await lastKeyOfEachPartition(topic, ends);
+  /** Waits until the last row of every partition is in `table`. */
+  const drainedInto = (table: string, what: string, failure?: () => Promise<string | undefined>) =>
+    waitFor(
+      what,
+      async () => {
+        const problem = await failure?.();
+        if (problem) throw new Error(problem);
+        const { rows } = await sql(
+          fx.serviceUrl,
+          `SELECT count(*)::int AS n FROM ${table} WHERE id = ANY($1::bigint[])`,
+          [lastIds],
+        );
+        return rows[0].n === lastIds.length;
+      },
+      { timeoutMs: 900_000, intervalMs: 50 },
+    );
 
   const passes = process.env.BENCH_COLD ? ['measured'] : ['warm-up', 'measured'];
 
@@ -79,14 +99,7 @@ try {
         groupId: group,
       }),
     );
-    await waitFor(
-      'ficus to drain the topic',
-      async () => {
-        const stored = (await fx.storedPositions(group)).filter((p) => p.topic === topic);
-        return drained(new Map(stored.map((p) => [p.partition, BigInt(p.nextOffset)])));
-      },
-      { timeoutMs: 600_000, intervalMs: 100 },
-    );
+    await drainedInto('products', 'ficus to drain the topic');
     const ms = Date.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
     await worker.stop();
@@ -130,28 +143,15 @@ try {
       }),
     });
     if (put.status >= 300) throw new Error(`JDBC sink: ${put.status} ${await put.text()}`);
-    let jdbcFailure: string | undefined;
-    await waitFor(
-      'the JDBC sink to drain the topic',
-      async () => {
-        const status = (await (
-          await fetch(`${urls.connect}/connectors/${name}/status`)
-        ).json()) as { tasks?: { state: string; trace?: string }[] };
-        const failed = status.tasks?.find((t) => t.state === 'FAILED');
-        if (failed)
-          return (jdbcFailure =
-            failed.trace
-              ?.split('\n')
-              .filter((l) => l.includes('Caused by'))
-              .slice(-1)[0] ?? 'FAILED');
-        const [offsets] = await admin.fetchOffsets({ groupId: `connect-${name}`, topics: [topic] });
-        return drained(
-          new Map((offsets?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)])),
-        );
-      },
-      { timeoutMs: 900_000, intervalMs: 100 },
-    );
-    if (jdbcFailure) throw new Error(`the JDBC sink task failed: ${jdbcFailure}`);
+    await drainedInto('products_jdbc', 'the JDBC sink to drain the topic', async () => {
+      const status = (await (await fetch(`${urls.connect}/connectors/${name}/status`)).json()) as {
+        tasks?: { state: string; trace?: string }[];
+      };
+      const failed = status.tasks?.find((t) => t.state === 'FAILED');
+      if (!failed) return undefined;
+      const cause = failed.trace?.split('\n').filter((l) => l.includes('Caused by'));
+      return `the JDBC sink task failed: ${cause?.slice(-1)[0] ?? 'FAILED'}`;
+    });
     const ms = Date.now() - started;
     // stopped before the next pass, so that two connectors never share the machine
     await fetch(`${urls.connect}/connectors/${name}`, { method: 'DELETE' });
@@ -209,4 +209,31 @@ try {
   }
   await admin.disconnect();
   await fx.dispose();
+}
+
+/** The row id in the last message of each partition (read with the sink's own fetcher). */
+async function lastKeyOfEachPartition(
+  topic: string,
+  ends: { partition: number; high: string }[],
+): Promise<string[]> {
+  const last = new Map<number, string>();
+  let done: () => void = () => undefined;
+  const all = new Promise<void>((resolve) => (done = resolve));
+  const fetcher = createPartitionFetcher({
+    clientId: 'bench-last-keys',
+    cluster: kafkaClusterView(admin),
+    log: createLogger('bench', () => undefined),
+    onFatal: (error) => {
+      throw error;
+    },
+    onBatch: async (batch: FetchedBatch) => {
+      const key = batch.messages[batch.messages.length - 1].key;
+      last.set(batch.partition, String(JSON.parse(String(key)).payload.id));
+      if (last.size === ends.length) done();
+    },
+  });
+  fetcher.assign(ends.map((e) => ({ topic, partition: e.partition, offset: BigInt(e.high) - 1n })));
+  await all;
+  await fetcher.stop();
+  return [...last.values()];
 }

@@ -82,3 +82,5 @@ export function createLagTracker(options: {
     },
   };
 }
+
+export type LagTracker = ReturnType<typeof createLagTracker>;

@@ -1,32 +1,27 @@
 /**
  * One sink worker: a kafkajs consumer group per service and direction that applies Debezium
  * change events to the target DB through the plan's mapping (apply-batch.ts), with the applied
- * position stored in the target DB and sought to on every partition assignment.
+ * position stored in the target DB and fetched from on every partition assignment. kafkajs keeps
+ * the group (membership, assignment, heartbeats, committed offsets) with its own fetching paused;
+ * the records come through ficus's partition fetcher (cdc/kafka/, docs/decisions/0006).
  *
  *   const worker = await startSinkWorker(await sinkOptionsFromStack({ service: 'catalog', direction: 'forward' }));
  *   ...
  *   await worker.stop(); // finishes the batch in flight
  */
-import {
-  Kafka,
-  Partitioners,
-  logLevel,
-  type Batch,
-  type Consumer,
-  type EachBatchPayload,
-  type LogEntry,
-} from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Consumer, type LogEntry } from 'kafkajs';
 import pg from 'pg';
 import { errorMessage } from '../../lib/errors.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import type { Direction } from '../../plan/mapping.ts';
 import type { Plan } from '../../plan/plan-types.ts';
 import { findService } from '../../plan/load-plan.ts';
-import { applyBatch, type ApplyDeps, type ApplyResult } from './apply-batch.ts';
-import type { TableWriter } from './table-writer.ts';
+import { kafkaClusterView } from '../kafka/kafka-cluster-view.ts';
+import { createPartitionFetcher } from '../kafka/partition-fetcher.ts';
+import { createPartitionApplier, type SinkTotals } from './partition-applier.ts';
 import { createDeadLetterSender, deadLetterTopic, ensureTopic } from './dead-letter.ts';
 import { pruneOrigins } from './no-echo.ts';
-import { isTransient, withRetry, DEFAULT_RETRY, type RetryOptions } from './retry.ts';
+import { withRetry, DEFAULT_RETRY, type RetryOptions } from './retry.ts';
 import { createSinkMetrics, type SinkMetrics } from './sink-metrics.ts';
 import { buildWriters, defaultTopicPrefix } from './sink-topology.ts';
 import { BOOKKEEPING_DDL, readPositions } from './sync-tables.ts';
@@ -80,11 +75,6 @@ export type SinkWorker = {
   stop(): Promise<void>;
 };
 
-const TRUNCATE_OP = Buffer.from('"op":"t"');
-/** Debezium's truncate events are the only keyed-table events without a key. */
-const isTruncate = (m: { key: Buffer | null; value: Buffer | null }) =>
-  m.key === null && m.value !== null && m.value.includes(TRUNCATE_OP);
-
 function kafkaLogCreator(log: Logger) {
   return () =>
     ({ level, log: entry }: LogEntry) => {
@@ -114,7 +104,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
   const serviceDb = pool(options.serviceUrl, 'service DB');
   const [source, target] = direction === 'forward' ? [legacy, serviceDb] : [serviceDb, legacy];
   const metrics = createSinkMetrics({ service, direction });
-  const totals = { applied: 0, deadLetters: 0, duplicates: 0, echoes: 0, batches: 0 };
+  const totals: SinkTotals = { applied: 0, deadLetters: 0, duplicates: 0, echoes: 0, batches: 0 };
   let stopping = false;
   let rejectFailed: (error: unknown) => void = () => undefined;
   const failed = new Promise<never>((_, reject) => (rejectFailed = reject));
@@ -138,10 +128,9 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
     sessionTimeout,
     rebalanceTimeout: sessionTimeout + 5_000,
     heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
-    // Debezium's JSON events carry their schema (~4 KB each): 8 MB is ~2,000 events per
-    // partition and fetch, few enough transactions that their round trips do not dominate.
-    maxBytesPerPartition: 8 << 20,
-    maxBytes: 24 << 20,
+    // kafkajs fetches nothing here (its partitions stay paused); while paused it sleeps this
+    // long between heartbeats, so a rebalance is noticed within it
+    maxWaitTimeInMs: 500,
     allowAutoTopicCreation: false,
   });
 
@@ -186,194 +175,78 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
       rejectFailed(error);
     };
 
+    const applier = createPartitionApplier({
+      writers,
+      deps: { target, source, group: groupId, service, sendDeadLetters },
+      maxEvents: options.maxEventsPerTransaction ?? 5_000,
+      retry,
+      metrics,
+      totals,
+      lag,
+      log,
+      // Kafka's committed offset never runs ahead of the position stored with the rows
+      commit: (batch, offset) =>
+        void consumer
+          .commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }])
+          .catch((error) =>
+            log.debug('offset commit refused (rebalance?)', { error: errorMessage(error) }),
+          ),
+      fail,
+      isStopping: () => stopping,
+    });
+    const cluster = kafkaClusterView(admin);
+    const fetcher = createPartitionFetcher({
+      clientId: groupId,
+      cluster,
+      onBatch: (batch) => applier.take(batch),
+      onFatal: fail,
+      log: log.child('fetch'),
+      retry,
+    });
+
+    /** Where each assigned partition is fetched from: the position stored with the rows, the truth. */
+    const positionsOf = async (assignment: Record<string, number[]>) => {
+      const stored = await readPositions(target, groupId);
+      const positions = [];
+      for (const [topic, partitions] of Object.entries(assignment))
+        for (const partition of partitions) {
+          const found = stored.find((p) => p.topic === topic && p.partition === partition);
+          const offset =
+            found && BigInt(found.nextOffset) >= 0n
+              ? BigInt(found.nextOffset)
+              : await cluster.earliestOffset(topic, partition);
+          positions.push({ topic, partition, offset });
+        }
+      return positions;
+    };
+    let joins = 0;
+    consumer.on(consumer.events.REBALANCING, () => fetcher.assign([]));
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      // The position stored with the rows is the truth; seek there. Messages fetched before the
-      // seek lands are recognised as already applied inside the apply transaction.
-      void readPositions(target, groupId)
-        .then((stored) => {
-          for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
-            for (const partition of partitions) {
-              const position = stored.find((p) => p.topic === topic && p.partition === partition);
-              if (position && BigInt(position.nextOffset) >= 0n)
-                consumer.seek({ topic, partition, offset: position.nextOffset });
-            }
-          }
+      // kafkajs's own fetching stays off (also after it restarts the consumer): ficus fetches
+      consumer.pause(topics.map((topic) => ({ topic })));
+      const join = ++joins;
+      void withRetry(() => positionsOf(payload.memberAssignment), {
+        ...retry,
+        shouldStop: () => stopping,
+      })
+        .then((positions) => {
+          if (join !== joins || stopping) return; // a newer assignment came meanwhile
+          fetcher.assign(positions);
           log.info('joined the group', { assignment: payload.memberAssignment });
         })
-        .catch((error) =>
-          log.warn(
-            'could not read stored positions after joining; relying on the in-transaction check',
-            { error: errorMessage(error) },
-          ),
-        );
+        .catch(fail);
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) fail(payload.error);
     });
 
-    const maxEvents = options.maxEventsPerTransaction ?? 5_000;
-    /**
-     * Applies a fetched batch, in transactions of at most `maxEvents`, and accounts for it. Runs
-     * behind the fetch (see eachBatch): it reports its own failure and never throws; false when it
-     * failed, and the partition must go no further. A batch that went stale (a seek, a stop) is
-     * left unapplied, not failed.
-     */
-    const applyFetched = async (
-      batch: Batch,
-      writer: TableWriter,
-      { pause, isRunning, isStale }: Pick<EachBatchPayload, 'pause' | 'isRunning' | 'isStale'>,
-    ): Promise<boolean> => {
-      const deps: ApplyDeps = { target, source, group: groupId, service, writer, sendDeadLetters };
-      for (let i = 0; i < batch.messages.length; i += maxEvents) {
-        if (!isRunning() || isStale()) return true;
-        const chunk = batch.messages.slice(i, i + maxEvents).map((m) => ({
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: m.offset,
-          key: m.key,
-          value: m.value,
-        }));
-        const timer = metrics.batchSeconds.startTimer({ table: writer.table });
-        let result;
-        try {
-          result = await withRetry(() => applyBatch(deps, chunk), {
-            ...retry,
-            shouldStop: () => stopping,
-            onRetry: (error, attempt, delayMs) => {
-              metrics.retries.inc();
-              log.warn('transient failure, retrying the batch', {
-                topic: batch.topic,
-                partition: batch.partition,
-                attempt,
-                delayMs,
-                error: errorMessage(error),
-              });
-            },
-          });
-        } catch (error) {
-          if (!(stopping && isTransient(error))) {
-            pause();
-            fail(error);
-          }
-          return false;
-        }
-        timer();
-        account(batch, writer.table, chunk[0].offset, chunk.length, result);
-        if (result.nextOffset !== null) {
-          // Kafka's committed offset never runs ahead of the position stored with the rows: a
-          // member that joins starts there at worst, and seeks to the stored position anyway.
-          consumer
-            .commitOffsets([
-              { topic: batch.topic, partition: batch.partition, offset: result.nextOffset },
-            ])
-            .catch((error) =>
-              log.debug('offset commit refused (rebalance?)', { error: errorMessage(error) }),
-            );
-        }
-      }
-      return true;
-    };
-
-    const account = (
-      batch: Batch,
-      table: string,
-      first: string,
-      events: number,
-      result: ApplyResult,
-    ) => {
-      log.debug('applied a batch', {
-        topic: batch.topic,
-        partition: batch.partition,
-        first,
-        events,
-        next: result.nextOffset,
-        statements: result.statements,
-        duplicates: result.duplicates,
-        parseMs: Math.round(result.parseMs),
-        dbMs: Math.round(result.dbMs),
-      });
-      if (result.gapFrom !== null)
-        log.warn('messages missing between the stored position and this batch (retention?)', {
-          topic: batch.topic,
-          partition: batch.partition,
-          stored: String(result.gapFrom),
-          first,
-        });
-      for (const [op, n] of Object.entries(result.applied)) {
-        metrics.events.inc({ table, op }, n);
-        totals.applied += n;
-      }
-      for (const letter of result.deadLetters)
-        log.warn('dead-lettered a poison event', {
-          topic: letter.position.topic,
-          partition: letter.position.partition,
-          offset: letter.position.offset,
-          reason: letter.reason,
-        });
-      metrics.deadLetters.inc({ table }, result.deadLetters.length);
-      metrics.skipped.inc({ reason: 'duplicate' }, result.duplicates);
-      metrics.skipped.inc({ reason: 'echo' }, result.echoes);
-      totals.deadLetters += result.deadLetters.length;
-      totals.duplicates += result.duplicates;
-      totals.echoes += result.echoes;
-      totals.batches++;
-      if (result.nextOffset !== null)
-        lag.applied(
-          batch.topic,
-          batch.partition,
-          BigInt(result.nextOffset),
-          BigInt(batch.highWatermark),
-        );
-    };
-
-    /**
-     * kafkajs fetches, waits for every batch of the fetch to be handled, then fetches again. A
-     * batch is therefore applied behind the fetch: eachBatch hands it over and returns, and the
-     * next fetch (broker read, network, decode) runs while the database applies it. Per partition
-     * at most one batch is applied while the next waits, in offset order. Exactly-once does not
-     * rest on this ordering alone: each transaction locks and checks the stored position.
-     */
-    const applying = new Map<string, Promise<boolean>>();
-    /**
-     * A truncate empties a whole table, but Debezium gives it no key, so it lands on any one
-     * partition of the table's topic, unordered against the others (a caveat in Debezium's own
-     * docs). So a batch holding a truncate is applied after everything the topic's other
-     * partitions were handed before it, and what they are handed after it waits for it. Rows of
-     * the same fetch handed before it are not reordered by LSN: use one partition for tables that
-     * are truncated while they are written.
-     */
-    const truncating = new Map<string, Promise<boolean>>();
-    const settled = async (pending: (Promise<boolean> | undefined)[]) =>
-      (await Promise.all(pending)).every((ok) => ok ?? true);
-    const eachBatch = async ({ batch, resolveOffset, heartbeat, ...payload }: EachBatchPayload) => {
-      const writer = writers.get(batch.topic);
-      if (!writer || batch.messages.length === 0) return;
-      const partition = `${batch.topic}|${batch.partition}`;
-      const truncates = batch.messages.some(isTruncate);
-      const before = truncates
-        ? [...applying].filter(([key]) => key.startsWith(`${batch.topic}|`)).map(([, p]) => p)
-        : [applying.get(partition), truncating.get(batch.topic)];
-      // a batch after one that failed is not applied: the partition is paused, the worker failing
-      if (!(await settled(before))) return;
-      if (stopping || !payload.isRunning() || payload.isStale()) return;
-      const work = applyFetched(batch, writer, payload).finally(() => {
-        if (applying.get(partition) === work) applying.delete(partition);
-        if (truncating.get(batch.topic) === work) truncating.delete(batch.topic);
-      });
-      applying.set(partition, work);
-      if (truncates) truncating.set(batch.topic, work);
-      resolveOffset(batch.messages[batch.messages.length - 1].offset);
-      await heartbeat();
-    };
-
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
-      eachBatchAutoResolve: false,
-      // offsets are committed once applied (applyFetched), not when kafkajs has handed them over
       autoCommit: false,
-      partitionsConsumedConcurrently: options.concurrency ?? 3,
-      eachBatch,
+      // never called while the partitions are paused (at most once, in a race at the start)
+      eachBatch: async () => undefined,
+      eachBatchAutoResolve: false,
     });
     lag.start();
     const pruner = setInterval(() => void pruneOrigins(target).catch(() => undefined), 3_600_000);
@@ -391,12 +264,12 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
         stopping = true;
         clearInterval(pruner);
         lag.stop();
-        // kafkajs lets the handler in flight finish before it leaves the group; the batches
-        // applied behind the fetch finish too (or give up on a transient error: not applied).
+        // The batches being applied finish (or give up on a transient error: not applied).
+        await fetcher.stop();
         await consumer
           .disconnect()
           .catch((e) => log.warn('consumer disconnect failed', { error: errorMessage(e) }));
-        await Promise.all(applying.values());
+        await applier.drain();
         await producer.disconnect().catch(() => undefined);
         await admin.disconnect().catch(() => undefined);
         await Promise.all([legacy.end(), serviceDb.end()]);
