@@ -81,8 +81,12 @@ export function createPartitionFetcher(options: PartitionFetcherOptions): Partit
   let running = true;
   let refreshing: Promise<void> | null = null;
 
+  // Wakes the loops when a partition becomes free or the assignment changes. `wakes` counts them,
+  // so that a loop does not go to sleep on a wake that came while it was fetching.
   let wakers: (() => void)[] = [];
+  let wakes = 0;
   const wake = () => {
+    wakes++;
     const waiting = wakers;
     wakers = [];
     for (const w of waiting) w();
@@ -224,9 +228,10 @@ export function createPartitionFetcher(options: PartitionFetcherOptions): Partit
           continue;
         }
         try {
+          const before = wakes;
           const got = await fetchOnce(nodeId, ready, busy);
           failures = 0;
-          if (!got && busy) await nextWake(maxWaitMs);
+          if (!got && busy && wakes === before) await nextWake(maxWaitMs);
         } catch (error) {
           if (!running) break;
           if (!isTransient(error)) {
