@@ -13,12 +13,12 @@
  *   fetcher.assign([{ topic: 'ficus.catalog.public.products', partition: 0, offset: 0n }]);
  */
 import type { Logger } from '../../lib/logger.ts';
-import { errorMessage, FicusError } from '../../lib/errors.ts';
+import { errorMessage } from '../../lib/errors.ts';
 import { sleep } from '../../lib/wait.ts';
 import { backoffDelay, DEFAULT_RETRY, isTransient, type RetryOptions } from '../sink/retry.ts';
-import { connectBroker, API, type BrokerAddress, type BrokerConnection } from './kafka-wire.ts';
+import { API, type BrokerAddress } from './kafka-wire.ts';
+import { createBrokerConnections } from './broker-connections.ts';
 import {
-  decodeApiVersions,
   decodeFetchResponse,
   encodeFetchRequest,
   FETCH_VERSION,
@@ -75,11 +75,11 @@ export function createPartitionFetcher(options: PartitionFetcherOptions): Partit
   const maxWaitMs = options.maxWaitMs ?? 500;
   const retry = options.retry ?? DEFAULT_RETRY;
   let partitions = new Map<string, PartitionState>();
-  const brokers = new Map<number, Leader>();
-  const connections = new Map<number, Promise<BrokerConnection>>();
+  const connections = createBrokerConnections(options.clientId);
   const loops = new Map<number, Promise<void>>();
   let running = true;
   let refreshing: Promise<void> | null = null;
+  let again = false;
 
   // Wakes the loops when a partition becomes free or the assignment changes. `wakes` counts them,
   // so that a loop does not go to sleep on a wake that came while it was fetching.
@@ -97,47 +97,27 @@ export function createPartitionFetcher(options: PartitionFetcherOptions): Partit
       if (timeoutMs !== undefined) setTimeout(resolve, timeoutMs).unref();
     });
 
-  const refreshLeaders = (): Promise<void> =>
-    (refreshing ??= (async () => {
-      const topics = [...new Set([...partitions.values()].map((p) => p.topic))];
-      const leaders = topics.length ? await cluster.leaders(topics) : new Map<string, Leader>();
-      for (const [key, state] of partitions) {
-        const leader = leaders.get(key);
-        state.leader = leader?.nodeId;
-        if (leader) brokers.set(leader.nodeId, leader);
-      }
-      for (const state of partitions.values())
-        if (state.leader !== undefined && !loops.has(state.leader)) startLoop(state.leader);
-    })().finally(() => (refreshing = null)));
-
-  const connection = (nodeId: number): Promise<BrokerConnection> => {
-    let open = connections.get(nodeId);
-    if (!open) {
-      const address = brokers.get(nodeId)!;
-      open = (async () => {
-        const broker = await connectBroker({ ...address, clientId: options.clientId });
-        const { apis } = decodeApiVersions(
-          await broker.request(API.ApiVersions, 0, Buffer.alloc(0)),
-        );
-        const [min, max] = apis.get(API.Fetch) ?? [-1, -1];
-        if (min > FETCH_VERSION || max < FETCH_VERSION) {
-          broker.close();
-          throw new FicusError(
-            'kafka_version',
-            `the broker at ${broker.address} serves Fetch v${min}-v${max}; ficus fetches with v${FETCH_VERSION} (Kafka 2.3 to 4.x)`,
-          );
-        }
-        return broker;
-      })();
-      connections.set(nodeId, open);
-      open.catch(() => connections.delete(nodeId));
+  /** Looks up the leaders of the assigned partitions; asked again while running, it runs again. */
+  const refreshLeaders = (): Promise<void> => {
+    if (refreshing) {
+      again = true; // the assignment may have changed since this lookup began
+      return refreshing;
     }
-    return open;
-  };
-  const dropConnection = (nodeId: number) => {
-    const open = connections.get(nodeId);
-    connections.delete(nodeId);
-    open?.then((c) => c.close()).catch(() => undefined);
+    refreshing = (async () => {
+      do {
+        again = false;
+        const topics = [...new Set([...partitions.values()].map((p) => p.topic))];
+        const leaders = topics.length ? await cluster.leaders(topics) : new Map<string, Leader>();
+        for (const [key, state] of partitions) {
+          const leader = leaders.get(key);
+          state.leader = leader?.nodeId;
+          if (leader) connections.learn(leader.nodeId, leader);
+        }
+        for (const state of partitions.values())
+          if (state.leader !== undefined && !loops.has(state.leader)) startLoop(state.leader);
+      } while (again && running);
+    })().finally(() => (refreshing = null));
+    return refreshing;
   };
 
   /** Takes one partition's answer: its batch goes to onBatch, errors mark what to do next. */
@@ -199,7 +179,7 @@ export function createPartitionFetcher(options: PartitionFetcherOptions): Partit
         })),
       })),
     });
-    const broker = await connection(nodeId);
+    const broker = await connections.get(nodeId);
     const response = decodeFetchResponse(await broker.request(API.Fetch, FETCH_VERSION, body));
     if (response.errorCode !== 0)
       throw new KafkaProtocolError(response.errorCode, `fetching from ${broker.address}`);
@@ -246,7 +226,7 @@ export function createPartitionFetcher(options: PartitionFetcherOptions): Partit
             delayMs,
             error: errorMessage(error),
           });
-          dropConnection(nodeId);
+          connections.drop(nodeId);
           await sleep(delayMs);
           await refreshLeaders().catch((e) =>
             log.warn('could not refresh the partition leaders', { error: errorMessage(e) }),
@@ -293,7 +273,7 @@ export function createPartitionFetcher(options: PartitionFetcherOptions): Partit
       clearInterval(leaderless);
       wake();
       await Promise.allSettled(loops.values());
-      for (const nodeId of [...connections.keys()]) dropConnection(nodeId);
+      connections.closeAll();
     },
   };
 }

@@ -162,7 +162,12 @@ export function decodeRecordBatches(part: FetchedRecords, fetchOffset: bigint): 
       const key = cursor.bytes();
       const value = cursor.bytes();
       cursor.at = end; // headers: not used
-      if (skipping && base + delta < firstWanted) continue;
+      // past 2^53 a number cannot tell neighbouring offsets apart: compare them as bigints
+      if (
+        skipping &&
+        (safe ? base + delta < firstWanted : baseOffset + BigInt(delta) < fetchOffset)
+      )
+        continue;
       messages.push({ topic, partition, offset, key, value });
     }
   }
