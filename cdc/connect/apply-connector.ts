@@ -11,7 +11,12 @@ import { sleep } from '../../lib/wait.ts';
 import type { ServicePlan } from '../../plan/plan-types.ts';
 import type { ConnectClient, ConnectorStatus } from './connect-client.ts';
 import type { SourceConnectorSpec } from './source-config.ts';
-import { ensureKitTables, ensurePublication, ensureReplicaIdentity } from './source-database.ts';
+import {
+  ensureKitTables,
+  ensurePublication,
+  ensureReplicaIdentity,
+  slotState,
+} from './source-database.ts';
 
 export class ConnectorFailedError extends FicusError {
   constructor(name: string, trace: string) {
@@ -118,8 +123,20 @@ export async function applyConnector(
     `publication ${spec.publication} ${publication}: ${spec.tables.map((t) => `${t.schema}.${t.table}`).join(', ')}`,
   );
   const before = await connect.findStatus(spec.name);
-  const { created } = await connect.put(spec.name, spec.config);
-  progress?.step(`connector ${spec.name} ${created ? 'created' : 'updated'}`);
+  let created = false;
+  if (!before && !(await slotState(sourceDb, spec.slot)).exists) {
+    // A connector's source offsets outlive it in Connect's offsets topic. A new connector of the
+    // same name would resume from them, at a position its new slot does not have (Debezium fails),
+    // or skip its snapshot. So a connector that starts without a slot starts from no offsets.
+    await connect.createStopped(spec.name, spec.config);
+    await connect.resetOffsets(spec.name);
+    await connect.resume(spec.name);
+    created = true;
+    progress?.step(`connector ${spec.name} created, from no offsets (its slot is new)`);
+  } else {
+    ({ created } = await connect.put(spec.name, spec.config));
+    progress?.step(`connector ${spec.name} ${created ? 'created' : 'updated'}`);
+  }
   if (before && failureOf(before)) {
     progress?.step(`connector ${spec.name} had failed: restarting it and its failed tasks`);
     await connect.restart(spec.name, { includeTasks: true, onlyFailed: true });

@@ -138,6 +138,13 @@ export function createConnectClient(options: ConnectClientOptions) {
       });
       return { info: body, created: status === 201 };
     },
+    /** creates a connector that does not run yet (STOPPED): its offsets can be set first */
+    createStopped: (name: string, config: ConnectorConfig) =>
+      request<ConnectorInfo>('POST', '/connectors', {
+        name,
+        config: { ...config, name },
+        initial_state: 'STOPPED',
+      }),
     status: (name: string) => request<ConnectorStatus>('GET', `${c(name)}/status`),
     /** undefined when the connector does not exist */
     findStatus: async (name: string) => {

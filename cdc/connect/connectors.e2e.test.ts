@@ -219,6 +219,40 @@ describe('applyConnector', () => {
         .rowCount,
     ).toBe(0);
   }, 120_000);
+
+  it('applied again after its slot was dropped, starts from no offsets and snapshots again', async () => {
+    // the offsets of the connector deleted above are still in Connect's offsets topic; resuming
+    // from them with a new slot is what Debezium refuses (the connector would FAIL)
+    const again = await applyConnector(spec, plan.services[0], { connect, sourceDb: db });
+    expect(again.created).toBe(true);
+    expect((await slotState(db, spec.slot)).exists).toBe(true);
+    const kafka = new Kafka({
+      brokers: [urls.kafkaBootstrap],
+      clientId: `test-${suffix}-again`,
+      logLevel: logLevel.NOTHING,
+    });
+    const consumer = kafka.consumer({ groupId: `test-${suffix}-again` });
+    const reads: number[] = [];
+    await consumer.connect();
+    try {
+      await consumer.subscribe({
+        topic: topicOf(spec, { schema: 'public', table: 'items' }),
+        fromBeginning: true,
+      });
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          const value = message.value && JSON.parse(message.value.toString());
+          if (value?.payload?.op === 'r') reads.push(value.payload.after.id);
+        },
+      });
+      // the rows at the first snapshot (1-3), then all four again at the second one
+      await poll(async () => reads.length, 7, 60_000);
+      expect(reads.sort()).toEqual([1, 1, 2, 2, 3, 3, 4]);
+    } finally {
+      await consumer.disconnect();
+    }
+    await waitUntilRunning(connect, spec.name);
+  }, 120_000);
 });
 
 async function poll<T>(read: () => Promise<T>, want: T, timeoutMs = 30_000): Promise<T> {
