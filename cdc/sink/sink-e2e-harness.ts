@@ -2,13 +2,15 @@
  * A private world for one sink e2e suite: a legacy-side DB and a service-side DB with random
  * names, the catalog's product and stock tables on both sides, a plan file naming them, and a
  * real Debezium PostgresConnector on the legacy DB (and optionally one on the service DB for the
- * reverse direction), all removed again by `dispose()`.
+ * reverse direction), all removed again by `dispose()`; and the checks the sink suites share: the
+ * target against the source through the mapping, every event applied exactly up to the topic's
+ * end, and `ficus verify`'s parity check.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import pg from 'pg';
 import YAML from 'yaml';
 import { waitFor } from '../../lib/wait.ts';
@@ -21,6 +23,12 @@ import type { Direction } from '../../plan/mapping.ts';
 import type { SinkWorkerOptions } from './sink-worker.ts';
 import { FAST_RETRY } from './retry.ts';
 import { readPositions } from './sync-tables.ts';
+import {
+  openVerifyPool,
+  verifyService,
+  type TableParity,
+  type VerifyReport,
+} from '../verify/verify-service.ts';
 
 const config = loadStackConfig();
 export const urls = stackUrls(config);
@@ -63,6 +71,22 @@ async function connect(method: string, p: string, body?: unknown) {
 }
 
 export type SinkFixture = Awaited<ReturnType<typeof createSinkFixture>>;
+
+/** messages in a topic, from its partitions' ends (offsets start at 0, nothing is deleted) */
+export const messageCount = (ends: Map<number, bigint>): number =>
+  Number([...ends.values()].reduce((sum, high) => sum + high, 0n));
+
+/** What verify reports for a table that matches row for row. */
+const cleanParity = (source: string, target: string, rows: number): TableParity => ({
+  source,
+  target,
+  rows,
+  matching: rows,
+  mismatched: 0,
+  missingInTarget: 0,
+  extraInTarget: 0,
+  samples: { mismatched: [], missingInTarget: [], extraInTarget: [] },
+});
 
 const IDENTITY_SERVICE_DDL = `
 CREATE TABLE products (id bigint PRIMARY KEY, sku text NOT NULL, name text NOT NULL, description text,
@@ -157,6 +181,14 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
     logLevel: logLevel.NOTHING,
   });
 
+  let admin: Promise<Admin> | undefined;
+  const connectedAdmin = () =>
+    (admin ??= (async () => {
+      const a = kafka.admin();
+      await a.connect();
+      return a;
+    })());
+
   const fixture = {
     id,
     service,
@@ -169,6 +201,8 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
     serviceUrl: urls.servicesAdmin(serviceDb),
     topicPrefix: (direction: Direction) => (direction === 'forward' ? prefix : `${prefix}.reverse`),
     group: (direction: Direction) => `sink-test-${id}-${direction}`,
+    /** the replication slot (and publication) of the direction's connector */
+    slot: (direction: Direction) => `sink_${id}_${direction}`,
     dlqTopic: `ficus.dlq.${service}.${id}`,
     /** the positions a group has stored with the rows in the service DB */
     async storedPositions(group: string) {
@@ -179,6 +213,45 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
       } finally {
         await client.end();
       }
+    },
+    /** each partition's end (high watermark) in the forward topic of a legacy table */
+    async topicEnds(table: 'products' | 'inventory'): Promise<Map<number, bigint>> {
+      const ends = await (await connectedAdmin()).fetchTopicOffsets(`${prefix}.public.${table}`);
+      return new Map(ends.map((e) => [e.partition, BigInt(e.high)]));
+    },
+    /**
+     * Waits until the forward topic of a table holds exactly `messages` messages, then until the
+     * forward sink's stored position of each partition sits exactly at its end: every event
+     * applied, none skipped. Returns the ends.
+     */
+    async waitApplied(table: 'products' | 'inventory', messages: number, timeoutMs = 30_000) {
+      const topic = `${prefix}.public.${table}`;
+      const ends = await waitFor(
+        `${messages} messages in ${topic}`,
+        async () => {
+          const e = await fixture.topicEnds(table);
+          const total = messageCount(e);
+          if (total > messages) throw new Error(`${total} messages, more than expected`);
+          return total === messages && e;
+        },
+        { timeoutMs },
+      );
+      await waitFor(
+        `stored positions at the end of every partition of ${topic}`,
+        async () => {
+          const stored = await fixture.storedPositions(fixture.group('forward'));
+          return [...ends].every(
+            ([partition, high]) =>
+              high === 0n ||
+              stored.some(
+                (s) =>
+                  s.topic === topic && s.partition === partition && s.nextOffset === String(high),
+              ),
+          );
+        },
+        { timeoutMs },
+      );
+      return ends;
     },
     /** `ficus sync` as a child process would be started on this fixture: node's args and env. */
     syncCommand(direction: Direction, metricsPort: number, extraArgs: string[] = []) {
@@ -214,11 +287,19 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
         ...extra,
       };
     },
-    /** a Debezium connector on the legacy DB (forward) or the service DB (reverse) */
-    async startConnector(direction: Direction, extraConfig: Record<string, string> = {}) {
+    /**
+     * a Debezium connector on the legacy DB (forward) or the service DB (reverse); returns once it
+     * streams (its slot turns active only after the initial snapshot), or with
+     * `{ awaitStreaming: false }` as soon as its task runs, while the snapshot may still be going
+     */
+    async startConnector(
+      direction: Direction,
+      extraConfig: Record<string, string> = {},
+      options: { awaitStreaming?: boolean } = {},
+    ) {
       const forward = direction === 'forward';
       const name = `sink-test-${id}-${direction}`;
-      const slot = `sink_${id}_${direction}`;
+      const slot = fixture.slot(direction);
       const created = await connect('PUT', `/connectors/${name}/config`, {
         'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
         'database.hostname': '127.0.0.1',
@@ -265,6 +346,7 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
         },
         { timeoutMs: 60_000, intervalMs: 300 },
       );
+      if (options.awaitStreaming === false) return;
       await waitFor(
         `slot ${slot} active`,
         async () => {
@@ -322,6 +404,31 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
         { timeoutMs, intervalMs: 250 },
       );
     },
+    /**
+     * `ficus verify`'s parity check (verifyService) of every table the service owns or replicates,
+     * on the fixture's plan and databases, as of now: call it once the sink has caught up. No kit
+     * DB (the run is neither recorded nor resumable; the comparison is the same).
+     */
+    async verify() {
+      const legacy = openVerifyPool(fixture.legacyUrl);
+      const serviceDb = openVerifyPool(fixture.serviceUrl);
+      try {
+        return (await verifyService({ plan, service, legacy, serviceDb })).report;
+      } finally {
+        await Promise.all([legacy.end(), serviceDb.end()]);
+      }
+    },
+    /** what `verify()` reports when products (and stock, for inventory) match row for row */
+    cleanReport(productRows: number, stockRows = 0): VerifyReport {
+      return {
+        service,
+        clean: true,
+        tables: [
+          cleanParity('products', 'products', productRows),
+          cleanParity('inventory', 'stock_levels', stockRows),
+        ],
+      };
+    },
     async dispose() {
       for (const c of connectors) {
         await connect('DELETE', `/connectors/${c.name}`);
@@ -352,13 +459,12 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
       await drop(urls.legacyAdmin('postgres'), legacyDb);
       await drop(urls.servicesAdmin('postgres'), serviceDb);
       await drop(urls.servicesAdmin('postgres'), `${serviceDb}o`);
-      const admin = kafka.admin();
-      await admin.connect();
-      const topics = (await admin.listTopics()).filter(
+      const a = await connectedAdmin();
+      const topics = (await a.listTopics()).filter(
         (t) => t.startsWith(prefix) || t === fixture.dlqTopic || t.includes(id),
       );
-      if (topics.length) await admin.deleteTopics({ topics }).catch(() => undefined);
-      await admin.disconnect();
+      if (topics.length) await a.deleteTopics({ topics }).catch(() => undefined);
+      await a.disconnect();
       fs.rmSync(path.dirname(planPath), { recursive: true, force: true });
       if (problems.length) throw new Error(`cleanup left databases behind: ${problems.join('; ')}`);
     },
