@@ -13,6 +13,7 @@ import { Kafka, Partitioners, logLevel, type Consumer, type LogEntry } from 'kaf
 import pg from 'pg';
 import { errorMessage } from '../../lib/errors.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
+import { sleep } from '../../lib/wait.ts';
 import type { Direction } from '../../plan/mapping.ts';
 import type { Plan } from '../../plan/plan-types.ts';
 import { findService } from '../../plan/load-plan.ts';
@@ -21,7 +22,8 @@ import { createPartitionFetcher } from '../kafka/partition-fetcher.ts';
 import { createPartitionApplier, type SinkTotals } from './partition-applier.ts';
 import { createDeadLetterSender, deadLetterTopic, ensureTopic } from './dead-letter.ts';
 import { pruneOrigins } from './no-echo.ts';
-import { withRetry, DEFAULT_RETRY, type RetryOptions } from './retry.ts';
+import { groupCrashIsUnfixable } from './group-crash.ts';
+import { backoffDelay, withRetry, DEFAULT_RETRY, type RetryOptions } from './retry.ts';
 import { createSinkMetrics, type SinkMetrics } from './sink-metrics.ts';
 import { buildWriters, defaultTopicPrefix } from './sink-topology.ts';
 import { BOOKKEEPING_DDL, readPositions } from './sync-tables.ts';
@@ -220,11 +222,13 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
       return positions;
     };
     let joins = 0;
+    let rejoins = 0; // consecutive restarts of a crashed consumer, reset on joining
     consumer.on(consumer.events.REBALANCING, () => fetcher.assign([]));
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       // kafkajs's own fetching stays off (also after it restarts the consumer): ficus fetches
       consumer.pause(topics.map((topic) => ({ topic })));
       const join = ++joins;
+      rejoins = 0;
       void withRetry(() => positionsOf(payload.memberAssignment), {
         ...retry,
         shouldStop: () => stopping,
@@ -236,18 +240,36 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
         })
         .catch(fail);
     });
+    const runConsumer = async () => {
+      await consumer.connect();
+      await consumer.run({
+        autoCommit: false,
+        // never called while the partitions are paused (at most once, in a race at the start)
+        eachBatch: async () => undefined,
+        eachBatchAutoResolve: false,
+      });
+    };
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) fail(payload.error);
+      if (payload.restart || stopping) return; // kafkajs starts it again itself
+      if (groupCrashIsUnfixable(payload.error)) return fail(payload.error);
+      // kafkajs has left the consumer stopped (group-crash.ts): out of the group, fetch nothing
+      // until it has joined again
+      fetcher.assign([]);
+      // a consumer started again crashes again while the broker is still down: back off
+      const delayMs = backoffDelay(++rejoins, retry);
+      log.warn('group consumer stopped by kafkajs; joining the group again', {
+        error: errorMessage(payload.error),
+        inMs: delayMs,
+      });
+      void sleep(delayMs)
+        .then(async () => {
+          if (!stopping) await withRetry(runConsumer, { ...retry, shouldStop: () => stopping });
+        })
+        .catch(fail);
     });
 
-    await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      // never called while the partitions are paused (at most once, in a race at the start)
-      eachBatch: async () => undefined,
-      eachBatchAutoResolve: false,
-    });
+    await runConsumer();
     lag.start();
     const pruner = setInterval(() => void pruneOrigins(target).catch(() => undefined), 3_600_000);
     pruner.unref();
