@@ -7,8 +7,10 @@
  * - hpm <target>: bare express + http-proxy-middleware (keep-alive agent), nothing else
  * - ficus <stage> <monolith> <service>: the ficus proxy with that stage for the bench service; on
  *   SIGUSR2 it prints one line of what its event loop went through since the last one (busy share,
- *   delay p99 and max, garbage collection pauses) and its comparison and mirror-skip counters
+ *   delay p99 and max, garbage collection pauses, CPU per kind of thread) and its comparison and
+ *   mirror-skip counters
  */
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -95,6 +97,34 @@ if (role === 'upstream') {
   throw new Error(`unknown role "${role}" (upstream | hpm | ficus)`);
 }
 
+/**
+ * CPU time of this process's threads so far, ms, by kind: the event loop serving clients
+ * (`main`), the mirror workers (`mirror`), and the rest (V8's GC helpers, libuv's pool). Linux
+ * only (/proc); elsewhere empty.
+ */
+function threadCpu(): Map<string, number> {
+  const byKind = new Map<string, number>();
+  let tasks: string[] = [];
+  try {
+    tasks = fs.readdirSync('/proc/self/task');
+  } catch {
+    return byKind;
+  }
+  for (const task of tasks) {
+    try {
+      const stat = fs.readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, 100 Hz
+      const kind = name === 'MainThread' ? 'main' : name === 'WorkerThread' ? 'mirror' : 'other';
+      byKind.set(kind, (byKind.get(kind) ?? 0) + ms);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return byKind;
+}
+
 function reportLoopOnSignal(registry: Registry): void {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
@@ -116,8 +146,13 @@ function reportLoopOnSignal(registry: Registry): void {
         v.value,
       ]),
     );
+  let cpuBefore = threadCpu();
   process.on('SIGUSR2', async () => {
+    const cpuNow = threadCpu();
     const loop = {
+      cpuMs: Object.fromEntries(
+        [...cpuNow].map(([thread, ms]) => [thread, ms - (cpuBefore.get(thread) ?? 0)]),
+      ),
       busy: performance.eventLoopUtilization(since).utilization,
       delayP99Ms: delay.percentile(99) / 1e6,
       delayMaxMs: delay.max / 1e6,
@@ -126,6 +161,7 @@ function reportLoopOnSignal(registry: Registry): void {
       gc,
     };
     gc = { pauses: 0, totalMs: 0, maxMs: 0, major: 0 };
+    cpuBefore = cpuNow;
     delay.reset();
     since = performance.eventLoopUtilization();
     process.stdout.write(JSON.stringify({ loop }) + '\n');

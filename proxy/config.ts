@@ -92,16 +92,30 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ProxyConfigError(name, `must be true or false, got "${raw}"`);
 }
 
-function url(env: Env, name: string, fallback: string): string {
+function url(env: Env, name: string, fallback: string, protocols = ['http:', 'https:']): string {
   const raw = env[name] || fallback;
+  let protocol: string;
   try {
-    const parsed = new URL(raw);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http(s)');
+    protocol = new URL(raw).protocol;
   } catch {
-    throw new ProxyConfigError(name, `must be an http(s) URL, got "${raw}"`);
+    protocol = '';
   }
+  if (!protocols.includes(protocol))
+    throw new ProxyConfigError(
+      name,
+      protocols.includes('https:')
+        ? `must be an http(s) URL, got "${raw}"`
+        : `must be an http:// URL (upstreams are reached over plain HTTP), got "${raw}"`,
+    );
   return raw.replace(/\/+$/, '');
 }
+
+/**
+ * The monolith and the services are reached over plain HTTP (by the proxy and by the mirror's
+ * lean client alike): TLS ends in front of ficus, and the upstreams sit next to it.
+ */
+const upstreamUrl = (env: Env, name: string, fallback: string) =>
+  url(env, name, fallback, ['http:']);
 
 /** `FICUS_SERVICE_URL_<NAME>`: the variable that overrides one service's upstream URL. */
 export const serviceUrlVariable = (service: string) =>
@@ -113,7 +127,7 @@ export function loadProxyConfig(plan: Plan, env: Env = process.env): ProxyConfig
   const serviceUrls = Object.fromEntries(
     plan.services.map((s, index) => [
       s.name,
-      url(
+      upstreamUrl(
         env,
         serviceUrlVariable(s.name),
         `http://127.0.0.1:${stack.ports.servicePortBase + index}`,
@@ -134,7 +148,7 @@ export function loadProxyConfig(plan: Plan, env: Env = process.env): ProxyConfig
     port: int(env, 'FICUS_PROXY_PORT', stack.ports.proxy, 0, 65535),
     adminPort: int(env, 'FICUS_PROXY_ADMIN_PORT', stack.ports.proxyAdmin, 0, 65535),
     adminToken,
-    monolithUrl: url(env, 'FICUS_MONOLITH_URL', `http://127.0.0.1:${stack.ports.monolith}`),
+    monolithUrl: upstreamUrl(env, 'FICUS_MONOLITH_URL', `http://127.0.0.1:${stack.ports.monolith}`),
     serviceUrls,
     unleash: {
       url: url(env, 'FICUS_UNLEASH_URL', `${urls.unleash}/api`),

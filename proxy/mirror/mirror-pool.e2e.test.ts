@@ -21,12 +21,11 @@ const read: MirroredRead = {
   headers: { 'x-ficus-mirror': '1' },
 };
 
-/** The monolith's answer as the tap hands it over: a body over memory of its own. */
+/** The monolith's answer as the tap hands it over. */
 function legacyAnswer(body: unknown): Side {
-  const bytes = Buffer.from(JSON.stringify(body));
-  const owned = Buffer.from(new ArrayBuffer(bytes.length));
-  bytes.copy(owned);
-  return { answer: { status: 200, headers: {}, body: owned, latencyMs: 1 } };
+  return {
+    answer: { status: 200, headers: {}, body: Buffer.from(JSON.stringify(body)), latencyMs: 1 },
+  };
 }
 
 beforeAll(async () => {
@@ -59,9 +58,19 @@ afterAll(async () => {
   await svc.close();
 });
 
-it('asks the service with the read headers, compares, redacts, and moves the legacy body', async () => {
+it('asks the service with the read headers, compares and redacts', async () => {
   const legacy = legacyAnswer({ id: 5, sku: 'SKU-5', name: 'Product 5', price: 12.5, meta: {} });
-  const judged = await pool.judge(read, legacy, true, []);
+  // several reads at once travel in one batch, each with its own body
+  const [judged, other] = await Promise.all([
+    pool.judge(read, legacy, true, []),
+    pool.judge(
+      read,
+      legacyAnswer({ id: 5, sku: 'secret-sku', name: 'Product 5', price: 12.5, meta: {} }),
+      false,
+      [],
+    ),
+  ]);
+  expect(other.result?.outcome).toBe('match');
   expect(svc.seen.at(-1)).toMatchObject({ method: 'GET', url: '/api/products/5' });
   expect(svc.seen.at(-1)!.headers['x-ficus-mirror']).toBe('1');
   expect(judged.service).toMatchObject({ status: 200 });
@@ -73,7 +82,6 @@ it('asks the service with the read headers, compares, redacts, and moves the leg
     outcome: 'mismatch',
     differences: [{ path: '$.sku', kind: 'changed', legacy: REDACTED, service: REDACTED }],
   });
-  expect(legacy.answer!.body.byteLength).toBe(0); // transferred, not copied
 });
 
 it('rechecks by asking both sides again, under the noise it is given', async () => {

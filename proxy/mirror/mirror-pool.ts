@@ -9,6 +9,13 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../lib/logger.ts';
 import type { ComparisonResult } from '../compare/compare-responses.ts';
 import type { Judgement, Side } from './judge-sides.ts';
+import {
+  createBatchSender,
+  decodeFromWorker,
+  encodeToWorker,
+  takeSpread,
+  type WireBatch,
+} from './message-batches.ts';
 import type {
   FromWorker,
   MirroredRead,
@@ -20,11 +27,19 @@ import type {
 export type Judged = Judgement & { service: SideSummary };
 
 type Pending = { resolve(message: FromWorker): void; reject(error: Error): void };
-type Slot = { worker: Worker; pending: Map<number, Pending>; alive: boolean; retired: boolean };
+type Slot = {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  outbox: ReturnType<typeof createBatchSender<ToWorker>>;
+  alive: boolean;
+  retired: boolean;
+};
 
 const WORKER_URL = new URL('./mirror-worker.ts', import.meta.url);
 /** A worker that dies younger than this is replaced only after this long: no crash loop. */
 const RESPAWN_AFTER_MS = 1000;
+/** How long reads wait to go to a worker together (they wait for the client's answer anyway). */
+const BATCH_MS = 2;
 
 export function createMirrorPool(
   data: MirrorWorkerData,
@@ -38,20 +53,27 @@ export function createMirrorPool(
   const spawn = (index: number) => {
     const born = performance.now();
     const worker = new Worker(WORKER_URL, { workerData: data });
-    const slot: Slot = { worker, pending: new Map(), alive: true, retired: false };
+    const outbox = createBatchSender<ToWorker>(
+      encodeToWorker,
+      (wire, transfer) => worker.postMessage(wire, transfer),
+      BATCH_MS,
+    );
+    const slot: Slot = { worker, pending: new Map(), outbox, alive: true, retired: false };
     const failAll = (why: string) => {
+      outbox.clear();
       for (const p of slot.pending.values()) p.reject(new Error(`mirror worker ${why}`));
       slot.pending.clear();
     };
     worker.unref();
-    worker.on('message', (message: FromWorker) => {
+    const answered = (message: FromWorker) => {
       const p = slot.pending.get(message.id);
       if (!p) return;
       slot.pending.delete(message.id);
       if (!slot.pending.size) worker.unref();
       if (message.type === 'failed') p.reject(new Error(message.error));
       else p.resolve(message);
-    });
+    };
+    worker.on('message', (wire: WireBatch) => takeSpread(decodeFromWorker(wire), answered));
     worker.on('error', (error) => {
       log.error('mirror worker failed', { error: error.message });
       failAll(`failed: ${error.message}`);
@@ -67,32 +89,26 @@ export function createMirrorPool(
   };
   for (let i = 0; i < size; i++) spawn(i);
 
-  function send(message: ToWorker, transfer: ArrayBuffer[] = []) {
+  function send(message: ToWorker) {
     const slot = slots[message.id % slots.length];
     // Until its replacement is up, the reads of a dead worker fail at once (slots are freed).
     if (!slot.alive) return Promise.reject(new Error('mirror worker restarting'));
     if (!slot.pending.size) slot.worker.ref();
     return new Promise<FromWorker>((resolve, reject) => {
       slot.pending.set(message.id, { resolve, reject });
-      slot.worker.postMessage(message, transfer);
+      slot.outbox.push(message);
     });
   }
-
-  /** Only a body with memory of its own can move; a slice of a shared pool is copied. */
-  const movable = (body: Buffer | undefined): ArrayBuffer[] =>
-    body?.byteLength && body.byteOffset === 0 && body.buffer.byteLength === body.byteLength
-      ? [body.buffer as ArrayBuffer]
-      : [];
 
   return {
     /**
      * Mirrors a read the monolith has answered: the worker asks the service (and the monolith
-     * again if `calibrate`) and compares. The legacy body moves to the worker: unusable here after.
+     * again if `calibrate`) and compares. The legacy body is copied into the batch's buffer.
      */
     async judge(read: MirroredRead, legacy: Side, calibrate: boolean, noise: Iterable<string>) {
       const id = nextId++;
       const message: ToWorker = { type: 'judge', id, read, legacy, calibrate, noise: [...noise] };
-      return (await send(message, movable(legacy.answer?.body))) as Judged;
+      return (await send(message)) as Judged;
     },
     async recheck(
       read: MirroredRead,

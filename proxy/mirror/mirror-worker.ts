@@ -1,14 +1,21 @@
 /**
  * The mirror worker (a worker_threads entry): asks the service (and, to calibrate or recheck,
- * the monolith) over its own keep-alive pools, and parses, compares and redacts, so none of that
- * runs on the event loop that serves clients. It decides nothing: it answers each message of
- * mirror-messages.ts for the main thread, which keeps the limiter, breaker, noise and metrics.
+ * the monolith) over its own kept-alive connections (lean-http-client.ts: a fifth of node:http's
+ * CPU per request), and parses, compares and redacts, so none of that runs on the event loop that
+ * serves clients. It decides nothing: it answers each message of mirror-messages.ts for the main
+ * thread, which keeps the limiter, breaker, noise and metrics.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { bufferedRequest, type UpstreamRequestError } from '../upstream/buffered-request.ts';
-import { keepAliveAgent } from '../upstream/keep-alive-agent.ts';
+import type { UpstreamRequestError } from '../upstream/buffered-request.ts';
+import { createLeanClient } from '../upstream/lean-http-client.ts';
 import { compareSides, judgeSides, withBuffer, type Side } from './judge-sides.ts';
 import type { FromWorker, MirroredRead, MirrorWorkerData, ToWorker } from './mirror-messages.ts';
+import {
+  createBatchSender,
+  decodeToWorker,
+  encodeFromWorker,
+  type WireBatch,
+} from './message-batches.ts';
 
 const data = workerData as MirrorWorkerData;
 // The worker runs at normal priority, not lowered: it times the service's answers, and the gates
@@ -18,26 +25,33 @@ const rules = new Map(data.rules);
 const upstreams = new Map(
   [['monolith', data.monolithUrl], ...Object.entries(data.serviceUrls)].map(([name, url]) => [
     name,
-    { base: new URL(url), agent: keepAliveAgent() },
+    createLeanClient(new URL(url)),
   ]),
 );
 const port = parentPort!;
-const post = (message: FromWorker) => port.postMessage(message);
+/** Answers go back in batches (message-batches.ts): a wake-up of the main thread per batch. */
+const ANSWER_BATCH_MS = 5;
+const outbox = createBatchSender<FromWorker>(
+  encodeFromWorker,
+  (wire) => port.postMessage(wire),
+  ANSWER_BATCH_MS,
+);
+const post = (message: FromWorker) => outbox.push(message);
 
 function ask(upstream: string, read: MirroredRead): Promise<Side> {
-  const { base, agent } = upstreams.get(upstream)!;
-  return bufferedRequest({
-    base,
-    method: read.method,
-    path: read.path,
-    headers: read.headers,
-    timeoutMs: data.timeoutMs,
-    maxBytes: data.maxBodyBytes,
-    agent,
-  }).then(
-    (answer) => ({ answer }),
-    (error: UpstreamRequestError) => ({ error: error.reason ?? String(error) }),
-  );
+  return upstreams
+    .get(upstream)!
+    .request({
+      method: read.method,
+      path: read.path,
+      headers: read.headers,
+      timeoutMs: data.timeoutMs,
+      maxBytes: data.maxBodyBytes,
+    })
+    .then(
+      (answer) => ({ answer }),
+      (error: UpstreamRequestError) => ({ error: error.reason ?? String(error) }),
+    );
 }
 
 async function handle(message: ToWorker): Promise<void> {
@@ -63,8 +77,9 @@ async function handle(message: ToWorker): Promise<void> {
   post({ type: 'rechecked', id: message.id, result });
 }
 
-port.on('message', (message: ToWorker) => {
-  handle(message).catch((error: unknown) =>
-    post({ type: 'failed', id: message.id, error: String(error) }),
-  );
+port.on('message', (wire: WireBatch) => {
+  for (const message of decodeToWorker(wire))
+    handle(message).catch((error: unknown) =>
+      post({ type: 'failed', id: message.id, error: String(error) }),
+    );
 });

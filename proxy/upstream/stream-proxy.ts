@@ -83,23 +83,9 @@ function copyInto(tap: Tap, proxyRes: IncomingMessage): void {
     tap.done({
       status: proxyRes.statusCode ?? 502,
       headers: proxyRes.headers,
-      body: ownedCopy(chunks, size),
+      body: Buffer.concat(chunks, size),
       latencyMs: performance.now() - tap.started,
     });
   });
   proxyRes.on('aborted', () => tap.done(undefined, 'aborted'));
-}
-
-/**
- * The chunks in one Buffer over memory of its own (Buffer.concat may hand out a slice of a shared
- * pool), so the comparison can move it to the mirror worker instead of copying it again.
- */
-function ownedCopy(chunks: Buffer[], size: number): Buffer {
-  const body = Buffer.from(new ArrayBuffer(size));
-  let at = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, at);
-    at += chunk.length;
-  }
-  return body;
 }

@@ -1,0 +1,31 @@
+import fs from 'node:fs';
+import { DEFAULT_PLAN_FILE, parsePlan } from '../plan/load-plan.ts';
+import { loadProxyConfig, serviceUrlVariable } from './config.ts';
+
+const plan = parsePlan(fs.readFileSync(DEFAULT_PLAN_FILE, 'utf8'), 'shop.plan.yaml');
+
+describe('loadProxyConfig: upstream URLs', () => {
+  test('the defaults point at the embedded stack over plain HTTP', () => {
+    const config = loadProxyConfig(plan, {});
+    expect(config.monolithUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(Object.keys(config.serviceUrls)).toEqual(plan.services.map((s) => s.name));
+  });
+
+  test('an https upstream is refused, naming the variable (upstreams are reached over plain HTTP)', () => {
+    expect(() =>
+      loadProxyConfig(plan, { FICUS_MONOLITH_URL: 'https://monolith.internal' }),
+    ).toThrow(/FICUS_MONOLITH_URL.*must be an http:\/\/ URL.*"https:\/\/monolith.internal"/);
+    const variable = serviceUrlVariable('catalog');
+    expect(() => loadProxyConfig(plan, { [variable]: 'https://catalog.internal' })).toThrow(
+      new RegExp(`${variable}.*must be an http:// URL`),
+    );
+  });
+
+  test('Unleash may be reached over https; a URL that does not parse is named', () => {
+    const config = loadProxyConfig(plan, { FICUS_UNLEASH_URL: 'https://unleash.example/api/' });
+    expect(config.unleash.url).toBe('https://unleash.example/api');
+    expect(() => loadProxyConfig(plan, { FICUS_UNLEASH_URL: 'not a url' })).toThrow(
+      /FICUS_UNLEASH_URL.*must be an http\(s\) URL, got "not a url"/,
+    );
+  });
+});
