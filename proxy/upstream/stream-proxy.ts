@@ -4,6 +4,12 @@
  * dropped from answers, the circuit breaker told how the upstream did, an optional tap that
  * copies the answer (bounded) for a comparison, and a JSON 502 naming the request id when the
  * upstream cannot be reached.
+ *
+ * A kept-alive connection can be closed by the upstream just as a request goes out on it (its
+ * keep-alive timeout, a restart): the request fails before any answer though the upstream is
+ * fine. A bodiless idempotent request that failed that way on a reused connection is sent again,
+ * at most twice; anything else gets the 502 (seen in CI: one GET of thousands failed with
+ * `read ECONNRESET` while catalog was healthy).
  */
 import type { Agent, IncomingMessage, ServerResponse } from 'node:http';
 import { createProxyMiddleware } from 'http-proxy-middleware';
@@ -39,13 +45,22 @@ export function createStreamProxy(
     ejectPlugins: true,
     plugins: [
       (proxyServer) => {
+        proxyServer.on('proxyReq', (proxyReq, req) => {
+          (req as Attempted)[ON_REUSED_SOCKET] = proxyReq.reusedSocket;
+        });
         proxyServer.on('proxyRes', (proxyRes, req) => {
+          (req as Attempted)[ANSWERED] = true;
           stripHopByHop(proxyRes.headers);
           hooks.onUpstreamResult((proxyRes.statusCode ?? 502) < 500, req);
           const tap = hooks.tapOf(req);
           if (tap) copyInto(tap, proxyRes);
         });
         proxyServer.on('error', (error, req, res) => {
+          if (mayResend(req, res as ServerResponse, error)) {
+            (req as Attempted)[RESENT] = ((req as Attempted)[RESENT] ?? 0) + 1;
+            void middleware(req, res as ServerResponse); // on another connection
+            return;
+          }
           hooks.onUpstreamResult(false, req);
           hooks.tapOf(req)?.done(undefined, (error as Error).message);
           const out = res as ServerResponse;
@@ -62,6 +77,35 @@ export function createStreamProxy(
     ],
   });
   return (req, res) => void middleware(req, res);
+}
+
+const ON_REUSED_SOCKET = Symbol('ficus.onReusedSocket');
+const ANSWERED = Symbol('ficus.answered');
+const RESENT = Symbol('ficus.resent');
+/** What the handlers note on a request (symbols: nothing else on it is touched). */
+type Attempted = IncomingMessage & {
+  [ON_REUSED_SOCKET]?: boolean;
+  [ANSWERED]?: boolean;
+  [RESENT]?: number;
+};
+
+const RESENDABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const CLOSED_UNDER_IT = new Set(['ECONNRESET', 'EPIPE']);
+const MAX_RESENDS = 2;
+
+/** A bodiless idempotent request whose kept-alive connection was closed before any answer. */
+function mayResend(req: Attempted, res: ServerResponse, error: Error): boolean {
+  return (
+    req[ON_REUSED_SOCKET] === true &&
+    !req[ANSWERED] &&
+    (req[RESENT] ?? 0) < MAX_RESENDS &&
+    RESENDABLE_METHODS.has(req.method ?? '') &&
+    !req.headers['transfer-encoding'] &&
+    !Number(req.headers['content-length']) &&
+    CLOSED_UNDER_IT.has((error as NodeJS.ErrnoException).code ?? '') &&
+    'setHeader' in res &&
+    !res.headersSent
+  );
 }
 
 function copyInto(tap: Tap, proxyRes: IncomingMessage): void {
