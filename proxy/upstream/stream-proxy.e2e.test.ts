@@ -170,3 +170,43 @@ test('an answer slower than the idle bound still streams through', async () => {
   slow.closeAllConnections();
   await new Promise((resolve) => slow.close(resolve));
 });
+
+test('the request target reaches the upstream as sent; an absolute-form one in origin-form', async () => {
+  const seen: string[] = [];
+  const echo = http.createServer((req, res) => {
+    seen.push(req.url ?? '');
+    res.end('{}');
+  });
+  const port = await listen(echo);
+  front.removeAllListeners('request');
+  front.on(
+    'request',
+    createStreamProxy('catalog', `http://127.0.0.1:${port}`, agent, {
+      onUpstreamResult: (ok) => results.push(ok),
+      tapOf: () => undefined,
+      requestIdOf: () => 'request-1',
+    }),
+  );
+  const raw = (target: string) =>
+    new Promise<number>((resolve, reject) => {
+      const request = http.request(
+        { port: frontPort, host: '127.0.0.1', path: target, agent: false },
+        (response) => {
+          response.resume();
+          response.on('end', () => resolve(response.statusCode ?? 0));
+        },
+      );
+      request.on('error', reject);
+      request.end();
+    });
+  expect(await raw('/api/products?q=caf%C3%A9&tags=a,b&sort=-price')).toBe(200);
+  expect(await raw('/api/products/1?x={y}|z')).toBe(200);
+  expect(await raw(`http://127.0.0.1:${frontPort}/api/products/2?page=3`)).toBe(200);
+  expect(seen).toEqual([
+    '/api/products?q=caf%C3%A9&tags=a,b&sort=-price',
+    '/api/products/1?x={y}|z',
+    '/api/products/2?page=3',
+  ]);
+  echo.closeAllConnections();
+  await new Promise((resolve) => echo.close(resolve));
+});

@@ -12,6 +12,7 @@
  * `read ECONNRESET` while catalog was healthy).
  */
 import type { Agent, IncomingMessage, ServerResponse } from 'node:http';
+import type { Url } from 'node:url';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import type { Answer } from '../compare/compare-responses.ts';
 import { UpstreamUnavailableError } from '../proxy-errors.ts';
@@ -39,7 +40,11 @@ export function createStreamProxy(
   hooks: StreamHooks,
 ): StreamProxy {
   const middleware = createProxyMiddleware<IncomingMessage, ServerResponse>({
-    target,
+    target: parsedOnce(target),
+    // http-proxy would otherwise url.parse each request's path again (~8% of the proxy's CPU on
+    // Node 24, where url.parse also looks up its caller for a deprecation warning): the request
+    // target goes out as the client sent it, which node's parser has already checked
+    toProxy: true,
     agent,
     changeOrigin: false,
     ejectPlugins: true,
@@ -76,7 +81,34 @@ export function createStreamProxy(
       },
     ],
   });
-  return (req, res) => void middleware(req, res);
+  return (req, res) => {
+    if (req.url && !req.url.startsWith('/') && req.url !== '*') req.url = originForm(req.url);
+    void middleware(req, res);
+  };
+}
+
+/** The target in url.parse's shape, built once (http-proxy parses a string target per request). */
+function parsedOnce(target: string): Partial<Url> {
+  const url = new URL(target);
+  return {
+    protocol: url.protocol,
+    host: url.host,
+    hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'), // an IPv6 address without its brackets
+    port: url.port || null,
+    pathname: url.pathname,
+    path: url.pathname + url.search,
+    href: url.href,
+  };
+}
+
+/** `GET http://host/path?q` (absolute-form, RFC 9112 3.2.2) as the upstream expects it: `/path?q`. */
+function originForm(requestTarget: string): string {
+  try {
+    const url = new URL(requestTarget);
+    return url.pathname + url.search;
+  } catch {
+    return requestTarget; // the upstream answers what it cannot read
+  }
 }
 
 const ON_REUSED_SOCKET = Symbol('ficus.onReusedSocket');
