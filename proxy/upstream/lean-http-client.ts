@@ -27,14 +27,8 @@ export type LeanRequest = {
   maxBytes: number;
 };
 
-// framed by this client, or for one connection only
-const NOT_FORWARDED = new Set([
-  'host',
-  'content-length',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-]);
+// set or framed by this client (stripHopByHop drops those for one connection only)
+const NOT_FORWARDED = new Set(['host', 'content-length', 'transfer-encoding']);
 const SAFE = /^[^\r\n]*$/;
 
 function requestHead(base: URL, r: LeanRequest): string {

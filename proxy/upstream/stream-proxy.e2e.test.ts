@@ -49,18 +49,26 @@ let served: Served;
 let results: boolean[];
 let agent: http.Agent;
 
+/** The stream proxy to the upstream on `port`, through `through`; results noted in `results`. */
+const proxyTo = (port: number, through: http.Agent) =>
+  createStreamProxy('catalog', `http://127.0.0.1:${port}`, through, {
+    onUpstreamResult: (ok) => results.push(ok),
+    tapOf: () => undefined,
+    requestIdOf: () => 'request-1',
+  });
+
+/** The front server proxies to another upstream from now on. */
+function frontProxiesTo(port: number, through: http.Agent) {
+  front.removeAllListeners('request');
+  front.on('request', proxyTo(port, through));
+}
+
 beforeEach(async () => {
   served = { requests: [], connections: 0 };
   results = [];
   agent = keepAliveAgent();
   upstream = oneRequestPerConnection(served);
-  const upstreamPort = await listen(upstream);
-  const proxy = createStreamProxy('catalog', `http://127.0.0.1:${upstreamPort}`, agent, {
-    onUpstreamResult: (ok) => results.push(ok),
-    tapOf: () => undefined,
-    requestIdOf: () => 'request-1',
-  });
-  front = http.createServer(proxy);
+  front = http.createServer(proxyTo(await listen(upstream), agent));
   frontPort = await listen(front);
 });
 
@@ -129,18 +137,7 @@ test('an idle kept-alive connection is closed by the proxy before the upstream c
   agent.destroy();
   const idleMs = 200;
   const shortAgent = keepAliveAgent({ idleMs });
-  const proxy = createStreamProxy(
-    'catalog',
-    `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
-    shortAgent,
-    {
-      onUpstreamResult: (ok) => results.push(ok),
-      tapOf: () => undefined,
-      requestIdOf: () => 'request-1',
-    },
-  );
-  front.removeAllListeners('request');
-  front.on('request', proxy);
+  frontProxiesTo((upstream.address() as AddressInfo).port, shortAgent);
   expect((await send('GET')).status).toBe(200);
   await new Promise((resolve) => setTimeout(resolve, idleMs * 3));
   // a new connection: the kept one was closed while idle (the upstream would reset it)
@@ -156,15 +153,7 @@ test('an answer slower than the idle bound still streams through', async () => {
   });
   const port = await listen(slow);
   const shortAgent = keepAliveAgent({ idleMs: 200 });
-  front.removeAllListeners('request');
-  front.on(
-    'request',
-    createStreamProxy('catalog', `http://127.0.0.1:${port}`, shortAgent, {
-      onUpstreamResult: (ok) => results.push(ok),
-      tapOf: () => undefined,
-      requestIdOf: () => 'request-1',
-    }),
-  );
+  frontProxiesTo(port, shortAgent);
   expect(await send('GET')).toEqual({ status: 200, text: '{"slow":true}' });
   shortAgent.destroy();
   slow.closeAllConnections();
@@ -178,15 +167,7 @@ test('the request target reaches the upstream as sent; an absolute-form one in o
     res.end('{}');
   });
   const port = await listen(echo);
-  front.removeAllListeners('request');
-  front.on(
-    'request',
-    createStreamProxy('catalog', `http://127.0.0.1:${port}`, agent, {
-      onUpstreamResult: (ok) => results.push(ok),
-      tapOf: () => undefined,
-      requestIdOf: () => 'request-1',
-    }),
-  );
+  frontProxiesTo(port, agent);
   const raw = (target: string) =>
     new Promise<number>((resolve, reject) => {
       const request = http.request(

@@ -17,6 +17,7 @@ import { createProxyMiddleware } from 'http-proxy-middleware';
 import type { Answer } from '../compare/compare-responses.ts';
 import { UpstreamUnavailableError } from '../proxy-errors.ts';
 import { stripHopByHop } from './forward-headers.ts';
+import { hasBody } from './upstream-headers.ts';
 
 /** Copies an answer while it streams to the client; `undefined` if it grew over `maxBytes`. */
 export type Tap = {
@@ -132,8 +133,7 @@ function mayResend(req: Attempted, res: ServerResponse, error: Error): boolean {
     !req[ANSWERED] &&
     (req[RESENT] ?? 0) < MAX_RESENDS &&
     RESENDABLE_METHODS.has(req.method ?? '') &&
-    !req.headers['transfer-encoding'] &&
-    !Number(req.headers['content-length']) &&
+    !hasBody(req) &&
     CLOSED_UNDER_IT.has((error as NodeJS.ErrnoException).code ?? '') &&
     'setHeader' in res &&
     !res.headersSent
