@@ -15,7 +15,7 @@ declare module 'autocannon' {
     overallRate?: number;
   };
   type Histogram = { average: number; p50: number; p99: number; p97_5: number; max: number };
-  type Result = {
+  export type Result = {
     requests: Histogram;
     latency: Histogram;
     errors: number;

@@ -6,8 +6,9 @@
  * `--no-kit-db`). Throughput is saturating load with autocannon. Latency is an open-loop paced
  * load (bench/paced-load.ts) at one bounded rate for every peer, with a warm-up; legacy and
  * shadow, the pair the goal compares, are measured in alternating rounds so that a change in the
- * shared machine's load falls on both alike, and their samples pooled for p99. Prints requests/s,
- * p50/p99 and the ratios the goals are stated in:
+ * shared machine's load falls on both alike, and their samples pooled for p99 (throughput too is
+ * measured in rounds; each round starts one peer later). Prints requests/s, p50/p99 and the
+ * ratios the goals are stated in:
  *   ficus legacy >= 0.9x bare hpm throughput; client p99 in shadow <= 1.1x legacy.
  * `node bench/proxy-bench.ts [--seconds 8] [--connections 32] [--rounds 3] [--rate N] [--items N]
  *   [--priority -10] [--latency-only] [--no-kit-db] [--control] [--service-priority idle|normal]`
@@ -24,7 +25,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import autocannon from 'autocannon';
+import autocannon, { type Result as SaturatingRun } from 'autocannon';
 import { pacedLoad, summarise, type LatencySample } from './paced-load.ts';
 import { REPO_ROOT } from '../stack/stack-config.ts';
 
@@ -130,7 +131,15 @@ http {
   return undefined;
 }
 
-type Result = { name: string; rps: number; p50: number; p99: number; errors: number };
+type Result = {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  /** requests/s of each round */
+  rounds: number[];
+};
 
 const requests = Array.from({ length: 100 }, (_, i) => ({
   method: 'GET',
@@ -138,18 +147,38 @@ const requests = Array.from({ length: 100 }, (_, i) => ({
   headers: { 'x-user-id': `u${i}` },
 }));
 
-/** Saturating load: how many requests per second the peer sustains. */
-async function throughput(name: string, port: number): Promise<Result> {
-  const url = `http://127.0.0.1:${port}`;
-  await autocannon({ url, connections, duration: 2, requests }); // warm-up
-  const r = await autocannon({ url, connections, duration: seconds, requests });
-  return {
+const saturate = (port: number, duration: number) =>
+  autocannon({ url: `http://127.0.0.1:${port}`, connections, duration, requests });
+const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+/**
+ * The list starting `round` places later: what one peer leaves behind (the shadow's last
+ * comparisons, their rows in the kit DB) falls on each of the others in turn, not always on the
+ * one after it.
+ */
+const rotated = <T>(list: T[], round: number) => [
+  ...list.slice(round % list.length),
+  ...list.slice(0, round % list.length),
+];
+
+/**
+ * Saturating load: how many requests per second each peer sustains, in rounds that take every
+ * peer in turn, so that a change in the shared machine's speed falls on all of them alike (one
+ * sample each read anywhere from 0.76x to 1.21x for the same legacy/hpm pair).
+ */
+async function throughputRounds(peers: [string, number][]): Promise<Result[]> {
+  for (const [, port] of peers) await saturate(port, 2); // warm-up
+  const runs = peers.map((): SaturatingRun[] => []);
+  for (let round = 0; round < rounds; round++)
+    for (const [i, [, port]] of rotated([...peers.entries()], round))
+      runs[i].push(await saturate(port, seconds));
+  return peers.map(([name], i) => ({
     name,
-    rps: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    errors: r.errors + r.non2xx + r.timeouts,
-  };
+    rps: runs[i].reduce((sum, r) => sum + r.requests.average, 0) / rounds,
+    p50: median(runs[i].map((r) => r.latency.p50)),
+    p99: median(runs[i].map((r) => r.latency.p99)),
+    errors: runs[i].reduce((sum, r) => sum + r.errors + r.non2xx + r.timeouts, 0),
+    rounds: runs[i].map((r) => r.requests.average),
+  }));
 }
 
 /** The same paced rate for every peer: the latency a client sees below saturation. */
@@ -212,16 +241,15 @@ async function main() {
   };
   const sides = Object.keys(ficus) as Side[];
   peers.push(['ficus legacy', ficus.legacy!.port], ['ficus shadow', ficus.shadow!.port]);
-  const results: Result[] = [];
-  process.stdout.write(`throughput (saturating, ${connections} connections, ${seconds} s each):\n`);
-  for (const [name, port] of latencyOnly ? [] : peers) {
-    if (port === undefined) {
+  process.stdout.write(
+    `throughput (saturating, ${connections} connections, ${rounds} rounds of ${seconds} s each):\n`,
+  );
+  for (const [name, port] of peers)
+    if (port === undefined)
       process.stdout.write(`${name}: not available (install Debian's nginx package)\n`);
-      continue;
-    }
-    results.push(await throughput(name, port));
-    process.stdout.write(line(results[results.length - 1]));
-  }
+  const available = peers.filter((p): p is [string, number] => p[1] !== undefined);
+  const results = latencyOnly ? [] : await throughputRounds(available);
+  for (const result of results) process.stdout.write(line(result));
   const get = (list: Result[], name: string) => list.find((r) => r.name === name);
   const hpm = get(results, 'bare http-proxy-middleware');
   // A quarter of what bare hpm sustains: a load every peer, shadow included, carries without
@@ -242,7 +270,7 @@ async function main() {
     await loopOf(ficus[side]!);
   }
   for (let round = 0; round < rounds; round++) {
-    for (const side of sides) {
+    for (const side of rotated(sides, round)) {
       pair[side].push(await paced(ficus[side]!.port, rate, seconds));
       loops[side].push(await loopOf(ficus[side]!));
     }
@@ -261,17 +289,21 @@ async function main() {
   process.stdout.write(
     `\n(${os.cpus().length} cores shared by the load generator, the proxy and the upstreams)\n`,
   );
+  const perRoundLine = (perRound: number[]) =>
+    `  per round: ${perRound.map((r) => r.toFixed(2)).join('x ')}x, median ${median(perRound).toFixed(2)}x\n`;
+  const legacyThroughput = get(results, 'ficus legacy');
   process.stdout.write(
-    `ficus legacy / bare hpm throughput:             ${ratio(get(results, 'ficus legacy')?.rps, hpm?.rps)}x (goal >= 0.90)\n`,
+    `ficus legacy / bare hpm throughput:             ${ratio(legacyThroughput?.rps, hpm?.rps)}x (goal >= 0.90)\n`,
   );
+  if (legacyThroughput && hpm)
+    process.stdout.write(
+      perRoundLine(legacyThroughput.rounds.map((rps, i) => rps / hpm.rounds[i])),
+    );
   const p99Ratio = (side: Side, label: string, goal: string) => {
     const pooled = summarise(pair[side]).p99 / summarise(pair.legacy).p99;
     const perRound = pair[side].map((s, i) => summarise([s]).p99 / summarise([pair.legacy[i]]).p99);
-    const median = [...perRound].sort((a, b) => a - b)[Math.floor(perRound.length / 2)];
     process.stdout.write(`${label.padEnd(47)} ${pooled.toFixed(2)}x${goal}\n`);
-    process.stdout.write(
-      `  per round (each pair back to back): ${perRound.map((r) => r.toFixed(2)).join('x ')}x, median ${median.toFixed(2)}x\n`,
-    );
+    process.stdout.write(perRoundLine(perRound));
   };
   p99Ratio('shadow', 'ficus shadow / legacy client p99 (paced):', ' (goal <= 1.10)');
   if (withControl)
