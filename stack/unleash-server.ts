@@ -22,6 +22,15 @@ process.on('unhandledRejection', (reason) => {
   console.error('unleash-server: a background task failed (kept running):', reason);
 });
 
+// An end nobody asked for must say how it came (once, in CI, Unleash was gone without a word in
+// its log): a signal, or an exit code.
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
+  process.once(signal, () => {
+    console.error(`unleash-server: stopping on ${signal}`);
+    process.exit(0);
+  });
+process.on('exit', (code) => console.error(`unleash-server: exiting with code ${code}`));
+
 const url = new URL(databaseUrl);
 await start({
   db: {
