@@ -3,7 +3,8 @@
  * (same key and value bytes), with headers saying why and where they came from, so a person can
  * inspect, fix and replay them. The worker goes on.
  */
-import type { Admin, Producer } from 'kafkajs';
+import type { Admin, PartitionMetadata, Producer } from 'kafkajs';
+import { waitFor } from '../../lib/wait.ts';
 import type { DeadLetter } from './apply-batch.ts';
 
 export const deadLetterTopic = (service: string) => `ficus.dlq.${service}`;
@@ -15,7 +16,10 @@ export const DEAD_LETTER_HEADERS = {
   sourceOffset: 'ficus-source-offset',
 } as const;
 
-/** Creates the topic when missing; without `numPartitions` the broker's default applies (as for Debezium's own topics). */
+/**
+ * Creates the topic when missing (without `numPartitions` the broker's default applies, as for
+ * Debezium's own topics), and returns once a leader serves every partition of it.
+ */
 export async function ensureTopic(
   admin: Admin,
   topic: string,
@@ -27,7 +31,21 @@ export async function ensureTopic(
       topics: [{ topic, ...(numPartitions ? { numPartitions } : {}) }],
       waitForLeaders: true,
     });
+  // The connector may create the topic at the same moment: createTopics then ends on "already
+  // exists" without waiting for leaders, and a metadata request for a partition the broker does
+  // not host yet fails in kafkajs without a retry (in CI the group's subscribe failed on it and
+  // the worker exited; ensure-topic.e2e.test.ts makes that race).
+  await waitFor(
+    `topic ${topic} to be served by a leader`,
+    async () => {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      return topics.some((t) => t.partitions.length > 0 && t.partitions.every(isServed));
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
 }
+
+const isServed = (p: PartitionMetadata) => p.partitionErrorCode === 0 && p.leader >= 0;
 
 export function createDeadLetterSender(producer: Producer, topic: string) {
   return async (letters: DeadLetter[]): Promise<void> => {
