@@ -100,6 +100,15 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
       application_name: `ficus-sync-${service}-${direction}`,
     });
     p.on('error', (error) => log.warn(`idle ${name} connection failed`, { error: error.message }));
+    // Each client listens for its own errors for all its life: pg-pool listens only while a client
+    // is idle, and a restart of the database ("terminating connection due to administrator
+    // command") can reach a client in between, an 'error' nobody heard that ends the process. The
+    // query in flight fails either way and is retried.
+    p.on('connect', (client) =>
+      client.on('error', (error) =>
+        log.debug(`${name} connection failed`, { error: error.message }),
+      ),
+    );
     return p;
   };
   const legacy = pool(options.legacyUrl, 'legacy DB');
