@@ -84,10 +84,14 @@ test('when the first step breaks the rollout goes back to shadow', () => {
   expect(state).toMatchObject({ status: 'rolled-back', current: -1 });
 });
 
-test('gates that fail before the first step refuse the rollout without moving', () => {
-  const action = nextAction(initialState([1, 100], 0), mismatching, 0, timing);
+test('gates that fail before the first step are watched for the bounded wait, then refuse the rollout without moving', () => {
+  const start = initialState([1, 100], 0);
+  expect(nextAction(start, mismatching, 0, timing)).toMatchObject({ kind: 'wait-gates' });
+  expect(nextAction(start, mismatching, 60_000, timing).kind).toBe('wait-gates');
+  expect(nextAction(start, healthy, 30_000, timing).kind).toBe('advance');
+  const action = nextAction(start, mismatching, 60_001, timing);
   expect(action.kind).toBe('refuse');
-  expect(applyAction(initialState([1, 100], 0), action, 0).status).toBe('refused');
+  expect(applyAction(start, action, 60_001).status).toBe('refused');
 });
 
 test('missing evidence waits, then stalls, but never rolls back', () => {

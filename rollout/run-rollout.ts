@@ -198,6 +198,7 @@ export async function runRollout(
     switch (action.kind) {
       case 'hold':
       case 'wait-evidence':
+      case 'wait-gates':
         break;
       case 'advance':
         try {
@@ -256,6 +257,8 @@ function describeAction(action: Action): string {
       return 'holding';
     case 'wait-evidence':
       return `waiting for evidence (${action.pending.map((r) => `${r.gate} ${r.value}`).join(', ')})`;
+    case 'wait-gates':
+      return `waiting for the gates to hold (${action.broken.map((r) => `${r.gate} ${r.value}`).join(', ')})`;
     case 'advance':
       return `advance to ${action.percent}%`;
     case 'rollback':
