@@ -75,6 +75,16 @@ function resolve(target: ApplyTarget) {
   };
 }
 
+/**
+ * A client that hears its own connection errors: a database restarting during a hand-over would
+ * otherwise end the process with an 'error' nobody listened for; now the next query fails ("not
+ * queryable") and the hand-over reports it through its own error path.
+ */
+function listening(client: pg.Client): pg.Client {
+  client.on('error', () => undefined);
+  return client;
+}
+
 export class HandOverError extends FicusError {
   constructor(message: string, details?: Record<string, unknown>) {
     super('hand_over_failed', message, { retriable: true, details });
@@ -87,8 +97,8 @@ export async function waitUntilApplied(options: WaitOptions): Promise<{ waitedMs
   const lsn = parseLsnText(options.lsn);
   const timeoutMs = options.timeoutMs ?? 30_000;
   const intervalMs = options.intervalMs ?? 100;
-  const source = new pg.Client({ connectionString: r.sourceUrl });
-  const target = new pg.Client({ connectionString: r.targetUrl });
+  const source = listening(new pg.Client({ connectionString: r.sourceUrl }));
+  const target = listening(new pg.Client({ connectionString: r.targetUrl }));
   const admin = new Kafka({
     clientId: `${r.groupId}-hand-over`,
     brokers: r.brokers,
@@ -164,7 +174,7 @@ export async function handOver(
     );
   const log = createLogger(`sync:${options.service}:hand-over`);
   const r = resolve({ ...options, direction: options.from });
-  const source = new pg.Client({ connectionString: r.sourceUrl });
+  const source = listening(new pg.Client({ connectionString: r.sourceUrl }));
   await source.connect();
   let lsn: string;
   try {
