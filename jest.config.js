@@ -12,6 +12,21 @@ const common = {
   testPathIgnorePatterns: ['/node_modules/', '/.ficus/'],
 };
 
+// `npm test` runs in two phases (FICUS_TESTS): everything but the walkthrough, then the
+// walkthrough alone. It is the demo, and its rollout is judged by the latency gate: beside the
+// sink's heavy suites on two cores the gate rightly saw the service slower (p99 240 ms against
+// 100) and rolled back. Unset, every test runs at once.
+const WALKTHROUGH = '/walkthrough/walkthrough\\.e2e\\.test\\.ts$';
+const phase = globalThis.process.env.FICUS_TESTS;
+const e2eMatch =
+  phase === 'walkthrough'
+    ? { testMatch: ['<rootDir>/walkthrough/walkthrough.e2e.test.ts'] }
+    : { testMatch: ['<rootDir>/**/*.e2e.test.ts'] };
+const e2eIgnore =
+  phase === 'rest'
+    ? [...common.testPathIgnorePatterns, WALKTHROUGH]
+    : common.testPathIgnorePatterns;
+
 export default {
   // A project-level testTimeout is ignored by jest; the e2e suites need minutes at most.
   testTimeout: 180_000,
@@ -26,7 +41,8 @@ export default {
     {
       ...common,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/**/*.e2e.test.ts'],
+      ...e2eMatch,
+      testPathIgnorePatterns: e2eIgnore,
       globalSetup: '<rootDir>/test-support/stack-global-setup.ts',
       globalTeardown: '<rootDir>/test-support/stack-global-teardown.ts',
     },
