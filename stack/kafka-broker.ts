@@ -56,7 +56,17 @@ log.segment.bytes=268435456
 }
 
 /** A Kafka cluster id: 16 random bytes, base64url without padding (what kafka-storage makes). */
-export const newClusterId = () => randomBytes(16).toString('base64url');
+/**
+ * A random cluster id in Kafka's form (16 bytes, base64url). Not one that starts with '-': the
+ * storage tool would read it as an option ("--cluster-id: expected one argument"; 1 in 64, seen in
+ * CI), which is why Kafka's own Uuid.randomUuid() draws again for those too.
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
 
 export function javaClasspath(libs: string) {
   return path.join(libs, '*');
