@@ -27,10 +27,16 @@ export async function ensureTopic(
 ): Promise<void> {
   const existing = await admin.listTopics();
   if (!existing.includes(topic))
-    await admin.createTopics({
-      topics: [{ topic, ...(numPartitions ? { numPartitions } : {}) }],
-      waitForLeaders: true,
-    });
+    await admin
+      .createTopics({
+        topics: [{ topic, ...(numPartitions ? { numPartitions } : {}) }],
+        waitForLeaders: true,
+      })
+      // kafkajs's own wait for leaders gives up on "does not host this topic-partition": the
+      // topic exists then, and the wait below is the one that retries
+      .catch((error: { type?: string }) => {
+        if (error.type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+      });
   // The connector may create the topic at the same moment: createTopics then ends on "already
   // exists" without waiting for leaders, and a metadata request for a partition the broker does
   // not host yet fails in kafkajs without a retry (in CI the group's subscribe failed on it and
