@@ -104,14 +104,11 @@ export function nextAction(
     // service serves nobody yet, so a gate that fails is watched for the same bounded wait as
     // missing evidence before the rollout is refused: one busy minute (in CI, monolith p99 55 ms
     // and the service's 87, beside a test restarting the service's database) must not end it.
+    const waitedOut = now - state.stepStartedAt > timing.maxWaitMs;
     if (broken.length)
-      return now - state.stepStartedAt > timing.maxWaitMs
-        ? { kind: 'refuse', broken }
-        : { kind: 'wait-gates', broken };
+      return waitedOut ? { kind: 'refuse', broken } : { kind: 'wait-gates', broken };
     if (pending.length)
-      return now - state.stepStartedAt > timing.maxWaitMs
-        ? { kind: 'stall', pending }
-        : { kind: 'wait-evidence', pending };
+      return waitedOut ? { kind: 'stall', pending } : { kind: 'wait-evidence', pending };
     return { kind: 'advance', to: 0, percent: state.steps[0] };
   }
   if (broken.length)

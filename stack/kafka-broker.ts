@@ -55,7 +55,6 @@ log.segment.bytes=268435456
 `;
 }
 
-/** A Kafka cluster id: 16 random bytes, base64url without padding (what kafka-storage makes). */
 /**
  * A random cluster id in Kafka's form (16 bytes, base64url). Not one that starts with '-': the
  * storage tool would read it as an option ("--cluster-id: expected one argument"; 1 in 64, seen in
