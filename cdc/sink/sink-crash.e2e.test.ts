@@ -15,7 +15,10 @@ import path from 'node:path';
 import { waitFor, sleep } from '../../lib/wait.ts';
 import { createSinkFixture, sql, type SinkFixture } from './sink-e2e-harness.ts';
 
-jest.setTimeout(180_000);
+// 100-110 s in CI; 210 s beside sink-snapshot's 150k-row snapshot on a stack just started (both
+// feed the one Connect worker on the same two cores). The waits fail on their own when the stream
+// stops moving: what this allows is slowness, not a hang.
+jest.setTimeout(360_000);
 
 const MIN_EVENTS = 100_000;
 /** kills that must land while the sink applies: it died with events of the stream left to apply */
@@ -178,13 +181,16 @@ test('kill -9 at random points of a 100k-event stream: the target equals the sou
   // the topic holds exactly the events issued, one per row changed plus a tombstone per delete,
   // and the stored positions sit exactly at each partition's end: nothing applied twice or skipped
   const messages = events() + issued.deletes;
-  await fx.waitApplied('products', messages, 60_000);
+  await fx.waitApplied('products', messages);
 
   // nothing missing, nothing extra, no stale row, no key twice
   const { expected, actual } = await fx.waitInSync('products', 30_000);
   expect(actual.length).toBe(expected.length);
   expect(new Set(actual.map((r) => r.id)).size).toBe(actual.length);
-  expect(actual.length).toBeGreaterThan(50_000);
+  // every row issued is there: each insert added a key (the re-inserts take keys deleted before)
+  // and each delete took one; at least 21 rounds of 2,500 inserts make the 100k events, ~49k rows
+  expect(expected.length).toBe(issued.inserts - issued.deletes);
+  expect(actual.length).toBeGreaterThan(45_000);
 
   // the parity check `ficus verify` runs, through the plan's mapping
   expect(await fx.verify()).toEqual(fx.cleanReport(expected.length));

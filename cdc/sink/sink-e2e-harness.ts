@@ -13,7 +13,7 @@ import path from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import pg from 'pg';
 import YAML from 'yaml';
-import { waitFor } from '../../lib/wait.ts';
+import { waitFor, waitWhileProgressing } from '../../lib/wait.ts';
 import { parsePlan } from '../../plan/load-plan.ts';
 import type { Plan } from '../../plan/plan-types.ts';
 import { compileTableMapping, renderMappedSelect } from '../../plan/mapping.ts';
@@ -222,34 +222,38 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
     /**
      * Waits until the forward topic of a table holds exactly `messages` messages, then until the
      * forward sink's stored position of each partition sits exactly at its end: every event
-     * applied, none skipped. Returns the ends.
+     * applied, none skipped. Returns the ends. Each wait lasts as long as its count keeps growing
+     * and fails after `stallMs` without growth: on two loaded cores Debezium and the sink can
+     * take minutes over a long stream, and only a stream that stopped is a failure.
      */
-    async waitApplied(table: 'products' | 'inventory', messages: number, timeoutMs = 30_000) {
+    async waitApplied(table: 'products' | 'inventory', messages: number, stallMs = 30_000) {
       const topic = `${prefix}.public.${table}`;
-      const ends = await waitFor(
+      const ends = await waitWhileProgressing(
         `${messages} messages in ${topic}`,
         async () => {
           const e = await fixture.topicEnds(table);
           const total = messageCount(e);
-          if (total > messages) throw new Error(`${total} messages, more than expected`);
-          return total === messages && e;
+          if (total > messages)
+            throw new Error(`${total} messages in ${topic}, more than ${messages}`);
+          return { done: total === messages && e, progress: total };
         },
-        { timeoutMs },
+        { stallMs },
       );
-      await waitFor(
+      await waitWhileProgressing(
         `stored positions at the end of every partition of ${topic}`,
         async () => {
-          const stored = await fixture.storedPositions(fixture.group('forward'));
-          return [...ends].every(
+          const stored = (await fixture.storedPositions(fixture.group('forward'))).filter(
+            (s) => s.topic === topic,
+          );
+          const atEnd = [...ends].every(
             ([partition, high]) =>
               high === 0n ||
-              stored.some(
-                (s) =>
-                  s.topic === topic && s.partition === partition && s.nextOffset === String(high),
-              ),
+              stored.some((s) => s.partition === partition && s.nextOffset === String(high)),
           );
+          const applied = stored.reduce((sum, s) => sum + Number(s.nextOffset), 0);
+          return { done: atEnd, progress: applied };
         },
-        { timeoutMs },
+        { stallMs },
       );
       return ends;
     },
