@@ -129,7 +129,9 @@ it('legacy: everything goes to the monolith and nothing is mirrored', async () =
 
 it('shadow: the monolith answers, reads are mirrored and compared, comparisons reach the kit DB', async () => {
   await stageTo('shadow');
+  const sent = Date.now();
   const response = await fetch(proxy.url + '/api/products/7', { headers: { 'x-user-id': 'u1' } });
+  const answered = Date.now();
   expect(response.headers.get('x-ficus-backend')).toBe('monolith');
   expect(((await response.json()) as { meta: { side: string } }).meta.side).toBe('monolith');
   const post = await fetch(proxy.url + '/api/products', {
@@ -159,6 +161,11 @@ it('shadow: the monolith answers, reads are mirrored and compared, comparisons r
     legacy_status: 200,
     service_status: 200,
   });
+  // the read's own time, which the gates window on, not the later time it was stored at
+  const readAt = (rows[0].read_at as Date).getTime();
+  expect(readAt).toBeGreaterThanOrEqual(sent);
+  expect(readAt).toBeLessThanOrEqual(answered);
+  expect(readAt).toBeLessThanOrEqual((rows[0].recorded_at as Date).getTime());
 });
 
 it('canary: about the configured share of users go to the service, each user sticks to one side, writes stay on the monolith', async () => {

@@ -33,7 +33,7 @@ async function record(rows: Row[]) {
       legacy_ms: r.legacy_ms,
       service_ms: r.service_ms,
       service_error: r.service_error ?? null,
-      recorded_at: kit.knex.raw(`now() - ?::interval`, [r.ago ?? '0 seconds']),
+      read_at: kit.knex.raw(`now() - ?::interval`, [r.ago ?? '0 seconds']),
     })),
   );
 }

@@ -1,9 +1,10 @@
 /**
  * Gathers the evidence the gates judge (rollout/gates.ts) for one service, from what was really
  * recorded:
- * - the parallel run's comparisons of the service's routes (`proxy_comparisons`, kit DB) in a
- *   window: count, match rate, error rate per side (5xx answer or transport error) and p99
- *   latency per side, all computed in SQL (percentile_cont);
+ * - the parallel run's comparisons of the service's routes (`proxy_comparisons`, kit DB) of the
+ *   reads made in a window (`read_at`; a comparison is stored up to seconds after its read): count,
+ *   match rate, error rate per side (5xx answer or transport error) and p99 latency per side, all
+ *   computed in SQL (percentile_cont);
  * - the newest `ficus verify` of the service (`latestVerify`);
  * - the forward sync lag, measured by a probe (rollout/sync-lag.ts).
  *
@@ -59,7 +60,7 @@ SELECT w.since,
   count(c.id) FILTER (WHERE c.service_status >= 500 OR c.service_error IS NOT NULL)::int AS service_errors,
   percentile_cont(0.99) WITHIN GROUP (ORDER BY c.legacy_ms) AS legacy_p99,
   percentile_cont(0.99) WITHIN GROUP (ORDER BY c.service_ms) AS service_p99
-FROM w LEFT JOIN proxy_comparisons c ON c.service = ? AND c.recorded_at >= w.since
+FROM w LEFT JOIN proxy_comparisons c ON c.service = ? AND c.read_at >= w.since
 GROUP BY w.since`;
 
 export type ComparisonEvidence = Pick<

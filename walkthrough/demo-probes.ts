@@ -37,7 +37,7 @@ export async function matchRate(
   since: Date,
 ): Promise<{ compared: number; matched: number; rate: number | null }> {
   const [row] = await kitSql<{ compared: string; matched: string }>(
-    `SELECT count(*) AS compared, count(*) FILTER (WHERE outcome = 'match') AS matched FROM proxy_comparisons WHERE service = $1 AND recorded_at >= $2`,
+    `SELECT count(*) AS compared, count(*) FILTER (WHERE outcome = 'match') AS matched FROM proxy_comparisons WHERE service = $1 AND read_at >= $2`,
     [service, since],
   );
   const compared = Number(row.compared);

@@ -48,6 +48,7 @@ export function startParallelRun(
   // tap hangs off the request's WeakMap entry; when it led back to the request (the entry's key),
   // every mirrored request survived the young-generation collections, which took 10-16 ms each
   // instead of under 1 ms (docs/decisions/0004).
+  const readAt = Date.now();
   const read: MirroredRead = {
     route: route.id,
     service: route.service,
@@ -79,7 +80,7 @@ export function startParallelRun(
       const { answer, error } = legacy;
       const summary = { status: answer?.status, latencyMs: answer?.latencyMs, error };
       const judged = await ctx.mirror.judge(read, legacy, calibrate, ctx.noise.noiseOf(route.id));
-      await conclude(ctx, read, info.id, summary, judged);
+      await conclude(ctx, read, { requestId: info.id, readAt }, summary, judged);
     })
     .catch((error) => ctx.log.error('comparison failed', { route: route.id, error: String(error) }))
     .finally(() => slot.release());
@@ -88,7 +89,7 @@ export function startParallelRun(
 async function conclude(
   ctx: ProxyContext,
   read: MirroredRead,
-  requestId: string,
+  { requestId, readAt }: { requestId: string; readAt: number },
   legacy: SideSummary,
   judged: Judged,
 ): Promise<void> {
@@ -113,6 +114,7 @@ async function conclude(
   }
   const record: ComparisonRecord = {
     requestId,
+    readAt,
     service: read.service,
     route: read.route,
     method: read.method,

@@ -25,6 +25,7 @@ beforeAll(async () => {
     const mismatch = i % 4 === 0;
     recorder.record({
       requestId: `r-${i}`,
+      readAt: Date.now(),
       service: 'catalog',
       route: 'GET /api/products/:id',
       method: 'GET',
@@ -44,6 +45,7 @@ beforeAll(async () => {
   }
   recorder.record({
     requestId: 'e',
+    readAt: Date.now(),
     service: 'catalog',
     route: 'GET /api/products',
     method: 'GET',

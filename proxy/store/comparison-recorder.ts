@@ -11,6 +11,8 @@ export const COMPARISONS_TABLE = 'proxy_comparisons';
 
 export type ComparisonRecord = {
   requestId: string;
+  /** when the proxy received the read (epoch ms); stored as `read_at`, which the gates window on */
+  readAt: number;
   service: string;
   route: string;
   method: string;
@@ -28,6 +30,7 @@ export type ComparisonRecord = {
 /** The columns a comparison fills, with their SQL types, as `json_to_recordset` reads a batch. */
 const COLUMNS: [string, string][] = [
   ['request_id', 'text'],
+  ['read_at', 'timestamptz'],
   ['service', 'text'],
   ['route', 'text'],
   ['method', 'text'],
@@ -68,6 +71,7 @@ export function createComparisonRecorder(
 
   const toRow = (r: ComparisonRecord) => ({
     request_id: r.requestId,
+    read_at: new Date(r.readAt).toISOString(),
     service: r.service,
     route: r.route,
     method: r.method,
