@@ -4,6 +4,7 @@
  * come in through the environment (UNLEASH_DATABASE_URL, HTTP_PORT, INIT_*_API_TOKENS).
  */
 import { start } from 'unleash-server';
+import { keepServingThroughRejections } from './unleash-guards.ts';
 
 const databaseUrl = process.env.UNLEASH_DATABASE_URL;
 const port = Number(process.env.HTTP_PORT);
@@ -14,16 +15,9 @@ if (!databaseUrl || !Number.isInteger(port)) {
   process.exit(2);
 }
 
-// Unleash runs some bookkeeping in event handlers nobody awaits. One of them (feature lifecycle)
-// can fail when a flag is archived and deleted in quick succession (a foreign-key race inside
-// Unleash), and on Node 24 an unhandled rejection ends the process: the whole flag service would
-// go down over a lost lifecycle row. Log it and keep serving.
-process.on('unhandledRejection', (reason) => {
-  console.error('unleash-server: a background task failed (kept running):', reason);
-});
+const guards = keepServingThroughRejections();
 
-// An end nobody asked for must say how it came (once, in CI, Unleash was gone without a word in
-// its log): a signal, or an exit code.
+// An end nobody asked for must say how it came: a signal, or an exit code.
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
   process.once(signal, () => {
     console.error(`unleash-server: stopping on ${signal}`);
@@ -44,3 +38,5 @@ await start({
   server: { host: '127.0.0.1', port },
   versionCheck: { enable: false },
 });
+
+guards.dropOtherListeners();
