@@ -143,6 +143,11 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
     // long between heartbeats, so a rebalance is noticed within it
     maxWaitTimeInMs: 500,
     allowAutoTopicCreation: false,
+    // kafkajs restarts a crashed consumer from a timer, and a restart under way when the worker
+    // disconnects goes on connecting, crashing and restarting for ever (with the broker gone, a
+    // stopped worker kept its process alive): once stopping, it is never restarted. (5 retries:
+    // kafkajs's default for a consumer, which giving `retry` at all would replace.)
+    retry: { retries: 5, restartOnFailure: async () => !stopping },
   });
 
   try {
