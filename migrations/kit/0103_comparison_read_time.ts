@@ -14,11 +14,17 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(
     'ALTER TABLE proxy_comparisons ALTER COLUMN read_at SET NOT NULL, ALTER COLUMN read_at SET DEFAULT now()',
   );
+  // the gates' window by service moves to the read time; nothing asks by service and store time
+  // any more, and every recorded batch would still pay for keeping that index
   await knex.raw(
     'CREATE INDEX proxy_comparisons_service_read_time ON proxy_comparisons (service, read_at)',
   );
+  await knex.raw('DROP INDEX proxy_comparisons_service_time');
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.raw(
+    'CREATE INDEX proxy_comparisons_service_time ON proxy_comparisons (service, recorded_at)',
+  );
   await knex.raw('ALTER TABLE proxy_comparisons DROP COLUMN read_at');
 }
