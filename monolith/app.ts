@@ -15,7 +15,7 @@ import { createPaymentService } from './payments/create-payment-service.ts';
 import { paymentRoutes } from './payments/payment-controller.ts';
 import { createProductService } from './products/create-product-service.ts';
 import { productRoutes } from './products/product-controller.ts';
-import { errorHandler, unknownRoute } from './shared/error-handler.ts';
+import { errorHandler, unknownRoute } from '../shop-shared/error-handler.ts';
 
 export function createMonolithApp(options: { db: Knex; log?: Logger }): Express {
   const { db } = options;

@@ -8,7 +8,7 @@
 import express, { type Express } from 'express';
 import type { Knex } from 'knex';
 import { createLogger, type Logger } from '../../lib/logger.ts';
-import { errorHandler, unknownRoute } from '../../monolith/shared/error-handler.ts';
+import { errorHandler, unknownRoute } from '../../shop-shared/error-handler.ts';
 import { healthRouter } from '../shared/health.ts';
 import { createPriceDefect, type PriceDefect } from './defect/price-defect.ts';
 import { createProductService } from './products/create-product-service.ts';

@@ -10,7 +10,7 @@ import express, { type Express } from 'express';
 import type { Knex } from 'knex';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import { DEFAULT_PORTS } from '../../stack/stack-config.ts';
-import { errorHandler, unknownRoute } from '../../monolith/shared/error-handler.ts';
+import { errorHandler, unknownRoute } from '../../shop-shared/error-handler.ts';
 import { createPaymentService } from '../../monolith/payments/create-payment-service.ts';
 import { paymentRoutes } from '../../monolith/payments/payment-controller.ts';
 import { healthRouter } from '../shared/health.ts';

@@ -4,7 +4,7 @@ import { FakeOrderStore } from '../../../monolith/orders/fake-order-store.ts';
 import { PgOrderStore } from '../../../monolith/orders/order-store.ts';
 import { FakePaymentStore } from '../../../monolith/payments/fake-payment-store.ts';
 import { PgPaymentStore } from '../../../monolith/payments/payment-store.ts';
-import { immediate, inTransaction } from '../../../monolith/shared/transactional.ts';
+import { immediate, inTransaction } from '../../../shop-shared/transactional.ts';
 import { createLogger, type Logger } from '../../../lib/logger.ts';
 import { FakeReplicaStore } from '../replicas/fake-replica-store.ts';
 import { PgReplicaStore } from '../replicas/replica-store.ts';

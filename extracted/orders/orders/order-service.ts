@@ -20,7 +20,7 @@ import {
   type Shortage,
 } from '../../../monolith/orders/order-service.ts';
 import type { PlaceOrder } from '../../../monolith/orders/order-types.ts';
-import type { Transactional } from '../../../monolith/shared/transactional.ts';
+import type { Transactional } from '../../../shop-shared/transactional.ts';
 import type { OrderStore } from '../../../monolith/orders/order-store-type.ts';
 import type { PaymentStore } from '../../../monolith/payments/payment-store-type.ts';
 import type { Logger } from '../../../lib/logger.ts';

@@ -4,8 +4,8 @@
  */
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../lib/logger.ts';
-import { createTestDatabase, type TestDatabase } from '../../test-support/databases.ts';
-import { createMonolithApp } from '../app.ts';
+import { createTestDatabase, type TestDatabase } from '../databases.ts';
+import { createMonolithApp } from '../../monolith/app.ts';
 
 export type JsonAnswer = { status: number; body: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
