@@ -11,11 +11,11 @@ import type { Knex } from 'knex';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import { DEFAULT_PORTS } from '../../stack/stack-config.ts';
 import { errorHandler, unknownRoute } from '../../shop-shared/error-handler.ts';
-import { createPaymentService } from '../../monolith/payments/create-payment-service.ts';
-import { paymentRoutes } from '../../monolith/payments/payment-controller.ts';
 import { healthRouter } from '../shared/health.ts';
 import { createOrderService } from './orders/create-order-service.ts';
 import { orderRoutes, productOrderedRoutes } from './orders/order-controller.ts';
+import { createPaymentService } from './payments/create-payment-service.ts';
+import { paymentRoutes } from './payments/payment-controller.ts';
 import { httpShopApi } from './shop-api/http-shop-api.ts';
 import type { ShopApi } from './shop-api/shop-api-type.ts';
 
@@ -43,8 +43,7 @@ export function createOrdersApp(options: OrdersAppOptions): Express {
   app.use(healthRouter());
   app.use(productOrderedRoutes(orders));
   app.use('/api/orders', orderRoutes(orders));
-  // Payments settle rows of the orders DB with the monolith's own payment logic and stores: the
-  // tables are the same columns, only the database differs.
+  // Payments settle rows of the orders DB: the service owns the payments table and its logic.
   app.use('/api/payments', paymentRoutes(createPaymentService(options.db)));
   app.use(unknownRoute);
   app.use(errorHandler(logger));
