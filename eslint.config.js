@@ -19,6 +19,27 @@ export default tseslint.config(
     ignores: ['proxy/server/**', 'proxy/**/*.test.ts', 'proxy/**/*.e2e.test.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: ['express'] }] },
   },
+  // The example's halves stay apart, so that at `complete` the monolith can be deleted: the
+  // extracted services never import the monolith, nor the monolith a service, and the module both
+  // share (shop-shared/) imports neither. Test harnesses that need both live in test-support/.
+  ...[
+    ['extracted', ['monolith']],
+    ['monolith', ['extracted']],
+    ['shop-shared', ['monolith', 'extracted']],
+  ].map(([folder, forbidden]) => ({
+    files: [`${folder}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: forbidden.map((other) => ({
+            regex: `(^|/)${other}/`,
+            message: `${folder}/ may not import from ${other}/: move what both need to shop-shared/, or the harness to test-support/.`,
+          })),
+        },
+      ],
+    },
+  })),
   {
     files: ['bin/**/*.js', 'test-support/**/*.js', 'scripts/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },

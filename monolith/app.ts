@@ -2,7 +2,7 @@
  * The shop monolith as an Express app over one knex instance (the legacy DB). Each feature folder
  * brings its routes; this file only wires them. Used by main.ts, by tests and by the proxy's demo.
  */
-import express, { type Express } from 'express';
+import type { Express } from 'express';
 import type { Knex } from 'knex';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import { customerRoutes } from './customers/customer-controller.ts';
@@ -15,26 +15,18 @@ import { createPaymentService } from './payments/create-payment-service.ts';
 import { paymentRoutes } from './payments/payment-controller.ts';
 import { createProductService } from './products/create-product-service.ts';
 import { productRoutes } from './products/product-controller.ts';
-import { errorHandler, unknownRoute } from './shared/error-handler.ts';
+import { createShopApp } from '../shop-shared/shop-app.ts';
 
 export function createMonolithApp(options: { db: Knex; log?: Logger }): Express {
   const { db } = options;
-  const log = options.log ?? createLogger('monolith');
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use(express.json({ limit: '1mb' }));
-
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
+  return createShopApp({
+    log: options.log ?? createLogger('monolith'),
+    routes: (app) => {
+      app.use('/api/products', productRoutes(createProductService(db)));
+      app.use('/api/customers', customerRoutes(createCustomerService(db)));
+      app.use('/api/inventory', inventoryRoutes(createInventoryService(db)));
+      app.use('/api/orders', orderRoutes(createOrderService(db)));
+      app.use('/api/payments', paymentRoutes(createPaymentService(db)));
+    },
   });
-  app.use('/api/products', productRoutes(createProductService(db)));
-  app.use('/api/customers', customerRoutes(createCustomerService(db)));
-  app.use('/api/inventory', inventoryRoutes(createInventoryService(db)));
-  app.use('/api/orders', orderRoutes(createOrderService(db)));
-  app.use('/api/payments', paymentRoutes(createPaymentService(db)));
-
-  app.use(unknownRoute);
-  app.use(errorHandler(log));
-  return app;
 }

@@ -5,11 +5,10 @@
  * @example
  *   const app = createCatalogApp({ db: createDatabase(url), orderHistory: httpOrderHistory(ordersUrl) });
  */
-import express, { type Express } from 'express';
+import type { Express } from 'express';
 import type { Knex } from 'knex';
 import { createLogger, type Logger } from '../../lib/logger.ts';
-import { errorHandler, unknownRoute } from '../../monolith/shared/error-handler.ts';
-import { healthRouter } from '../shared/health.ts';
+import { createShopApp } from '../../shop-shared/shop-app.ts';
 import { createPriceDefect, type PriceDefect } from './defect/price-defect.ts';
 import { createProductService } from './products/create-product-service.ts';
 import { unavailableOrderHistory, type OrderHistory } from './products/order-history.ts';
@@ -32,16 +31,13 @@ export function createCatalogApp(options: CatalogAppOptions): Express {
     orderHistory: options.orderHistory ?? unavailableOrderHistory,
   })(options.db);
 
-  const app = express();
-  // The same HTTP behaviour as the monolith (no ETag, same body parser and error handler), so
-  // that the parallel run compares answers, not frameworks.
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use(express.json({ limit: '1mb' }));
-  app.use(healthRouter());
-  app.use(priceDefect.routes());
-  app.use('/api/products', productRoutes(products, priceDefect.wrap(toProductJson)));
-  app.use(unknownRoute);
-  app.use(errorHandler(logger));
-  return app;
+  // The monolith's HTTP scaffold (no ETag, same body parser and error handler), so that the
+  // parallel run compares answers, not frameworks.
+  return createShopApp({
+    log: logger,
+    routes: (app) => {
+      app.use(priceDefect.routes());
+      app.use('/api/products', productRoutes(products, priceDefect.wrap(toProductJson)));
+    },
+  });
 }

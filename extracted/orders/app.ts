@@ -6,16 +6,15 @@
  * @example
  *   const app = createOrdersApp({ db: createDatabase(url), shop: httpShopApi('http://127.0.0.1:18081') });
  */
-import express, { type Express } from 'express';
+import type { Express } from 'express';
 import type { Knex } from 'knex';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import { DEFAULT_PORTS } from '../../stack/stack-config.ts';
-import { errorHandler, unknownRoute } from '../../monolith/shared/error-handler.ts';
-import { createPaymentService } from '../../monolith/payments/create-payment-service.ts';
-import { paymentRoutes } from '../../monolith/payments/payment-controller.ts';
-import { healthRouter } from '../shared/health.ts';
+import { createShopApp } from '../../shop-shared/shop-app.ts';
 import { createOrderService } from './orders/create-order-service.ts';
 import { orderRoutes, productOrderedRoutes } from './orders/order-controller.ts';
+import { createPaymentService } from './payments/create-payment-service.ts';
+import { paymentRoutes } from './payments/payment-controller.ts';
 import { httpShopApi } from './shop-api/http-shop-api.ts';
 import type { ShopApi } from './shop-api/shop-api-type.ts';
 
@@ -35,18 +34,14 @@ export function createOrdersApp(options: OrdersAppOptions): Express {
     logger,
   })(options.db);
 
-  const app = express();
-  // The same HTTP behaviour as the monolith (no ETag, same body parser and error handler).
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use(express.json({ limit: '1mb' }));
-  app.use(healthRouter());
-  app.use(productOrderedRoutes(orders));
-  app.use('/api/orders', orderRoutes(orders));
-  // Payments settle rows of the orders DB with the monolith's own payment logic and stores: the
-  // tables are the same columns, only the database differs.
-  app.use('/api/payments', paymentRoutes(createPaymentService(options.db)));
-  app.use(unknownRoute);
-  app.use(errorHandler(logger));
-  return app;
+  // The monolith's HTTP scaffold (no ETag, same body parser and error handler).
+  return createShopApp({
+    log: logger,
+    routes: (app) => {
+      app.use(productOrderedRoutes(orders));
+      app.use('/api/orders', orderRoutes(orders));
+      // Payments settle rows of the orders DB: the service owns the payments table and its logic.
+      app.use('/api/payments', paymentRoutes(createPaymentService(options.db)));
+    },
+  });
 }

@@ -1,6 +1,6 @@
 /**
- * The error kinds of an extracted service. Validation, not-found and conflict are the monolith's
- * own (monolith/shared/http-errors.ts): a service must fail exactly like the monolith for the same
+ * The error kinds of an extracted service. Validation, not-found and conflict are the shop's, shared
+ * with the monolith (shop-shared/http-errors.ts): a service must fail exactly like the monolith for the same
  * request, down to the message, or the parallel run reports a difference. What only a service
  * can hit (a dependency it calls over HTTP) is added here, on the same base, FicusError.
  */
@@ -11,7 +11,7 @@ export {
   NotFoundError,
   ValidationError,
   isUniqueViolation,
-} from '../../monolith/shared/http-errors.ts';
+} from '../../shop-shared/http-errors.ts';
 
 /** 502: a service this one depends on failed or answered something it cannot use. */
 export class UpstreamError extends FicusError {

@@ -1,12 +1,12 @@
 /** Reads and validates customer bodies (POST creates, PUT patches). */
-import { ValidationError } from '../shared/http-errors.ts';
+import { ValidationError } from '../../shop-shared/http-errors.ts';
 import {
   readOptionalString,
   readString,
   rejectUnknownFields,
   requireBody,
   type Body,
-} from '../shared/validate.ts';
+} from '../../shop-shared/validate.ts';
 import type { CustomerPatch, NewCustomer } from './customer-types.ts';
 
 const FIELDS = ['name', 'email', 'phone', 'address'] as const;

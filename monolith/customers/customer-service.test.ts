@@ -1,4 +1,4 @@
-import { ConflictError } from '../shared/http-errors.ts';
+import { ConflictError } from '../../shop-shared/http-errors.ts';
 import { createFakeCustomerService } from './create-customer-service.ts';
 import { readCustomerPatch, readNewCustomer } from './customer-input.ts';
 

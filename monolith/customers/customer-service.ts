@@ -1,5 +1,5 @@
-import { ConflictError, NotFoundError } from '../shared/http-errors.ts';
-import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
+import { ConflictError, NotFoundError } from '../../shop-shared/http-errors.ts';
+import { toPage, type Page, type PageRequest } from '../../shop-shared/pagination.ts';
 import type { CustomerStore } from './customer-store-type.ts';
 import type { Customer, CustomerPatch, NewCustomer } from './customer-types.ts';
 

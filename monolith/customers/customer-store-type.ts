@@ -1,4 +1,4 @@
-import type { PageRequest } from '../shared/pagination.ts';
+import type { PageRequest } from '../../shop-shared/pagination.ts';
 import type { Customer, CustomerPatch, NewCustomer } from './customer-types.ts';
 
 export interface CustomerStore {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { ConflictError, isUniqueViolation } from '../shared/http-errors.ts';
-import { pageOffset, type PageRequest } from '../shared/pagination.ts';
-import { toDate, toId } from '../shared/row-values.ts';
+import { ConflictError, isUniqueViolation } from '../../shop-shared/http-errors.ts';
+import { pageOffset, type PageRequest } from '../../shop-shared/pagination.ts';
+import { toDate, toId } from '../../shop-shared/row-values.ts';
 import type { CustomerStore } from './customer-store-type.ts';
 import type { Customer, CustomerPatch, NewCustomer } from './customer-types.ts';
 

@@ -1,5 +1,5 @@
-import type { PageRequest } from '../shared/pagination.ts';
-import { InMemoryTable } from '../shared/in-memory-table.ts';
+import type { PageRequest } from '../../shop-shared/pagination.ts';
+import { InMemoryTable } from '../../shop-shared/in-memory-table.ts';
 import type { CustomerStore } from './customer-store-type.ts';
 import type { Customer, CustomerPatch, NewCustomer } from './customer-types.ts';
 

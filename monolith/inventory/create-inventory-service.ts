@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { immediate, inTransaction } from '../shared/transactional.ts';
+import { immediate, inTransaction } from '../../shop-shared/transactional.ts';
 import { FakeInventoryStore } from './fake-inventory-store.ts';
 import { PgInventoryStore } from './inventory-store.ts';
 import { InventoryService, type InventoryStores } from './inventory-service.ts';

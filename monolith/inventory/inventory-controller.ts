@@ -1,12 +1,12 @@
 import { Router } from 'express';
-import { ValidationError } from '../shared/http-errors.ts';
+import { ValidationError } from '../../shop-shared/http-errors.ts';
 import {
   parseId,
   readInteger,
   readString,
   rejectUnknownFields,
   requireBody,
-} from '../shared/validate.ts';
+} from '../../shop-shared/validate.ts';
 import type { Adjustment, InventoryService } from './inventory-service.ts';
 
 export function readAdjustment(raw: unknown): Adjustment {

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '../shared/http-errors.ts';
+import { ConflictError, NotFoundError } from '../../shop-shared/http-errors.ts';
 import { createFakeInventoryService } from './create-inventory-service.ts';
 import { readAdjustment } from './inventory-controller.ts';
 

@@ -2,8 +2,8 @@
  * Stock of each product. An adjustment (goods received, stock-take, breakage) changes the
  * quantity on hand; it may not take it below zero, nor below what placed orders have reserved.
  */
-import { ConflictError, NotFoundError } from '../shared/http-errors.ts';
-import type { Transactional } from '../shared/transactional.ts';
+import { ConflictError, NotFoundError } from '../../shop-shared/http-errors.ts';
+import type { Transactional } from '../../shop-shared/transactional.ts';
 import type { InventoryStore } from './inventory-store-type.ts';
 import type { Inventory } from './inventory-types.ts';
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { toDate, toId } from '../shared/row-values.ts';
+import { toDate, toId } from '../../shop-shared/row-values.ts';
 import type { InventoryStore } from './inventory-store-type.ts';
 import type { Inventory, StockLevels } from './inventory-types.ts';
 

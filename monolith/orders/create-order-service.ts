@@ -7,7 +7,7 @@ import { FakePaymentStore } from '../payments/fake-payment-store.ts';
 import { PgPaymentStore } from '../payments/payment-store.ts';
 import { FakeProductStore } from '../products/fake-product-store.ts';
 import { PgProductStore } from '../products/product-store.ts';
-import { immediate, inTransaction } from '../shared/transactional.ts';
+import { immediate, inTransaction } from '../../shop-shared/transactional.ts';
 import { FakeOrderReadModel } from './fake-order-read-model.ts';
 import { FakeOrderStore } from './fake-order-store.ts';
 import { PgOrderReadModel } from './order-read-model.ts';

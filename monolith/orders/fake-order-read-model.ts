@@ -1,6 +1,6 @@
 import type { FakeCustomerStore } from '../customers/fake-customer-store.ts';
 import type { FakeProductStore } from '../products/fake-product-store.ts';
-import { pageOffset, type PageRequest } from '../shared/pagination.ts';
+import { pageOffset, type PageRequest } from '../../shop-shared/pagination.ts';
 import type { FakeOrderStore } from './fake-order-store.ts';
 import type { OrderReadModel } from './order-read-model-type.ts';
 import type { OrderDetails, OrderFilter } from './order-types.ts';

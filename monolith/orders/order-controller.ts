@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { parsePageRequest } from '../shared/pagination.ts';
-import { parseId } from '../shared/validate.ts';
+import { parsePageRequest } from '../../shop-shared/pagination.ts';
+import { parseId } from '../../shop-shared/validate.ts';
 import { readOrderFilter, readPlaceOrder } from './order-input.ts';
 import type { OrderService } from './order-service.ts';
 

@@ -1,5 +1,5 @@
 /** Reads and validates `POST /api/orders` bodies and the orders list query. */
-import { ValidationError } from '../shared/http-errors.ts';
+import { ValidationError } from '../../shop-shared/http-errors.ts';
 import {
   parseId,
   readInteger,
@@ -7,7 +7,7 @@ import {
   rejectUnknownFields,
   requireBody,
   type Body,
-} from '../shared/validate.ts';
+} from '../../shop-shared/validate.ts';
 import type { OrderFilter, PlaceOrder } from './order-types.ts';
 
 export const MAX_ORDER_LINES = 50;

@@ -1,4 +1,4 @@
-import type { PageRequest } from '../shared/pagination.ts';
+import type { PageRequest } from '../../shop-shared/pagination.ts';
 import type { OrderDetails, OrderFilter, OrderSummary } from './order-types.ts';
 
 /** Reads of orders joined with the customers and products tables (names for display). */

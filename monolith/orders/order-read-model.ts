@@ -3,8 +3,8 @@
  * joins across orders, order_items, customers and products.
  */
 import type { Knex } from 'knex';
-import { pageOffset, type PageRequest } from '../shared/pagination.ts';
-import { toDate, toId, toMoney } from '../shared/row-values.ts';
+import { pageOffset, type PageRequest } from '../../shop-shared/pagination.ts';
+import { toDate, toId, toMoney } from '../../shop-shared/row-values.ts';
 import type { OrderReadModel } from './order-read-model-type.ts';
 import type { OrderFilter, OrderSummary } from './order-types.ts';
 

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '../shared/http-errors.ts';
+import { ConflictError, NotFoundError } from '../../shop-shared/http-errors.ts';
 import { createFakeOrderService } from './create-order-service.ts';
 
 async function shopWithStock() {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { toId, toMoney } from '../shared/row-values.ts';
+import { toId, toMoney } from '../../shop-shared/row-values.ts';
 import type { OrderStore } from './order-store-type.ts';
 import type { NewOrder, PaymentStatus } from './order-types.ts';
 

@@ -1,4 +1,7 @@
-import { startTestMonolith, type TestMonolith } from '../testing/start-test-monolith.ts';
+import {
+  startTestMonolith,
+  type TestMonolith,
+} from '../../test-support/shop/start-test-monolith.ts';
 
 let shop: TestMonolith;
 let customerId: number;

@@ -1,6 +1,6 @@
 /**
  * Writing a placed order: the order with its lines and a pending payment for its total, in the
- * caller's transaction. The monolith and the extracted orders service record orders alike.
+ * caller's transaction. The extracted orders service has its own copy (extracted/orders/orders/).
  */
 import type { PaymentStore } from '../payments/payment-store-type.ts';
 import type { OrderStore } from './order-store-type.ts';

@@ -1,6 +1,11 @@
 import { Router } from 'express';
-import { ValidationError } from '../shared/http-errors.ts';
-import { readInteger, readString, rejectUnknownFields, requireBody } from '../shared/validate.ts';
+import { ValidationError } from '../../shop-shared/http-errors.ts';
+import {
+  readInteger,
+  readString,
+  rejectUnknownFields,
+  requireBody,
+} from '../../shop-shared/validate.ts';
 import type { PaymentService } from './payment-service.ts';
 import type { PaymentCallback } from './payment-types.ts';
 

@@ -5,8 +5,8 @@
  */
 import type { OrderStore } from '../orders/order-store-type.ts';
 import type { PaymentStatus } from '../orders/order-types.ts';
-import { ConflictError, NotFoundError } from '../shared/http-errors.ts';
-import type { Transactional } from '../shared/transactional.ts';
+import { ConflictError, NotFoundError } from '../../shop-shared/http-errors.ts';
+import type { Transactional } from '../../shop-shared/transactional.ts';
 import type { PaymentStore } from './payment-store-type.ts';
 import type { PaymentCallback } from './payment-types.ts';
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { PaymentStatus } from '../orders/order-types.ts';
-import { toId, toMoney } from '../shared/row-values.ts';
+import { toId, toMoney } from '../../shop-shared/row-values.ts';
 import type { PaymentStore } from './payment-store-type.ts';
 import type { NewPayment, Payment } from './payment-types.ts';
 

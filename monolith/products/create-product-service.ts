@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { FakeInventoryStore } from '../inventory/fake-inventory-store.ts';
 import { PgInventoryStore } from '../inventory/inventory-store.ts';
-import { immediate, inTransaction } from '../shared/transactional.ts';
+import { immediate, inTransaction } from '../../shop-shared/transactional.ts';
 import { FakeProductStore } from './fake-product-store.ts';
 import { PgProductStore } from './product-store.ts';
 import { ProductService, type ProductStores } from './product-service.ts';

@@ -1,5 +1,5 @@
-import type { PageRequest } from '../shared/pagination.ts';
-import { InMemoryTable } from '../shared/in-memory-table.ts';
+import type { PageRequest } from '../../shop-shared/pagination.ts';
+import { InMemoryTable } from '../../shop-shared/in-memory-table.ts';
 import type { ProductStore } from './product-store-type.ts';
 import type { NewProduct, Product, ProductFilter, ProductPatch } from './product-types.ts';
 

@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { parsePageRequest } from '../shared/pagination.ts';
-import { parseId, parseQueryBoolean } from '../shared/validate.ts';
+import { parsePageRequest } from '../../shop-shared/pagination.ts';
+import { parseId, parseQueryBoolean } from '../../shop-shared/validate.ts';
 import { readNewProduct, readProductPatch } from './product-input.ts';
 import type { ProductService } from './product-service.ts';
 

@@ -1,5 +1,5 @@
 /** Reads and validates product bodies (POST creates, PUT patches). */
-import { ValidationError } from '../shared/http-errors.ts';
+import { ValidationError } from '../../shop-shared/http-errors.ts';
 import {
   readMoney,
   readOptionalBoolean,
@@ -7,7 +7,7 @@ import {
   readString,
   rejectUnknownFields,
   requireBody,
-} from '../shared/validate.ts';
+} from '../../shop-shared/validate.ts';
 import type { NewProduct, ProductPatch } from './product-types.ts';
 
 const FIELDS = ['sku', 'name', 'description', 'price', 'active'] as const;

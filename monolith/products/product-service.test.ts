@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, ValidationError } from '../shared/http-errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../shop-shared/http-errors.ts';
 import { createFakeProductService } from './create-product-service.ts';
 import { readNewProduct, readProductPatch } from './product-input.ts';
 

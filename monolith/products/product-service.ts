@@ -3,9 +3,9 @@
  * it, in the same transaction: the monolith keeps the two tables in step itself.
  */
 import type { InventoryStore } from '../inventory/inventory-store-type.ts';
-import { ConflictError, NotFoundError } from '../shared/http-errors.ts';
-import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
-import type { Transactional } from '../shared/transactional.ts';
+import { ConflictError, NotFoundError } from '../../shop-shared/http-errors.ts';
+import { toPage, type Page, type PageRequest } from '../../shop-shared/pagination.ts';
+import type { Transactional } from '../../shop-shared/transactional.ts';
 import type { ProductStore } from './product-store-type.ts';
 import type { NewProduct, Product, ProductFilter, ProductPatch } from './product-types.ts';
 

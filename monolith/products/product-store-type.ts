@@ -1,4 +1,4 @@
-import type { PageRequest } from '../shared/pagination.ts';
+import type { PageRequest } from '../../shop-shared/pagination.ts';
 import type { NewProduct, Product, ProductFilter, ProductPatch } from './product-types.ts';
 
 export interface ProductStore {

@@ -10,7 +10,7 @@
  * It only wraps how a product is presented; the data in the database stays right.
  */
 import { Router } from 'express';
-import { readOptionalBoolean, requireBody } from '../../../monolith/shared/validate.ts';
+import { readOptionalBoolean, requireBody } from '../../../shop-shared/validate.ts';
 import { ValidationError } from '../../shared/http-errors.ts';
 import type { PresentProduct } from '../products/product-controller.ts';
 

@@ -1,5 +1,5 @@
 /** In-memory ProductStore for unit tests; behaves like PgProductStore (SKU unique, id order). */
-import { pageOffset, type PageRequest } from '../../../monolith/shared/pagination.ts';
+import { pageOffset, type PageRequest } from '../../../shop-shared/pagination.ts';
 import { ConflictError } from '../../shared/http-errors.ts';
 import type { ProductStore } from './product-store-type.ts';
 import type { NewProduct, Product, ProductChanges, ProductFilter } from './product-types.ts';

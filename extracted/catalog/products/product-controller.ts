@@ -3,8 +3,8 @@
  * contract's Product; the app passes the plain one, or the drill's defect plugin wraps it.
  */
 import { Router } from 'express';
-import { parsePageRequest } from '../../../monolith/shared/pagination.ts';
-import { parseId, parseQueryBoolean } from '../../../monolith/shared/validate.ts';
+import { parsePageRequest } from '../../../shop-shared/pagination.ts';
+import { parseId, parseQueryBoolean } from '../../../shop-shared/validate.ts';
 import { readCatalogProductChanges, readNewCatalogProduct } from './product-input.ts';
 import type { ProductService } from './product-service.ts';
 import type { Product, ProductJson } from './product-types.ts';

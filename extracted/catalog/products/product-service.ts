@@ -2,7 +2,7 @@
  * The catalog's products. Unlike the monolith, creating or deleting a product does not touch
  * stock: inventory stays with the monolith (the catalog only holds a read-only replica of it).
  */
-import { toPage, type Page, type PageRequest } from '../../../monolith/shared/pagination.ts';
+import { toPage, type Page, type PageRequest } from '../../../shop-shared/pagination.ts';
 import { ConflictError, NotFoundError } from '../../shared/http-errors.ts';
 import type { OrderHistory } from './order-history.ts';
 import type { ProductStore } from './product-store-type.ts';

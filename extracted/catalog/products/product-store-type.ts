@@ -1,4 +1,4 @@
-import type { PageRequest } from '../../../monolith/shared/pagination.ts';
+import type { PageRequest } from '../../../shop-shared/pagination.ts';
 import type { NewProduct, Product, ProductChanges, ProductFilter } from './product-types.ts';
 
 /**

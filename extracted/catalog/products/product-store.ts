@@ -4,8 +4,8 @@
  * service writes and rows the sync writes agree byte for byte.
  */
 import type { Knex } from 'knex';
-import { pageOffset, type PageRequest } from '../../../monolith/shared/pagination.ts';
-import { toDate, toId } from '../../../monolith/shared/row-values.ts';
+import { pageOffset, type PageRequest } from '../../../shop-shared/pagination.ts';
+import { toDate, toId } from '../../../shop-shared/row-values.ts';
 import { ConflictError, isUniqueViolation } from '../../shared/http-errors.ts';
 import type { ProductStore } from './product-store-type.ts';
 import type { NewProduct, Product, ProductChanges, ProductFilter } from './product-types.ts';

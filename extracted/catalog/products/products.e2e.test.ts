@@ -9,18 +9,18 @@ import { createLogger } from '../../../lib/logger.ts';
 import {
   startTestMonolith,
   type TestMonolith,
-} from '../../../monolith/testing/start-test-monolith.ts';
+} from '../../../test-support/shop/start-test-monolith.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test-support/databases.ts';
 import { createOrdersApp } from '../../orders/app.ts';
 import { httpShopApi } from '../../orders/shop-api/http-shop-api.ts';
 import { createDatabase } from '../../shared/database.ts';
-import { copyThroughPlan } from '../../testing/copy-through-plan.ts';
-import { seedLegacy } from '../../testing/shop-fixture.ts';
+import { copyThroughPlan } from '../../../test-support/shop/copy-through-plan.ts';
+import { seedLegacy } from '../../../test-support/shop/shop-fixture.ts';
 import {
   startTestServer,
   type JsonAnswer,
   type TestServer,
-} from '../../testing/start-test-service.ts';
+} from '../../../test-support/shop/start-test-service.ts';
 import { createCatalogApp } from '../app.ts';
 import { httpOrderHistory } from './order-history.ts';
 

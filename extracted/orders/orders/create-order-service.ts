@@ -1,25 +1,22 @@
 /** Wiring of the orders feature: `(config) => (db) => service`, so it also runs inside a transaction. */
 import type { Knex } from 'knex';
-import { FakeOrderStore } from '../../../monolith/orders/fake-order-store.ts';
-import { PgOrderStore } from '../../../monolith/orders/order-store.ts';
-import { FakePaymentStore } from '../../../monolith/payments/fake-payment-store.ts';
-import { PgPaymentStore } from '../../../monolith/payments/payment-store.ts';
-import { immediate, inTransaction } from '../../../monolith/shared/transactional.ts';
 import { createLogger, type Logger } from '../../../lib/logger.ts';
+import { immediate, inTransaction } from '../../../shop-shared/transactional.ts';
+import { FakePaymentStore } from '../payments/fake-payment-store.ts';
+import { PgPaymentStore } from '../payments/payment-store.ts';
 import { FakeReplicaStore } from '../replicas/fake-replica-store.ts';
 import { PgReplicaStore } from '../replicas/replica-store.ts';
 import { FakeShopApi } from '../shop-api/fake-shop-api.ts';
 import type { ShopApi } from '../shop-api/shop-api-type.ts';
 import { FakeLocalOrderReadModel } from './fake-order-read-model.ts';
+import { FakeOrderStore } from './fake-order-store.ts';
 import { PgLocalOrderReadModel } from './order-read-model.ts';
+import { PgOrderStore } from './order-store.ts';
 import { OrderService, type OrderStores } from './order-service.ts';
 
 export type OrderFeatureConfig = { shop: ShopApi; logger: Logger };
 
-/**
- * The orders and payments tables have exactly the legacy columns (the plan maps them one to one),
- * so the monolith's stores for them are used as they are, over the orders DB.
- */
+/** The service's stores over its own DB: owned tables (orders, payments) and replicas. */
 export const createOrderStores = (db: Knex): OrderStores => ({
   replicas: new PgReplicaStore(db),
   orders: new PgOrderStore(db),

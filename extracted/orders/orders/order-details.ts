@@ -4,7 +4,7 @@
  * from `product_snapshots` (replicas). `unitPrice` is the line's own price, the price at the time
  * of ordering, never today's price. A name the replica does not hold yet (sync lag) is null.
  */
-import { toDate, toId, toMoney } from '../../../monolith/shared/row-values.ts';
+import { toDate, toId, toMoney } from '../../../shop-shared/row-values.ts';
 
 export type LocalOrderItem = {
   id: number;

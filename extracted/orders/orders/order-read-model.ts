@@ -4,7 +4,7 @@
  * the replicas yet still answers (with a null name) instead of vanishing.
  */
 import type { Knex } from 'knex';
-import { toId } from '../../../monolith/shared/row-values.ts';
+import { toId } from '../../../shop-shared/row-values.ts';
 import { assembleOrderDetails, type OrderItemRowData, type OrderRowData } from './order-details.ts';
 import type { LocalOrderReadModel } from './order-read-model-type.ts';
 

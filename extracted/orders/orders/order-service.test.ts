@@ -1,4 +1,4 @@
-import { readPlaceOrder } from '../../../monolith/orders/order-input.ts';
+import { readPlaceOrder } from './order-input.ts';
 import { createFakeOrderService } from './create-order-service.ts';
 
 function setUp() {

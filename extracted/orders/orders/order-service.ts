@@ -14,22 +14,18 @@
  * The checks run in the monolith's order with the monolith's messages (customer, products,
  * active, stock), so that both sides refuse the same request identically.
  */
-import {
-  orderTotal,
-  quantitiesByProduct,
-  type Shortage,
-} from '../../../monolith/orders/order-service.ts';
-import type { PlaceOrder } from '../../../monolith/orders/order-types.ts';
-import type { Transactional } from '../../../monolith/shared/transactional.ts';
-import type { OrderStore } from '../../../monolith/orders/order-store-type.ts';
-import type { PaymentStore } from '../../../monolith/payments/payment-store-type.ts';
 import type { Logger } from '../../../lib/logger.ts';
+import type { Transactional } from '../../../shop-shared/transactional.ts';
 import { ConflictError, NotFoundError } from '../../shared/http-errors.ts';
+import type { PaymentStore } from '../payments/payment-store-type.ts';
 import type { ReplicaStore } from '../replicas/replica-store-type.ts';
 import type { ShopApi } from '../shop-api/shop-api-type.ts';
 import type { LocalOrderDetails } from './order-details.ts';
+import { orderTotal, quantitiesByProduct, type Shortage } from './order-lines.ts';
 import type { LocalOrderReadModel } from './order-read-model-type.ts';
-import { recordOrder } from '../../../monolith/orders/record-order.ts';
+import type { OrderStore } from './order-store-type.ts';
+import type { PlaceOrder } from './order-types.ts';
+import { recordOrder } from './record-order.ts';
 
 export type OrderStores = {
   replicas: ReplicaStore;

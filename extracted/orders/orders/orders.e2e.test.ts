@@ -9,16 +9,16 @@ import { createLogger } from '../../../lib/logger.ts';
 import {
   startTestMonolith,
   type TestMonolith,
-} from '../../../monolith/testing/start-test-monolith.ts';
+} from '../../../test-support/shop/start-test-monolith.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test-support/databases.ts';
 import { createDatabase } from '../../shared/database.ts';
-import { copyThroughPlan } from '../../testing/copy-through-plan.ts';
-import { seedLegacy } from '../../testing/shop-fixture.ts';
+import { copyThroughPlan } from '../../../test-support/shop/copy-through-plan.ts';
+import { seedLegacy } from '../../../test-support/shop/shop-fixture.ts';
 import {
   startTestServer,
   type JsonAnswer,
   type TestServer,
-} from '../../testing/start-test-service.ts';
+} from '../../../test-support/shop/start-test-service.ts';
 import { createOrdersApp } from '../app.ts';
 import { httpShopApi } from '../shop-api/http-shop-api.ts';
 

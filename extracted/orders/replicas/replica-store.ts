@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { toId, toMoney } from '../../../monolith/shared/row-values.ts';
+import { toId, toMoney } from '../../../shop-shared/row-values.ts';
 import type { ReplicaStore } from './replica-store-type.ts';
 
 /** `customer_directory` and `product_snapshots` of the orders DB. */

@@ -1,6 +1,6 @@
 /**
- * For e2e suites: an Express app listening on a free loopback port, with a tiny JSON client
- * whose answers have the same form as the monolith's test client, so both can be compared.
+ * For e2e suites: an Express app (a service, or the monolith through start-test-monolith.ts)
+ * listening on a free loopback port, with a tiny JSON client, so both sides' answers compare.
  */
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';

@@ -4,8 +4,8 @@
  * request, and its message not leaked to the client.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { FicusError } from '../../lib/errors.ts';
-import type { Logger } from '../../lib/logger.ts';
+import { FicusError } from '../lib/errors.ts';
+import type { Logger } from '../lib/logger.ts';
 import {
   ConflictError,
   NotFoundError,

@@ -2,7 +2,7 @@
  * The error kinds the shop answers with (docs/api.md). Each is a small subclass of the one base
  * error, FicusError, which carries the HTTP status and the JSON form `{ error, message, details? }`.
  */
-import { FicusError } from '../../lib/errors.ts';
+import { FicusError } from '../lib/errors.ts';
 
 /** 400: the request is malformed; `details.field` names the offending field. */
 export class ValidationError extends FicusError {

@@ -1,6 +1,6 @@
 import express from 'express';
 import type { AddressInfo } from 'node:net';
-import { createLogger } from '../../lib/logger.ts';
+import { createLogger } from '../lib/logger.ts';
 import { errorHandler, unknownRoute } from './error-handler.ts';
 import { NotFoundError } from './http-errors.ts';
 

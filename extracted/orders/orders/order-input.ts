@@ -1,0 +1,59 @@
+/**
+ * Reads and validates `POST /api/orders` bodies. The orders service's own reader, copied from the
+ * monolith's (monolith/orders/order-input.ts) when the service took the route over: the same
+ * rules and messages, because the contract (docs/api.md) says how an order is refused and the
+ * parallel run compares refusals (orders.e2e.test.ts asks both). Meant to diverge: from `complete`
+ * on it is the only one, and the monolith's goes with the monolith.
+ */
+import { ValidationError } from '../../shared/http-errors.ts';
+import {
+  readInteger,
+  readOptionalString,
+  rejectUnknownFields,
+  requireBody,
+  type Body,
+} from '../../../shop-shared/validate.ts';
+import type { OrderLine, PlaceOrder } from './order-types.ts';
+
+export const MAX_ORDER_LINES = 50;
+export const MAX_LINE_QUANTITY = 1000;
+export const PAYMENT_METHODS = ['card', 'paypal', 'invoice', 'bank_transfer'] as const;
+
+const ID_RANGE = { min: 1, max: Number.MAX_SAFE_INTEGER };
+
+export function readPlaceOrder(raw: unknown): PlaceOrder {
+  const body = requireBody(raw);
+  rejectUnknownFields(body, ['customerId', 'items', 'paymentMethod']);
+  const customerId = readInteger(body, 'customerId', ID_RANGE);
+  const items = readOrderLines(body.items);
+  const method = readOptionalString(body, 'paymentMethod', { maxLength: 40 }) ?? 'card';
+  if (!(PAYMENT_METHODS as readonly string[]).includes(method)) {
+    throw new ValidationError('paymentMethod', `must be one of ${PAYMENT_METHODS.join(', ')}`);
+  }
+  return { customerId, items, paymentMethod: method };
+}
+
+function readOrderLines(items: unknown): OrderLine[] {
+  if (!Array.isArray(items))
+    throw new ValidationError('items', 'must be an array of { productId, quantity }');
+  if (items.length === 0) throw new ValidationError('items', 'must hold at least one line');
+  if (items.length > MAX_ORDER_LINES)
+    throw new ValidationError('items', `must hold at most ${MAX_ORDER_LINES} lines`);
+  return items.map((item: unknown, i) => readOrderLine(item, `items[${i}]`));
+}
+
+function readOrderLine(item: unknown, label: string): OrderLine {
+  if (item === null || typeof item !== 'object' || Array.isArray(item))
+    throw new ValidationError(label, 'must be an object');
+  const line = item as Body;
+  rejectUnknownFields(line, ['productId', 'quantity']);
+  return {
+    productId: readInteger(line, 'productId', ID_RANGE, `${label}.productId`),
+    quantity: readInteger(
+      line,
+      'quantity',
+      { min: 1, max: MAX_LINE_QUANTITY },
+      `${label}.quantity`,
+    ),
+  };
+}
