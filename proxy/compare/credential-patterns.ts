@@ -18,10 +18,11 @@ export function isCredentialName(name: string): boolean {
   return CREDENTIAL_NAME.test(name.toLowerCase().replace(/[-_]/g, ''));
 }
 
-// A JWT (JWS or JWE) is base64url segments separated by dots; its first segment encodes a JSON
-// object, so it starts `ey` (`{"`, `{ `) or `ew` (`{\n`). The lookbehind keeps a match from
-// starting inside a longer token. Candidates are confirmed by decoding their header.
-const JWT_CANDIDATE = /(?<![\w-])e[yw][\w-]+(?:\.[\w-]*){2,4}/g;
+// A JWT (JWS or JWE) is three to five base64url segments separated by dots; its first segment
+// encodes a JSON object, so it starts `ey` (`{"`, `{ `) or `ew` (`{\n`). A match starts where a
+// word does (or after a percent-escape, `?next=%3DeyJ…`): starting inside every longer word
+// would make a long base64 value cost quadratic time. Candidates are confirmed by their header.
+const JWT_CANDIDATE = /(?:(?<![\w-])|(?<=%[\dA-Fa-f]{2}))e[yw][\w-]+(?:\.[\w-]*){2,4}/g;
 
 function isJwtHeader(segment: string): boolean {
   try {
@@ -32,10 +33,15 @@ function isJwtHeader(segment: string): boolean {
   }
 }
 
-const redactJwts = (text: string) =>
-  text.replace(JWT_CANDIDATE, (candidate) =>
-    isJwtHeader(candidate.slice(0, candidate.indexOf('.'))) ? REDACTED : candidate,
-  );
+/** The candidate with the JWT in it replaced: it may follow a dotted word (`eyes.eyJ…`). */
+function redactCandidate(candidate: string): string {
+  const parts = candidate.split('.');
+  for (let i = 0; i + 3 <= parts.length; i++)
+    if (isJwtHeader(parts[i])) return [...parts.slice(0, i), REDACTED].join('.');
+  return candidate;
+}
+
+const redactJwts = (text: string) => text.replace(JWT_CANDIDATE, redactCandidate);
 
 // `name=value` of a query string, a form body or a cookie string.
 const PARAMETER = /(^|[?&;\s])([^=&?;\s]+)=([^&;\s#]*)/g;

@@ -47,6 +47,10 @@ describe('credential patterns', () => {
   it('replaces JWTs inside text, and only strings whose first segment is a JWT header', () => {
     expect(redactText(`Bearer ${jwt}`)).toBe(`Bearer ${REDACTED}`);
     expect(redactText(`see /cb#${jwt} now`)).toBe(`see /cb#${REDACTED} now`);
+    expect(redactText(`/login?next=%2Fcb%3Ft%3D${jwt}`)).toBe(
+      `/login?next=%2Fcb%3Ft%3D${REDACTED}`,
+    );
+    expect(redactText(`eyes.${jwt}`)).toBe(`eyes.${REDACTED}`);
     const notAHeader = `${Buffer.from('{"typ":"x"}').toString('base64url')}.eyJhIjoxfQ.sig`;
     for (const text of ['v1.2.3', 'a.b.c', 'www.example.com', notAHeader])
       expect(redactText(text)).toBe(text);
