@@ -101,12 +101,33 @@ describe('parsePlan', () => {
       'shop.plan.yaml: services.orders.database: database "catalog" is already used by services.catalog',
     ],
     [
+      'a redaction entry that is neither a JSON path nor a header',
+      (d) => (d.services.catalog.compare.unredact = ['$..tokenCount', 'accessToken']),
+      'shop.plan.yaml: services.catalog.compare.unredact[1]: must be a JSON path ($.a.b, $..token) or header:<name>',
+    ],
+    [
+      'a route redacting what is not a path',
+      (d) => (d.services.catalog.routes[0].compare = { redact: ['header:'] }),
+      'shop.plan.yaml: services.catalog.routes[0].compare.redact[0]: must be a JSON path ($.a.b, $..token) or header:<name>',
+    ],
+    [
       'a service name that is not an identifier',
       (d) => (d.services['Bad-Name'] = { database: 'x' }),
       'shop.plan.yaml: services.Bad-Name: service names are lower case letters, digits and _',
     ],
   ])('rejects %s, naming the file and the path', (_what, change, line) => {
     expect(problemsAfter(change)).toContain(line);
+  });
+
+  it('accepts paths and headers to redact and to opt back in, per service and per route', () => {
+    const doc = shop();
+    doc.services.catalog.compare.redact = ['$..email', 'header:x-tenant'];
+    doc.services.catalog.compare.unredact = ['$..tokenCount', 'header:x-api-key'];
+    doc.services.catalog.routes[0].compare = { unredact: ['$.debug'] };
+    const plan = parsePlan(YAML.stringify(doc), 'shop.plan.yaml');
+    const catalog = plan.services.find((s) => s.name === 'catalog')!;
+    expect(catalog.compare?.unredact).toEqual(['$..tokenCount', 'header:x-api-key']);
+    expect(catalog.routes[0].compare).toEqual({ unredact: ['$.debug'] });
   });
 
   it('reports every problem at once', () => {

@@ -33,6 +33,10 @@ const tableMapping = {
   additionalProperties: false,
 };
 
+// `$.a.b`, `$..token`, `$.items[*].phone`, or `header:x-tenant`
+const REDACTION_ENTRY = "^(\\$|header:[!#$%&'*+.^_`|~0-9A-Za-z-]+$)";
+const redactionEntries = { type: 'array', items: { type: 'string', pattern: REDACTION_ENTRY } };
+
 const compare = {
   type: 'object',
   properties: {
@@ -40,7 +44,8 @@ const compare = {
     unordered: names,
     numericTolerance: { type: 'number', minimum: 0 },
     headers: names,
-    redact: names,
+    redact: redactionEntries,
+    unredact: redactionEntries,
   },
   additionalProperties: false,
 };
@@ -129,6 +134,10 @@ function describe(error: ErrorObject): { path: string; message: string } {
       return { path: join(String(p.additionalProperty)), message: 'unknown field' };
     case 'enum':
       return { path: at, message: `must be one of ${(p.allowedValues as unknown[]).join(', ')}` };
+    case 'pattern':
+      if (p.pattern === REDACTION_ENTRY)
+        return { path: at, message: 'must be a JSON path ($.a.b, $..token) or header:<name>' };
+      return { path: at, message: error.message ?? error.keyword };
     case 'const':
       return { path: at, message: `must be ${JSON.stringify(p.allowedValue)}` };
     case 'propertyNames':

@@ -30,8 +30,13 @@ export type RouteCompare = {
   numericTolerance?: number;
   /** response headers compared besides status and body */
   headers?: string[];
-  /** JSON paths redacted before a comparison is stored */
+  /**
+   * Redacted before a comparison is stored or shown, besides what is by default (credentials:
+   * docs/plan.md): JSON paths and `header:<name>`s, e.g. `$..email`, `header:x-tenant`
+   */
   redact?: string[];
+  /** Paths or `header:<name>`s opted back in from the default redaction, e.g. `$..tokenCount` */
+  unredact?: string[];
 };
 
 export type RoutePlan = { method: string; path: string; compare?: RouteCompare };

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import { DEFAULT_PLAN_FILE, parsePlan } from '../plan/load-plan.ts';
+import { proxyApp } from '../stack/apps.ts';
+import { loadStackConfig } from '../stack/stack-config.ts';
 import { loadProxyConfig, serviceUrlVariable } from './config.ts';
 
 const plan = parsePlan(fs.readFileSync(DEFAULT_PLAN_FILE, 'utf8'), 'shop.plan.yaml');
@@ -27,5 +29,13 @@ describe('loadProxyConfig: upstream URLs', () => {
     expect(() => loadProxyConfig(plan, { FICUS_UNLEASH_URL: 'not a url' })).toThrow(
       /FICUS_UNLEASH_URL.*must be an http\(s\) URL, got "not a url"/,
     );
+  });
+});
+
+describe('loadProxyConfig: x-ficus-backend', () => {
+  test('is off unless the configuration turns it on, as the embedded demo does', () => {
+    expect(loadProxyConfig(plan, {}).backendHeader).toBe(false);
+    const demo = proxyApp(loadStackConfig({})).process.env ?? {};
+    expect(loadProxyConfig(plan, demo).backendHeader).toBe(true);
   });
 });

@@ -159,7 +159,7 @@ export function loadProxyConfig(plan: Plan, env: Env = process.env): ProxyConfig
       ),
       appName: env.FICUS_PROXY_APP_NAME || 'ficus-proxy',
     },
-    backendHeader: bool(env, 'FICUS_PROXY_BACKEND_HEADER', true),
+    backendHeader: bool(env, 'FICUS_PROXY_BACKEND_HEADER', false),
     identity,
     sessionCookie: env.FICUS_PROXY_SESSION_COOKIE || 'sid',
     mirror: {

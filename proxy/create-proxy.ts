@@ -5,10 +5,10 @@
  */
 import type { Knex } from 'knex';
 import { createLogger, type Logger } from '../lib/logger.ts';
-import type { Plan } from '../plan/plan-types.ts';
+import type { Plan, RouteCompare } from '../plan/plan-types.ts';
 import { compileRules } from './compare/compare-responses.ts';
 import { createNoiseModel } from './compare/noise-model.ts';
-import { compileRedaction } from './compare/redact.ts';
+import { compileRedaction, type Redaction } from './compare/redact.ts';
 import type { ProxyConfig } from './config.ts';
 import { createDispatcher } from './dispatch.ts';
 import { unleashStageSource, type StageSource } from './flags/stage-source.ts';
@@ -25,6 +25,16 @@ import { loadNoise, saveNoise } from './store/noise-store.ts';
 import { keepAliveAgent } from './upstream/keep-alive-agent.ts';
 import { createStreamProxy } from './upstream/stream-proxy.ts';
 import { createWriteHolds } from './writes/write-hold.ts';
+
+/**
+ * A route's redaction: its merged `redact` list, and `unredact` from both the service and the
+ * route. The route table merges lists it knows of and lets a route's other rules replace the
+ * service's; an opt-back-in must add up like `redact` does, hence the union here.
+ */
+function redactionOf(plan: Plan, service: string, compare: RouteCompare): Redaction {
+  const base = plan.services.find((s) => s.name === service)?.compare?.unredact ?? [];
+  return compileRedaction(compare.redact, [...new Set([...base, ...(compare.unredact ?? [])])]);
+}
 
 export type CreateProxyOptions = { stages?: StageSource; log?: Logger; kitDb?: Knex | null };
 
@@ -64,7 +74,7 @@ export async function createProxy(
   const rules: ProxyContext['rules'] = new Map(
     routes.routes.map((r) => [
       r.id,
-      { compare: compileRules(r.compare), redact: compileRedaction(r.compare.redact ?? []) },
+      { compare: compileRules(r.compare), redact: redactionOf(plan, r.service, r.compare) },
     ]),
   );
   const ctx: ProxyContext = {

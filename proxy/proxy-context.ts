@@ -18,7 +18,7 @@ import type { RouteTable } from './routing/route-table.ts';
 import type { ComparisonRecorder } from './store/comparison-recorder.ts';
 import type { StreamProxy, Tap } from './upstream/stream-proxy.ts';
 import type { WriteHolds } from './writes/write-hold.ts';
-import type { PathPattern } from './compare/json-path.ts';
+import type { Redaction } from './compare/redact.ts';
 
 export type RequestInfo = {
   id: string;
@@ -37,7 +37,7 @@ export type ProxyContext = {
   log: Logger;
   routes: RouteTable;
   /** per route id: compiled compare rules and redaction */
-  rules: Map<string, { compare: CompiledRules; redact: PathPattern[] }>;
+  rules: Map<string, { compare: CompiledRules; redact: Redaction }>;
   stages: StageSource;
   holds: WriteHolds;
   breakers: ReturnType<typeof circuitBreakers>;

@@ -118,6 +118,8 @@ export async function startProxy(
     FICUS_PROXY_ADMIN_TOKEN: 'test-admin-token',
     FICUS_UNLEASH_REFRESH_MS: '300',
     FICUS_PROXY_CALIBRATION_SAMPLES: '0',
+    // off by default (it tells clients how the system is built); the suites check who answered
+    FICUS_PROXY_BACKEND_HEADER: 'true',
     ...env,
   });
   options.tweak?.(config);

@@ -5,9 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import http from 'node:http';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { waitFor } from '../lib/wait.ts';
-import { loadStackConfig, stackUrls } from '../stack/stack-config.ts';
+import { REPO_ROOT, loadStackConfig, stackUrls } from '../stack/stack-config.ts';
 import { createTestDatabase, type TestDatabase } from '../test-support/databases.ts';
+import { jwtParts, sampleJwt } from '../test-support/sample-jwt.ts';
 import { unleashAdmin } from './flags/unleash-admin.ts';
 import {
   backendsFor,
@@ -17,6 +20,7 @@ import {
   testPlan,
   uniqueService,
   type FakeUpstream,
+  type Handler,
   type StartedProxy,
 } from './proxy-e2e-harness.ts';
 
@@ -24,7 +28,11 @@ jest.setTimeout(30_000);
 const stack = loadStackConfig();
 const admin = unleashAdmin({ url: stackUrls(stack).unleash, token: stack.unleashAdminToken });
 const service = uniqueService('route');
-const plan = testPlan(service);
+const plan = testPlan(service, {
+  ignore: ['$.meta.servedAt', '$.meta.side'],
+  headers: ['set-cookie', 'x-seen-bearer'],
+  unredact: ['$.tokenCount'],
+});
 const users = Array.from({ length: 120 }, (_, i) => `user-${i}`);
 let monolith: FakeUpstream;
 let svc: FakeUpstream;
@@ -166,6 +174,95 @@ it('shadow: the monolith answers, reads are mirrored and compared, comparisons r
   expect(readAt).toBeGreaterThanOrEqual(sent);
   expect(readAt).toBeLessThanOrEqual(answered);
   expect(readAt).toBeLessThanOrEqual((rows[0].recorded_at as Date).getTime());
+});
+
+it('shadow: a comparison that differs in credentials stores and reports none of them', async () => {
+  await stageTo('shadow');
+  const jwt = sampleJwt({ sub: 'user-7', email: 'ann@example.com', scope: 'orders:write' });
+  const secrets = [
+    ...jwtParts(jwt),
+    'tok-mono-1',
+    'tok-svc-2',
+    'cookie-m-3',
+    'cookie-s-4',
+    'key-5',
+  ];
+  const answer =
+    (side: 'monolith' | 'service'): Handler =>
+    (req, res) => {
+      const mono = side === 'monolith';
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'set-cookie': `sid=${mono ? 'cookie-m-3' : 'cookie-s-4'}; HttpOnly`,
+        // the monolith passes the bearer on as it came, the service only the token
+        'x-seen-bearer': mono ? String(req.headers.authorization) : jwt,
+      });
+      const session = { user: 'ann', grant: { note: `issued ${jwt}` } };
+      res.end(
+        JSON.stringify({
+          items: [],
+          tokenCount: mono ? 3 : 4,
+          apiToken: mono ? 'tok-mono-1' : 'tok-svc-2',
+          ...(mono ? { session } : {}),
+        }),
+      );
+    };
+  monolith.handle = answer('monolith');
+  svc.handle = answer('service');
+  const response = await fetch(proxy.url + '/api/products?api_key=key-5&page=1', {
+    headers: { authorization: `Bearer ${jwt}`, 'x-user-id': 'u-redact' },
+  });
+  expect(((await response.json()) as { apiToken: string }).apiToken).toBe('tok-mono-1');
+  const row = await waitFor(
+    'the mismatch row (after its recheck)',
+    async () => {
+      await proxy.proxy.ctx.recorder!.flush();
+      return kit
+        .knex('proxy_comparisons')
+        .where({ service, method: 'GET' })
+        .andWhere('url', 'like', '/api/products?%')
+        .first();
+    },
+    { timeoutMs: 10_000, intervalMs: 100 },
+  );
+  monolith.handle = productHandler('monolith');
+  svc.handle = productHandler('service');
+
+  // judged on the real values (a token that differs is a difference), stored redacted
+  expect(row).toMatchObject({
+    outcome: 'mismatch',
+    url: '/api/products?api_key=[redacted]&page=1',
+  });
+  const byPath = Object.fromEntries(
+    (row.differences as { path: string }[]).map(({ path, ...rest }) => [path, rest]),
+  );
+  expect(byPath).toEqual({
+    'header:set-cookie': { kind: 'changed', legacy: '[redacted]', service: '[redacted]' },
+    'header:x-seen-bearer': { kind: 'changed', legacy: 'Bearer [redacted]', service: '[redacted]' },
+    '$.tokenCount': { kind: 'changed', legacy: 3, service: 4 }, // opted back in by the plan
+    '$.apiToken': { kind: 'changed', legacy: '[redacted]', service: '[redacted]' },
+    '$.session': {
+      kind: 'missing_in_service',
+      legacy: { user: 'ann', grant: { note: 'issued [redacted]' } },
+    },
+  });
+  const stored = JSON.stringify(await kit.knex('proxy_comparisons').where({ service }));
+  const shown = JSON.stringify(await (await proxy.admin('/admin/mismatches?limit=200')).json());
+  for (const text of [stored, shown]) expect(secrets.filter((s) => text.includes(s))).toEqual([]);
+
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ficus-report-'));
+  await promisify(execFile)(
+    process.execPath,
+    [path.join(REPO_ROOT, 'bin/ficus.js'), 'report', '--format', 'md,html', '--out', out],
+    { env: { ...process.env, FICUS_KIT_DB_URL: kit.url }, timeout: 60_000 },
+  );
+  const markdown = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
+  expect(markdown).toContain('`$.apiToken`');
+  for (const file of ['report.md', 'report.html']) {
+    const text = fs.readFileSync(path.join(out, file), 'utf8');
+    expect(secrets.filter((s) => text.includes(s))).toEqual([]);
+  }
+  fs.rmSync(out, { recursive: true, force: true });
 });
 
 it('canary: about the configured share of users go to the service, each user sticks to one side, writes stay on the monolith', async () => {

@@ -99,7 +99,9 @@ export function proxyApp(config: StackConfig): AppSpec {
     name: 'proxy',
     port,
     url: `http://127.0.0.1:${port}`,
-    process: node('proxy', 'proxy/main.ts'),
+    // The demo shows who answered each request (the walkthrough's traffic counts it); a proxy
+    // elsewhere sends the header only where its configuration turns it on.
+    process: node('proxy', 'proxy/main.ts', [], { FICUS_PROXY_BACKEND_HEADER: 'true' }),
     healthy: () => portOpen(port),
   };
 }

@@ -45,6 +45,19 @@ describe('judgeSides', () => {
     });
   });
 
+  it('judges credentials by their real values, and reports them redacted', () => {
+    const session = { user: 'ann', accessToken: 'token-of-the-monolith' };
+    const same = compareSides(side(session), side(session), rules(), new Set());
+    expect(same).toEqual({ outcome: 'match', differences: [] });
+    const other = { ...session, accessToken: 'token-of-the-service' };
+    expect(compareSides(side(session), side(other), rules(), new Set())).toEqual({
+      outcome: 'mismatch',
+      differences: [
+        { path: '$.accessToken', kind: 'changed', legacy: REDACTED, service: REDACTED },
+      ],
+    });
+  });
+
   it('has no result when a side has no answer, and no calibration without the monolith answer', () => {
     const judged = judgeSides({ error: 'timeout' }, side(order), side(order), rules(), new Set());
     expect(judged).toEqual({ calibration: [], result: undefined });

@@ -12,13 +12,13 @@ import {
   type CompiledRules,
   type Difference,
 } from '../compare/compare-responses.ts';
-import { generalisePath, type PathPattern } from '../compare/json-path.ts';
-import { redactDifferences } from '../compare/redact.ts';
+import { generalisePath } from '../compare/json-path.ts';
+import { redactDifferences, type Redaction } from '../compare/redact.ts';
 
 /** One side of a comparison: its answer, or why there is none (a metric-safe reason). */
 export type Side = { answer?: Answer & { latencyMs: number }; error?: string };
 
-export type RouteRules = { compare: CompiledRules; redact: PathPattern[] };
+export type RouteRules = { compare: CompiledRules; redact: Redaction };
 
 export type Judgement = {
   /** what differed between the monolith and itself, as paths only */
@@ -47,7 +47,13 @@ export function judgeSides(
   return { calibration: learned, result: compareSides(legacy, service, rules, noiseNow) };
 }
 
-/** The comparison alone (as a recheck asks it), differences redacted. */
+/**
+ * The comparison alone (as a recheck asks it), differences redacted. The answers are compared as
+ * they are and only the differences are redacted: a service that hands out a wrong token, or
+ * none, is a defect the parallel run must count, even though no one may read the token itself.
+ * (Credentials that differ on every answer, such as freshly minted tokens, are learned as noise
+ * by calibration or named in `ignore`, like any other value that always differs.)
+ */
 export function compareSides(
   legacy: Side,
   service: Side,

@@ -96,7 +96,7 @@ it('reports a service that cannot be reached as the side error, with no result',
     {
       monolithUrl: monolith.url,
       serviceUrls: { catalog: 'http://127.0.0.1:9' },
-      rules: [[route, { compare: compileRules({}), redact: [] }]],
+      rules: [[route, { compare: compileRules({}), redact: compileRedaction() }]],
       timeoutMs: 2000,
       maxBodyBytes: 100_000,
     },

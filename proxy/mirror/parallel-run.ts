@@ -14,6 +14,7 @@
  * recorder) stay here.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { redactText } from '../compare/credential-patterns.ts';
 import type { ProxyContext } from '../proxy-context.ts';
 import { serveStream } from '../respond.ts';
 import type { MigratedRoute } from '../routing/route-table.ts';
@@ -118,7 +119,8 @@ async function conclude(
     service: read.service,
     route: read.route,
     method: read.method,
-    url: read.path,
+    // a query string can carry a credential (`?access_token=`) as much as a header can
+    url: redactText(read.path),
     outcome: result?.outcome ?? 'error',
     legacyStatus: legacy.status,
     serviceStatus: service.status,
