@@ -21,7 +21,7 @@ import { createLogger } from '../lib/logger.ts';
 import { loadProxyConfig, serviceUrlVariable } from '../proxy/config.ts';
 import { createProxy } from '../proxy/create-proxy.ts';
 import { staticStageSource } from '../proxy/flags/stage-source.ts';
-import { testPlan } from '../proxy/proxy-e2e-harness.ts';
+import { testPlan } from '../test-support/proxy-e2e-harness.ts';
 import { createProxyApp, listen } from '../proxy/server/proxy-app.ts';
 import { isStage } from '../proxy/routing/stages.ts';
 

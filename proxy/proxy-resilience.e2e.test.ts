@@ -17,7 +17,7 @@ import {
   testPlan,
   uniqueService,
   type FakeUpstream,
-} from './proxy-e2e-harness.ts';
+} from '../test-support/proxy-e2e-harness.ts';
 import type { StageState } from './routing/stages.ts';
 
 jest.setTimeout(30_000);

@@ -18,7 +18,7 @@ import {
   uniqueService,
   type FakeUpstream,
   type StartedProxy,
-} from './proxy-e2e-harness.ts';
+} from '../test-support/proxy-e2e-harness.ts';
 
 jest.setTimeout(30_000);
 const stack = loadStackConfig();

@@ -3,7 +3,7 @@
 import { jest } from '@jest/globals';
 import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
 import { createTestDatabase, type TestDatabase } from '../../test-support/databases.ts';
-import { uniqueService } from '../proxy-e2e-harness.ts';
+import { uniqueService } from '../../test-support/proxy-e2e-harness.ts';
 import { changeStage, StageChangeRefused, validateStageChange } from './stage-change.ts';
 import { unleashAdmin } from './unleash-admin.ts';
 

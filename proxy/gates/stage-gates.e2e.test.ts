@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import YAML from 'yaml';
 import { loadStackConfig, REPO_ROOT, stackUrls } from '../../stack/stack-config.ts';
 import { createTestDatabase, type TestDatabase } from '../../test-support/databases.ts';
-import { uniqueService } from '../proxy-e2e-harness.ts';
+import { uniqueService } from '../../test-support/proxy-e2e-harness.ts';
 import { unleashAdmin } from '../flags/unleash-admin.ts';
 
 const run = promisify(execFile);
