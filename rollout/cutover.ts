@@ -40,7 +40,7 @@ import {
   type StageChange,
 } from '../proxy/flags/stage-change.ts';
 import type { UnleashAdmin } from '../proxy/flags/unleash-admin.ts';
-import type { StageState } from '../proxy/routing/stages.ts';
+import type { StageState } from '../plan/stages.ts';
 import { ensureApp, stopApp, syncApp, syncAppName, type Direction } from '../stack/apps.ts';
 import { loadStackConfig, stackUrls, type StackConfig } from '../stack/stack-config.ts';
 import { installFence, removeFence } from './legacy-fence.ts';

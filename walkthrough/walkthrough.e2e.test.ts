@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadPlan } from '../plan/load-plan.ts';
-import { openKitDb } from '../proxy/store/kit-db.ts';
+import { openKitDb } from '../lib/kit-db.ts';
 import { unleashAdmin } from '../proxy/flags/unleash-admin.ts';
 import { createProgress } from '../lib/progress.ts';
 import { sleep, waitFor } from '../lib/wait.ts';

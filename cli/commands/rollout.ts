@@ -10,7 +10,7 @@ import { ConfigError } from '../../lib/errors.ts';
 import { createProgress } from '../../lib/progress.ts';
 import { findService, loadPlan } from '../../plan/load-plan.ts';
 import { stackUnleashAdmin } from '../../proxy/flags/unleash-admin.ts';
-import { kitDbUrl, openKitDb } from '../../proxy/store/kit-db.ts';
+import { kitDbUrl, openKitDb } from '../../lib/kit-db.ts';
 import { parseDuration } from '../../rollout/duration.ts';
 import { parseSteps } from '../../rollout/rollout-plan.ts';
 import { runRollout } from '../../rollout/run-rollout.ts';

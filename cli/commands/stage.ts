@@ -11,9 +11,9 @@ import { ConfigError } from '../../lib/errors.ts';
 import { loadPlan } from '../../plan/load-plan.ts';
 import { changeStage } from '../../proxy/flags/stage-change.ts';
 import { stackUnleashAdmin } from '../../proxy/flags/unleash-admin.ts';
-import { kitDbUrl, openKitDb } from '../../proxy/store/kit-db.ts';
+import { kitDbUrl, openKitDb } from '../../lib/kit-db.ts';
 import { createProgress } from '../../lib/progress.ts';
-import type { Stage } from '../../proxy/routing/stages.ts';
+import type { Stage } from '../../plan/stages.ts';
 import { moveWrites, writesAtService } from '../../rollout/cutover.ts';
 import { stackProxyAdmin } from '../../rollout/proxy-admin.ts';
 

@@ -4,8 +4,13 @@
  * the environment (stage-flag.ts has the shape), and the flag switched on there.
  */
 import { FicusError } from '../../lib/errors.ts';
-import type { StageState } from '../routing/stages.ts';
-import { decodeStage, flagName, stageStrategy, type FlagDefinition } from './stage-flag.ts';
+import type { StageState } from '../../plan/stages.ts';
+import {
+  decodeStage,
+  flagName,
+  stageStrategy,
+  type FlagDefinition,
+} from '../../plan/stage-flag.ts';
 import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
 
 export type UnleashAdminOptions = {

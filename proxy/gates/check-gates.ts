@@ -20,8 +20,8 @@ import { evaluateGates, formatGates, type GateResult } from '../../rollout/gates
 import { openStackSyncLag } from '../../rollout/stack-evidence.ts';
 import type { MeasureSyncLag } from '../../rollout/sync-lag.ts';
 import { loadStackConfig } from '../../stack/stack-config.ts';
-import { kitDbUrl, openKitDb } from '../store/kit-db.ts';
-import { STAGES, type Stage, type StageState } from '../routing/stages.ts';
+import { kitDbUrl, openKitDb } from '../../lib/kit-db.ts';
+import { STAGES, type Stage, type StageState } from '../../plan/stages.ts';
 
 export type GateCheck = {
   /** may the service move to the target stage? */
