@@ -8,7 +8,7 @@ import http from 'node:http';
 import { waitFor } from '../lib/wait.ts';
 import { loadStackConfig, stackUrls } from '../stack/stack-config.ts';
 import { createTestDatabase, type TestDatabase } from '../test-support/databases.ts';
-import { unleashAdmin } from './flags/unleash-admin.ts';
+import { unleashAdmin } from '../test-support/unleash-admin.ts';
 import {
   backendsFor,
   productHandler,

@@ -32,14 +32,14 @@ import {
 } from '../cdc/connect/stack-connectors.ts';
 import { sinkConsistency } from '../cdc/verify/consistent-point.ts';
 import { alignIdSequences } from '../extracted/shared/id-sequences.ts';
-import { checkGates } from '../proxy/gates/check-gates.ts';
+import { checkGates } from './check-gates.ts';
 import {
   changeStage,
   StageChangeRefused,
   validateStageChange,
   type StageChange,
-} from '../proxy/flags/stage-change.ts';
-import type { UnleashAdmin } from '../proxy/flags/unleash-admin.ts';
+} from './stage-change.ts';
+import type { UnleashAdmin } from './unleash-admin.ts';
 import type { StageState } from '../plan/stages.ts';
 import { ensureApp, stopApp, syncApp, syncAppName, type Direction } from '../stack/apps.ts';
 import { loadStackConfig, stackUrls, type StackConfig } from '../stack/stack-config.ts';

@@ -12,8 +12,8 @@ import { createSinkFixture, sql, type SinkFixture } from '../cdc/sink/sink-e2e-h
 import { startSinkWorker, type SinkWorker } from '../cdc/sink/sink-worker.ts';
 import { sinkConsistency } from '../cdc/verify/consistent-point.ts';
 import { verifyService } from '../cdc/verify/verify-service.ts';
-import { changeStage } from '../proxy/flags/stage-change.ts';
-import { unleashAdmin } from '../proxy/flags/unleash-admin.ts';
+import { changeStage } from './stage-change.ts';
+import { unleashAdmin } from './unleash-admin.ts';
 import { loadStackConfig, stackUrls } from '../stack/stack-config.ts';
 import { createTestDatabase, type TestDatabase } from '../test-support/databases.ts';
 import { waitFor } from '../lib/wait.ts';

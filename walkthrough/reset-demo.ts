@@ -10,7 +10,7 @@ import pg from 'pg';
 import { createConnectClient } from '../cdc/connect/connect-client.ts';
 import type { Direction } from '../plan/mapping.ts';
 import type { Plan } from '../plan/plan-types.ts';
-import { unleashAdmin } from '../proxy/flags/unleash-admin.ts';
+import { unleashAdmin } from '../rollout/unleash-admin.ts';
 import { appsDown } from '../stack/apps-up.ts';
 import { ensureDatabases } from '../stack/databases.ts';
 import { stackConnectorSpec } from '../cdc/connect/stack-connectors.ts';

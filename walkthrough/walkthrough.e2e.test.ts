@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadPlan } from '../plan/load-plan.ts';
 import { openKitDb } from '../lib/kit-db.ts';
-import { unleashAdmin } from '../proxy/flags/unleash-admin.ts';
+import { unleashAdmin } from '../rollout/unleash-admin.ts';
 import { createProgress } from '../lib/progress.ts';
 import { sleep, waitFor } from '../lib/wait.ts';
 import { moveWrites } from '../rollout/cutover.ts';

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../lib/errors.ts';
 import { createProgress } from '../../lib/progress.ts';
 import { findService, loadPlan } from '../../plan/load-plan.ts';
-import { stackUnleashAdmin } from '../../proxy/flags/unleash-admin.ts';
+import { stackUnleashAdmin } from '../../rollout/unleash-admin.ts';
 import { kitDbUrl, openKitDb } from '../../lib/kit-db.ts';
 import { parseDuration } from '../../rollout/duration.ts';
 import { parseSteps } from '../../rollout/rollout-plan.ts';
