@@ -18,7 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
 import { waitFor } from '../lib/wait.ts';
 import { loadStackConfig } from '../stack/stack-config.ts';
-import { createSinkFixture, sql, urls } from '../cdc/sink/sink-e2e-harness.ts';
+import { createSinkFixture, sql, urls } from '../test-support/sink-e2e-harness.ts';
 import { DEFAULT_RETRY } from '../cdc/sink/retry.ts';
 import { startSinkWorker } from '../cdc/sink/sink-worker.ts';
 import { kafkaClusterView } from '../cdc/kafka/kafka-cluster-view.ts';

@@ -8,7 +8,7 @@ import { createConnectClient } from '../cdc/connect/connect-client.ts';
 import { applyConnector } from '../cdc/connect/apply-connector.ts';
 import { sourceConnectorSpec, type SourceConnectorSpec } from '../cdc/connect/source-config.ts';
 import { dropSlotAndPublication } from '../cdc/connect/source-database.ts';
-import { createSinkFixture, sql, type SinkFixture } from '../cdc/sink/sink-e2e-harness.ts';
+import { createSinkFixture, sql, type SinkFixture } from '../test-support/sink-e2e-harness.ts';
 import { startSinkWorker, type SinkWorker } from '../cdc/sink/sink-worker.ts';
 import { sinkConsistency } from '../cdc/verify/consistent-point.ts';
 import { verifyService } from '../cdc/verify/verify-service.ts';

@@ -7,7 +7,7 @@
 import { jest } from '@jest/globals';
 import { waitFor } from '../../lib/wait.ts';
 import { waitUntilApplied } from './hand-over.ts';
-import { createSinkFixture, sql, type SinkFixture } from './sink-e2e-harness.ts';
+import { createSinkFixture, sql, type SinkFixture } from '../../test-support/sink-e2e-harness.ts';
 import { startSinkWorker, type SinkWorker } from './sink-worker.ts';
 
 jest.setTimeout(120_000);

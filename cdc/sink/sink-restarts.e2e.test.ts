@@ -20,8 +20,8 @@ import { sleep, waitFor } from '../../lib/wait.ts';
 import { parsePlan } from '../../plan/load-plan.ts';
 import { compileTableMapping, renderMappedSelect } from '../../plan/mapping.ts';
 import { describeTable } from '../../plan/describe-table.ts';
-import { createPrivateStack, type PrivateStack } from './private-stack.ts';
-import { productStream, type ProductRow } from './product-stream.ts';
+import { createPrivateStack, type PrivateStack } from '../../test-support/private-stack.ts';
+import { productStream, type ProductRow } from '../../test-support/product-stream.ts';
 import { FAST_RETRY } from './retry.ts';
 import { startSinkWorker, type SinkWorker } from './sink-worker.ts';
 

@@ -13,22 +13,22 @@ import path from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import pg from 'pg';
 import YAML from 'yaml';
-import { waitFor, waitWhileProgressing } from '../../lib/wait.ts';
-import { parsePlan } from '../../plan/load-plan.ts';
-import type { Plan } from '../../plan/plan-types.ts';
-import { compileTableMapping, renderMappedSelect } from '../../plan/mapping.ts';
-import { describeTable } from '../../plan/describe-table.ts';
-import { REPO_ROOT, loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
-import type { Direction } from '../../plan/mapping.ts';
-import type { SinkWorkerOptions } from './sink-worker.ts';
-import { FAST_RETRY } from './retry.ts';
-import { readPositions } from './sync-tables.ts';
+import { waitFor, waitWhileProgressing } from '../lib/wait.ts';
+import { parsePlan } from '../plan/load-plan.ts';
+import type { Plan } from '../plan/plan-types.ts';
+import { compileTableMapping, renderMappedSelect } from '../plan/mapping.ts';
+import { describeTable } from '../plan/describe-table.ts';
+import { REPO_ROOT, loadStackConfig, stackUrls } from '../stack/stack-config.ts';
+import type { Direction } from '../plan/mapping.ts';
+import type { SinkWorkerOptions } from '../cdc/sink/sink-worker.ts';
+import { FAST_RETRY } from '../cdc/sink/retry.ts';
+import { readPositions } from '../cdc/sink/sync-tables.ts';
 import {
   openVerifyPool,
   verifyService,
   type TableParity,
   type VerifyReport,
-} from '../verify/verify-service.ts';
+} from '../cdc/verify/verify-service.ts';
 
 const config = loadStackConfig();
 export const urls = stackUrls(config);
