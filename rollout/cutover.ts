@@ -31,7 +31,7 @@ import {
   stackConnectorSpec,
 } from '../cdc/connect/stack-connectors.ts';
 import { sinkConsistency } from '../cdc/verify/consistent-point.ts';
-import { alignIdSequences } from '../extracted/shared/id-sequences.ts';
+import { alignIdSequences } from './id-sequences.ts';
 import { checkGates } from './check-gates.ts';
 import {
   changeStage,
