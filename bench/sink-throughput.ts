@@ -19,7 +19,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { waitFor } from '../lib/wait.ts';
 import { loadStackConfig } from '../stack/stack-config.ts';
 import { createSinkFixture, sql, urls } from '../test-support/sink-e2e-harness.ts';
-import { DEFAULT_RETRY } from '../cdc/sink/retry.ts';
+import { DEFAULT_RETRY } from '../lib/retry.ts';
 import { startSinkWorker } from '../cdc/sink/sink-worker.ts';
 import { kafkaClusterView } from '../cdc/kafka/kafka-cluster-view.ts';
 import { createLogger } from '../lib/logger.ts';

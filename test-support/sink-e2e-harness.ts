@@ -21,7 +21,7 @@ import { describeTable } from '../plan/describe-table.ts';
 import { REPO_ROOT, loadStackConfig, stackUrls } from '../stack/stack-config.ts';
 import type { Direction } from '../plan/mapping.ts';
 import type { SinkWorkerOptions } from '../cdc/sink/sink-worker.ts';
-import { FAST_RETRY } from '../cdc/sink/retry.ts';
+import { FAST_RETRY } from '../lib/retry.ts';
 import { readPositions } from '../cdc/sink/sync-tables.ts';
 import {
   openVerifyPool,

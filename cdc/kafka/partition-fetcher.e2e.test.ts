@@ -19,7 +19,7 @@ import {
 import { createLogger } from '../../lib/logger.ts';
 import { sleep, waitFor } from '../../lib/wait.ts';
 import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
-import { FAST_RETRY } from '../sink/retry.ts';
+import { FAST_RETRY } from '../../lib/retry.ts';
 import { kafkaClusterView } from './kafka-cluster-view.ts';
 import {
   createPartitionFetcher,

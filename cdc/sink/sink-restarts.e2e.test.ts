@@ -22,7 +22,7 @@ import { compileTableMapping, renderMappedSelect } from '../../plan/mapping.ts';
 import { describeTable } from '../../plan/describe-table.ts';
 import { createPrivateStack, type PrivateStack } from '../../test-support/private-stack.ts';
 import { productStream, type ProductRow } from '../../test-support/product-stream.ts';
-import { FAST_RETRY } from './retry.ts';
+import { FAST_RETRY } from '../../lib/retry.ts';
 import { startSinkWorker, type SinkWorker } from './sink-worker.ts';
 
 jest.setTimeout(180_000);

@@ -23,7 +23,7 @@ import { createPartitionApplier, type SinkTotals } from './partition-applier.ts'
 import { createDeadLetterSender, deadLetterTopic, ensureTopic } from './dead-letter.ts';
 import { pruneOrigins } from './no-echo.ts';
 import { groupCrashIsUnfixable } from './group-crash.ts';
-import { backoffDelay, withRetry, DEFAULT_RETRY, type RetryOptions } from './retry.ts';
+import { backoffDelay, withRetry, DEFAULT_RETRY, type RetryOptions } from '../../lib/retry.ts';
 import { createSinkMetrics, type SinkMetrics } from './sink-metrics.ts';
 import { buildWriters, defaultTopicPrefix } from './sink-topology.ts';
 import { BOOKKEEPING_DDL, readPositions } from './sync-tables.ts';
