@@ -19,7 +19,6 @@
  */
 import type { Knex } from 'knex';
 import knex from 'knex';
-import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { errorMessage, FicusError } from '../lib/errors.ts';
 import type { Progress } from '../lib/progress.ts';
@@ -45,6 +44,7 @@ import { ensureApp, stopApp, syncApp, syncAppName, type Direction } from '../sta
 import { loadStackConfig, stackUrls, type StackConfig } from '../stack/stack-config.ts';
 import { installFence, removeFence } from './legacy-fence.ts';
 import type { ProxyAdmin } from './proxy-admin.ts';
+import { createKafkaAdmin } from '../cdc/kafka/kafka-clients.ts';
 
 export const writesAtService = (stage: string) => stage === 'live' || stage === 'complete';
 
@@ -121,11 +121,10 @@ async function drain(
   timeoutMs: number,
   progress: Progress,
 ) {
-  const admin = new Kafka({
+  const admin = createKafkaAdmin({
     brokers: [stackUrls(config).kafkaBootstrap],
     clientId: 'ficus-cutover',
-    logLevel: logLevel.NOTHING,
-  }).admin();
+  });
   await admin.connect();
   try {
     const [source, sink] =

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import pg from 'pg';
 import YAML from 'yaml';
 import { waitFor, waitWhileProgressing } from '../lib/wait.ts';
@@ -29,6 +29,7 @@ import {
   type TableParity,
   type VerifyReport,
 } from '../cdc/verify/verify-service.ts';
+import { createKafkaClient } from '../cdc/kafka/kafka-clients.ts';
 
 const config = loadStackConfig();
 export const urls = stackUrls(config);
@@ -175,10 +176,9 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
     urls.servicesAdmin(`${serviceDb}o`),
     'CREATE TABLE product_snapshots (id bigint PRIMARY KEY, name text NOT NULL, price numeric(12,2) NOT NULL)',
   );
-  const kafka = new Kafka({
-    clientId: `sink-test-${id}`,
+  const kafka = createKafkaClient({
     brokers: [urls.kafkaBootstrap],
-    logLevel: logLevel.NOTHING,
+    clientId: `sink-test-${id}`,
   });
 
   let admin: Promise<Admin> | undefined;
