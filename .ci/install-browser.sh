@@ -1,5 +1,5 @@
 #!/bin/sh
-# The headless browser the report test draws the HTML report in (proxy/report/report.e2e.test.ts):
+# The headless browser the report test draws the HTML report in (report/report.e2e.test.ts):
 # Debian's chromium, driven by playwright-core (an npm dev dependency, no browser download).
 set -eu
 if [ -x /usr/bin/chromium ]; then

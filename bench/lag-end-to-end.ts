@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { sleep, waitFor } from '../lib/wait.ts';
-import { createSinkFixture, sql } from '../cdc/sink/sink-e2e-harness.ts';
+import { createSinkFixture, sql } from '../test-support/sink-e2e-harness.ts';
 
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);

@@ -21,9 +21,9 @@ import { createLogger } from '../lib/logger.ts';
 import { loadProxyConfig, serviceUrlVariable } from '../proxy/config.ts';
 import { createProxy } from '../proxy/create-proxy.ts';
 import { staticStageSource } from '../proxy/flags/stage-source.ts';
-import { testPlan } from '../proxy/proxy-e2e-harness.ts';
+import { testPlan } from '../test-support/proxy-e2e-harness.ts';
 import { createProxyApp, listen } from '../proxy/server/proxy-app.ts';
-import { isStage } from '../proxy/routing/stages.ts';
+import { isStage } from '../plan/stages.ts';
 
 const [role, ...args] = process.argv.slice(2);
 const log = createLogger('bench', () => {});
@@ -87,7 +87,7 @@ if (role === 'upstream') {
     log,
     stages: staticStageSource({ bench: { stage, percent: 0 } }),
     kitDb: process.env.BENCH_KIT_DB_URL
-      ? (await import('../proxy/store/kit-db.ts')).openKitDb(process.env.BENCH_KIT_DB_URL)
+      ? (await import('../lib/kit-db.ts')).openKitDb(process.env.BENCH_KIT_DB_URL)
       : null,
   });
   const side = await listen(createProxyApp(proxy.handler), 0, '127.0.0.1', log);

@@ -15,15 +15,15 @@
  *   node bench/sink-throughput.ts            (with the embedded stack up)
  */
 import { execFileSync } from 'node:child_process';
-import { Kafka, logLevel } from 'kafkajs';
 import { waitFor } from '../lib/wait.ts';
 import { loadStackConfig } from '../stack/stack-config.ts';
-import { createSinkFixture, sql, urls } from '../cdc/sink/sink-e2e-harness.ts';
-import { DEFAULT_RETRY } from '../cdc/sink/retry.ts';
+import { createSinkFixture, sql, urls } from '../test-support/sink-e2e-harness.ts';
+import { DEFAULT_RETRY } from '../lib/retry.ts';
 import { startSinkWorker } from '../cdc/sink/sink-worker.ts';
 import { kafkaClusterView } from '../cdc/kafka/kafka-cluster-view.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createPartitionFetcher, type FetchedBatch } from '../cdc/kafka/partition-fetcher.ts';
+import { createKafkaClient } from '../cdc/kafka/kafka-clients.ts';
 
 /** BENCH_ONLY_FICUS=1 stops after the ficus run (for profiling it). */
 class OnlyFicus extends Error {}
@@ -35,10 +35,9 @@ const config = loadStackConfig();
 const say = (m: string) => process.stdout.write(`${m}\n`);
 
 const fx = await createSinkFixture({ mapping: 'identity' });
-const kafka = new Kafka({
-  clientId: `bench-${fx.id}`,
+const kafka = createKafkaClient({
   brokers: [urls.kafkaBootstrap],
-  logLevel: logLevel.NOTHING,
+  clientId: `bench-${fx.id}`,
 });
 const admin = kafka.admin();
 await admin.connect();

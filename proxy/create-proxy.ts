@@ -20,7 +20,7 @@ import type { ProxyContext, Upstream } from './proxy-context.ts';
 import { circuitBreakers } from './resilience/circuit-breaker.ts';
 import { buildRouteTable } from './routing/route-table.ts';
 import { createComparisonRecorder } from './store/comparison-recorder.ts';
-import { openKitDb } from './store/kit-db.ts';
+import { openKitDb } from '../lib/kit-db.ts';
 import { loadNoise, saveNoise } from './store/noise-store.ts';
 import { keepAliveAgent } from './upstream/keep-alive-agent.ts';
 import { createStreamProxy } from './upstream/stream-proxy.ts';

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { serveCanaryRead } from './routing/canary-read.ts';
-import { decide } from './routing/stages.ts';
+import { decide } from './routing/decide.ts';
 import { requestIdentity } from './routing/request-identity.ts';
 import { startParallelRun } from './mirror/parallel-run.ts';
 import { RequestTooLargeError } from './proxy-errors.ts';

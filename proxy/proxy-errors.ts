@@ -47,14 +47,3 @@ export class UpstreamUnavailableError extends FicusError {
     });
   }
 }
-
-/** An unknown service was named (admin API, `ficus stage`). */
-export class UnknownServiceError extends FicusError {
-  constructor(service: string, known: string[]) {
-    super(
-      'unknown_service',
-      `no service "${service}" in the plan (services: ${known.join(', ')})`,
-      { status: 404 },
-    );
-  }
-}

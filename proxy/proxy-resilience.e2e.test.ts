@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { waitFor } from '../lib/wait.ts';
-import { stageStrategy, flagName } from './flags/stage-flag.ts';
+import { stageStrategy, flagName } from '../plan/stage-flag.ts';
 import { staticStageSource } from './flags/stage-source.ts';
 import {
   backendsFor,
@@ -17,8 +17,8 @@ import {
   testPlan,
   uniqueService,
   type FakeUpstream,
-} from './proxy-e2e-harness.ts';
-import type { StageState } from './routing/stages.ts';
+} from '../test-support/proxy-e2e-harness.ts';
+import type { StageState } from '../plan/stages.ts';
 
 jest.setTimeout(30_000);
 

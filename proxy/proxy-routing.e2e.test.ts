@@ -11,7 +11,7 @@ import { waitFor } from '../lib/wait.ts';
 import { REPO_ROOT, loadStackConfig, stackUrls } from '../stack/stack-config.ts';
 import { createTestDatabase, type TestDatabase } from '../test-support/databases.ts';
 import { jwtParts, sampleJwt } from '../test-support/sample-jwt.ts';
-import { unleashAdmin } from './flags/unleash-admin.ts';
+import { unleashAdmin } from '../test-support/unleash-admin.ts';
 import {
   backendsFor,
   productHandler,
@@ -22,7 +22,7 @@ import {
   type FakeUpstream,
   type Handler,
   type StartedProxy,
-} from './proxy-e2e-harness.ts';
+} from '../test-support/proxy-e2e-harness.ts';
 
 jest.setTimeout(30_000);
 const stack = loadStackConfig();

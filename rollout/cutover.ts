@@ -19,7 +19,6 @@
  */
 import type { Knex } from 'knex';
 import knex from 'knex';
-import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { errorMessage, FicusError } from '../lib/errors.ts';
 import type { Progress } from '../lib/progress.ts';
@@ -31,20 +30,21 @@ import {
   stackConnectorSpec,
 } from '../cdc/connect/stack-connectors.ts';
 import { sinkConsistency } from '../cdc/verify/consistent-point.ts';
-import { alignIdSequences } from '../extracted/shared/id-sequences.ts';
-import { checkGates } from '../proxy/gates/check-gates.ts';
+import { alignIdSequences } from './id-sequences.ts';
+import { checkGates } from './check-gates.ts';
 import {
   changeStage,
   StageChangeRefused,
   validateStageChange,
   type StageChange,
-} from '../proxy/flags/stage-change.ts';
-import type { UnleashAdmin } from '../proxy/flags/unleash-admin.ts';
-import type { StageState } from '../proxy/routing/stages.ts';
+} from './stage-change.ts';
+import type { UnleashAdmin } from './unleash-admin.ts';
+import type { StageState } from '../plan/stages.ts';
 import { ensureApp, stopApp, syncApp, syncAppName, type Direction } from '../stack/apps.ts';
 import { loadStackConfig, stackUrls, type StackConfig } from '../stack/stack-config.ts';
 import { installFence, removeFence } from './legacy-fence.ts';
 import type { ProxyAdmin } from './proxy-admin.ts';
+import { createKafkaAdmin } from '../cdc/kafka/kafka-clients.ts';
 
 export const writesAtService = (stage: string) => stage === 'live' || stage === 'complete';
 
@@ -121,11 +121,10 @@ async function drain(
   timeoutMs: number,
   progress: Progress,
 ) {
-  const admin = new Kafka({
+  const admin = createKafkaAdmin({
     brokers: [stackUrls(config).kafkaBootstrap],
     clientId: 'ficus-cutover',
-    logLevel: logLevel.NOTHING,
-  }).admin();
+  });
   await admin.connect();
   try {
     const [source, sink] =

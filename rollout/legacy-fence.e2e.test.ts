@@ -1,6 +1,7 @@
 /** The legacy write fence refuses every writer but the sync, naming the owning service. */
 import { createTestDatabase, type TestDatabase } from '../test-support/databases.ts';
-import { fencedTables, installFence, removeFence, SYNC_ORIGIN_SETTING } from './legacy-fence.ts';
+import { SYNC_ORIGIN_SETTING } from '../cdc/sink/sync-origin.ts';
+import { fencedTables, installFence, removeFence } from './legacy-fence.ts';
 
 let db: TestDatabase;
 

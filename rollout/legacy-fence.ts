@@ -4,13 +4,11 @@
  * the monolith nobody knew wrote there) is refused at once, with an error that names the owning
  * service, instead of being found weeks later as diverging data.
  *
- * The sink marks its own transactions with `SET LOCAL ficus.origin = 'sync'`; the trigger lets
- * exactly those through. Row triggers cover INSERT/UPDATE/DELETE, a statement trigger TRUNCATE.
+ * The sink marks its own transactions with `SET LOCAL ficus.origin = 'sync'` (cdc/sink/sync-origin.ts);
+ * the trigger lets exactly those through. Row triggers cover INSERT/UPDATE/DELETE, a statement trigger TRUNCATE.
  */
 import type { Knex } from 'knex';
-
-export const SYNC_ORIGIN_SETTING = 'ficus.origin';
-export const SYNC_ORIGIN_VALUE = 'sync';
+import { SYNC_ORIGIN_SETTING, SYNC_ORIGIN_VALUE } from '../cdc/sink/sync-origin.ts';
 
 const ident = (name: string) => '"' + name.replace(/"/g, '""') + '"';
 const literal = (value: string) => "'" + value.replace(/'/g, "''") + "'";

@@ -7,10 +7,10 @@
  */
 import type { Knex } from 'knex';
 import { errorMessage, FicusError } from '../lib/errors.ts';
-import { checkGates, thresholdsFor, type GateContext } from '../proxy/gates/check-gates.ts';
-import { changeStage, StageChangeRefused } from '../proxy/flags/stage-change.ts';
-import type { UnleashAdmin } from '../proxy/flags/unleash-admin.ts';
-import type { StageState } from '../proxy/routing/stages.ts';
+import { checkGates, thresholdsFor, type GateContext } from './check-gates.ts';
+import { changeStage, StageChangeRefused } from './stage-change.ts';
+import type { UnleashAdmin } from './unleash-admin.ts';
+import type { StageState } from '../plan/stages.ts';
 import type { Plan } from '../plan/plan-types.ts';
 import { evidenceLine } from './evidence-line.ts';
 import { formatGates, type GateResult } from './gates.ts';

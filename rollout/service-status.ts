@@ -7,9 +7,9 @@
  *                  rollout, notes }], history: [{ at, service, from, to, actor, reason, forced }] }
  */
 import type { Knex } from 'knex';
-import type { UnleashAdmin } from '../proxy/flags/unleash-admin.ts';
-import { thresholdsFor } from '../proxy/gates/check-gates.ts';
-import { STAGES, type StageState } from '../proxy/routing/stages.ts';
+import type { UnleashAdmin } from './unleash-admin.ts';
+import { thresholdsFor } from './check-gates.ts';
+import { STAGES, type StageState } from '../plan/stages.ts';
 import type { Plan } from '../plan/plan-types.ts';
 import { gatherEvidence } from './gate-evidence.ts';
 import { evaluateGates, gatesHold, type GateResult } from './gates.ts';

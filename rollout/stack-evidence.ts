@@ -7,7 +7,7 @@
  *   const lag = await lags.forService('catalog')();
  *   await lags.close();
  */
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import pg from 'pg';
 import { createConnectClient } from '../cdc/connect/connect-client.ts';
 import { stackConnectorSpec } from '../cdc/connect/stack-connectors.ts';
@@ -15,6 +15,7 @@ import { sinkConsistency, type WaitForConsistentPoint } from '../cdc/verify/cons
 import type { Plan } from '../plan/plan-types.ts';
 import { loadStackConfig, stackUrls, type StackConfig } from '../stack/stack-config.ts';
 import { syncLagProbe, type MeasureSyncLag } from './sync-lag.ts';
+import { createKafkaAdmin } from '../cdc/kafka/kafka-clients.ts';
 
 export type StackSyncLag = {
   forService(service: string, timeoutMs?: number): MeasureSyncLag;
@@ -40,11 +41,10 @@ export function openStackSyncLag(
   let admin: Promise<Admin> | undefined;
   const kafkaAdmin = () =>
     (admin ??= (async () => {
-      const a = new Kafka({
+      const a = createKafkaAdmin({
         brokers: [urls.kafkaBootstrap],
         clientId: 'ficus-gates',
-        logLevel: logLevel.NOTHING,
-      }).admin();
+      });
       await a.connect();
       return a;
     })().catch((error) => {

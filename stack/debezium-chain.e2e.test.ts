@@ -3,10 +3,11 @@
  * as a Debezium change event, read with kafkajs from the topic the connector writes.
  */
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import pg from 'pg';
 import { waitFor } from '../lib/wait.ts';
 import { loadStackConfig, stackUrls } from './stack-config.ts';
+import { createKafkaClient } from '../cdc/kafka/kafka-clients.ts';
 
 const config = loadStackConfig();
 const urls = stackUrls(config);
@@ -120,10 +121,9 @@ test('a row inserted into the legacy DB arrives in Kafka as a Debezium create ev
 
   await sql(database, "INSERT INTO widgets VALUES (42, 'sprocket', 12.50)");
 
-  const kafka = new Kafka({
-    clientId: `chain-${id}`,
+  const kafka = createKafkaClient({
     brokers: [urls.kafkaBootstrap],
-    logLevel: logLevel.NOTHING,
+    clientId: `chain-${id}`,
   });
   const topic = `${prefix}.public.widgets`;
   const admin = kafka.admin();

@@ -4,7 +4,6 @@
  * shows progress; `down` stops only what ficus started (recorded pids, its own clusters).
  */
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { FicusError } from '../lib/errors.ts';
 import type { Progress } from '../lib/progress.ts';
@@ -29,6 +28,7 @@ import {
 } from './processes.ts';
 import { loadStackConfig, stackUrls, type StackConfig } from './stack-config.ts';
 import { unleashHealthy, unleashProcess } from './unleash.ts';
+import { createKafkaAdmin } from '../cdc/kafka/kafka-clients.ts';
 
 export type ComponentState = 'running' | 'stopped';
 export type StackStatus = {
@@ -66,13 +66,11 @@ async function postgresAnswers(url: string): Promise<boolean> {
 
 /** True when the broker at `bootstrap` answers a metadata request (also used by tests that run a private broker). */
 export async function kafkaAnswers(bootstrap: string): Promise<boolean> {
-  const admin = new Kafka({
-    clientId: 'ficus-stack',
+  const admin = createKafkaAdmin({
     brokers: [bootstrap],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1500,
-    retry: { retries: 0 },
-  }).admin();
+    clientId: 'ficus-stack',
+    tuning: { connectionTimeout: 1500, retry: { retries: 0 } },
+  });
   try {
     await admin.connect();
     const { brokers } = await admin.describeCluster();

@@ -5,17 +5,17 @@
  * groups deleted, and the shop, service and kit databases dropped and created empty again.
  * Only the demo's own things are touched (names from the plan and the `ficus.` prefixes).
  */
-import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { createConnectClient } from '../cdc/connect/connect-client.ts';
 import type { Direction } from '../plan/mapping.ts';
 import type { Plan } from '../plan/plan-types.ts';
-import { unleashAdmin } from '../proxy/flags/unleash-admin.ts';
+import { unleashAdmin } from '../rollout/unleash-admin.ts';
 import { appsDown } from '../stack/apps-up.ts';
 import { ensureDatabases } from '../stack/databases.ts';
 import { stackConnectorSpec } from '../cdc/connect/stack-connectors.ts';
 import { loadStackConfig, stackUrls } from '../stack/stack-config.ts';
 import type { Progress } from '../lib/progress.ts';
+import { createKafkaClient } from '../cdc/kafka/kafka-clients.ts';
 
 async function dropDatabases(adminUrl: string, names: string[]): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
@@ -52,10 +52,9 @@ export async function resetDemo(plan: Plan, progress: Progress): Promise<void> {
     }
   }
 
-  const kafka = new Kafka({
+  const kafka = createKafkaClient({
     brokers: [urls.kafkaBootstrap],
     clientId: 'ficus-walkthrough-reset',
-    logLevel: logLevel.NOTHING,
   });
   const admin = kafka.admin();
   await admin.connect();

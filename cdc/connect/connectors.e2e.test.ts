@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
 import { parsePlan } from '../../plan/load-plan.ts';
@@ -9,6 +8,7 @@ import { sourceConnectorSpec, topicOf } from './source-config.ts';
 import { dropSlotAndPublication, slotState } from './source-database.ts';
 import { BOOKKEEPING_DDL } from '../sink/sync-tables.ts';
 import { SinkBehindError, sinkConsistency } from '../verify/consistent-point.ts';
+import { createKafkaAdmin, createKafkaClient } from '../kafka/kafka-clients.ts';
 
 const config = loadStackConfig();
 const urls = stackUrls(config);
@@ -100,10 +100,9 @@ describe('applyConnector', () => {
     ]);
     await db.query(`INSERT INTO items VALUES (4, 'd', 10.00)`);
 
-    const kafka = new Kafka({
+    const kafka = createKafkaClient({
       brokers: [urls.kafkaBootstrap],
       clientId: `test-${suffix}`,
-      logLevel: logLevel.NOTHING,
     });
     const consumer = kafka.consumer({ groupId: `test-${suffix}` });
     const seen: { op: string; id: number; price: string; hasSchema: boolean }[] = [];
@@ -153,10 +152,10 @@ describe('applyConnector', () => {
   }, 120_000);
 
   it('finds a consistent point once the sink has applied up to the end of the topics', async () => {
-    const kafkaAdmin = new Kafka({
+    const kafkaAdmin = createKafkaAdmin({
       brokers: [urls.kafkaBootstrap],
-      logLevel: logLevel.NOTHING,
-    }).admin();
+      clientId: `test-${suffix}-admin`,
+    });
     await kafkaAdmin.connect();
     try {
       // the test DB stands in for the service DB the sink keeps its positions in
@@ -226,10 +225,9 @@ describe('applyConnector', () => {
     const again = await applyConnector(spec, plan.services[0], { connect, sourceDb: db });
     expect(again.created).toBe(true);
     expect((await slotState(db, spec.slot)).exists).toBe(true);
-    const kafka = new Kafka({
+    const kafka = createKafkaClient({
       brokers: [urls.kafkaBootstrap],
       clientId: `test-${suffix}-again`,
-      logLevel: logLevel.NOTHING,
     });
     const consumer = kafka.consumer({ groupId: `test-${suffix}-again` });
     const reads: number[] = [];

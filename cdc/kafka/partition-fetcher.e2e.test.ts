@@ -8,8 +8,6 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import {
   CompressionTypes,
-  Kafka,
-  logLevel,
   Partitioners,
   type Admin,
   type Producer,
@@ -19,7 +17,7 @@ import {
 import { createLogger } from '../../lib/logger.ts';
 import { sleep, waitFor } from '../../lib/wait.ts';
 import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
-import { FAST_RETRY } from '../sink/retry.ts';
+import { FAST_RETRY } from '../../lib/retry.ts';
 import { kafkaClusterView } from './kafka-cluster-view.ts';
 import {
   createPartitionFetcher,
@@ -29,13 +27,13 @@ import {
   type PartitionFetcherOptions,
   type TopicPartition,
 } from './partition-fetcher.ts';
+import { createKafkaClient } from './kafka-clients.ts';
 
 jest.setTimeout(120_000);
 
-const kafka = new Kafka({
-  clientId: 'fetcher-test',
+const kafka = createKafkaClient({
   brokers: [stackUrls(loadStackConfig()).kafkaBootstrap],
-  logLevel: logLevel.NOTHING,
+  clientId: 'fetcher-test',
 });
 let admin: Admin;
 let producer: Producer;

@@ -15,7 +15,7 @@
 import type { Logger } from '../../lib/logger.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { sleep } from '../../lib/wait.ts';
-import { backoffDelay, DEFAULT_RETRY, isTransient, type RetryOptions } from '../sink/retry.ts';
+import { backoffDelay, DEFAULT_RETRY, isTransient, type RetryOptions } from '../../lib/retry.ts';
 import { API, type BrokerAddress } from './kafka-wire.ts';
 import { createBrokerConnections } from './broker-connections.ts';
 import {

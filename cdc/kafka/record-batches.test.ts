@@ -5,7 +5,7 @@ import {
   recordBatch,
   type Codec,
   type RecordSpec,
-} from './record-batch-builder.ts';
+} from '../../test-support/record-batch-builder.ts';
 import {
   decodeRecordBatches,
   UnreadableRecordsError,

@@ -24,8 +24,8 @@ import {
 import { collapse, type Collapsible } from './collapse.ts';
 import { findOwnTransactions, markOwnTransactionSql } from './no-echo.ts';
 import { rowsParameter } from './rows-parameter.ts';
-import { SYNC_ORIGIN_SETTING, SYNC_ORIGIN_VALUE } from '../../rollout/legacy-fence.ts';
-import { isTransient } from './retry.ts';
+import { SYNC_ORIGIN_SETTING, SYNC_ORIGIN_VALUE } from './sync-origin.ts';
+import { isTransient } from '../../lib/retry.ts';
 import { lockPosition, storePosition } from './sync-tables.ts';
 import type { TableWriter } from './table-writer.ts';
 

@@ -1,5 +1,5 @@
 import { PoisonEventError, parseMessage } from './change-event.ts';
-import { rawMessage, type ColumnSpec } from './debezium-message.ts';
+import { rawMessage, type ColumnSpec } from '../../test-support/debezium-message.ts';
 
 const columns: Record<string, ColumnSpec> = {
   id: { type: 'int64' },

@@ -4,14 +4,14 @@
  * just been created by someone else (Debezium's connector) without waiting for leaders.
  */
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
 import { ensureTopic } from './dead-letter.ts';
+import { createKafkaClient } from '../kafka/kafka-clients.ts';
 
-const kafka = new Kafka({
-  clientId: 'ensure-topic-test',
+const kafka = createKafkaClient({
   brokers: [stackUrls(loadStackConfig()).kafkaBootstrap],
-  logLevel: logLevel.NOTHING,
+  clientId: 'ensure-topic-test',
 });
 let admin: Admin;
 const topics: string[] = [];

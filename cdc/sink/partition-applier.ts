@@ -12,7 +12,7 @@ import type { FetchedBatch } from '../kafka/partition-fetcher.ts';
 import { keyOf } from '../kafka/partition-fetcher.ts';
 import { applyBatch, type ApplyDeps, type ApplyResult } from './apply-batch.ts';
 import type { LagTracker } from './lag-tracker.ts';
-import { isTransient, withRetry, type RetryOptions } from './retry.ts';
+import { isTransient, withRetry, type RetryOptions } from '../../lib/retry.ts';
 import type { SinkMetrics } from './sink-metrics.ts';
 import type { TableWriter } from './table-writer.ts';
 

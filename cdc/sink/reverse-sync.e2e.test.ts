@@ -2,12 +2,11 @@
  * Both directions at once, as during the write cut-over: the reverse sink applies the service's
  * writes to the legacy tables through the inverse mapping, and neither direction echoes what the
  * other wrote (the echoed event is recognised and skipped; the row is not written again, which
- * its unchanged xmin proves). The hand-over primitive resolves only once the change is applied.
+ * its unchanged xmin proves).
  */
 import { jest } from '@jest/globals';
 import { waitFor } from '../../lib/wait.ts';
-import { waitUntilApplied } from './hand-over.ts';
-import { createSinkFixture, sql, type SinkFixture } from './sink-e2e-harness.ts';
+import { createSinkFixture, sql, type SinkFixture } from '../../test-support/sink-e2e-harness.ts';
 import { startSinkWorker, type SinkWorker } from './sink-worker.ts';
 
 jest.setTimeout(120_000);
@@ -51,22 +50,16 @@ test('a write in the service DB reaches the legacy DB through the inverse mappin
     "UPDATE products SET title = 'Armchair', price_cents = 4242 WHERE id = 1",
   );
   const serviceXmin = await xmin(fx.serviceUrl, 1);
-  const {
-    rows: [{ lsn }],
-  } = await sql(fx.serviceUrl, 'SELECT pg_current_wal_lsn()::text AS lsn');
 
-  // the hand-over primitive: once it resolves, the change must already be in the legacy DB
-  await waitUntilApplied({
-    ...fx.workerOptions('reverse'),
-    slot: `sink_${fx.id}_reverse`,
-    lsn,
-    timeoutMs: 60_000,
-  });
-  const { rows } = await sql(
-    fx.legacyUrl,
-    'SELECT name, price::text AS price FROM products WHERE id = 1',
+  const legacyRow = async () =>
+    (await sql(fx.legacyUrl, 'SELECT name, price::text AS price FROM products WHERE id = 1'))
+      .rows[0];
+  await waitFor(
+    'the reverse sink to apply the change to the legacy DB',
+    async () => (await legacyRow())?.name === 'Armchair',
+    { timeoutMs: 60_000 },
   );
-  expect(rows[0]).toEqual({ name: 'Armchair', price: '42.42' });
+  expect(await legacyRow()).toEqual({ name: 'Armchair', price: '42.42' });
 
   // the legacy change is captured by the forward connector and recognised as the reverse sink's own
   await waitFor('the forward sink to skip the echo', async () => forward!.stats().echoes >= 1, {

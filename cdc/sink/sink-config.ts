@@ -7,7 +7,7 @@ import type { Direction } from '../../plan/mapping.ts';
 import { findService, loadPlan } from '../../plan/load-plan.ts';
 import type { Plan } from '../../plan/plan-types.ts';
 import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
-import { retryOptionsFromEnv } from './retry.ts';
+import { retryOptionsFromEnv } from '../../lib/retry.ts';
 import type { SinkWorkerOptions } from './sink-worker.ts';
 
 /** Metrics ports: 19400 + 2 × (service's index in the plan) + (0 forward, 1 reverse). */

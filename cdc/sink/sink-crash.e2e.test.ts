@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { waitFor, sleep } from '../../lib/wait.ts';
-import { createSinkFixture, sql, type SinkFixture } from './sink-e2e-harness.ts';
+import { createSinkFixture, sql, type SinkFixture } from '../../test-support/sink-e2e-harness.ts';
 
 // 100-110 s in CI; 210 s beside sink-snapshot's 150k-row snapshot on a stack just started (both
 // feed the one Connect worker on the same two cores). The waits fail on their own when the stream

@@ -7,7 +7,12 @@
  */
 import { jest } from '@jest/globals';
 import { sleep } from '../../lib/wait.ts';
-import { createSinkFixture, sql, urls, type SinkFixture } from './sink-e2e-harness.ts';
+import {
+  createSinkFixture,
+  sql,
+  urls,
+  type SinkFixture,
+} from '../../test-support/sink-e2e-harness.ts';
 import { startSinkWorker, type SinkWorker } from './sink-worker.ts';
 
 jest.setTimeout(120_000);

@@ -13,17 +13,18 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
+import { Partitioners, type Producer } from 'kafkajs';
 import YAML from 'yaml';
 import { createLogger } from '../../lib/logger.ts';
 import { sleep, waitFor } from '../../lib/wait.ts';
 import { parsePlan } from '../../plan/load-plan.ts';
 import { compileTableMapping, renderMappedSelect } from '../../plan/mapping.ts';
 import { describeTable } from '../../plan/describe-table.ts';
-import { createPrivateStack, type PrivateStack } from './private-stack.ts';
-import { productStream, type ProductRow } from './product-stream.ts';
-import { FAST_RETRY } from './retry.ts';
+import { createPrivateStack, type PrivateStack } from '../../test-support/private-stack.ts';
+import { productStream, type ProductRow } from '../../test-support/product-stream.ts';
+import { FAST_RETRY } from '../../lib/retry.ts';
 import { startSinkWorker, type SinkWorker } from './sink-worker.ts';
+import { createKafkaClient } from '../kafka/kafka-clients.ts';
 
 jest.setTimeout(180_000);
 
@@ -100,10 +101,9 @@ async function streamThrough(
     `sink-restarts-${id}.plan.yaml`,
   );
 
-  const kafka = new Kafka({
-    clientId: group,
+  const kafka = createKafkaClient({
     brokers: [broker.bootstrap],
-    logLevel: logLevel.NOTHING,
+    clientId: group,
   });
   const admin = kafka.admin();
   await admin.connect();

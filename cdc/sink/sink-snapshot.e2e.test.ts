@@ -16,7 +16,7 @@ import {
   sql,
   urls,
   type SinkFixture,
-} from './sink-e2e-harness.ts';
+} from '../../test-support/sink-e2e-harness.ts';
 import { startSinkWorker, type SinkWorker } from './sink-worker.ts';
 
 // 65 s on a quiet machine with the stack warm; 230 s beside sink-crash's stream on a stack just

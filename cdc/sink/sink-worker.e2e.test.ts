@@ -5,7 +5,7 @@
  * headers while the worker goes on.
  */
 import { waitFor } from '../../lib/wait.ts';
-import { createSinkFixture, sql, type SinkFixture } from './sink-e2e-harness.ts';
+import { createSinkFixture, sql, type SinkFixture } from '../../test-support/sink-e2e-harness.ts';
 import { startSinkWorker, type SinkWorker } from './sink-worker.ts';
 import { DEAD_LETTER_HEADERS } from './dead-letter.ts';
 

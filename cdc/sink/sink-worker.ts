@@ -9,7 +9,7 @@
  *   ...
  *   await worker.stop(); // finishes the batch in flight
  */
-import { Kafka, Partitioners, logLevel, type Consumer, type LogEntry } from 'kafkajs';
+import { Partitioners, type Consumer } from 'kafkajs';
 import pg from 'pg';
 import { errorMessage } from '../../lib/errors.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
@@ -23,11 +23,12 @@ import { createPartitionApplier, type SinkTotals } from './partition-applier.ts'
 import { createDeadLetterSender, deadLetterTopic, ensureTopic } from './dead-letter.ts';
 import { pruneOrigins } from './no-echo.ts';
 import { groupCrashIsUnfixable } from './group-crash.ts';
-import { backoffDelay, withRetry, DEFAULT_RETRY, type RetryOptions } from './retry.ts';
+import { backoffDelay, withRetry, DEFAULT_RETRY, type RetryOptions } from '../../lib/retry.ts';
 import { createSinkMetrics, type SinkMetrics } from './sink-metrics.ts';
 import { buildWriters, defaultTopicPrefix } from './sink-topology.ts';
 import { BOOKKEEPING_DDL, readPositions } from './sync-tables.ts';
 import { createLagTracker, type LagSnapshot } from './lag-tracker.ts';
+import { createKafkaClient } from '../kafka/kafka-clients.ts';
 
 export type SinkWorkerOptions = {
   service: string;
@@ -77,15 +78,6 @@ export type SinkWorker = {
   stop(): Promise<void>;
 };
 
-function kafkaLogCreator(log: Logger) {
-  return () =>
-    ({ level, log: entry }: LogEntry) => {
-      const { message, ...rest } = entry;
-      if (level <= logLevel.ERROR) log.error(message, rest);
-      else if (level === logLevel.WARN) log.warn(message, rest);
-    };
-}
-
 export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkWorker> {
   const { service, direction } = options;
   const servicePlan = findService(options.plan, service);
@@ -121,12 +113,11 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
   const failed = new Promise<never>((_, reject) => (rejectFailed = reject));
   failed.catch(() => undefined);
 
-  const kafka = new Kafka({
-    clientId: groupId,
+  const kafka = createKafkaClient({
     brokers: options.brokers,
-    logLevel: logLevel.WARN,
-    logCreator: kafkaLogCreator(log.child('kafkajs')),
-    retry: { retries: 10 },
+    clientId: groupId,
+    log: log.child('kafkajs'),
+    tuning: { retry: { retries: 10 } },
   });
   const admin = kafka.admin();
   const producer = kafka.producer({

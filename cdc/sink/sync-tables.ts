@@ -71,11 +71,6 @@ export function lsnText(lsn: bigint): string {
   return `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}`;
 }
 
-export function parseLsnText(text: string): bigint {
-  const [hi, lo] = text.split('/');
-  return (BigInt('0x' + hi) << 32n) | BigInt('0x' + lo);
-}
-
 /** Records the new position; the source LSN only moves forward. */
 export async function storePosition(
   client: PoolClient,

@@ -9,10 +9,10 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../lib/errors.ts';
 import { createProgress } from '../../lib/progress.ts';
-import { readReportData } from '../../proxy/report/report-data.ts';
-import { renderHtml } from '../../proxy/report/render-html.ts';
-import { renderMarkdown } from '../../proxy/report/render-markdown.ts';
-import { kitDbUrl, openKitDb } from '../../proxy/store/kit-db.ts';
+import { readReportData } from '../../report/report-data.ts';
+import { renderHtml } from '../../report/render-html.ts';
+import { renderMarkdown } from '../../report/render-markdown.ts';
+import { kitDbUrl, openKitDb } from '../../lib/kit-db.ts';
 import { loadPlan } from '../../plan/load-plan.ts';
 import { REPO_ROOT, loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
 

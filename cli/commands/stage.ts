@@ -1,7 +1,7 @@
 /**
  * `ficus stage <service> <stage> [--percent N] [--why "..."] [--force] [--json]`: sets a service's
  * stage in Unleash (creating the flag and its strategy there if needed) and records the change in
- * the kit DB. Proxies pick it up within about a second. Gates are consulted (proxy/gates/).
+ * the kit DB. Proxies pick it up within about a second. Gates are consulted (rollout/check-gates.ts).
  * Moving the writes (canary -> live, live -> canary) runs the fenced cut-over (rollout/cutover.ts).
  */
 import { execFileSync } from 'node:child_process';
@@ -9,11 +9,11 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import { ConfigError } from '../../lib/errors.ts';
 import { loadPlan } from '../../plan/load-plan.ts';
-import { changeStage } from '../../proxy/flags/stage-change.ts';
-import { stackUnleashAdmin } from '../../proxy/flags/unleash-admin.ts';
-import { kitDbUrl, openKitDb } from '../../proxy/store/kit-db.ts';
+import { changeStage } from '../../rollout/stage-change.ts';
+import { stackUnleashAdmin } from '../../rollout/unleash-admin.ts';
+import { kitDbUrl, openKitDb } from '../../lib/kit-db.ts';
 import { createProgress } from '../../lib/progress.ts';
-import type { Stage } from '../../proxy/routing/stages.ts';
+import type { Stage } from '../../plan/stages.ts';
 import { moveWrites, writesAtService } from '../../rollout/cutover.ts';
 import { stackProxyAdmin } from '../../rollout/proxy-admin.ts';
 

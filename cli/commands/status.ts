@@ -5,8 +5,8 @@
  */
 import type { Command } from 'commander';
 import { loadPlan } from '../../plan/load-plan.ts';
-import { stackUnleashAdmin } from '../../proxy/flags/unleash-admin.ts';
-import { kitDbUrl, openKitDb } from '../../proxy/store/kit-db.ts';
+import { stackUnleashAdmin } from '../../rollout/unleash-admin.ts';
+import { kitDbUrl, openKitDb } from '../../lib/kit-db.ts';
 import { formatGates } from '../../rollout/gates.ts';
 import { serviceStatus, type StatusReport } from '../../rollout/service-status.ts';
 import { openStackSyncLag } from '../../rollout/stack-evidence.ts';

@@ -3,7 +3,6 @@
  * they come from (cdc/verify/). Exit code 0 when clean, 1 when not. Progress goes to stderr.
  */
 import type { Command } from 'commander';
-import { Kafka, logLevel } from 'kafkajs';
 import { ConfigError } from '../../lib/errors.ts';
 import { createProgress } from '../../lib/progress.ts';
 import { findService, loadPlan } from '../../plan/load-plan.ts';
@@ -16,6 +15,7 @@ import {
   verifyService,
   type VerifyReport,
 } from '../../cdc/verify/verify-service.ts';
+import { createKafkaAdmin } from '../../cdc/kafka/kafka-clients.ts';
 
 function printReport(report: VerifyReport): void {
   const lines = report.tables.map((t) => {
@@ -68,11 +68,10 @@ export function register(program: Command): void {
         // the kit reads the service DB as the admin: it also reads the sink's bookkeeping there
         const serviceDb = openVerifyPool(urls.servicesAdmin(service.database));
         const kit = openVerifyPool(urls.servicesAdmin('ficus'), 2);
-        const kafkaAdmin = new Kafka({
+        const kafkaAdmin = createKafkaAdmin({
           brokers: [urls.kafkaBootstrap],
           clientId: 'ficus-verify',
-          logLevel: logLevel.NOTHING,
-        }).admin();
+        });
         try {
           let consistency;
           if (options.wait) {

@@ -6,9 +6,9 @@
  */
 import { Unleash } from 'unleash-client';
 import type { Logger } from '../../lib/logger.ts';
-import { LEGACY, type StageState } from '../routing/stages.ts';
+import { LEGACY, type StageState } from '../../plan/stages.ts';
 import { atomicFileStorage } from './atomic-file-storage.ts';
-import { decodeStage, flagName, type FlagDefinition } from './stage-flag.ts';
+import { decodeStage, flagName, type FlagDefinition } from '../../plan/stage-flag.ts';
 
 export type StageSource = {
   stateOf(service: string): StageState;

@@ -4,7 +4,11 @@
 import { createLogger } from '../../lib/logger.ts';
 import { compileRules } from '../compare/compare-responses.ts';
 import { compileRedaction, REDACTED } from '../compare/redact.ts';
-import { productHandler, startUpstream, type FakeUpstream } from '../proxy-e2e-harness.ts';
+import {
+  productHandler,
+  startUpstream,
+  type FakeUpstream,
+} from '../../test-support/proxy-e2e-harness.ts';
 import type { Side } from './judge-sides.ts';
 import type { MirroredRead } from './mirror-messages.ts';
 import { createMirrorPool, type MirrorPool } from './mirror-pool.ts';

@@ -1,4 +1,4 @@
-import { decodeStage, stageStrategy } from '../flags/stage-flag.ts';
+import { decodeStage, stageStrategy } from '../../plan/stage-flag.ts';
 import { createCircuitBreaker } from '../resilience/circuit-breaker.ts';
 import { createMirrorLimiter } from '../mirror/mirror-limiter.ts';
 import { createWriteHolds } from '../writes/write-hold.ts';
@@ -6,7 +6,7 @@ import { addForwarded, stripHopByHop } from '../upstream/forward-headers.ts';
 import { parsePlan } from '../../plan/load-plan.ts';
 import { requestIdentity, parseIdentitySource } from './request-identity.ts';
 import { buildRouteTable } from './route-table.ts';
-import { decide } from './stages.ts';
+import { decide } from './decide.ts';
 
 const plan = parsePlan(
   `version: 1

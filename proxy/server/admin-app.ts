@@ -6,7 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import type { ProxyContext } from '../proxy-context.ts';
-import { UnknownServiceError } from '../proxy-errors.ts';
+import { UnknownServiceError } from '../../plan/unknown-service-error.ts';
 import { FicusError } from '../../lib/errors.ts';
 
 function sameToken(given: string, expected: string): boolean {

@@ -9,7 +9,7 @@ import { refuse, serveStream } from '../respond.ts';
 import { WritesHeldError } from '../proxy-errors.ts';
 import type { ProxyContext } from '../proxy-context.ts';
 import type { MigratedRoute } from '../routing/route-table.ts';
-import { decide } from '../routing/stages.ts';
+import { decide } from '../routing/decide.ts';
 
 export async function serveWrite(
   ctx: ProxyContext,

@@ -10,7 +10,7 @@ import { describeExistingTable } from '../../plan/describe-table.ts';
 import { findService, loadPlan } from '../../plan/load-plan.ts';
 import { renderStagedUpsert } from '../../plan/mapping.ts';
 import type { Knex } from 'knex';
-import { alignIdSequences } from '../../extracted/shared/id-sequences.ts';
+import { alignIdSequences } from '../../rollout/id-sequences.ts';
 
 async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });

@@ -4,7 +4,7 @@
  * sequences moved past them so that rows created by the apps get the same next id on both sides.
  */
 import type { Knex } from 'knex';
-import { alignIdSequences } from '../../extracted/shared/id-sequences.ts';
+import { alignIdSequences } from '../../rollout/id-sequences.ts';
 
 const at = (minute: number) => new Date(Date.UTC(2025, 4, 1, 8, minute, 0, 123 + minute));
 

@@ -14,12 +14,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { FicusError } from '../../lib/errors.ts';
-import { sleep, waitFor } from '../../lib/wait.ts';
-import { ensureJars } from '../../stack/jars.ts';
-import { brokerProcess, prepareBroker, type BrokerSpec } from '../../stack/kafka-broker.ts';
-import * as cluster from '../../stack/postgres-cluster.ts';
-import { findPostgresBin } from '../../stack/prerequisites.ts';
+import { FicusError } from '../lib/errors.ts';
+import { sleep, waitFor } from '../lib/wait.ts';
+import { ensureJars } from '../stack/jars.ts';
+import { brokerProcess, prepareBroker, type BrokerSpec } from '../stack/kafka-broker.ts';
+import * as cluster from '../stack/postgres-cluster.ts';
+import { findPostgresBin } from '../stack/prerequisites.ts';
 import {
   isAlive,
   logFile,
@@ -29,9 +29,9 @@ import {
   stopProcess,
   tail,
   type Dirs,
-} from '../../stack/processes.ts';
-import { loadStackConfig } from '../../stack/stack-config.ts';
-import { kafkaAnswers } from '../../stack/stack.ts';
+} from '../stack/processes.ts';
+import { loadStackConfig } from '../stack/stack-config.ts';
+import { kafkaAnswers } from '../stack/stack.ts';
 
 /** Below the kernel's ephemeral range, so that no client socket takes the port between restarts. */
 async function freePort(): Promise<number> {

@@ -1,16 +1,9 @@
 /**
  * The stage table of DESIGN.md as code: for a service's stage, who answers a request, whether a
  * read is mirrored to the other side for comparison, and whether a failed answer may fall back
- * to the monolith. Pure; shared by the proxy and `ficus stage`.
+ * to the monolith. Pure.
  */
-export const STAGES = ['legacy', 'shadow', 'canary', 'live', 'complete'] as const;
-export type Stage = (typeof STAGES)[number];
-
-export type StageState = {
-  stage: Stage;
-  /** share of users served by the service, 0..100 (meaningful in `canary`) */
-  percent: number;
-};
+import type { StageState } from '../../plan/stages.ts';
 
 export type Backend = 'monolith' | 'service';
 
@@ -21,19 +14,6 @@ export type Decision = {
   /** a failed answer of the service is replaced by the monolith's (safe reads in canary only) */
   fallback: boolean;
 };
-
-/** What nothing-known means: everything to the monolith. */
-export const LEGACY: StageState = Object.freeze({ stage: 'legacy', percent: 0 });
-
-export function isStage(value: unknown): value is Stage {
-  return typeof value === 'string' && (STAGES as readonly string[]).includes(value);
-}
-
-/** The share of users the service serves at a stage (the rollout percentage in Unleash). */
-export function servedPercent(state: StageState): number {
-  if (state.stage === 'canary') return state.percent;
-  return state.stage === 'live' || state.stage === 'complete' ? 100 : 0;
-}
 
 /**
  * @param read GET/HEAD

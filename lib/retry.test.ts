@@ -1,4 +1,4 @@
-import { FicusError } from '../../lib/errors.ts';
+import { FicusError } from './errors.ts';
 import { backoffDelay, isTransient, withRetry } from './retry.ts';
 
 const fast = { initialMs: 1, maxMs: 4, maxAttempts: 10 };

@@ -1,9 +1,9 @@
 // `ficus stage` against real Unleash and a fresh kit DB: the flag is created and moved, every
 // move is audited, refused moves change nothing.
 import { jest } from '@jest/globals';
-import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
-import { createTestDatabase, type TestDatabase } from '../../test-support/databases.ts';
-import { uniqueService } from '../proxy-e2e-harness.ts';
+import { loadStackConfig, stackUrls } from '../stack/stack-config.ts';
+import { createTestDatabase, type TestDatabase } from '../test-support/databases.ts';
+import { uniqueService } from '../test-support/proxy-e2e-harness.ts';
 import { changeStage, StageChangeRefused, validateStageChange } from './stage-change.ts';
 import { unleashAdmin } from './unleash-admin.ts';
 
@@ -23,7 +23,7 @@ afterAll(async () => {
 
 it('creates the flag, moves the stage step by step, and records who, why and from -> to', async () => {
   const deps = { services: [service], unleash, kitDb: kit.knex };
-  // a throwaway service has no verify and no sync: the gates (proxy/gates/) refuse, so force
+  // a throwaway service has no verify and no sync: the gates (rollout/check-gates.ts) refuse, so force
   await expect(
     changeStage({ service, stage: 'shadow', actor: 'ana', why: 'start comparing' }, deps),
   ).rejects.toThrow(/gates do not allow/);

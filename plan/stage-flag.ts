@@ -7,7 +7,7 @@
  * - the flag switched off in the environment means `legacy` (the kill switch in Unleash's UI).
  * Pure; `ficus stage` writes this shape, the proxy reads it.
  */
-import { isStage, LEGACY, servedPercent, type StageState } from '../routing/stages.ts';
+import { isStage, LEGACY, servedPercent, type StageState } from './stages.ts';
 
 export const FLAG_PREFIX = 'ficus.';
 export const flagName = (service: string) => `${FLAG_PREFIX}${service}`;

@@ -1,4 +1,4 @@
-import { parseMessage } from './change-event.ts';
+import { parseMessage } from '../cdc/sink/change-event.ts';
 import { productStream } from './product-stream.ts';
 
 const stream = productStream({ events: 3_000, keys: 200, seed: 7 });

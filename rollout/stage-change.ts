@@ -6,10 +6,10 @@
  * written leaves Unleash untouched.
  */
 import type { Knex } from 'knex';
-import { FicusError } from '../../lib/errors.ts';
-import { checkGates, type GateCheck, type GateContext } from '../gates/check-gates.ts';
-import { UnknownServiceError } from '../proxy-errors.ts';
-import { isStage, STAGES, type Stage, type StageState } from '../routing/stages.ts';
+import { FicusError } from '../lib/errors.ts';
+import { checkGates, type GateCheck, type GateContext } from './check-gates.ts';
+import { UnknownServiceError } from '../plan/unknown-service-error.ts';
+import { isStage, STAGES, type Stage, type StageState } from '../plan/stages.ts';
 import type { UnleashAdmin } from './unleash-admin.ts';
 
 export const STAGE_HISTORY_TABLE = 'stage_history';

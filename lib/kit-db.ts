@@ -1,9 +1,9 @@
 /**
  * The kit's own database (`ficus` on the services cluster): one small knex pool for what the
- * proxy and the CLI store there. The tables come from migrations/kit (`ficus migrate kit`).
+ * proxy, the control plane and the CLI store there. The tables come from migrations/kit (`ficus migrate kit`).
  */
 import knex, { type Knex } from 'knex';
-import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
+import { loadStackConfig, stackUrls } from '../stack/stack-config.ts';
 
 export function openKitDb(url: string, poolMax = 4): Knex {
   return knex({

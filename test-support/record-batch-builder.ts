@@ -6,8 +6,8 @@
  *   decodeRecordBatches(part, 0n);
  */
 import zlib from 'node:zlib';
-import type { AbortedTransaction } from './fetch-protocol.ts';
-import type { FetchedRecords } from './record-batches.ts';
+import type { AbortedTransaction } from '../cdc/kafka/fetch-protocol.ts';
+import type { FetchedRecords } from '../cdc/kafka/record-batches.ts';
 
 export type Codec = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 

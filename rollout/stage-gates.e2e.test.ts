@@ -8,10 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
-import { loadStackConfig, REPO_ROOT, stackUrls } from '../../stack/stack-config.ts';
-import { createTestDatabase, type TestDatabase } from '../../test-support/databases.ts';
-import { uniqueService } from '../proxy-e2e-harness.ts';
-import { unleashAdmin } from '../flags/unleash-admin.ts';
+import { loadStackConfig, REPO_ROOT, stackUrls } from '../stack/stack-config.ts';
+import { createTestDatabase, type TestDatabase } from '../test-support/databases.ts';
+import { uniqueService } from '../test-support/proxy-e2e-harness.ts';
+import { unleashAdmin } from './unleash-admin.ts';
 
 const run = promisify(execFile);
 const stack = loadStackConfig();

@@ -9,10 +9,10 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { createLogger } from '../lib/logger.ts';
 import type { Plan } from '../plan/plan-types.ts';
-import { loadProxyConfig, serviceUrlVariable, type ProxyConfig } from './config.ts';
-import { createProxy, type CreateProxyOptions } from './create-proxy.ts';
-import { createAdminApp } from './server/admin-app.ts';
-import { createProxyApp, listen } from './server/proxy-app.ts';
+import { loadProxyConfig, serviceUrlVariable, type ProxyConfig } from '../proxy/config.ts';
+import { createProxy, type CreateProxyOptions } from '../proxy/create-proxy.ts';
+import { createAdminApp } from '../proxy/server/admin-app.ts';
+import { createProxyApp, listen } from '../proxy/server/proxy-app.ts';
 
 export type Seen = { method: string; url: string; headers: http.IncomingHttpHeaders; body: string };
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;

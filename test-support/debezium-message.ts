@@ -2,8 +2,8 @@
  * Builds Kafka messages shaped like the Debezium PostgreSQL connector's (JSON converter, schemas
  * enabled), for tests and benchmarks that need events without a connector.
  */
-import type { FieldSchema } from './decode-value.ts';
-import type { Op, RawMessage } from './change-event.ts';
+import type { FieldSchema } from '../cdc/sink/decode-value.ts';
+import type { Op, RawMessage } from '../cdc/sink/change-event.ts';
 
 export type ColumnSpec = { type: string; name?: string; parameters?: Record<string, string> };
 

@@ -4,9 +4,9 @@
 import { jest } from '@jest/globals';
 import fs from 'node:fs';
 import { chromium } from 'playwright-core';
-import { createLogger } from '../../lib/logger.ts';
-import { createTestDatabase, type TestDatabase } from '../../test-support/databases.ts';
-import { createComparisonRecorder } from '../store/comparison-recorder.ts';
+import { createLogger } from '../lib/logger.ts';
+import { createTestDatabase, type TestDatabase } from '../test-support/databases.ts';
+import { createComparisonRecorder } from '../test-support/comparison-recorder.ts';
 import { readReportData } from './report-data.ts';
 import { renderHtml } from './render-html.ts';
 import { renderMarkdown } from './render-markdown.ts';

@@ -10,25 +10,26 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import pg from 'pg';
 import YAML from 'yaml';
-import { waitFor, waitWhileProgressing } from '../../lib/wait.ts';
-import { parsePlan } from '../../plan/load-plan.ts';
-import type { Plan } from '../../plan/plan-types.ts';
-import { compileTableMapping, renderMappedSelect } from '../../plan/mapping.ts';
-import { describeTable } from '../../plan/describe-table.ts';
-import { REPO_ROOT, loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
-import type { Direction } from '../../plan/mapping.ts';
-import type { SinkWorkerOptions } from './sink-worker.ts';
-import { FAST_RETRY } from './retry.ts';
-import { readPositions } from './sync-tables.ts';
+import { waitFor, waitWhileProgressing } from '../lib/wait.ts';
+import { parsePlan } from '../plan/load-plan.ts';
+import type { Plan } from '../plan/plan-types.ts';
+import { compileTableMapping, renderMappedSelect } from '../plan/mapping.ts';
+import { describeTable } from '../plan/describe-table.ts';
+import { REPO_ROOT, loadStackConfig, stackUrls } from '../stack/stack-config.ts';
+import type { Direction } from '../plan/mapping.ts';
+import type { SinkWorkerOptions } from '../cdc/sink/sink-worker.ts';
+import { FAST_RETRY } from '../lib/retry.ts';
+import { readPositions } from '../cdc/sink/sync-tables.ts';
 import {
   openVerifyPool,
   verifyService,
   type TableParity,
   type VerifyReport,
-} from '../verify/verify-service.ts';
+} from '../cdc/verify/verify-service.ts';
+import { createKafkaClient } from '../cdc/kafka/kafka-clients.ts';
 
 const config = loadStackConfig();
 export const urls = stackUrls(config);
@@ -175,10 +176,9 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
     urls.servicesAdmin(`${serviceDb}o`),
     'CREATE TABLE product_snapshots (id bigint PRIMARY KEY, name text NOT NULL, price numeric(12,2) NOT NULL)',
   );
-  const kafka = new Kafka({
-    clientId: `sink-test-${id}`,
+  const kafka = createKafkaClient({
     brokers: [urls.kafkaBootstrap],
-    logLevel: logLevel.NOTHING,
+    clientId: `sink-test-${id}`,
   });
 
   let admin: Promise<Admin> | undefined;

@@ -1,5 +1,5 @@
 /**
- * The hook `ficus stage` (proxy/flags/stage-change.ts) consults before it moves a service, and
+ * The hook `ficus stage` (rollout/stage-change.ts) consults before it moves a service, and
  * `ficus rollout` before and during each step: the gates of the plan (samples, match rate,
  * parity, sync lag, errors, latency; rollout/gates.ts) judged on the evidence really recorded
  * (rollout/gate-evidence.ts). Moving back (or staying) is never gated: a rollback must always
@@ -9,19 +9,15 @@
  *   if (!check.ok) console.log(check.summary); // each gate with its value and threshold
  */
 import type { Knex } from 'knex';
-import { loadPlan } from '../../plan/load-plan.ts';
-import type { GatePlan, Plan } from '../../plan/plan-types.ts';
-import {
-  gatherEvidence,
-  type EvidenceWindow,
-  type GatheredEvidence,
-} from '../../rollout/gate-evidence.ts';
-import { evaluateGates, formatGates, type GateResult } from '../../rollout/gates.ts';
-import { openStackSyncLag } from '../../rollout/stack-evidence.ts';
-import type { MeasureSyncLag } from '../../rollout/sync-lag.ts';
-import { loadStackConfig } from '../../stack/stack-config.ts';
-import { kitDbUrl, openKitDb } from '../store/kit-db.ts';
-import { STAGES, type Stage, type StageState } from '../routing/stages.ts';
+import { loadPlan } from '../plan/load-plan.ts';
+import type { GatePlan, Plan } from '../plan/plan-types.ts';
+import { gatherEvidence, type EvidenceWindow, type GatheredEvidence } from './gate-evidence.ts';
+import { evaluateGates, formatGates, type GateResult } from './gates.ts';
+import { openStackSyncLag } from './stack-evidence.ts';
+import type { MeasureSyncLag } from './sync-lag.ts';
+import { loadStackConfig } from '../stack/stack-config.ts';
+import { kitDbUrl, openKitDb } from '../lib/kit-db.ts';
+import { STAGES, type Stage, type StageState } from '../plan/stages.ts';
 
 export type GateCheck = {
   /** may the service move to the target stage? */

@@ -1,10 +1,10 @@
 /**
- * The one retry module of the sink: exponential backoff with full jitter, for transient failures
+ * The one retry module of ficus: exponential backoff with full jitter, for transient failures
  * only (a connection lost, a broker or database restarting). Poison input and programming errors
  * are never retried: `isTransient` decides, and anything it does not recognise is not transient.
  */
-import { FicusError } from '../../lib/errors.ts';
-import { sleep } from '../../lib/wait.ts';
+import { FicusError } from './errors.ts';
+import { sleep } from './wait.ts';
 
 export type RetryOptions = {
   /** first delay, ms (doubles each attempt) */
