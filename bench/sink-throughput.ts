@@ -129,7 +129,7 @@ try {
         // Debezium sends numeric as strings (decimal.handling.mode=string); let the server cast them
         'connection.url': `jdbc:postgresql://127.0.0.1:${config.ports.servicesPostgres}/${fx.serviceUrl.split('/').pop()}?stringtype=unspecified`,
         'connection.username': config.adminUser,
-        'connection.password': config.adminPassword,
+        'connection.password': urls.adminPassword,
         'insert.mode': 'upsert',
         'delete.enabled': 'true',
         'primary.key.mode': 'record_key',

@@ -13,7 +13,7 @@ import pg from 'pg';
 import { parsePlan } from '../plan/load-plan.ts';
 import { compileServiceTables } from '../plan/compile-service.ts';
 import { describeTable } from '../plan/describe-table.ts';
-import { loadStackConfig, stackUrls } from '../stack/stack-config.ts';
+import { stackUrls } from '../test-support/stack-access.ts';
 import { openVerifyPool, verifyService } from '../cdc/verify/verify-service.ts';
 import { verifySides } from '../cdc/verify/verify-sql.ts';
 
@@ -25,7 +25,7 @@ const { values } = parseArgs({
 });
 const rows = Number(values.rows);
 const chunkSize = Number(values['chunk-size']);
-const urls = stackUrls(loadStackConfig());
+const urls = stackUrls();
 const suffix = crypto.randomBytes(4).toString('hex');
 const names = { legacy: `ficus_bench_l_${suffix}`, service: `ficus_bench_s_${suffix}` };
 

@@ -3,7 +3,7 @@
  * proxy, the control plane and the CLI store there. The tables come from migrations/kit (`ficus migrate kit`).
  */
 import knex, { type Knex } from 'knex';
-import { loadStackConfig, stackUrls } from '../stack/stack-config.ts';
+import { loadConfig } from './config/index.ts';
 
 export function openKitDb(url: string, poolMax = 4): Knex {
   return knex({
@@ -14,7 +14,7 @@ export function openKitDb(url: string, poolMax = 4): Knex {
   });
 }
 
-/** The kit DB's URL: FICUS_KIT_DB_URL, else the embedded stack's `ficus` database. */
+/** The kit DB's URL: the configuration's `kit:` (FICUS_KIT_DB_URL overrides it). */
 export function kitDbUrl(env: NodeJS.ProcessEnv = process.env): string {
-  return env.FICUS_KIT_DB_URL || stackUrls(loadStackConfig(env)).servicesAdmin('ficus');
+  return loadConfig({ env }).kit.database.url;
 }

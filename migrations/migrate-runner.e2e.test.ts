@@ -7,7 +7,7 @@ import {
   templateDatabaseName,
   type TestDatabase,
 } from '../test-support/databases.ts';
-import { loadStackConfig, stackUrls } from '../stack/stack-config.ts';
+import { stackUrls } from '../test-support/stack-access.ts';
 import { MigrationError, runMigrations } from './migrate-runner.ts';
 
 const migration = (sql: string) =>
@@ -35,7 +35,7 @@ beforeAll(() => {
 afterAll(async () => {
   await Promise.all(databases.map((d) => d.drop()));
   const admin = new pg.Client({
-    connectionString: stackUrls(loadStackConfig()).servicesAdmin('postgres'),
+    connectionString: stackUrls().servicesAdmin('postgres'),
   });
   await admin.connect();
   for (const set of [setName, `${setName}_empty`])

@@ -6,22 +6,19 @@
  * @example
  *   await runMigrations({ url: 'postgres://catalog:catalog@127.0.0.1:15433/catalog', directory: migrationsDirectory('catalog') });
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory from 'knex';
 import { FicusError, errorMessage } from '../lib/errors.ts';
-import { REPO_ROOT } from '../stack/stack-config.ts';
+import { fileURLToPath } from 'node:url';
+import { maskUrl } from '../lib/config/index.ts';
 import { createMigrationSource } from './migration-source.ts';
 
-export const MIGRATIONS_ROOT = path.join(REPO_ROOT, 'migrations');
+/** The migration sets that ship with ficus: the kit DB's, and the example's. */
+export const MIGRATIONS_ROOT = path.dirname(fileURLToPath(import.meta.url));
 
-/** The folder of a migration set: `legacy`, a service name, or `kit`. */
+/** The folder of a migration set that ships with ficus: `kit`, or the example's `legacy`, `catalog`, `orders`. */
 export function migrationsDirectory(set: string): string {
   return path.join(MIGRATIONS_ROOT, set);
-}
-
-export function migrationSetExists(set: string): boolean {
-  return fs.existsSync(migrationsDirectory(set));
 }
 
 /** A migration (or the connection before it) failed; the message names the database and the file. */
@@ -32,15 +29,7 @@ export class MigrationError extends FicusError {
 }
 
 /** The URL without its password, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable database URL)';
-  }
-}
+export const redactUrl = maskUrl;
 
 export type RunMigrationsOptions = {
   /** postgres:// URL of the database, with the credentials the migrations run as */
@@ -55,7 +44,7 @@ export type RunMigrationsResult = { applied: string[]; alreadyApplied: number };
 
 export async function runMigrations(options: RunMigrationsOptions): Promise<RunMigrationsResult> {
   const { url, directory, onProgress } = options;
-  const where = `${redactUrl(url)} (migrations ${path.relative(REPO_ROOT, directory) || directory})`;
+  const where = `${redactUrl(url)} (migrations ${path.relative(process.cwd(), directory) || directory})`;
   // knex would print its own copy of each failure; MigrationError below says it once, with context.
   const quiet = () => {};
   const db = knexFactory({

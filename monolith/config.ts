@@ -1,26 +1,22 @@
 /**
  * The monolith's configuration, read once from the environment and validated. Every environment
- * variable the monolith reads is read here; defaults come from the embedded stack's config.
+ * variable the monolith reads is read here; without them it runs on the embedded stack.
  *
  *   MONOLITH_PORT          port to listen on (default: the stack's `ports.monolith`, 18081)
  *   MONOLITH_HOST          interface to bind (default 127.0.0.1)
- *   MONOLITH_DATABASE_URL  postgres:// URL of the legacy DB (default: `shop` as role `shop`)
+ *   MONOLITH_DATABASE_URL  postgres:// URL of the legacy DB (default: the stack's shop DB as the
+ *                          monolith's own role, with the stack's generated password)
  */
 import { ConfigError } from '../lib/errors.ts';
-import { loadStackConfig, stackUrls, type StackConfig } from '../stack/stack-config.ts';
-
-/** The monolith's own login on the legacy cluster: the `shop` role owns the `shop` database. */
-export const LEGACY_APP_ROLE = { database: 'shop', user: 'shop', password: 'shop' } as const;
+import { loadPlan } from '../plan/load-plan.ts';
+import { loadStackConfig, stackPlanFile } from '../stack/stack-config.ts';
+import { legacyAppUrl as stackLegacyAppUrl } from '../stack/stack-roles.ts';
 
 export type MonolithConfig = { port: number; host: string; databaseUrl: string };
 
-/** URL of the legacy DB as the monolith's own role (not the superuser). */
-export function legacyAppUrl(stack: StackConfig = loadStackConfig()): string {
-  return stackUrls(stack).legacyAs(
-    LEGACY_APP_ROLE.database,
-    LEGACY_APP_ROLE.user,
-    LEGACY_APP_ROLE.password,
-  );
+/** URL of the legacy DB as the monolith's own role on the embedded stack (not the superuser). */
+export function legacyAppUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return stackLegacyAppUrl(loadStackConfig(env), loadPlan(stackPlanFile(env)));
 }
 
 export function loadMonolithConfig(env: NodeJS.ProcessEnv = process.env): MonolithConfig {
@@ -35,7 +31,7 @@ export function loadMonolithConfig(env: NodeJS.ProcessEnv = process.env): Monoli
       );
     }
   }
-  const databaseUrl = env.MONOLITH_DATABASE_URL || legacyAppUrl(stack);
+  const databaseUrl = env.MONOLITH_DATABASE_URL || legacyAppUrl(env);
   if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('environment variable MONOLITH_DATABASE_URL must be a postgres:// URL');
   }

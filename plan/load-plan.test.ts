@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { ConfigError } from '../lib/errors.ts';
-import { DEFAULT_PLAN_FILE, parsePlan } from './load-plan.ts';
+import { SHOP_PLAN_FILE, parsePlan } from './load-plan.ts';
 import { dottedPath } from './plan-schema.ts';
 
-const shop = () => YAML.parse(fs.readFileSync(DEFAULT_PLAN_FILE, 'utf8'));
+const shop = () => YAML.parse(fs.readFileSync(SHOP_PLAN_FILE, 'utf8'));
 
 /** The error lines parsePlan gives for the shop plan after `change` edits it. */
 function problemsAfter(change: (doc: ReturnType<typeof shop>) => void): string[] {
@@ -21,7 +21,7 @@ function problemsAfter(change: (doc: ReturnType<typeof shop>) => void): string[]
 
 describe('parsePlan', () => {
   it('accepts the demo plan and normalises shorthands', () => {
-    const plan = parsePlan(fs.readFileSync(DEFAULT_PLAN_FILE, 'utf8'), 'shop.plan.yaml');
+    const plan = parsePlan(fs.readFileSync(SHOP_PLAN_FILE, 'utf8'), 'shop.plan.yaml');
     expect(plan.legacy).toEqual({ database: 'shop', schema: 'public' });
     const catalog = plan.services.find((s) => s.name === 'catalog')!;
     expect(catalog.owns[0].columns!.name).toEqual({ target: 'title' });

@@ -6,16 +6,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../lib/config/index.ts';
 import { ConfigError } from '../lib/errors.ts';
-import { REPO_ROOT } from '../stack/stack-config.ts';
 import { planProblems } from './plan-checks.ts';
 import { schemaErrors } from './plan-schema.ts';
 import type { ColumnMapping, Plan, ServicePlan, TableMapping } from './plan-types.ts';
 
-export const DEFAULT_PLAN_FILE = path.join(REPO_ROOT, 'plan', 'shop.plan.yaml');
+/** The example shop's plan, which ships with ficus (the embedded stack's default). */
+export const SHOP_PLAN_FILE = fileURLToPath(new URL('./shop.plan.yaml', import.meta.url));
 
+/** The plan the configuration names (`plan:`, or FICUS_PLAN). */
 export function planFile(env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(env.FICUS_PLAN ?? DEFAULT_PLAN_FILE);
+  return loadConfig({ env }).planFile;
 }
 
 type RawTable = Omit<TableMapping, 'columns'> & {
@@ -84,7 +87,9 @@ export function loadPlan(file: string = planFile()): Plan {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    throw new ConfigError(`plan file not found: ${file} (set FICUS_PLAN to point at another)`);
+    throw new ConfigError(
+      `plan file not found: ${file} (the configuration's \`plan:\` or FICUS_PLAN names it)`,
+    );
   }
   return parsePlan(text, file);
 }

@@ -1,15 +1,15 @@
 import fs from 'node:fs';
-import { DEFAULT_PLAN_FILE, parsePlan } from '../plan/load-plan.ts';
-import { proxyApp } from '../stack/apps.ts';
-import { loadStackConfig } from '../stack/stack-config.ts';
-import { loadProxyConfig, serviceUrlVariable } from './config.ts';
+import { SHOP_PLAN_FILE, parsePlan } from '../plan/load-plan.ts';
+import { testConfig } from '../test-support/test-config.ts';
+import { loadProxyConfig as load, serviceUrlVariable } from './config.ts';
 
-const plan = parsePlan(fs.readFileSync(DEFAULT_PLAN_FILE, 'utf8'), 'shop.plan.yaml');
+const plan = parsePlan(fs.readFileSync(SHOP_PLAN_FILE, 'utf8'), 'shop.plan.yaml');
+const loadProxyConfig = (p: typeof plan, env: NodeJS.ProcessEnv) => load(p, env, testConfig(env));
 
 describe('loadProxyConfig: upstream URLs', () => {
-  test('the defaults point at the embedded stack over plain HTTP', () => {
+  test('the upstreams come from the configuration, over plain HTTP', () => {
     const config = loadProxyConfig(plan, {});
-    expect(config.monolithUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(config.monolithUrl).toBe('http://monolith:8080');
     expect(Object.keys(config.serviceUrls)).toEqual(plan.services.map((s) => s.name));
   });
 
@@ -33,9 +33,11 @@ describe('loadProxyConfig: upstream URLs', () => {
 });
 
 describe('loadProxyConfig: x-ficus-backend', () => {
-  test('is off unless the configuration turns it on, as the embedded demo does', () => {
+  test('is off unless the configuration turns it on (the embedded demo does)', () => {
     expect(loadProxyConfig(plan, {}).backendHeader).toBe(false);
-    const demo = proxyApp(loadStackConfig({})).process.env ?? {};
-    expect(loadProxyConfig(plan, demo).backendHeader).toBe(true);
+    const demo = testConfig();
+    demo.proxy.backendHeader = true;
+    expect(load(plan, {}, demo).backendHeader).toBe(true);
+    expect(loadProxyConfig(plan, { FICUS_PROXY_BACKEND_HEADER: 'true' }).backendHeader).toBe(true);
   });
 });

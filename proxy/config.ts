@@ -1,10 +1,12 @@
 /**
- * Every setting of the proxy, read from the environment once and validated up front: a bad value
- * stops the proxy at start with a `proxy_config_invalid` error naming the variable, never later
- * on a request. Defaults come from the embedded stack's config (stack/stack-config.ts).
+ * Every setting of the proxy, read once and validated up front: a bad value stops the proxy at
+ * start with a `proxy_config_invalid` error naming the key or variable, never later on a request.
+ * Addresses, upstreams and tokens come from the configuration (lib/config); the proxy's tuning
+ * (limits, timeouts, mirroring) from FICUS_PROXY_* variables, listed in docs/configuration.md.
  */
 import path from 'node:path';
-import { loadStackConfig, stackUrls } from '../stack/stack-config.ts';
+import { loadConfig, serviceUrlVariable, type FicusConfig } from '../lib/config/index.ts';
+import { createLogger } from '../lib/logger.ts';
 import type { Plan } from '../plan/plan-types.ts';
 import { ProxyConfigError } from './proxy-errors.ts';
 import { parseIdentitySource, type IdentitySource } from './routing/request-identity.ts';
@@ -117,20 +119,51 @@ function url(env: Env, name: string, fallback: string, protocols = ['http:', 'ht
 const upstreamUrl = (env: Env, name: string, fallback: string) =>
   url(env, name, fallback, ['http:']);
 
-/** `FICUS_SERVICE_URL_<NAME>`: the variable that overrides one service's upstream URL. */
-export const serviceUrlVariable = (service: string) =>
-  `FICUS_SERVICE_URL_${service.replace(/\W/g, '_').toUpperCase()}`;
+export { serviceUrlVariable };
 
-export function loadProxyConfig(plan: Plan, env: Env = process.env): ProxyConfig {
-  const stack = loadStackConfig(env);
-  const urls = stackUrls(stack);
+/** Tokens every copy of ficus's docs and demos has shown: fine on loopback, never in production. */
+const WELL_KNOWN_ADMIN_TOKENS = new Set(['ficus-proxy-admin-token', 'changeme', 'secret', 'admin']);
+
+/** A setting the proxy cannot run without: an error naming the configuration key (and variable). */
+function needed<T>(config: FicusConfig, key: string, variable: string, value: T | undefined): T {
+  if (value === undefined || value === '')
+    throw new ProxyConfigError(key, `is not set in ${config.file} (nor by ${variable})`);
+  return value;
+}
+
+function adminTokenOf(config: FicusConfig): string {
+  const token = needed(
+    config,
+    'proxy.adminToken',
+    'FICUS_PROXY_ADMIN_TOKEN',
+    config.proxy.adminToken,
+  );
+  if (token.length < 8)
+    throw new ProxyConfigError('proxy.adminToken', 'must be at least 8 characters');
+  if (WELL_KNOWN_ADMIN_TOKENS.has(token))
+    createLogger('proxy').warn(
+      'the admin token is a well-known one: anyone who can reach the admin API can hold writes and read stages; set proxy.adminToken to a secret of your own',
+    );
+  return token;
+}
+
+export function loadProxyConfig(
+  plan: Plan,
+  env: Env = process.env,
+  config: FicusConfig = loadConfig({ env }),
+): ProxyConfig {
   const serviceUrls = Object.fromEntries(
-    plan.services.map((s, index) => [
+    plan.services.map((s) => [
       s.name,
       upstreamUrl(
         env,
         serviceUrlVariable(s.name),
-        `http://127.0.0.1:${stack.ports.servicePortBase + index}`,
+        needed(
+          config,
+          `services.${s.name}.upstream`,
+          serviceUrlVariable(s.name),
+          config.services[s.name]?.upstream,
+        ),
       ),
     ]),
   );
@@ -140,26 +173,32 @@ export function loadProxyConfig(plan: Plan, env: Env = process.env): ProxyConfig
   } catch (error) {
     throw new ProxyConfigError('FICUS_PROXY_USER_ID_FROM', (error as Error).message);
   }
-  const adminToken = env.FICUS_PROXY_ADMIN_TOKEN || 'ficus-proxy-admin-token';
-  if (adminToken.length < 8)
-    throw new ProxyConfigError('FICUS_PROXY_ADMIN_TOKEN', 'must be at least 8 characters');
   return {
-    host: env.FICUS_PROXY_HOST || '127.0.0.1',
-    port: int(env, 'FICUS_PROXY_PORT', stack.ports.proxy, 0, 65535),
-    adminPort: int(env, 'FICUS_PROXY_ADMIN_PORT', stack.ports.proxyAdmin, 0, 65535),
-    adminToken,
-    monolithUrl: upstreamUrl(env, 'FICUS_MONOLITH_URL', `http://127.0.0.1:${stack.ports.monolith}`),
+    host: env.FICUS_PROXY_HOST || config.proxy.listen.host,
+    port: int(env, 'FICUS_PROXY_PORT', config.proxy.listen.port, 0, 65535),
+    adminPort: int(env, 'FICUS_PROXY_ADMIN_PORT', config.proxy.adminListen.port, 0, 65535),
+    adminToken: adminTokenOf(config),
+    monolithUrl: upstreamUrl(
+      env,
+      'FICUS_MONOLITH_URL',
+      needed(config, 'monolith.upstream', 'FICUS_MONOLITH_URL', config.monolith.upstream),
+    ),
     serviceUrls,
     unleash: {
-      url: url(env, 'FICUS_UNLEASH_URL', `${urls.unleash}/api`),
-      token: env.FICUS_UNLEASH_TOKEN || stack.unleashClientToken,
+      url: url(env, 'FICUS_UNLEASH_URL', `${config.unleash.url}/api`),
+      token: needed(
+        config,
+        'unleash.clientToken',
+        'FICUS_UNLEASH_TOKEN',
+        config.unleash.clientToken,
+      ),
       refreshMs: int(env, 'FICUS_UNLEASH_REFRESH_MS', 1000, 100),
       backupDir: path.resolve(
-        env.FICUS_PROXY_FLAGS_BACKUP_DIR || path.join(stack.runDir, 'proxy-flags'),
+        env.FICUS_PROXY_FLAGS_BACKUP_DIR || path.join(config.stateDir, 'proxy-flags'),
       ),
       appName: env.FICUS_PROXY_APP_NAME || 'ficus-proxy',
     },
-    backendHeader: bool(env, 'FICUS_PROXY_BACKEND_HEADER', false),
+    backendHeader: bool(env, 'FICUS_PROXY_BACKEND_HEADER', config.proxy.backendHeader),
     identity,
     sessionCookie: env.FICUS_PROXY_SESSION_COOKIE || 'sid',
     mirror: {
@@ -176,7 +215,8 @@ export function loadProxyConfig(plan: Plan, env: Env = process.env): ProxyConfig
       cooldownMs: int(env, 'FICUS_PROXY_CIRCUIT_COOLDOWN_MS', 5000, 1),
     },
     calibrationSamples: int(env, 'FICUS_PROXY_CALIBRATION_SAMPLES', 20, 0),
-    kitDbUrl: env.FICUS_KIT_DB_URL ?? urls.servicesAdmin('ficus'),
+    // FICUS_KIT_DB_URL='' turns recording off (a proxy without a kit DB, e.g. in a benchmark)
+    kitDbUrl: env.FICUS_KIT_DB_URL === '' ? '' : config.kit.database.url,
     retention: int(env, 'FICUS_PROXY_COMPARISON_RETENTION', 100_000, 1),
   };
 }

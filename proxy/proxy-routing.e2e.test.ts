@@ -8,10 +8,10 @@ import http from 'node:http';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { waitFor } from '../lib/wait.ts';
-import { REPO_ROOT, loadStackConfig, stackUrls } from '../stack/stack-config.ts';
+import { REPO_ROOT } from '../stack/stack-config.ts';
+import { stackUnleashAdmin } from '../test-support/stack-access.ts';
 import { createTestDatabase, type TestDatabase } from '../test-support/databases.ts';
 import { jwtParts, sampleJwt } from '../test-support/sample-jwt.ts';
-import { unleashAdmin } from '../test-support/unleash-admin.ts';
 import {
   backendsFor,
   productHandler,
@@ -25,8 +25,7 @@ import {
 } from '../test-support/proxy-e2e-harness.ts';
 
 jest.setTimeout(30_000);
-const stack = loadStackConfig();
-const admin = unleashAdmin({ url: stackUrls(stack).unleash, token: stack.unleashAdminToken });
+const admin = stackUnleashAdmin();
 const service = uniqueService('route');
 const plan = testPlan(service, {
   ignore: ['$.meta.servedAt', '$.meta.side'],

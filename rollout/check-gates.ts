@@ -13,9 +13,8 @@ import { loadPlan } from '../plan/load-plan.ts';
 import type { GatePlan, Plan } from '../plan/plan-types.ts';
 import { gatherEvidence, type EvidenceWindow, type GatheredEvidence } from './gate-evidence.ts';
 import { evaluateGates, formatGates, type GateResult } from './gates.ts';
-import { openStackSyncLag } from './stack-evidence.ts';
+import { openSyncLag } from './configured-sync-lag.ts';
 import type { MeasureSyncLag } from './sync-lag.ts';
-import { loadStackConfig } from '../stack/stack-config.ts';
 import { kitDbUrl, openKitDb } from '../lib/kit-db.ts';
 import { STAGES, type Stage, type StageState } from '../plan/stages.ts';
 
@@ -101,9 +100,8 @@ export async function checkGates(
     };
   }
   const plan = context.plan ?? loadPlan();
-  const stack = loadStackConfig();
   const kitDb = context.kitDb ?? openKitDb(kitDbUrl(), 2);
-  const lags = context.syncLag ? undefined : openStackSyncLag(plan, stack);
+  const lags = context.syncLag ? undefined : openSyncLag(plan);
   try {
     const window = context.window ?? (await defaultWindow(kitDb, service, context.from, to));
     const evidence = await gatherEvidence(

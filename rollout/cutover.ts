@@ -25,10 +25,11 @@ import type { Progress } from '../lib/progress.ts';
 import { waitFor } from '../lib/wait.ts';
 import type { Plan, ServicePlan } from '../plan/plan-types.ts';
 import {
-  applyStackConnector,
-  stackConnectClient,
-  stackConnectorSpec,
-} from '../cdc/connect/stack-connectors.ts';
+  applyConfiguredConnector,
+  configuredConnectClient,
+  configuredConnectorSpec,
+} from '../cdc/connect/configured-connectors.ts';
+import { loadConfig, serviceConfig, type FicusConfig } from '../lib/config/index.ts';
 import { sinkConsistency } from '../cdc/verify/consistent-point.ts';
 import { alignIdSequences } from './id-sequences.ts';
 import { checkGates } from './check-gates.ts';
@@ -41,7 +42,7 @@ import {
 import type { UnleashAdmin } from './unleash-admin.ts';
 import type { StageState } from '../plan/stages.ts';
 import { ensureApp, stopApp, syncApp, syncAppName, type Direction } from '../stack/apps.ts';
-import { loadStackConfig, stackUrls, type StackConfig } from '../stack/stack-config.ts';
+import { loadStackConfig } from '../stack/stack-config.ts';
 import { installFence, removeFence } from './legacy-fence.ts';
 import type { ProxyAdmin } from './proxy-admin.ts';
 import { createKafkaAdmin } from '../cdc/kafka/kafka-clients.ts';
@@ -66,7 +67,7 @@ export type CutoverDeps = {
   kitDb: Knex;
   proxy: ProxyAdmin;
   progress: Progress;
-  config?: StackConfig;
+  config?: FicusConfig;
 };
 
 export type CutoverResult = {
@@ -86,20 +87,14 @@ class CutoverAbandoned extends FicusError {
   }
 }
 
-function pools(config: StackConfig, plan: Plan, service: ServicePlan) {
-  const urls = stackUrls(config);
-  const legacy = new pg.Pool({ connectionString: urls.legacyAdmin(plan.legacy.database), max: 2 });
-  const target = new pg.Pool({ connectionString: urls.servicesAdmin(service.database), max: 2 });
-  const legacyKnex = knex({
-    client: 'pg',
-    connection: urls.legacyAdmin(plan.legacy.database),
-    pool: { min: 0, max: 2 },
-  });
-  const serviceKnex = knex({
-    client: 'pg',
-    connection: urls.servicesAdmin(service.database),
-    pool: { min: 0, max: 2 },
-  });
+/** The legacy DB as ficus's role there, the service's DB as the service's own role. */
+function pools(config: FicusConfig, service: ServicePlan) {
+  const legacyUrl = config.legacy.database.url;
+  const serviceUrl = serviceConfig(config, service.name).database.url;
+  const legacy = new pg.Pool({ connectionString: legacyUrl, max: 2 });
+  const target = new pg.Pool({ connectionString: serviceUrl, max: 2 });
+  const legacyKnex = knex({ client: 'pg', connection: legacyUrl, pool: { min: 0, max: 2 } });
+  const serviceKnex = knex({ client: 'pg', connection: serviceUrl, pool: { min: 0, max: 2 } });
   return {
     legacy,
     target,
@@ -113,7 +108,7 @@ function pools(config: StackConfig, plan: Plan, service: ServicePlan) {
 
 /** Waits until `direction`'s sink has applied everything its source DB has committed. */
 async function drain(
-  config: StackConfig,
+  config: FicusConfig,
   plan: Plan,
   service: ServicePlan,
   direction: Direction,
@@ -122,18 +117,18 @@ async function drain(
   progress: Progress,
 ) {
   const admin = createKafkaAdmin({
-    brokers: [stackUrls(config).kafkaBootstrap],
+    brokers: config.kafka.brokers,
     clientId: 'ficus-cutover',
   });
   await admin.connect();
   try {
     const [source, sink] =
       direction === 'forward' ? [db.legacy, db.target] : [db.target, db.legacy];
-    const spec = stackConnectorSpec(plan, service, direction, config);
+    const spec = configuredConnectorSpec(plan, service, direction, config);
     const point = await sinkConsistency({
       legacy: source,
       service: sink,
-      connect: stackConnectClient(config),
+      connect: configuredConnectClient(config),
       kafkaAdmin: admin,
       spec,
       timeoutMs,
@@ -149,7 +144,7 @@ export async function moveWrites(
   request: CutoverRequest,
   deps: CutoverDeps,
 ): Promise<CutoverResult> {
-  const config = deps.config ?? loadStackConfig();
+  const config = deps.config ?? loadConfig();
   const { plan, progress, proxy } = deps;
   const service = plan.services.find((s) => s.name === request.service);
   if (!service)
@@ -161,7 +156,7 @@ export async function moveWrites(
     service: service.owns.map((t) => t.target),
   };
   const bound = request.holdBoundMs ?? 15_000;
-  const db = pools(config, plan, service);
+  const db = pools(config, service);
   const undo: { what: string; run: () => Promise<unknown> }[] = [];
   let step = 'start';
   const run = async <T>(
@@ -210,14 +205,14 @@ export async function moveWrites(
 
     if (toService)
       await run(`apply the reverse connector`, () =>
-        applyStackConnector(plan, service, 'reverse', { progress }),
+        applyConfiguredConnector(plan, service, 'reverse', { progress, config }),
       );
     // The new direction's worker may start before the hold: until the flip, all it can see are
     // the old direction's own writes, which it drops as echoes (cdc/sink/no-echo.ts).
     await run(
       `start the ${to} sync`,
-      () => ensureApp(config, syncApp(plan, service.name, to), progress),
-      () => stopApp(config, syncAppName(service.name, to), progress),
+      () => ensureApp(loadStackConfig(), syncApp(plan, service.name, to), progress),
+      () => stopApp(loadStackConfig(), syncAppName(service.name, to), progress),
     );
     const heldAt = Date.now();
     await run(
@@ -284,7 +279,8 @@ export async function moveWrites(
     // not own (its read model), and for the owned ones it only sees the reverse sync's writes,
     // which it drops as echoes (anything else is fenced). The reverse sync, drained after a
     // rollback, has nothing left to do: stop it unhurried.
-    if (from === 'reverse') await stopApp(config, syncAppName(service.name, from), progress);
+    if (from === 'reverse')
+      await stopApp(loadStackConfig(), syncAppName(service.name, from), progress);
     return { change, heldMs, drainedTo, direction: to };
   } catch (error) {
     progress.fail(`${service.name}: cut-over failed at "${step}": ${errorMessage(error)}; undoing`);

@@ -4,7 +4,7 @@
  * a flip before writes are released).
  */
 import { FicusError } from '../lib/errors.ts';
-import { loadStackConfig } from '../stack/stack-config.ts';
+import { loadConfig, required, type FicusConfig } from '../lib/config/index.ts';
 
 export type RouteState = {
   route: string;
@@ -54,11 +54,10 @@ export function proxyAdmin(options: { url: string; token: string }) {
 
 export type ProxyAdmin = ReturnType<typeof proxyAdmin>;
 
-/** The demo proxy's admin API on the stack (FICUS_PROXY_ADMIN_URL / _TOKEN to point elsewhere). */
-export function stackProxyAdmin(env: NodeJS.ProcessEnv = process.env): ProxyAdmin {
-  const config = loadStackConfig(env);
+/** The proxy's admin API as the configuration gives it (`proxy.adminUrl`, `proxy.adminToken`). */
+export function configuredProxyAdmin(config: FicusConfig = loadConfig()): ProxyAdmin {
   return proxyAdmin({
-    url: env.FICUS_PROXY_ADMIN_URL || `http://127.0.0.1:${config.ports.proxyAdmin}`,
-    token: env.FICUS_PROXY_ADMIN_TOKEN || 'ficus-proxy-admin-token',
+    url: config.proxy.adminUrl,
+    token: required(config, 'proxy.adminToken', config.proxy.adminToken),
   });
 }

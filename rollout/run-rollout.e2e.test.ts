@@ -13,17 +13,16 @@ import { startSinkWorker, type SinkWorker } from '../cdc/sink/sink-worker.ts';
 import { sinkConsistency } from '../cdc/verify/consistent-point.ts';
 import { verifyService } from '../cdc/verify/verify-service.ts';
 import { changeStage } from './stage-change.ts';
-import { unleashAdmin } from './unleash-admin.ts';
-import { loadStackConfig, stackUrls } from '../stack/stack-config.ts';
+import { stackConfig, stackUnleashAdmin, stackUrls } from '../test-support/stack-access.ts';
 import { createTestDatabase, type TestDatabase } from '../test-support/databases.ts';
 import { waitFor } from '../lib/wait.ts';
 import type { Admin } from 'kafkajs';
 import { runRollout, type RolloutDeps } from './run-rollout.ts';
 import { syncLagProbe, type MeasureSyncLag } from './sync-lag.ts';
 
-const config = loadStackConfig();
-const urls = stackUrls(config);
-const unleash = unleashAdmin({ url: urls.unleash, token: config.unleashAdminToken });
+const config = stackConfig();
+const urls = stackUrls();
+const unleash = stackUnleashAdmin();
 const connect = createConnectClient({ url: urls.connect });
 
 let kit: TestDatabase;
@@ -69,7 +68,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     port: config.ports.legacyPostgres,
     user: config.adminUser,
-    password: config.adminPassword,
+    password: urls.adminPassword,
     database: fixture.plan.legacy.database,
   };
   spec = sourceConnectorSpec(fixture.plan, service, 'forward', {

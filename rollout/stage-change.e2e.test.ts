@@ -1,15 +1,13 @@
 // `ficus stage` against real Unleash and a fresh kit DB: the flag is created and moved, every
 // move is audited, refused moves change nothing.
 import { jest } from '@jest/globals';
-import { loadStackConfig, stackUrls } from '../stack/stack-config.ts';
+import { stackUnleashAdmin } from '../test-support/stack-access.ts';
 import { createTestDatabase, type TestDatabase } from '../test-support/databases.ts';
 import { uniqueService } from '../test-support/proxy-e2e-harness.ts';
 import { changeStage, StageChangeRefused, validateStageChange } from './stage-change.ts';
-import { unleashAdmin } from './unleash-admin.ts';
 
 jest.setTimeout(30_000);
-const stack = loadStackConfig();
-const unleash = unleashAdmin({ url: stackUrls(stack).unleash, token: stack.unleashAdminToken });
+const unleash = stackUnleashAdmin();
 const service = uniqueService('stage');
 let kit: TestDatabase;
 

@@ -8,14 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
-import { loadStackConfig, REPO_ROOT, stackUrls } from '../stack/stack-config.ts';
+import { REPO_ROOT } from '../stack/stack-config.ts';
+import { stackUnleashAdmin } from '../test-support/stack-access.ts';
 import { createTestDatabase, type TestDatabase } from '../test-support/databases.ts';
 import { uniqueService } from '../test-support/proxy-e2e-harness.ts';
-import { unleashAdmin } from './unleash-admin.ts';
 
 const run = promisify(execFile);
-const stack = loadStackConfig();
-const unleash = unleashAdmin({ url: stackUrls(stack).unleash, token: stack.unleashAdminToken });
+const unleash = stackUnleashAdmin();
 const service = uniqueService('gated');
 let kit: TestDatabase;
 let dir: string;

@@ -3,10 +3,10 @@
  * flag `ficus.<service>` in the project, its flexibleRollout strategy with the stage variant in
  * the environment (stage-flag.ts has the shape), and the flag switched on there.
  */
+import { loadConfig, required, type FicusConfig } from '../lib/config/index.ts';
 import { FicusError } from '../lib/errors.ts';
 import type { StageState } from '../plan/stages.ts';
 import { decodeStage, flagName, stageStrategy, type FlagDefinition } from '../plan/stage-flag.ts';
-import { loadStackConfig, stackUrls } from '../stack/stack-config.ts';
 
 export type UnleashAdminOptions = {
   url: string;
@@ -126,11 +126,12 @@ export function unleashAdmin(options: UnleashAdminOptions) {
 
 export type UnleashAdmin = ReturnType<typeof unleashAdmin>;
 
-/** Unleash's admin API: FICUS_UNLEASH_ADMIN_URL / _TOKEN, else the embedded stack's. */
-export function stackUnleashAdmin(env: NodeJS.ProcessEnv = process.env): UnleashAdmin {
-  const stack = loadStackConfig(env);
+/** Unleash's admin API as the configuration gives it (`unleash:`; FICUS_UNLEASH_ADMIN_* override). */
+export function configuredUnleashAdmin(config: FicusConfig = loadConfig()): UnleashAdmin {
   return unleashAdmin({
-    url: env.FICUS_UNLEASH_ADMIN_URL || stackUrls(stack).unleash,
-    token: env.FICUS_UNLEASH_ADMIN_TOKEN || stack.unleashAdminToken,
+    url: config.unleash.url,
+    token: required(config, 'unleash.adminToken', config.unleash.adminToken),
+    project: config.unleash.project,
+    environment: config.unleash.environment,
   });
 }

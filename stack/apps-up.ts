@@ -4,20 +4,23 @@
  * needs (forward until the write cut-over, reverse after), and then the monolith, the services,
  * one sync worker per service and the proxy are started and waited for.
  */
-import type { Progress } from '../lib/progress.ts';
-import { migrateSets } from '../migrations/migrate-sets.ts';
-import { loadPlan } from '../plan/load-plan.ts';
-import { applyStackConnector } from '../cdc/connect/stack-connectors.ts';
-import { appSpecs, ensureApp, runningApps, stopApp, type Direction } from './apps.ts';
-import { loadStackConfig, stackUrls, type StackConfig } from './stack-config.ts';
 import pg from 'pg';
+import { applyConfiguredConnector } from '../cdc/connect/configured-connectors.ts';
+import { loadConfig, type FicusConfig } from '../lib/config/index.ts';
+import type { Progress } from '../lib/progress.ts';
+import { migrationsDirectory } from '../migrations/migrate-runner.ts';
+import { migrateSets, migrationTargets } from '../migrations/migrate-sets.ts';
+import { legacyAppUrl } from '../monolith/config.ts';
+import { loadPlan } from '../plan/load-plan.ts';
+import { appSpecs, ensureApp, runningApps, stopApp, type Direction } from './apps.ts';
+import { loadStackConfig, stackPlanFile, type StackConfig } from './stack-config.ts';
 
 /**
  * The syncs each service's stage needs, from the newest recorded stage change: forward always
  * (the read model keeps flowing), reverse too once the service owns its writes.
  */
-export async function syncDirections(config: StackConfig): Promise<Map<string, Direction[]>> {
-  const client = new pg.Client({ connectionString: stackUrls(config).servicesAdmin('ficus') });
+export async function syncDirections(config: FicusConfig): Promise<Map<string, Direction[]>> {
+  const client = new pg.Client({ connectionString: config.kit.database.url });
   await client.connect();
   try {
     const { rows } = await client
@@ -40,13 +43,15 @@ export async function appsUp(
   progress: Progress,
   config: StackConfig = loadStackConfig(),
 ): Promise<void> {
-  const plan = loadPlan();
-  await migrateSets(plan, progress);
-  const directions = await syncDirections(config);
+  const ficus = loadConfig();
+  const plan = loadPlan(ficus.planFile);
+  const legacy = { set: 'legacy', url: legacyAppUrl(), directory: migrationsDirectory('legacy') };
+  await migrateSets([legacy, ...migrationTargets(ficus, plan)], progress);
+  const directions = await syncDirections(ficus);
   const directionsOf = (service: string) => directions.get(service) ?? ['forward' as Direction];
   for (const service of plan.services) {
     for (const direction of directionsOf(service.name)) {
-      await applyStackConnector(plan, service, direction, { progress });
+      await applyConfiguredConnector(plan, service, direction, { progress, config: ficus });
     }
   }
   for (const app of appSpecs(config, plan, directionsOf)) await ensureApp(config, app, progress);
@@ -56,5 +61,6 @@ export async function appsDown(
   progress: Progress,
   config: StackConfig = loadStackConfig(),
 ): Promise<void> {
-  for (const name of runningApps(config, loadPlan())) await stopApp(config, name, progress);
+  for (const name of runningApps(config, loadPlan(stackPlanFile())))
+    await stopApp(config, name, progress);
 }

@@ -99,9 +99,9 @@ export function proxyApp(config: StackConfig): AppSpec {
     name: 'proxy',
     port,
     url: `http://127.0.0.1:${port}`,
-    // The demo shows who answered each request (the walkthrough's traffic counts it); a proxy
-    // elsewhere sends the header only where its configuration turns it on.
-    process: node('proxy', 'proxy/main.ts', [], { FICUS_PROXY_BACKEND_HEADER: 'true' }),
+    // The demo shows who answered each request (the walkthrough's traffic counts it): the
+    // stack's configuration turns `proxy.backendHeader` on (stack/write-stack-config.ts).
+    process: node('proxy', 'proxy/main.ts'),
     healthy: () => portOpen(port),
   };
 }

@@ -6,11 +6,11 @@ import { randomBytes } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import pg from 'pg';
 import { waitFor } from '../lib/wait.ts';
-import { loadStackConfig, stackUrls } from './stack-config.ts';
+import { stackConfig, stackUrls } from '../test-support/stack-access.ts';
 import { createKafkaClient } from '../cdc/kafka/kafka-clients.ts';
 
-const config = loadStackConfig();
-const urls = stackUrls(config);
+const config = stackConfig();
+const urls = stackUrls();
 const id = randomBytes(4).toString('hex');
 const database = `chain_${id}`;
 const connector = `chain-test-${id}`;
@@ -75,7 +75,7 @@ test('a row inserted into the legacy DB arrives in Kafka as a Debezium create ev
     'database.hostname': '127.0.0.1',
     'database.port': String(config.ports.legacyPostgres),
     'database.user': config.adminUser,
-    'database.password': config.adminPassword,
+    'database.password': urls.adminPassword,
     'database.dbname': database,
     'topic.prefix': prefix,
     'plugin.name': 'pgoutput',

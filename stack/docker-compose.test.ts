@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { DEFAULT_PORTS, REPO_ROOT, VERSIONS, loadStackConfig } from './stack-config.ts';
+import { CDC_ROLE, KIT_ROLE, LEGACY_FICUS_ROLE } from './stack-roles.ts';
 
 type Service = {
   image: string;
@@ -36,13 +37,23 @@ test('host ports are the embedded stack ports, on loopback', () => {
   for (const s of Object.values(services)) expect(s.ports?.[0]).toMatch(/^127\.0\.0\.1:/);
 });
 
+const fromEnvironment = /^\$\{[A-Z_]+:\?[^}]+\}$/;
+
 test('both PostgreSQL servers run with logical WAL and the admin login of the embedded stack', () => {
   for (const name of ['legacy-postgres', 'services-postgres']) {
     expect(services[name].command).toContain('wal_level=logical');
     expect(services[name].environment?.POSTGRES_USER).toBe(config.adminUser);
-    expect(services[name].environment?.POSTGRES_PASSWORD).toBe(config.adminPassword);
+    expect(services[name].environment?.POSTGRES_PASSWORD).toMatch(fromEnvironment);
   }
   expect(services['legacy-postgres'].environment?.POSTGRES_DB).toBe('shop');
+});
+
+test('no password or token is written in it: each comes from the environment', () => {
+  const text = fs.readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
+  for (const s of Object.values(services))
+    for (const [key, value] of Object.entries(s.environment ?? {}))
+      if (/PASSWORD|TOKEN/.test(key)) expect(String(value)).toMatch(fromEnvironment);
+  expect(text).not.toMatch(/ficus-(admin|client)-token|unleash:unleash@/);
 });
 
 test('Kafka is single-node KRaft of the pinned version', () => {
@@ -59,19 +70,24 @@ test('Connect runs the pinned Debezium release with JSON converters carrying sch
   expect(services.connect.environment?.CONNECT_VALUE_CONVERTER_SCHEMAS_ENABLE).toBe('true');
 });
 
-test('Unleash gets the same tokens as the embedded one', () => {
-  expect(services.unleash.environment?.INIT_ADMIN_API_TOKENS).toBe(config.unleashAdminToken);
-  expect(services.unleash.environment?.INIT_CLIENT_API_TOKENS).toBe(config.unleashClientToken);
+test('Unleash takes its first tokens from the environment, as the embedded one from its secrets', () => {
+  expect(services.unleash.environment?.INIT_ADMIN_API_TOKENS).toMatch(fromEnvironment);
+  expect(services.unleash.environment?.INIT_CLIENT_API_TOKENS).toMatch(fromEnvironment);
 });
 
 test('the services cluster gets a database and a login role for every service of the plan', async () => {
   const { loadPlan } = await import('../plan/load-plan.ts');
-  const init = fs.readFileSync(path.join(REPO_ROOT, 'deploy/compose/services-init.sql'), 'utf8');
-  for (const service of loadPlan().services) {
+  const { SHOP_PLAN_FILE } = await import('../plan/load-plan.ts');
+  const init = fs.readFileSync(path.join(REPO_ROOT, 'deploy/compose/services-init.sh'), 'utf8');
+  for (const service of loadPlan(SHOP_PLAN_FILE).services) {
     expect(init).toContain(`CREATE ROLE ${service.name} LOGIN`);
     expect(init).toContain(`CREATE DATABASE ${service.database} OWNER ${service.name}`);
   }
+  expect(init).toContain(`CREATE ROLE ${KIT_ROLE} LOGIN`);
+  expect(init).toContain(`CREATE ROLE ${CDC_ROLE} LOGIN REPLICATION`);
+  const legacy = fs.readFileSync(path.join(REPO_ROOT, 'deploy/compose/legacy-init.sh'), 'utf8');
+  expect(legacy).toContain(`CREATE ROLE ${LEGACY_FICUS_ROLE} LOGIN`);
   expect(services['services-postgres'] as unknown).toMatchObject({
-    volumes: [expect.stringContaining('services-init.sql')],
+    volumes: [expect.stringContaining('services-init.sh')],
   });
 });

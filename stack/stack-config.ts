@@ -3,10 +3,13 @@
  * loopback ports each part listens on, and which versions of the jars to run. Every environment
  * variable the stack reads is read here.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultStateDir } from '../lib/config/index.ts';
 import { ConfigError } from '../lib/errors.ts';
+import { SHOP_PLAN_FILE } from '../plan/load-plan.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -48,15 +51,16 @@ export const DEFAULT_PORTS: StackPorts = {
 };
 
 export type StackConfig = {
+  /** ficus's state folder in the project (FICUS_HOME, else `.ficus` in the working directory) */
   home: string;
+  /** the stack's configuration file and secrets (`<home>/stack`) */
+  stackDir: string;
   cacheDir: string;
   logsDir: string;
   runDir: string;
   ports: StackPorts;
+  /** the superuser of both clusters (its password is the `postgres-admin` secret) */
   adminUser: string;
-  adminPassword: string;
-  unleashAdminToken: string;
-  unleashClientToken: string;
 };
 
 function readPort(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -72,7 +76,7 @@ function readPort(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
 }
 
 export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
-  const home = path.resolve(env.FICUS_HOME ?? path.join(REPO_ROOT, '.ficus'));
+  const home = defaultStateDir(env);
   const cacheDir = path.resolve(env.FICUS_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'ficus'));
   const ports = { ...DEFAULT_PORTS };
   for (const key of Object.keys(ports) as (keyof StackPorts)[]) {
@@ -81,31 +85,21 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
   }
   return {
     home,
+    stackDir: path.join(home, 'stack'),
     cacheDir,
     logsDir: path.join(home, 'logs'),
     runDir: path.join(home, 'run'),
     ports,
     adminUser: 'ficus',
-    adminPassword: env.FICUS_ADMIN_PASSWORD ?? 'ficus',
-    unleashAdminToken: '*:*.ficus-admin-token',
-    unleashClientToken: 'default:development.ficus-client-token',
   };
 }
 
-/** Connection URLs of the parts, derived from the config, so every program agrees on them. */
-export function stackUrls(config: StackConfig) {
-  const { ports, adminUser, adminPassword } = config;
-  const pg = (port: number, db: string, user = adminUser, password = adminPassword) =>
-    `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`;
-  return {
-    legacyAdmin: (db = 'shop') => pg(ports.legacyPostgres, db),
-    servicesAdmin: (db = 'ficus') => pg(ports.servicesPostgres, db),
-    legacyAs: (db: string, user: string, password: string) =>
-      pg(ports.legacyPostgres, db, user, password),
-    servicesAs: (db: string, user: string, password: string) =>
-      pg(ports.servicesPostgres, db, user, password),
-    kafkaBootstrap: `127.0.0.1:${ports.kafka}`,
-    connect: `http://127.0.0.1:${ports.connect}`,
-    unleash: `http://127.0.0.1:${ports.unleash}`,
-  };
+/**
+ * The plan the embedded stack is made for: FICUS_PLAN, else `ficus.plan.yaml` in the working
+ * directory, else the example shop's plan that ships with ficus.
+ */
+export function stackPlanFile(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  if (env.FICUS_PLAN) return path.resolve(cwd, env.FICUS_PLAN);
+  const own = path.join(cwd, 'ficus.plan.yaml');
+  return fs.existsSync(own) ? own : SHOP_PLAN_FILE;
 }

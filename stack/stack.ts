@@ -3,15 +3,18 @@
  * `up` is idempotent (what already answers is reused), waits until each part is healthy and
  * shows progress; `down` stops only what ficus started (recorded pids, its own clusters).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { maskUrl } from '../lib/config/index.ts';
 import { FicusError } from '../lib/errors.ts';
 import type { Progress } from '../lib/progress.ts';
 import { waitFor } from '../lib/wait.ts';
 import { loadPlan } from '../plan/load-plan.ts';
+import type { Plan } from '../plan/plan-types.ts';
 import { allAppSpecs, runningApps } from './apps.ts';
 import { appsDown } from './apps-up.ts';
-import { ensureDatabases, type DatabaseGrant } from './databases.ts';
+import { ensureRolesAndDatabases } from './databases.ts';
 import { ensureJars } from './jars.ts';
 import { brokerProcess, prepareBroker } from './kafka-broker.ts';
 import { connectHealthy, connectProcess } from './kafka-connect.ts';
@@ -26,14 +29,28 @@ import {
   tail,
   type ProcessSpec,
 } from './processes.ts';
-import { loadStackConfig, stackUrls, type StackConfig } from './stack-config.ts';
+import { loadStackConfig, stackPlanFile, type StackConfig } from './stack-config.ts';
+import {
+  CDC_ROLE,
+  KIT_DATABASE,
+  KIT_ROLE,
+  LEGACY_FICUS_ROLE,
+  UNLEASH_ROLE,
+  clusterPort,
+  rolePassword,
+  stackDatabaseUrl,
+} from './stack-roles.ts';
+import { secretFile, stackSecret } from './stack-secrets.ts';
 import { unleashHealthy, unleashProcess } from './unleash.ts';
 import { createKafkaAdmin } from '../cdc/kafka/kafka-clients.ts';
+import { writeStackConfig } from './write-stack-config.ts';
 
 export type ComponentState = 'running' | 'stopped';
 export type StackStatus = {
   components: Record<string, { state: ComponentState; [key: string]: unknown }>;
 };
+
+const stackPlan = () => loadPlan(stackPlanFile());
 
 function clusterSpecs(config: StackConfig, pgBin: string) {
   const spec = (name: string, port: number): cluster.ClusterSpec => ({
@@ -43,7 +60,7 @@ function clusterSpecs(config: StackConfig, pgBin: string) {
     logFile: logFile(config, name),
     pgBin,
     adminUser: config.adminUser,
-    adminPassword: config.adminPassword,
+    adminPassword: stackSecret(config.stackDir, 'postgres-admin'),
   });
   return {
     legacy: spec('legacy-postgres', config.ports.legacyPostgres),
@@ -84,44 +101,70 @@ export async function kafkaAnswers(bootstrap: string): Promise<boolean> {
 
 const safely = (check: () => Promise<boolean>) => check().catch(() => false);
 
+/**
+ * A cluster of the stack is up when ficus started it (its own data folder's postmaster runs) and
+ * it answers as the stack's superuser; whatever else listens on the port is not the stack's.
+ */
+async function clusterUp(config: StackConfig, plan: Plan, name: 'legacy' | 'services') {
+  const dataDir = path.join(config.home, 'pg', `${name}-postgres`);
+  const ours = cluster.isRunning({ dataDir } as cluster.ClusterSpec);
+  if (!ours || !fs.existsSync(secretFile(config.stackDir, 'postgres-admin'))) return false;
+  return postgresAnswers(stackDatabaseUrl(config, plan, name, 'postgres'));
+}
+
 /** Health of every part, probed over the network: the same answer whoever started them. */
 export async function stackStatus(config: StackConfig = loadStackConfig()): Promise<StackStatus> {
-  const urls = stackUrls(config);
+  const plan = stackPlan();
   const state = (ok: boolean): ComponentState => (ok ? 'running' : 'stopped');
+  const kafkaBootstrap = `127.0.0.1:${config.ports.kafka}`;
+  const connectUrl = `http://127.0.0.1:${config.ports.connect}`;
+  const unleashUrl = `http://127.0.0.1:${config.ports.unleash}`;
   const [legacy, services, kafka, connect, unleash] = await Promise.all([
-    postgresAnswers(urls.legacyAdmin('postgres')),
-    postgresAnswers(urls.servicesAdmin('postgres')),
-    kafkaAnswers(urls.kafkaBootstrap),
-    safely(() => connectHealthy(urls.connect)),
-    safely(() => unleashHealthy(urls.unleash)),
+    clusterUp(config, plan, 'legacy'),
+    clusterUp(config, plan, 'services'),
+    kafkaAnswers(kafkaBootstrap),
+    safely(() => connectHealthy(connectUrl)),
+    safely(() => unleashHealthy(unleashUrl)),
   ]);
   // Apps are listed when they answer or when ficus started them; the stack's parts always.
-  const running = new Set(runningApps(config, loadPlan()));
+  const running = new Set(runningApps(config, plan));
   const apps = await Promise.all(
-    allAppSpecs(config, loadPlan()).map(
+    allAppSpecs(config, plan).map(
       async (app) => [app.name, { state: state(await app.healthy()), url: app.url }] as const,
     ),
   );
   const listedApps = apps.filter(([name, c]) => c.state === 'running' || running.has(name));
+  // The superuser's URL, masked: its password is in the file named beside it (readable by the user only).
+  const admin = (name: 'legacy' | 'services', db: string) => ({
+    url: maskUrl(`postgres://${config.adminUser}:x@127.0.0.1:${clusterPort(config, name)}/${db}`),
+    passwordFile: secretFile(config.stackDir, 'postgres-admin'),
+  });
   return {
     components: {
       ...Object.fromEntries(listedApps),
-      'legacy-postgres': { state: state(legacy), url: urls.legacyAdmin('shop') },
-      'services-postgres': { state: state(services), url: urls.servicesAdmin('ficus') },
-      kafka: { state: state(kafka), bootstrap: urls.kafkaBootstrap },
-      connect: { state: state(connect), url: urls.connect },
-      unleash: { state: state(unleash), url: urls.unleash },
+      'legacy-postgres': { state: state(legacy), ...admin('legacy', plan.legacy.database) },
+      'services-postgres': { state: state(services), ...admin('services', KIT_DATABASE) },
+      kafka: { state: state(kafka), bootstrap: kafkaBootstrap },
+      connect: { state: state(connect), url: connectUrl },
+      unleash: { state: state(unleash), url: unleashUrl },
     },
   };
 }
 
-async function ensureCluster(spec: cluster.ClusterSpec, adminUrl: string, progress: Progress) {
-  if (await postgresAnswers(adminUrl))
+/**
+ * Starts the stack's own cluster, or finds it running. A port that answers but is not the stack's
+ * cluster is refused: ficus never changes a database server it did not start.
+ */
+async function ensureCluster(spec: cluster.ClusterSpec, progress: Progress) {
+  if (cluster.isRunning(spec))
     return progress.done(`${spec.name} already running on :${spec.port}`);
   if (await portOpen(spec.port)) {
     throw new FicusError(
       'port_in_use',
-      `port ${spec.port} is taken by something that is not ficus's ${spec.name} (set FICUS_PORT_* to move it)`,
+      `port ${spec.port} is taken by a server ficus did not start (the stack's ${spec.name} would run ` +
+        `from ${spec.dataDir}); ficus changes nothing there. Move the stack with ` +
+        `FICUS_PORT_${spec.name.replace(/-/g, '_').toUpperCase()}, or, to use that server, describe it ` +
+        'in a configuration file (`ficus init`) instead of starting the stack.',
     );
   }
   if (!cluster.isInitialised(spec)) {
@@ -130,6 +173,18 @@ async function ensureCluster(spec: cluster.ClusterSpec, adminUrl: string, progre
   }
   cluster.start(spec);
   progress.done(`${spec.name} up on :${spec.port} (wal_level=logical)`);
+}
+
+/** A state folder made by a ficus whose stack had fixed passwords cannot be reused. */
+function refuseOldState(config: StackConfig): void {
+  const initialised = fs.existsSync(path.join(config.home, 'pg', 'legacy-postgres', 'PG_VERSION'));
+  if (initialised && !fs.existsSync(secretFile(config.stackDir, 'postgres-admin')))
+    throw new FicusError(
+      'stack_state_outdated',
+      `${config.home} holds an embedded stack made by an older ficus (fixed passwords, no ` +
+        `${path.join(config.stackDir, 'secrets')}); stop it with \`ficus stack down\`, remove ` +
+        `${config.home} and run \`ficus stack up\` again`,
+    );
 }
 
 async function ensureProcess(
@@ -164,8 +219,46 @@ async function ensureProcess(
   progress.done(`${spec.name} healthy on :${port}`);
 }
 
-function serviceGrants(): DatabaseGrant[] {
-  return loadPlan().services.map((s) => ({ database: s.database, role: s.name, password: s.name }));
+/** The roles and databases of both clusters (stack-roles.ts says who is who). */
+export async function ensureStackDatabases(config: StackConfig, plan: Plan, progress: Progress) {
+  const password = (role: string) => rolePassword(config, plan, role);
+  const app = plan.legacy.database;
+  const cdc = { role: CDC_ROLE, password: password(CDC_ROLE), replication: true };
+  await ensureRolesAndDatabases(
+    stackDatabaseUrl(config, plan, 'legacy', 'postgres'),
+    [
+      { role: app, password: password(app) },
+      {
+        role: LEGACY_FICUS_ROLE,
+        password: password(LEGACY_FICUS_ROLE),
+        memberOf: [app],
+        replicaSessions: true,
+      },
+      cdc,
+    ],
+    [{ database: app, owner: app, connect: [LEGACY_FICUS_ROLE, CDC_ROLE] }],
+  );
+  await ensureRolesAndDatabases(
+    stackDatabaseUrl(config, plan, 'services', 'postgres'),
+    [
+      { role: KIT_ROLE, password: password(KIT_ROLE) },
+      { role: UNLEASH_ROLE, password: password(UNLEASH_ROLE) },
+      cdc,
+      ...plan.services.map((s) => ({
+        role: s.name,
+        password: password(s.name),
+        replicaSessions: true,
+      })),
+    ],
+    [
+      { database: KIT_DATABASE, owner: KIT_ROLE },
+      { database: 'unleash', owner: UNLEASH_ROLE },
+      ...plan.services.map((s) => ({ database: s.database, owner: s.name, connect: [CDC_ROLE] })),
+    ],
+  );
+  progress.done(
+    `databases and login roles in place (${app}; ${KIT_DATABASE}, unleash, ${plan.services.map((s) => s.database).join(', ')})`,
+  );
 }
 
 export async function stackUp(
@@ -173,24 +266,21 @@ export async function stackUp(
   config: StackConfig = loadStackConfig(),
 ): Promise<StackStatus> {
   const tools = checkPrerequisites();
-  const urls = stackUrls(config);
+  refuseOldState(config);
+  const planFile = stackPlanFile();
+  const plan = loadPlan(planFile);
   const jars = await ensureJars(config.cacheDir, logFile(config, 'jar-download'), (m) =>
     progress.step(m),
   );
   const specs = clusterSpecs(config, tools.pgBin);
   await Promise.all([
-    ensureCluster(specs.legacy, urls.legacyAdmin('postgres'), progress),
-    ensureCluster(specs.services, urls.servicesAdmin('postgres'), progress),
+    ensureCluster(specs.legacy, progress),
+    ensureCluster(specs.services, progress),
   ]);
-  await ensureDatabases(urls.legacyAdmin('postgres'), [
-    { database: 'shop', role: 'shop', password: 'shop' },
-  ]);
-  await ensureDatabases(urls.servicesAdmin('postgres'), [
-    { database: 'ficus', role: config.adminUser, password: config.adminPassword },
-    { database: 'unleash', role: 'unleash', password: 'unleash' },
-    ...serviceGrants(),
-  ]);
-  progress.done('databases and login roles in place (shop; ficus, unleash, one per service)');
+  await ensureStackDatabases(config, plan, progress);
+  const kafkaBootstrap = `127.0.0.1:${config.ports.kafka}`;
+  const connectUrl = `http://127.0.0.1:${config.ports.connect}`;
+  const unleashUrl = `http://127.0.0.1:${config.ports.unleash}`;
 
   const broker = {
     home: config.home,
@@ -203,7 +293,7 @@ export async function stackUp(
     config,
     brokerProcess(broker),
     config.ports.kafka,
-    () => kafkaAnswers(urls.kafkaBootstrap),
+    () => kafkaAnswers(kafkaBootstrap),
     90_000,
     progress,
   );
@@ -211,12 +301,12 @@ export async function stackUp(
     config,
     unleashProcess({
       port: config.ports.unleash,
-      databaseUrl: urls.servicesAs('unleash', 'unleash', 'unleash'),
-      adminToken: config.unleashAdminToken,
-      clientToken: config.unleashClientToken,
+      databaseUrl: stackDatabaseUrl(config, plan, 'services', 'unleash', UNLEASH_ROLE),
+      adminToken: stackSecret(config.stackDir, 'unleash-admin-token'),
+      clientToken: stackSecret(config.stackDir, 'unleash-client-token'),
     }),
     config.ports.unleash,
-    () => unleashHealthy(urls.unleash),
+    () => unleashHealthy(unleashUrl),
     120_000,
     progress,
   );
@@ -226,19 +316,24 @@ export async function stackUp(
     kafkaLibs: jars.kafkaLibs,
     pluginsDir: jars.pluginsDir,
     port: config.ports.connect,
-    bootstrap: urls.kafkaBootstrap,
+    bootstrap: kafkaBootstrap,
   });
   await Promise.all([
     ensureProcess(
       config,
       connect,
       config.ports.connect,
-      () => connectHealthy(urls.connect),
+      () => connectHealthy(connectUrl),
       150_000,
       progress,
     ),
     unleashUp,
   ]);
+  stackSecret(config.stackDir, 'proxy-admin-token');
+  const written = writeStackConfig(config, plan, planFile);
+  progress.done(
+    `configuration of the stack written to ${path.relative(process.cwd(), written) || written}`,
+  );
   return stackStatus(config);
 }
 

@@ -16,7 +16,7 @@ import { FicusError, errorMessage } from '../lib/errors.ts';
 import { sleep } from '../lib/wait.ts';
 import { migrationFingerprint } from '../migrations/migration-source.ts';
 import { migrationsDirectory, runMigrations } from '../migrations/migrate-runner.ts';
-import { loadStackConfig, stackUrls } from '../stack/stack-config.ts';
+import { stackAdminUrl, stackRoleUrl } from './stack-access.ts';
 
 export type Cluster = 'legacy' | 'services';
 
@@ -34,8 +34,8 @@ export type TestDatabase = {
   name: string;
   /** admin (superuser) URL of the clone */
   url: string;
-  /** URL of the clone as another login role, e.g. the service's own */
-  urlAs(user: string, password: string): string;
+  /** URL of the clone as another login role of the stack, e.g. the service's own */
+  urlAs(role: string): string;
   knex: Knex;
   drop(): Promise<void>;
 };
@@ -44,10 +44,10 @@ const ident = (name: string) => '"' + name.replace(/"/g, '""') + '"';
 const safeName = (text: string) => text.toLowerCase().replace(/[^a-z0-9_]/g, '_');
 
 function clusterUrls(cluster: Cluster) {
-  const urls = stackUrls(loadStackConfig());
-  return cluster === 'legacy'
-    ? { admin: urls.legacyAdmin, as: urls.legacyAs }
-    : { admin: urls.servicesAdmin, as: urls.servicesAs };
+  return {
+    admin: (database: string) => stackAdminUrl(cluster, database),
+    as: (database: string, role: string) => stackRoleUrl(cluster, database, role),
+  };
 }
 
 export function templateDatabaseName(template: string, owner?: string): string {
@@ -138,7 +138,7 @@ export async function createTestDatabase(options: TestDatabaseOptions): Promise<
   return {
     name,
     url,
-    urlAs: (user, password) => urls.as(name, user, password),
+    urlAs: (role) => urls.as(name, role),
     knex,
     drop: async () => {
       await knex.destroy();

@@ -18,7 +18,8 @@ import { parsePlan } from '../plan/load-plan.ts';
 import type { Plan } from '../plan/plan-types.ts';
 import { compileTableMapping, renderMappedSelect } from '../plan/mapping.ts';
 import { describeTable } from '../plan/describe-table.ts';
-import { REPO_ROOT, loadStackConfig, stackUrls } from '../stack/stack-config.ts';
+import { REPO_ROOT } from '../stack/stack-config.ts';
+import { stackConfig, stackUrls, writeTestDatabasesConfig } from './stack-access.ts';
 import type { Direction } from '../plan/mapping.ts';
 import type { SinkWorkerOptions } from '../cdc/sink/sink-worker.ts';
 import { FAST_RETRY } from '../lib/retry.ts';
@@ -31,8 +32,8 @@ import {
 } from '../cdc/verify/verify-service.ts';
 import { createKafkaClient } from '../cdc/kafka/kafka-clients.ts';
 
-const config = loadStackConfig();
-export const urls = stackUrls(config);
+const config = stackConfig();
+export const urls = stackUrls();
 
 const LEGACY_DDL = `
 CREATE TABLE products (id bigint PRIMARY KEY, sku text NOT NULL UNIQUE, name text NOT NULL, description text,
@@ -166,6 +167,15 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
   const planPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ficus-sink-')), 'plan.yaml');
   fs.writeFileSync(planPath, planText);
   const plan: Plan = parsePlan(planText, planPath);
+  // `ficus sync` run as a child reads this: the fixture's databases, the stack's Kafka
+  const configPath = writeTestDatabasesConfig(
+    path.join(path.dirname(planPath), 'ficus.config.yaml'),
+    {
+      planFile: planPath,
+      legacyDatabase: legacyDb,
+      services: { [service]: serviceDb, [`${service}o`]: `${serviceDb}o` },
+    },
+  );
 
   await sql(urls.legacyAdmin('postgres'), `CREATE DATABASE ${legacyDb}`);
   await sql(urls.servicesAdmin('postgres'), `CREATE DATABASE ${serviceDb}`);
@@ -273,7 +283,7 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
         String(metricsPort),
         ...extraArgs,
       ];
-      return { args, env: { ...process.env, FICUS_PLAN: planPath } };
+      return { args, env: { ...process.env, FICUS_CONFIG: configPath } };
     },
     workerOptions(direction: Direction, extra: Partial<SinkWorkerOptions> = {}): SinkWorkerOptions {
       return {
@@ -311,7 +321,7 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
           forward ? config.ports.legacyPostgres : config.ports.servicesPostgres,
         ),
         'database.user': config.adminUser,
-        'database.password': config.adminPassword,
+        'database.password': urls.adminPassword,
         'database.dbname': forward ? legacyDb : serviceDb,
         'topic.prefix': fixture.topicPrefix(direction),
         'plugin.name': 'pgoutput',

@@ -3,9 +3,13 @@
  * admin API, and plain HTTP to the monolith and the services.
  */
 import pg from 'pg';
-import { loadStackConfig, stackUrls } from '../stack/stack-config.ts';
+import { loadPlan } from '../plan/load-plan.ts';
+import { loadStackConfig, stackPlanFile } from '../stack/stack-config.ts';
+import { stackDatabaseUrl } from '../stack/stack-roles.ts';
 
-const urls = stackUrls(loadStackConfig());
+/** The demo's databases as the stack's superuser: the walkthrough checks its claims on them. */
+const adminUrl = (cluster: 'legacy' | 'services', database: string) =>
+  stackDatabaseUrl(loadStackConfig(), loadPlan(stackPlanFile()), cluster, database);
 
 export async function sql<T extends pg.QueryResultRow>(
   url: string,
@@ -22,14 +26,14 @@ export async function sql<T extends pg.QueryResultRow>(
 }
 
 export const legacySql = <T extends pg.QueryResultRow>(text: string, params: unknown[] = []) =>
-  sql<T>(urls.legacyAdmin('shop'), text, params);
+  sql<T>(adminUrl('legacy', 'shop'), text, params);
 export const serviceSql = <T extends pg.QueryResultRow>(
   db: string,
   text: string,
   params: unknown[] = [],
-) => sql<T>(urls.servicesAdmin(db), text, params);
+) => sql<T>(adminUrl('services', db), text, params);
 export const kitSql = <T extends pg.QueryResultRow>(text: string, params: unknown[] = []) =>
-  sql<T>(urls.servicesAdmin('ficus'), text, params);
+  sql<T>(adminUrl('services', 'ficus'), text, params);
 
 /** Matched / compared for a service since a time, from what the proxy recorded. */
 export async function matchRate(

@@ -9,11 +9,13 @@ import pg from 'pg';
 import { createConnectClient } from '../cdc/connect/connect-client.ts';
 import type { Direction } from '../plan/mapping.ts';
 import type { Plan } from '../plan/plan-types.ts';
-import { unleashAdmin } from '../rollout/unleash-admin.ts';
+import { loadConfig } from '../lib/config/index.ts';
+import { configuredUnleashAdmin } from '../rollout/unleash-admin.ts';
 import { appsDown } from '../stack/apps-up.ts';
-import { ensureDatabases } from '../stack/databases.ts';
-import { stackConnectorSpec } from '../cdc/connect/stack-connectors.ts';
-import { loadStackConfig, stackUrls } from '../stack/stack-config.ts';
+import { configuredConnectorSpec } from '../cdc/connect/configured-connectors.ts';
+import { ensureStackDatabases } from '../stack/stack.ts';
+import { loadStackConfig } from '../stack/stack-config.ts';
+import { KIT_DATABASE, stackDatabaseUrl } from '../stack/stack-roles.ts';
 import type { Progress } from '../lib/progress.ts';
 import { createKafkaClient } from '../cdc/kafka/kafka-clients.ts';
 
@@ -29,20 +31,20 @@ async function dropDatabases(adminUrl: string, names: string[]): Promise<void> {
 
 export async function resetDemo(plan: Plan, progress: Progress): Promise<void> {
   const config = loadStackConfig();
-  const urls = stackUrls(config);
+  const ficus = loadConfig();
   await appsDown(progress, config);
 
-  const unleash = unleashAdmin({ url: urls.unleash, token: config.unleashAdminToken });
+  const unleash = configuredUnleashAdmin(ficus);
   for (const service of plan.services)
     await unleash.setStage(service.name, { stage: 'legacy', percent: 0 });
 
   // A connector's source offsets outlive the connector in Connect's offsets topic; a new one of
   // the same name would resume from them and skip its snapshot. Stop, clear offsets, delete.
-  const connect = createConnectClient({ url: urls.connect });
+  const connect = createConnectClient({ url: ficus.connect.url });
   const slots: string[] = [];
   for (const service of plan.services) {
     for (const direction of ['forward', 'reverse'] as Direction[]) {
-      const spec = stackConnectorSpec(plan, service, direction, config);
+      const spec = configuredConnectorSpec(plan, service, direction, ficus);
       slots.push(spec.slot);
       if (!(await connect.findStatus(spec.name))) continue;
       await connect.stop(spec.name);
@@ -53,7 +55,7 @@ export async function resetDemo(plan: Plan, progress: Progress): Promise<void> {
   }
 
   const kafka = createKafkaClient({
-    brokers: [urls.kafkaBootstrap],
+    brokers: ficus.kafka.brokers,
     clientId: 'ficus-walkthrough-reset',
   });
   const admin = kafka.admin();
@@ -78,8 +80,12 @@ export async function resetDemo(plan: Plan, progress: Progress): Promise<void> {
 
   // Dropping the databases also drops the slots' publications, fences and bookkeeping in them;
   // the slots themselves live in the cluster and go first.
-  const legacy = new pg.Client({ connectionString: urls.legacyAdmin('postgres') });
-  const services = new pg.Client({ connectionString: urls.servicesAdmin('postgres') });
+  const legacy = new pg.Client({
+    connectionString: stackDatabaseUrl(config, plan, 'legacy', 'postgres'),
+  });
+  const services = new pg.Client({
+    connectionString: stackDatabaseUrl(config, plan, 'services', 'postgres'),
+  });
   await Promise.all([legacy.connect(), services.connect()]);
   try {
     for (const client of [legacy, services]) {
@@ -91,18 +97,12 @@ export async function resetDemo(plan: Plan, progress: Progress): Promise<void> {
   } finally {
     await Promise.all([legacy.end(), services.end()]);
   }
-  await dropDatabases(urls.legacyAdmin('postgres'), [plan.legacy.database]);
-  await dropDatabases(urls.servicesAdmin('postgres'), [
+  await dropDatabases(stackDatabaseUrl(config, plan, 'legacy', 'postgres'), [plan.legacy.database]);
+  await dropDatabases(stackDatabaseUrl(config, plan, 'services', 'postgres'), [
     ...plan.services.map((s) => s.database),
-    'ficus',
+    KIT_DATABASE,
   ]);
-  await ensureDatabases(urls.legacyAdmin('postgres'), [
-    { database: plan.legacy.database, role: 'shop', password: 'shop' },
-  ]);
-  await ensureDatabases(urls.servicesAdmin('postgres'), [
-    { database: 'ficus', role: config.adminUser, password: config.adminPassword },
-    ...plan.services.map((s) => ({ database: s.database, role: s.name, password: s.name })),
-  ]);
+  await ensureStackDatabases(config, plan, progress);
   progress.done(
     'demo reset: apps stopped, flags at legacy, connectors, slots, topics and databases of the demo removed',
   );

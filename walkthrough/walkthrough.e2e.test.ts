@@ -10,20 +10,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadPlan } from '../plan/load-plan.ts';
 import { openKitDb } from '../lib/kit-db.ts';
-import { unleashAdmin } from '../rollout/unleash-admin.ts';
 import { createProgress } from '../lib/progress.ts';
 import { sleep, waitFor } from '../lib/wait.ts';
 import { moveWrites } from '../rollout/cutover.ts';
-import { stackProxyAdmin } from '../rollout/proxy-admin.ts';
-import { loadStackConfig, stackUrls } from '../stack/stack-config.ts';
+import { configuredProxyAdmin } from '../rollout/proxy-admin.ts';
+import { stackConfig, stackUnleashAdmin, stackUrls } from '../test-support/stack-access.ts';
 import { legacySql, matchRate, serviceSql } from './demo-probes.ts';
 import { PACES } from './pace.ts';
 import { runFicus } from './run-ficus.ts';
 import { startTraffic } from './traffic.ts';
 import { runWalkthrough } from './walkthrough.ts';
 
-const config = loadStackConfig();
-const urls = stackUrls(config);
+const config = stackConfig();
+const urls = stackUrls();
 const proxyUrl = `http://127.0.0.1:${config.ports.proxy}`;
 const reportsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ficus-walkthrough-'));
 
@@ -84,8 +83,14 @@ test(
   async () => {
     const plan = loadPlan();
     const kitDb = openKitDb(urls.servicesAdmin('ficus'), 2);
-    const unleash = unleashAdmin({ url: urls.unleash, token: config.unleashAdminToken });
-    const deps = { plan, unleash, kitDb, proxy: stackProxyAdmin(), progress: createProgress() };
+    const unleash = stackUnleashAdmin();
+    const deps = {
+      plan,
+      unleash,
+      kitDb,
+      proxy: configuredProxyAdmin(),
+      progress: createProgress(),
+    };
     const run = Date.now().toString(36);
     const products = (
       await legacySql<{ id: number }>('SELECT id FROM products ORDER BY id LIMIT 300')

@@ -17,7 +17,7 @@ import { runFicus } from './run-ficus.ts';
 import { startTraffic } from './traffic.ts';
 import { extractService } from './extract-service.ts';
 import { ficus, type Context } from './context.ts';
-import { stackProxyAdmin } from '../rollout/proxy-admin.ts';
+import { configuredProxyAdmin } from '../rollout/proxy-admin.ts';
 
 export type WalkthroughOptions = { pace: Pace; pause?: () => Promise<void>; reportsDir: string };
 
@@ -78,7 +78,7 @@ async function shadowAndCompareRules(ctx: Context): Promise<void> {
   n.say(
     `${first.compared} reads compared in ${pace.shadowSeconds} s; ${first.compared - first.matched} differed.`,
   );
-  const mismatches = await stackProxyAdmin().mismatches(3);
+  const mismatches = await configuredProxyAdmin().mismatches(3);
   for (const m of mismatches) {
     const d = m.differences
       .slice(0, 2)
@@ -93,7 +93,7 @@ async function shadowAndCompareRules(ctx: Context): Promise<void> {
       ? 'These are reads of products an admin had just repriced: the monolith already has the new price, catalog gets it a moment later through the sync. That is lag, not a defect. The compare rule for it: ask a differing read again after 1.5 s and record a mismatch only if it persists.'
       : 'No difference this time; lag can still make a read of a just-repriced product differ for a moment. The compare rule for it: ask a differing read again after 1.5 s and record a mismatch only if it persists.',
   );
-  await stackProxyAdmin().setRecheck(1500);
+  await configuredProxyAdmin().setRecheck(1500);
   await ficus(ctx, [
     'stage',
     'catalog',
@@ -135,7 +135,7 @@ async function rolloutWithDrill(ctx: Context): Promise<void> {
       `catalog at canary ${secondStep}%`,
       async () => {
         if (rolloutOver) return 'rollout over';
-        const routes = await stackProxyAdmin().routes('catalog');
+        const routes = await configuredProxyAdmin().routes('catalog');
         return routes.some((r) => r.stage === 'canary' && r.percent === secondStep) && 'reached';
       },
       { timeoutMs: 300_000, intervalMs: 500 },

@@ -13,6 +13,7 @@ import type { ConnectClient, ConnectorStatus } from './connect-client.ts';
 import type { SourceConnectorSpec } from './source-config.ts';
 import {
   ensureKitTables,
+  grantCapture,
   ensurePublication,
   ensureReplicaIdentity,
   slotState,
@@ -111,6 +112,7 @@ export async function applyConnector(
 ): Promise<{ created: boolean; status: ConnectorStatus }> {
   const { connect, sourceDb, progress } = deps;
   await ensureKitTables(sourceDb, spec);
+  await grantCapture(sourceDb, spec);
   const full = await ensureReplicaIdentity(
     sourceDb,
     keysByTable(service, spec.direction),

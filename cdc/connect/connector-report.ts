@@ -8,7 +8,8 @@ import type { ConnectClient } from './connect-client.ts';
 import { failureOf } from './apply-connector.ts';
 import type { SourceConnectorSpec } from './source-config.ts';
 import { slotState, type SlotState } from './source-database.ts';
-import { withSourceDb } from './stack-connectors.ts';
+import type { FicusConfig } from '../../lib/config/index.ts';
+import { withSourceDb } from './configured-connectors.ts';
 
 export type ConnectorReport = {
   name: string;
@@ -24,11 +25,12 @@ export type ConnectorReport = {
 export async function connectorReport(
   connect: ConnectClient,
   spec: SourceConnectorSpec,
+  config: FicusConfig,
 ): Promise<ConnectorReport> {
   const status = await connect.findStatus(spec.name);
   let slot: ConnectorReport['slot'];
   try {
-    const state = await withSourceDb(spec, (db) => slotState(db, spec.slot));
+    const state = await withSourceDb(config, spec, (db) => slotState(db, spec.slot));
     slot = {
       name: spec.slot,
       exists: state.exists,

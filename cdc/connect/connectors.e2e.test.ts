@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
+import { stackConfig, stackUrls } from '../../test-support/stack-access.ts';
 import { parsePlan } from '../../plan/load-plan.ts';
 import { ConnectError, createConnectClient } from './connect-client.ts';
 import { applyConnector, waitUntilRunning } from './apply-connector.ts';
@@ -10,8 +10,8 @@ import { BOOKKEEPING_DDL } from '../sink/sync-tables.ts';
 import { SinkBehindError, sinkConsistency } from '../verify/consistent-point.ts';
 import { createKafkaAdmin, createKafkaClient } from '../kafka/kafka-clients.ts';
 
-const config = loadStackConfig();
-const urls = stackUrls(config);
+const config = stackConfig();
+const urls = stackUrls();
 const connect = createConnectClient({ url: urls.connect });
 const suffix = crypto.randomBytes(4).toString('hex');
 const dbName = `ficus_conn_${suffix}`;
@@ -37,7 +37,7 @@ const spec = sourceConnectorSpec(plan, plan.services[0], 'forward', {
     host: '127.0.0.1',
     port: config.ports.legacyPostgres,
     user: config.adminUser,
-    password: config.adminPassword,
+    password: urls.adminPassword,
     database: dbName,
   },
   prefix,

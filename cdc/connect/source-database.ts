@@ -84,6 +84,31 @@ export async function ensurePublication(
   return 'created';
 }
 
+/**
+ * What Debezium's role needs, granted by ficus's role (the tables' owner, or a member of it):
+ * reading the captured tables for the snapshot, writing the heartbeat and reading the signals.
+ * Nothing more: it needs no ownership and no superuser (docs/decisions/0007-least-privilege.md).
+ */
+export async function grantCapture(db: Db, spec: SourceConnectorSpec): Promise<void> {
+  const role = quoteIdent(spec.endpoint.user);
+  const { rows } = await db.query<{ same: boolean }>('SELECT current_user = $1 AS same', [
+    spec.endpoint.user,
+  ]);
+  if (rows[0]?.same) return;
+  const hb = quoteTable(spec.heartbeatTable.schema, spec.heartbeatTable.table);
+  const signal = quoteTable(spec.signalTable.schema, spec.signalTable.table);
+  const schemas = [...new Set(spec.tables.map((t) => t.schema))];
+  await db.query(`GRANT USAGE ON SCHEMA ${quoteIdent(spec.kitSchema)} TO ${role}`);
+  await db.query(`GRANT SELECT, INSERT, UPDATE ON ${hb} TO ${role}`);
+  await db.query(`GRANT SELECT ON ${signal} TO ${role}`);
+  for (const schema of schemas)
+    await db.query(`GRANT USAGE ON SCHEMA ${quoteIdent(schema)} TO ${role}`);
+  if (spec.tables.length)
+    await db.query(
+      `GRANT SELECT ON ${spec.tables.map((t) => quoteTable(t.schema, t.table)).join(', ')} TO ${role}`,
+    );
+}
+
 export type SlotState = { slot: string; exists: boolean; active: boolean; lagBytes: number | null };
 
 /** How far the slot's confirmed position is behind the database's current WAL position. */
@@ -102,8 +127,11 @@ export async function slotState(db: Db, slot: string): Promise<SlotState> {
   };
 }
 
-/** Drops the slot (once Connect has let go of it) and the publication. */
-export async function dropSlotAndPublication(
+/**
+ * Drops the slot once Connect has let go of it. Run as a role with REPLICATION (Debezium's):
+ * ficus's own role needs none.
+ */
+export async function dropSlot(
   db: Db,
   spec: SourceConnectorSpec,
   timeoutMs = 30_000,
@@ -117,6 +145,10 @@ export async function dropSlotAndPublication(
     'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
     [spec.slot],
   );
+}
+
+/** Drops the publication; run as the tables' owner (ficus's role). */
+export async function dropPublication(db: Db, spec: SourceConnectorSpec): Promise<void> {
   await db.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(spec.publication)}`);
 }
 
@@ -146,4 +178,10 @@ export async function beat(db: Db, spec: SourceConnectorSpec): Promise<void> {
     `INSERT INTO ${hb} (connector, beat_at) VALUES ($1, now()) ON CONFLICT (connector) DO UPDATE SET beat_at = EXCLUDED.beat_at`,
     [spec.name],
   );
+}
+
+/** Slot and publication together, for a role that may drop both (a superuser, as in tests). */
+export async function dropSlotAndPublication(db: Db, spec: SourceConnectorSpec): Promise<void> {
+  await dropSlot(db, spec);
+  await dropPublication(db, spec);
 }

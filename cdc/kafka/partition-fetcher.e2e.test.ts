@@ -16,7 +16,7 @@ import {
 } from 'kafkajs';
 import { createLogger } from '../../lib/logger.ts';
 import { sleep, waitFor } from '../../lib/wait.ts';
-import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
+import { stackUrls } from '../../test-support/stack-access.ts';
 import { FAST_RETRY } from '../../lib/retry.ts';
 import { kafkaClusterView } from './kafka-cluster-view.ts';
 import {
@@ -32,7 +32,7 @@ import { createKafkaClient } from './kafka-clients.ts';
 jest.setTimeout(120_000);
 
 const kafka = createKafkaClient({
-  brokers: [stackUrls(loadStackConfig()).kafkaBootstrap],
+  brokers: [stackUrls().kafkaBootstrap],
   clientId: 'fetcher-test',
 });
 let admin: Admin;

@@ -5,12 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Admin } from 'kafkajs';
-import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
+import { stackUrls } from '../../test-support/stack-access.ts';
 import { ensureTopic } from './dead-letter.ts';
 import { createKafkaClient } from '../kafka/kafka-clients.ts';
 
 const kafka = createKafkaClient({
-  brokers: [stackUrls(loadStackConfig()).kafkaBootstrap],
+  brokers: [stackUrls().kafkaBootstrap],
   clientId: 'ensure-topic-test',
 });
 let admin: Admin;

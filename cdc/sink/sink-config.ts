@@ -1,12 +1,12 @@
 /**
- * Sink options from the embedded stack and the plan: every URL and port the worker needs, so the
+ * Sink options from the configuration and the plan: every URL and port the worker needs, so the
  * CLI and the benchmarks agree. Environment variables read here: FICUS_SYNC_METRICS_PORT_BASE.
  */
 import { ConfigError } from '../../lib/errors.ts';
 import type { Direction } from '../../plan/mapping.ts';
 import { findService, loadPlan } from '../../plan/load-plan.ts';
 import type { Plan } from '../../plan/plan-types.ts';
-import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
+import { loadConfig, serviceConfig, type FicusConfig } from '../../lib/config/index.ts';
 import { retryOptionsFromEnv } from '../../lib/retry.ts';
 import type { SinkWorkerOptions } from './sink-worker.ts';
 
@@ -35,21 +35,26 @@ export function defaultMetricsPort(
   return base + 2 * Math.max(0, index) + (direction === 'reverse' ? 1 : 0);
 }
 
-export function sinkOptionsFromStack(input: {
+/**
+ * The worker writes the service's database as the service's own role (forward) and the legacy
+ * database as ficus's role there (reverse): each can write only its own target.
+ */
+export function sinkOptions(input: {
   service: string;
   direction: Direction;
   plan?: Plan;
+  config?: FicusConfig;
 }): SinkWorkerOptions {
-  const plan = input.plan ?? loadPlan();
+  const config = input.config ?? loadConfig();
+  const plan = input.plan ?? loadPlan(config.planFile);
   const service = findService(plan, input.service);
-  const urls = stackUrls(loadStackConfig());
   return {
     service: service.name,
     direction: input.direction,
     plan,
-    brokers: [urls.kafkaBootstrap],
-    legacyUrl: urls.legacyAdmin(plan.legacy.database),
-    serviceUrl: urls.servicesAdmin(service.database),
+    brokers: config.kafka.brokers,
+    legacyUrl: config.legacy.database.url,
+    serviceUrl: serviceConfig(config, service.name).database.url,
     retry: retryOptionsFromEnv(),
   };
 }

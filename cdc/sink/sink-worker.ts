@@ -5,7 +5,7 @@
  * the group (membership, assignment, heartbeats, committed offsets) with its own fetching paused;
  * the records come through ficus's partition fetcher (cdc/kafka/, docs/decisions/0006).
  *
- *   const worker = await startSinkWorker(await sinkOptionsFromStack({ service: 'catalog', direction: 'forward' }));
+ *   const worker = await startSinkWorker(await sinkOptions({ service: 'catalog', direction: 'forward' }));
  *   ...
  *   await worker.stop(); // finishes the batch in flight
  */

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
+import { stackUrls } from '../../test-support/stack-access.ts';
 import { parsePlan } from '../../plan/load-plan.ts';
 import { compileServiceTables } from '../../plan/compile-service.ts';
 import { describeTable } from '../../plan/describe-table.ts';
@@ -8,7 +8,7 @@ import { renderStagedUpsert } from '../../plan/mapping.ts';
 import { openVerifyPool, verifyService } from './verify-service.ts';
 import { latestVerify } from './verify-store.ts';
 
-const urls = stackUrls(loadStackConfig());
+const urls = stackUrls();
 const suffix = crypto.randomBytes(4).toString('hex');
 const names = {
   legacy: `ficus_vl_${suffix}`,

@@ -8,15 +8,16 @@ import { createProgress } from '../../lib/progress.ts';
 import { findService, loadPlan } from '../../plan/load-plan.ts';
 import type { Direction } from '../../plan/mapping.ts';
 import type { Plan } from '../../plan/plan-types.ts';
-import { loadStackConfig } from '../../stack/stack-config.ts';
+import { loadConfig } from '../../lib/config/index.ts';
 import { connectorReport, formatReport } from '../../cdc/connect/connector-report.ts';
-import { dropSlotAndPublication, signalSnapshot } from '../../cdc/connect/source-database.ts';
+import { dropPublication, dropSlot, signalSnapshot } from '../../cdc/connect/source-database.ts';
 import {
-  applyStackConnector,
-  stackConnectClient,
-  stackConnectorSpec,
+  applyConfiguredConnector,
+  configuredConnectClient,
+  configuredConnectorSpec,
+  withReplicationRole,
   withSourceDb,
-} from '../../cdc/connect/stack-connectors.ts';
+} from '../../cdc/connect/configured-connectors.ts';
 
 type DirectionOption = Direction | 'both';
 
@@ -28,14 +29,14 @@ function directions(value: string | undefined, fallback: DirectionOption): Direc
 }
 
 function specs(plan: Plan, service: string | undefined, dirs: Direction[]) {
-  const config = loadStackConfig();
+  const config = loadConfig();
   const services = service ? [findService(plan, service)] : plan.services;
   return services.flatMap((s) =>
-    dirs.map((d) => ({ service: s, spec: stackConnectorSpec(plan, s, d, config) })),
+    dirs.map((d) => ({ service: s, spec: configuredConnectorSpec(plan, s, d, config) })),
   );
 }
 
-const connectClient = () => stackConnectClient();
+const connectClient = () => configuredConnectClient();
 
 export function register(program: Command): void {
   const connectors = program
@@ -53,7 +54,7 @@ export function register(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for RUNNING', '120')
     .action(
       async (service: string | undefined, options: { direction: string; timeout: string }) => {
-        const plan = loadPlan();
+        const plan = loadPlan(loadConfig().planFile);
         const progress = createProgress();
         for (const { service: s, spec } of specs(
           plan,
@@ -61,9 +62,9 @@ export function register(program: Command): void {
           directions(options.direction, 'forward'),
         )) {
           progress.step(
-            `applying ${spec.name} (${spec.endpoint.database} on port ${spec.endpoint.port})`,
+            `applying ${spec.name} (${spec.endpoint.database} on ${spec.endpoint.host}:${spec.endpoint.port} as Connect sees it)`,
           );
-          await applyStackConnector(plan, s, spec.direction, {
+          await applyConfiguredConnector(plan, s, spec.direction, {
             progress,
             timeoutMs: Number(options.timeout) * 1000,
           });
@@ -78,8 +79,11 @@ export function register(program: Command): void {
     .action(async (service: string | undefined, options: { json?: boolean }) => {
       const connect = connectClient();
       const reports = [];
-      for (const { spec } of specs(loadPlan(), service, ['forward', 'reverse']))
-        reports.push(await connectorReport(connect, spec));
+      for (const { spec } of specs(loadPlan(loadConfig().planFile), service, [
+        'forward',
+        'reverse',
+      ]))
+        reports.push(await connectorReport(connect, spec, loadConfig()));
       if (options.json)
         process.stdout.write(JSON.stringify({ connectors: reports }, null, 2) + '\n');
       else process.stdout.write(reports.map(formatReport).join('\n') + '\n');
@@ -101,13 +105,19 @@ export function register(program: Command): void {
       async (service: string | undefined, options: { direction: string; dropSlot?: boolean }) => {
         const connect = connectClient();
         const progress = createProgress();
-        for (const { spec } of specs(loadPlan(), service, directions(options.direction, 'both'))) {
+        for (const { spec } of specs(
+          loadPlan(loadConfig().planFile),
+          service,
+          directions(options.direction, 'both'),
+        )) {
           if (await connect.findStatus(spec.name)) {
             await connect.delete(spec.name);
             progress.done(`deleted connector ${spec.name}`);
           } else progress.done(`connector ${spec.name} was not there`);
           if (options.dropSlot) {
-            await withSourceDb(spec, (db) => dropSlotAndPublication(db, spec));
+            const config = loadConfig();
+            await withReplicationRole(config, spec, (db) => dropSlot(db, spec));
+            await withSourceDb(config, spec, (db) => dropPublication(db, spec));
             progress.done(`dropped slot and publication ${spec.slot}`);
           }
         }
@@ -121,7 +131,7 @@ export function register(program: Command): void {
     )
     .option('--direction <direction>', 'forward or reverse', 'forward')
     .action(async (service: string, table: string, options: { direction: string }) => {
-      const plan = loadPlan();
+      const plan = loadPlan(loadConfig().planFile);
       const [{ spec }] = specs(plan, service, directions(options.direction, 'forward'));
       const captured = spec.tables.find(
         (t) => t.table === table || `${t.schema}.${t.table}` === table,
@@ -130,7 +140,7 @@ export function register(program: Command): void {
         throw new ConfigError(
           `${spec.name} does not capture "${table}" (it captures ${spec.tables.map((t) => t.table).join(', ')})`,
         );
-      const id = await withSourceDb(spec, (db) => signalSnapshot(db, spec, captured));
+      const id = await withSourceDb(loadConfig(), spec, (db) => signalSnapshot(db, spec, captured));
       createProgress().done(
         `snapshot of ${captured.schema}.${captured.table} requested from ${spec.name} (signal ${id})`,
       );

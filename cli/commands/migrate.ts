@@ -1,30 +1,54 @@
 /**
- * `ficus migrate [legacy | <service> | kit]`: runs one folder of knex migrations per database.
- * - legacy: migrations/legacy into the legacy `shop` DB, as the monolith's role `shop`
- * - <service>: migrations/<service> into the service's DB, as the service's own role
- * - kit: migrations/kit into the kit's own `ficus` DB on the services cluster
- * With no argument: legacy, every service of the plan, then kit; sets without a folder are skipped.
+ * `ficus migrate [kit | <service> | legacy]`: runs one folder of knex migrations per database.
+ * - kit: ficus's own migrations into the kit DB (`kit:` in the configuration)
+ * - <service>: the folder `services.<service>.migrations` names, into the service's DB, as the
+ *   service's own role
+ * - legacy: the example shop's legacy schema, into the shop's DB as the monolith's role (a door to
+ *   the example, like `ficus seed`)
+ * With no argument: every service that has a migrations folder, then kit.
  */
 import type { Command } from 'commander';
+import { loadConfig } from '../../lib/config/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { createProgress } from '../../lib/progress.ts';
-import { migrateSets } from '../../migrations/migrate-sets.ts';
+import { migrationsDirectory } from '../../migrations/migrate-runner.ts';
+import {
+  migrateSets,
+  migrationTargets,
+  type MigrationTarget,
+} from '../../migrations/migrate-sets.ts';
 import { loadPlan } from '../../plan/load-plan.ts';
+
+/** The example's legacy schema, into the shop's database as the monolith's role. */
+async function exampleLegacyTarget(): Promise<MigrationTarget> {
+  const { legacyAppUrl } = await import('../../monolith/config.ts');
+  return { set: 'legacy', url: legacyAppUrl(), directory: migrationsDirectory('legacy') };
+}
 
 export function register(program: Command): void {
   program
     .command('migrate')
-    .argument('[set]', 'legacy | <service> | kit (default: all, in that order)')
-    .option('--url <url>', 'database URL to migrate instead of the default (only with a set)')
-    .description('run the knex migrations of the legacy DB, of a service DB, or of the kit DB')
+    .argument(
+      '[set]',
+      'kit | <service> | legacy (default: every service with migrations, then kit)',
+    )
+    .option(
+      '--url <url>',
+      'database URL to migrate instead of the configured one (only with a set)',
+    )
+    .description(
+      "run the knex migrations of the kit DB, of a service's DB, or of the example's legacy DB",
+    )
     .action(async (set: string | undefined, options: { url?: string }) => {
       if (options.url && !set)
         throw new ConfigError(
-          'ficus migrate: --url needs a migration set (e.g. `ficus migrate legacy --url ...`)',
+          'ficus migrate: --url needs a migration set (e.g. `ficus migrate kit --url ...`)',
         );
-      await migrateSets(loadPlan(), createProgress(), {
-        sets: set ? [set] : undefined,
-        url: options.url,
-      });
+      const targets =
+        set === 'legacy'
+          ? [await exampleLegacyTarget()]
+          : migrationTargets(loadConfig(), loadPlan(), set ? [set] : undefined);
+      if (options.url) targets[0].url = options.url;
+      await migrateSets(targets, createProgress());
     });
 }

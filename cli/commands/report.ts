@@ -14,7 +14,7 @@ import { renderHtml } from '../../report/render-html.ts';
 import { renderMarkdown } from '../../report/render-markdown.ts';
 import { kitDbUrl, openKitDb } from '../../lib/kit-db.ts';
 import { loadPlan } from '../../plan/load-plan.ts';
-import { REPO_ROOT, loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
+import { loadConfig, serviceConfig } from '../../lib/config/index.ts';
 
 const FORMATS = { html: 'report.html', md: 'report.md', json: 'report.json' } as const;
 type Format = keyof typeof FORMATS;
@@ -30,7 +30,7 @@ export function register(program: Command): void {
   program
     .command('report')
     .option('--format <formats>', 'html, md, json, or several comma-separated', 'html,md,json')
-    .option('--out <dir>', 'folder to write into', path.join(REPO_ROOT, 'reports'))
+    .option('--out <dir>', 'folder to write into', 'reports')
     .option('--since <duration>', 'only comparisons of the last 30m / 2h / 7d')
     .description('write the parallel-run report (routes, match rates, diffs, latency, parity)')
     .action(async (options: { format: string; out: string; since?: string }) => {
@@ -43,11 +43,11 @@ export function register(program: Command): void {
         progress.step('reading comparisons from the kit DB');
         // The sinks keep their positions in the databases they write to: each service's (forward)
         // and the legacy one (reverse).
-        const urls = stackUrls(loadStackConfig());
-        const plan = loadPlan();
+        const config = loadConfig();
+        const plan = loadPlan(config.planFile);
         const targets = [
-          ...plan.services.map((svc) => openKitDb(urls.servicesAdmin(svc.database), 1)),
-          openKitDb(urls.legacyAdmin(plan.legacy.database), 1),
+          ...plan.services.map((svc) => openKitDb(serviceConfig(config, svc.name).database.url, 1)),
+          openKitDb(config.legacy.database.url, 1),
         ];
         const data = await readReportData(db, {
           since: parseSince(options.since),

@@ -9,13 +9,12 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../lib/errors.ts';
 import { createProgress } from '../../lib/progress.ts';
 import { findService, loadPlan } from '../../plan/load-plan.ts';
-import { stackUnleashAdmin } from '../../rollout/unleash-admin.ts';
+import { configuredUnleashAdmin } from '../../rollout/unleash-admin.ts';
 import { kitDbUrl, openKitDb } from '../../lib/kit-db.ts';
 import { parseDuration } from '../../rollout/duration.ts';
 import { parseSteps } from '../../rollout/rollout-plan.ts';
 import { runRollout } from '../../rollout/run-rollout.ts';
-import { openStackSyncLag } from '../../rollout/stack-evidence.ts';
-import { loadStackConfig } from '../../stack/stack-config.ts';
+import { openSyncLag } from '../../rollout/configured-sync-lag.ts';
 
 type Options = {
   steps: string;
@@ -70,10 +69,9 @@ export function register(program: Command): void {
       const plan = loadPlan();
       findService(plan, service);
       const intervalMs = parseDuration(options.interval, '--interval');
-      const stack = loadStackConfig();
       const kitDb = openKitDb(kitDbUrl(), 2);
-      const unleash = stackUnleashAdmin();
-      const lags = openStackSyncLag(plan, stack);
+      const unleash = configuredUnleashAdmin();
+      const lags = openSyncLag(plan);
       const progress = createProgress();
       const stop = new AbortController();
       const onSignal = (signal: string) => {

@@ -10,12 +10,12 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../lib/errors.ts';
 import { loadPlan } from '../../plan/load-plan.ts';
 import { changeStage } from '../../rollout/stage-change.ts';
-import { stackUnleashAdmin } from '../../rollout/unleash-admin.ts';
+import { configuredUnleashAdmin } from '../../rollout/unleash-admin.ts';
 import { kitDbUrl, openKitDb } from '../../lib/kit-db.ts';
 import { createProgress } from '../../lib/progress.ts';
 import type { Stage } from '../../plan/stages.ts';
 import { moveWrites, writesAtService } from '../../rollout/cutover.ts';
-import { stackProxyAdmin } from '../../rollout/proxy-admin.ts';
+import { configuredProxyAdmin } from '../../rollout/proxy-admin.ts';
 
 /** Who is making the change: git's user.name, else the login name. */
 export function currentActor(env: NodeJS.ProcessEnv = process.env): string {
@@ -66,7 +66,7 @@ export function register(program: Command): void {
           throw new ConfigError(`--percent: not a number: "${options.percent}"`);
         const plan = loadPlan();
         const kitDb = openKitDb(kitDbUrl(), 1);
-        const unleash = stackUnleashAdmin();
+        const unleash = configuredUnleashAdmin();
         try {
           const request = {
             service,
@@ -87,7 +87,13 @@ export function register(program: Command): void {
                       to: { stage: stage as Stage, percent: percent ?? 0 },
                       holdBoundMs: Number(options.holdBound),
                     },
-                    { plan, unleash, kitDb, proxy: stackProxyAdmin(), progress: createProgress() },
+                    {
+                      plan,
+                      unleash,
+                      kitDb,
+                      proxy: configuredProxyAdmin(),
+                      progress: createProgress(),
+                    },
                   )
                 ).change
               : await changeStage(request, {

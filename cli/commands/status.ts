@@ -5,12 +5,11 @@
  */
 import type { Command } from 'commander';
 import { loadPlan } from '../../plan/load-plan.ts';
-import { stackUnleashAdmin } from '../../rollout/unleash-admin.ts';
+import { configuredUnleashAdmin } from '../../rollout/unleash-admin.ts';
 import { kitDbUrl, openKitDb } from '../../lib/kit-db.ts';
 import { formatGates } from '../../rollout/gates.ts';
 import { serviceStatus, type StatusReport } from '../../rollout/service-status.ts';
-import { openStackSyncLag } from '../../rollout/stack-evidence.ts';
-import { loadStackConfig } from '../../stack/stack-config.ts';
+import { openSyncLag } from '../../rollout/configured-sync-lag.ts';
 
 const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(2)}%`);
 
@@ -66,10 +65,9 @@ export function register(program: Command): void {
     )
     .action(async (options: { json?: boolean; history: string }) => {
       const plan = loadPlan();
-      const stack = loadStackConfig();
       const kitDb = openKitDb(kitDbUrl(), 2);
-      const unleash = stackUnleashAdmin();
-      const lags = openStackSyncLag(plan, stack);
+      const unleash = configuredUnleashAdmin();
+      const lags = openSyncLag(plan);
       try {
         const report = await serviceStatus({
           plan,

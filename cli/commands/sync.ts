@@ -7,11 +7,7 @@ import type { Command } from 'commander';
 import type http from 'node:http';
 import { ConfigError } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
-import {
-  defaultMetricsPort,
-  parseDirection,
-  sinkOptionsFromStack,
-} from '../../cdc/sink/sink-config.ts';
+import { defaultMetricsPort, parseDirection, sinkOptions } from '../../cdc/sink/sink-config.ts';
 import { serveMetrics } from '../../cdc/sink/sink-metrics.ts';
 import { startSinkWorker } from '../../cdc/sink/sink-worker.ts';
 
@@ -34,7 +30,7 @@ function positiveInt(value: string, flag: string): number {
 async function runSync(serviceName: string, flags: SyncFlags): Promise<void> {
   const direction = parseDirection(flags.direction);
   const log = createLogger(`sync:${serviceName}:${direction}`);
-  const options = sinkOptionsFromStack({ service: serviceName, direction });
+  const options = sinkOptions({ service: serviceName, direction });
   const metricsPort =
     flags.metricsPort !== undefined
       ? positiveInt(flags.metricsPort, '--metrics-port')

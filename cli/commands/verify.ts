@@ -6,9 +6,9 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../lib/errors.ts';
 import { createProgress } from '../../lib/progress.ts';
 import { findService, loadPlan } from '../../plan/load-plan.ts';
-import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
+import { loadConfig, serviceConfig } from '../../lib/config/index.ts';
 import { createConnectClient } from '../../cdc/connect/connect-client.ts';
-import { stackConnectorSpec } from '../../cdc/connect/stack-connectors.ts';
+import { configuredConnectorSpec } from '../../cdc/connect/configured-connectors.ts';
 import { sinkConsistency } from '../../cdc/verify/consistent-point.ts';
 import {
   openVerifyPool,
@@ -59,17 +59,16 @@ export function register(program: Command): void {
           waitTimeout: string;
         },
       ) => {
-        const plan = loadPlan();
+        const config = loadConfig();
+        const plan = loadPlan(config.planFile);
         const service = findService(plan, serviceName);
-        const config = loadStackConfig();
-        const urls = stackUrls(config);
         const progress = createProgress();
-        const legacy = openVerifyPool(urls.legacyAdmin(plan.legacy.database));
-        // the kit reads the service DB as the admin: it also reads the sink's bookkeeping there
-        const serviceDb = openVerifyPool(urls.servicesAdmin(service.database));
-        const kit = openVerifyPool(urls.servicesAdmin('ficus'), 2);
+        const legacy = openVerifyPool(config.legacy.database.url);
+        // the service's own role reads its tables and the sink's bookkeeping beside them
+        const serviceDb = openVerifyPool(serviceConfig(config, service.name).database.url);
+        const kit = openVerifyPool(config.kit.database.url, 2);
         const kafkaAdmin = createKafkaAdmin({
-          brokers: [urls.kafkaBootstrap],
+          brokers: config.kafka.brokers,
           clientId: 'ficus-verify',
         });
         try {
@@ -79,9 +78,9 @@ export function register(program: Command): void {
             consistency = sinkConsistency({
               legacy,
               service: serviceDb,
-              connect: createConnectClient({ url: urls.connect }),
+              connect: createConnectClient({ url: config.connect.url }),
               kafkaAdmin,
-              spec: stackConnectorSpec(plan, service, 'forward', config),
+              spec: configuredConnectorSpec(plan, service, 'forward', config),
               timeoutMs: positiveInt(options.waitTimeout, '--wait-timeout') * 1000,
               progress,
             });

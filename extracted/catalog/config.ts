@@ -1,17 +1,16 @@
 /**
- * The catalog's configuration, read once from the environment and validated. Every environment
- * variable the catalog reads is read here; defaults come from the embedded stack's config.
+ * The catalog's configuration: ficus's configuration (lib/config) says where it listens
+ * (`services.catalog.upstream`), its database (`services.catalog.database`: its own role, never
+ * anyone else's) and where the orders service is; environment variables override single entries:
  *
- *   CATALOG_PORT          port to listen on (default: servicePortBase + the catalog's index in the plan, 18100)
- *   CATALOG_DATABASE_URL  postgres:// URL of the catalog DB (default: DB `catalog` as role `catalog`
- *                         on the services cluster; the catalog never connects as anyone else)
+ *   CATALOG_PORT          port to listen on
+ *   CATALOG_DATABASE_URL  postgres:// URL of the catalog DB
  *   CATALOG_ORDERS_URL    base URL of the orders service, asked before a product is deleted
- *                         (default: the orders service's default port)
  *   CATALOG_PRICE_DEFECT  true to start with the drill's price defect on (default false)
  */
-import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
+import { loadConfig, serviceConfig } from '../../lib/config/index.ts';
 import { readBooleanEnv, readPortEnv, readUrlEnv } from '../shared/env.ts';
-import { servicePort } from '../shared/service-port.ts';
+import { servicePort, serviceUrl } from '../shared/service-port.ts';
 
 export type CatalogConfig = {
   port: number;
@@ -21,21 +20,19 @@ export type CatalogConfig = {
 };
 
 export function loadCatalogConfig(env: NodeJS.ProcessEnv = process.env): CatalogConfig {
-  const stack = loadStackConfig(env);
+  const config = loadConfig({ env });
   return {
-    port: readPortEnv(env, 'CATALOG_PORT', servicePort(stack, 'catalog', env)),
+    port: readPortEnv(env, 'CATALOG_PORT', servicePort(config, 'catalog')),
     databaseUrl: readUrlEnv(
       env,
       'CATALOG_DATABASE_URL',
-      stackUrls(stack).servicesAs('catalog', 'catalog', 'catalog'),
+      serviceConfig(config, 'catalog').database.url,
       ['postgres:', 'postgresql:'],
     ),
-    ordersUrl: readUrlEnv(
-      env,
-      'CATALOG_ORDERS_URL',
-      `http://127.0.0.1:${servicePort(stack, 'orders', env)}`,
-      ['http:', 'https:'],
-    ),
+    ordersUrl: readUrlEnv(env, 'CATALOG_ORDERS_URL', serviceUrl(config, 'orders'), [
+      'http:',
+      'https:',
+    ]),
     priceDefect: readBooleanEnv(env, 'CATALOG_PRICE_DEFECT', false),
   };
 }

@@ -1,32 +1,33 @@
 /**
- * The orders service's configuration, read once from the environment and validated. Every
- * environment variable it reads is read here; defaults come from the embedded stack's config.
+ * The orders service's configuration: ficus's configuration (lib/config) says where it listens
+ * (`services.orders.upstream`), its database (`services.orders.database`: its own role, never
+ * anyone else's) and where the monolith is; environment variables override single entries:
  *
- *   ORDERS_PORT          port to listen on (default: servicePortBase + the service's index in the plan, 18101)
- *   ORDERS_DATABASE_URL  postgres:// URL of the orders DB (default: DB `orders` as role `orders` on
- *                        the services cluster; the service never connects as anyone else)
+ *   ORDERS_PORT          port to listen on
+ *   ORDERS_DATABASE_URL  postgres:// URL of the orders DB
  *   ORDERS_SHOP_URL      base URL of the monolith, whose inventory API reserves stock
- *                        (default: the stack's monolith port)
  */
-import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
+import { loadConfig, required, serviceConfig } from '../../lib/config/index.ts';
 import { readPortEnv, readUrlEnv } from '../shared/env.ts';
 import { servicePort } from '../shared/service-port.ts';
 
 export type OrdersConfig = { port: number; databaseUrl: string; shopUrl: string };
 
 export function loadOrdersConfig(env: NodeJS.ProcessEnv = process.env): OrdersConfig {
-  const stack = loadStackConfig(env);
+  const config = loadConfig({ env });
   return {
-    port: readPortEnv(env, 'ORDERS_PORT', servicePort(stack, 'orders', env)),
+    port: readPortEnv(env, 'ORDERS_PORT', servicePort(config, 'orders')),
     databaseUrl: readUrlEnv(
       env,
       'ORDERS_DATABASE_URL',
-      stackUrls(stack).servicesAs('orders', 'orders', 'orders'),
+      serviceConfig(config, 'orders').database.url,
       ['postgres:', 'postgresql:'],
     ),
-    shopUrl: readUrlEnv(env, 'ORDERS_SHOP_URL', `http://127.0.0.1:${stack.ports.monolith}`, [
-      'http:',
-      'https:',
-    ]),
+    shopUrl: readUrlEnv(
+      env,
+      'ORDERS_SHOP_URL',
+      required(config, 'monolith.upstream', config.monolith.upstream),
+      ['http:', 'https:'],
+    ),
   };
 }

@@ -6,9 +6,8 @@
  */
 import pg from 'pg';
 import { loadPlan } from '../../plan/load-plan.ts';
-import { loadStackConfig, stackUrls } from '../../stack/stack-config.ts';
+import { stackRoleUrl } from '../../test-support/stack-access.ts';
 
-const urls = stackUrls(loadStackConfig());
 const services = loadPlan().services;
 
 /** SQLSTATEs of a refused login: no CONNECT privilege, no such role / bad password, hba reject. */
@@ -35,8 +34,7 @@ async function tryConnect(
 }
 
 describe.each(services.map((s) => [s.name, s.database]))('role %s', (role, database) => {
-  const as = (cluster: 'services' | 'legacy', db: string) =>
-    cluster === 'services' ? urls.servicesAs(db, role, role) : urls.legacyAs(db, role, role);
+  const as = (cluster: 'services' | 'legacy', db: string) => stackRoleUrl(cluster, db, role);
 
   it(`opens its own database ${database}`, async () => {
     expect(await tryConnect(as('services', database))).toEqual({ ok: true, user: role, database });

@@ -1,21 +1,23 @@
 /**
- * A service's default port: the stack's `servicePortBase` plus the service's index in the plan
- * (catalog 18100, orders 18101 for the demo plan), so every program agrees without a registry.
+ * A service's default port: the port of its upstream in the configuration (`services.<name>.upstream`,
+ * where the proxy sends its routes), so the service listens where the proxy looks for it.
  */
-import { planFile, loadPlan } from '../../plan/load-plan.ts';
+import { serviceConfig, type FicusConfig } from '../../lib/config/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
-import type { StackConfig } from '../../stack/stack-config.ts';
 
-export function servicePort(
-  stack: StackConfig,
-  service: string,
-  env: NodeJS.ProcessEnv = process.env,
-): number {
-  const plan = loadPlan(planFile(env));
-  const index = plan.services.findIndex((s) => s.name === service);
-  if (index < 0)
+export function servicePort(config: FicusConfig, service: string): number {
+  const upstream = serviceConfig(config, service).upstream;
+  if (!upstream)
     throw new ConfigError(
-      `${plan.file}: no service "${service}" in the plan, so it has no default port`,
+      `${config.file}: services.${service}.upstream is not set, so ${service} has no default port`,
     );
-  return stack.ports.servicePortBase + index;
+  const url = new URL(upstream);
+  return url.port ? Number(url.port) : 80;
+}
+
+/** The base URL another service of the example reaches `service` at. */
+export function serviceUrl(config: FicusConfig, service: string): string {
+  const upstream = serviceConfig(config, service).upstream;
+  if (!upstream) throw new ConfigError(`${config.file}: services.${service}.upstream is not set`);
+  return upstream;
 }

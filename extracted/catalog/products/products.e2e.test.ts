@@ -53,8 +53,8 @@ beforeAll(async () => {
     serviceDb: ordersDb.knex,
   });
   // The services connect as their own login roles, as they do in production.
-  catalogKnex = createDatabase(catalogDb.urlAs('catalog', 'catalog'));
-  ordersKnex = createDatabase(ordersDb.urlAs('orders', 'orders'));
+  catalogKnex = createDatabase(catalogDb.urlAs('catalog'));
+  ordersKnex = createDatabase(ordersDb.urlAs('orders'));
   orders = await startTestServer(
     createOrdersApp({ db: ordersKnex, shop: httpShopApi(shop.baseUrl), logger: silent }),
   );

@@ -37,7 +37,7 @@ beforeAll(async () => {
     service: 'orders',
     serviceDb: ordersDb.knex,
   });
-  ordersKnex = createDatabase(ordersDb.urlAs('orders', 'orders'));
+  ordersKnex = createDatabase(ordersDb.urlAs('orders'));
   orders = await startTestServer(
     createOrdersApp({
       db: ordersKnex,

@@ -1,32 +1,28 @@
 /**
- * The forward sync lag probe wired to the embedded stack (or whatever FICUS_* points at): the
- * legacy DB and the service's DB as the admin, Connect, and a Kafka admin client, for one or
- * more services of the plan. Open once, measure many times, close.
+ * The forward sync lag probe wired to the configured environment: the legacy DB as ficus's role,
+ * the service's DB as the service's, Connect, and a Kafka admin client, for one or more services
+ * of the plan. Open once, measure many times, close.
  *
- *   const lags = openStackSyncLag(plan);
+ *   const lags = openSyncLag(plan);
  *   const lag = await lags.forService('catalog')();
  *   await lags.close();
  */
 import type { Admin } from 'kafkajs';
 import pg from 'pg';
 import { createConnectClient } from '../cdc/connect/connect-client.ts';
-import { stackConnectorSpec } from '../cdc/connect/stack-connectors.ts';
+import { configuredConnectorSpec } from '../cdc/connect/configured-connectors.ts';
 import { sinkConsistency, type WaitForConsistentPoint } from '../cdc/verify/consistent-point.ts';
 import type { Plan } from '../plan/plan-types.ts';
-import { loadStackConfig, stackUrls, type StackConfig } from '../stack/stack-config.ts';
+import { loadConfig, serviceConfig, type FicusConfig } from '../lib/config/index.ts';
 import { syncLagProbe, type MeasureSyncLag } from './sync-lag.ts';
 import { createKafkaAdmin } from '../cdc/kafka/kafka-clients.ts';
 
-export type StackSyncLag = {
+export type SyncLagProbes = {
   forService(service: string, timeoutMs?: number): MeasureSyncLag;
   close(): Promise<void>;
 };
 
-export function openStackSyncLag(
-  plan: Plan,
-  config: StackConfig = loadStackConfig(),
-): StackSyncLag {
-  const urls = stackUrls(config);
+export function openSyncLag(plan: Plan, config: FicusConfig = loadConfig()): SyncLagProbes {
   const pools = new Map<string, pg.Pool>();
   const pool = (url: string) => {
     let p = pools.get(url);
@@ -37,12 +33,12 @@ export function openStackSyncLag(
     }
     return p;
   };
-  const connect = createConnectClient({ url: urls.connect });
+  const connect = createConnectClient({ url: config.connect.url });
   let admin: Promise<Admin> | undefined;
   const kafkaAdmin = () =>
     (admin ??= (async () => {
       const a = createKafkaAdmin({
-        brokers: [urls.kafkaBootstrap],
+        brokers: config.kafka.brokers,
         clientId: 'ficus-gates',
       });
       await a.connect();
@@ -62,11 +58,11 @@ export function openStackSyncLag(
         });
       const consistency: WaitForConsistentPoint = async () =>
         sinkConsistency({
-          legacy: pool(urls.legacyAdmin(plan.legacy.database)),
-          service: pool(urls.servicesAdmin(service.database)),
+          legacy: pool(config.legacy.database.url),
+          service: pool(serviceConfig(config, service.name).database.url),
           connect,
           kafkaAdmin: await kafkaAdmin(),
-          spec: stackConnectorSpec(plan, service, 'forward', config),
+          spec: configuredConnectorSpec(plan, service, 'forward', config),
           timeoutMs,
         })();
       return syncLagProbe(consistency);
