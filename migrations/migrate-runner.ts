@@ -10,10 +10,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory from 'knex';
 import { FicusError, errorMessage } from '../lib/errors.ts';
-import { REPO_ROOT } from '../stack/stack-config.ts';
+import { CODE_ROOT, modulePath } from '../lib/package-paths.ts';
 import { createMigrationSource } from './migration-source.ts';
 
-export const MIGRATIONS_ROOT = path.join(REPO_ROOT, 'migrations');
+export const MIGRATIONS_ROOT = modulePath('migrations');
 
 /** The folder of a migration set: `legacy`, a service name, or `kit`. */
 export function migrationsDirectory(set: string): string {
@@ -55,7 +55,7 @@ export type RunMigrationsResult = { applied: string[]; alreadyApplied: number };
 
 export async function runMigrations(options: RunMigrationsOptions): Promise<RunMigrationsResult> {
   const { url, directory, onProgress } = options;
-  const where = `${redactUrl(url)} (migrations ${path.relative(REPO_ROOT, directory) || directory})`;
+  const where = `${redactUrl(url)} (migrations ${path.relative(CODE_ROOT, directory) || directory})`;
   // knex would print its own copy of each failure; MigrationError below says it once, with context.
   const quiet = () => {};
   const db = knexFactory({
