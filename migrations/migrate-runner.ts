@@ -9,12 +9,12 @@
 import path from 'node:path';
 import knexFactory from 'knex';
 import { FicusError, errorMessage } from '../lib/errors.ts';
-import { fileURLToPath } from 'node:url';
 import { maskUrl } from '../lib/config/index.ts';
+import { modulePath } from '../lib/package-paths.ts';
 import { createMigrationSource } from './migration-source.ts';
 
 /** The migration sets that ship with ficus: the kit DB's, and the example's. */
-export const MIGRATIONS_ROOT = path.dirname(fileURLToPath(import.meta.url));
+export const MIGRATIONS_ROOT = modulePath('migrations');
 
 /** The folder of a migration set that ships with ficus: `kit`, or the example's `legacy`, `catalog`, `orders`. */
 export function migrationsDirectory(set: string): string {

@@ -1,7 +1,10 @@
 /**
  * A knex migration source for one folder of TypeScript migrations. knex's own file loader
  * `require`s files, which cannot load `.ts`; Node 24 can `import()` them as they are, so this
- * source lists `<directory>/*.ts` (tests excluded) in name order and imports them.
+ * source lists `<directory>/*.ts` (tests excluded) in name order and imports them. An installed
+ * ficus runs the `.js` compiled from them in `dist/`: those are listed too, and keep the name of
+ * their `.ts` source, because knex tells applied migrations by exact name (extension included)
+ * and a database migrated from the checkout must count as migrated for the package.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -9,6 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
 import { ConfigError } from '../lib/errors.ts';
+import { sourceFileName } from '../lib/package-paths.ts';
 
 type MigrationModule = {
   up: (knex: Knex) => Promise<unknown>;
@@ -16,7 +20,7 @@ type MigrationModule = {
 };
 
 const isMigrationFile = (name: string) =>
-  /\.ts$/.test(name) && !/\.test\.ts$/.test(name) && !name.endsWith('.d.ts');
+  /\.[jt]s$/.test(name) && !/\.test\.[jt]s$/.test(name) && !name.endsWith('.d.ts');
 
 /** The migration file names of a folder, in the order they run (by name). */
 export function listMigrationFiles(directory: string): string[] {
@@ -37,18 +41,26 @@ export function migrationFingerprint(directory: string): string {
   return hash.digest('hex').slice(0, 32);
 }
 
+/**
+ * The migrations of a folder, each known to knex by its name (its source's file name, see above)
+ * and loaded from its file.
+ */
 export function createMigrationSource(directory: string): Knex.MigrationSource<string> {
+  const filesByName = () =>
+    new Map(
+      listMigrationFiles(directory).map((file) => [
+        sourceFileName(path.join(directory, file)),
+        file,
+      ]),
+    );
   return {
-    getMigrations: async () => listMigrationFiles(directory),
-    getMigrationName: (file) => file,
-    getMigration: async (file) => {
-      const module = (await import(
-        pathToFileURL(path.join(directory, file)).href
-      )) as MigrationModule;
+    getMigrations: async () => [...filesByName().keys()],
+    getMigrationName: (name) => name,
+    getMigration: async (name) => {
+      const file = path.join(directory, filesByName().get(name) ?? name);
+      const module = (await import(pathToFileURL(file).href)) as MigrationModule;
       if (typeof module.up !== 'function') {
-        throw new ConfigError(
-          `migration ${path.join(directory, file)} does not export an up(knex) function`,
-        );
+        throw new ConfigError(`migration ${file} does not export an up(knex) function`);
       }
       return module as Knex.Migration;
     },

@@ -3,10 +3,10 @@
  * every service of the plan, each service's sync worker and the proxy. Each is a node process
  * on the project's Node 24, managed like the stack's own parts (pid + log under .ficus/).
  */
-import path from 'node:path';
 import type { Progress } from '../lib/progress.ts';
 import type { Plan } from '../plan/plan-types.ts';
 import { waitFor } from '../lib/wait.ts';
+import { modulePath, packagePath } from '../lib/package-paths.ts';
 import {
   logFile,
   portOpen,
@@ -16,7 +16,8 @@ import {
   tail,
   type ProcessSpec,
 } from './processes.ts';
-import { REPO_ROOT, type StackConfig } from './stack-config.ts';
+import { stackConfigFile } from '../lib/config/index.ts';
+import { loadStackConfig, type StackConfig } from './stack-config.ts';
 import { defaultMetricsPort } from '../cdc/sink/sink-config.ts';
 
 export type Direction = 'forward' | 'reverse';
@@ -29,6 +30,10 @@ export type AppSpec = {
   healthy: () => Promise<boolean>;
 };
 
+/**
+ * `script`: an absolute path (modulePath for a module of ficus, packagePath for bin/). The apps of
+ * the stack read the stack's configuration, whatever else the project that started them has.
+ */
 const node = (
   name: string,
   script: string,
@@ -37,9 +42,9 @@ const node = (
 ): ProcessSpec => ({
   name,
   command: process.execPath,
-  args: ['--disable-warning=TimeoutNegativeWarning', path.join(REPO_ROOT, script), ...args],
-  cwd: REPO_ROOT,
-  env: { ...process.env, ...env },
+  args: ['--disable-warning=TimeoutNegativeWarning', script, ...args],
+  cwd: process.cwd(),
+  env: { ...process.env, FICUS_CONFIG: stackConfigFile(loadStackConfig().home), ...env },
 });
 
 async function httpOk(url: string): Promise<boolean> {
@@ -61,7 +66,7 @@ export function syncApp(plan: Plan, service: string, direction: Direction): AppS
     name: syncAppName(service, direction),
     port,
     url: `http://127.0.0.1:${port}/metrics`,
-    process: node(syncAppName(service, direction), 'bin/ficus.js', [
+    process: node(syncAppName(service, direction), packagePath('bin/ficus.js'), [
       'sync',
       service,
       '--direction',
@@ -77,7 +82,7 @@ export function serviceApp(config: StackConfig, plan: Plan, service: string): Ap
     name: service,
     port,
     url: `http://127.0.0.1:${port}`,
-    process: node(service, `extracted/${service}/main.ts`),
+    process: node(service, modulePath(`extracted/${service}/main.ts`)),
     healthy: () => httpOk(`http://127.0.0.1:${port}/health`),
   };
 }
@@ -88,7 +93,7 @@ export function monolithApp(config: StackConfig): AppSpec {
     name: 'monolith',
     port,
     url: `http://127.0.0.1:${port}`,
-    process: node('monolith', 'monolith/main.ts'),
+    process: node('monolith', modulePath('monolith/main.ts')),
     healthy: () => httpOk(`http://127.0.0.1:${port}/health`),
   };
 }
@@ -101,7 +106,7 @@ export function proxyApp(config: StackConfig): AppSpec {
     url: `http://127.0.0.1:${port}`,
     // The demo shows who answered each request (the walkthrough's traffic counts it): the
     // stack's configuration turns `proxy.backendHeader` on (stack/write-stack-config.ts).
-    process: node('proxy', 'proxy/main.ts'),
+    process: node('proxy', modulePath('proxy/main.ts')),
     healthy: () => portOpen(port),
   };
 }

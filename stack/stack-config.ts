@@ -6,12 +6,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { defaultStateDir } from '../lib/config/index.ts';
 import { ConfigError } from '../lib/errors.ts';
+import { PACKAGE_ROOT } from '../lib/package-paths.ts';
 import { SHOP_PLAN_FILE } from '../plan/load-plan.ts';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The checkout's root, or the installed package's (not its `dist/`): see lib/package-paths.ts. */
+export const REPO_ROOT = PACKAGE_ROOT;
 
 /** Versions pinned together: Debezium 3.7 is built against Kafka 4.3. See docs/decisions/0001. */
 export const VERSIONS = {

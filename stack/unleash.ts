@@ -3,8 +3,8 @@
  * database of its own. An admin token (for `ficus stage`) and a client token (for the proxy) are
  * created at first start through Unleash's INIT_*_API_TOKENS settings.
  */
-import path from 'node:path';
 import type { ProcessSpec } from './processes.ts';
+import { modulePath } from '../lib/package-paths.ts';
 import { REPO_ROOT } from './stack-config.ts';
 
 export type UnleashSpec = {
@@ -18,7 +18,7 @@ export function unleashProcess(spec: UnleashSpec): ProcessSpec {
   return {
     name: 'unleash',
     command: process.execPath,
-    args: [path.join(REPO_ROOT, 'stack', 'unleash-server.ts')],
+    args: [modulePath('stack/unleash-server.ts')],
     cwd: REPO_ROOT,
     env: {
       ...process.env,

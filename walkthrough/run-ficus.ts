@@ -4,7 +4,8 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { REPO_ROOT } from '../stack/stack-config.ts';
+import { stackConfigFile } from '../lib/config/index.ts';
+import { loadStackConfig, REPO_ROOT } from '../stack/stack-config.ts';
 
 export type FicusRun = { code: number; stdout: string };
 
@@ -21,8 +22,12 @@ export function runFicus(
         ...args,
       ],
       {
-        cwd: REPO_ROOT,
-        env: { ...process.env, ...options.env },
+        // the walkthrough runs on the embedded stack: its commands read the stack's configuration
+        env: {
+          ...process.env,
+          FICUS_CONFIG: stackConfigFile(loadStackConfig().home),
+          ...options.env,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

@@ -7,7 +7,6 @@ import path from 'node:path';
 import readline from 'node:readline/promises';
 import type { Command } from 'commander';
 import { ConfigError } from '../../lib/errors.ts';
-import { REPO_ROOT } from '../../stack/stack-config.ts';
 import { PACES } from '../../walkthrough/pace.ts';
 import { runWalkthrough } from '../../walkthrough/walkthrough.ts';
 
@@ -40,7 +39,7 @@ export function register(program: Command): void {
       const ok = await runWalkthrough({
         pace,
         pause: options.step ? pressEnter : undefined,
-        reportsDir: path.resolve(REPO_ROOT, options.out),
+        reportsDir: path.resolve(options.out),
       });
       process.exitCode = ok ? 0 : 1;
     });

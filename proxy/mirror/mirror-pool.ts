@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../lib/logger.ts';
+import { modulePath } from '../../lib/package-paths.ts';
 import type { ComparisonResult } from '../compare/compare-responses.ts';
 import type { Judgement, Side } from './judge-sides.ts';
 import {
@@ -35,7 +36,7 @@ type Slot = {
   retired: boolean;
 };
 
-const WORKER_URL = new URL('./mirror-worker.ts', import.meta.url);
+const WORKER_FILE = modulePath('proxy/mirror/mirror-worker.ts');
 /** A worker that dies younger than this is replaced only after this long: no crash loop. */
 const RESPAWN_AFTER_MS = 1000;
 /** How long reads wait to go to a worker together (they wait for the client's answer anyway). */
@@ -52,7 +53,7 @@ export function createMirrorPool(
 
   const spawn = (index: number) => {
     const born = performance.now();
-    const worker = new Worker(WORKER_URL, { workerData: data });
+    const worker = new Worker(WORKER_FILE, { workerData: data });
     const outbox = createBatchSender<ToWorker>(
       encodeToWorker,
       (wire, transfer) => worker.postMessage(wire, transfer),
