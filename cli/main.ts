@@ -2,6 +2,7 @@
  * The ficus command line. Each command lives in cli/commands/<name>.ts and exports
  * `register(program)`; modules are loaded lazily so `ficus stack status` does not load Kafka.
  */
+import path from 'node:path';
 import { Command } from 'commander';
 import { FicusError, errorMessage } from '../lib/errors.ts';
 
@@ -23,8 +24,18 @@ const commands: (() => Promise<Registrar>)[] = [
 
 const program = new Command('ficus')
   .description('strangler-fig migration kit: move a monolith out, one service at a time')
+  .option(
+    '--config <file>',
+    "the configuration to use (default: FICUS_CONFIG, ./ficus.config.yaml, or the embedded stack's)",
+  )
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: false });
+
+// Every command (and every program it starts) finds the configuration through FICUS_CONFIG.
+program.hook('preAction', () => {
+  const { config } = program.opts<{ config?: string }>();
+  if (config) process.env.FICUS_CONFIG = path.resolve(config);
+});
 
 for (const load of commands) (await load()).register(program);
 

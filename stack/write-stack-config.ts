@@ -73,7 +73,9 @@ export function writeStackConfig(config: StackConfig, plan: Plan, planFile: stri
   const header =
     "# Written by `ficus stack up`: where the embedded stack's parts are. Every ficus command uses\n" +
     '# it when no --config, FICUS_CONFIG or ficus.config.* is given. Secrets are files beside it.\n';
-  const text = header + YAML.stringify(stackConfigDocument(config, plan, planFile));
+  const text =
+    header +
+    YAML.stringify(stackConfigDocument(config, plan, planFile), { aliasDuplicateObjects: false });
   const temporary = `${target}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, text, { mode: 0o600 });
   fs.renameSync(temporary, target);
