@@ -78,9 +78,13 @@ export function createStreamProxy(
           if (req.url === '*') proxyReq.path = '*'; // http-proxy joins it to the target's '/'
           if (attempted[OVER_LIMIT]) proxyReq.destroy();
         });
-        proxyServer.on('proxyRes', (proxyRes, req) => {
+        proxyServer.on('proxyRes', (proxyRes, req, res) => {
           (req as Attempted)[ANSWERED] = true;
           stripHopByHop(proxyRes.headers);
+          // http-proxy answers `connection: keep-alive` unless the request's Connection header
+          // (hop-by-hop, dropped at the edge) said close, and node keeps the connection when told
+          // so: a client's `Connection: close` is kept (node has read it from the request)
+          if (!res.shouldKeepAlive) proxyRes.headers.connection = 'close';
           hooks.onUpstreamResult((proxyRes.statusCode ?? 502) < 500, req);
           const tap = hooks.tapOf(req);
           if (tap) copyInto(tap, proxyRes);
