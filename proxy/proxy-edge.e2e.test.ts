@@ -8,6 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
+import { waitFor } from '../lib/wait.ts';
 import { staticStageSource } from './flags/stage-source.ts';
 import {
   productHandler,
@@ -28,11 +29,18 @@ const noDb = { FICUS_KIT_DB_URL: '' };
 const MiB = 1024 * 1024;
 
 /** An upstream that counts the body bytes of each request, and whether the body came whole. */
-type Counted = { method: string; url: string; bytes: number; whole: boolean };
+type Counted = { method: string; url: string; bytes: number; whole: boolean; cut: boolean };
 async function countingUpstream() {
   const requests: Counted[] = [];
   const server = http.createServer((req, res) => {
-    const seen: Counted = { method: req.method ?? '', url: req.url ?? '', bytes: 0, whole: false };
+    const seen: Counted = {
+      method: req.method ?? '',
+      url: req.url ?? '',
+      bytes: 0,
+      whole: false,
+      cut: false,
+    };
+    req.on('close', () => (seen.cut = !seen.whole));
     requests.push(seen);
     req.on('data', (chunk: Buffer) => (seen.bytes += chunk.length));
     req.on('error', () => undefined);
@@ -70,6 +78,7 @@ function rawExchange(url: string, head: string, bodyBytes = 0): Promise<string> 
       reject(new Error(`no close within 10 s after: ${JSON.stringify(out.slice(0, 300))}`));
     }, 10_000);
     socket.on('data', (d) => (out += d.toString('latin1')));
+    const answered = () => /HTTP\/1\.1 [2-5]\d\d /.test(out); // not a 100 Continue
     socket.on('error', () => undefined); // a reset while we still write: the answer is what counts
     socket.on('close', () => {
       closed = true;
@@ -79,7 +88,7 @@ function rawExchange(url: string, head: string, bodyBytes = 0): Promise<string> 
     socket.on('connect', async () => {
       socket.write(head);
       const chunk = Buffer.alloc(64 * 1024, 'x');
-      for (let sent = 0; sent < bodyBytes && !closed && !out; sent += chunk.length) {
+      for (let sent = 0; sent < bodyBytes && !closed && !answered(); sent += chunk.length) {
         const ok = socket.write(`${chunk.length.toString(16)}\r\n`) && socket.write(chunk);
         socket.write('\r\n');
         if (!ok) await Promise.race([once(socket, 'drain'), once(socket, 'close')]);
@@ -209,10 +218,15 @@ describe('limits that hold for every body', () => {
     svc.requests.length = 0;
   });
 
-  const notWhole = () => {
+  /** No upstream got a body whole, and each request that went out was cut, not left open. */
+  const notWhole = async () => {
     const all = [...monolith.requests, ...svc.requests];
     expect(all.filter((r) => r.whole)).toEqual([]);
     for (const r of all) expect(r.bytes).toBeLessThan(12 * MiB);
+    await waitFor('the upstream requests to be cut', async () => all.every((r) => r.cut), {
+      timeoutMs: 3000,
+      intervalMs: 20,
+    });
   };
 
   it('a 12 MiB chunked body without a length gets 413 and never reaches the upstream whole', async () => {
@@ -224,11 +238,28 @@ describe('limits that hold for every body', () => {
         expect(statusOf(answer)).toBe(413);
         expect(JSON.parse(bodyOf(answer))).toMatchObject({ error: 'request_too_large' });
         expect(answer).toMatch(/\r\nconnection: close\r\n/i);
-        notWhole();
+        await notWhole();
         // a chunked body under the limit still goes through whole
         const small = await rawExchange(proxy.url, chunkedHead('POST', '/api/products'), 2 * MiB);
         expect(statusOf(small)).toBe(201);
         expect(monolith.requests.at(-1)).toMatchObject({ whole: true, bytes: 2 * MiB });
+      },
+    );
+  });
+
+  it('the same when the client expects a 100 Continue', async () => {
+    await withProxy(
+      { stage: 'legacy', percent: 0 },
+      { monolith: monolith.url, service: svc.url },
+      async (proxy) => {
+        const head = chunkedHead('POST', '/api/products').replace(
+          '\r\n\r\n',
+          '\r\nExpect: 100-continue\r\n\r\n',
+        );
+        const answer = await rawExchange(proxy.url, head, 12 * MiB);
+        expect(answer).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 413 /);
+        expect(monolith.requests).toHaveLength(1);
+        await notWhole();
       },
     );
   });
@@ -250,7 +281,7 @@ describe('limits that hold for every body', () => {
         await proxy.admin(`/admin/services/${service}/release-writes`, { method: 'POST' });
         expect(statusOf(await held)).toBe(413);
         expect(svc.requests).toHaveLength(2);
-        notWhole();
+        await notWhole();
       },
     );
   });
@@ -269,7 +300,7 @@ describe('limits that hold for every body', () => {
         expect([stage.stage, statusOf(answer)]).toEqual([stage.stage, 413]);
       });
     }
-    notWhole();
+    await notWhole();
   });
 });
 

@@ -65,6 +65,9 @@ export function createStreamProxy(
       (proxyServer) => {
         // 'start' comes before http-proxy pipes the body: the count sees every chunk first
         proxyServer.on('start', (req, res) => {
+          // node has answered a client's `Expect: 100-continue` itself; passed on, it would also
+          // keep http-proxy from announcing the upstream request (no 'proxyReq' with it)
+          delete req.headers.expect;
           const limit = hooks.bodyLimitOf(req);
           if (limit === undefined || !hasBody(req)) return;
           watchBodySize(req, limit, (bytes) =>
