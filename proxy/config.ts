@@ -47,8 +47,16 @@ export type ProxyConfig = {
   mirror: MirrorLimits;
   /** how long a canary service may take before the read falls back to the monolith */
   serviceTimeoutMs: number;
-  /** request bodies on migrated routes larger than this are refused with 413 */
+  /**
+   * request bodies on migrated routes larger than this are refused with 413: a declared
+   * Content-Length at once, a chunked body as soon as its bytes pass it
+   */
   maxRequestBytes: number;
+  /**
+   * whether the monolith's router tells `/API/x` from `/api/x`; the route table matches as it
+   * does. false for Express and Koa (the default), true for e.g. Fastify or Spring
+   */
+  caseSensitivePaths: boolean;
   circuit: { failureThreshold: number; cooldownMs: number };
   /** per route, how many mirrored reads also compare the monolith with itself to learn noise */
   calibrationSamples: number;
@@ -210,6 +218,7 @@ export function loadProxyConfig(
     },
     serviceTimeoutMs: int(env, 'FICUS_PROXY_SERVICE_TIMEOUT_MS', 2000, 1),
     maxRequestBytes: int(env, 'FICUS_PROXY_MAX_REQUEST_BYTES', 10 * 1024 * 1024, 0),
+    caseSensitivePaths: bool(env, 'FICUS_PROXY_CASE_SENSITIVE_PATHS', false),
     circuit: {
       failureThreshold: int(env, 'FICUS_PROXY_CIRCUIT_FAILURES', 5, 1),
       cooldownMs: int(env, 'FICUS_PROXY_CIRCUIT_COOLDOWN_MS', 5000, 1),

@@ -44,7 +44,7 @@ export async function createProxy(
   options: CreateProxyOptions = {},
 ) {
   const log = options.log ?? createLogger('proxy');
-  const routes = buildRouteTable(plan);
+  const routes = buildRouteTable(plan, { caseSensitive: config.caseSensitivePaths });
   const kitDb =
     options.kitDb === undefined
       ? config.kitDbUrl
@@ -59,6 +59,7 @@ export async function createProxy(
     const agent = keepAliveAgent();
     const stream = createStreamProxy(name, url, agent, {
       requestIdOf: (req) => requests.get(req)?.id ?? '',
+      bodyLimitOf: (req) => requests.get(req)?.maxBodyBytes,
       tapOf: (req) => requests.get(req)?.tap,
       onUpstreamResult: (ok, req) => {
         const info = requests.get(req);

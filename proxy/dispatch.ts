@@ -1,13 +1,15 @@
 /**
- * The request path: give the request an id and its forwarding headers, find its route, ask the
- * stage what to do, and hand it to the one module that does it. Requests outside the plan go to
- * the monolith untouched and streamed; nothing here waits on Unleash or the kit DB.
+ * The request path: give the request an id, settle at the edge what it is (its canonical target
+ * and route, or a 400), add its forwarding headers, ask the stage what to do, and hand it to the
+ * one module that does it. Requests outside the plan go to the monolith streamed, with their
+ * canonical target; nothing here waits on Unleash or the kit DB.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { serveCanaryRead } from './routing/canary-read.ts';
 import { decide } from './routing/decide.ts';
 import { requestIdentity } from './routing/request-identity.ts';
+import { admitRequest } from './routing/request-edge.ts';
 import { startParallelRun } from './mirror/parallel-run.ts';
 import { RequestTooLargeError } from './proxy-errors.ts';
 import type { ProxyContext, RequestInfo } from './proxy-context.ts';
@@ -23,12 +25,13 @@ export function createDispatcher(ctx: ProxyContext) {
     const id = typeof incoming === 'string' && SANE_ID.test(incoming) ? incoming : randomUUID();
     req.headers['x-request-id'] = id;
     res.setHeader('x-request-id', id);
+    const admitted = admitRequest(req, ctx.routes);
+    const route = admitted.route;
     addForwarded(stripHopByHop(req.headers), {
       remoteAddress: req.socket.remoteAddress,
       localPort: req.socket.localPort,
       encrypted: 'encrypted' in req.socket && Boolean(req.socket.encrypted),
     });
-    const route = ctx.routes.match(req.method ?? 'GET', req.url ?? '/');
     const info: RequestInfo = {
       id,
       route: route?.id ?? 'unmatched',
@@ -45,7 +48,13 @@ export function createDispatcher(ctx: ProxyContext) {
       ),
     );
 
+    if (admitted.refused) {
+      // Its body, if any, is not read: the connection is closed after the answer.
+      res.setHeader('connection', 'close');
+      return refuse(res, admitted.refused, info);
+    }
     if (!route) return serveStream(ctx, req, res, 'monolith');
+    info.maxBodyBytes = ctx.config.maxRequestBytes;
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > ctx.config.maxRequestBytes) {
       // Read nothing more of it; the connection is closed after the answer.

@@ -24,10 +24,12 @@ export type RequestInfo = {
   id: string;
   /** route id, or `unmatched` */
   route: string;
-  /** `monolith` or the service's name: who answers the client */
+  /** `monolith` or the service's name: who answers the client; `proxy` when it refused */
   backend: string;
   started: number;
   tap?: Tap;
+  /** the body may be this long at most (migrated routes); the stream proxy counts it */
+  maxBodyBytes?: number;
 };
 
 export type Upstream = { name: string; url: URL; agent: http.Agent; stream: StreamProxy };

@@ -37,6 +37,28 @@ export class RequestTooLargeError extends FicusError {
   }
 }
 
+/** A request target the proxy cannot route as the upstream would (canonical-target.ts says why). */
+export class BadRequestTargetError extends FicusError {
+  constructor(target: string, reason: string) {
+    super(
+      'bad_request_target',
+      `request target ${JSON.stringify(target.slice(0, 200))}: ${reason}`,
+      {
+        status: 400,
+      },
+    );
+  }
+}
+
+/** Two Host headers: which one names the site is anyone's guess (RFC 9112 §3.2 says 400). */
+export class DuplicateHostError extends FicusError {
+  constructor(count: number) {
+    super('duplicate_host', `the request carries ${count} Host headers; one is allowed`, {
+      status: 400,
+    });
+  }
+}
+
 /** The upstream that should answer did not (connection refused, reset, timeout). */
 export class UpstreamUnavailableError extends FicusError {
   constructor(backend: string, reason: string) {

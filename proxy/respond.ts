@@ -23,6 +23,7 @@ export function refuse(
   info: RequestInfo,
   headers: Record<string, string> = {},
 ): void {
+  info.backend = 'proxy'; // no upstream answered it (metrics)
   if (res.headersSent) return void res.destroy();
   res.writeHead(error.status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify({ ...error.toJSON(), requestId: info.id }));

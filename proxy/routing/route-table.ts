@@ -2,6 +2,11 @@
  * The routes the plan moves: method + path pattern (`/api/products/:id`) -> the service that
  * takes it over, with the compare rules of that route (the service's rules merged under the
  * route's own). Whatever does not match belongs to the monolith and is not touched.
+ *
+ * It is asked with the canonical path (canonical-target.ts) and matches it as the monolith's
+ * router does: case-insensitively unless told otherwise (Express and Koa do), one trailing slash
+ * optional. A matched request is forwarded in the plan's own spelling (`spell`), so that the
+ * monolith and the service, whatever their own case and slash rules, see the route chosen here.
  */
 import type { Plan, RouteCompare } from '../../plan/plan-types.ts';
 import { ProxyConfigError } from '../proxy-errors.ts';
@@ -30,9 +35,17 @@ export type RouteTable = {
   match(method: string, url: string): MigratedRoute | undefined;
 };
 
+export type RouteTableOptions = {
+  /**
+   * Whether the monolith tells `/API/products` from `/api/products`. Express and Koa do not
+   * (the default); Fastify and Spring do. e.g. `{ caseSensitive: true }`
+   */
+  caseSensitive?: boolean;
+};
+
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
-function compilePath(path: string, where: string): RegExp {
+function compilePath(path: string, where: string, flags: string): RegExp {
   if (!path.startsWith('/'))
     throw new ProxyConfigError('FICUS_PLAN', `${where}: path must start with "/"`);
   const parts = path
@@ -42,7 +55,7 @@ function compilePath(path: string, where: string): RegExp {
       if (segment.startsWith(':')) return '[^/]+';
       return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     });
-  return new RegExp(`^${parts.join('/')}/?$`);
+  return new RegExp(`^${parts.join('/')}/?$`, flags);
 }
 
 function mergeRules(base: RouteCompare | undefined, own: RouteCompare | undefined): CompareRules {
@@ -60,7 +73,8 @@ function mergeRules(base: RouteCompare | undefined, own: RouteCompare | undefine
   };
 }
 
-export function buildRouteTable(plan: Plan): RouteTable {
+export function buildRouteTable(plan: Plan, options: RouteTableOptions = {}): RouteTable {
+  const flags = options.caseSensitive ? '' : 'i';
   const compiled: Compiled[] = [];
   for (const service of plan.services) {
     service.routes.forEach((r, index) => {
@@ -80,7 +94,7 @@ export function buildRouteTable(plan: Plan): RouteTable {
         compare: mergeRules(service.compare, r.compare),
         read: READ_METHODS.has(method),
       };
-      compiled.push({ route, pattern: compilePath(r.path, where) });
+      compiled.push({ route, pattern: compilePath(r.path, where, flags) });
     });
   }
   // Index by method so that a request only tries the patterns of its own method.
@@ -98,4 +112,17 @@ export function buildRouteTable(plan: Plan): RouteTable {
       return candidates.find((c) => c.pattern.test(pathname))?.route;
     },
   };
+}
+
+/**
+ * A path the route matched, as the plan spells it: its literal segments from the plan, its
+ * parameters as the request gave them, no trailing slash. `/API/Products/Ab7/` -> `/api/products/Ab7`.
+ */
+export function spellAs(route: MigratedRoute, path: string): string {
+  const given = path.replace(/\/$/, '').split('/');
+  const spelled = route.path
+    .replace(/\/+$/, '')
+    .split('/')
+    .map((segment, index) => (segment.startsWith(':') ? given[index] : segment));
+  return spelled.join('/') || '/';
 }

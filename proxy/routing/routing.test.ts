@@ -5,7 +5,9 @@ import { createWriteHolds } from '../writes/write-hold.ts';
 import { addForwarded, stripHopByHop } from '../upstream/forward-headers.ts';
 import { parsePlan } from '../../plan/load-plan.ts';
 import { requestIdentity, parseIdentitySource } from './request-identity.ts';
-import { buildRouteTable } from './route-table.ts';
+import type { IncomingMessage } from 'node:http';
+import { admitRequest } from './request-edge.ts';
+import { buildRouteTable, spellAs } from './route-table.ts';
 import { decide } from './decide.ts';
 
 const plan = parsePlan(
@@ -41,6 +43,64 @@ describe('route table', () => {
       unordered: ['$.tags'],
       redact: ['$..email'],
     });
+  });
+});
+
+describe('route table: case', () => {
+  it('matches case-insensitively by default, as Express and Koa route', () => {
+    const table = buildRouteTable(plan);
+    expect(table.match('GET', '/API/Products/Ab7')?.id).toBe('GET /api/products/:id');
+    expect(table.match('POST', '/Api/PRODUCTS/')?.id).toBe('POST /api/products');
+  });
+  it('matches case-sensitively when the monolith does', () => {
+    const table = buildRouteTable(plan, { caseSensitive: true });
+    expect(table.match('GET', '/API/products/7')).toBeUndefined();
+    expect(table.match('GET', '/api/products/7')?.id).toBe('GET /api/products/:id');
+  });
+  it('spells a matched path as the plan does, parameters as given, without a trailing slash', () => {
+    const [list, one] = buildRouteTable(plan).routes;
+    expect(spellAs(one, '/API/Products/Ab7/')).toBe('/api/products/Ab7');
+    expect(spellAs(list, '/api/PRODUCTS/')).toBe('/api/products');
+  });
+});
+
+describe('request edge', () => {
+  const table = buildRouteTable(plan);
+  const request = (method: string, url: string, rawHeaders = ['Host', 'shop']) =>
+    ({
+      method,
+      url,
+      rawHeaders,
+      headers: { host: rawHeaders[1] },
+    }) as unknown as IncomingMessage;
+
+  it('forwards a matched route in the plan spelling, the query as sent', () => {
+    const req = request('GET', '//API/products/./Ab7/?q=A%2fB');
+    expect(admitRequest(req, table).route?.id).toBe('GET /api/products/:id');
+    expect(req.url).toBe('/api/products/Ab7?q=A%2fB');
+  });
+  it('forwards what the plan does not name in its canonical form, and `OPTIONS *` as `*`', () => {
+    const other = request('GET', '/API//Customers/%37');
+    expect(admitRequest(other, table)).toEqual({ route: undefined });
+    expect(other.url).toBe('/API/Customers/7');
+    const star = request('OPTIONS', '*');
+    expect(admitRequest(star, table)).toEqual({ route: undefined });
+    expect(star.url).toBe('*');
+  });
+  it('takes Host from an absolute-form target', () => {
+    const req = request('GET', 'http://shop.example/api/products');
+    expect(admitRequest(req, table).route?.id).toBe('GET /api/products');
+    expect(req.url).toBe('/api/products');
+    expect(req.headers.host).toBe('shop.example');
+  });
+  it('refuses two Host headers, and a target without a canonical form, with a 400', () => {
+    const twice = admitRequest(request('GET', '/', ['Host', 'a', 'x-y', '1', 'HOST', 'b']), table);
+    expect(twice.refused?.toJSON()).toMatchObject({ error: 'duplicate_host' });
+    expect(twice.refused?.status).toBe(400);
+    const slash = admitRequest(request('GET', '/api/products/a%2Fb'), table);
+    expect(slash.refused?.toJSON()).toMatchObject({ error: 'bad_request_target' });
+    expect(slash.refused?.message).toMatch(/encoded slash/);
+    expect(admitRequest(request('GET', '*'), table).refused?.status).toBe(400);
   });
 });
 

@@ -2,9 +2,12 @@
  * The public side: an express app whose one middleware is the dispatcher, and the HTTP server it
  * runs in. Malformed requests never reach the app: Node answers them (400, or 431 for headers
  * over the limit) and the connection is closed; they are counted and logged, never forwarded.
+ * CONNECT never reaches it either (Node hands it over as a raw socket): it is a tunnel, which
+ * this proxy does not open, and is answered 405 rather than closed in silence.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import express from 'express';
 import type { Logger } from '../../lib/logger.ts';
 
@@ -16,6 +19,14 @@ export function createProxyApp(
   app.disable('etag');
   app.use((req, res) => handler(req, res));
   return app;
+}
+
+/** An answer written straight to a socket that no ServerResponse owns, then the socket closed. */
+function answerOnSocket(socket: Duplex, status: number, body: object, extraHeaders = ''): void {
+  const text = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\n${extraHeaders}connection: close\r\n\r\n${text}`,
+  );
 }
 
 export type Listening = { server: http.Server; port: number; url: string; close(): Promise<void> };
@@ -35,9 +46,16 @@ export function listen(
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     const code = status === 431 ? 'headers_too_large' : 'malformed_request';
     log.debug('refused a malformed request', { code, error: error.message });
-    const body = JSON.stringify({ error: code, message: error.message });
-    socket.end(
-      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    answerOnSocket(socket, status, { error: code, message: error.message });
+  });
+  server.on('connect', (req: http.IncomingMessage, socket: Duplex) => {
+    log.debug('refused a CONNECT', { target: req.url });
+    socket.on('error', () => socket.destroy());
+    answerOnSocket(
+      socket,
+      405,
+      { error: 'method_not_allowed', message: 'CONNECT: this proxy opens no tunnels' },
+      'allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n',
     );
   });
   return new Promise((resolve, reject) => {

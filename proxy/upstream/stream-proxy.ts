@@ -10,12 +10,19 @@
  * fine. A bodiless idempotent request that failed that way on a reused connection is sent again,
  * at most twice; anything else gets the 502 (seen in CI: one GET of thousands failed with
  * `read ECONNRESET` while catalog was healthy).
+ *
+ * A body with a limit (migrated routes) is counted as it streams: once past it, the upstream
+ * request is destroyed before the body's end was sent, so the upstream never sees a whole body,
+ * and the client gets a 413 (or, if the upstream already answered, a cut connection).
+ *
+ * The target goes out as the edge made it (request-edge.ts), `*` included (`OPTIONS *`).
  */
-import type { Agent, IncomingMessage, ServerResponse } from 'node:http';
+import type { Agent, ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Url } from 'node:url';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import type { Answer } from '../compare/compare-responses.ts';
-import { UpstreamUnavailableError } from '../proxy-errors.ts';
+import { RequestTooLargeError, UpstreamUnavailableError } from '../proxy-errors.ts';
+import { watchBodySize } from './body-limit.ts';
 import { stripHopByHop } from './forward-headers.ts';
 import { hasBody } from './upstream-headers.ts';
 
@@ -30,6 +37,8 @@ export type StreamHooks = {
   onUpstreamResult(ok: boolean, req: IncomingMessage): void;
   tapOf(req: IncomingMessage): Tap | undefined;
   requestIdOf(req: IncomingMessage): string;
+  /** the most bytes the request's body may have, or undefined for no limit */
+  bodyLimitOf(req: IncomingMessage): number | undefined;
 };
 
 export type StreamProxy = (req: IncomingMessage, res: ServerResponse) => void;
@@ -44,24 +53,47 @@ export function createStreamProxy(
     target: parsedOnce(target),
     // http-proxy would otherwise url.parse each request's path again (~8% of the proxy's CPU on
     // Node 24, where url.parse also looks up its caller for a deprecation warning): the request
-    // target goes out as the client sent it, which node's parser has already checked
+    // target goes out as the edge made it
     toProxy: true,
+    // every request given to it is proxied: the default filter ('/') let `*` through to nobody,
+    // and the client waited for ever
+    pathFilter: () => true,
     agent,
     changeOrigin: false,
     ejectPlugins: true,
     plugins: [
       (proxyServer) => {
-        proxyServer.on('proxyReq', (proxyReq, req) => {
-          (req as Attempted)[ON_REUSED_SOCKET] = proxyReq.reusedSocket;
+        // 'start' comes before http-proxy pipes the body: the count sees every chunk first
+        proxyServer.on('start', (req, res) => {
+          // node has answered a client's `Expect: 100-continue` itself; passed on, it would also
+          // keep http-proxy from announcing the upstream request (no 'proxyReq' with it)
+          delete req.headers.expect;
+          const limit = hooks.bodyLimitOf(req);
+          if (limit === undefined || !hasBody(req)) return;
+          watchBodySize(req, limit, (bytes) =>
+            stopOverLimit(req as Attempted, res as ServerResponse, limit, bytes),
+          );
         });
-        proxyServer.on('proxyRes', (proxyRes, req) => {
+        proxyServer.on('proxyReq', (proxyReq, req) => {
+          const attempted = req as Attempted;
+          attempted[ON_REUSED_SOCKET] = proxyReq.reusedSocket;
+          attempted[UPSTREAM_REQUEST] = proxyReq;
+          if (req.url === '*') proxyReq.path = '*'; // http-proxy joins it to the target's '/'
+          if (attempted[OVER_LIMIT]) proxyReq.destroy();
+        });
+        proxyServer.on('proxyRes', (proxyRes, req, res) => {
           (req as Attempted)[ANSWERED] = true;
           stripHopByHop(proxyRes.headers);
+          // http-proxy answers `connection: keep-alive` unless the request's Connection header
+          // (hop-by-hop, dropped at the edge) said close, and node keeps the connection when told
+          // so: a client's `Connection: close` is kept (node has read it from the request)
+          if (!res.shouldKeepAlive) proxyRes.headers.connection = 'close';
           hooks.onUpstreamResult((proxyRes.statusCode ?? 502) < 500, req);
           const tap = hooks.tapOf(req);
           if (tap) copyInto(tap, proxyRes);
         });
         proxyServer.on('error', (error, req, res) => {
+          if ((req as Attempted)[OVER_LIMIT]) return; // answered with a 413 already
           if (mayResend(req, res as ServerResponse, error)) {
             (req as Attempted)[RESENT] = ((req as Attempted)[RESENT] ?? 0) + 1;
             void middleware(req, res as ServerResponse); // on another connection
@@ -82,10 +114,18 @@ export function createStreamProxy(
       },
     ],
   });
-  return (req, res) => {
-    if (req.url && !req.url.startsWith('/') && req.url !== '*') req.url = originForm(req.url);
-    void middleware(req, res);
-  };
+  return (req, res) => void middleware(req, res);
+
+  /** Stops sending the body (the upstream never gets its end) and answers 413. */
+  function stopOverLimit(req: Attempted, res: ServerResponse, limit: number, bytes: number) {
+    req[OVER_LIMIT] = true;
+    req.unpipe();
+    req[UPSTREAM_REQUEST]?.destroy();
+    if (res.headersSent) return void res.destroy();
+    const problem = new RequestTooLargeError(limit, bytes);
+    res.writeHead(problem.status, { 'content-type': 'application/json', connection: 'close' });
+    res.end(JSON.stringify({ ...problem.toJSON(), requestId: hooks.requestIdOf(req) }));
+  }
 }
 
 /** The target in url.parse's shape, built once (http-proxy parses a string target per request). */
@@ -102,24 +142,18 @@ function parsedOnce(target: string): Partial<Url> {
   };
 }
 
-/** `GET http://host/path?q` (absolute-form, RFC 9112 3.2.2) as the upstream expects it: `/path?q`. */
-function originForm(requestTarget: string): string {
-  try {
-    const url = new URL(requestTarget);
-    return url.pathname + url.search;
-  } catch {
-    return requestTarget; // the upstream answers what it cannot read
-  }
-}
-
 const ON_REUSED_SOCKET = Symbol('ficus.onReusedSocket');
 const ANSWERED = Symbol('ficus.answered');
 const RESENT = Symbol('ficus.resent');
+const UPSTREAM_REQUEST = Symbol('ficus.upstreamRequest');
+const OVER_LIMIT = Symbol('ficus.overLimit');
 /** What the handlers note on a request (symbols: nothing else on it is touched). */
 type Attempted = IncomingMessage & {
   [ON_REUSED_SOCKET]?: boolean;
   [ANSWERED]?: boolean;
   [RESENT]?: number;
+  [UPSTREAM_REQUEST]?: ClientRequest;
+  [OVER_LIMIT]?: boolean;
 };
 
 const RESENDABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
