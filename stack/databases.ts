@@ -5,6 +5,7 @@
  * its own database only (CONNECT is revoked from PUBLIC), so the boundary is the database's.
  */
 import pg from 'pg';
+import { quoteIdent, quoteLiteral } from '../lib/sql.ts';
 
 export type DatabaseGrant = { database: string; role: string; password: string };
 
@@ -18,9 +19,6 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
   }
 }
 
-const ident = (name: string) => '"' + name.replace(/"/g, '""') + '"';
-const literal = (value: string) => "'" + value.replace(/'/g, "''") + "'";
-
 /** Creates what is missing; changes nothing that exists (a second `up` is a no-op). */
 export async function ensureDatabases(adminUrl: string, grants: DatabaseGrant[]): Promise<void> {
   await withClient(adminUrl, async (client) => {
@@ -28,14 +26,18 @@ export async function ensureDatabases(adminUrl: string, grants: DatabaseGrant[])
     for (const { database, role, password } of grants) {
       const roleExists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
       if (!roleExists.rowCount)
-        await client.query(`CREATE ROLE ${ident(role)} LOGIN PASSWORD ${literal(password)}`);
+        await client.query(
+          `CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(password)}`,
+        );
       const dbExists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
         database,
       ]);
       if (!dbExists.rowCount)
-        await client.query(`CREATE DATABASE ${ident(database)} OWNER ${ident(role)}`);
-      await client.query(`REVOKE CONNECT ON DATABASE ${ident(database)} FROM PUBLIC`);
-      await client.query(`GRANT CONNECT ON DATABASE ${ident(database)} TO ${ident(role)}`);
+        await client.query(`CREATE DATABASE ${quoteIdent(database)} OWNER ${quoteIdent(role)}`);
+      await client.query(`REVOKE CONNECT ON DATABASE ${quoteIdent(database)} FROM PUBLIC`);
+      await client.query(
+        `GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(role)}`,
+      );
     }
   });
 }
