@@ -8,10 +8,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import knexFactory from 'knex';
 import { FicusError, errorMessage } from '../lib/errors.ts';
 import { REPO_ROOT } from '../stack/stack-config.ts';
 import { createMigrationSource } from './migration-source.ts';
+import { createKnex } from '../lib/database.ts';
 
 export const MIGRATIONS_ROOT = path.join(REPO_ROOT, 'migrations');
 
@@ -57,13 +57,7 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<RunM
   const { url, directory, onProgress } = options;
   const where = `${redactUrl(url)} (migrations ${path.relative(REPO_ROOT, directory) || directory})`;
   // knex would print its own copy of each failure; MigrationError below says it once, with context.
-  const quiet = () => {};
-  const db = knexFactory({
-    client: 'pg',
-    connection: url,
-    pool: { min: 0, max: 2 },
-    log: { warn: quiet, error: quiet, deprecate: quiet, debug: quiet },
-  });
+  const db = createKnex(url, { poolMax: 2, quiet: true });
   const config = { migrationSource: createMigrationSource(directory) };
   const applied: string[] = [];
   try {

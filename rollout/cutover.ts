@@ -18,7 +18,6 @@
  * writes are released to the old owner.
  */
 import type { Knex } from 'knex';
-import knex from 'knex';
 import pg from 'pg';
 import { errorMessage, FicusError } from '../lib/errors.ts';
 import type { Progress } from '../lib/progress.ts';
@@ -45,6 +44,7 @@ import { loadStackConfig, stackUrls, type StackConfig } from '../stack/stack-con
 import { installFence, removeFence } from './legacy-fence.ts';
 import type { ProxyAdmin } from './proxy-admin.ts';
 import { createKafkaAdmin } from '../cdc/kafka/kafka-clients.ts';
+import { createKnex } from '../lib/database.ts';
 
 export const writesAtService = (stage: string) => stage === 'live' || stage === 'complete';
 
@@ -90,16 +90,8 @@ function pools(config: StackConfig, plan: Plan, service: ServicePlan) {
   const urls = stackUrls(config);
   const legacy = new pg.Pool({ connectionString: urls.legacyAdmin(plan.legacy.database), max: 2 });
   const target = new pg.Pool({ connectionString: urls.servicesAdmin(service.database), max: 2 });
-  const legacyKnex = knex({
-    client: 'pg',
-    connection: urls.legacyAdmin(plan.legacy.database),
-    pool: { min: 0, max: 2 },
-  });
-  const serviceKnex = knex({
-    client: 'pg',
-    connection: urls.servicesAdmin(service.database),
-    pool: { min: 0, max: 2 },
-  });
+  const legacyKnex = createKnex(urls.legacyAdmin(plan.legacy.database), { poolMax: 2 });
+  const serviceKnex = createKnex(urls.servicesAdmin(service.database), { poolMax: 2 });
   return {
     legacy,
     target,

@@ -10,7 +10,7 @@
  *   const app = createMonolithApp({ db: db.knex });
  */
 import crypto from 'node:crypto';
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import pg from 'pg';
 import { FicusError, errorMessage } from '../lib/errors.ts';
 import { sleep } from '../lib/wait.ts';
@@ -18,6 +18,7 @@ import { migrationFingerprint } from '../migrations/migration-source.ts';
 import { migrationsDirectory, runMigrations } from '../migrations/migrate-runner.ts';
 import { loadStackConfig, stackUrls } from '../stack/stack-config.ts';
 import { quoteIdent } from '../lib/sql.ts';
+import { createKnex } from '../lib/database.ts';
 
 export type Cluster = 'legacy' | 'services';
 
@@ -134,7 +135,7 @@ export async function createTestDatabase(options: TestDatabaseOptions): Promise<
   }
   const urls = clusterUrls(options.cluster);
   const url = urls.admin(name);
-  const knex = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 5 } });
+  const knex = createKnex(url, { poolMax: 5 });
   return {
     name,
     url,
