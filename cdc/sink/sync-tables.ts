@@ -8,6 +8,7 @@
  */
 import type { PoolClient } from 'pg';
 import type { Position } from './change-event.ts';
+import { lsnText } from '../lsn.ts';
 
 /**
  * The sink's own tables, created by whichever worker starts first. Two workers starting at once
@@ -65,10 +66,6 @@ export async function lockPosition(
     ({ rows } = await select());
   }
   return BigInt(rows[0].next_offset);
-}
-
-export function lsnText(lsn: bigint): string {
-  return `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}`;
 }
 
 /** Records the new position; the source LSN only moves forward. */

@@ -21,6 +21,7 @@ import type { ConnectClient } from '../connect/connect-client.ts';
 import { topicOf, type SourceConnectorSpec } from '../connect/source-config.ts';
 import { beat } from '../connect/source-database.ts';
 import { hasSyncOffsets, readSyncOffsets } from '../sink/sync-tables.ts';
+import { parseLsn } from '../lsn.ts';
 
 type Db = Pick<pg.Pool, 'query'>;
 
@@ -31,11 +32,6 @@ export class SinkBehindError extends FicusError {
   constructor(message: string) {
     super('sink_behind', message, { retriable: true });
   }
-}
-
-export function parseLsn(text: string): bigint {
-  const [hi, lo] = text.split('/');
-  return (BigInt('0x' + hi) << 32n) | BigInt('0x' + lo);
 }
 
 /** Debezium marks offsets taken during its initial snapshot; their LSN is where streaming will start. */
