@@ -1,6 +1,71 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// The kit's rooms, lower first: lib -> plan -> cdc | proxy -> rollout -> report -> cli. A room
+// imports only from rooms below it (tests included: a test that needs another room goes through
+// test-support/). cdc and proxy are siblings; the proxy never imports the control plane or the
+// report. stack/, test-support/, bench/ and the example sit outside the rooms.
+const FORBIDDEN = {
+  lib: ['plan', 'cdc', 'proxy', 'rollout', 'report', 'cli'],
+  plan: ['cdc', 'proxy', 'rollout', 'report', 'cli'],
+  cdc: ['proxy', 'rollout', 'report', 'cli'],
+  proxy: ['cdc', 'rollout', 'report', 'cli'],
+  rollout: ['proxy', 'report', 'cli'],
+  report: ['proxy', 'cli'],
+};
+
+function roomPatterns(room) {
+  return FORBIDDEN[room].map((other) => ({
+    group: [`**/${other}/**`],
+    message: `${room}/ may not import ${other}/: a room imports only from the rooms below it (lib -> plan -> cdc | proxy -> rollout -> report -> cli; see eslint.config.js).`,
+  }));
+}
+
+// The kit never imports the example (the shop) nor the embedded stack: it runs against a user's
+// own systems. Its doors to them are the commands that exist for them (`ficus seed`, `ficus
+// walkthrough`, `ficus stack`; `ficus migrate legacy` loads the example lazily). Tests may use
+// test-support/, which reaches the stack.
+const OUTSIDE_THE_KIT = [
+  'stack',
+  'monolith',
+  'extracted',
+  'shop-shared',
+  'walkthrough',
+  'test-support',
+];
+const KIT_ROOMS = [...Object.keys(FORBIDDEN), 'cli'];
+const DOORS = ['cli/commands/seed.ts', 'cli/commands/walkthrough.ts', 'cli/commands/stack.ts'];
+const TESTS = ['**/*.test.ts'];
+
+const outsidePatterns = (room) =>
+  OUTSIDE_THE_KIT.map((other) => ({
+    group: [`**/${other}/**`],
+    message: `${room}/ is the kit and may not import ${other}/: the kit runs on a user's systems, not on the example or the embedded stack (see eslint.config.js).`,
+  }));
+
+const patternsOf = (room) => [
+  ...(FORBIDDEN[room] ? roomPatterns(room) : []),
+  ...outsidePatterns(room),
+];
+
+function roomRules() {
+  return KIT_ROOMS.flatMap((room) => [
+    {
+      files: [`${room}/**/*.ts`],
+      ignores: [...TESTS, ...DOORS],
+      rules: { 'no-restricted-imports': ['error', { patterns: patternsOf(room) }] },
+    },
+    ...(FORBIDDEN[room]
+      ? [
+          {
+            files: TESTS.map((t) => `${room}/${t}`),
+            rules: { 'no-restricted-imports': ['error', { patterns: roomPatterns(room) }] },
+          },
+        ]
+      : []),
+  ]);
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/**', '.ficus/**', 'reports/**', 'coverage/**', 'dist/**'] },
   js.configs.recommended,
@@ -13,11 +78,14 @@ export default tseslint.config(
       ],
     },
   },
+  ...roomRules(),
   {
     // Pure proxy modules never import the web framework: only the wiring file and plugins may.
     files: ['proxy/**/*.ts'],
     ignores: ['proxy/server/**', 'proxy/**/*.test.ts', 'proxy/**/*.e2e.test.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: ['express'] }] },
+    rules: {
+      'no-restricted-imports': ['error', { paths: ['express'], patterns: patternsOf('proxy') }],
+    },
   },
   // The example's halves stay apart, so that at `complete` the monolith can be deleted: the
   // extracted services never import the monolith, nor the monolith a service, and the module both

@@ -2,16 +2,12 @@
  * The kit's own database (`ficus` on the services cluster): one small knex pool for what the
  * proxy, the control plane and the CLI store there. The tables come from migrations/kit (`ficus migrate kit`).
  */
-import knex, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import { loadConfig } from './config/index.ts';
+import { createKnex } from './database.ts';
 
 export function openKitDb(url: string, poolMax = 4): Knex {
-  return knex({
-    client: 'pg',
-    connection: url,
-    pool: { min: 0, max: poolMax },
-    acquireConnectionTimeout: 5000,
-  });
+  return createKnex(url, { poolMax, acquireConnectionTimeoutMs: 5000 });
 }
 
 /** The kit DB's URL: the configuration's `kit:` (FICUS_KIT_DB_URL overrides it). */

@@ -7,11 +7,11 @@
  *   await runMigrations({ url: 'postgres://catalog:catalog@127.0.0.1:15433/catalog', directory: migrationsDirectory('catalog') });
  */
 import path from 'node:path';
-import knexFactory from 'knex';
 import { FicusError, errorMessage } from '../lib/errors.ts';
 import { maskUrl } from '../lib/config/index.ts';
 import { modulePath } from '../lib/package-paths.ts';
 import { createMigrationSource } from './migration-source.ts';
+import { createKnex } from '../lib/database.ts';
 
 /** The migration sets that ship with ficus: the kit DB's, and the example's. */
 export const MIGRATIONS_ROOT = modulePath('migrations');
@@ -46,13 +46,7 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<RunM
   const { url, directory, onProgress } = options;
   const where = `${redactUrl(url)} (migrations ${path.relative(process.cwd(), directory) || directory})`;
   // knex would print its own copy of each failure; MigrationError below says it once, with context.
-  const quiet = () => {};
-  const db = knexFactory({
-    client: 'pg',
-    connection: url,
-    pool: { min: 0, max: 2 },
-    log: { warn: quiet, error: quiet, deprecate: quiet, debug: quiet },
-  });
+  const db = createKnex(url, { poolMax: 2, quiet: true });
   const config = { migrationSource: createMigrationSource(directory) };
   const applied: string[] = [];
   try {

@@ -26,7 +26,7 @@
 import { ConfigError } from '../lib/errors.ts';
 import { CONVERSIONS, isConversionName } from './conversions.ts';
 import type { ColumnMapping, TableMapping } from './plan-types.ts';
-import { checkTypeName, quoteIdent, quoteTable } from './sql-identifiers.ts';
+import { checkTypeName, quoteIdent, quoteTable } from '../lib/sql.ts';
 
 export const SOURCE_ALIAS = 'src';
 export const TARGET_ALIAS = 'tgt';

@@ -6,6 +6,12 @@
  * The JSON form is the stable interface of DESIGN.md (`routes[]`), with extra keys allowed.
  */
 import type { Knex } from 'knex';
+import {
+  hasSyncOffsets,
+  readSyncOffsets,
+  type SqlRunner,
+  type SyncOffsetRow,
+} from '../cdc/sink/sync-tables.ts';
 
 export type Percentiles = { p50: number | null; p95: number | null; p99: number | null };
 export type FieldCount = {
@@ -172,17 +178,23 @@ async function readSyncFrom(targets: Knex[]): Promise<SyncPosition[] | null> {
 }
 
 async function readSync(db: Knex): Promise<SyncPosition[] | null> {
-  if (!(await tableExists(db, 'ficus_sync_offsets'))) return null;
-  const { rows } = await db.raw(
-    `select consumer_group, topic, max(updated_at) as updated_at, extract(epoch from now() - max(updated_at)) as age
-     from ficus_sync_offsets group by 1, 2 order by 1, 2`,
-  );
-  return rows.map(
-    (r: { consumer_group: string; topic: string; updated_at: Date; age: number }) => ({
-      consumerGroup: r.consumer_group,
+  // knex speaks `?` placeholders; the reader asks nothing that needs one here
+  const runner: SqlRunner = { query: (sql) => db.raw(sql) };
+  if (!(await hasSyncOffsets(runner))) return null;
+  const latest = new Map<string, SyncOffsetRow>();
+  for (const row of await readSyncOffsets(runner)) {
+    const key = JSON.stringify([row.consumerGroup, row.topic]);
+    const seen = latest.get(key);
+    if (!seen || row.updatedAt > seen.updatedAt) latest.set(key, row);
+  }
+  return [...latest.values()]
+    .sort((a, b) => compareText(a.consumerGroup, b.consumerGroup) || compareText(a.topic, b.topic))
+    .map((r) => ({
+      consumerGroup: r.consumerGroup,
       topic: r.topic,
-      updatedAt: new Date(r.updated_at).toISOString(),
-      secondsSinceLastApply: Math.round(Number(r.age)),
-    }),
-  );
+      updatedAt: r.updatedAt.toISOString(),
+      secondsSinceLastApply: Math.round(r.ageSeconds),
+    }));
 }
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

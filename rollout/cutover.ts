@@ -18,7 +18,6 @@
  * writes are released to the old owner.
  */
 import type { Knex } from 'knex';
-import knex from 'knex';
 import pg from 'pg';
 import { errorMessage, FicusError } from '../lib/errors.ts';
 import type { Progress } from '../lib/progress.ts';
@@ -41,11 +40,14 @@ import {
 } from './stage-change.ts';
 import type { UnleashAdmin } from './unleash-admin.ts';
 import type { StageState } from '../plan/stages.ts';
+// eslint-disable-next-line no-restricted-imports -- until sync directions are kit-DB state
 import { ensureApp, stopApp, syncApp, syncAppName, type Direction } from '../stack/apps.ts';
+// eslint-disable-next-line no-restricted-imports -- until sync directions are kit-DB state
 import { loadStackConfig } from '../stack/stack-config.ts';
 import { installFence, removeFence } from './legacy-fence.ts';
 import type { ProxyAdmin } from './proxy-admin.ts';
 import { createKafkaAdmin } from '../cdc/kafka/kafka-clients.ts';
+import { createKnex } from '../lib/database.ts';
 
 export const writesAtService = (stage: string) => stage === 'live' || stage === 'complete';
 
@@ -93,8 +95,8 @@ function pools(config: FicusConfig, service: ServicePlan) {
   const serviceUrl = serviceConfig(config, service.name).database.url;
   const legacy = new pg.Pool({ connectionString: legacyUrl, max: 2 });
   const target = new pg.Pool({ connectionString: serviceUrl, max: 2 });
-  const legacyKnex = knex({ client: 'pg', connection: legacyUrl, pool: { min: 0, max: 2 } });
-  const serviceKnex = knex({ client: 'pg', connection: serviceUrl, pool: { min: 0, max: 2 } });
+  const legacyKnex = createKnex(legacyUrl, { poolMax: 2 });
+  const serviceKnex = createKnex(serviceUrl, { poolMax: 2 });
   return {
     legacy,
     target,

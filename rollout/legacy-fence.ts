@@ -9,9 +9,8 @@
  */
 import type { Knex } from 'knex';
 import { SYNC_ORIGIN_SETTING, SYNC_ORIGIN_VALUE } from '../cdc/sink/sync-origin.ts';
+import { quoteLiteral, quoteTable } from '../lib/sql.ts';
 
-const ident = (name: string) => '"' + name.replace(/"/g, '""') + '"';
-const literal = (value: string) => "'" + value.replace(/'/g, "''") + "'";
 const triggerName = (kind: 'rows' | 'truncate') => `ficus_fence_${kind}`;
 
 const FUNCTION_SQL = `
@@ -35,16 +34,16 @@ export async function installFence(
   await db.transaction(async (trx) => {
     await trx.raw(FUNCTION_SQL);
     for (const table of tables) {
-      const qualified = `${ident(schema)}.${ident(table)}`;
+      const qualified = quoteTable(schema, table);
       await trx.raw(`DROP TRIGGER IF EXISTS ${triggerName('rows')} ON ${qualified}`);
       await trx.raw(`DROP TRIGGER IF EXISTS ${triggerName('truncate')} ON ${qualified}`);
       await trx.raw(
         `CREATE TRIGGER ${triggerName('rows')} BEFORE INSERT OR UPDATE OR DELETE ON ${qualified} ` +
-          `FOR EACH ROW EXECUTE FUNCTION public.ficus_fence_refuse_write(${literal(service)})`,
+          `FOR EACH ROW EXECUTE FUNCTION public.ficus_fence_refuse_write(${quoteLiteral(service)})`,
       );
       await trx.raw(
         `CREATE TRIGGER ${triggerName('truncate')} BEFORE TRUNCATE ON ${qualified} ` +
-          `FOR EACH STATEMENT EXECUTE FUNCTION public.ficus_fence_refuse_write(${literal(service)})`,
+          `FOR EACH STATEMENT EXECUTE FUNCTION public.ficus_fence_refuse_write(${quoteLiteral(service)})`,
       );
     }
   });
@@ -53,7 +52,7 @@ export async function installFence(
 export async function removeFence(db: Knex, tables: string[], schema = 'public'): Promise<void> {
   await db.transaction(async (trx) => {
     for (const table of tables) {
-      const qualified = `${ident(schema)}.${ident(table)}`;
+      const qualified = quoteTable(schema, table);
       await trx.raw(`DROP TRIGGER IF EXISTS ${triggerName('rows')} ON ${qualified}`);
       await trx.raw(`DROP TRIGGER IF EXISTS ${triggerName('truncate')} ON ${qualified}`);
     }

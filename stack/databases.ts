@@ -5,6 +5,7 @@
  * generated secrets and are set again on every `up`, so a role always matches its secret file.
  */
 import pg from 'pg';
+import { quoteIdent, quoteLiteral } from '../lib/sql.ts';
 
 export type RoleSpec = {
   role: string;
@@ -22,9 +23,6 @@ export type RoleSpec = {
 
 export type DatabaseSpec = { database: string; owner: string; connect?: string[] };
 
-const ident = (name: string) => '"' + name.replace(/"/g, '""') + '"';
-const literal = (value: string) => "'" + value.replace(/'/g, "''") + "'";
-
 async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -37,9 +35,9 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
 
 async function ensureRole(client: pg.Client, spec: RoleSpec): Promise<void> {
   const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [spec.role]);
-  const attributes = `LOGIN ${spec.replication ? 'REPLICATION' : 'NOREPLICATION'} PASSWORD ${literal(spec.password)}`;
+  const attributes = `LOGIN ${spec.replication ? 'REPLICATION' : 'NOREPLICATION'} PASSWORD ${quoteLiteral(spec.password)}`;
   await client.query(
-    `${exists.rowCount ? 'ALTER' : 'CREATE'} ROLE ${ident(spec.role)} ${exists.rowCount ? 'WITH ' : ''}${attributes}`,
+    `${exists.rowCount ? 'ALTER' : 'CREATE'} ROLE ${quoteIdent(spec.role)} ${exists.rowCount ? 'WITH ' : ''}${attributes}`,
   );
 }
 
@@ -48,10 +46,14 @@ async function ensureDatabase(client: pg.Client, spec: DatabaseSpec): Promise<vo
     spec.database,
   ]);
   if (!exists.rowCount)
-    await client.query(`CREATE DATABASE ${ident(spec.database)} OWNER ${ident(spec.owner)}`);
-  await client.query(`REVOKE CONNECT ON DATABASE ${ident(spec.database)} FROM PUBLIC`);
+    await client.query(
+      `CREATE DATABASE ${quoteIdent(spec.database)} OWNER ${quoteIdent(spec.owner)}`,
+    );
+  await client.query(`REVOKE CONNECT ON DATABASE ${quoteIdent(spec.database)} FROM PUBLIC`);
   for (const role of [spec.owner, ...(spec.connect ?? [])])
-    await client.query(`GRANT CONNECT ON DATABASE ${ident(spec.database)} TO ${ident(role)}`);
+    await client.query(
+      `GRANT CONNECT ON DATABASE ${quoteIdent(spec.database)} TO ${quoteIdent(role)}`,
+    );
 }
 
 /** Creates what is missing and sets passwords and grants; runs as the cluster's superuser. */
@@ -66,10 +68,10 @@ export async function ensureRolesAndDatabases(
     for (const database of databases) await ensureDatabase(client, database);
     for (const role of roles) {
       for (const group of role.memberOf ?? [])
-        await client.query(`GRANT ${ident(group)} TO ${ident(role.role)}`);
+        await client.query(`GRANT ${quoteIdent(group)} TO ${quoteIdent(role.role)}`);
       if (role.replicaSessions)
         await client.query(
-          `GRANT SET ON PARAMETER session_replication_role TO ${ident(role.role)}`,
+          `GRANT SET ON PARAMETER session_replication_role TO ${quoteIdent(role.role)}`,
         );
     }
   });

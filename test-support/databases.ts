@@ -10,13 +10,15 @@
  *   const app = createMonolithApp({ db: db.knex });
  */
 import crypto from 'node:crypto';
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import pg from 'pg';
 import { FicusError, errorMessage } from '../lib/errors.ts';
 import { sleep } from '../lib/wait.ts';
 import { migrationFingerprint } from '../migrations/migration-source.ts';
 import { migrationsDirectory, runMigrations } from '../migrations/migrate-runner.ts';
 import { stackAdminUrl, stackRoleUrl } from './stack-access.ts';
+import { quoteIdent } from '../lib/sql.ts';
+import { createKnex } from '../lib/database.ts';
 
 export type Cluster = 'legacy' | 'services';
 
@@ -40,7 +42,6 @@ export type TestDatabase = {
   drop(): Promise<void>;
 };
 
-const ident = (name: string) => '"' + name.replace(/"/g, '""') + '"';
 const safeName = (text: string) => text.toLowerCase().replace(/[^a-z0-9_]/g, '_');
 
 function clusterUrls(cluster: Cluster) {
@@ -77,17 +78,17 @@ async function ensureTemplate(
     [template],
   );
   if (found.rowCount && found.rows[0].comment === stamp) return;
-  await client.query(`DROP DATABASE IF EXISTS ${ident(template)} WITH (FORCE)`);
+  await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(template)} WITH (FORCE)`);
   await client.query(
-    `CREATE DATABASE ${ident(template)}${options.owner ? ` OWNER ${ident(options.owner)}` : ''}`,
+    `CREATE DATABASE ${quoteIdent(template)}${options.owner ? ` OWNER ${quoteIdent(options.owner)}` : ''}`,
   );
   try {
     await runMigrations({ url: clusterUrls(options.cluster).admin(template), directory });
   } catch (error) {
-    await client.query(`DROP DATABASE IF EXISTS ${ident(template)} WITH (FORCE)`);
+    await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(template)} WITH (FORCE)`);
     throw error;
   }
-  await client.query(`COMMENT ON DATABASE ${ident(template)} IS '${stamp}'`);
+  await client.query(`COMMENT ON DATABASE ${quoteIdent(template)} IS '${stamp}'`);
 }
 
 /** CREATE DATABASE ... TEMPLATE fails while anything is connected to the template; retry briefly. */
@@ -97,7 +98,7 @@ async function cloneTemplate(
   name: string,
   owner?: string,
 ): Promise<void> {
-  const sql = `CREATE DATABASE ${ident(name)} TEMPLATE ${ident(template)}${owner ? ` OWNER ${ident(owner)}` : ''}`;
+  const sql = `CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(template)}${owner ? ` OWNER ${quoteIdent(owner)}` : ''}`;
   for (let attempt = 1; ; attempt++) {
     try {
       await client.query(sql);
@@ -134,7 +135,7 @@ export async function createTestDatabase(options: TestDatabaseOptions): Promise<
   }
   const urls = clusterUrls(options.cluster);
   const url = urls.admin(name);
-  const knex = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 5 } });
+  const knex = createKnex(url, { poolMax: 5 });
   return {
     name,
     url,
@@ -143,7 +144,7 @@ export async function createTestDatabase(options: TestDatabaseOptions): Promise<
     drop: async () => {
       await knex.destroy();
       await withAdmin(options.cluster, (client) =>
-        client.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`),
+        client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`),
       );
     },
   };

@@ -10,7 +10,7 @@
  */
 import type { Direction } from '../../plan/mapping.ts';
 import type { Plan, ServicePlan } from '../../plan/plan-types.ts';
-import { quoteLiteral, quoteTable } from '../../plan/sql-identifiers.ts';
+import { quoteLiteral, quoteTable } from '../../lib/sql.ts';
 import type { ConnectorConfig } from './connect-client.ts';
 
 export type DatabaseEndpoint = {

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { quoteIdent, quoteTable } from '../../plan/sql-identifiers.ts';
+import { quoteIdent, quoteTable } from '../../lib/sql.ts';
 import { waitFor } from '../../lib/wait.ts';
 import type { QualifiedTable, SourceConnectorSpec } from './source-config.ts';
 

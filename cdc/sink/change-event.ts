@@ -64,7 +64,8 @@ export class PoisonEventError extends FicusError {
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   !!v && typeof v === 'object' && !Array.isArray(v);
 
-function parseLsn(source: Record<string, unknown> | undefined): bigint | null {
+/** Debezium's `source.lsn`: a number, not PostgreSQL's text form. */
+function sourceLsn(source: Record<string, unknown> | undefined): bigint | null {
   const lsn = source?.lsn;
   return typeof lsn === 'number' || typeof lsn === 'string' ? BigInt(lsn) : null;
 }
@@ -174,13 +175,13 @@ function fromParsedPayload(
   const source = isRecord(payload.source) ? payload.source : undefined;
   const op = payload.op;
   if (op === undefined && 'ts_ms' in payload && !('after' in payload))
-    return { ...position, kind: 'heartbeat', lsn: parseLsn(source) };
+    return { ...position, kind: 'heartbeat', lsn: sourceLsn(source) };
   if (op === 't')
-    return { ...position, kind: 'truncate', lsn: parseLsn(source), txId: parseTxId(source) };
+    return { ...position, kind: 'truncate', lsn: sourceLsn(source), txId: parseTxId(source) };
   if (!isRowOp(op)) throw new PoisonEventError(`unknown op ${JSON.stringify(op)}`, position);
   const keyRow = parseKeyRow(message, position);
   const { before, after } = payload;
-  const [lsn, txId] = [parseLsn(source), parseTxId(source)];
+  const [lsn, txId] = [sourceLsn(source), parseTxId(source)];
   return rowChange(position, { op, before, after, fields, keyRow, lsn, txId }, target);
 }
 

@@ -17,7 +17,7 @@
  *    produces no change event at all.
  */
 import type { Pool } from 'pg';
-import { quoteLiteral } from '../../plan/sql-identifiers.ts';
+import { quoteLiteral } from '../../lib/sql.ts';
 
 const XID_SQL = '(pg_current_xact_id()::text::bigint % 4294967296)';
 

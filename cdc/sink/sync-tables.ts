@@ -8,6 +8,7 @@
  */
 import type { PoolClient } from 'pg';
 import type { Position } from './change-event.ts';
+import { lsnText } from '../lsn.ts';
 
 /**
  * The sink's own tables, created by whichever worker starts first. Two workers starting at once
@@ -67,10 +68,6 @@ export async function lockPosition(
   return BigInt(rows[0].next_offset);
 }
 
-export function lsnText(lsn: bigint): string {
-  return `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}`;
-}
-
 /** Records the new position; the source LSN only moves forward. */
 export async function storePosition(
   client: PoolClient,
@@ -86,23 +83,79 @@ export async function storePosition(
   );
 }
 
-export async function readPositions(
-  db: { query: PoolClient['query'] },
-  group: string,
-): Promise<StoredPosition[]> {
-  const { rows } = await db.query<{
-    topic: string;
-    partition: number;
-    next_offset: string;
-    source_lsn: string | null;
-  }>(
-    'SELECT topic, partition, next_offset, source_lsn FROM ficus_sync_offsets WHERE consumer_group = $1',
-    [group],
+/** Runs SQL: a pg pool or client, or anything shaped like one (the report wraps knex). */
+export type SqlRunner = { query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }> };
+
+/** One applied position, as stored with the rows it covers. */
+export type SyncOffsetRow = {
+  consumerGroup: string;
+  topic: string;
+  partition: number;
+  /** the next offset to apply (-1: nothing yet), as text: it is a bigint */
+  nextOffset: string;
+  sourceLsn: string | null;
+  updatedAt: Date;
+  /** seconds since `updatedAt`, by the database's clock */
+  ageSeconds: number;
+};
+
+/** Whether a sink ever kept positions in this database. */
+export async function hasSyncOffsets(db: SqlRunner): Promise<boolean> {
+  const { rows } = await db.query(`SELECT to_regclass('ficus_sync_offsets') IS NOT NULL AS ok`);
+  return (rows[0] as { ok: boolean }).ok;
+}
+
+/**
+ * The one reader of `ficus_sync_offsets`: the positions of one consumer group, of some topics, or
+ * all of them. The table must exist (`hasSyncOffsets`).
+ */
+export async function readSyncOffsets(
+  db: SqlRunner,
+  filter: { group?: string; topics?: string[] } = {},
+): Promise<SyncOffsetRow[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.group !== undefined) {
+    params.push(filter.group);
+    where.push(`consumer_group = $${params.length}`);
+  }
+  if (filter.topics !== undefined) {
+    params.push(filter.topics);
+    where.push(`topic = ANY($${params.length})`);
+  }
+  const { rows } = await db.query(
+    `SELECT consumer_group, topic, partition, next_offset::text AS next_offset, source_lsn::text AS source_lsn,
+            updated_at, extract(epoch from now() - updated_at) AS age
+       FROM ficus_sync_offsets${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`,
+    params.length ? params : undefined,
   );
-  return rows.map((r) => ({
+  return (rows as RawOffsetRow[]).map((r) => ({
+    consumerGroup: r.consumer_group,
     topic: r.topic,
     partition: r.partition,
     nextOffset: r.next_offset,
     sourceLsn: r.source_lsn,
+    updatedAt: new Date(r.updated_at),
+    ageSeconds: Number(r.age),
+  }));
+}
+
+type RawOffsetRow = {
+  consumer_group: string;
+  topic: string;
+  partition: number;
+  next_offset: string;
+  source_lsn: string | null;
+  updated_at: Date;
+  age: string | number;
+};
+
+/** The positions of one consumer group (what a worker resumes from). */
+export async function readPositions(db: SqlRunner, group: string): Promise<StoredPosition[]> {
+  return (await readSyncOffsets(db, { group })).map((r) => ({
+    topic: r.topic,
+    partition: r.partition,
+    nextOffset: r.nextOffset,
+    sourceLsn: r.sourceLsn,
   }));
 }

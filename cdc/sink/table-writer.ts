@@ -10,7 +10,7 @@ import {
   type CompiledTable,
   type Direction,
 } from '../../plan/mapping.ts';
-import { quoteIdent, quoteTable } from '../../plan/sql-identifiers.ts';
+import { quoteIdent, quoteTable } from '../../lib/sql.ts';
 
 export type TableWriter = {
   topic: string;

@@ -20,6 +20,8 @@ import { sleep } from '../../lib/wait.ts';
 import type { ConnectClient } from '../connect/connect-client.ts';
 import { topicOf, type SourceConnectorSpec } from '../connect/source-config.ts';
 import { beat } from '../connect/source-database.ts';
+import { hasSyncOffsets, readSyncOffsets } from '../sink/sync-tables.ts';
+import { parseLsn } from '../lsn.ts';
 
 type Db = Pick<pg.Pool, 'query'>;
 
@@ -30,11 +32,6 @@ export class SinkBehindError extends FicusError {
   constructor(message: string) {
     super('sink_behind', message, { retriable: true });
   }
-}
-
-export function parseLsn(text: string): bigint {
-  const [hi, lo] = text.split('/');
-  return (BigInt('0x' + hi) << 32n) | BigInt('0x' + lo);
 }
 
 /** Debezium marks offsets taken during its initial snapshot; their LSN is where streaming will start. */
@@ -74,14 +71,16 @@ async function endOffsets(
   return out;
 }
 
+/** Per topic-partition, the furthest any consumer group has applied (undefined: no sink ran). */
 async function appliedOffsets(db: Db, topics: string[]): Promise<Map<string, bigint> | undefined> {
-  const exists = await db.query(`SELECT to_regclass('ficus_sync_offsets') IS NOT NULL AS ok`);
-  if (!exists.rows[0].ok) return undefined;
-  const { rows } = await db.query<{ topic: string; partition: number; next: string }>(
-    'SELECT topic, partition, max(next_offset)::text AS next FROM ficus_sync_offsets WHERE topic = ANY($1) GROUP BY topic, partition',
-    [topics],
-  );
-  return new Map(rows.map((r) => [`${r.topic}:${r.partition}`, BigInt(r.next)]));
+  if (!(await hasSyncOffsets(db))) return undefined;
+  const applied = new Map<string, bigint>();
+  for (const row of await readSyncOffsets(db, { topics })) {
+    const key = `${row.topic}:${row.partition}`;
+    const next = BigInt(row.nextOffset);
+    if (!applied.has(key) || next > applied.get(key)!) applied.set(key, next);
+  }
+  return applied;
 }
 
 export function sinkConsistency(deps: {

@@ -10,7 +10,7 @@
  */
 import { FicusError } from '../../lib/errors.ts';
 import { SOURCE_ALIAS, type CompiledTable } from '../../plan/mapping.ts';
-import { quoteIdent, quoteTable } from '../../plan/sql-identifiers.ts';
+import { quoteIdent, quoteTable } from '../../lib/sql.ts';
 
 export type Side = {
   /** FROM clause */

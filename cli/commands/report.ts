@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../lib/errors.ts';
 import { createProgress } from '../../lib/progress.ts';
+import { parseDuration } from '../../lib/duration.ts';
 import { readReportData } from '../../report/report-data.ts';
 import { renderHtml } from '../../report/render-html.ts';
 import { renderMarkdown } from '../../report/render-markdown.ts';
@@ -21,9 +22,7 @@ type Format = keyof typeof FORMATS;
 
 function parseSince(text: string | undefined): Date | undefined {
   if (!text) return undefined;
-  const m = /^(\d+)(s|m|h|d)$/.exec(text);
-  if (!m) throw new ConfigError(`--since: expected a duration like 30m, 2h or 7d, got "${text}"`);
-  return new Date(Date.now() - Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2] as 's']);
+  return new Date(Date.now() - parseDuration(text, '--since'));
 }
 
 export function register(program: Command): void {

@@ -11,7 +11,7 @@ import { createProgress } from '../../lib/progress.ts';
 import { findService, loadPlan } from '../../plan/load-plan.ts';
 import { configuredUnleashAdmin } from '../../rollout/unleash-admin.ts';
 import { kitDbUrl, openKitDb } from '../../lib/kit-db.ts';
-import { parseDuration } from '../../rollout/duration.ts';
+import { parseDuration } from '../../lib/duration.ts';
 import { parseSteps } from '../../rollout/rollout-plan.ts';
 import { runRollout } from '../../rollout/run-rollout.ts';
 import { openSyncLag } from '../../rollout/configured-sync-lag.ts';

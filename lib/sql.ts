@@ -1,9 +1,10 @@
 /**
- * Safe SQL text for names and type names that come from the plan or the catalogs. Identifiers are
- * always double-quoted (so `order`, `Name` and `a"b` all work); type names cannot be quoted as a
- * whole, so they are checked against the shapes `format_type()` produces.
+ * Safe SQL text for names and values that come from the plan, the catalogs or the configuration:
+ * the one home of identifier and literal quoting. Identifiers are always double-quoted (so
+ * `order`, `Name` and `a"b` all work); type names cannot be quoted as a whole, so they are
+ * checked against the shapes `format_type()` produces.
  */
-import { ConfigError } from '../lib/errors.ts';
+import { ConfigError } from './errors.ts';
 
 export function quoteIdent(name: string): string {
   if (name.length === 0) throw new ConfigError('an SQL identifier may not be empty');
