@@ -6,15 +6,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../lib/config/index.ts';
 import { ConfigError } from '../lib/errors.ts';
+import { packagePath } from '../lib/package-paths.ts';
 import { planProblems } from './plan-checks.ts';
 import { schemaErrors } from './plan-schema.ts';
 import type { ColumnMapping, Plan, ServicePlan, TableMapping } from './plan-types.ts';
 
 /** The example shop's plan, which ships with ficus (the embedded stack's default). */
-export const SHOP_PLAN_FILE = fileURLToPath(new URL('./shop.plan.yaml', import.meta.url));
+export const SHOP_PLAN_FILE = packagePath('plan/shop.plan.yaml');
 
 /** The plan the configuration names (`plan:`, or FICUS_PLAN). */
 export function planFile(env: NodeJS.ProcessEnv = process.env): string {

@@ -41,3 +41,27 @@ describe('loadProxyConfig: x-ficus-backend', () => {
     expect(loadProxyConfig(plan, { FICUS_PROXY_BACKEND_HEADER: 'true' }).backendHeader).toBe(true);
   });
 });
+
+describe('loadProxyConfig: the admin token', () => {
+  test('is required: the proxy does not start without one, naming the key', () => {
+    const config = testConfig();
+    config.proxy.adminToken = undefined;
+    expect(() => load(plan, {}, config)).toThrow(
+      /proxy\.adminToken.*is not set in \/test\/ficus\.config\.yaml/,
+    );
+  });
+
+  test('a well-known token is accepted with a loud warning', () => {
+    const config = testConfig();
+    config.proxy.adminToken = 'ficus-proxy-admin-token';
+    const lines: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => lines.push(String(chunk)) > 0) as typeof write;
+    try {
+      expect(load(plan, {}, config).adminToken).toBe('ficus-proxy-admin-token');
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(lines.join('')).toMatch(/warn.*admin token is a well-known one/);
+  });
+});

@@ -170,7 +170,7 @@ export function loadProxyConfig(
           config,
           `services.${s.name}.upstream`,
           serviceUrlVariable(s.name),
-          config.services[s.name]?.upstream,
+          env[serviceUrlVariable(s.name)] || config.services[s.name]?.upstream,
         ),
       ),
     ]),
@@ -189,7 +189,12 @@ export function loadProxyConfig(
     monolithUrl: upstreamUrl(
       env,
       'FICUS_MONOLITH_URL',
-      needed(config, 'monolith.upstream', 'FICUS_MONOLITH_URL', config.monolith.upstream),
+      needed(
+        config,
+        'monolith.upstream',
+        'FICUS_MONOLITH_URL',
+        env.FICUS_MONOLITH_URL || config.monolith.upstream,
+      ),
     ),
     serviceUrls,
     unleash: {

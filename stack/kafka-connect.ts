@@ -43,6 +43,10 @@ rest.advertised.host.name=127.0.0.1
 rest.advertised.port=${spec.port}
 plugin.path=${spec.pluginsDir}
 topic.creation.enable=true
+# Connector configs name secrets instead of holding them (\${file:<path>:<key>}): the worker reads
+# them from files, and Connect's REST API, which has no authentication, never shows a password.
+config.providers=file
+config.providers.file.class=org.apache.kafka.common.config.provider.FileConfigProvider
 `;
 }
 

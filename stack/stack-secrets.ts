@@ -55,3 +55,15 @@ export function stackSecret(stackDir: string, name: StackSecretName): string {
     throw new FicusError('stack_secret', `cannot write ${file}: ${(error as Error).message}`);
   }
 }
+
+/** The properties file the Connect worker's FileConfigProvider reads (`${file:<it>:cdc}`). */
+export const connectSecretsFile = (stackDir: string) =>
+  path.join(secretsDir(stackDir), 'connect.properties');
+
+/** Debezium's password for the Connect worker, so that connector configs only name it. */
+export function writeConnectSecrets(stackDir: string): string {
+  const file = connectSecretsFile(stackDir);
+  // base64url secrets need no escaping in a Java properties file
+  fs.writeFileSync(file, `cdc=${stackSecret(stackDir, 'cdc')}\n`, { mode: 0o600 });
+  return file;
+}

@@ -40,7 +40,7 @@ import {
   rolePassword,
   stackDatabaseUrl,
 } from './stack-roles.ts';
-import { secretFile, stackSecret } from './stack-secrets.ts';
+import { secretFile, stackSecret, writeConnectSecrets } from './stack-secrets.ts';
 import { unleashHealthy, unleashProcess } from './unleash.ts';
 import { createKafkaAdmin } from '../cdc/kafka/kafka-clients.ts';
 import { writeStackConfig } from './write-stack-config.ts';
@@ -330,6 +330,7 @@ export async function stackUp(
     unleashUp,
   ]);
   stackSecret(config.stackDir, 'proxy-admin-token');
+  writeConnectSecrets(config.stackDir);
   const written = writeStackConfig(config, plan, planFile);
   progress.done(
     `configuration of the stack written to ${path.relative(process.cwd(), written) || written}`,

@@ -37,6 +37,9 @@ await start({
   },
   server: { host: '127.0.0.1', port },
   versionCheck: { enable: false },
+  // No `admin`/`unleash4all` login: ficus drives Unleash with the generated admin token, and a
+  // well-known password would be a way in for anyone who reaches the port.
+  authentication: { createAdminUser: false },
 });
 
 guards.dropOtherListeners();

@@ -10,7 +10,7 @@ import { stackConfigFile } from '../lib/config/index.ts';
 import type { Plan } from '../plan/plan-types.ts';
 import { REPO_ROOT, type StackConfig } from './stack-config.ts';
 import { CDC_ROLE, KIT_DATABASE, KIT_ROLE, LEGACY_FICUS_ROLE, roleSecret } from './stack-roles.ts';
-import { secretFile, type StackSecretName } from './stack-secrets.ts';
+import { connectSecretsFile, secretFile, type StackSecretName } from './stack-secrets.ts';
 
 /** The folder of a service's migrations when the stack's project has one (the example's do). */
 function migrationsFolder(service: string): string | undefined {
@@ -27,7 +27,12 @@ export function stackConfigDocument(config: StackConfig, plan: Plan, planFile: s
     url: `postgres://${role}@127.0.0.1:${port}/${database}`,
     password: file(roleSecret(config, plan, role)),
   });
-  const cdc = { user: CDC_ROLE, password: file('cdc') };
+  // Debezium's password reaches Connect through the worker's file config provider
+  const cdc = {
+    user: CDC_ROLE,
+    password: file('cdc'),
+    passwordFromProvider: `\${file:${connectSecretsFile(config.stackDir)}:cdc}`,
+  };
   const { ports } = config;
   return {
     plan: planFile,

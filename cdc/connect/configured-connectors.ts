@@ -27,8 +27,8 @@ export function sourceEndpoint(
     direction === 'forward'
       ? config.legacy.connectSide
       : serviceConfig(config, service.name).connectSide;
-  const { host, port, user, password, database } = side;
-  return { host, port, user, password, database };
+  const { host, port, user, password, passwordReference, database } = side;
+  return { host, port, user, password, passwordReference, database };
 }
 
 export function configuredConnectorSpec(

@@ -18,6 +18,11 @@ export type DatabaseEndpoint = {
   port: number;
   user: string;
   password: string;
+  /**
+   * what the connector config says instead of the password: a reference the Connect worker's
+   * config provider resolves, e.g. `${file:/etc/kafka/secrets.properties:debezium}`
+   */
+  passwordReference?: string;
   database: string;
 };
 export type QualifiedTable = { schema: string; table: string };
@@ -108,7 +113,7 @@ export function sourceConnectorSpec(
     'database.hostname': endpoint.host,
     'database.port': String(endpoint.port),
     'database.user': endpoint.user,
-    'database.password': endpoint.password,
+    'database.password': endpoint.passwordReference ?? endpoint.password,
     'database.dbname': endpoint.database,
     'plugin.name': 'pgoutput',
     'slot.name': slot,

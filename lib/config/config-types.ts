@@ -27,6 +27,11 @@ export type ConnectSideDatabase = {
   database: string;
   user: string;
   password: string;
+  /**
+   * what the connector config holds instead of the password: a reference the Connect worker's
+   * config provider resolves (`connect.passwordFromProvider`), so Connect's REST API shows no secret
+   */
+  passwordReference?: string;
 };
 
 export type ServiceConfig = {

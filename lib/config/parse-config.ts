@@ -166,7 +166,20 @@ function connectSide(
     database: reader.string(section, `${key}.connect.database`, false) ?? db.database,
     user: reader.string(section, `${key}.connect.user`, false) ?? db.user,
     password: reader.secret(section, `${key}.connect.password`) ?? db.password,
+    passwordReference: providerReference(reader, section, `${key}.connect.passwordFromProvider`),
   };
+}
+
+/** `${provider:path:key}`: a Kafka config provider reference, resolved by the Connect worker. */
+function providerReference(reader: Reader, raw: Raw, key: string): string | undefined {
+  const value = reader.string(raw, key, false);
+  if (value === undefined) return undefined;
+  if (!/^\$\{[\w.-]+:[^}]*\}$/.test(value))
+    return reader.problem(
+      key,
+      `must be a Kafka config provider reference such as \${file:/path/secrets.properties:key} or \${env:VARIABLE}, got "${value}"`,
+    );
+  return value;
 }
 
 function service(reader: Reader, raw: Raw, name: string, base: string): ServiceConfig | undefined {
