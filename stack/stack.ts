@@ -195,12 +195,16 @@ async function ensureProcess(
   timeoutMs: number,
   progress: Progress,
 ): Promise<void> {
-  if (await safely(healthy)) return progress.done(`${spec.name} already running on :${port}`);
-  if (!runningPid(config, spec.name)) {
+  const ours = runningPid(config, spec.name) !== undefined;
+  if (ours && (await safely(healthy)))
+    return progress.done(`${spec.name} already running on :${port}`);
+  if (!ours) {
     if (await portOpen(port))
       throw new FicusError(
         'port_in_use',
-        `port ${port} for ${spec.name} is taken by another program (set FICUS_PORT_* to move it)`,
+        `port ${port} for ${spec.name} is taken by a program ficus did not start; ficus uses nothing ` +
+          `there. Move the stack's ${spec.name} with FICUS_PORT_${spec.name.toUpperCase()}, or, to ` +
+          'use that server, describe it in a configuration file (`ficus init`) instead.',
       );
     startDetached(config, spec);
     progress.step(`${spec.name} starting (log: ${logFile(config, spec.name)})`);
