@@ -12,6 +12,8 @@ export type Describe = (schema: string, table: string) => Promise<ColumnInfo[]>;
 export type CompiledServiceTable = CompiledTable & {
   role: 'owns' | 'replicates';
   mapping: TableMapping;
+  /** the target table's actual column types, when described (the range check's input) */
+  targetTypes?: Record<string, string>;
 };
 
 export async function compileServiceTables(
@@ -39,7 +41,7 @@ export async function compileServiceTables(
       targetSchema,
       targetTypes,
     });
-    compiled.push({ ...table, role, mapping });
+    compiled.push({ ...table, role, mapping, targetTypes });
   }
   return compiled;
 }

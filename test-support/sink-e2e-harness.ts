@@ -45,7 +45,7 @@ ALTER TABLE products REPLICA IDENTITY FULL;`;
 
 const SERVICE_DDL = `
 CREATE TABLE products (id bigint PRIMARY KEY, sku text NOT NULL, title text NOT NULL, description text,
-  price_cents integer NOT NULL, active boolean NOT NULL DEFAULT true, created_at timestamptz NOT NULL DEFAULT now(),
+  price_cents bigint NOT NULL, active boolean NOT NULL DEFAULT true, created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(), search_text text);
 CREATE TABLE stock_levels (product_id bigint PRIMARY KEY, on_hand int NOT NULL, updated_at timestamptz NOT NULL);
 ALTER TABLE products REPLICA IDENTITY FULL;`;

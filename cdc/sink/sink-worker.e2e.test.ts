@@ -45,7 +45,7 @@ test('snapshot reads, creates, updates and deletes arrive through the mapping', 
   );
   expect(snap[0]).toMatchObject({
     title: 'Red Chair',
-    price_cents: 1250,
+    price_cents: '1250', // bigint, as node-postgres returns it
     search_text: 'red chair sku-1',
   });
   expect((snap[0].created_at as Date).toISOString()).toBe('2024-01-02T03:04:05.123Z');
@@ -93,7 +93,11 @@ test('poison events go to the dead-letter topic with their headers, and the work
     ],
   });
   await producer.disconnect();
-  // a row the target refuses: 99,999,999.99 is 9,999,999,999 cents, beyond the target's integer
+  // a row the target refuses (its bigint cents hold every legacy price, so a constraint does)
+  await sql(
+    fx.serviceUrl,
+    'ALTER TABLE products ADD CONSTRAINT price_cap CHECK (price_cents <> 9999999999)',
+  );
   await sql(
     fx.legacyUrl,
     "INSERT INTO products (id, sku, name, price) VALUES (4, 'SKU-4', 'Too Dear', 99999999.99), (5, 'SKU-5', 'Fine', 1.00)",
@@ -124,7 +128,7 @@ test('poison events go to the dead-letter topic with their headers, and the work
     topic,
     partition: '0',
   });
-  expect(letters.find((l) => l.reason.includes('out of range'))).toMatchObject({ topic });
+  expect(letters.find((l) => l.reason.includes('price_cap'))).toMatchObject({ topic });
   expect(letters.every((l) => /^\d+$/.test(l.offset))).toBe(true);
 
   const { rows } = await waitFor(
@@ -143,6 +147,22 @@ test('poison events go to the dead-letter topic with their headers, and the work
   const metrics = await worker!.metrics.registry.metrics();
   expect(metrics).toMatch(/ficus_sync_dead_letters_total\{[^}]*table="public.products"[^}]*\} 2/);
   expect(metrics).toMatch(/ficus_sync_events_total\{[^}]*op="r"/);
+});
+
+test('a price past 32-bit cents (30,000,000.00) syncs, and verify finds the products clean', async () => {
+  await sql(fx.legacyUrl, 'DELETE FROM products WHERE id = 4'); // the poison row of the test before
+  await sql(
+    fx.legacyUrl,
+    "INSERT INTO products (id, sku, name, price) VALUES (7, 'SKU-7', 'Yacht', 30000000.00), (8, 'SKU-8', 'Top', 9999999999.99)",
+  );
+  const { actual } = await fx.waitInSync('products');
+  expect(actual.filter((r) => ['7', '8'].includes(r.id)).map((r) => r.price_cents)).toEqual([
+    '3000000000',
+    '999999999999',
+  ]);
+  const report = await fx.verify();
+  expect(report.tables[0]).toMatchObject({ source: 'products', mismatched: 0, missingInTarget: 0 });
+  expect(report.tables[0].extraInTarget).toBe(0);
 });
 
 test("Kafka's committed offsets follow the positions stored with the rows, never ahead", async () => {

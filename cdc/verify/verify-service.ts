@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { Progress } from '../../lib/progress.ts';
 import { compileServiceTables } from '../../plan/compile-service.ts';
 import { describeExistingTable } from '../../plan/describe-table.ts';
+import { describeRangeFinding, mappingRangeFindings } from '../../plan/mapping-ranges.ts';
 import type { Plan } from '../../plan/plan-types.ts';
 import type { SampleKeys } from './compare-rows.ts';
 import type { WaitForConsistentPoint } from './consistent-point.ts';
@@ -88,6 +89,10 @@ export async function verifyService(
     (schema, table) => describeExistingTable(serviceDb, schema, table, `${where} (service DB)`),
     options.targetSchema,
   );
+  // a target that cannot hold a legacy value explains rows missing in it (`ficus check` lists these too)
+  for (const table of tables)
+    for (const finding of mappingRangeFindings(table, table.targetTypes).findings)
+      notes.push(`mapping narrows: ${describeRangeFinding(finding)}`);
   let runId: number | undefined;
   let resumedChunkSize: number | undefined;
   if (kit) {

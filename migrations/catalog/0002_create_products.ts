@@ -1,6 +1,6 @@
 /**
  * The catalog's products, shaped as plan/shop.plan.yaml maps legacy `products`: `name` becomes
- * `title`, `price numeric(12,2)` becomes `price_cents integer`, and `search_text` is derived
+ * `title`, `price numeric(12,2)` becomes `price_cents` (integer here, bigint since 0004), and `search_text` is derived
  * (`lower(name || ' ' || sku)`, written by the sync and by the service; not a generated column,
  * because the sink writes it explicitly).
  *

@@ -27,7 +27,8 @@ type ProductRow = {
   sku: string;
   title: string;
   description: string | null;
-  price_cents: number;
+  /** bigint: node-postgres returns it as a string (every price in cents is below 2^53) */
+  price_cents: string | number;
   active: boolean;
   created_at: Date | string;
   updated_at: Date | string;

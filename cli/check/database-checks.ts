@@ -1,0 +1,133 @@
+/**
+ * What the legacy DB and the roles must allow before change capture and the sinks can run:
+ * `wal_level = logical`, a free replication slot for each forward connector not yet created,
+ * REPLICATION for Debezium's role, ficus's role a member of the owner of each captured table (it
+ * sets REPLICA IDENTITY, the publication and the write fence), and every sink's role allowed to
+ * `SET session_replication_role` (the sinks apply as a replica).
+ */
+import type pg from 'pg';
+import type { FicusConfig } from '../../lib/config/index.ts';
+import { configuredConnectorSpec } from '../../cdc/connect/configured-connectors.ts';
+import { capturedTables } from '../../cdc/connect/source-config.ts';
+import type { Plan } from '../../plan/plan-types.ts';
+import { quoteIdent } from '../../plan/sql-identifiers.ts';
+import { fail, failureText, pass, type CheckResult } from './check-result.ts';
+
+export async function walLevelCheck(legacy: pg.Client): Promise<CheckResult> {
+  const name = 'legacy database has wal_level = logical';
+  const { rows } = await legacy.query<{ level: string }>(
+    "SELECT current_setting('wal_level') AS level",
+  );
+  if (rows[0].level === 'logical') return pass(name, 'wal_level = logical');
+  return fail(
+    name,
+    `wal_level = ${rows[0].level}`,
+    'as a superuser: ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL',
+  );
+}
+
+export async function replicationSlotCheck(
+  legacy: pg.Client,
+  plan: Plan,
+  config: FicusConfig,
+): Promise<CheckResult> {
+  const name = 'legacy database has free replication slots';
+  const { rows } = await legacy.query<{ max: number; used: number; slots: string[] }>(
+    `SELECT current_setting('max_replication_slots')::int AS max, count(*)::int AS used,
+            coalesce(array_agg(slot_name::text), '{}') AS slots FROM pg_replication_slots`,
+  );
+  const { max, used, slots } = rows[0];
+  const wanted = plan.services
+    .filter((s) => s.owns.length + s.replicates.length > 0)
+    .map((s) => configuredConnectorSpec(plan, s, 'forward', config).slot);
+  const needed = wanted.filter((slot) => !slots.includes(slot));
+  const detail = `${used} of max_replication_slots = ${max} in use; ${needed.length} more needed (${needed.join(', ') || 'every forward slot exists'})`;
+  if (max - used >= needed.length) return pass(name, detail);
+  return fail(
+    name,
+    detail,
+    `as a superuser: ALTER SYSTEM SET max_replication_slots = ${used + needed.length}; then restart PostgreSQL (or drop unused slots: SELECT pg_drop_replication_slot('<name>'))`,
+  );
+}
+
+export async function replicationRoleCheck(
+  legacy: pg.Client,
+  config: FicusConfig,
+): Promise<CheckResult> {
+  const { user, key } = config.legacy.connectSide;
+  const name = `Debezium's role ${user} has REPLICATION`;
+  const { rows } = await legacy.query<{ replication: boolean; superuser: boolean }>(
+    'SELECT rolreplication AS replication, rolsuper AS superuser FROM pg_roles WHERE rolname = $1',
+    [user],
+  );
+  if (!rows.length)
+    return fail(
+      name,
+      `no role ${user}`,
+      `create it (CREATE ROLE ... LOGIN REPLICATION) or fix \`${key}.user\``,
+    );
+  if (rows[0].replication || rows[0].superuser)
+    return pass(name, rows[0].replication ? 'REPLICATION' : 'superuser');
+  return fail(name, 'NOREPLICATION', `as a superuser: ALTER ROLE ${quoteIdent(user)} REPLICATION`);
+}
+
+/** ficus's legacy role must be a member of each captured table's owner. */
+export async function tableOwnershipCheck(
+  legacy: pg.Client,
+  plan: Plan,
+  config: FicusConfig,
+): Promise<CheckResult> {
+  const { user } = config.legacy.database;
+  const name = `ficus's role ${user} owns (or is a member of the owner of) the captured tables`;
+  const tables = [
+    ...new Set(
+      plan.services.flatMap((s) => capturedTables(plan, s, 'forward').map((t) => t.table)),
+    ),
+  ];
+  const { rows } = await legacy.query<{ table: string; owner: string; member: boolean }>(
+    `SELECT c.relname AS table, pg_get_userbyid(c.relowner) AS owner,
+            pg_has_role($1, c.relowner, 'MEMBER') AS member
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = $2 AND c.relname = ANY($3) AND c.relkind IN ('r', 'p')`,
+    [user, plan.legacy.schema, tables],
+  );
+  if (!rows.length)
+    return pass(name, 'none of the captured tables exists yet (see the table checks)');
+  const missing = rows.filter((r) => !r.member);
+  if (!missing.length)
+    return pass(name, `${rows.length} table(s): ${rows.map((r) => r.table).join(', ')}`);
+  const owners = [...new Set(missing.map((r) => r.owner))];
+  return fail(
+    name,
+    `not a member of the owner of ${missing.map((r) => `${r.table} (${r.owner})`).join(', ')}`,
+    `as a superuser: ${owners.map((o) => `GRANT ${quoteIdent(o)} TO ${quoteIdent(user)};`).join(' ')}`,
+  );
+}
+
+/** The sinks `SET LOCAL session_replication_role = replica` (PostgreSQL 15+: GRANT SET ON PARAMETER). */
+export async function replicaSessionCheck(
+  db: pg.Client,
+  role: string,
+  where: string,
+): Promise<CheckResult> {
+  const name = `${role} may SET session_replication_role (${where})`;
+  try {
+    const { rows } = await db.query<{ allowed: boolean }>(
+      `SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = $1)
+              OR has_parameter_privilege($1, 'session_replication_role', 'SET') AS allowed`,
+      [role],
+    );
+    if (rows[0].allowed) return pass(name, 'allowed');
+    return fail(
+      name,
+      'not allowed: the sink applies as a replica and would fail',
+      `as a superuser: GRANT SET ON PARAMETER session_replication_role TO ${quoteIdent(role)}`,
+    );
+  } catch (error) {
+    return fail(
+      name,
+      failureText(error),
+      'PostgreSQL 15 or later is needed (GRANT SET ON PARAMETER), or a superuser role for the sink',
+    );
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The plan against the live databases: every table and column it maps exists on both sides, and
+ * every mapped column's target holds every value its legacy column allows (plan/mapping-ranges.ts),
+ * with how many legacy rows already do not fit.
+ */
+import type pg from 'pg';
+import { errorMessage } from '../../lib/errors.ts';
+import { describeTable } from '../../plan/describe-table.ts';
+import { compileTableMapping, type CompiledTable } from '../../plan/mapping.ts';
+import {
+  describeRangeFinding,
+  mappingRangeFindings,
+  type RangeFinding,
+} from '../../plan/mapping-ranges.ts';
+import type { Plan, ServicePlan, TableMapping } from '../../plan/plan-types.ts';
+import { quoteTable } from '../../plan/sql-identifiers.ts';
+import { fail, pass, type CheckResult } from './check-result.ts';
+
+const COUNT_TIMEOUT_MS = 15_000;
+
+type Side = { db: pg.Client; schema: string };
+
+/** Compiles one mapping against both sides, or says what is missing. */
+async function compileLive(
+  mapping: TableMapping,
+  legacy: Side,
+  service: Side,
+): Promise<{ compiled: CompiledTable; targetTypes: Record<string, string> } | string> {
+  const sourceColumns = await describeTable(legacy.db, legacy.schema, mapping.source);
+  if (!sourceColumns.length)
+    return `legacy table ${legacy.schema}.${mapping.source} does not exist`;
+  const targetColumns = await describeTable(service.db, service.schema, mapping.target);
+  if (!targetColumns.length)
+    return `table ${service.schema}.${mapping.target} does not exist in the service's database`;
+  let compiled: CompiledTable;
+  try {
+    compiled = compileTableMapping(mapping, sourceColumns, {
+      sourceSchema: legacy.schema,
+      targetSchema: service.schema,
+    });
+  } catch (error) {
+    return errorMessage(error);
+  }
+  const targetTypes = Object.fromEntries(targetColumns.map((c) => [c.name, c.type]));
+  const absent = compiled.targetColumns.filter((t) => !(t.name in targetTypes)).map((t) => t.name);
+  if (absent.length)
+    return `${mapping.target} has no column ${absent.join(', ')} (the plan maps into it)`;
+  return { compiled, targetTypes };
+}
+
+/** How many legacy rows already do not fit, or why they could not be counted. */
+async function countMisfits(legacy: pg.Client, compiled: CompiledTable, finding: RangeFinding) {
+  if (!finding.misfit) return '';
+  const table = quoteTable(compiled.source.schema, compiled.source.table);
+  try {
+    await legacy.query(`SET statement_timeout = ${COUNT_TIMEOUT_MS}`);
+    const { rows } = await legacy.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${table} AS src WHERE ${finding.misfit}`,
+    );
+    const n = Number(rows[0].n);
+    return n === 0
+      ? ' (no legacy row does yet)'
+      : ` (${n} legacy row${n === 1 ? '' : 's'} already)`;
+  } catch (error) {
+    return ` (not counted: ${errorMessage(error)})`;
+  } finally {
+    await legacy.query('RESET statement_timeout').catch(() => undefined);
+  }
+}
+
+function rangeFix(service: string, f: RangeFinding): string {
+  const column = `${f.target.table}.${f.target.column}`;
+  const wider: Record<RangeFinding['kind'], string> = {
+    range:
+      'a type that holds the whole range (bigint for cents of a numeric(12,2), a larger numeric)',
+    precision: 'a type that keeps as many digits (the same scale or timestamp precision)',
+    length: 'a longer varchar, or text',
+    'time-zone': 'timestamp with time zone',
+  };
+  return `change ${column} to ${wider[f.kind]} in a migration of ${service}, or map the column with a conversion that fits`;
+}
+
+async function tableChecks(
+  service: ServicePlan,
+  mapping: TableMapping,
+  legacy: Side,
+  serviceSide: Side,
+): Promise<CheckResult[]> {
+  const what = `${service.name}: ${mapping.source} -> ${mapping.target}`;
+  const live = await compileLive(mapping, legacy, serviceSide);
+  if (typeof live === 'string')
+    return [
+      fail(
+        `${what}: tables and columns exist`,
+        live,
+        `create what is missing (\`ficus migrate ${service.name}\` for the service's tables) or fix the plan's mapping`,
+      ),
+    ];
+  const { compiled, targetTypes } = live;
+  const results = [
+    pass(
+      `${what}: tables and columns exist`,
+      `${compiled.targetColumns.length} target column(s) mapped`,
+    ),
+  ];
+  const { findings } = mappingRangeFindings(compiled, targetTypes);
+  for (const f of findings) {
+    const counted = await countMisfits(legacy.db, compiled, f);
+    results.push(
+      fail(
+        `${what}: ${f.source.column} -> ${f.target.column} holds every legacy value`,
+        `${service.name}: ${describeRangeFinding(f)}${counted}`,
+        rangeFix(service.name, f),
+      ),
+    );
+  }
+  if (!findings.length)
+    results.push(
+      pass(`${what}: every mapped column holds every legacy value`, 'no mapping narrows a type'),
+    );
+  return results;
+}
+
+/** Every table mapping of a service, against the legacy DB and the service's own DB. */
+export async function serviceMappingChecks(
+  plan: Plan,
+  service: ServicePlan,
+  legacy: pg.Client,
+  serviceDb: pg.Client,
+  targetSchema = 'public',
+): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const mapping of [...service.owns, ...service.replicates])
+    results.push(
+      ...(await tableChecks(
+        service,
+        mapping,
+        { db: legacy, schema: plan.legacy.schema },
+        { db: serviceDb, schema: targetSchema },
+      )),
+    );
+  return results;
+}
