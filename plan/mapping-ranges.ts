@@ -29,7 +29,7 @@ import {
 } from './exact-number.ts';
 import type { CompiledTable, TargetColumn } from './mapping.ts';
 import { SOURCE_ALIAS } from './mapping.ts';
-import { quoteIdent } from './sql-identifiers.ts';
+import { quoteIdent } from '../lib/sql.ts';
 
 export type RangeFindingKind = 'range' | 'precision' | 'length' | 'time-zone';
 

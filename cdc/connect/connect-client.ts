@@ -1,7 +1,7 @@
 /**
  * A typed client of the Kafka Connect REST API (fetch-based, no dependencies).
  *
- *   const connect = createConnectClient({ url: stackUrls(loadStackConfig()).connect });
+ *   const connect = createConnectClient({ url: loadConfig().connect.url });
  *   await connect.put('ficus.catalog.forward', config);       // create or update
  *   const status = await connect.status('ficus.catalog.forward');
  *

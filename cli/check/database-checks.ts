@@ -10,7 +10,7 @@ import type { FicusConfig } from '../../lib/config/index.ts';
 import { configuredConnectorSpec } from '../../cdc/connect/configured-connectors.ts';
 import { capturedTables } from '../../cdc/connect/source-config.ts';
 import type { Plan } from '../../plan/plan-types.ts';
-import { quoteIdent } from '../../plan/sql-identifiers.ts';
+import { quoteIdent } from '../../lib/sql.ts';
 import { fail, failureText, pass, type CheckResult } from './check-result.ts';
 
 export async function walLevelCheck(legacy: pg.Client): Promise<CheckResult> {

@@ -13,7 +13,7 @@ import {
   type RangeFinding,
 } from '../../plan/mapping-ranges.ts';
 import type { Plan, ServicePlan, TableMapping } from '../../plan/plan-types.ts';
-import { quoteTable } from '../../plan/sql-identifiers.ts';
+import { quoteTable } from '../../lib/sql.ts';
 import { fail, pass, type CheckResult } from './check-result.ts';
 
 const COUNT_TIMEOUT_MS = 15_000;
