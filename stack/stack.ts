@@ -314,6 +314,8 @@ export async function stackUp(
     120_000,
     progress,
   );
+  // Unleash may fail while Kafka is still awaited: it is awaited below, never left unhandled
+  unleashUp.catch(() => undefined);
   await kafkaUp;
   const connect = connectProcess({
     home: config.home,
