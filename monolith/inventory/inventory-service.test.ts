@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError } from '../../shop-shared/http-errors.ts';
 import { createFakeInventoryService } from './create-inventory-service.ts';
-import { readAdjustment } from './inventory-controller.ts';
+import { readAdjustment } from './inventory-input.ts';
 
 describe('InventoryService.adjust', () => {
   it('adds and removes stock', async () => {
