@@ -24,6 +24,18 @@ describe('InventoryService.adjust', () => {
     expect(stores.inventory.rows.get(1)?.quantity).toBe(5);
   });
 
+  it('refuses to go above what the quantity column holds, with 409 naming delta', async () => {
+    const { service, stores } = createFakeInventoryService();
+    await stores.inventory.save(1, { quantity: 2 ** 31 - 2, reserved: 0 });
+    await expect(service.adjust(1, { delta: 2, reason: 'x' })).rejects.toMatchObject({
+      status: 409,
+      details: { field: 'delta' },
+    });
+    expect(await service.adjust(1, { delta: 1, reason: 'x' })).toMatchObject({
+      quantity: 2 ** 31 - 1,
+    });
+  });
+
   it('answers 404 for a product without stock row', async () => {
     const { service } = createFakeInventoryService();
     await expect(service.adjust(9, { delta: 1, reason: 'x' })).rejects.toThrow(NotFoundError);
