@@ -4,18 +4,23 @@
  * not UTF-8, and odd path segments and query strings at every route of the real monolith on a
  * real test database. Every answer is below 500, and a 400 names the field.
  */
-import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import {
-  bodyOf,
   callRaw,
   expectRefusedCleanly,
   hostileSegment,
   hostileString,
-  hostileValue,
   percentEncodeAny,
-  rawBodyWithBytes,
+  rawBytesAreRefused,
 } from '../test-support/shop/hostile-input.ts';
+import {
+  adjustmentBody,
+  customerBody,
+  orderBody,
+  paymentCallbackBody,
+  productBody,
+  productIdForSale,
+} from '../test-support/shop/shop-bodies.ts';
 import { EXTREMES, seedExtremes, seedLegacy } from '../test-support/shop/shop-fixture.ts';
 import { startTestMonolith, type TestMonolith } from '../test-support/shop/start-test-monolith.ts';
 
@@ -33,62 +38,32 @@ async function holds(method: string, path: string, body?: unknown): Promise<void
   expectRefusedCleanly(await shop.call(method, path, body), { method, path, body });
 }
 
-const sku = fc.stringMatching(/^[A-Z][A-Z0-9._-]{0,20}$/);
-const price = fc.integer({ min: 0, max: 999_999_999_999 }).map((cents) => cents / 100);
-const product = {
-  sku,
-  name: fc.string({ minLength: 1, maxLength: 40 }),
-  description: fc.option(fc.string({ maxLength: 40 })),
-  price,
-  active: fc.boolean(),
-};
-const customer = {
-  name: fc.string({ minLength: 1, maxLength: 40 }),
-  email: fc.emailAddress(),
-  phone: fc.option(fc.stringMatching(/^\+?[0-9 ]{3,20}$/)),
-  address: fc.option(fc.string({ maxLength: 40 })),
-};
-const productId = fc.constantFrom(1, 2, 4, EXTREMES.dearProductId, EXTREMES.fullStockProductId);
-const line = { productId, quantity: fc.integer({ min: 1, max: 1000 }) };
-const order = {
-  customerId: fc.constantFrom(1, 2),
-  items: fc.oneof(
-    fc.array(fc.record(line), { minLength: 1, maxLength: 3 }),
-    fc.array(fc.oneof(bodyOf(line), hostileValue), { minLength: 1, maxLength: 3 }),
-  ),
-  paymentMethod: fc.constantFrom('card', 'paypal', 'invoice'),
-};
-
 describe('the monolith refuses hostile input cleanly (property)', () => {
   it('products: POST and PUT bodies', async () => {
     await fc.assert(
-      fc.asyncProperty(bodyOf(product), async (body) => holds('POST', '/api/products', body)),
+      fc.asyncProperty(productBody, async (body) => holds('POST', '/api/products', body)),
       RUNS,
     );
     await fc.assert(
-      fc.asyncProperty(bodyOf(product), async (body) => holds('PUT', '/api/products/2', body)),
+      fc.asyncProperty(productBody, async (body) => holds('PUT', '/api/products/2', body)),
       RUNS,
     );
   });
 
   it('customers: POST and PUT bodies', async () => {
     await fc.assert(
-      fc.asyncProperty(bodyOf(customer), async (body) => holds('POST', '/api/customers', body)),
+      fc.asyncProperty(customerBody, async (body) => holds('POST', '/api/customers', body)),
       RUNS,
     );
     await fc.assert(
-      fc.asyncProperty(bodyOf(customer), async (body) => holds('PUT', '/api/customers/2', body)),
+      fc.asyncProperty(customerBody, async (body) => holds('PUT', '/api/customers/2', body)),
       RUNS,
     );
   });
 
   it('inventory: adjust bodies', async () => {
-    const adjustment = bodyOf({
-      delta: fc.integer({ min: -1_000_000, max: 1_000_000 }),
-      reason: fc.string({ minLength: 1, maxLength: 40 }),
-    });
     await fc.assert(
-      fc.asyncProperty(productId, adjustment, async (id, body) =>
+      fc.asyncProperty(productIdForSale, adjustmentBody, async (id, body) =>
         holds('POST', `/api/inventory/${id}/adjust`, body),
       ),
       RUNS,
@@ -97,19 +72,16 @@ describe('the monolith refuses hostile input cleanly (property)', () => {
 
   it('orders: POST bodies', async () => {
     await fc.assert(
-      fc.asyncProperty(bodyOf(order), async (body) => holds('POST', '/api/orders', body)),
+      fc.asyncProperty(orderBody, async (body) => holds('POST', '/api/orders', body)),
       RUNS,
     );
   });
 
   it('payments: callback bodies', async () => {
-    const callback = bodyOf({
-      orderId: fc.constant(1),
-      status: fc.constantFrom('paid', 'failed'),
-      reference: fc.string({ minLength: 1, maxLength: 40 }),
-    });
     await fc.assert(
-      fc.asyncProperty(callback, async (body) => holds('POST', '/api/payments/callback', body)),
+      fc.asyncProperty(paymentCallbackBody, async (body) =>
+        holds('POST', '/api/payments/callback', body),
+      ),
       RUNS,
     );
   });
@@ -140,12 +112,7 @@ describe('the monolith refuses hostile input cleanly (property)', () => {
 
   it('raw bytes that are not UTF-8 in a JSON body', async () => {
     await fc.assert(
-      fc.asyncProperty(rawBodyWithBytes({ sku: 'RAW-1', price: 1 }, 'name'), async (bytes) => {
-        const answer = await callRaw(shop.baseUrl, 'POST', '/api/products', bytes);
-        expectRefusedCleanly(answer, bytes.toString('hex'));
-        // Not silently decoded to U+FFFD: a body that is not UTF-8 is refused as such.
-        if (!isUtf8(bytes)) expect(answer.body.details).toEqual({ field: 'body' });
-      }),
+      rawBytesAreRefused(shop.baseUrl, '/api/products', { sku: 'RAW-1', price: 1 }, 'name'),
       RUNS,
     );
   });

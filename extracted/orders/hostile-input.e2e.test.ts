@@ -5,20 +5,17 @@
  * its own test database (connected as its own role), reserving stock through a real test
  * monolith. Every answer is below 500, and a 400 names the field.
  */
-import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import type { Knex } from 'knex';
 import { createLogger } from '../../lib/logger.ts';
 import { createTestDatabase, type TestDatabase } from '../../test-support/databases.ts';
 import { copyThroughPlan } from '../../test-support/shop/copy-through-plan.ts';
 import {
-  bodyOf,
-  callRaw,
   expectRefusedCleanly,
   hostileSegment,
-  hostileValue,
-  rawBodyWithBytes,
+  rawBytesAreRefused,
 } from '../../test-support/shop/hostile-input.ts';
+import { orderBody, paymentCallbackBody } from '../../test-support/shop/shop-bodies.ts';
 import { EXTREMES, seedExtremes, seedLegacy } from '../../test-support/shop/shop-fixture.ts';
 import {
   startTestMonolith,
@@ -67,33 +64,19 @@ async function holds(method: string, path: string, body?: unknown): Promise<void
   expectRefusedCleanly(await orders.call(method, path, body), { method, path, body });
 }
 
-const productId = fc.constantFrom(1, 2, 4, EXTREMES.dearProductId, EXTREMES.fullStockProductId);
-const line = { productId, quantity: fc.integer({ min: 1, max: 1000 }) };
-const order = {
-  customerId: fc.constantFrom(1, 2),
-  items: fc.oneof(
-    fc.array(fc.record(line), { minLength: 1, maxLength: 3 }),
-    fc.array(fc.oneof(bodyOf(line), hostileValue), { minLength: 1, maxLength: 3 }),
-  ),
-  paymentMethod: fc.constantFrom('card', 'paypal', 'invoice'),
-};
-
 describe('the orders service refuses hostile input cleanly (property)', () => {
   it('orders: POST bodies', async () => {
     await fc.assert(
-      fc.asyncProperty(bodyOf(order), async (body) => holds('POST', '/api/orders', body)),
+      fc.asyncProperty(orderBody, async (body) => holds('POST', '/api/orders', body)),
       RUNS,
     );
   });
 
   it('payments: callback bodies', async () => {
-    const callback = bodyOf({
-      orderId: fc.constant(1),
-      status: fc.constantFrom('paid', 'failed'),
-      reference: fc.string({ minLength: 1, maxLength: 40 }),
-    });
     await fc.assert(
-      fc.asyncProperty(callback, async (body) => holds('POST', '/api/payments/callback', body)),
+      fc.asyncProperty(paymentCallbackBody, async (body) =>
+        holds('POST', '/api/payments/callback', body),
+      ),
       RUNS,
     );
   });
@@ -111,11 +94,7 @@ describe('the orders service refuses hostile input cleanly (property)', () => {
   it('raw bytes that are not UTF-8 in a JSON body', async () => {
     const base = { orderId: 1, status: 'paid' };
     await fc.assert(
-      fc.asyncProperty(rawBodyWithBytes(base, 'reference'), async (bytes) => {
-        const answer = await callRaw(orders.baseUrl, 'POST', '/api/payments/callback', bytes);
-        expectRefusedCleanly(answer, bytes.toString('hex'));
-        if (!isUtf8(bytes)) expect(answer.body.details).toEqual({ field: 'body' });
-      }),
+      rawBytesAreRefused(orders.baseUrl, '/api/payments/callback', base, 'reference'),
       RUNS,
     );
   });

@@ -11,6 +11,7 @@
  *     { numRuns: 150 },
  *   );
  */
+import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import type { JsonAnswer } from './start-test-service.ts';
 
@@ -191,4 +192,23 @@ export async function callRaw(
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/**
+ * The property for raw bytes: a body whose `field` carries bytes that may not be UTF-8 is
+ * answered below 500, and when they are not UTF-8 it is refused naming `body` (not silently
+ * decoded to U+FFFD and stored).
+ */
+export function rawBytesAreRefused(
+  baseUrl: string,
+  path: string,
+  base: Record<string, unknown>,
+  field: string,
+): fc.IAsyncProperty<[Buffer]> {
+  return fc.asyncProperty(rawBodyWithBytes(base, field), async (bytes) => {
+    const answer = await callRaw(baseUrl, 'POST', path, bytes);
+    expectRefusedCleanly(answer, bytes.toString('hex'));
+    if (!isUtf8(bytes) && answer.body?.details?.field !== 'body')
+      throw new Error(`answered ${JSON.stringify(answer.body)} to bytes ${bytes.toString('hex')}`);
+  });
 }
