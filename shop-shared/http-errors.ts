@@ -25,6 +25,16 @@ export class ConflictError extends FicusError {
   }
 }
 
+/** 415: the body comes in a charset or content encoding the shop does not read. */
+export class UnsupportedMediaError extends FicusError {
+  constructor(message: string) {
+    super('unsupported_media_type', `body: ${message}`, {
+      status: 415,
+      details: { field: 'body' },
+    });
+  }
+}
+
 /** Postgres SQLSTATE of an error thrown by pg, if it is one. */
 export function sqlState(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;

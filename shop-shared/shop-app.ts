@@ -1,6 +1,6 @@
 /**
  * The HTTP scaffold every app of the shop stands on, the monolith and the extracted services
- * alike: no `x-powered-by`, no ETag, JSON bodies up to 1 MiB, `GET /health`, then the app's own
+ * alike: no `x-powered-by`, no ETag, JSON bodies up to 1 MiB in valid UTF-8, `GET /health`, then the app's own
  * routes, then a 404 for any other route and the error handler (docs/api.md). One scaffold, so
  * that the parallel run compares answers, not frameworks.
  *
@@ -11,12 +11,13 @@ import express, { type Express } from 'express';
 import type { Logger } from '../lib/logger.ts';
 import { errorHandler, unknownRoute } from './error-handler.ts';
 import { healthRouter } from './health.ts';
+import { jsonBody } from './json-body.ts';
 
 export function createShopApp(options: { log: Logger; routes: (app: Express) => void }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(express.json({ limit: '1mb' }));
+  app.use(jsonBody());
   app.use(healthRouter());
   options.routes(app);
   app.use(unknownRoute);

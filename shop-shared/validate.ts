@@ -1,10 +1,22 @@
 /**
  * Small readers for request bodies, query strings and path parameters. Each one either returns
  * the value in the type the service wants or throws a ValidationError naming the field.
+ *
+ * They refuse whatever the database could not store (PostgreSQL refuses NUL in text, and a
+ * number past its column's range), so no input reaches the database and comes back as a 500.
+ * The limits are the caller's: each feature's input reader names its table's limits in one place,
+ * built from the column types below.
  */
 import { ValidationError } from './http-errors.ts';
 
 export type Body = Record<string, unknown>;
+
+/** What a `numeric(12,2)` column holds (the shop's money): up to 9,999,999,999.99. */
+export const NUMERIC_12_2 = { max: 9_999_999_999.99 } as const;
+/** What an `integer` column holds. */
+export const INTEGER = { min: -2_147_483_648, max: 2_147_483_647 } as const;
+/** A `bigint`/`bigserial` id, as far as a JS number keeps it exact. */
+export const ID = { min: 1, max: Number.MAX_SAFE_INTEGER } as const;
 
 export function requireBody(body: unknown): Body {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -13,9 +25,10 @@ export function requireBody(body: unknown): Body {
   return body as Body;
 }
 
-type StringRule = { maxLength?: number; pattern?: RegExp; patternHint?: string };
+/** `maxLength` counts UTF-16 code units, never fewer than PostgreSQL's characters. */
+export type StringRule = { maxLength: number; pattern?: RegExp; patternHint?: string };
 
-export function readString(body: Body, field: string, rule: StringRule = {}): string {
+export function readString(body: Body, field: string, rule: StringRule): string {
   const value = body[field];
   if (value === undefined || value === null) throw new ValidationError(field, 'is required');
   return checkString(value, field, rule);
@@ -25,32 +38,43 @@ export function readString(body: Body, field: string, rule: StringRule = {}): st
 export function readOptionalString(
   body: Body,
   field: string,
-  rule: StringRule = {},
+  rule: StringRule,
 ): string | null | undefined {
   const value = body[field];
   if (value === undefined || value === null) return value;
   return checkString(value, field, rule);
 }
 
+// In a `u` regex a well-formed surrogate pair is one code point, so \p{Cs} finds only lone ones.
+const LONE_SURROGATE = /\p{Cs}/u;
+
 function checkString(value: unknown, field: string, rule: StringRule): string {
   if (typeof value !== 'string') throw new ValidationError(field, 'must be a string');
+  // PostgreSQL's text cannot hold U+0000, and UTF-8 cannot encode a lone surrogate (pg would
+  // store U+FFFD in its place): both are refused rather than failed or silently changed.
+  if (value.includes('\u0000')) throw new ValidationError(field, 'must not contain NUL (U+0000)');
+  if (LONE_SURROGATE.test(value))
+    throw new ValidationError(field, 'must be valid Unicode (it holds a lone surrogate)');
   const trimmed = value.trim();
   if (trimmed === '') throw new ValidationError(field, 'must not be empty');
-  const max = rule.maxLength ?? 500;
+  const max = rule.maxLength;
   if (trimmed.length > max) throw new ValidationError(field, `must be at most ${max} characters`);
   if (rule.pattern && !rule.pattern.test(trimmed))
     throw new ValidationError(field, rule.patternHint ?? 'has an invalid format');
   return trimmed;
 }
 
-/** Money: a non-negative number with at most two decimals, below 10^10 (numeric(12,2)). */
-export function readMoney(body: Body, field: string): number {
+/**
+ * Money: a non-negative number with at most two decimals, at most `column.max` (the largest
+ * amount the column keeps, e.g. NUMERIC_12_2).
+ */
+export function readMoney(body: Body, field: string, column: { max: number }): number {
   const value = body[field];
   if (value === undefined || value === null) throw new ValidationError(field, 'is required');
   if (typeof value !== 'number' || !Number.isFinite(value))
     throw new ValidationError(field, 'must be a number');
   if (value < 0) throw new ValidationError(field, 'must not be negative');
-  if (value >= 1e10) throw new ValidationError(field, 'must be below 10000000000');
+  if (value > column.max) throw new ValidationError(field, `must be at most ${column.max}`);
   if (Math.abs(Math.round(value * 100) - value * 100) > 1e-6)
     throw new ValidationError(field, 'must have at most two decimals');
   return Math.round(value * 100) / 100;
@@ -79,10 +103,10 @@ export function readOptionalBoolean(body: Body, field: string): boolean | undefi
   return value;
 }
 
-/** An id in a path or body: a positive integer (bigserial ids fit in a JS number here). */
+/** An id in a path or query: a positive integer a JS number keeps exact (see ID). */
 export function parseId(raw: unknown, field: string): number {
   const text = typeof raw === 'number' ? String(raw) : raw;
-  if (typeof text !== 'string' || !/^[1-9][0-9]{0,15}$/.test(text)) {
+  if (typeof text !== 'string' || !/^[1-9][0-9]{0,15}$/.test(text) || Number(text) > ID.max) {
     throw new ValidationError(field, 'must be a positive integer id');
   }
   return Number(text);

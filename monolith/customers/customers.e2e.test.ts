@@ -47,4 +47,15 @@ describe('customers over HTTP', () => {
       body: { error: 'validation_failed', details: { field: 'email' } },
     });
   });
+
+  it('answers 400 naming the field for a NUL in a name (issue 15: this was a 500)', async () => {
+    const answer = await shop.call('POST', '/api/customers', {
+      name: 'Ann\u0000Lee',
+      email: 'nul@example.com',
+    });
+    expect(answer).toMatchObject({
+      status: 400,
+      body: { error: 'validation_failed', details: { field: 'name' } },
+    });
+  });
 });

@@ -1,21 +1,7 @@
 import { Router } from 'express';
-import { ValidationError } from '../../shop-shared/http-errors.ts';
-import {
-  parseId,
-  readInteger,
-  readString,
-  rejectUnknownFields,
-  requireBody,
-} from '../../shop-shared/validate.ts';
-import type { Adjustment, InventoryService } from './inventory-service.ts';
-
-export function readAdjustment(raw: unknown): Adjustment {
-  const body = requireBody(raw);
-  rejectUnknownFields(body, ['delta', 'reason']);
-  const delta = readInteger(body, 'delta', { min: -1_000_000, max: 1_000_000 });
-  if (delta === 0) throw new ValidationError('delta', 'must not be zero');
-  return { delta, reason: readString(body, 'reason', { maxLength: 200 }) };
-}
+import { parseId } from '../../shop-shared/validate.ts';
+import { readAdjustment } from './inventory-input.ts';
+import type { InventoryService } from './inventory-service.ts';
 
 export function inventoryRoutes(service: InventoryService): Router {
   const router = Router();

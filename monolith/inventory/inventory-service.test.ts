@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError } from '../../shop-shared/http-errors.ts';
 import { createFakeInventoryService } from './create-inventory-service.ts';
-import { readAdjustment } from './inventory-controller.ts';
+import { readAdjustment } from './inventory-input.ts';
 
 describe('InventoryService.adjust', () => {
   it('adds and removes stock', async () => {
@@ -22,6 +22,18 @@ describe('InventoryService.adjust', () => {
     await expect(service.adjust(1, { delta: -6, reason: 'x' })).rejects.toThrow(/below zero/);
     await expect(service.adjust(1, { delta: -3, reason: 'x' })).rejects.toThrow(ConflictError);
     expect(stores.inventory.rows.get(1)?.quantity).toBe(5);
+  });
+
+  it('refuses to go above what the quantity column holds, with 409 naming delta', async () => {
+    const { service, stores } = createFakeInventoryService();
+    await stores.inventory.save(1, { quantity: 2 ** 31 - 2, reserved: 0 });
+    await expect(service.adjust(1, { delta: 2, reason: 'x' })).rejects.toMatchObject({
+      status: 409,
+      details: { field: 'delta' },
+    });
+    expect(await service.adjust(1, { delta: 1, reason: 'x' })).toMatchObject({
+      quantity: 2 ** 31 - 1,
+    });
   });
 
   it('answers 404 for a product without stock row', async () => {

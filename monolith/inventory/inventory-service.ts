@@ -1,9 +1,11 @@
 /**
  * Stock of each product. An adjustment (goods received, stock-take, breakage) changes the
- * quantity on hand; it may not take it below zero, nor below what placed orders have reserved.
+ * quantity on hand; it may not take it below zero, nor below what placed orders have reserved,
+ * nor above what the column holds.
  */
 import { ConflictError, NotFoundError } from '../../shop-shared/http-errors.ts';
 import type { Transactional } from '../../shop-shared/transactional.ts';
+import { LIMITS } from './inventory-input.ts';
 import type { InventoryStore } from './inventory-store-type.ts';
 import type { Inventory } from './inventory-types.ts';
 
@@ -38,6 +40,12 @@ export class InventoryService {
             quantity: current.quantity,
             delta: adjustment.delta,
           },
+        );
+      }
+      if (quantity > LIMITS.quantity.max) {
+        throw new ConflictError(
+          `adjusting product ${productId} by ${adjustment.delta} would take its stock above ${LIMITS.quantity.max}, the most it can hold (on hand: ${current.quantity})`,
+          { field: 'delta', productId, quantity: current.quantity, delta: adjustment.delta },
         );
       }
       if (quantity < current.reserved) {

@@ -1,6 +1,8 @@
 /** Reads and validates `POST /api/orders` bodies and the orders list query. */
 import { ValidationError } from '../../shop-shared/http-errors.ts';
 import {
+  ID,
+  NUMERIC_12_2,
   parseId,
   readInteger,
   readOptionalString,
@@ -14,12 +16,31 @@ export const MAX_ORDER_LINES = 50;
 export const MAX_LINE_QUANTITY = 1000;
 export const PAYMENT_METHODS = ['card', 'paypal', 'invoice', 'bank_transfer'] as const;
 
-const ID_RANGE = { min: 1, max: Number.MAX_SAFE_INTEGER };
+/**
+ * What each field of an order may hold, and its total (`orders.total numeric(12,2)`, computed
+ * from the lines at the prices of the day, so checked by checkOrderTotal once those are known).
+ */
+export const LIMITS = {
+  customerId: ID,
+  productId: ID,
+  quantity: { min: 1, max: MAX_LINE_QUANTITY },
+  paymentMethod: { maxLength: 40 },
+  total: NUMERIC_12_2,
+} as const;
+
+/** Refuses an order whose total its column cannot hold, naming the lines that make it. */
+export function checkOrderTotal(total: number): void {
+  if (total > LIMITS.total.max)
+    throw new ValidationError(
+      'items',
+      `would come to a total of ${total}, above the most an order can hold (${LIMITS.total.max})`,
+    );
+}
 
 export function readPlaceOrder(raw: unknown): PlaceOrder {
   const body = requireBody(raw);
   rejectUnknownFields(body, ['customerId', 'items', 'paymentMethod']);
-  const customerId = readInteger(body, 'customerId', ID_RANGE);
+  const customerId = readInteger(body, 'customerId', LIMITS.customerId);
   const items = body.items;
   if (!Array.isArray(items))
     throw new ValidationError('items', 'must be an array of { productId, quantity }');
@@ -32,16 +53,11 @@ export function readPlaceOrder(raw: unknown): PlaceOrder {
     const line = item as Body;
     rejectUnknownFields(line, ['productId', 'quantity']);
     return {
-      productId: readInteger(line, 'productId', ID_RANGE, `items[${i}].productId`),
-      quantity: readInteger(
-        line,
-        'quantity',
-        { min: 1, max: MAX_LINE_QUANTITY },
-        `items[${i}].quantity`,
-      ),
+      productId: readInteger(line, 'productId', LIMITS.productId, `items[${i}].productId`),
+      quantity: readInteger(line, 'quantity', LIMITS.quantity, `items[${i}].quantity`),
     };
   });
-  const method = readOptionalString(body, 'paymentMethod', { maxLength: 40 }) ?? 'card';
+  const method = readOptionalString(body, 'paymentMethod', LIMITS.paymentMethod) ?? 'card';
   if (!(PAYMENT_METHODS as readonly string[]).includes(method)) {
     throw new ValidationError('paymentMethod', `must be one of ${PAYMENT_METHODS.join(', ')}`);
   }

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '../../shop-shared/http-errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../shop-shared/http-errors.ts';
 import { createFakeOrderService } from './create-order-service.ts';
 
 async function shopWithStock() {
@@ -38,6 +38,26 @@ async function shopWithStock() {
 }
 
 describe('OrderService.place', () => {
+  it('refuses an order whose total its numeric(12,2) column cannot hold, writing nothing', async () => {
+    const { service, stores, alice } = await shopWithStock();
+    const dear = await stores.products.create({
+      sku: 'DEAR',
+      name: 'Dear',
+      description: null,
+      price: 9_999_999_999.99,
+      active: true,
+    });
+    await stores.inventory.save(dear.id, { quantity: 5, reserved: 0 });
+    const place = service.place({
+      customerId: alice.id,
+      items: [{ productId: dear.id, quantity: 2 }],
+      paymentMethod: 'card',
+    });
+    await expect(place).rejects.toThrow(ValidationError);
+    await expect(place).rejects.toThrow(/^items: would come to a total of 19999999999.98/);
+    expect((await stores.inventory.get(dear.id))?.reserved).toBe(0);
+  });
+
   it('reserves stock, writes the order with its lines and a pending payment, and answers it with names', async () => {
     const { service, stores, alice, pen, ink } = await shopWithStock();
     const order = await service.place({

@@ -14,6 +14,7 @@ import { toPage, type Page, type PageRequest } from '../../shop-shared/paginatio
 import type { Transactional } from '../../shop-shared/transactional.ts';
 import type { OrderReadModel } from './order-read-model-type.ts';
 import type { OrderStore } from './order-store-type.ts';
+import { checkOrderTotal } from './order-input.ts';
 import type { OrderDetails, OrderFilter, OrderSummary, PlaceOrder } from './order-types.ts';
 import { recordOrder } from './record-order.ts';
 
@@ -95,6 +96,13 @@ export class OrderService {
           .join(', ');
         throw new ConflictError(`not enough stock for ${list}`, { shortages });
       }
+      const lines = request.items.map((i) => ({
+        ...i,
+        unitPrice: products.get(i.productId)!.price,
+      }));
+      const total = orderTotal(lines);
+      checkOrderTotal(total);
+
       for (const [productId, requested] of wanted) {
         const row = stock.get(productId)!;
         await s.inventory.save(productId, {
@@ -102,12 +110,6 @@ export class OrderService {
           reserved: row.reserved + requested,
         });
       }
-
-      const lines = request.items.map((i) => ({
-        ...i,
-        unitPrice: products.get(i.productId)!.price,
-      }));
-      const total = orderTotal(lines);
       const orderId = await recordOrder(s, request, lines, total);
       return (await s.orderReads.get(orderId))!;
     });

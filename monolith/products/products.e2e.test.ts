@@ -91,6 +91,9 @@ describe('products over HTTP', () => {
       ['POST', '/api/products', { name: 'x', price: 1 }, 'sku'],
       ['POST', '/api/products', { sku: 'X1', name: 'x', price: -1 }, 'price'],
       ['POST', '/api/products', { sku: 'X1', name: 'x', price: '1' }, 'price'],
+      // issue 15: PostgreSQL's text cannot hold NUL; this was a 500
+      ['POST', '/api/products', { sku: 'X1', name: 'Pen\u0000', price: 1 }, 'name'],
+      ['POST', '/api/products', { sku: 'X1', name: 'x', price: 10_000_000_000 }, 'price'],
       ['POST', '/api/products', '{not json', 'body'],
       ['PUT', '/api/products/abc', { name: 'x' }, 'id'],
       ['GET', '/api/products?pageSize=500', undefined, 'pageSize'],

@@ -112,3 +112,40 @@ export async function seedLegacy(db: Knex): Promise<void> {
   for (const table of TABLES) await db(table).insert(FIXTURE[table]);
   await alignIdSequences(db, ['customers', 'products', 'orders', 'order_items', 'payments']);
 }
+
+/**
+ * Rows at the edge of what the legacy columns hold, for the property tests: the dearest price
+ * numeric(12,2) allows (two of it overflow an order's total), and a stock level just below the
+ * largest integer (one more delivery overflows `inventory.quantity`).
+ */
+export const EXTREMES = {
+  dearProductId: 5,
+  fullStockProductId: 6,
+  fullStock: 2 ** 31 - 10,
+};
+
+export async function seedExtremes(db: Knex): Promise<void> {
+  await db('products').insert([
+    {
+      id: EXTREMES.dearProductId,
+      sku: 'DEAR-5',
+      name: 'Dearest',
+      description: null,
+      price: '9999999999.99',
+      active: true,
+    },
+    {
+      id: EXTREMES.fullStockProductId,
+      sku: 'FULL-6',
+      name: 'Plenty',
+      description: null,
+      price: '1.00',
+      active: true,
+    },
+  ]);
+  await db('inventory').insert([
+    { product_id: EXTREMES.dearProductId, quantity: 1000, reserved: 0 },
+    { product_id: EXTREMES.fullStockProductId, quantity: EXTREMES.fullStock, reserved: 0 },
+  ]);
+  await alignIdSequences(db, ['products']);
+}

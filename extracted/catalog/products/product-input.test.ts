@@ -1,4 +1,8 @@
-import { readCatalogProductChanges, readNewCatalogProduct } from './product-input.ts';
+import {
+  PRICE_CENTS_COLUMN_MAX,
+  readCatalogProductChanges,
+  readNewCatalogProduct,
+} from './product-input.ts';
 
 describe('catalog product input', () => {
   it('maps name to title and price to integer cents', () => {
@@ -49,5 +53,37 @@ describe('catalog product input', () => {
     });
     expect(readCatalogProductChanges({ description: null })).toEqual({ description: null });
     expect(() => readCatalogProductChanges({})).toThrow('body: must hold at least one of');
+  });
+});
+
+describe('catalog product input against its columns', () => {
+  const field = (body: unknown) => {
+    try {
+      readNewCatalogProduct(body);
+    } catch (error) {
+      return (error as { details?: unknown; message: string }).message;
+    }
+    return undefined;
+  };
+
+  it('refuses a price its integer cents cannot hold (issue 15: 30,000,000 was a 500)', () => {
+    expect(field({ sku: 'A-1', name: 'x', price: 30_000_000 })).toBe(
+      `price: must be at most ${PRICE_CENTS_COLUMN_MAX / 100}`,
+    );
+    expect(readNewCatalogProduct({ sku: 'A-1', name: 'x', price: 21_474_836.47 }).priceCents).toBe(
+      PRICE_CENTS_COLUMN_MAX,
+    );
+    expect(field({ sku: 'A-1', name: 'x', price: 21_474_836.48 })).toMatch(
+      /^price: must be at most/,
+    );
+  });
+
+  it('refuses NUL in any string field', () => {
+    expect(field({ sku: 'A-1', name: 'Lamp\u0000', price: 1 })).toBe(
+      'name: must not contain NUL (U+0000)',
+    );
+    expect(field({ sku: 'A-1', name: 'x', description: '\u0000', price: 1 })).toMatch(
+      /^description: /,
+    );
   });
 });

@@ -4,10 +4,12 @@
  * after the monolith's (monolith/products/product-input.ts): the same fields, rules and messages,
  * because the contract (docs/api.md) says how a product is refused and the parallel run compares
  * refusals too (products.e2e.test.ts asks both). Meant to diverge where the catalog's data
- * differs: it must also refuse what its own columns cannot hold.
+ * differs: it must also refuse what its own columns cannot hold. The limits of the catalog's
+ * `products` table (migrations/catalog/0002) are named here, once: `LIMITS`.
  */
 import { ValidationError } from '../../shared/http-errors.ts';
 import {
+  NUMERIC_12_2,
   readMoney,
   readOptionalBoolean,
   readOptionalString,
@@ -16,21 +18,38 @@ import {
   requireBody,
   type Body,
 } from '../../../shop-shared/validate.ts';
-import { centsFromPrice } from '../../shared/money.ts';
+import { centsFromPrice, priceFromCents } from '../../shared/money.ts';
 import type { NewProduct, ProductChanges } from './product-types.ts';
 
 const FIELDS = ['sku', 'name', 'description', 'price', 'active'] as const;
-const SKU = {
-  maxLength: 64,
-  pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
-  patternHint: 'may hold only letters, digits, ".", "_" and "-"',
-};
 
-const readSku = (body: Body) => readString(body, 'sku', SKU);
-const readTitle = (body: Body) => readString(body, 'name', { maxLength: 200 });
+/**
+ * The most cents the catalog's `price_cents` column holds: it is an `integer` (2^31 - 1), so
+ * prices from 21,474,836.48 up, which the monolith's numeric(12,2) keeps, are refused here.
+ * When the column widens, change this constant and nothing else (prices stay within the
+ * contract's numeric(12,2) whatever the column holds).
+ */
+export const PRICE_CENTS_COLUMN_MAX = 2_147_483_647;
+
+/** What each field of a product may hold: the contract's rules within the catalog's columns. */
+export const LIMITS = {
+  sku: {
+    maxLength: 64,
+    pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+    patternHint: 'may hold only letters, digits, ".", "_" and "-"',
+  },
+  /** `title` */
+  name: { maxLength: 200 },
+  description: { maxLength: 5000 },
+  /** `price_cents` */
+  price: { max: Math.min(priceFromCents(PRICE_CENTS_COLUMN_MAX), NUMERIC_12_2.max) },
+} as const;
+
+const readSku = (body: Body) => readString(body, 'sku', LIMITS.sku);
+const readTitle = (body: Body) => readString(body, 'name', LIMITS.name);
 const readDescription = (body: Body) =>
-  readOptionalString(body, 'description', { maxLength: 5000 }) ?? null;
-const readPriceCents = (body: Body) => centsFromPrice(readMoney(body, 'price'));
+  readOptionalString(body, 'description', LIMITS.description) ?? null;
+const readPriceCents = (body: Body) => centsFromPrice(readMoney(body, 'price', LIMITS.price));
 
 export function readNewCatalogProduct(raw: unknown): NewProduct {
   const body = requireBody(raw);

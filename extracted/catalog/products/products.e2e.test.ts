@@ -141,6 +141,8 @@ describe('catalog answers like the monolith', () => {
       { sku: 'X1', name: 'x', price: '1' },
       '{not json',
       { sku: 'X1', name: 'x', price: 1, colour: 'red' },
+      // issue 15: NUL in a product name was a 500 on both sides
+      { sku: 'X1', name: 'Lamp\u0000', price: 1 },
     ];
     for (const body of bodies)
       expect((await same('POST', '/api/products', body))[0].status).toBe(400);
@@ -152,6 +154,25 @@ describe('catalog answers like the monolith', () => {
     expect((await same('PUT', '/api/products/999', { name: 'x' }))[0].status).toBe(404);
     expect((await same('DELETE', '/api/products/999'))[0].status).toBe(404);
     expect((await same('GET', '/api/nothing-here'))[0].status).toBe(404);
+  });
+
+  it('refuses a price its price_cents column cannot hold, naming the field (issue 15: a 500)', async () => {
+    // The monolith's numeric(12,2) keeps 30,000,000; the catalog's integer cents do not, until
+    // its column widens (PRICE_CENTS_COLUMN_MAX), so here the two sides may differ.
+    for (const [method, path] of [
+      ['POST', '/api/products'],
+      ['PUT', '/api/products/1'],
+    ]) {
+      const answer = await catalog.call(method, path, {
+        sku: 'DEAR-1',
+        name: 'x',
+        price: 30_000_000,
+      });
+      expect(answer).toMatchObject({
+        status: 400,
+        body: { error: 'validation_failed', details: { field: 'price' } },
+      });
+    }
   });
 
   it('creates and updates products, storing cents and the derived search text', async () => {

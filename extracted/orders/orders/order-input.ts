@@ -7,6 +7,8 @@
  */
 import { ValidationError } from '../../shared/http-errors.ts';
 import {
+  ID,
+  NUMERIC_12_2,
   readInteger,
   readOptionalString,
   rejectUnknownFields,
@@ -19,14 +21,33 @@ export const MAX_ORDER_LINES = 50;
 export const MAX_LINE_QUANTITY = 1000;
 export const PAYMENT_METHODS = ['card', 'paypal', 'invoice', 'bank_transfer'] as const;
 
-const ID_RANGE = { min: 1, max: Number.MAX_SAFE_INTEGER };
+/**
+ * What each field of an order may hold, and its total (`orders.total numeric(12,2)`, computed
+ * from the lines at the prices of the day, so checked by checkOrderTotal once those are known).
+ */
+export const LIMITS = {
+  customerId: ID,
+  productId: ID,
+  quantity: { min: 1, max: MAX_LINE_QUANTITY },
+  paymentMethod: { maxLength: 40 },
+  total: NUMERIC_12_2,
+} as const;
+
+/** Refuses an order whose total its column cannot hold, naming the lines that make it. */
+export function checkOrderTotal(total: number): void {
+  if (total > LIMITS.total.max)
+    throw new ValidationError(
+      'items',
+      `would come to a total of ${total}, above the most an order can hold (${LIMITS.total.max})`,
+    );
+}
 
 export function readPlaceOrder(raw: unknown): PlaceOrder {
   const body = requireBody(raw);
   rejectUnknownFields(body, ['customerId', 'items', 'paymentMethod']);
-  const customerId = readInteger(body, 'customerId', ID_RANGE);
+  const customerId = readInteger(body, 'customerId', LIMITS.customerId);
   const items = readOrderLines(body.items);
-  const method = readOptionalString(body, 'paymentMethod', { maxLength: 40 }) ?? 'card';
+  const method = readOptionalString(body, 'paymentMethod', LIMITS.paymentMethod) ?? 'card';
   if (!(PAYMENT_METHODS as readonly string[]).includes(method)) {
     throw new ValidationError('paymentMethod', `must be one of ${PAYMENT_METHODS.join(', ')}`);
   }
@@ -48,12 +69,7 @@ function readOrderLine(item: unknown, label: string): OrderLine {
   const line = item as Body;
   rejectUnknownFields(line, ['productId', 'quantity']);
   return {
-    productId: readInteger(line, 'productId', ID_RANGE, `${label}.productId`),
-    quantity: readInteger(
-      line,
-      'quantity',
-      { min: 1, max: MAX_LINE_QUANTITY },
-      `${label}.quantity`,
-    ),
+    productId: readInteger(line, 'productId', LIMITS.productId, `${label}.productId`),
+    quantity: readInteger(line, 'quantity', LIMITS.quantity, `${label}.quantity`),
   };
 }

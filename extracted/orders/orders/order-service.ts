@@ -22,6 +22,7 @@ import type { ReplicaStore } from '../replicas/replica-store-type.ts';
 import type { ShopApi } from '../shop-api/shop-api-type.ts';
 import type { LocalOrderDetails } from './order-details.ts';
 import { orderTotal, quantitiesByProduct, type Shortage } from './order-lines.ts';
+import { checkOrderTotal } from './order-input.ts';
 import type { LocalOrderReadModel } from './order-read-model-type.ts';
 import type { OrderStore } from './order-store-type.ts';
 import type { PlaceOrder } from './order-types.ts';
@@ -95,6 +96,7 @@ export class OrderService {
         unitPrice: snapshots.get(i.productId)!.price,
       }));
       const total = orderTotal(lines);
+      checkOrderTotal(total);
       return await this.transactional(async (s) => {
         const orderId = await recordOrder(s, request, lines, total);
         return (await s.orderReads.get(orderId))!;
