@@ -66,15 +66,16 @@ describe('catalog product input against its columns', () => {
     return undefined;
   };
 
-  it('refuses a price its integer cents cannot hold (issue 15: 30,000,000 was a 500)', () => {
-    expect(field({ sku: 'A-1', name: 'x', price: 30_000_000 })).toBe(
-      `price: must be at most ${PRICE_CENTS_COLUMN_MAX / 100}`,
+  it('keeps every price the monolith keeps, and refuses past numeric(12,2) (issue 15: 30,000,000 was a 500)', () => {
+    expect(PRICE_CENTS_COLUMN_MAX).toBeGreaterThan(999_999_999_999);
+    expect(readNewCatalogProduct({ sku: 'A-1', name: 'x', price: 30_000_000 }).priceCents).toBe(
+      3_000_000_000,
     );
-    expect(readNewCatalogProduct({ sku: 'A-1', name: 'x', price: 21_474_836.47 }).priceCents).toBe(
-      PRICE_CENTS_COLUMN_MAX,
-    );
-    expect(field({ sku: 'A-1', name: 'x', price: 21_474_836.48 })).toMatch(
-      /^price: must be at most/,
+    expect(
+      readNewCatalogProduct({ sku: 'A-1', name: 'x', price: 9_999_999_999.99 }).priceCents,
+    ).toBe(999_999_999_999);
+    expect(field({ sku: 'A-1', name: 'x', price: 10_000_000_000 })).toMatch(
+      /^price: must be at most 9999999999\.99/,
     );
   });
 

@@ -24,12 +24,12 @@ import type { NewProduct, ProductChanges } from './product-types.ts';
 const FIELDS = ['sku', 'name', 'description', 'price', 'active'] as const;
 
 /**
- * The most cents the catalog's `price_cents` column holds: it is an `integer` (2^31 - 1), so
- * prices from 21,474,836.48 up, which the monolith's numeric(12,2) keeps, are refused here.
- * When the column widens, change this constant and nothing else (prices stay within the
- * contract's numeric(12,2) whatever the column holds).
+ * The most cents the catalog's `price_cents` column holds as this code reads it: the column is a
+ * `bigint` (migration 0004), read into a JavaScript number, so exact up to 2^53 - 1. Every price
+ * the monolith's numeric(12,2) keeps fits; prices stay within that contract whatever the column
+ * holds. Should the column change, change this constant and nothing else.
  */
-export const PRICE_CENTS_COLUMN_MAX = 2_147_483_647;
+export const PRICE_CENTS_COLUMN_MAX = Number.MAX_SAFE_INTEGER;
 
 /** What each field of a product may hold: the contract's rules within the catalog's columns. */
 export const LIMITS = {

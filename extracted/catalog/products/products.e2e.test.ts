@@ -156,23 +156,23 @@ describe('catalog answers like the monolith', () => {
     expect((await same('GET', '/api/nothing-here'))[0].status).toBe(404);
   });
 
-  it('refuses a price its price_cents column cannot hold, naming the field (issue 15: a 500)', async () => {
-    // The monolith's numeric(12,2) keeps 30,000,000; the catalog's integer cents do not, until
-    // its column widens (PRICE_CENTS_COLUMN_MAX), so here the two sides may differ.
-    for (const [method, path] of [
-      ['POST', '/api/products'],
-      ['PUT', '/api/products/1'],
-    ]) {
-      const answer = await catalog.call(method, path, {
-        sku: 'DEAR-1',
-        name: 'x',
-        price: 30_000_000,
-      });
-      expect(answer).toMatchObject({
-        status: 400,
-        body: { error: 'validation_failed', details: { field: 'price' } },
-      });
-    }
+  it('keeps a price of 30,000,000 as the monolith does, and refuses past numeric(12,2) naming the field (issue 15: a 500)', async () => {
+    const [kept] = await same(
+      'POST',
+      '/api/products',
+      { sku: 'DEAR-1', name: 'x', price: 30_000_000 },
+      ['id', 'createdAt', 'updatedAt'],
+    );
+    expect(kept).toMatchObject({ status: 201, body: { price: 30_000_000 } });
+    const [refused] = await same('POST', '/api/products', {
+      sku: 'DEAR-2',
+      name: 'x',
+      price: 10_000_000_000,
+    });
+    expect(refused).toMatchObject({
+      status: 400,
+      body: { error: 'validation_failed', details: { field: 'price' } },
+    });
   });
 
   it('creates and updates products, storing cents and the derived search text', async () => {
