@@ -1,6 +1,8 @@
 /**
  * Before the e2e suites: reuse a running embedded stack, or start one and leave a marker so that
- * the teardown stops exactly what the tests started.
+ * the teardown stops exactly what the tests started. The marker names the test run (the jest
+ * process, which runs both the setup and the teardown): a run that found the stack running never
+ * stops it, even when another run beside it started it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,5 +18,5 @@ export default async function globalSetup(): Promise<void> {
   process.stderr.write('\ne2e: no embedded stack running; starting one for the tests\n');
   await stackUp(createProgress());
   fs.mkdirSync(path.dirname(startedByTestsMarker()), { recursive: true });
-  fs.writeFileSync(startedByTestsMarker(), new Date().toISOString());
+  fs.writeFileSync(startedByTestsMarker(), String(process.pid));
 }
