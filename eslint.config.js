@@ -40,6 +40,27 @@ export default tseslint.config(
       ],
     },
   })),
+  // The kit coordinates processes through state (the kit DB, Unleash), never through the embedded
+  // stack's process manager: only `ficus stack` (cli/commands/stack.ts) and the walkthrough start
+  // processes. (proxy/ has a rule of its own above; it imports no stack/ either.)
+  {
+    files: ['rollout/**/*.ts', 'cdc/**/*.ts', 'plan/**/*.ts', 'lib/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)stack/',
+              message:
+                'the kit does not import the embedded stack: read addresses through lib/config, coordinate workers through the kit DB (cdc/fleet/).',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['bin/**/*.js', 'test-support/**/*.js', 'scripts/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
