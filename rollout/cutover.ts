@@ -46,7 +46,7 @@ import type { UnleashAdmin } from './unleash-admin.ts';
 import type { StageState } from '../plan/stages.ts';
 import type { Direction } from '../plan/mapping.ts';
 import { syncFleetStore, type SyncFleetStore } from '../cdc/fleet/sync-fleet-store.ts';
-import { switchDirection } from '../cdc/fleet/switch-direction.ts';
+import { awaitAcknowledgement, switchDirection } from '../cdc/fleet/switch-direction.ts';
 import { installFence, removeFence } from './legacy-fence.ts';
 import type { ProxyAdmin } from './proxy-admin.ts';
 import { createKafkaAdmin } from '../cdc/kafka/kafka-clients.ts';
@@ -163,16 +163,17 @@ export async function moveWrites(
   };
   const bound = request.holdBoundMs ?? 15_000;
   const fleet: SyncFleetStore = syncFleetStore(deps.kitDb);
+  const syncChange = (active: boolean) => ({
+    service: service.name,
+    active,
+    changedBy: request.actor,
+    why: `write cut-over to ${request.to.stage}${request.why ? `: ${request.why}` : ''}`,
+  });
   const switchSync = (direction: Direction, active: boolean) =>
     switchDirection(
       fleet,
       { service: service.name, direction, active },
-      {
-        changedBy: request.actor,
-        why: `${active ? '' : 'off: '}write cut-over to ${request.to.stage}${request.why ? `: ${request.why}` : ''}`,
-        timeoutMs: request.ackTimeoutMs,
-        progress,
-      },
+      { ...syncChange(active), timeoutMs: request.ackTimeoutMs, progress },
     );
   const db = pools(config, service);
   const undo: { what: string; run: () => Promise<unknown> }[] = [];
@@ -228,10 +229,16 @@ export async function moveWrites(
     // The new direction's workers may apply before the hold: until the flip, all they can see are
     // the old direction's own writes, which they drop as echoes (cdc/sink/no-echo.ts).
     const wasOn = (await fleet.readAssignment(service.name, to)).active;
-    await run(
+    const assignment = await run(
       `switch the ${to} sync on`,
-      () => switchSync(to, true),
+      () => fleet.setAssignment({ ...syncChange(true), direction: to }),
       wasOn ? undefined : () => switchSync(to, false),
+    );
+    await run(`wait for the ${to} sync workers`, () =>
+      awaitAcknowledgement(fleet, assignment, { timeoutMs: request.ackTimeoutMs }),
+    );
+    progress.done(
+      `${service.name}: ${to} sync on (generation ${assignment.generation}), acknowledged by its workers`,
     );
     const heldAt = Date.now();
     await run(
