@@ -161,17 +161,19 @@ export function startSinkFollower(options: SinkFollowerOptions): SinkFollower {
   }
 
   let timer: NodeJS.Timeout | undefined;
+  let ticking: Promise<void> = Promise.resolve();
   const tick = async () => {
     await contact();
     converge();
-    if (!s.stopping) timer = setTimeout(() => void tick(), heartbeatMs);
+    if (!s.stopping) timer = setTimeout(() => (ticking = tick()), heartbeatMs);
   };
   void store.pruneLapsed().catch(() => undefined);
-  void tick();
+  ticking = tick();
 
   async function stop(): Promise<void> {
     s.stopping = true;
     clearTimeout(timer);
+    await ticking; // a renewal under way must not land after the deregistration
     await store.renew(report()).catch(() => undefined); // say it is going: no longer counted
     await s.converging?.catch(() => undefined);
     await stopWorker('stopping');
