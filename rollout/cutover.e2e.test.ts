@@ -10,8 +10,6 @@
  * naming the worker to start, and the forward direction stays as it was.
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { jest } from '@jest/globals';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
@@ -27,7 +25,7 @@ import { createProgress } from '../lib/progress.ts';
 import { sleep, waitFor } from '../lib/wait.ts';
 import type { Direction } from '../plan/mapping.ts';
 import type { Plan } from '../plan/plan-types.ts';
-import { createTestDatabase, type TestDatabase } from '../test-support/databases.ts';
+import type { TestDatabase } from '../test-support/databases.ts';
 import {
   productHandler,
   startProxy,
@@ -37,7 +35,7 @@ import {
   type StartedProxy,
 } from '../test-support/proxy-e2e-harness.ts';
 import { createSinkFixture, sql, type SinkFixture } from '../test-support/sink-e2e-harness.ts';
-import { stackUnleashAdmin, writeTestDatabasesConfig } from '../test-support/stack-access.ts';
+import { stackUnleashAdmin } from '../test-support/stack-access.ts';
 import { superviseSyncWorker, type SupervisedWorker } from '../test-support/sync-supervisor.ts';
 import { moveWrites, type CutoverDeps } from './cutover.ts';
 import { fencedTables } from './legacy-fence.ts';
@@ -137,14 +135,8 @@ const legacySkus = async (skus: string[]) =>
 beforeAll(async () => {
   fx = await createSinkFixture();
   service = fx.service;
-  kit = await createTestDatabase({ cluster: 'services', template: 'kit' });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ficus-cutover-'));
-  const configFile = writeTestDatabasesConfig(path.join(dir, 'ficus.config.yaml'), {
-    planFile: fx.planPath,
-    legacyDatabase: `sinkl_${fx.id}`,
-    services: { [service]: `sinks_${fx.id}`, [fx.otherService]: `sinks_${fx.id}o` },
-    kitDatabase: kit.name,
-  });
+  kit = fx.kit;
+  const configFile = fx.configPath;
   config = loadConfig({ file: configFile });
   legacyKnex = knex({ client: 'pg', connection: fx.legacyUrl, pool: { min: 0, max: 2 } });
   await sql(
@@ -212,7 +204,6 @@ afterAll(async () => {
   await legacyKnex?.destroy();
   if (config) await dropConnectors();
   await unleash.deleteFlag(service).catch(() => undefined);
-  await kit?.drop();
   await fx?.dispose();
 });
 
