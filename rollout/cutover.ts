@@ -10,9 +10,12 @@
  *      legacy tables;
  *   4. flip the stage in Unleash (audited like `ficus stage`) and wait until the proxy routes by it;
  *   5. release the held writes: they now go to the new owner. After a rollback the drained reverse
- *      sync stops; after a cut-over the forward sync keeps running for the replicated tables.
- * The sync of the new direction starts before the hold (it only sees echoes until the flip), so
- * the writes are held for the drain and the flip alone.
+ *      sync is switched off; after a cut-over the forward sync keeps running for the replicated tables.
+ * The sync of the new direction is switched on before the hold (it only sees echoes until the
+ * flip), so the writes are held for the drain and the flip alone. ficus starts and stops no sync
+ * worker: it sets the direction's assignment in the kit DB and waits until a live worker
+ * (`ficus sync`, under the user's supervisor) reports acting on it (cdc/fleet/); with none, the
+ * cut-over is abandoned before the hold, naming the worker to start.
  *
  * If a step before the flip fails, everything done so far is undone in reverse order and the
  * writes are released to the old owner.
@@ -40,10 +43,9 @@ import {
 } from './stage-change.ts';
 import type { UnleashAdmin } from './unleash-admin.ts';
 import type { StageState } from '../plan/stages.ts';
-// eslint-disable-next-line no-restricted-imports -- until sync directions are kit-DB state
-import { ensureApp, stopApp, syncApp, syncAppName, type Direction } from '../stack/apps.ts';
-// eslint-disable-next-line no-restricted-imports -- until sync directions are kit-DB state
-import { loadStackConfig } from '../stack/stack-config.ts';
+import type { Direction } from '../plan/mapping.ts';
+import { syncFleetStore, type SyncFleetStore } from '../cdc/fleet/sync-fleet-store.ts';
+import { awaitAcknowledgement, switchDirection } from '../cdc/fleet/switch-direction.ts';
 import { installFence, removeFence } from './legacy-fence.ts';
 import type { ProxyAdmin } from './proxy-admin.ts';
 import { createKafkaAdmin } from '../cdc/kafka/kafka-clients.ts';
@@ -61,6 +63,8 @@ export type CutoverRequest = {
   holdBoundMs?: number;
   /** how long the drain may take before the cut-over is abandoned */
   drainTimeoutMs?: number;
+  /** how long the sync workers may take to acknowledge a switched direction */
+  ackTimeoutMs?: number;
 };
 
 export type CutoverDeps = {
@@ -158,6 +162,19 @@ export async function moveWrites(
     service: service.owns.map((t) => t.target),
   };
   const bound = request.holdBoundMs ?? 15_000;
+  const fleet: SyncFleetStore = syncFleetStore(deps.kitDb);
+  const syncChange = (active: boolean) => ({
+    service: service.name,
+    active,
+    changedBy: request.actor,
+    why: `write cut-over to ${request.to.stage}${request.why ? `: ${request.why}` : ''}`,
+  });
+  const switchSync = (direction: Direction, active: boolean) =>
+    switchDirection(
+      fleet,
+      { service: service.name, direction, active },
+      { ...syncChange(active), timeoutMs: request.ackTimeoutMs, progress },
+    );
   const db = pools(config, service);
   const undo: { what: string; run: () => Promise<unknown> }[] = [];
   let step = 'start';
@@ -209,12 +226,19 @@ export async function moveWrites(
       await run(`apply the reverse connector`, () =>
         applyConfiguredConnector(plan, service, 'reverse', { progress, config }),
       );
-    // The new direction's worker may start before the hold: until the flip, all it can see are
-    // the old direction's own writes, which it drops as echoes (cdc/sink/no-echo.ts).
-    await run(
-      `start the ${to} sync`,
-      () => ensureApp(loadStackConfig(), syncApp(plan, service.name, to), progress),
-      () => stopApp(loadStackConfig(), syncAppName(service.name, to), progress),
+    // The new direction's workers may apply before the hold: until the flip, all they can see are
+    // the old direction's own writes, which they drop as echoes (cdc/sink/no-echo.ts).
+    const wasOn = (await fleet.readAssignment(service.name, to)).active;
+    const assignment = await run(
+      `switch the ${to} sync on`,
+      () => fleet.setAssignment({ ...syncChange(true), direction: to }),
+      wasOn ? undefined : () => switchSync(to, false),
+    );
+    await run(`wait for the ${to} sync workers`, () =>
+      awaitAcknowledgement(fleet, assignment, { timeoutMs: request.ackTimeoutMs }),
+    );
+    progress.done(
+      `${service.name}: ${to} sync on (generation ${assignment.generation}), acknowledged by its workers`,
     );
     const heldAt = Date.now();
     await run(
@@ -280,9 +304,12 @@ export async function moveWrites(
     // The forward sync keeps running after a cut-over: the service still replicates tables it does
     // not own (its read model), and for the owned ones it only sees the reverse sync's writes,
     // which it drops as echoes (anything else is fenced). The reverse sync, drained after a
-    // rollback, has nothing left to do: stop it unhurried.
+    // rollback, has nothing left to do: switch it off unhurried. The move is done by now, so a
+    // worker slow to stand by is reported, not undone (it sees only echoes of the forward sync).
     if (from === 'reverse')
-      await stopApp(loadStackConfig(), syncAppName(service.name, from), progress);
+      await switchSync(from, false).catch((error: unknown) =>
+        progress.fail(`${service.name}: ${errorMessage(error)}`),
+      );
     return { change, heldMs, drainedTo, direction: to };
   } catch (error) {
     progress.fail(`${service.name}: cut-over failed at "${step}": ${errorMessage(error)}; undoing`);

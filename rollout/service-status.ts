@@ -4,7 +4,9 @@
  * parity, measured sync lag), its latest rollout; and the stage history (who, when, why, forced).
  * JSON shape (stable; DESIGN.md names the first six fields of a service):
  *   { services: [{ name, stage, percent, syncLagMs, parity, matchRate, comparisons, next, gates,
- *                  rollout, notes }], history: [{ at, service, from, to, actor, reason, forced }] }
+ *                  rollout, notes, sync }], history: [{ at, service, from, to, actor, reason, forced }] }
+ * `sync`: per direction its assignment in the kit DB and its live workers,
+ *   [{ direction, active, generation, changedAt, workers: { live, running, standby, heartbeatAgeMs } }]
  */
 import type { Knex } from 'knex';
 import type { UnleashAdmin } from './unleash-admin.ts';
@@ -15,6 +17,8 @@ import { gatherEvidence } from './gate-evidence.ts';
 import { evaluateGates, gatesHold, type GateResult } from './gates.ts';
 import { rolloutStore } from './rollout-store.ts';
 import type { MeasureSyncLag } from './sync-lag.ts';
+import { directionStatus, type DirectionStatus } from '../cdc/fleet/sync-fleet.ts';
+import { syncFleetStore } from '../cdc/fleet/sync-fleet-store.ts';
 
 export type ServiceStatus = {
   name: string;
@@ -36,6 +40,8 @@ export type ServiceStatus = {
     updatedAt: string;
   } | null;
   notes: string[];
+  /** each sync direction's assignment and its live workers (cdc/fleet/) */
+  sync: DirectionStatus[];
 };
 
 export type HistoryEntry = {
@@ -73,6 +79,14 @@ export async function serviceStatus(deps: {
   const rollouts = new Map(
     (await rolloutStore(deps.kitDb).latestPerService()).map((r) => [r.service, r]),
   );
+  const fleet = syncFleetStore(deps.kitDb);
+  const syncOf = async (service: string) => {
+    const [assignments, { now, workers }] = await Promise.all([
+      fleet.readAssignments(service),
+      fleet.workers(service),
+    ]);
+    return assignments.map((a) => directionStatus(a, workers, now));
+  };
   const services: ServiceStatus[] = [];
   for (const { name } of deps.plan.services) {
     const state = await deps.unleash.readStage(name);
@@ -105,6 +119,7 @@ export async function serviceStatus(deps: {
           }
         : null,
       notes: evidence.notes,
+      sync: await syncOf(name),
     });
   }
   const rows = await deps

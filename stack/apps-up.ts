@@ -2,7 +2,9 @@
  * `ficus stack up --apps`: after the stack itself, the demo's applications. Their databases are
  * migrated (idempotent), each service's source connector is applied for the direction its stage
  * needs (forward until the write cut-over, reverse after), and then the monolith, the services,
- * one sync worker per service and the proxy are started and waited for.
+ * a forward and a reverse sync worker per service (each follows its direction's assignment in the
+ * kit DB: the reverse one stands by until the cut-over switches it on) and the proxy are started
+ * and waited for.
  */
 import pg from 'pg';
 import { applyConfiguredConnector } from '../cdc/connect/configured-connectors.ts';
@@ -12,7 +14,8 @@ import { migrationsDirectory } from '../migrations/migrate-runner.ts';
 import { migrateSets, migrationTargets } from '../migrations/migrate-sets.ts';
 import { legacyAppUrl } from '../monolith/config.ts';
 import { loadPlan } from '../plan/load-plan.ts';
-import { appSpecs, ensureApp, runningApps, stopApp, type Direction } from './apps.ts';
+import { appSpecs, ensureApp, runningApps, stopApp } from './apps.ts';
+import type { Direction } from '../plan/mapping.ts';
 import { loadStackConfig, stackPlanFile, type StackConfig } from './stack-config.ts';
 
 /**
@@ -54,7 +57,7 @@ export async function appsUp(
       await applyConfiguredConnector(plan, service, direction, { progress, config: ficus });
     }
   }
-  for (const app of appSpecs(config, plan, directionsOf)) await ensureApp(config, app, progress);
+  for (const app of appSpecs(config, plan)) await ensureApp(config, app, progress);
 }
 
 export async function appsDown(

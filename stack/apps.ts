@@ -20,7 +20,7 @@ import { stackConfigFile } from '../lib/config/index.ts';
 import { loadStackConfig, type StackConfig } from './stack-config.ts';
 import { defaultMetricsPort } from '../cdc/sink/sink-config.ts';
 
-export type Direction = 'forward' | 'reverse';
+import type { Direction } from '../plan/mapping.ts';
 
 export type AppSpec = {
   name: string;
@@ -111,24 +111,20 @@ export function proxyApp(config: StackConfig): AppSpec {
   };
 }
 
-/** Every app, in start order: what others call comes first. */
-export function appSpecs(
-  config: StackConfig,
-  plan: Plan,
-  directionsOf: (service: string) => Direction[] = () => ['forward'],
-): AppSpec[] {
+/**
+ * Every app, in start order: what others call comes first. Each service gets a worker of each sync
+ * direction; each follows its direction's assignment in the kit DB, so the reverse one stands by
+ * until the write cut-over switches it on (cdc/sink/sink-follower.ts). ficus starts them here as
+ * a supervisor would, for the demo; the cut-over itself never starts or stops one.
+ */
+export function appSpecs(config: StackConfig, plan: Plan): AppSpec[] {
+  const directions: Direction[] = ['forward', 'reverse'];
   return [
     monolithApp(config),
     ...plan.services.map((s) => serviceApp(config, plan, s.name)),
-    ...plan.services.flatMap((s) => directionsOf(s.name).map((d) => syncApp(plan, s.name, d))),
+    ...plan.services.flatMap((s) => directions.map((d) => syncApp(plan, s.name, d))),
     proxyApp(config),
   ];
-}
-
-/** Every app that may run, both sync directions included (for status). */
-export function allAppSpecs(config: StackConfig, plan: Plan): AppSpec[] {
-  const reverse = plan.services.map((s) => syncApp(plan, s.name, 'reverse'));
-  return [...appSpecs(config, plan), ...reverse];
 }
 
 /** Starts an app unless it answers already; waits until it is healthy. */
@@ -170,7 +166,7 @@ export async function stopApp(
 
 /** Names of app processes ficus started that still run (for `down` and `status`), proxy first. */
 export function runningApps(config: StackConfig, plan: Plan): string[] {
-  const names = allAppSpecs(config, plan)
+  const names = appSpecs(config, plan)
     .map((app) => app.name)
     .reverse();
   return names.filter((name) => runningPid(config, name));

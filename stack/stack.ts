@@ -12,7 +12,7 @@ import type { Progress } from '../lib/progress.ts';
 import { waitFor } from '../lib/wait.ts';
 import { loadPlan } from '../plan/load-plan.ts';
 import type { Plan } from '../plan/plan-types.ts';
-import { allAppSpecs, runningApps } from './apps.ts';
+import { appSpecs, runningApps } from './apps.ts';
 import { appsDown } from './apps-up.ts';
 import { ensureRolesAndDatabases } from './databases.ts';
 import { ensureJars } from './jars.ts';
@@ -129,7 +129,7 @@ export async function stackStatus(config: StackConfig = loadStackConfig()): Prom
   // Apps are listed when they answer or when ficus started them; the stack's parts always.
   const running = new Set(runningApps(config, plan));
   const apps = await Promise.all(
-    allAppSpecs(config, plan).map(
+    appSpecs(config, plan).map(
       async (app) => [app.name, { state: state(await app.healthy()), url: app.url }] as const,
     ),
   );

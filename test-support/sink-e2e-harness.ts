@@ -31,6 +31,7 @@ import {
   type VerifyReport,
 } from '../cdc/verify/verify-service.ts';
 import { createKafkaClient } from '../cdc/kafka/kafka-clients.ts';
+import { createTestDatabase } from './databases.ts';
 
 const config = stackConfig();
 export const urls = stackUrls();
@@ -167,13 +168,16 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
   const planPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ficus-sink-')), 'plan.yaml');
   fs.writeFileSync(planPath, planText);
   const plan: Plan = parsePlan(planText, planPath);
-  // `ficus sync` run as a child reads this: the fixture's databases, the stack's Kafka
+  // `ficus sync` run as a child reads this: the fixture's databases (a kit DB of its own, where
+  // the worker registers and reads its direction's assignment), the stack's Kafka
+  const kit = await createTestDatabase({ cluster: 'services', template: 'kit' });
   const configPath = writeTestDatabasesConfig(
     path.join(path.dirname(planPath), 'ficus.config.yaml'),
     {
       planFile: planPath,
       legacyDatabase: legacyDb,
       services: { [service]: serviceDb, [`${service}o`]: `${serviceDb}o` },
+      kitDatabase: kit.name,
     },
   );
 
@@ -206,6 +210,10 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
     otherServiceUrl: urls.servicesAdmin(`${serviceDb}o`),
     plan,
     planPath,
+    /** the configuration `ficus` run as a child reads: the fixture's databases and kit DB */
+    configPath,
+    /** the fixture's own kit DB */
+    kit,
     kafka,
     legacyUrl: urls.legacyAdmin(legacyDb),
     serviceUrl: urls.servicesAdmin(serviceDb),
@@ -473,6 +481,7 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
       await drop(urls.legacyAdmin('postgres'), legacyDb);
       await drop(urls.servicesAdmin('postgres'), serviceDb);
       await drop(urls.servicesAdmin('postgres'), `${serviceDb}o`);
+      await kit.drop().catch((e: Error) => problems.push(`${kit.name}: ${e.message}`));
       const a = await connectedAdmin();
       const topics = (await a.listTopics()).filter(
         (t) => t.startsWith(prefix) || t === fixture.dlqTopic || t.includes(id),

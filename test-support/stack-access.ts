@@ -66,7 +66,13 @@ export const stackUnleashAdmin = () => configuredUnleashAdmin(stackFicusConfig()
  */
 export function writeTestDatabasesConfig(
   file: string,
-  options: { planFile: string; legacyDatabase: string; services: Record<string, string> },
+  options: {
+    planFile: string;
+    legacyDatabase: string;
+    services: Record<string, string>;
+    /** a kit DB of the test's own on the services cluster (default: the stack's) */
+    kitDatabase?: string;
+  },
 ): string {
   const config = stackConfig();
   const adminPassword = { file: secretFile(config.stackDir, 'postgres-admin') };
@@ -79,6 +85,7 @@ export function writeTestDatabasesConfig(
     ...stackDocument,
     plan: options.planFile,
     legacy: db(config.ports.legacyPostgres, options.legacyDatabase),
+    ...(options.kitDatabase ? { kit: db(config.ports.servicesPostgres, options.kitDatabase) } : {}),
     services: Object.fromEntries(
       Object.entries(options.services).map(([name, database]) => [
         name,

@@ -27,7 +27,13 @@ export async function extractService(
   const config = loadStackConfig();
   await ficus(ctx, ['migrate', name]);
   await ficus(ctx, ['connectors', 'apply', name]);
-  for (const app of [serviceApp(config, plan, name), syncApp(plan, name, 'forward')])
+  // Both sync workers, as a supervisor would run them: the reverse one stands by until the
+  // write cut-over switches it on in the kit DB (the cut-over itself starts no process).
+  for (const app of [
+    serviceApp(config, plan, name),
+    syncApp(plan, name, 'forward'),
+    syncApp(plan, name, 'reverse'),
+  ])
     await ensureApp(config, app, createProgress());
   const verified = await ficus(ctx, ['verify', name]);
   n.check(

@@ -51,8 +51,11 @@ export function createSinkMetrics(labels: { service: string; direction: string }
   };
 }
 
+/** A registry, or anything that renders like one (several registries served as one page). */
+export type MetricsSource = Pick<Registry, 'contentType' | 'metrics'>;
+
 export function serveMetrics(
-  registry: Registry,
+  registry: MetricsSource,
   port: number,
   host = '127.0.0.1',
 ): Promise<http.Server> {
@@ -67,4 +70,29 @@ export function serveMetrics(
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));
   });
+}
+
+/**
+ * The metrics page of a `ficus sync` process: `ficus_sync_running` (1 while its direction is
+ * switched on and the sink worker applies, 0 while it stands by) and, while it runs, the sink
+ * worker's own metrics. The page answers in standby too: supervisors and `ficus stack` probe it.
+ */
+export function followerMetrics(
+  labels: { service: string; direction: string },
+  current: () => Registry | null,
+): MetricsSource {
+  const registry = new Registry();
+  registry.setDefaultLabels(labels);
+  new Gauge({
+    name: 'ficus_sync_running',
+    help: '1 while this worker applies (its direction switched on), 0 while it stands by',
+    registers: [registry],
+    collect() {
+      this.set(current() ? 1 : 0);
+    },
+  });
+  return {
+    contentType: registry.contentType,
+    metrics: async () => (await registry.metrics()) + ((await current()?.metrics()) ?? ''),
+  };
 }

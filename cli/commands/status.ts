@@ -1,6 +1,7 @@
 /**
  * `ficus status [--json]`: every service with its stage, the gates of its next stage (with
- * values), sync lag, parity, match rate and its latest rollout; then the stage history (who,
+ * values), sync lag, parity, match rate, its latest rollout and each sync direction (on or off,
+ * live workers); then the stage history (who,
  * when, why, forced). The JSON shape is documented in rollout/service-status.ts.
  */
 import type { Command } from 'commander';
@@ -10,6 +11,16 @@ import { kitDbUrl, openKitDb } from '../../lib/kit-db.ts';
 import { formatGates } from '../../rollout/gates.ts';
 import { serviceStatus, type StatusReport } from '../../rollout/service-status.ts';
 import { openSyncLag } from '../../rollout/configured-sync-lag.ts';
+import type { DirectionStatus } from '../../cdc/fleet/sync-fleet.ts';
+
+/** `forward sync on (generation 2): 1 live worker, 1 running, heartbeat 0.4 s ago` */
+function syncLine(d: DirectionStatus): string {
+  const w = d.workers;
+  const workers = w.live
+    ? `${w.live} live worker(s): ${w.running} running, ${w.standby} standby, heartbeat ${((w.heartbeatAgeMs ?? 0) / 1000).toFixed(1)} s ago`
+    : 'no live worker';
+  return `${d.direction} sync ${d.active ? 'on' : 'off'} (generation ${d.generation}): ${workers}`;
+}
 
 const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(2)}%`);
 
@@ -40,6 +51,7 @@ export function renderStatus(report: StatusReport): string {
       out.push(
         `  latest rollout #${s.rollout.id} (${s.rollout.steps.join(',')}%): ${s.rollout.status}${s.rollout.reason ? ` — ${s.rollout.reason}` : ''}`,
       );
+    for (const d of s.sync) out.push(`  ${syncLine(d)}`);
     for (const note of s.notes) out.push(`  note: ${note}`);
   }
   out.push('', 'stage history:');

@@ -1,15 +1,24 @@
 /**
- * `ficus sync <service> [--direction forward|reverse]`: runs a sink worker in the foreground,
- * prints one progress line every few seconds, serves Prometheus metrics, and on SIGTERM/SIGINT
- * finishes the batch in flight, leaves the consumer group and exits 0.
+ * `ficus sync <service> [--direction forward|reverse]`: a long-lived sync worker for a supervisor
+ * (systemd, Kubernetes, `ficus stack up --apps`). It registers in the kit DB and follows the
+ * direction's assignment there (cdc/sink/sink-follower.ts): applies while it is switched on, stands
+ * by while it is off. Prints one progress line every few seconds, serves Prometheus metrics, and
+ * on SIGTERM/SIGINT finishes the batch in flight, leaves the consumer group, deregisters and
+ * exits 0.
  */
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import type http from 'node:http';
 import { ConfigError } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { defaultMetricsPort, parseDirection, sinkOptions } from '../../cdc/sink/sink-config.ts';
-import { serveMetrics } from '../../cdc/sink/sink-metrics.ts';
+import { followerMetrics, serveMetrics } from '../../cdc/sink/sink-metrics.ts';
 import { startSinkWorker } from '../../cdc/sink/sink-worker.ts';
+import { startSinkFollower } from '../../cdc/sink/sink-follower.ts';
+import { syncFleetStore } from '../../cdc/fleet/sync-fleet-store.ts';
+import { loadConfig } from '../../lib/config/index.ts';
+import { openKitDb } from '../../lib/kit-db.ts';
+import { packagePath } from '../../lib/package-paths.ts';
 
 type SyncFlags = {
   direction: string;
@@ -27,10 +36,17 @@ function positiveInt(value: string, flag: string): number {
   return n;
 }
 
+/** The version a worker reports in the kit DB (the package's). */
+function packageVersion(): string {
+  const file = packagePath('package.json');
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
 async function runSync(serviceName: string, flags: SyncFlags): Promise<void> {
   const direction = parseDirection(flags.direction);
   const log = createLogger(`sync:${serviceName}:${direction}`);
-  const options = sinkOptions({ service: serviceName, direction });
+  const config = loadConfig();
+  const options = sinkOptions({ service: serviceName, direction, config });
   const metricsPort =
     flags.metricsPort !== undefined
       ? positiveInt(flags.metricsPort, '--metrics-port')
@@ -40,40 +56,67 @@ async function runSync(serviceName: string, flags: SyncFlags): Promise<void> {
     flags.sessionTimeout !== undefined
       ? positiveInt(flags.sessionTimeout, '--session-timeout')
       : undefined;
-  const worker = await startSinkWorker({
-    ...options,
-    logger: log,
-    topicPrefix: flags.topicPrefix,
-    groupId: flags.group,
-    sessionTimeoutMs,
+  const kitDb = openKitDb(config.kit.database.url, 2);
+  const follower = startSinkFollower({
+    service: serviceName,
+    direction,
+    store: syncFleetStore(kitDb),
+    version: packageVersion(),
+    log,
+    startWorker: () =>
+      startSinkWorker({
+        ...options,
+        logger: log,
+        topicPrefix: flags.topicPrefix,
+        groupId: flags.group,
+        sessionTimeoutMs,
+      }),
   });
+  const stopFollower = async () => {
+    await follower.stop();
+    await kitDb.destroy();
+  };
+  const page = followerMetrics(
+    { service: serviceName, direction },
+    () => follower.worker()?.metrics.registry ?? null,
+  );
   let server: http.Server | undefined;
   try {
-    server = await serveMetrics(worker.metrics.registry, metricsPort);
+    server = await serveMetrics(page, metricsPort);
   } catch (error) {
-    await worker.stop();
+    await stopFollower();
     throw new ConfigError(
       `--metrics-port ${metricsPort}: cannot listen (${(error as Error).message})`,
     );
   }
-  log.info(`metrics on http://127.0.0.1:${metricsPort}/metrics`);
+  log.info(
+    `worker ${follower.workerId}: follows the ${direction} assignment of ${serviceName} in the kit DB; metrics on http://127.0.0.1:${metricsPort}/metrics`,
+  );
 
   let last = { at: Date.now(), applied: 0 };
   const progress = setInterval(() => {
-    const s = worker.stats();
+    const worker = follower.worker();
     const now = Date.now();
-    const rate = ((s.applied - last.applied) * 1000) / Math.max(1, now - last.at);
-    last = { at: now, applied: s.applied };
+    const applied = follower.applied();
+    const rate = ((applied - last.applied) * 1000) / Math.max(1, now - last.at);
+    last = { at: now, applied };
+    if (!worker) {
+      process.stdout.write(
+        `sync ${serviceName} ${direction}: ${follower.state()}, applied ${applied}\n`,
+      );
+      return;
+    }
+    const s = worker.stats();
     process.stdout.write(
-      `sync ${serviceName} ${direction}: applied ${s.applied} (${rate.toFixed(0)}/s), lag ${s.lag.total}, dead letters ${s.deadLetters}, skipped ${s.duplicates} duplicate / ${s.echoes} echo\n`,
+      `sync ${serviceName} ${direction}: applied ${applied} (${rate.toFixed(0)}/s), lag ${s.lag.total}, dead letters ${s.deadLetters}, skipped ${s.duplicates} duplicate / ${s.echoes} echo\n`,
     );
   }, intervalMs);
 
   const stopped = new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
-      log.info(`${signal}: finishing the batch in flight, then stopping`);
+      log.info(`${signal}: finishing the batch in flight, deregistering, then stopping`);
       clearInterval(progress);
-      void worker.stop().then(() => {
+      void stopFollower().then(() => {
         server?.close();
         resolve();
       });
@@ -82,10 +125,10 @@ async function runSync(serviceName: string, flags: SyncFlags): Promise<void> {
     process.once('SIGINT', () => shutdown('SIGINT'));
   });
   try {
-    await Promise.race([stopped, worker.failed]);
+    await Promise.race([stopped, follower.failed]);
   } catch (error) {
     clearInterval(progress);
-    await worker.stop();
+    await stopFollower();
     server?.close();
     throw error;
   }
