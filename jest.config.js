@@ -9,7 +9,10 @@ const transform = {
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform,
-  testPathIgnorePatterns: ['/node_modules/', '/.ficus/'],
+  testPathIgnorePatterns: ['/node_modules/', '/\\.ficus[^/]*/', '/dist/'],
+  // The stack's state (FICUS_HOME, `.ficus` by default) holds PostgreSQL's own `.snap` files
+  // (pg_logical/snapshots): jest must not take them for test snapshots, nor dist/ for modules.
+  modulePathIgnorePatterns: ['<rootDir>/\\.ficus', '<rootDir>/dist/'],
 };
 
 // `npm test` runs in two phases (FICUS_TESTS): everything but the walkthrough, then the
