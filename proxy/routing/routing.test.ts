@@ -1,5 +1,4 @@
 import { decodeStage, stageStrategy } from '../../plan/stage-flag.ts';
-import { createCircuitBreaker } from '../resilience/circuit-breaker.ts';
 import { createMirrorLimiter } from '../mirror/mirror-limiter.ts';
 import { createWriteHolds } from '../writes/write-hold.ts';
 import { addForwarded, stripHopByHop } from '../upstream/forward-headers.ts';
@@ -180,25 +179,6 @@ describe('request identity', () => {
       from: 'address',
     });
     expect(() => parseIdentitySource('query:uid')).toThrow(/header:<name>/);
-  });
-});
-
-describe('circuit breaker', () => {
-  it('opens after the threshold, lets one trial through after the cooldown, closes on success', () => {
-    let now = 0;
-    const b = createCircuitBreaker({ failureThreshold: 2, cooldownMs: 100 }, () => now);
-    b.failure();
-    expect(b.allow()).toBe(true);
-    b.failure();
-    expect([b.state(), b.allow()]).toEqual(['open', false]);
-    now = 150;
-    expect([b.allow(), b.allow()]).toEqual([true, false]);
-    b.failure();
-    expect(b.state()).toBe('open');
-    now = 300;
-    expect(b.allow()).toBe(true);
-    b.success();
-    expect([b.state(), b.allow()]).toEqual(['closed', true]);
   });
 });
 
