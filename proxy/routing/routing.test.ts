@@ -45,6 +45,65 @@ describe('route table', () => {
   });
 });
 
+describe('route table: the most specific pattern wins, whatever the order in the plan', () => {
+  const planOf = (routes: string[]) =>
+    parsePlan(
+      `version: 1
+legacy: { database: shop }
+services:
+  orders:
+    database: orders
+    routes:
+${routes.map((r) => `      - { method: ${r.split(' ')[0]}, path: ${r.split(' ')[1]} }`).join('\n')}
+`,
+      'test.yaml',
+    );
+  const routes = [
+    'GET /api/orders/:ref',
+    'GET /api/:kind/recent',
+    'GET /api/orders/recent',
+    'GET /api/:kind/:ref',
+    'GET /api/orders/recent/:page',
+    'DELETE /api/orders/:ref',
+  ];
+  const orders = [routes, [...routes].reverse(), [3, 5, 1, 0, 4, 2].map((i) => routes[i])];
+  it.each(orders)('routes alike for the plan order %#', (...order) => {
+    const table = buildRouteTable(planOf(order));
+    const route = (method: string, path: string) => table.match(method, path)?.id;
+    expect(route('GET', '/api/orders/recent')).toBe('GET /api/orders/recent');
+    expect(route('GET', '/api/orders/Recent/')).toBe('GET /api/orders/recent');
+    expect(route('GET', '/api/orders/A-17')).toBe('GET /api/orders/:ref');
+    // the longer literal prefix first: `orders` is literal where `:kind` is not
+    expect(route('GET', '/api/invoices/recent')).toBe('GET /api/:kind/recent');
+    expect(route('GET', '/api/invoices/7')).toBe('GET /api/:kind/:ref');
+    expect(route('GET', '/api/orders/recent/2')).toBe('GET /api/orders/recent/:page');
+    expect(route('DELETE', '/api/orders/recent')).toBe('DELETE /api/orders/:ref');
+    expect(route('HEAD', '/api/orders/recent')).toBe('GET /api/orders/recent');
+  });
+  it('refuses two routes that match the same paths with neither more specific', () => {
+    const twoServices = parsePlan(
+      `version: 1
+legacy: { database: shop }
+services:
+  orders:
+    database: orders
+    routes: [{ method: GET, path: /api/Orders/:ref }]
+  billing:
+    database: billing
+    routes: [{ method: GET, path: /api/orders/:id }]
+`,
+      'test.yaml',
+    );
+    // ambiguous where the monolith ignores case (the default), not where it does not
+    expect(() => buildRouteTable(twoServices)).toThrow(
+      'FICUS_PLAN: test.yaml: routes GET /api/Orders/:ref (orders) and GET /api/orders/:id (billing) match the same paths and neither is more specific',
+    );
+    expect(
+      buildRouteTable(twoServices, { caseSensitive: true }).match('GET', '/api/orders/1')?.id,
+    ).toBe('GET /api/orders/:id');
+  });
+});
+
 describe('route table: case', () => {
   it('matches case-insensitively by default, as Express and Koa route', () => {
     const table = buildRouteTable(plan);
