@@ -239,6 +239,29 @@ describe('request identity', () => {
     });
     expect(() => parseIdentitySource('query:uid')).toThrow(/header:<name>/);
   });
+  it('takes a JWT from other schemes, and a nested, namespaced or numeric claim', () => {
+    const token = (claims: object) =>
+      `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+    const user = (authorization: string, spec: string) =>
+      requestIdentity({ authorization }, '1.2.3.4', {
+        source: parseIdentitySource(spec),
+        sessionCookie: 'sid',
+      }).key;
+    const claims = { user: { id: 7 }, 'https://example.com/claims': { user_id: 'ns-1' } };
+    expect(user(`Token ${token(claims)}`, 'jwt:user.id')).toBe('7');
+    expect(user(`Bearer ${token(claims)}`, `jwt:['https://example.com/claims'].user_id`)).toBe(
+      'ns-1',
+    );
+    expect(user(`JWT ${token(claims)}`, 'jwt(JWT):user.id')).toBe('7');
+    expect(user(`JWT ${token(claims)}`, 'jwt:user.id')).toBe('address:1.2.3.4');
+    expect(parseIdentitySource('jwt(*):sub')).toEqual({
+      kind: 'jwt',
+      schemes: 'any',
+      claim: ['sub'],
+    });
+    expect(() => parseIdentitySource('jwt:')).toThrow(/jwt\[\(<scheme>,…\)\]:<claim path>/);
+    expect(() => parseIdentitySource('jwt(Bad Scheme):sub')).toThrow(/not an Authorization scheme/);
+  });
 });
 
 describe('mirror limiter', () => {
