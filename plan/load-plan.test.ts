@@ -96,6 +96,11 @@ describe('parsePlan', () => {
       'shop.plan.yaml: services.orders.routes[3]: route GET /api/products is already claimed by services.catalog.routes',
     ],
     [
+      'two routes that match the same paths, neither more specific',
+      (d) => d.services.orders.routes.push({ method: 'GET', path: '/api/products/:sku/' }),
+      'shop.plan.yaml: services.orders.routes[3]: route GET /api/products/:sku/ is ambiguous with GET /api/products/:id (services.catalog.routes[1]): both match the same paths and neither is more specific',
+    ],
+    [
       'two services sharing a database',
       (d) => (d.services.orders.database = 'catalog'),
       'shop.plan.yaml: services.orders.database: database "catalog" is already used by services.catalog',

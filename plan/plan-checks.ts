@@ -1,11 +1,12 @@
 /**
  * Semantic checks of a plan that a JSON schema cannot express: a target column mapped twice, a key
  * column dropped or left out, a legacy table owned by two services, a route or database claimed
- * twice, an unknown conversion. Each problem is "<path>: <message>", the path in the plan file's
+ * twice, two routes that match the same paths with neither more specific, an unknown conversion. Each problem is "<path>: <message>", the path in the plan file's
  * dotted form (services.catalog.owns[0].key), so the loader can prefix the file name.
  */
 import { CONVERSION_NAMES, isConversionName } from './conversions.ts';
 import type { Plan, TableMapping } from './plan-types.ts';
+import { ambiguityKey } from './route-pattern.ts';
 
 function tableProblems(table: TableMapping, at: string): string[] {
   const problems: string[] = [];
@@ -81,6 +82,32 @@ export function planProblems(plan: Omit<Plan, 'file'>): string[] {
       const other = routes.get(id);
       if (other) problems.push(`${at}.routes[${i}]: route ${id} is already claimed by ${other}`);
       else routes.set(id, `${at}.routes`);
+    });
+  }
+  return [...problems, ...ambiguousRoutes(plan)];
+}
+
+/**
+ * Routes of one method that match the same paths with neither more specific than the other
+ * (`/api/orders/:ref` and `/api/orders/:id`): the proxy could not tell which one a request
+ * meant. Only what is ambiguous however the monolith treats case; the proxy's route table
+ * refuses the rest at start, knowing its setting.
+ */
+function ambiguousRoutes(plan: Omit<Plan, 'file'>): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, { id: string; at: string }>();
+  for (const service of plan.services) {
+    service.routes.forEach((route, i) => {
+      const id = `${route.method} ${route.path}`;
+      const at = `services.${service.name}.routes[${i}]`;
+      const key = `${route.method} ${ambiguityKey(route.path, { caseSensitive: true })}`;
+      const other = seen.get(key);
+      if (!other) return void seen.set(key, { id, at });
+      if (other.id === id) return; // the same route twice: reported as claimed twice
+      problems.push(
+        `${at}: route ${id} is ambiguous with ${other.id} (${other.at}): both match the same ` +
+          'paths and neither is more specific',
+      );
     });
   }
   return problems;

@@ -65,3 +65,33 @@ describe('loadProxyConfig: the admin token', () => {
     expect(lines.join('')).toMatch(/warn.*admin token is a well-known one/);
   });
 });
+
+describe('loadProxyConfig: who the user is', () => {
+  test('a JWT claim by path, from the schemes named', () => {
+    expect(
+      loadProxyConfig(plan, { FICUS_PROXY_USER_ID_FROM: 'jwt(Token):user.id' }).identity,
+    ).toEqual({
+      kind: 'jwt',
+      schemes: ['token'],
+      claim: ['user', 'id'],
+    });
+  });
+
+  test('a setting that cannot be read is refused with proxy_config_invalid, naming the variable', () => {
+    for (const [spec, why] of [
+      ['query:uid', /expected header:<name>, cookie:<name> or jwt/],
+      ['jwt:https://example.com/claims.user_id', /claim path .* cannot be read: write the claim/],
+      ['jwt(a b):sub', /"a b" is not an Authorization scheme name/],
+    ] as const) {
+      let error: unknown;
+      try {
+        loadProxyConfig(plan, { FICUS_PROXY_USER_ID_FROM: spec });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toMatchObject({ code: 'proxy_config_invalid' });
+      expect((error as Error).message).toMatch(/^FICUS_PROXY_USER_ID_FROM: /);
+      expect((error as Error).message).toMatch(why);
+    }
+  });
+});

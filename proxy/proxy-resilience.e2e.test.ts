@@ -17,6 +17,7 @@ import {
   testPlan,
   uniqueService,
   type FakeUpstream,
+  type Handler,
 } from '../test-support/proxy-e2e-harness.ts';
 import type { StageState } from '../plan/stages.ts';
 
@@ -228,6 +229,97 @@ it('does not compare answers over the mirror body limit, counts the skip, and st
         proxy.proxy.ctx.metrics.countersOf('GET /api/products/:id').comparisons.match === 1,
       { timeoutMs: 3000, intervalMs: 20 },
     );
+  } finally {
+    monolith.handle = productHandler('monolith');
+    svc.handle = productHandler('service');
+    await proxy.close();
+  }
+});
+
+it('in shadow, an answer over the mirror body limit during the half-open trial does not stop mirroring for good', async () => {
+  const big = JSON.stringify({ items: Array.from({ length: 2000 }, (_, i) => ({ id: i })) });
+  const bigFor =
+    (path: string, otherwise: Handler): Handler =>
+    (req, res, body) => {
+      if (req.url !== path) return otherwise(req, res, body);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(big);
+    };
+  monolith.handle = bigFor('/api/products?page=1', productHandler('monolith'));
+  const proxy = await startProxy(
+    plan,
+    { monolith: monolith.url, service: svc.url },
+    {
+      ...noDb,
+      FICUS_PROXY_MIRROR_MAX_BODY_BYTES: '10000',
+      FICUS_PROXY_CIRCUIT_FAILURES: '2',
+      FICUS_PROXY_CIRCUIT_COOLDOWN_MS: '300',
+    },
+    { stages: staticStageSource({ [service]: { stage: 'shadow', percent: 0 } }) },
+  );
+  const { ctx } = proxy.proxy;
+  const counters = ctx.metrics.countersOf('GET /api/products/:id');
+  const circuit = () => ctx.breakers.states()[service];
+  const read = async (path: string) => expect((await fetch(proxy.url + path)).status).toBe(200);
+  /** the service fails until the circuit opens, then is well again; the cooldown passes */
+  const openAndCool = async () => {
+    svc.handle = (_req, res) => {
+      res.writeHead(503);
+      res.end('down');
+    };
+    await waitFor(
+      'the circuit open',
+      async () => {
+        await read('/api/products/1');
+        return circuit() === 'open';
+      },
+      { timeoutMs: 5000, intervalMs: 20 },
+    );
+    // Reads mirrored before the circuit opened must not meet the service well again.
+    await waitFor('no mirrored read in flight', async () => ctx.limiter.inFlight() === 0, {
+      timeoutMs: 3000,
+      intervalMs: 20,
+    });
+    svc.handle = bigFor('/api/products/9', productHandler('service'));
+    await waitFor('the cooldown', async () => circuit() === 'half-open', {
+      timeoutMs: 3000,
+      intervalMs: 20,
+    });
+  };
+  /** a small read is compared again, not skipped as `circuit_open` */
+  const comparedAgain = async () => {
+    const before = counters.comparisons.match ?? 0;
+    await waitFor(
+      'a mirrored read compared again',
+      async () => {
+        await read('/api/products/3');
+        return (counters.comparisons.match ?? 0) > before;
+      },
+      { timeoutMs: 5000, intervalMs: 50 },
+    );
+    expect(circuit()).toBe('closed');
+  };
+  try {
+    await openAndCool();
+    // The trial goes to a read the monolith answers over the limit: nothing to compare it with.
+    await read('/api/products?page=1');
+    const listCounters = ctx.metrics.countersOf('GET /api/products');
+    await waitFor('the skip', async () => listCounters.mirrorSkips.body_too_large === 1, {
+      timeoutMs: 3000,
+      intervalMs: 20,
+    });
+    await comparedAgain();
+
+    await openAndCool();
+    // The trial goes to a read the service answers over the limit.
+    const skipped = counters.mirrorSkips.body_too_large ?? 0;
+    await read('/api/products/9');
+    await waitFor(
+      'the skip',
+      async () => (counters.mirrorSkips.body_too_large ?? 0) === skipped + 1,
+      { timeoutMs: 3000, intervalMs: 20 },
+    );
+    await comparedAgain();
   } finally {
     monolith.handle = productHandler('monolith');
     svc.handle = productHandler('service');

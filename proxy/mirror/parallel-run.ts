@@ -16,6 +16,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { redactText } from '../compare/credential-patterns.ts';
 import type { ProxyContext } from '../proxy-context.ts';
+import type { CallPermit } from '../resilience/circuit-breaker.ts';
 import { serveStream } from '../respond.ts';
 import type { MigratedRoute } from '../routing/route-table.ts';
 import type { ComparisonRecord } from '../store/comparison-recorder.ts';
@@ -38,8 +39,8 @@ export function startParallelRun(
   if (hasBody(req)) return skip('request_body');
   const slot = ctx.limiter.acquire();
   if (typeof slot === 'string') return skip(slot);
-  const breaker = ctx.breakers.for(route.service);
-  if (!breaker.allow()) {
+  const permit = ctx.breakers.for(route.service).allow();
+  if (!permit) {
     slot.release();
     return skip('circuit_open');
   }
@@ -81,10 +82,16 @@ export function startParallelRun(
       const { answer, error } = legacy;
       const summary = { status: answer?.status, latencyMs: answer?.latencyMs, error };
       const judged = await ctx.mirror.judge(read, legacy, calibrate, ctx.noise.noiseOf(route.id));
-      await conclude(ctx, read, { requestId: info.id, readAt }, summary, judged);
+      await conclude(ctx, read, { requestId: info.id, readAt }, summary, judged, permit);
     })
     .catch((error) => ctx.log.error('comparison failed', { route: route.id, error: String(error) }))
-    .finally(() => slot.release());
+    .finally(() => {
+      // Whatever way the run ended: a read that reported no outcome for the service (an answer
+      // over the limit, a failed comparison) gives the breaker's permit back. It may be the one
+      // half-open trial, and in shadow nothing else would ever report for the service.
+      permit.release();
+      slot.release();
+    });
 }
 
 async function conclude(
@@ -93,12 +100,12 @@ async function conclude(
   { requestId, readAt }: { requestId: string; readAt: number },
   legacy: SideSummary,
   judged: Judged,
+  permit: CallPermit,
 ): Promise<void> {
   const { service } = judged;
   if (service.error === 'too_large') return ctx.metrics.mirrorSkip(read.route, 'body_too_large');
-  const breaker = ctx.breakers.for(read.service);
-  if (service.status !== undefined && service.status < 500) breaker.success();
-  else breaker.failure();
+  if (service.status !== undefined && service.status < 500) permit.success();
+  else permit.failure();
   if (judged.calibration.length) {
     const learned = ctx.noise.learn(read.route, judged.calibration);
     if (learned.length) ctx.onNoiseLearned(read.route, learned);

@@ -22,12 +22,12 @@ export async function serveCanaryRead(
   const service = ctx.services[route.service];
   // A read with a body cannot be sent twice; it goes to the service, streamed, without a net.
   if (hasBody(req)) return serveStream(ctx, req, res, route.service);
-  const breaker = ctx.breakers.for(route.service);
   const fallBack = (reason: string) => {
     ctx.metrics.fallback(route.id, reason);
     serveStream(ctx, req, res, 'monolith');
   };
-  if (!breaker.allow()) return fallBack('circuit_open');
+  const permit = ctx.breakers.for(route.service).allow();
+  if (!permit) return fallBack('circuit_open');
   try {
     const answer = await bufferedRequest({
       base: service.url,
@@ -39,11 +39,11 @@ export async function serveCanaryRead(
       agent: service.agent,
     });
     if (answer.status >= 500) {
-      breaker.failure();
+      permit.failure();
       ctx.metrics.upstreamError(route.id, route.service, 'status_5xx');
       return fallBack('error_status');
     }
-    breaker.success();
+    permit.success();
     if (res.destroyed) return;
     ctx.requests.get(req)!.backend = route.service;
     if (ctx.config.backendHeader) res.setHeader('x-ficus-backend', route.service);
@@ -51,8 +51,10 @@ export async function serveCanaryRead(
     res.end(req.method === 'HEAD' ? undefined : answer.body);
   } catch (error) {
     const reason = error instanceof UpstreamRequestError ? error.reason : 'unavailable';
-    breaker.failure();
+    permit.failure();
     ctx.metrics.upstreamError(route.id, route.service, reason);
     fallBack(reason);
+  } finally {
+    permit.release(); // settled above on every path; kept so that a new path cannot leak a trial
   }
 }

@@ -4,8 +4,10 @@
  * reads only headers and the socket address it is given.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { jwtClaim, parseClaimPath, parseSchemes, type JwtClaimSource } from './jwt-claim.ts';
 
-export type IdentitySource = { kind: 'header' | 'cookie' | 'jwt'; name: string };
+export type IdentitySource =
+  { kind: 'header' | 'cookie'; name: string } | ({ kind: 'jwt' } & JwtClaimSource);
 
 export type RequestIdentity = {
   /** the stickiness key given to Unleash as `userId` */
@@ -14,13 +16,26 @@ export type RequestIdentity = {
   from: 'user' | 'session' | 'address';
 };
 
-/** `header:x-user-id`, `cookie:uid`, `jwt:sub` (the JWT is read from `Authorization: Bearer`). */
+const SPEC = /^(header|cookie):(.+)$|^jwt(?:\(([^)]*)\))?:(.+)$/s;
+
+/**
+ * The setting `FICUS_PROXY_USER_ID_FROM`:
+ * - `header:x-user-id` (the default), `cookie:uid`;
+ * - `jwt:<claim path>`: a claim of the JWT in `Authorization: Bearer …` or `Token …`, by path:
+ *   `jwt:sub`, `jwt:user.id`, `jwt:['https://example.com/claims'].user_id` (jwt-claim.ts);
+ * - `jwt(<scheme>,…):<claim path>` for other schemes, `jwt(*):…` for any: `jwt(JWT):sub`.
+ */
 export function parseIdentitySource(text: string): IdentitySource {
-  const [kind, name] = text.split(':', 2);
-  if ((kind === 'header' || kind === 'cookie' || kind === 'jwt') && name) {
-    return { kind, name: kind === 'header' ? name.toLowerCase() : name };
+  const match = SPEC.exec(text.trim());
+  if (!match) {
+    throw new Error(
+      `expected header:<name>, cookie:<name> or jwt[(<scheme>,…)]:<claim path>, got "${text}"`,
+    );
   }
-  throw new Error(`expected header:<name>, cookie:<name> or jwt:<claim>, got "${text}"`);
+  const [, kind, name, schemes, claim] = match;
+  if (kind === 'header') return { kind, name: name.toLowerCase() };
+  if (kind === 'cookie') return { kind, name };
+  return { kind: 'jwt', schemes: parseSchemes(schemes), claim: parseClaimPath(claim) };
 }
 
 export function readCookie(header: string | undefined, name: string): string | undefined {
@@ -39,29 +54,11 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-/**
- * The claim of a JWT, without verifying the signature: the id only picks a canary bucket, it
- * grants nothing, so a forged token buys a user no more than choosing their own cookie would.
- */
-export function jwtClaim(authorization: string | undefined, claim: string): string | undefined {
-  const match = /^Bearer\s+([^.\s]+)\.([^.\s]+)\.[^.\s]*$/i.exec(authorization ?? '');
-  if (!match) return undefined;
-  try {
-    const payload = JSON.parse(Buffer.from(match[2], 'base64url').toString('utf8'));
-    const value = payload?.[claim];
-    return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function userId(headers: IncomingHttpHeaders, source: IdentitySource): string | undefined {
-  if (source.kind === 'header') {
-    const value = headers[source.name];
-    return (Array.isArray(value) ? value[0] : value) || undefined;
-  }
+  if (source.kind === 'jwt') return jwtClaim(headers.authorization, source);
   if (source.kind === 'cookie') return readCookie(headers.cookie, source.name) || undefined;
-  return jwtClaim(headers.authorization, source.name);
+  const value = headers[source.name];
+  return (Array.isArray(value) ? value[0] : value) || undefined;
 }
 
 export function requestIdentity(

@@ -7,8 +7,13 @@
  * router does: case-insensitively unless told otherwise (Express and Koa do), one trailing slash
  * optional. A matched request is forwarded in the plan's own spelling (`spell`), so that the
  * monolith and the service, whatever their own case and slash rules, see the route chosen here.
+ *
+ * Of the patterns that match, the most specific wins (plan/route-pattern.ts), whatever their
+ * order in the plan: `/api/orders/recent` before `/api/orders/:ref`. Two routes that nothing
+ * tells apart are refused.
  */
 import type { Plan, RouteCompare } from '../../plan/plan-types.ts';
+import { ambiguityKey, compareSpecificity } from '../../plan/route-pattern.ts';
 import { ProxyConfigError } from '../proxy-errors.ts';
 
 export type CompareRules = RouteCompare & {
@@ -97,10 +102,14 @@ export function buildRouteTable(plan: Plan, options: RouteTableOptions = {}): Ro
       compiled.push({ route, pattern: compilePath(r.path, where, flags) });
     });
   }
-  // Index by method so that a request only tries the patterns of its own method.
+  refuseAmbiguous(compiled, plan.file, options);
+  // Index by method so that a request only tries the patterns of its own method, most specific
+  // first: the first that matches is the route.
   const byMethod = new Map<string, Compiled[]>();
   for (const c of compiled)
     byMethod.set(c.route.method, [...(byMethod.get(c.route.method) ?? []), c]);
+  for (const candidates of byMethod.values())
+    candidates.sort((a, b) => compareSpecificity(a.route.path, b.route.path));
   return {
     routes: compiled.map((c) => c.route),
     match(method, url) {
@@ -112,6 +121,28 @@ export function buildRouteTable(plan: Plan, options: RouteTableOptions = {}): Ro
       return candidates.find((c) => c.pattern.test(pathname))?.route;
     },
   };
+}
+
+/**
+ * Two routes of one method that match the same paths and are as specific as each other
+ * (`/api/orders/:ref` and `/api/orders/:id`, or under case-insensitive matching `/api/Orders`
+ * and `/api/orders`): which one a request meant cannot be told. The plan check refuses the
+ * ones that are ambiguous however the monolith treats case; this catches the rest.
+ */
+function refuseAmbiguous(compiled: Compiled[], file: string, options: RouteTableOptions): void {
+  const seen = new Map<string, MigratedRoute>();
+  for (const { route } of compiled) {
+    const key = `${route.method} ${ambiguityKey(route.path, options)}`;
+    const other = seen.get(key);
+    if (other) {
+      throw new ProxyConfigError(
+        'FICUS_PLAN',
+        `${file}: routes ${other.id} (${other.service}) and ${route.id} (${route.service}) ` +
+          'match the same paths and neither is more specific: name one of them differently',
+      );
+    }
+    seen.set(key, route);
+  }
 }
 
 /**

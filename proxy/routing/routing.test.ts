@@ -1,5 +1,4 @@
 import { decodeStage, stageStrategy } from '../../plan/stage-flag.ts';
-import { createCircuitBreaker } from '../resilience/circuit-breaker.ts';
 import { createMirrorLimiter } from '../mirror/mirror-limiter.ts';
 import { createWriteHolds } from '../writes/write-hold.ts';
 import { addForwarded, stripHopByHop } from '../upstream/forward-headers.ts';
@@ -43,6 +42,65 @@ describe('route table', () => {
       unordered: ['$.tags'],
       redact: ['$..email'],
     });
+  });
+});
+
+describe('route table: the most specific pattern wins, whatever the order in the plan', () => {
+  const planOf = (routes: string[]) =>
+    parsePlan(
+      `version: 1
+legacy: { database: shop }
+services:
+  orders:
+    database: orders
+    routes:
+${routes.map((r) => `      - { method: ${r.split(' ')[0]}, path: ${r.split(' ')[1]} }`).join('\n')}
+`,
+      'test.yaml',
+    );
+  const routes = [
+    'GET /api/orders/:ref',
+    'GET /api/:kind/recent',
+    'GET /api/orders/recent',
+    'GET /api/:kind/:ref',
+    'GET /api/orders/recent/:page',
+    'DELETE /api/orders/:ref',
+  ];
+  const orders = [routes, [...routes].reverse(), [3, 5, 1, 0, 4, 2].map((i) => routes[i])];
+  it.each(orders)('routes alike for the plan order %#', (...order) => {
+    const table = buildRouteTable(planOf(order));
+    const route = (method: string, path: string) => table.match(method, path)?.id;
+    expect(route('GET', '/api/orders/recent')).toBe('GET /api/orders/recent');
+    expect(route('GET', '/api/orders/Recent/')).toBe('GET /api/orders/recent');
+    expect(route('GET', '/api/orders/A-17')).toBe('GET /api/orders/:ref');
+    // the longer literal prefix first: `orders` is literal where `:kind` is not
+    expect(route('GET', '/api/invoices/recent')).toBe('GET /api/:kind/recent');
+    expect(route('GET', '/api/invoices/7')).toBe('GET /api/:kind/:ref');
+    expect(route('GET', '/api/orders/recent/2')).toBe('GET /api/orders/recent/:page');
+    expect(route('DELETE', '/api/orders/recent')).toBe('DELETE /api/orders/:ref');
+    expect(route('HEAD', '/api/orders/recent')).toBe('GET /api/orders/recent');
+  });
+  it('refuses two routes that match the same paths with neither more specific', () => {
+    const twoServices = parsePlan(
+      `version: 1
+legacy: { database: shop }
+services:
+  orders:
+    database: orders
+    routes: [{ method: GET, path: /api/Orders/:ref }]
+  billing:
+    database: billing
+    routes: [{ method: GET, path: /api/orders/:id }]
+`,
+      'test.yaml',
+    );
+    // ambiguous where the monolith ignores case (the default), not where it does not
+    expect(() => buildRouteTable(twoServices)).toThrow(
+      'FICUS_PLAN: test.yaml: routes GET /api/Orders/:ref (orders) and GET /api/orders/:id (billing) match the same paths and neither is more specific',
+    );
+    expect(
+      buildRouteTable(twoServices, { caseSensitive: true }).match('GET', '/api/orders/1')?.id,
+    ).toBe('GET /api/orders/:id');
   });
 });
 
@@ -181,24 +239,28 @@ describe('request identity', () => {
     });
     expect(() => parseIdentitySource('query:uid')).toThrow(/header:<name>/);
   });
-});
-
-describe('circuit breaker', () => {
-  it('opens after the threshold, lets one trial through after the cooldown, closes on success', () => {
-    let now = 0;
-    const b = createCircuitBreaker({ failureThreshold: 2, cooldownMs: 100 }, () => now);
-    b.failure();
-    expect(b.allow()).toBe(true);
-    b.failure();
-    expect([b.state(), b.allow()]).toEqual(['open', false]);
-    now = 150;
-    expect([b.allow(), b.allow()]).toEqual([true, false]);
-    b.failure();
-    expect(b.state()).toBe('open');
-    now = 300;
-    expect(b.allow()).toBe(true);
-    b.success();
-    expect([b.state(), b.allow()]).toEqual(['closed', true]);
+  it('takes a JWT from other schemes, and a nested, namespaced or numeric claim', () => {
+    const token = (claims: object) =>
+      `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+    const user = (authorization: string, spec: string) =>
+      requestIdentity({ authorization }, '1.2.3.4', {
+        source: parseIdentitySource(spec),
+        sessionCookie: 'sid',
+      }).key;
+    const claims = { user: { id: 7 }, 'https://example.com/claims': { user_id: 'ns-1' } };
+    expect(user(`Token ${token(claims)}`, 'jwt:user.id')).toBe('7');
+    expect(user(`Bearer ${token(claims)}`, `jwt:['https://example.com/claims'].user_id`)).toBe(
+      'ns-1',
+    );
+    expect(user(`JWT ${token(claims)}`, 'jwt(JWT):user.id')).toBe('7');
+    expect(user(`JWT ${token(claims)}`, 'jwt:user.id')).toBe('address:1.2.3.4');
+    expect(parseIdentitySource('jwt(*):sub')).toEqual({
+      kind: 'jwt',
+      schemes: 'any',
+      claim: ['sub'],
+    });
+    expect(() => parseIdentitySource('jwt:')).toThrow(/jwt\[\(<scheme>,…\)\]:<claim path>/);
+    expect(() => parseIdentitySource('jwt(Bad Scheme):sub')).toThrow(/not an Authorization scheme/);
   });
 });
 
