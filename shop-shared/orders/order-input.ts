@@ -1,16 +1,19 @@
-/** Reads and validates `POST /api/orders` bodies and the orders list query. */
-import { ValidationError } from '../../shop-shared/http-errors.ts';
+/**
+ * Reads and validates `POST /api/orders` bodies, for the monolith and the orders service alike:
+ * the contract (docs/api.md) says how an order is refused, and the parallel run compares refusals
+ * (extracted/orders/orders/orders.e2e.test.ts asks both).
+ */
+import { ValidationError } from '../http-errors.ts';
 import {
   ID,
   NUMERIC_12_2,
-  parseId,
   readInteger,
   readOptionalString,
   rejectUnknownFields,
   requireBody,
   type Body,
-} from '../../shop-shared/validate.ts';
-import type { OrderFilter, PlaceOrder } from './order-types.ts';
+} from '../validate.ts';
+import type { PlaceOrder } from './order-types.ts';
 
 export const MAX_ORDER_LINES = 50;
 export const MAX_LINE_QUANTITY = 1000;
@@ -62,10 +65,4 @@ export function readPlaceOrder(raw: unknown): PlaceOrder {
     throw new ValidationError('paymentMethod', `must be one of ${PAYMENT_METHODS.join(', ')}`);
   }
   return { customerId, items: lines, paymentMethod: method };
-}
-
-export function readOrderFilter(query: Record<string, unknown>): OrderFilter {
-  return query.customerId === undefined
-    ? {}
-    : { customerId: parseId(query.customerId, 'customerId') };
 }
