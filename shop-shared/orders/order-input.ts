@@ -13,7 +13,7 @@ import {
   requireBody,
   type Body,
 } from '../validate.ts';
-import type { PlaceOrder } from './order-types.ts';
+import type { OrderLine, PlaceOrder } from './order-types.ts';
 
 export const MAX_ORDER_LINES = 50;
 export const MAX_LINE_QUANTITY = 1000;
@@ -44,25 +44,30 @@ export function readPlaceOrder(raw: unknown): PlaceOrder {
   const body = requireBody(raw);
   rejectUnknownFields(body, ['customerId', 'items', 'paymentMethod']);
   const customerId = readInteger(body, 'customerId', LIMITS.customerId);
-  const items = body.items;
+  const items = readOrderLines(body.items);
+  const method = readOptionalString(body, 'paymentMethod', LIMITS.paymentMethod) ?? 'card';
+  if (!(PAYMENT_METHODS as readonly string[]).includes(method)) {
+    throw new ValidationError('paymentMethod', `must be one of ${PAYMENT_METHODS.join(', ')}`);
+  }
+  return { customerId, items, paymentMethod: method };
+}
+
+function readOrderLines(items: unknown): OrderLine[] {
   if (!Array.isArray(items))
     throw new ValidationError('items', 'must be an array of { productId, quantity }');
   if (items.length === 0) throw new ValidationError('items', 'must hold at least one line');
   if (items.length > MAX_ORDER_LINES)
     throw new ValidationError('items', `must hold at most ${MAX_ORDER_LINES} lines`);
-  const lines = items.map((item: unknown, i) => {
-    if (item === null || typeof item !== 'object' || Array.isArray(item))
-      throw new ValidationError(`items[${i}]`, 'must be an object');
-    const line = item as Body;
-    rejectUnknownFields(line, ['productId', 'quantity']);
-    return {
-      productId: readInteger(line, 'productId', LIMITS.productId, `items[${i}].productId`),
-      quantity: readInteger(line, 'quantity', LIMITS.quantity, `items[${i}].quantity`),
-    };
-  });
-  const method = readOptionalString(body, 'paymentMethod', LIMITS.paymentMethod) ?? 'card';
-  if (!(PAYMENT_METHODS as readonly string[]).includes(method)) {
-    throw new ValidationError('paymentMethod', `must be one of ${PAYMENT_METHODS.join(', ')}`);
-  }
-  return { customerId, items: lines, paymentMethod: method };
+  return items.map((item: unknown, i) => readOrderLine(item, `items[${i}]`));
+}
+
+function readOrderLine(item: unknown, label: string): OrderLine {
+  if (item === null || typeof item !== 'object' || Array.isArray(item))
+    throw new ValidationError(label, 'must be an object');
+  const line = item as Body;
+  rejectUnknownFields(line, ['productId', 'quantity']);
+  return {
+    productId: readInteger(line, 'productId', LIMITS.productId, `${label}.productId`),
+    quantity: readInteger(line, 'quantity', LIMITS.quantity, `${label}.quantity`),
+  };
 }
