@@ -1,27 +1,18 @@
 /**
- * Reads and validates the catalog's product bodies (POST creates, PUT patches) straight into the
- * catalog's columns: `name` -> `title`, `price` -> integer cents. The catalog's own reader beside
- * the monolith's (monolith/products/product-input.ts), because the columns differ; what the
- * contract (docs/api.md) fixes for both, the fields, the text fields' rules and the messages,
- * comes from one place (shop-shared/products/product-body.ts), as the parallel run compares
- * refusals too (products.e2e.test.ts asks both). The price is checked against what the catalog's
- * own column holds. The limits of the catalog's `products` table (migrations/catalog/0002) are
- * named here, once: `LIMITS`.
+ * Reads and validates the catalog's product bodies (POST creates, PUT patches) into the catalog's
+ * columns: `name` -> `title`, `price` -> integer cents. The body is read as the contract has it
+ * (docs/api.md), by the reader the monolith uses too (shop-shared/products/product-body.ts), so
+ * both refuse a product alike, down to the message (products.e2e.test.ts asks both); the price
+ * is checked against what the catalog's own column holds, and what was read is then mapped onto
+ * the catalog's columns. The limits of the catalog's `products` table (migrations/catalog/0002)
+ * are named here, once: `LIMITS`.
  */
 import {
   PRODUCT_TEXT_LIMITS,
-  readDescription,
-  readProductName,
-  readSku,
-  requireProductBody,
-  requireProductChanges,
+  readProductBody,
+  readProductChanges,
 } from '../../../shop-shared/products/product-body.ts';
-import {
-  NUMERIC_12_2,
-  readMoney,
-  readOptionalBoolean,
-  type Body,
-} from '../../../shop-shared/validate.ts';
+import { NUMERIC_12_2 } from '../../../shop-shared/validate.ts';
 import { centsFromPrice, priceFromCents } from '../../shared/money.ts';
 import type { NewProduct, ProductChanges } from './product-types.ts';
 
@@ -44,26 +35,16 @@ export const LIMITS = {
   price: { max: Math.min(priceFromCents(PRICE_CENTS_COLUMN_MAX), NUMERIC_12_2.max) },
 } as const;
 
-const readPriceCents = (body: Body) => centsFromPrice(readMoney(body, 'price', LIMITS.price));
-
 export function readNewCatalogProduct(raw: unknown): NewProduct {
-  const body = requireProductBody(raw);
-  return {
-    sku: readSku(body),
-    title: readProductName(body),
-    description: readDescription(body),
-    priceCents: readPriceCents(body),
-    active: readOptionalBoolean(body, 'active') ?? true,
-  };
+  const { name, price, ...same } = readProductBody(raw, LIMITS.price);
+  return { ...same, title: name, priceCents: centsFromPrice(price) };
 }
 
 export function readCatalogProductChanges(raw: unknown): ProductChanges {
-  const body = requireProductChanges(raw);
-  const changes: ProductChanges = {};
-  if (body.sku !== undefined) changes.sku = readSku(body);
-  if (body.name !== undefined) changes.title = readProductName(body);
-  if (body.description !== undefined) changes.description = readDescription(body);
-  if (body.price !== undefined) changes.priceCents = readPriceCents(body);
-  if (body.active !== undefined) changes.active = readOptionalBoolean(body, 'active');
-  return changes;
+  const { name, price, ...same } = readProductChanges(raw, LIMITS.price);
+  return {
+    ...same,
+    ...(name === undefined ? {} : { title: name }),
+    ...(price === undefined ? {} : { priceCents: centsFromPrice(price) }),
+  };
 }
