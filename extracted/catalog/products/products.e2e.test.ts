@@ -5,6 +5,7 @@
  * same status and JSON on both sides.
  */
 import { createLogger } from '../../../lib/logger.ts';
+import { expectSameAnswers } from '../../../test-support/shop/same-answers.ts';
 import { seedLegacy } from '../../../test-support/shop/shop-fixture.ts';
 import {
   startServiceOnCopy,
@@ -15,7 +16,6 @@ import {
   type TestMonolith,
 } from '../../../test-support/shop/start-test-monolith.ts';
 import { startTestOrders } from '../../../test-support/shop/start-test-orders.ts';
-import type { JsonAnswer } from '../../../test-support/shop/start-test-service.ts';
 import { createCatalogApp } from '../app.ts';
 import { httpOrderHistory } from './order-history.ts';
 
@@ -42,24 +42,8 @@ afterAll(async () => {
   await shop?.close();
 });
 
-/** Both sides answer the request; returns both answers after checking they are identical. */
-async function same(
-  method: string,
-  path: string,
-  body?: unknown,
-  ignore: string[] = [],
-): Promise<[JsonAnswer, JsonAnswer]> {
-  const legacy = await shop.call(method, path, body);
-  const service = await catalog.call(method, path, body);
-  const strip = (answer: JsonAnswer) => {
-    if (!answer.body || typeof answer.body !== 'object') return answer;
-    const copy = { ...answer.body };
-    for (const key of ignore) delete copy[key];
-    return { status: answer.status, body: copy };
-  };
-  expect(strip(service)).toEqual(strip(legacy));
-  return [legacy, service];
-}
+const same = (method: string, path: string, body?: unknown, ignore?: string[]) =>
+  expectSameAnswers(shop, catalog, method, path, body, ignore);
 
 describe('catalog answers like the monolith', () => {
   it('GET /health', async () => {

@@ -4,6 +4,7 @@
  * test DB (the service connects as its own role `orders`). Reads come from the orders DB alone;
  * placing an order reserves stock through the monolith's inventory API.
  */
+import { expectSameAnswers, withoutFields } from '../../../test-support/shop/same-answers.ts';
 import { seedLegacy } from '../../../test-support/shop/shop-fixture.ts';
 import type { TestServiceOnCopy } from '../../../test-support/shop/start-service-on-copy.ts';
 import {
@@ -11,7 +12,6 @@ import {
   type TestMonolith,
 } from '../../../test-support/shop/start-test-monolith.ts';
 import { startTestOrders } from '../../../test-support/shop/start-test-orders.ts';
-import type { JsonAnswer } from '../../../test-support/shop/start-test-service.ts';
 
 let shop: TestMonolith;
 let orders: TestServiceOnCopy;
@@ -29,24 +29,8 @@ afterAll(async () => {
 
 const TIMESTAMPS = ['createdAt', 'updatedAt'];
 
-function strip(answer: JsonAnswer, ignore: string[]): JsonAnswer {
-  if (!answer.body || typeof answer.body !== 'object') return answer;
-  const copy = { ...answer.body };
-  for (const key of ignore) delete copy[key];
-  return { status: answer.status, body: copy };
-}
-
-async function same(
-  method: string,
-  path: string,
-  body?: unknown,
-  ignore: string[] = [],
-): Promise<[JsonAnswer, JsonAnswer]> {
-  const legacy = await shop.call(method, path, body);
-  const service = await orders.call(method, path, body);
-  expect(strip(service, ignore)).toEqual(strip(legacy, ignore));
-  return [legacy, service];
-}
+const same = (method: string, path: string, body?: unknown, ignore?: string[]) =>
+  expectSameAnswers(shop, orders, method, path, body, ignore);
 
 const stock = async (productId: number) =>
   (await shop.call('GET', `/api/inventory/${productId}`)).body;
@@ -134,7 +118,7 @@ describe('orders answers like the monolith', () => {
     const legacy = await shop.call('POST', '/api/orders', request);
     const service = await orders.call('POST', '/api/orders', request);
     // Same shape and values; the new ids agree because both sequences stand past the same rows.
-    expect(strip(service, TIMESTAMPS)).toEqual(strip(legacy, TIMESTAMPS));
+    expect(withoutFields(service, TIMESTAMPS)).toEqual(withoutFields(legacy, TIMESTAMPS));
     expect(service.body).toMatchObject({
       status: 'placed',
       paymentStatus: 'pending',
