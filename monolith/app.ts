@@ -11,8 +11,8 @@ import { createInventoryService } from './inventory/create-inventory-service.ts'
 import { inventoryRoutes } from './inventory/inventory-controller.ts';
 import { createOrderService } from './orders/create-order-service.ts';
 import { orderRoutes } from './orders/order-controller.ts';
-import { createPaymentService } from './payments/create-payment-service.ts';
-import { paymentRoutes } from './payments/payment-controller.ts';
+import { createPaymentService } from '../shop-shared/payments/create-payment-service.ts';
+import { paymentRoutes } from '../shop-shared/payments/payment-controller.ts';
 import { createProductService } from './products/create-product-service.ts';
 import { productRoutes } from './products/product-controller.ts';
 import { createShopApp } from '../shop-shared/shop-app.ts';

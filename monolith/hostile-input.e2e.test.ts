@@ -6,12 +6,15 @@
  */
 import fc from 'fast-check';
 import {
+  bodiesAreRefusedCleanly,
   callRaw,
   expectRefusedCleanly,
   hostileSegment,
   hostileString,
   percentEncodeAny,
+  PROPERTY_RUNS,
   rawBytesAreRefused,
+  refusesCleanly,
 } from '../test-support/shop/hostile-input.ts';
 import {
   adjustmentBody,
@@ -32,33 +35,18 @@ beforeAll(async () => {
 });
 afterAll(() => shop.close());
 
-const RUNS = { numRuns: 150 };
-
-async function holds(method: string, path: string, body?: unknown): Promise<void> {
-  expectRefusedCleanly(await shop.call(method, path, body), { method, path, body });
-}
+const holds = (method: string, path: string, body?: unknown) =>
+  refusesCleanly(shop)(method, path, body);
 
 describe('the monolith refuses hostile input cleanly (property)', () => {
   it('products: POST and PUT bodies', async () => {
-    await fc.assert(
-      fc.asyncProperty(productBody, async (body) => holds('POST', '/api/products', body)),
-      RUNS,
-    );
-    await fc.assert(
-      fc.asyncProperty(productBody, async (body) => holds('PUT', '/api/products/2', body)),
-      RUNS,
-    );
+    await bodiesAreRefusedCleanly(shop, 'POST', '/api/products', productBody);
+    await bodiesAreRefusedCleanly(shop, 'PUT', '/api/products/2', productBody);
   });
 
   it('customers: POST and PUT bodies', async () => {
-    await fc.assert(
-      fc.asyncProperty(customerBody, async (body) => holds('POST', '/api/customers', body)),
-      RUNS,
-    );
-    await fc.assert(
-      fc.asyncProperty(customerBody, async (body) => holds('PUT', '/api/customers/2', body)),
-      RUNS,
-    );
+    await bodiesAreRefusedCleanly(shop, 'POST', '/api/customers', customerBody);
+    await bodiesAreRefusedCleanly(shop, 'PUT', '/api/customers/2', customerBody);
   });
 
   it('inventory: adjust bodies', async () => {
@@ -66,25 +54,14 @@ describe('the monolith refuses hostile input cleanly (property)', () => {
       fc.asyncProperty(productIdForSale, adjustmentBody, async (id, body) =>
         holds('POST', `/api/inventory/${id}/adjust`, body),
       ),
-      RUNS,
+      PROPERTY_RUNS,
     );
   });
 
-  it('orders: POST bodies', async () => {
-    await fc.assert(
-      fc.asyncProperty(orderBody, async (body) => holds('POST', '/api/orders', body)),
-      RUNS,
-    );
-  });
+  it('orders: POST bodies', () => bodiesAreRefusedCleanly(shop, 'POST', '/api/orders', orderBody));
 
-  it('payments: callback bodies', async () => {
-    await fc.assert(
-      fc.asyncProperty(paymentCallbackBody, async (body) =>
-        holds('POST', '/api/payments/callback', body),
-      ),
-      RUNS,
-    );
-  });
+  it('payments: callback bodies', () =>
+    bodiesAreRefusedCleanly(shop, 'POST', '/api/payments/callback', paymentCallbackBody));
 
   it('ids in paths and query strings', async () => {
     const route = fc.constantFrom(
@@ -98,7 +75,7 @@ describe('the monolith refuses hostile input cleanly (property)', () => {
       fc.asyncProperty(route, hostileSegment, async ([method, prefix], segment) =>
         holds(method, prefix + segment, method === 'PUT' ? { name: 'x' } : undefined),
       ),
-      RUNS,
+      PROPERTY_RUNS,
     );
     const query = fc.constantFrom('page', 'pageSize', 'active', 'customerId');
     const list = fc.constantFrom('/api/products', '/api/customers', '/api/orders');
@@ -106,14 +83,14 @@ describe('the monolith refuses hostile input cleanly (property)', () => {
       fc.asyncProperty(list, query, hostileSegment, async (path, name, value) =>
         holds('GET', `${path}?${name}=${value}`),
       ),
-      RUNS,
+      PROPERTY_RUNS,
     );
   });
 
   it('raw bytes that are not UTF-8 in a JSON body', async () => {
     await fc.assert(
       rawBytesAreRefused(shop.baseUrl, '/api/products', { sku: 'RAW-1', price: 1 }, 'name'),
-      RUNS,
+      PROPERTY_RUNS,
     );
   });
 
@@ -136,7 +113,7 @@ describe('the monolith refuses hostile input cleanly (property)', () => {
         });
         expectRefusedCleanly(answer, type);
       }),
-      RUNS,
+      PROPERTY_RUNS,
     );
     const encoding = fc.constantFrom('gzip', 'deflate', 'br', 'zstd', 'compress', 'gzip, gzip');
     await fc.assert(

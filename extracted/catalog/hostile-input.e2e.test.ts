@@ -9,9 +9,11 @@ import type { Knex } from 'knex';
 import { createLogger } from '../../lib/logger.ts';
 import { createTestDatabase, type TestDatabase } from '../../test-support/databases.ts';
 import {
-  expectRefusedCleanly,
+  bodiesAreRefusedCleanly,
   hostileSegment,
+  PROPERTY_RUNS,
   rawBytesAreRefused,
+  refusesCleanly,
 } from '../../test-support/shop/hostile-input.ts';
 import { productBody } from '../../test-support/shop/shop-bodies.ts';
 import { startTestServer, type TestServer } from '../../test-support/shop/start-test-service.ts';
@@ -39,24 +41,13 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const RUNS = { numRuns: 150 };
-
-async function holds(method: string, path: string, body?: unknown): Promise<void> {
-  expectRefusedCleanly(await catalog.call(method, path, body), { method, path, body });
-}
+const holds = (method: string, path: string, body?: unknown) =>
+  refusesCleanly(catalog)(method, path, body);
 
 describe('the catalog refuses hostile input cleanly (property)', () => {
   it('products: POST and PUT bodies', async () => {
-    await fc.assert(
-      fc.asyncProperty(productBody, async (body) => holds('POST', '/api/products', body)),
-      RUNS,
-    );
-    await fc.assert(
-      fc.asyncProperty(productBody, async (body) =>
-        holds('PUT', `/api/products/${productId}`, body),
-      ),
-      RUNS,
-    );
+    await bodiesAreRefusedCleanly(catalog, 'POST', '/api/products', productBody);
+    await bodiesAreRefusedCleanly(catalog, 'PUT', `/api/products/${productId}`, productBody);
   });
 
   it('ids in paths', async () => {
@@ -65,14 +56,14 @@ describe('the catalog refuses hostile input cleanly (property)', () => {
       fc.asyncProperty(method, hostileSegment, async (verb, segment) =>
         holds(verb, `/api/products/${segment}`, verb === 'PUT' ? { name: 'x' } : undefined),
       ),
-      RUNS,
+      PROPERTY_RUNS,
     );
   });
 
   it('raw bytes that are not UTF-8 in a JSON body', async () => {
     await fc.assert(
       rawBytesAreRefused(catalog.baseUrl, '/api/products', { sku: 'RAW-1', price: 1 }, 'name'),
-      RUNS,
+      PROPERTY_RUNS,
     );
   });
 });

@@ -13,8 +13,8 @@ import { DEFAULT_PORTS } from '../../stack/stack-config.ts';
 import { createShopApp } from '../../shop-shared/shop-app.ts';
 import { createOrderService } from './orders/create-order-service.ts';
 import { orderRoutes, productOrderedRoutes } from './orders/order-controller.ts';
-import { createPaymentService } from './payments/create-payment-service.ts';
-import { paymentRoutes } from './payments/payment-controller.ts';
+import { createPaymentService } from '../../shop-shared/payments/create-payment-service.ts';
+import { paymentRoutes } from '../../shop-shared/payments/payment-controller.ts';
 import { httpShopApi } from './shop-api/http-shop-api.ts';
 import type { ShopApi } from './shop-api/shop-api-type.ts';
 

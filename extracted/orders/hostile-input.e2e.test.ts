@@ -6,88 +6,52 @@
  * monolith. Every answer is below 500, and a 400 names the field.
  */
 import fc from 'fast-check';
-import type { Knex } from 'knex';
-import { createLogger } from '../../lib/logger.ts';
-import { createTestDatabase, type TestDatabase } from '../../test-support/databases.ts';
-import { copyThroughPlan } from '../../test-support/shop/copy-through-plan.ts';
 import {
-  expectRefusedCleanly,
+  bodiesAreRefusedCleanly,
   hostileSegment,
+  PROPERTY_RUNS,
   rawBytesAreRefused,
+  refusesCleanly,
 } from '../../test-support/shop/hostile-input.ts';
 import { orderBody, paymentCallbackBody } from '../../test-support/shop/shop-bodies.ts';
 import { EXTREMES, seedExtremes, seedLegacy } from '../../test-support/shop/shop-fixture.ts';
+import type { TestServiceOnCopy } from '../../test-support/shop/start-service-on-copy.ts';
 import {
   startTestMonolith,
   type TestMonolith,
 } from '../../test-support/shop/start-test-monolith.ts';
-import { startTestServer, type TestServer } from '../../test-support/shop/start-test-service.ts';
-import { createDatabase } from '../shared/database.ts';
-import { createOrdersApp } from './app.ts';
-import { httpShopApi } from './shop-api/http-shop-api.ts';
+import { startTestOrders } from '../../test-support/shop/start-test-orders.ts';
 
 let shop: TestMonolith;
-let ordersDb: TestDatabase;
-let ordersKnex: Knex;
-let orders: TestServer;
+let orders: TestServiceOnCopy;
 
 beforeAll(async () => {
   shop = await startTestMonolith();
   await seedLegacy(shop.db.knex);
   await seedExtremes(shop.db.knex);
-  ordersDb = await createTestDatabase({ cluster: 'services', template: 'orders', owner: 'orders' });
-  await copyThroughPlan({
-    legacyUrl: shop.db.url,
-    serviceUrl: ordersDb.url,
-    service: 'orders',
-    serviceDb: ordersDb.knex,
-  });
-  ordersKnex = createDatabase(ordersDb.urlAs('orders'));
-  orders = await startTestServer(
-    createOrdersApp({
-      db: ordersKnex,
-      shop: httpShopApi(shop.baseUrl),
-      logger: createLogger('test', () => {}),
-    }),
-  );
+  orders = await startTestOrders(shop);
 });
 
 afterAll(async () => {
   await orders?.close();
-  await ordersKnex?.destroy();
-  await Promise.all([ordersDb?.drop(), shop?.close()]);
+  await shop?.close();
 });
 
-const RUNS = { numRuns: 150 };
-
-async function holds(method: string, path: string, body?: unknown): Promise<void> {
-  expectRefusedCleanly(await orders.call(method, path, body), { method, path, body });
-}
-
 describe('the orders service refuses hostile input cleanly (property)', () => {
-  it('orders: POST bodies', async () => {
-    await fc.assert(
-      fc.asyncProperty(orderBody, async (body) => holds('POST', '/api/orders', body)),
-      RUNS,
-    );
-  });
+  it('orders: POST bodies', () =>
+    bodiesAreRefusedCleanly(orders, 'POST', '/api/orders', orderBody));
 
-  it('payments: callback bodies', async () => {
-    await fc.assert(
-      fc.asyncProperty(paymentCallbackBody, async (body) =>
-        holds('POST', '/api/payments/callback', body),
-      ),
-      RUNS,
-    );
-  });
+  it('payments: callback bodies', () =>
+    bodiesAreRefusedCleanly(orders, 'POST', '/api/payments/callback', paymentCallbackBody));
 
   it('ids in paths', async () => {
+    const holds = refusesCleanly(orders);
     const prefix = fc.constantFrom('/api/orders/', '/internal/products/');
     await fc.assert(
       fc.asyncProperty(prefix, hostileSegment, async (path, segment) =>
         holds('GET', path + segment + (path.startsWith('/internal') ? '/ordered' : '')),
       ),
-      RUNS,
+      PROPERTY_RUNS,
     );
   });
 
@@ -95,7 +59,7 @@ describe('the orders service refuses hostile input cleanly (property)', () => {
     const base = { orderId: 1, status: 'paid' };
     await fc.assert(
       rawBytesAreRefused(orders.baseUrl, '/api/payments/callback', base, 'reference'),
-      RUNS,
+      PROPERTY_RUNS,
     );
   });
 });

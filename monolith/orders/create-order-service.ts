@@ -3,15 +3,15 @@ import { PgCustomerStore } from '../customers/customer-store.ts';
 import { FakeCustomerStore } from '../customers/fake-customer-store.ts';
 import { FakeInventoryStore } from '../inventory/fake-inventory-store.ts';
 import { PgInventoryStore } from '../inventory/inventory-store.ts';
-import { FakePaymentStore } from '../payments/fake-payment-store.ts';
-import { PgPaymentStore } from '../payments/payment-store.ts';
+import { FakePaymentStore } from '../../shop-shared/payments/fake-payment-store.ts';
+import { PgPaymentStore } from '../../shop-shared/payments/payment-store.ts';
 import { FakeProductStore } from '../products/fake-product-store.ts';
 import { PgProductStore } from '../products/product-store.ts';
 import { immediate, inTransaction } from '../../shop-shared/transactional.ts';
 import { FakeOrderReadModel } from './fake-order-read-model.ts';
-import { FakeOrderStore } from './fake-order-store.ts';
+import { FakeOrderStore } from '../../shop-shared/orders/fake-order-store.ts';
 import { PgOrderReadModel } from './order-read-model.ts';
-import { PgOrderStore } from './order-store.ts';
+import { PgOrderStore } from '../../shop-shared/orders/order-store.ts';
 import { OrderService, type OrderStores } from './order-service.ts';
 
 export const createOrderStores = (db: Knex): OrderStores => ({

@@ -1,9 +1,9 @@
 import type { FakeCustomerStore } from '../customers/fake-customer-store.ts';
 import type { FakeProductStore } from '../products/fake-product-store.ts';
 import { pageOffset, type PageRequest } from '../../shop-shared/pagination.ts';
-import type { FakeOrderStore } from './fake-order-store.ts';
+import type { FakeOrderStore } from '../../shop-shared/orders/fake-order-store.ts';
 import type { OrderReadModel } from './order-read-model-type.ts';
-import type { OrderDetails, OrderFilter } from './order-types.ts';
+import type { OrderDetails, OrderFilter } from './order-read-types.ts';
 
 /** The read model over the fake stores: the same joins, done in memory. */
 export class FakeOrderReadModel implements OrderReadModel {

@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { parsePageRequest } from '../../shop-shared/pagination.ts';
 import { parseId } from '../../shop-shared/validate.ts';
-import { readOrderFilter, readPlaceOrder } from './order-input.ts';
+import { readPlaceOrder } from '../../shop-shared/orders/order-input.ts';
+import { readOrderFilter } from './order-filter-input.ts';
 import type { OrderService } from './order-service.ts';
 
 export function orderRoutes(service: OrderService): Router {

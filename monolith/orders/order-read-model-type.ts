@@ -1,5 +1,5 @@
 import type { PageRequest } from '../../shop-shared/pagination.ts';
-import type { OrderDetails, OrderFilter, OrderSummary } from './order-types.ts';
+import type { OrderDetails, OrderFilter, OrderSummary } from './order-read-types.ts';
 
 /** Reads of orders joined with the customers and products tables (names for display). */
 export interface OrderReadModel {

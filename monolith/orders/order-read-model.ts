@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import { pageOffset, type PageRequest } from '../../shop-shared/pagination.ts';
 import { toDate, toId, toMoney } from '../../shop-shared/row-values.ts';
 import type { OrderReadModel } from './order-read-model-type.ts';
-import type { OrderFilter, OrderSummary } from './order-types.ts';
+import type { OrderFilter, OrderSummary } from './order-read-types.ts';
 
 const SUMMARY_COLUMNS = [
   'o.id',

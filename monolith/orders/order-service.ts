@@ -7,16 +7,22 @@
  */
 import type { CustomerStore } from '../customers/customer-store-type.ts';
 import type { InventoryStore } from '../inventory/inventory-store-type.ts';
-import type { PaymentStore } from '../payments/payment-store-type.ts';
 import type { ProductStore } from '../products/product-store-type.ts';
 import { ConflictError, NotFoundError } from '../../shop-shared/http-errors.ts';
+import { checkOrderTotal } from '../../shop-shared/orders/order-input.ts';
+import {
+  orderTotal,
+  quantitiesByProduct,
+  type Shortage,
+} from '../../shop-shared/orders/order-lines.ts';
+import type { OrderStore } from '../../shop-shared/orders/order-store-type.ts';
+import type { PlaceOrder } from '../../shop-shared/orders/order-types.ts';
+import { recordOrder } from '../../shop-shared/orders/record-order.ts';
 import { toPage, type Page, type PageRequest } from '../../shop-shared/pagination.ts';
+import type { PaymentStore } from '../../shop-shared/payments/payment-store-type.ts';
 import type { Transactional } from '../../shop-shared/transactional.ts';
 import type { OrderReadModel } from './order-read-model-type.ts';
-import type { OrderStore } from './order-store-type.ts';
-import { checkOrderTotal } from './order-input.ts';
-import type { OrderDetails, OrderFilter, OrderSummary, PlaceOrder } from './order-types.ts';
-import { recordOrder } from './record-order.ts';
+import type { OrderDetails, OrderFilter, OrderSummary } from './order-read-types.ts';
 
 export type OrderStores = {
   customers: CustomerStore;
@@ -26,21 +32,6 @@ export type OrderStores = {
   payments: PaymentStore;
   orderReads: OrderReadModel;
 };
-
-export type Shortage = { productId: number; requested: number; available: number };
-
-/** Quantity wanted per product; an order may name a product on several lines. */
-export function quantitiesByProduct(items: PlaceOrder['items']): Map<number, number> {
-  const wanted = new Map<number, number>();
-  for (const { productId, quantity } of items)
-    wanted.set(productId, (wanted.get(productId) ?? 0) + quantity);
-  return new Map([...wanted].sort(([a], [b]) => a - b));
-}
-
-/** Order total in cents-exact arithmetic. */
-export function orderTotal(lines: { quantity: number; unitPrice: number }[]): number {
-  return lines.reduce((cents, l) => cents + Math.round(l.unitPrice * 100) * l.quantity, 0) / 100;
-}
 
 export class OrderService {
   private readonly stores: OrderStores;

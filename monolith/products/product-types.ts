@@ -1,21 +1,9 @@
-export type Product = {
-  id: number;
-  sku: string;
-  name: string;
-  description: string | null;
-  price: number;
-  active: boolean;
-  createdAt: Date;
-  updatedAt: Date;
-};
+import type { ProductBody } from '../../shop-shared/products/product-body.ts';
 
-export type NewProduct = {
-  sku: string;
-  name: string;
-  description: string | null;
-  price: number;
-  active: boolean;
-};
+/** The `products` table's columns are the contract's fields (docs/api.md). */
+export type NewProduct = ProductBody;
+
+export type Product = NewProduct & { id: number; createdAt: Date; updatedAt: Date };
 
 export type ProductPatch = Partial<NewProduct>;
 

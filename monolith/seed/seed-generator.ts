@@ -5,7 +5,7 @@
  * line prices are the product's price, totals add up, and each product's `reserved` stock is
  * exactly what its still-pending orders hold.
  */
-import { PAYMENT_METHODS } from '../orders/order-input.ts';
+import { PAYMENT_METHODS } from '../../shop-shared/orders/order-input.ts';
 import { createRandom } from '../../lib/seeded-random.ts';
 import * as words from './seed-words.ts';
 

@@ -157,6 +157,31 @@ export function expectRefusedCleanly(answer: JsonAnswer, request: unknown): void
   }
 }
 
+/** How many inputs each property of a suite tries. */
+export const PROPERTY_RUNS = { numRuns: 150 };
+
+type Caller = { call(method: string, path: string, body?: unknown): Promise<JsonAnswer> };
+
+/** The property, checked on one request to `server`. */
+export const refusesCleanly =
+  (server: Caller) =>
+  async (method: string, path: string, body?: unknown): Promise<void> =>
+    expectRefusedCleanly(await server.call(method, path, body), { method, path, body });
+
+/** The property for every body `bodies` gives, each sent as `method path` to `server`. */
+export function bodiesAreRefusedCleanly(
+  server: Caller,
+  method: string,
+  path: string,
+  bodies: fc.Arbitrary<unknown>,
+): Promise<void> {
+  const holds = refusesCleanly(server);
+  return fc.assert(
+    fc.asyncProperty(bodies, (body) => holds(method, path, body)),
+    PROPERTY_RUNS,
+  );
+}
+
 /**
  * A JSON object whose one string field carries raw bytes (possibly not UTF-8), sent as they are:
  * what a client that does not encode its text properly sends.

@@ -1,3 +1,5 @@
+import type { ProductBody } from '../../../shop-shared/products/product-body.ts';
+
 /** A product as the catalog keeps it: the plan's target columns, in camelCase. */
 export type Product = {
   id: number;
@@ -17,13 +19,4 @@ export type ProductChanges = Partial<NewProduct>;
 export type ProductFilter = { active?: boolean };
 
 /** The contract's Product (docs/api.md). */
-export type ProductJson = {
-  id: number;
-  sku: string;
-  name: string;
-  description: string | null;
-  price: number;
-  active: boolean;
-  createdAt: string;
-  updatedAt: string;
-};
+export type ProductJson = ProductBody & { id: number; createdAt: string; updatedAt: string };

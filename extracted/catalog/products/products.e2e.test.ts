@@ -4,93 +4,46 @@
  * test DB (catalog, connected as its own role `catalog`). Every product route must answer the
  * same status and JSON on both sides.
  */
-import type { Knex } from 'knex';
 import { createLogger } from '../../../lib/logger.ts';
+import { expectSameAnswers } from '../../../test-support/shop/same-answers.ts';
+import { seedLegacy } from '../../../test-support/shop/shop-fixture.ts';
+import {
+  startServiceOnCopy,
+  type TestServiceOnCopy,
+} from '../../../test-support/shop/start-service-on-copy.ts';
 import {
   startTestMonolith,
   type TestMonolith,
 } from '../../../test-support/shop/start-test-monolith.ts';
-import { createTestDatabase, type TestDatabase } from '../../../test-support/databases.ts';
-import { createOrdersApp } from '../../orders/app.ts';
-import { httpShopApi } from '../../orders/shop-api/http-shop-api.ts';
-import { createDatabase } from '../../shared/database.ts';
-import { copyThroughPlan } from '../../../test-support/shop/copy-through-plan.ts';
-import { seedLegacy } from '../../../test-support/shop/shop-fixture.ts';
-import {
-  startTestServer,
-  type JsonAnswer,
-  type TestServer,
-} from '../../../test-support/shop/start-test-service.ts';
+import { startTestOrders } from '../../../test-support/shop/start-test-orders.ts';
 import { createCatalogApp } from '../app.ts';
 import { httpOrderHistory } from './order-history.ts';
 
-const silent = createLogger('test', () => {});
 let shop: TestMonolith;
-let catalogDb: TestDatabase;
-let ordersDb: TestDatabase;
-let catalogKnex: Knex;
-let ordersKnex: Knex;
-let catalog: TestServer;
-let orders: TestServer;
+let catalog: TestServiceOnCopy;
+let orders: TestServiceOnCopy;
 
 beforeAll(async () => {
   shop = await startTestMonolith();
   await seedLegacy(shop.db.knex);
-  [catalogDb, ordersDb] = await Promise.all([
-    createTestDatabase({ cluster: 'services', template: 'catalog', owner: 'catalog' }),
-    createTestDatabase({ cluster: 'services', template: 'orders', owner: 'orders' }),
-  ]);
-  await copyThroughPlan({
-    legacyUrl: shop.db.url,
-    serviceUrl: catalogDb.url,
-    service: 'catalog',
-    serviceDb: catalogDb.knex,
-  });
-  await copyThroughPlan({
-    legacyUrl: shop.db.url,
-    serviceUrl: ordersDb.url,
-    service: 'orders',
-    serviceDb: ordersDb.knex,
-  });
-  // The services connect as their own login roles, as they do in production.
-  catalogKnex = createDatabase(catalogDb.urlAs('catalog'));
-  ordersKnex = createDatabase(ordersDb.urlAs('orders'));
-  orders = await startTestServer(
-    createOrdersApp({ db: ordersKnex, shop: httpShopApi(shop.baseUrl), logger: silent }),
-  );
-  catalog = await startTestServer(
+  // The catalog asks the orders service before deleting a product; both on copies of the data.
+  orders = await startTestOrders(shop);
+  catalog = await startServiceOnCopy(shop, 'catalog', (db) =>
     createCatalogApp({
-      db: catalogKnex,
+      db,
       orderHistory: httpOrderHistory(orders.baseUrl),
-      logger: silent,
+      logger: createLogger('test', () => {}),
     }),
   );
 });
 
 afterAll(async () => {
   await Promise.all([catalog?.close(), orders?.close()]);
-  await Promise.all([catalogKnex?.destroy(), ordersKnex?.destroy()]);
-  await Promise.all([catalogDb?.drop(), ordersDb?.drop(), shop?.close()]);
+  await shop?.close();
 });
 
-/** Both sides answer the request; returns both answers after checking they are identical. */
-async function same(
-  method: string,
-  path: string,
-  body?: unknown,
-  ignore: string[] = [],
-): Promise<[JsonAnswer, JsonAnswer]> {
-  const legacy = await shop.call(method, path, body);
-  const service = await catalog.call(method, path, body);
-  const strip = (answer: JsonAnswer) => {
-    if (!answer.body || typeof answer.body !== 'object') return answer;
-    const copy = { ...answer.body };
-    for (const key of ignore) delete copy[key];
-    return { status: answer.status, body: copy };
-  };
-  expect(strip(service)).toEqual(strip(legacy));
-  return [legacy, service];
-}
+const same = (method: string, path: string, body?: unknown, ignore?: string[]) =>
+  expectSameAnswers(shop, catalog, method, path, body, ignore);
 
 describe('catalog answers like the monolith', () => {
   it('GET /health', async () => {
@@ -123,7 +76,7 @@ describe('catalog answers like the monolith', () => {
       createdAt: '2025-05-01T08:03:00.126Z',
       updatedAt: '2025-05-01T08:04:00.127Z',
     });
-    expect(await catalogKnex('products').where({ id: 1 }).first()).toMatchObject({
+    expect(await catalog.knex('products').where({ id: 1 }).first()).toMatchObject({
       title: 'Desk Lamp',
       price_cents: '4999', // bigint, as node-postgres returns it
     });
@@ -201,7 +154,7 @@ describe('catalog answers like the monolith', () => {
       price: 0.07,
       active: false,
     });
-    expect(await catalogKnex('products').where({ id }).first()).toMatchObject({
+    expect(await catalog.knex('products').where({ id }).first()).toMatchObject({
       title: 'Standing Desk',
       price_cents: '7',
       search_text: 'standing desk desk-5',
@@ -218,7 +171,7 @@ describe('catalog answers like the monolith', () => {
     });
     const [deleted] = await same('DELETE', '/api/products/4');
     expect(deleted.status).toBe(204);
-    expect(await catalogKnex('products').where({ id: 4 }).first()).toBeUndefined();
+    expect(await catalog.knex('products').where({ id: 4 }).first()).toBeUndefined();
     expect((await same('GET', '/api/products/4'))[0].status).toBe(404);
   });
 });

@@ -2,16 +2,16 @@
 import type { Knex } from 'knex';
 import { createLogger, type Logger } from '../../../lib/logger.ts';
 import { immediate, inTransaction } from '../../../shop-shared/transactional.ts';
-import { FakePaymentStore } from '../payments/fake-payment-store.ts';
-import { PgPaymentStore } from '../payments/payment-store.ts';
+import { FakePaymentStore } from '../../../shop-shared/payments/fake-payment-store.ts';
+import { PgPaymentStore } from '../../../shop-shared/payments/payment-store.ts';
 import { FakeReplicaStore } from '../replicas/fake-replica-store.ts';
 import { PgReplicaStore } from '../replicas/replica-store.ts';
 import { FakeShopApi } from '../shop-api/fake-shop-api.ts';
 import type { ShopApi } from '../shop-api/shop-api-type.ts';
 import { FakeLocalOrderReadModel } from './fake-order-read-model.ts';
-import { FakeOrderStore } from './fake-order-store.ts';
+import { FakeOrderStore } from '../../../shop-shared/orders/fake-order-store.ts';
 import { PgLocalOrderReadModel } from './order-read-model.ts';
-import { PgOrderStore } from './order-store.ts';
+import { PgOrderStore } from '../../../shop-shared/orders/order-store.ts';
 import { OrderService, type OrderStores } from './order-service.ts';
 
 export type OrderFeatureConfig = { shop: ShopApi; logger: Logger };

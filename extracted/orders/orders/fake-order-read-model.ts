@@ -1,4 +1,4 @@
-import type { FakeOrderStore } from './fake-order-store.ts';
+import type { FakeOrderStore } from '../../../shop-shared/orders/fake-order-store.ts';
 import type { FakeReplicaStore } from '../replicas/fake-replica-store.ts';
 import { assembleOrderDetails } from './order-details.ts';
 import type { LocalOrderReadModel } from './order-read-model-type.ts';

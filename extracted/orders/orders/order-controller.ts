@@ -1,7 +1,7 @@
 /** The order routes the plan gives the orders service, plus the catalog's internal question. */
 import { Router } from 'express';
 import { parseId } from '../../../shop-shared/validate.ts';
-import { readPlaceOrder } from './order-input.ts';
+import { readPlaceOrder } from '../../../shop-shared/orders/order-input.ts';
 import type { OrderService } from './order-service.ts';
 
 export function orderRoutes(service: OrderService): Router {

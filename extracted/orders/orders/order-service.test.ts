@@ -1,4 +1,4 @@
-import { readPlaceOrder } from './order-input.ts';
+import { readPlaceOrder } from '../../../shop-shared/orders/order-input.ts';
 import { createFakeOrderService } from './create-order-service.ts';
 
 function setUp() {

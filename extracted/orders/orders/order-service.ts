@@ -17,16 +17,20 @@
 import type { Logger } from '../../../lib/logger.ts';
 import type { Transactional } from '../../../shop-shared/transactional.ts';
 import { ConflictError, NotFoundError } from '../../shared/http-errors.ts';
-import type { PaymentStore } from '../payments/payment-store-type.ts';
+import type { PaymentStore } from '../../../shop-shared/payments/payment-store-type.ts';
 import type { ReplicaStore } from '../replicas/replica-store-type.ts';
 import type { ShopApi } from '../shop-api/shop-api-type.ts';
 import type { LocalOrderDetails } from './order-details.ts';
-import { orderTotal, quantitiesByProduct, type Shortage } from './order-lines.ts';
-import { checkOrderTotal } from './order-input.ts';
+import {
+  orderTotal,
+  quantitiesByProduct,
+  type Shortage,
+} from '../../../shop-shared/orders/order-lines.ts';
+import { checkOrderTotal } from '../../../shop-shared/orders/order-input.ts';
 import type { LocalOrderReadModel } from './order-read-model-type.ts';
-import type { OrderStore } from './order-store-type.ts';
-import type { PlaceOrder } from './order-types.ts';
-import { recordOrder } from './record-order.ts';
+import type { OrderStore } from '../../../shop-shared/orders/order-store-type.ts';
+import type { PlaceOrder } from '../../../shop-shared/orders/order-types.ts';
+import { recordOrder } from '../../../shop-shared/orders/record-order.ts';
 
 export type OrderStores = {
   replicas: ReplicaStore;

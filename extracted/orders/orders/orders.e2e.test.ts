@@ -4,75 +4,33 @@
  * test DB (the service connects as its own role `orders`). Reads come from the orders DB alone;
  * placing an order reserves stock through the monolith's inventory API.
  */
-import type { Knex } from 'knex';
-import { createLogger } from '../../../lib/logger.ts';
+import { expectSameAnswers, withoutFields } from '../../../test-support/shop/same-answers.ts';
+import { seedLegacy } from '../../../test-support/shop/shop-fixture.ts';
+import type { TestServiceOnCopy } from '../../../test-support/shop/start-service-on-copy.ts';
 import {
   startTestMonolith,
   type TestMonolith,
 } from '../../../test-support/shop/start-test-monolith.ts';
-import { createTestDatabase, type TestDatabase } from '../../../test-support/databases.ts';
-import { createDatabase } from '../../shared/database.ts';
-import { copyThroughPlan } from '../../../test-support/shop/copy-through-plan.ts';
-import { seedLegacy } from '../../../test-support/shop/shop-fixture.ts';
-import {
-  startTestServer,
-  type JsonAnswer,
-  type TestServer,
-} from '../../../test-support/shop/start-test-service.ts';
-import { createOrdersApp } from '../app.ts';
-import { httpShopApi } from '../shop-api/http-shop-api.ts';
+import { startTestOrders } from '../../../test-support/shop/start-test-orders.ts';
 
 let shop: TestMonolith;
-let ordersDb: TestDatabase;
-let ordersKnex: Knex;
-let orders: TestServer;
+let orders: TestServiceOnCopy;
 
 beforeAll(async () => {
   shop = await startTestMonolith();
   await seedLegacy(shop.db.knex);
-  ordersDb = await createTestDatabase({ cluster: 'services', template: 'orders', owner: 'orders' });
-  await copyThroughPlan({
-    legacyUrl: shop.db.url,
-    serviceUrl: ordersDb.url,
-    service: 'orders',
-    serviceDb: ordersDb.knex,
-  });
-  ordersKnex = createDatabase(ordersDb.urlAs('orders'));
-  orders = await startTestServer(
-    createOrdersApp({
-      db: ordersKnex,
-      shop: httpShopApi(shop.baseUrl),
-      logger: createLogger('test', () => {}),
-    }),
-  );
+  orders = await startTestOrders(shop);
 });
 
 afterAll(async () => {
   await orders?.close();
-  await ordersKnex?.destroy();
-  await Promise.all([ordersDb?.drop(), shop?.close()]);
+  await shop?.close();
 });
 
 const TIMESTAMPS = ['createdAt', 'updatedAt'];
 
-function strip(answer: JsonAnswer, ignore: string[]): JsonAnswer {
-  if (!answer.body || typeof answer.body !== 'object') return answer;
-  const copy = { ...answer.body };
-  for (const key of ignore) delete copy[key];
-  return { status: answer.status, body: copy };
-}
-
-async function same(
-  method: string,
-  path: string,
-  body?: unknown,
-  ignore: string[] = [],
-): Promise<[JsonAnswer, JsonAnswer]> {
-  const legacy = await shop.call(method, path, body);
-  const service = await orders.call(method, path, body);
-  expect(strip(service, ignore)).toEqual(strip(legacy, ignore));
-  return [legacy, service];
-}
+const same = (method: string, path: string, body?: unknown, ignore?: string[]) =>
+  expectSameAnswers(shop, orders, method, path, body, ignore);
 
 const stock = async (productId: number) =>
   (await shop.call('GET', `/api/inventory/${productId}`)).body;
@@ -108,7 +66,8 @@ describe('orders answers like the monolith', () => {
       .knex('products')
       .where({ id: 1 })
       .update({ name: 'Desk Lamp II', price: '59.00' });
-    await ordersKnex('product_snapshots')
+    await orders
+      .knex('product_snapshots')
       .where({ product_id: 1 })
       .update({ name: 'Desk Lamp II', price: '59.00' });
     const [legacy] = await same('GET', '/api/orders/1');
@@ -159,7 +118,7 @@ describe('orders answers like the monolith', () => {
     const legacy = await shop.call('POST', '/api/orders', request);
     const service = await orders.call('POST', '/api/orders', request);
     // Same shape and values; the new ids agree because both sequences stand past the same rows.
-    expect(strip(service, TIMESTAMPS)).toEqual(strip(legacy, TIMESTAMPS));
+    expect(withoutFields(service, TIMESTAMPS)).toEqual(withoutFields(legacy, TIMESTAMPS));
     expect(service.body).toMatchObject({
       status: 'placed',
       paymentStatus: 'pending',
@@ -173,13 +132,14 @@ describe('orders answers like the monolith', () => {
       reserved: before.reserved + 5,
     });
     expect(
-      await ordersKnex('payments')
+      await orders
+        .knex('payments')
         .where({ order_id: orderId })
         .select('amount', 'method', 'status'),
     ).toEqual([{ amount: '1234568.39', method: 'invoice', status: 'pending' }]);
-    expect(await ordersKnex('order_items').where({ order_id: orderId }).count({ n: '*' })).toEqual([
-      { n: '2' },
-    ]);
+    expect(await orders.knex('order_items').where({ order_id: orderId }).count({ n: '*' })).toEqual(
+      [{ n: '2' }],
+    );
     expect((await orders.call('GET', `/api/orders/${orderId}`)).body).toEqual(service.body);
     // Product 4 had 3 in stock, 2 are now taken by the two orders: a third order of 2 is short on both sides.
     const [short] = await same('POST', '/api/orders', {
@@ -231,7 +191,7 @@ describe('orders answers like the monolith', () => {
         })
       )[0].status,
     ).toBe(400);
-    expect(await ordersKnex('payments').where({ order_id: 1 }).first()).toMatchObject({
+    expect(await orders.knex('payments').where({ order_id: 1 }).first()).toMatchObject({
       status: 'paid',
       reference: 'PSP-1',
     });

@@ -1,8 +1,8 @@
 /**
- * Pure rules over an order's lines, the orders service's own (the monolith has them in
- * monolith/orders/order-service.ts): quantities per product, in product id order so that checks
- * and reservations run in the monolith's order, and the total in cents-exact arithmetic so both
- * sides charge the same amount.
+ * Pure rules over an order's lines, for the monolith and the orders service alike: quantities per
+ * product, in product id order (so stock rows are locked, checked and reserved in the same order
+ * on both sides, and concurrent orders cannot deadlock), and the total in cents-exact arithmetic
+ * so both sides charge the same amount.
  */
 import type { OrderLine } from './order-types.ts';
 

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../shop-shared/http-errors.ts';
+import { ValidationError } from '../http-errors.ts';
 import { readPlaceOrder } from './order-input.ts';
 
 const fieldOf = (body: unknown) => {

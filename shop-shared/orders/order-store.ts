@@ -1,9 +1,5 @@
-/**
- * `orders` and `order_items` of the orders DB. The orders service's own copy of the monolith's
- * store (monolith/orders/order-store.ts), meant to diverge: the service owns these tables now.
- */
 import type { Knex } from 'knex';
-import { toId, toMoney } from '../../../shop-shared/row-values.ts';
+import { toId, toMoney } from '../row-values.ts';
 import type { OrderStore } from './order-store-type.ts';
 import type { NewOrder, PaymentStatus } from './order-types.ts';
 

@@ -1,12 +1,13 @@
 /**
  * The payment provider's callback. It settles the order's pending payment and writes the result
- * straight onto the order row (`orders.payment_status`), as the monolith always has. A repeated
- * callback with the same outcome is answered the same way; a contradicting one is a conflict.
+ * straight onto the order row (`orders.payment_status`), as the monolith always has; the orders
+ * service does the same over its own DB, which holds both tables. A repeated callback with the
+ * same outcome is answered the same way; a contradicting one is a conflict.
  */
 import type { OrderStore } from '../orders/order-store-type.ts';
 import type { PaymentStatus } from '../orders/order-types.ts';
-import { ConflictError, NotFoundError } from '../../shop-shared/http-errors.ts';
-import type { Transactional } from '../../shop-shared/transactional.ts';
+import { ConflictError, NotFoundError } from '../http-errors.ts';
+import type { Transactional } from '../transactional.ts';
 import type { PaymentStore } from './payment-store-type.ts';
 import type { PaymentCallback } from './payment-types.ts';
 

@@ -1,17 +1,11 @@
 /**
- * Reads and validates `POST /api/payments/callback` bodies. The orders service's own copy of the
- * monolith's reader (monolith/payments/payment-input.ts): the same rules and messages, as the
- * contract (docs/api.md) says; meant to diverge once the monolith is gone. The limits of the
- * service's `payments` table (migrations/orders/0002) are named here, once: `LIMITS`.
+ * Reads and validates `POST /api/payments/callback` bodies, for the monolith and the orders
+ * service alike (the contract, docs/api.md, says how a callback is refused). The limits of the
+ * `payments` table (migrations/legacy/0002, and migrations/orders/0002 with the same columns) are
+ * named here, once: `LIMITS`.
  */
-import { ValidationError } from '../../shared/http-errors.ts';
-import {
-  ID,
-  readInteger,
-  readString,
-  rejectUnknownFields,
-  requireBody,
-} from '../../../shop-shared/validate.ts';
+import { ValidationError } from '../http-errors.ts';
+import { ID, readInteger, readString, rejectUnknownFields, requireBody } from '../validate.ts';
 import type { PaymentCallback } from './payment-types.ts';
 
 export const LIMITS = { orderId: ID, reference: { maxLength: 100 } } as const;

@@ -1,8 +1,7 @@
 /**
  * Writing a placed order: the order with its lines and a pending payment for its total, in the
- * caller's transaction. The orders service's own copy of monolith/orders/record-order.ts, meant to
- * diverge: the service owns the orders and payments tables now, and the monolith's copy goes
- * with the monolith. orders.e2e.test.ts checks that both still write the same order.
+ * caller's transaction. The monolith (legacy DB) and the orders service (its own DB, with the same
+ * tables) both write an order this way.
  */
 import type { PaymentStore } from '../payments/payment-store-type.ts';
 import type { OrderStore } from './order-store-type.ts';

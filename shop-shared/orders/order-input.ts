@@ -1,11 +1,9 @@
 /**
- * Reads and validates `POST /api/orders` bodies. The orders service's own reader, copied from the
- * monolith's (monolith/orders/order-input.ts) when the service took the route over: the same
- * rules and messages, because the contract (docs/api.md) says how an order is refused and the
- * parallel run compares refusals (orders.e2e.test.ts asks both). Meant to diverge: from `complete`
- * on it is the only one, and the monolith's goes with the monolith.
+ * Reads and validates `POST /api/orders` bodies, for the monolith and the orders service alike:
+ * the contract (docs/api.md) says how an order is refused, and the parallel run compares refusals
+ * (extracted/orders/orders/orders.e2e.test.ts asks both).
  */
-import { ValidationError } from '../../shared/http-errors.ts';
+import { ValidationError } from '../http-errors.ts';
 import {
   ID,
   NUMERIC_12_2,
@@ -14,7 +12,7 @@ import {
   rejectUnknownFields,
   requireBody,
   type Body,
-} from '../../../shop-shared/validate.ts';
+} from '../validate.ts';
 import type { OrderLine, PlaceOrder } from './order-types.ts';
 
 export const MAX_ORDER_LINES = 50;

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { FakeOrderStore } from '../orders/fake-order-store.ts';
 import { PgOrderStore } from '../orders/order-store.ts';
-import { immediate, inTransaction } from '../../shop-shared/transactional.ts';
+import { immediate, inTransaction } from '../transactional.ts';
 import { FakePaymentStore } from './fake-payment-store.ts';
 import { PaymentService, type PaymentStores } from './payment-service.ts';
 import { PgPaymentStore } from './payment-store.ts';

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '../../shared/http-errors.ts';
+import { ConflictError, NotFoundError } from '../http-errors.ts';
 import { createFakePaymentService } from './create-payment-service.ts';
 
 async function orderAwaitingPayment() {

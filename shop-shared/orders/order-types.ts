@@ -1,3 +1,7 @@
+/**
+ * The shop's order types both sides share: the contract's order request (docs/api.md) and the
+ * rows of `orders`, which the monolith's legacy DB and the orders service's DB hold alike.
+ */
 export const ORDER_STATUS = { placed: 'placed' } as const;
 
 /** Payment state of an order, mirrored on the order row by the payment callback. */
@@ -6,27 +10,6 @@ export type PaymentStatus = 'pending' | 'paid' | 'failed';
 export type OrderLine = { productId: number; quantity: number };
 
 export type PlaceOrder = { customerId: number; items: OrderLine[]; paymentMethod: string };
-
-export type OrderItem = {
-  id: number;
-  productId: number;
-  productName: string;
-  quantity: number;
-  unitPrice: number;
-};
-
-export type OrderSummary = {
-  id: number;
-  customerId: number;
-  customerName: string;
-  status: string;
-  paymentStatus: string;
-  total: number;
-  createdAt: Date;
-  updatedAt: Date;
-};
-
-export type OrderDetails = OrderSummary & { items: OrderItem[] };
 
 export type NewOrder = {
   customerId: number;
@@ -44,5 +27,3 @@ export type OrderRow = {
   paymentStatus: string;
   total: number;
 };
-
-export type OrderFilter = { customerId?: number };

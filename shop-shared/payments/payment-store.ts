@@ -1,10 +1,6 @@
-/**
- * `payments` of the orders DB. The orders service's own copy of the monolith's store
- * (monolith/payments/payment-store.ts), meant to diverge: the service owns the table now.
- */
 import type { Knex } from 'knex';
 import type { PaymentStatus } from '../orders/order-types.ts';
-import { toId, toMoney } from '../../../shop-shared/row-values.ts';
+import { toId, toMoney } from '../row-values.ts';
 import type { PaymentStore } from './payment-store-type.ts';
 import type { NewPayment, Payment } from './payment-types.ts';
 
