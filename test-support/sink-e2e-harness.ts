@@ -33,6 +33,7 @@ import {
 } from '../cdc/verify/verify-service.ts';
 import { createKafkaClient } from '../cdc/kafka/kafka-clients.ts';
 import { VALUE_HANDLING } from '../cdc/connect/source-config.ts';
+import { DEAD_LETTER_HEADERS } from '../cdc/sink/dead-letter.ts';
 
 const config = stackConfig();
 export const urls = stackUrls();
@@ -280,6 +281,32 @@ export async function createSinkFixture(
         { stallMs },
       );
       return ends;
+    },
+    /** The dead-letter topic read from its start until it holds `count` letters: their headers. */
+    async deadLetters(count: number, timeoutMs = 60_000) {
+      const letters: { reason: string; topic: string; partition: string; offset: string }[] = [];
+      const consumer = kafka.consumer({
+        groupId: `dlq-reader-${id}-${randomBytes(2).toString('hex')}`,
+      });
+      await consumer.connect();
+      try {
+        await consumer.subscribe({ topic: fixture.dlqTopic, fromBeginning: true });
+        await consumer.run({
+          eachMessage: async ({ message }) => {
+            const h = (name: string) => String(message.headers?.[name] ?? '');
+            letters.push({
+              reason: h(DEAD_LETTER_HEADERS.reason),
+              topic: h(DEAD_LETTER_HEADERS.sourceTopic),
+              partition: h(DEAD_LETTER_HEADERS.sourcePartition),
+              offset: h(DEAD_LETTER_HEADERS.sourceOffset),
+            });
+          },
+        });
+        await waitFor(`${count} dead letters`, async () => letters.length >= count, { timeoutMs });
+        return letters;
+      } finally {
+        await consumer.disconnect();
+      }
     },
     /** `ficus sync` as a child process would be started on this fixture: node's args and env. */
     syncCommand(direction: Direction, metricsPort: number, extraArgs: string[] = []) {

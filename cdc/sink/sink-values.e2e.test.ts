@@ -11,7 +11,6 @@ import { createHash } from 'node:crypto';
 import { jest } from '@jest/globals';
 import { waitFor } from '../../lib/wait.ts';
 import { createSinkFixture, sql, type SinkFixture } from '../../test-support/sink-e2e-harness.ts';
-import { DEAD_LETTER_HEADERS } from './dead-letter.ts';
 import { startSinkWorker, type SinkWorker } from './sink-worker.ts';
 
 jest.setTimeout(180_000);
@@ -111,21 +110,7 @@ test('an update without its large values, for a row the target lacks, is a dead 
   await sql(fx.serviceUrl, 'DELETE FROM docs WHERE id = 1');
   await sql(fx.legacyUrl, "UPDATE docs SET title = 'lost' WHERE id = 1");
   await sql(fx.legacyUrl, `INSERT INTO docs (id, title) VALUES (2, 'after')`);
-  const consumer = fx.kafka.consumer({ groupId: `dlq-reader-${fx.id}` });
-  const letters: { reason: string; offset: string }[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic: fx.dlqTopic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const h = (name: string) => String(message.headers?.[name] ?? '');
-      letters.push({
-        reason: h(DEAD_LETTER_HEADERS.reason),
-        offset: h(DEAD_LETTER_HEADERS.sourceOffset),
-      });
-    },
-  });
-  await waitFor('the dead letter', async () => letters.length >= 1, { timeoutMs: 60_000 });
-  await consumer.disconnect();
+  const letters = await fx.deadLetters(1);
   expect(letters).toHaveLength(1);
   expect(letters[0].reason).toContain('public.docs key {"id":1}');
   expect(letters[0].reason).toContain('body, doc, photo, tags');
