@@ -188,9 +188,17 @@ export type DirectionPlan = {
   stagedAlias: string;
   /** the staged record's key columns, for deletes */
   stagedKey: ColumnInfo[];
-  columns: { name: string; sql: string }[];
+  /** the written table's columns, each with its SQL over the staged record (derived: an expression of the plan's) */
+  columns: { name: string; sql: string; derived?: boolean }[];
   /** how to get the written table's key from the staged record */
   keyColumns: { name: string; sql: string }[];
+  /** the alias of the written table's row in SQL that reads it (`tgt` forward, `src` reverse) */
+  writtenAlias: string;
+  /**
+   * How to read a staged column back from the written row (SQL over `writtenAlias`), for each
+   * staged column the mapping can recover: what an update that left a value out still needs.
+   */
+  recover: Record<string, string>;
 };
 
 export function directionPlan(compiled: CompiledTable, direction: Direction): DirectionPlan {
@@ -202,10 +210,16 @@ export function directionPlan(compiled: CompiledTable, direction: Direction): Di
       staged: compiled.sourceColumns,
       stagedAlias: SOURCE_ALIAS,
       stagedKey: compiled.sourceKey.map((name) => ({ name, type: types.get(name)! })),
-      columns: compiled.targetColumns.map(({ name, sql }) => ({ name, sql })),
+      columns: compiled.targetColumns.map(({ name, sql, kind }) => ({
+        name,
+        sql,
+        ...(kind === 'derived' ? { derived: true } : {}),
+      })),
       keyColumns: compiled.targetKey.map((name) =>
         compiled.targetColumns.find((t) => t.name === name)!,
       ),
+      writtenAlias: TARGET_ALIAS,
+      recover: Object.fromEntries(compiled.inverseColumns.map((c) => [c.name, c.sql])),
     };
   }
   const staged = compiled.targetColumns
@@ -221,13 +235,22 @@ export function directionPlan(compiled: CompiledTable, direction: Direction): Di
     keyColumns: compiled.sourceKey.map((name) =>
       compiled.inverseColumns.find((c) => c.name === name)!,
     ),
+    writtenAlias: SOURCE_ALIAS,
+    // a staged target column is what the forward mapping makes of the legacy row
+    recover: Object.fromEntries(
+      compiled.targetColumns.filter((t) => t.kind === 'column').map((t) => [t.name, t.sql]),
+    ),
   };
 }
 
 // json, not jsonb: the rows are read once, in order, so building jsonb first is work for nothing
 // (measured: about 15% less database CPU for a snapshot's upserts)
 const recordset = (columns: ColumnInfo[], alias: string, param: string) =>
-  `json_to_recordset(${param}::json) AS ${alias}(${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`;
+  `json_to_recordset(${param}::json) AS ${alias}(${columnDefinitions(columns)})`;
+
+/** `"name" type, ...`: the column definition list of a staged record. */
+export const columnDefinitions = (columns: ColumnInfo[]) =>
+  columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
 
 /**
  * `INSERT INTO <into> (...) SELECT <exprs> FROM json_to_recordset($1::json) AS src(...) ON CONFLICT (key) DO UPDATE`.

@@ -5,7 +5,13 @@
 import type { FieldSchema } from '../cdc/sink/decode-value.ts';
 import type { Op, RawMessage } from '../cdc/sink/change-event.ts';
 
-export type ColumnSpec = { type: string; name?: string; parameters?: Record<string, string> };
+export type ColumnSpec = {
+  type: string;
+  name?: string;
+  parameters?: Record<string, string>;
+  /** an array's element schema */
+  items?: Omit<ColumnSpec, 'items'>;
+};
 
 export type EventSpec = {
   op: Op;

@@ -1,6 +1,7 @@
 /**
  * A private world for one sink e2e suite: a legacy-side DB and a service-side DB with random
- * names, the catalog's product and stock tables on both sides, a plan file naming them, and a
+ * names, the catalog's product and stock tables on both sides (or a suite's own tables), a plan
+ * file naming them, and a
  * real Debezium PostgresConnector on the legacy DB (and optionally one on the service DB for the
  * reverse direction), all removed again by `dispose()`; and the checks the sink suites share: the
  * target against the source through the mapping, every event applied exactly up to the topic's
@@ -32,6 +33,8 @@ import {
 } from '../cdc/verify/verify-service.ts';
 import { createKafkaClient } from '../cdc/kafka/kafka-clients.ts';
 import { createTestDatabase } from './databases.ts';
+import { VALUE_HANDLING } from '../cdc/connect/source-config.ts';
+import { DEAD_LETTER_HEADERS } from '../cdc/sink/dead-letter.ts';
 
 const config = stackConfig();
 export const urls = stackUrls();
@@ -103,6 +106,14 @@ CREATE TABLE stock_levels (product_id bigint PRIMARY KEY, on_hand int NOT NULL, 
  */
 export type FixtureMapping = 'catalog' | 'identity';
 
+const CATALOG_INVENTORY = {
+  source: 'inventory',
+  target: 'stock_levels',
+  key: ['product_id'],
+  columns: { product_id: 'product_id', quantity: 'on_hand', updated_at: 'updated_at' },
+  drop: ['reserved'],
+};
+
 const CATALOG_PRODUCTS = {
   source: 'products',
   target: 'products',
@@ -120,34 +131,35 @@ const CATALOG_PRODUCTS = {
   derived: { search_text: "lower(name || ' ' || sku)" },
 };
 
-export async function createSinkFixture(options: { mapping?: FixtureMapping } = {}) {
+/** A suite's own tables instead of the catalog's: both sides' DDL and the service's mappings. */
+export type FixtureTables = {
+  legacyDdl: string;
+  serviceDdl: string;
+  owns: Record<string, unknown>[];
+  replicates?: Record<string, unknown>[];
+};
+
+export async function createSinkFixture(
+  options: { mapping?: FixtureMapping; tables?: FixtureTables } = {},
+) {
   const identity = options.mapping === 'identity';
+  const own = options.tables;
   const id = randomBytes(4).toString('hex');
   const service = `svc${id}`;
   const legacyDb = `sinkl_${id}`;
   const serviceDb = `sinks_${id}`;
   const prefix = `sinkt${id}`;
   const connectors: { name: string; slot: string; url: string }[] = [];
+  const owns = own?.owns ?? [
+    identity ? { source: 'products', target: 'products', key: ['id'] } : CATALOG_PRODUCTS,
+  ];
+  const replicates = own ? (own.replicates ?? []) : [CATALOG_INVENTORY];
+  const captured = [...owns, ...replicates].map((t) => `public.${String(t.source)}`);
   const planText = YAML.stringify({
     version: 1,
     legacy: { database: legacyDb, schema: 'public' },
     services: {
-      [service]: {
-        database: serviceDb,
-        owns: [
-          identity ? { source: 'products', target: 'products', key: ['id'] } : CATALOG_PRODUCTS,
-        ],
-        replicates: [
-          {
-            source: 'inventory',
-            target: 'stock_levels',
-            key: ['product_id'],
-            columns: { product_id: 'product_id', quantity: 'on_hand', updated_at: 'updated_at' },
-            drop: ['reserved'],
-          },
-        ],
-        routes: [],
-      },
+      [service]: { database: serviceDb, owns, replicates, routes: [] },
       // a second service that replicates the same legacy table (as orders does products): what the
       // first service's reverse sink writes into legacy is news for it, not an echo
       [`${service}o`]: {
@@ -183,8 +195,11 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
 
   await sql(urls.legacyAdmin('postgres'), `CREATE DATABASE ${legacyDb}`);
   await sql(urls.servicesAdmin('postgres'), `CREATE DATABASE ${serviceDb}`);
-  await sql(urls.legacyAdmin(legacyDb), LEGACY_DDL);
-  await sql(urls.servicesAdmin(serviceDb), identity ? IDENTITY_SERVICE_DDL : SERVICE_DDL);
+  await sql(urls.legacyAdmin(legacyDb), own?.legacyDdl ?? LEGACY_DDL);
+  await sql(
+    urls.servicesAdmin(serviceDb),
+    own?.serviceDdl ?? (identity ? IDENTITY_SERVICE_DDL : SERVICE_DDL),
+  );
   await sql(urls.servicesAdmin('postgres'), `CREATE DATABASE ${serviceDb}o`);
   await sql(
     urls.servicesAdmin(`${serviceDb}o`),
@@ -233,7 +248,7 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
       }
     },
     /** each partition's end (high watermark) in the forward topic of a legacy table */
-    async topicEnds(table: 'products' | 'inventory'): Promise<Map<number, bigint>> {
+    async topicEnds(table: string): Promise<Map<number, bigint>> {
       const ends = await (await connectedAdmin()).fetchTopicOffsets(`${prefix}.public.${table}`);
       return new Map(ends.map((e) => [e.partition, BigInt(e.high)]));
     },
@@ -244,7 +259,7 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
      * and fails after `stallMs` without growth: on two loaded cores Debezium and the sink can
      * take minutes over a long stream, and only a stream that stopped is a failure.
      */
-    async waitApplied(table: 'products' | 'inventory', messages: number, stallMs = 30_000) {
+    async waitApplied(table: string, messages: number, stallMs = 30_000) {
       const topic = `${prefix}.public.${table}`;
       const ends = await waitWhileProgressing(
         `${messages} messages in ${topic}`,
@@ -274,6 +289,32 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
         { stallMs },
       );
       return ends;
+    },
+    /** The dead-letter topic read from its start until it holds `count` letters: their headers. */
+    async deadLetters(count: number, timeoutMs = 60_000) {
+      const letters: { reason: string; topic: string; partition: string; offset: string }[] = [];
+      const consumer = kafka.consumer({
+        groupId: `dlq-reader-${id}-${randomBytes(2).toString('hex')}`,
+      });
+      await consumer.connect();
+      try {
+        await consumer.subscribe({ topic: fixture.dlqTopic, fromBeginning: true });
+        await consumer.run({
+          eachMessage: async ({ message }) => {
+            const h = (name: string) => String(message.headers?.[name] ?? '');
+            letters.push({
+              reason: h(DEAD_LETTER_HEADERS.reason),
+              topic: h(DEAD_LETTER_HEADERS.sourceTopic),
+              partition: h(DEAD_LETTER_HEADERS.sourcePartition),
+              offset: h(DEAD_LETTER_HEADERS.sourceOffset),
+            });
+          },
+        });
+        await waitFor(`${count} dead letters`, async () => letters.length >= count, { timeoutMs });
+        return letters;
+      } finally {
+        await consumer.disconnect();
+      }
     },
     /** `ficus sync` as a child process would be started on this fixture: node's args and env. */
     syncCommand(direction: Direction, metricsPort: number, extraArgs: string[] = []) {
@@ -336,8 +377,9 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
         'slot.name': slot,
         'publication.name': slot,
         'publication.autocreate.mode': 'filtered',
-        'table.include.list': forward ? 'public.products,public.inventory' : 'public.products',
-        'decimal.handling.mode': 'string',
+        'table.include.list': forward ? captured.join(',') : 'public.products',
+        // how ficus's own connectors write values, which the sink decodes
+        ...VALUE_HANDLING,
         'skipped.operations': 'none',
         'snapshot.mode': 'initial',
         'heartbeat.interval.ms': '1000',
@@ -383,7 +425,7 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
       );
     },
     /** source rows through the mapping (computed in the legacy DB) and the service rows, both sorted by key */
-    async mappedAndActual(table: 'products' | 'inventory') {
+    async mappedAndActual(table: string) {
       const mapping = [...plan.services[0].owns, ...plan.services[0].replicates].find(
         (t) => t.source === table,
       )!;
@@ -409,7 +451,7 @@ export async function createSinkFixture(options: { mapping?: FixtureMapping } = 
       ).rows;
       return { expected, actual };
     },
-    async waitInSync(table: 'products' | 'inventory', timeoutMs = 60_000) {
+    async waitInSync(table: string, timeoutMs = 60_000) {
       return waitFor(
         `${table} in sync`,
         async () => {

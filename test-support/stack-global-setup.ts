@@ -12,9 +12,17 @@ import { loadStackConfig } from '../stack/stack-config.ts';
 
 export const startedByTestsMarker = () => path.join(loadStackConfig().runDir, 'started-by-tests');
 
+/**
+ * What the e2e suites need of the stack. Its apps (monolith, services, sync workers, proxy) are
+ * listed too once started, and show `stopped` after they exit; that must not make the tests take
+ * the stack for theirs, or the teardown would stop the infrastructure everyone else uses.
+ */
+const INFRASTRUCTURE = ['legacy-postgres', 'services-postgres', 'kafka', 'connect', 'unleash'];
+
 export default async function globalSetup(): Promise<void> {
-  const status = await stackStatus();
-  if (Object.values(status.components).every((c) => c.state === 'running')) return;
+  const { components } = await stackStatus();
+  const state = (name: string) => (components as Record<string, { state: string }>)[name]?.state;
+  if (INFRASTRUCTURE.every((name) => state(name) === 'running')) return;
   process.stderr.write('\ne2e: no embedded stack running; starting one for the tests\n');
   await stackUp(createProgress());
   fs.mkdirSync(path.dirname(startedByTestsMarker()), { recursive: true });

@@ -12,6 +12,7 @@ import type { Direction } from '../../plan/mapping.ts';
 import type { Plan, ServicePlan } from '../../plan/plan-types.ts';
 import { quoteLiteral, quoteTable } from '../../lib/sql.ts';
 import type { ConnectorConfig } from './connect-client.ts';
+import { UNAVAILABLE_VALUE_PLACEHOLDER } from '../sink/unavailable-value.ts';
 
 export type DatabaseEndpoint = {
   host: string;
@@ -57,6 +58,20 @@ export type SourceSpecOptions = {
 export const KIT_SCHEMA = 'ficus_cdc';
 const HEARTBEAT = 'heartbeat';
 const SIGNAL = 'signal';
+
+/**
+ * How Debezium writes values, which the sink's decoding (cdc/sink/decode-value.ts) reads back:
+ * numerics as their exact text; times in microseconds; intervals as ISO 8601 text, which
+ * PostgreSQL reads exactly (the default, `numeric`, gives microseconds with a month counted as
+ * 30.4375 days: `1 mon` would arrive as `730:30:00`); and the placeholder of unchanged TOASTed
+ * values the sink recognises (cdc/sink/unavailable-value.ts), Debezium's default made explicit.
+ */
+export const VALUE_HANDLING = {
+  'decimal.handling.mode': 'string',
+  'time.precision.mode': 'adaptive_time_microseconds',
+  'interval.handling.mode': 'string',
+  'unavailable.value.placeholder': UNAVAILABLE_VALUE_PLACEHOLDER,
+} as const;
 
 const slotSafe = (s: string) => s.toLowerCase().replace(/[^a-z0-9_]/g, '_');
 /** Debezium's include lists are regular expressions: a dot in a name must not match anything. */
@@ -132,8 +147,7 @@ export function sourceConnectorSpec(
     'skipped.operations': 'none',
     // the default 500 ms poll alone costs half a second of lag; 50 ms keeps p99 near 100 ms (bench/lag-end-to-end.ts)
     'poll.interval.ms': '50',
-    'decimal.handling.mode': 'string',
-    'time.precision.mode': 'adaptive_time_microseconds',
+    ...VALUE_HANDLING,
     // Forward starts with a snapshot of the legacy tables. Reverse never does: the service's tables
     // were filled *from* legacy, so only changes after the cut-over have anywhere to go.
     'snapshot.mode': direction === 'forward' ? 'initial' : 'no_data',

@@ -22,6 +22,7 @@ import {
   type RowChange,
 } from './change-event.ts';
 import { collapse, type Collapsible } from './collapse.ts';
+import { parseJson } from './exact-json.ts';
 import { findOwnTransactions, markOwnTransactionSql } from './no-echo.ts';
 import { rowsParameter } from './rows-parameter.ts';
 import { SYNC_ORIGIN_SETTING, SYNC_ORIGIN_VALUE } from './sync-origin.ts';
@@ -95,18 +96,36 @@ function parseBatch(messages: RawMessage[], writer: TableWriter): ParsedBatch {
 /** A set-based statement met a row the target refuses: apply the batch again, carefully. */
 class RowsRefused extends Error {}
 
+/** Where the rows of one transaction go, and what becomes of the ones that cannot be written. */
+type SetWriting = {
+  client: PoolClient;
+  /** under savepoints, bisecting to the rows the target refuses */
+  careful: boolean;
+  letters: DeadLetter[];
+  messages: RawMessage[];
+  /** rows a partial update found no target row for (the statement returns their ordinals) */
+  missing: RowChange[];
+  byOffset?: Map<string, RawMessage>;
+};
+
+/** Runs `sql` over `part`; the `{ n }` rows it returns name rows of `part` it could not write. */
+async function runSet(w: SetWriting, sql: string, part: RowChange[]): Promise<void> {
+  const { rows } = await w.client.query<{ n: string }>(sql, [rowsParameter(part)]);
+  for (const r of rows) w.missing.push(part[Number(r.n) - 1]);
+}
+
+/** A dead letter of the batch's message at `position`. */
+function letterOf(w: SetWriting, position: Position, reason: string): DeadLetter {
+  w.byOffset ??= new Map(w.messages.map((m) => [m.offset, m]));
+  const raw = w.byOffset.get(position.offset);
+  return { position, reason, key: raw?.key ?? null, value: raw?.value ?? null };
+}
+
 /** Writes `changes` with `sql` in one statement; carefully, the rows it refuses become letters. */
-async function writeSet(
-  client: PoolClient,
-  sql: string,
-  changes: RowChange[],
-  careful: boolean,
-  letters: DeadLetter[],
-  messages: RawMessage[],
-): Promise<number> {
-  if (!careful) {
+async function writeSet(w: SetWriting, sql: string, changes: RowChange[]): Promise<number> {
+  if (!w.careful) {
     try {
-      await client.query(sql, [rowsParameter(changes)]);
+      await runSet(w, sql, changes);
       return 1;
     } catch (error) {
       throw isRowError(error) ? new RowsRefused() : error;
@@ -115,28 +134,47 @@ async function writeSet(
   const { failed, statements } = await bisect(
     changes,
     async (part) => {
-      await client.query('SAVEPOINT ficus_rows');
+      await w.client.query('SAVEPOINT ficus_rows');
       try {
-        await client.query(sql, [rowsParameter(part)]);
-        await client.query('RELEASE SAVEPOINT ficus_rows');
+        await runSet(w, sql, part);
+        await w.client.query('RELEASE SAVEPOINT ficus_rows');
       } catch (error) {
-        await client.query('ROLLBACK TO SAVEPOINT ficus_rows');
+        await w.client.query('ROLLBACK TO SAVEPOINT ficus_rows');
         throw error;
       }
     },
     isRowError,
   );
-  const byOffset = failed.length ? new Map(messages.map((m) => [m.offset, m])) : undefined;
-  for (const { item, error } of failed) {
-    const raw = byOffset?.get(item.offset);
-    letters.push({
-      position: item,
-      reason: `the target DB refused the row: ${(error as Error).message}`,
-      key: raw?.key ?? null,
-      value: raw?.value ?? null,
-    });
-  }
+  for (const { item, error } of failed)
+    w.letters.push(letterOf(w, item, `the target DB refused the row: ${(error as Error).message}`));
   return statements;
+}
+
+/**
+ * The upserts as statements: whole rows in the upsert, rows an update sent in part (unchanged
+ * TOASTed values) in one partial update per set of left-out columns.
+ */
+function upsertStatements(writer: TableWriter, upserts: RowChange[]): [string, RowChange[]][] {
+  const whole: RowChange[] = [];
+  const partial = new Map<string, RowChange[]>();
+  for (const change of upserts) {
+    const sql = change.unchanged && writer.partialUpdateSql(change.unchanged);
+    if (!sql) whole.push(change);
+    else partial.set(sql, [...(partial.get(sql) ?? []), change]);
+  }
+  return [[writer.upsertSql, whole], ...partial];
+}
+
+/** Why an update sent in part was not applied: its row is not in the target. */
+function missingRowReason(writer: TableWriter, service: string, change: RowChange): string {
+  const row = parseJson(change.row.toString()) as Record<string, unknown>;
+  const key = JSON.stringify(Object.fromEntries(writer.keyColumns.map((k) => [k, row[k]])));
+  return (
+    `${change.topic}[${change.partition}]@${change.offset}: an update of ${writer.table} key ${key} ` +
+    `left out the unchanged value(s) of ${change.unchanged!.join(', ')} (TOASTed, REPLICA IDENTITY ` +
+    `not FULL), and the row is not in the target, so it cannot be written whole; repair it with ` +
+    `\`ficus verify ${service} --repair\` or a re-snapshot of the table`
+  );
 }
 
 export async function applyBatch(deps: ApplyDeps, messages: RawMessage[]): Promise<ApplyResult> {
@@ -187,6 +225,7 @@ async function applyInTransaction(
   const { topic, partition } = messages[0];
   const letters = [...parsed.letters];
   const client = await deps.target.connect();
+  const writing: SetWriting = { client, careful, letters, messages, missing: [] };
   let broken = false;
   // A connection that dies while checked out emits 'error' on the client (the pool only listens
   // on idle ones); without a listener that would crash the process instead of failing the query.
@@ -228,11 +267,12 @@ async function applyInTransaction(
     const { truncateFirst, upserts, deletes } = collapse(rows);
     if (truncateFirst) await client.query(deps.writer.truncateSql);
     for (const [sql, changes] of [
-      [deps.writer.upsertSql, upserts],
-      [deps.writer.deleteSql, deletes],
-    ] as const)
-      if (changes.length)
-        result.statements += await writeSet(client, sql, changes, careful, letters, messages);
+      ...upsertStatements(deps.writer, upserts),
+      [deps.writer.deleteSql, deletes] as const,
+    ])
+      if (changes.length) result.statements += await writeSet(writing, sql, changes);
+    for (const change of writing.missing)
+      letters.push(letterOf(writing, change, missingRowReason(deps.writer, deps.service, change)));
     const next = (BigInt(messages[messages.length - 1].offset) + 1n).toString();
     if (BigInt(next) > stored)
       await storePosition(client, deps.group, { topic, partition, offset: next }, parsed.lsn);

@@ -7,6 +7,8 @@ import { FicusError } from '../../lib/errors.ts';
 import { decodeRow, needsDecoding, type FieldSchema } from './decode-value.ts';
 import { afterRange, parseRows, scanChangePayload } from './change-payload.ts';
 import { createEnvelopeParser } from './envelope-parser.ts';
+import { integerOf } from './exact-json.ts';
+import { mayHoldUnavailable, withoutUnavailable } from './unavailable-value.ts';
 
 const values = createEnvelopeParser();
 const keys = createEnvelopeParser();
@@ -37,6 +39,11 @@ export type RowChange = Position & {
    * event's `after` (a view into the message, not a copy).
    */
   row: Buffer;
+  /**
+   * For an update: the staged columns Debezium did not send (unchanged TOASTed values, see
+   * unavailable-value.ts), absent from `row`; sorted. The target keeps its values for them.
+   */
+  unchanged?: readonly string[];
   lsn: bigint | null;
   txId: number | null;
 };
@@ -66,13 +73,12 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 
 /** Debezium's `source.lsn`: a number, not PostgreSQL's text form. */
 function sourceLsn(source: Record<string, unknown> | undefined): bigint | null {
-  const lsn = source?.lsn;
-  return typeof lsn === 'number' || typeof lsn === 'string' ? BigInt(lsn) : null;
+  return integerOf(source?.lsn) ?? null;
 }
 
 function parseTxId(source: Record<string, unknown> | undefined): number | null {
-  const tx = source?.txId;
-  return typeof tx === 'number' ? tx : typeof tx === 'string' ? Number(tx) : null;
+  const tx = integerOf(source?.txId);
+  return tx === undefined ? null : Number(tx);
 }
 
 export function keyIdentity(key: Record<string, unknown>): string {
@@ -123,18 +129,36 @@ type Change = {
 const isRowOp = (op: unknown): op is Exclude<Op, 't'> =>
   op === 'r' || op === 'c' || op === 'u' || op === 'd';
 
+/** A row decoded by its schema; a value that cannot be decoded makes the event poison. */
+function decoded(
+  row: Record<string, unknown>,
+  fields: FieldSchema[] | undefined,
+  position: Position,
+): Record<string, unknown> {
+  try {
+    return decodeRow(row, fields);
+  } catch (error) {
+    throw new PoisonEventError(`a value cannot be decoded (${(error as Error).message})`, position);
+  }
+}
+
 /** A row change from its parsed parts: rows decoded by their schema, checked for their key. */
 function rowChange(position: Position, change: Change, target: RowTarget): RowChange {
   const { op, before, after, fields, keyRow } = change;
   const fieldsOf = (name: string) => fields?.find((f) => f.field === name)?.fields;
   let row: Record<string, unknown>;
+  let unchanged: string[] = [];
   if (op === 'd') {
     if (!isRecord(before) && !keyRow)
       throw new PoisonEventError('delete without a key (no before, no message key)', position);
-    row = { ...(isRecord(before) ? decodeRow(before, fieldsOf('before')) : {}), ...keyRow };
+    row = { ...(isRecord(before) ? decoded(before, fieldsOf('before'), position) : {}), ...keyRow };
   } else {
     if (!isRecord(after)) throw new PoisonEventError(`op ${op} without an after row`, position);
-    row = decodeRow(after, fieldsOf('after'));
+    const afterFields = fieldsOf('after');
+    // only an update can leave values out; an insert (or a snapshot read) sends every one
+    const sent = op === 'u' ? withoutUnavailable(after, afterFields) : { row: after, unchanged };
+    row = decoded(sent.row, afterFields, position);
+    unchanged = sent.unchanged;
   }
   if (!keyRow || Object.keys(keyRow).length === 0)
     throw new PoisonEventError('message has no key', position);
@@ -149,6 +173,7 @@ function rowChange(position: Position, change: Change, target: RowTarget): RowCh
     op,
     keyId: keyIdentity(keyRow),
     row: Buffer.from(JSON.stringify(row)),
+    ...(unchanged.length ? { unchanged } : {}),
     lsn: change.lsn,
     txId: change.txId,
   };
@@ -157,7 +182,7 @@ function rowChange(position: Position, change: Change, target: RowTarget): RowCh
 function parseKeyRow(message: RawMessage, position: Position) {
   if (!message.key || message.key.length === 0) return undefined;
   const key = parseKey(message, position);
-  return isRecord(key.payload) ? decodeRow(key.payload, key.fields) : undefined;
+  return isRecord(key.payload) ? decoded(key.payload, key.fields, position) : undefined;
 }
 
 const notJson = (error: unknown, position: Position) =>
@@ -221,7 +246,8 @@ export function parseMessage(message: RawMessage, target: RowTarget = ANY_TARGET
   const fields = located.fields;
   if (op !== 'd' && keyRow && carriesKey(keyRow, target) && afterIsVerbatim(fields)) {
     const range = afterRange(value, located.start, layout);
-    if (range)
+    // an update's row that may leave a value out is parsed and looked at (unavailable-value.ts)
+    if (range && !(op === 'u' && mayHoldUnavailable(value, range[0], range[1])))
       return {
         ...position,
         kind: 'change',

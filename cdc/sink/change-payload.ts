@@ -13,6 +13,8 @@
  * search goes backwards from the `op` that follows the source block. Anything not laid out
  * exactly so (heartbeats, another field order, a missing op) is left to a full parse.
  */
+import { parseJson } from './exact-json.ts';
+
 const ROWS_START = Buffer.from('{"before":');
 const NO_BEFORE = Buffer.from('{"before":null,"after":{');
 const AFTER_KEY = Buffer.from(',"after":{');
@@ -79,13 +81,16 @@ export function scanChangePayload(
   };
 }
 
-/** `{before, after}` of a scanned payload, parsed (the source block is not). */
+/** `{before, after}` of a scanned payload, parsed with every digit kept (the source block is not). */
 export function parseRows(
   bytes: Buffer,
   start: number,
   layout: PayloadLayout,
 ): { before?: unknown; after?: unknown } {
-  return JSON.parse(bytes.toString('utf8', start, layout.rowsEnd) + '}');
+  return parseJson(bytes.toString('utf8', start, layout.rowsEnd) + '}') as {
+    before?: unknown;
+    after?: unknown;
+  };
 }
 
 /**

@@ -2,39 +2,79 @@
  * Debezium encodes some PostgreSQL types as Kafka Connect logical types (days since epoch,
  * microseconds, base64 bytes, ...). The sink hands rows to PostgreSQL as JSON, so each such value
  * is turned back into the text form PostgreSQL parses for that type. Which conversion applies is
- * read from the field schemas that ride in every message (JSON converter, schemas enabled).
+ * read from the field schemas that ride in every message (JSON converter, schemas enabled); an
+ * array column (`type: array`) carries its element's schema in `items` and is decoded element by
+ * element (date[], timestamp[], bytea[], numeric[] …).
  */
-export type FieldSchema = {
-  field: string;
+import { integerOf, parseJsonDocument } from './exact-json.ts';
+
+/** The schema of a value: a column's, or an array's elements' (`items`). */
+export type ValueSchema = {
   type: string;
   name?: string;
   parameters?: Record<string, string>;
   fields?: FieldSchema[];
+  items?: ValueSchema;
 };
 
-const MS_PER_DAY = 86_400_000;
+/** The schema of a struct's field (a column of a row). */
+export type FieldSchema = ValueSchema & { field: string };
+
+const SECONDS_PER_DAY = 86_400n;
 
 function pad(n: number | bigint, width = 2): string {
   return String(n).padStart(width, '0');
 }
 
-/** Local date-time from a count of `unitsPerSecond` units since the epoch, without a zone. */
-function timestampFrom(value: number, unitsPerSecond: number): string {
-  const units = BigInt(Math.trunc(value));
-  const perSec = BigInt(unitsPerSecond);
-  let seconds = units / perSec;
-  let fraction = units % perSec;
-  if (fraction < 0n) {
-    fraction += perSec;
-    seconds -= 1n;
+/** An int64 Debezium sent (a number, or exact digits beyond 2^53); poison when it is neither. */
+function integer(value: unknown, what: string): bigint {
+  const n = integerOf(value);
+  if (n === undefined) throw new TypeError(`${what}: ${JSON.stringify(value)} is not an integer`);
+  return n;
+}
+
+/** Floor division and its remainder (the remainder takes the divisor's sign, as for time). */
+function divide(units: bigint, per: bigint): [bigint, bigint] {
+  let whole = units / per;
+  let rest = units % per;
+  if (rest < 0n) {
+    rest += per;
+    whole -= 1n;
   }
+  return [whole, rest];
+}
+
+/** Local date-time from a count of `unitsPerSecond` units since the epoch, without a zone. */
+function timestampFrom(value: unknown, unitsPerSecond: bigint, what: string): string {
+  const [seconds, fraction] = divide(integer(value, what), unitsPerSecond);
   const iso = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
   const digits = String(unitsPerSecond).length - 1;
   return digits > 0 ? `${iso}.${pad(fraction, digits)}` : iso;
 }
 
-function timeFrom(value: number, unitsPerSecond: number): string {
-  return timestampFrom(value, unitsPerSecond).slice(11);
+function timeFrom(value: unknown, unitsPerSecond: bigint, what: string): string {
+  return timestampFrom(value, unitsPerSecond, what).slice(11);
+}
+
+function dateFrom(value: unknown): string {
+  const days = integer(value, 'io.debezium.time.Date');
+  return new Date(Number(days * SECONDS_PER_DAY) * 1000).toISOString().slice(0, 10);
+}
+
+/**
+ * `interval.handling.mode=numeric` (Debezium's default): microseconds, as hours:minutes:seconds,
+ * exact to the microsecond. Debezium has already counted a month as 30.4375 days there, so ficus's
+ * connectors ask for `string` (ISO 8601, which PostgreSQL reads as is) and this serves topics
+ * written by other connectors.
+ */
+function intervalFrom(value: unknown): string {
+  const micros = integer(value, 'io.debezium.time.MicroDuration');
+  const sign = micros < 0n ? '-' : '';
+  const abs = micros < 0n ? -micros : micros;
+  const [seconds, fraction] = divide(abs, 1_000_000n);
+  const [minutes, second] = divide(seconds, 60n);
+  const [hours, minute] = divide(minutes, 60n);
+  return `${sign}${hours}:${pad(minute)}:${pad(second)}.${pad(fraction, 6)}`;
 }
 
 function bytesToDecimal(base64: string, scale: number): string {
@@ -50,15 +90,17 @@ function bytesToDecimal(base64: string, scale: number): string {
 
 /**
  * The logical types that need work, each with its decoder; every other logical type (zoned
- * timestamps, UUIDs, enums…) PostgreSQL reads as Debezium wrote it.
+ * timestamps, UUIDs, enums, ISO 8601 intervals…) PostgreSQL reads as Debezium wrote it.
  */
-const LOGICAL: Record<string, (value: unknown, schema: FieldSchema) => unknown> = {
-  'io.debezium.time.Date': (v) => new Date((v as number) * MS_PER_DAY).toISOString().slice(0, 10),
-  'io.debezium.time.Timestamp': (v) => timestampFrom(v as number, 1_000),
-  'io.debezium.time.MicroTimestamp': (v) => timestampFrom(v as number, 1_000_000),
-  'io.debezium.time.NanoTimestamp': (v) => timestampFrom(Number(v) / 1000, 1_000_000),
-  'io.debezium.time.Time': (v) => timeFrom(v as number, 1_000),
-  'io.debezium.time.MicroTime': (v) => timeFrom(v as number, 1_000_000),
+const LOGICAL: Record<string, (value: unknown, schema: ValueSchema) => unknown> = {
+  'io.debezium.time.Date': dateFrom,
+  'io.debezium.time.Timestamp': (v, s) => timestampFrom(v, 1_000n, s.name!),
+  'io.debezium.time.MicroTimestamp': (v, s) => timestampFrom(v, 1_000_000n, s.name!),
+  'io.debezium.time.NanoTimestamp': (v, s) => timestampFrom(v, 1_000_000_000n, s.name!),
+  'io.debezium.time.Time': (v, s) => timeFrom(v, 1_000n, s.name!),
+  'io.debezium.time.MicroTime': (v, s) => timeFrom(v, 1_000_000n, s.name!),
+  'io.debezium.time.NanoTime': (v, s) => timeFrom(v, 1_000_000_000n, s.name!),
+  'io.debezium.time.MicroDuration': intervalFrom,
   'org.apache.kafka.connect.data.Decimal': (v, schema) =>
     typeof v === 'string' && schema.type === 'bytes'
       ? bytesToDecimal(v, Number(schema.parameters?.scale ?? 0))
@@ -67,23 +109,41 @@ const LOGICAL: Record<string, (value: unknown, schema: FieldSchema) => unknown> 
     const { scale, value } = v as { scale: number; value: string };
     return bytesToDecimal(value, scale);
   },
-  'io.debezium.data.Json': (v) => (typeof v === 'string' ? JSON.parse(v) : v),
+  'io.debezium.data.Json': (v) => (typeof v === 'string' ? parseJsonDocument(v) : v),
 };
 
-/** Whether decodeValue changes this column's values (a logical type above, or bytes). */
-export function needsDecoding(schema: FieldSchema): boolean {
+/** Whether decodeValue changes values of this schema (a logical type above, bytes, or arrays of them). */
+export function needsDecoding(schema: ValueSchema): boolean {
+  if (schema.type === 'array') return !!schema.items && needsDecoding(schema.items);
   return (
     schema.type === 'bytes' || (schema.name !== undefined && Object.hasOwn(LOGICAL, schema.name))
   );
 }
 
-export function decodeValue(value: unknown, schema: FieldSchema | undefined): unknown {
+export function decodeValue(value: unknown, schema: ValueSchema | undefined): unknown {
   if (value === null || value === undefined || !schema) return value ?? null;
+  if (schema.type === 'array' && Array.isArray(value)) {
+    const items = schema.items;
+    return items && needsDecoding(items) ? value.map((v) => decodeValue(v, items)) : value;
+  }
   if (schema.name !== undefined && Object.hasOwn(LOGICAL, schema.name))
     return LOGICAL[schema.name](value, schema);
   if (schema.type === 'bytes' && typeof value === 'string')
     return '\\x' + Buffer.from(value, 'base64').toString('hex');
   return value;
+}
+
+/**
+ * The columns of a row schema whose values need decoding; computed once per schema (the envelope
+ * parser hands out the same fields array for every message of a schema).
+ */
+function columnsToDecode(fields: FieldSchema[]): FieldSchema[] {
+  let special = SPECIAL.get(fields);
+  if (!special) {
+    special = fields.filter(needsDecoding);
+    SPECIAL.set(fields, special);
+  }
+  return special;
 }
 
 /** Decodes every column of a row (a Debezium `before`/`after` struct) by its field schema. */
@@ -92,13 +152,7 @@ export function decodeRow(
   fields: FieldSchema[] | undefined,
 ): Record<string, unknown> {
   if (!fields) return row;
-  // Only columns of a logical or bytes type need work; which ones is computed once per schema
-  // (the envelope parser hands out the same fields array for every message of a schema).
-  let special = SPECIAL.get(fields);
-  if (!special) {
-    special = fields.filter(needsDecoding);
-    SPECIAL.set(fields, special);
-  }
+  const special = columnsToDecode(fields);
   if (special.length === 0) return row;
   const out = { ...row };
   for (const f of special) if (f.field in out) out[f.field] = decodeValue(out[f.field], f);

@@ -10,6 +10,7 @@
  * parse (change-payload.ts); `parse` parses it.
  */
 import type { FieldSchema } from './decode-value.ts';
+import { parseJson } from './exact-json.ts';
 
 export type Envelope = { payload: unknown; fields?: FieldSchema[] };
 
@@ -29,7 +30,10 @@ export type EnvelopeParser = {
    * check that the payload is valid JSON.
    */
   locate(topic: string, bytes: Buffer): LocatedPayload | undefined;
-  /** The payload parsed, with the schema's fields. Throws SyntaxError on broken JSON. */
+  /**
+   * The payload parsed (integers beyond 2^53 kept exact, exact-json.ts), with the schema's
+   * fields. Throws SyntaxError on broken JSON.
+   */
   parse(topic: string, bytes: Buffer): Envelope;
 };
 
@@ -82,8 +86,8 @@ export function createEnvelopeParser(maxTopics = 1000): EnvelopeParser {
   const parse = (topic: string, bytes: Buffer): Envelope => {
     const at = locate(topic, bytes);
     if (at)
-      return { payload: JSON.parse(bytes.toString('utf8', at.start, at.end)), fields: at.fields };
-    const json: unknown = JSON.parse(bytes.toString('utf8'));
+      return { payload: parseJson(bytes.toString('utf8', at.start, at.end)), fields: at.fields };
+    const json: unknown = parseJson(bytes.toString('utf8'));
     if (json && typeof json === 'object' && 'payload' in json && 'schema' in json) {
       const e = json as { schema?: { fields?: FieldSchema[] }; payload: unknown };
       return { payload: e.payload, fields: e.schema?.fields };

@@ -7,7 +7,6 @@
 import { waitFor } from '../../lib/wait.ts';
 import { createSinkFixture, sql, type SinkFixture } from '../../test-support/sink-e2e-harness.ts';
 import { startSinkWorker, type SinkWorker } from './sink-worker.ts';
-import { DEAD_LETTER_HEADERS } from './dead-letter.ts';
 
 import { jest } from '@jest/globals';
 
@@ -107,23 +106,7 @@ test('poison events go to the dead-letter topic with their headers, and the work
     "INSERT INTO products (id, sku, name, price) VALUES (6, 'SKU-6', 'After', 2.00)",
   );
 
-  const letters: { reason: string; topic: string; partition: string; offset: string }[] = [];
-  const consumer = fx.kafka.consumer({ groupId: `dlq-reader-${fx.id}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic: fx.dlqTopic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const h = (name: string) => String(message.headers?.[name] ?? '');
-      letters.push({
-        reason: h(DEAD_LETTER_HEADERS.reason),
-        topic: h(DEAD_LETTER_HEADERS.sourceTopic),
-        partition: h(DEAD_LETTER_HEADERS.sourcePartition),
-        offset: h(DEAD_LETTER_HEADERS.sourceOffset),
-      });
-    },
-  });
-  await waitFor('two dead letters', async () => letters.length >= 2, { timeoutMs: 60_000 });
-  await consumer.disconnect();
+  const letters = await fx.deadLetters(2);
   expect(letters.find((l) => l.reason.includes('not valid JSON'))).toMatchObject({
     topic,
     partition: '0',

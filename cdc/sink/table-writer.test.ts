@@ -39,4 +39,41 @@ describe('buildTableWriter', () => {
     expect(w.upsertSql).toContain('(tgt."price_cents"::numeric / 100)::numeric(12,2)');
     expect(w.deleteSql).toContain('DELETE FROM "public"."products"');
   });
+
+  it('an update that left columns out: read back from the target row, the rest as usual', () => {
+    const withDerived = compileTableMapping(
+      {
+        source: 'docs',
+        target: 'docs',
+        key: ['id'],
+        drop: ['secret'],
+        derived: { body_length: 'length(body)', secret_length: 'length(secret)' },
+      },
+      [
+        { name: 'id', type: 'bigint' },
+        { name: 'body', type: 'text' },
+        { name: 'secret', type: 'text' },
+        { name: 'title', type: 'text' },
+      ],
+    );
+    const w = buildTableWriter(withDerived, 'forward', 'ficus.docs.public.docs');
+    const sql = w.partialUpdateSql(['body', 'secret'])!;
+    // the left-out body comes back from the target row through the inverse mapping …
+    expect(sql).toContain('(tgt."body")::text AS "body"');
+    expect(sql).toContain('JOIN "public"."docs" AS tgt ON tgt."id" = src."id"');
+    // … so the derived column reading it is computed; the one reading a dropped column is kept
+    expect(sql).toContain('(length(body)) AS "body_length"');
+    expect(sql).not.toContain('secret_length');
+    expect(sql).toContain('NULL)::text AS "secret"');
+    expect(sql).toMatch(/SELECT "ficus_row" AS n FROM staged WHERE "ficus_row" NOT IN/);
+    expect(w.partialUpdateSql(['body', 'secret'])).toBe(sql); // built once per set
+    expect(w.partialUpdateSql(['not_staged'])).toBeNull();
+  });
+
+  it('reverse: a left-out target column is what the forward mapping makes of the legacy row', () => {
+    const w = buildTableWriter(compiled, 'reverse', 'ficus.catalog.reverse.public.products');
+    const sql = w.partialUpdateSql(['title'])!;
+    expect(sql).toContain('(src."name")::text AS "title"');
+    expect(sql).toContain('UPDATE "public"."products" AS src SET "name" = found."name"');
+  });
 });

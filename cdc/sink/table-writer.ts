@@ -1,7 +1,8 @@
 /**
  * The statements the sink runs for one table and direction, all taken from the plan's mapping
- * compiler (plan/mapping.ts): the staged `json_to_recordset` upsert and delete. The sink adds
- * only a no-op guard to the upsert (see no-echo.ts) and the truncate.
+ * compiler (plan/mapping.ts): the staged `json_to_recordset` upsert and delete, and the update of
+ * rows an event sent only in part (plan/partial-update.ts). The sink adds only a no-op guard to
+ * the upsert (see no-echo.ts) and the truncate.
  */
 import {
   directionPlan,
@@ -10,6 +11,7 @@ import {
   type CompiledTable,
   type Direction,
 } from '../../plan/mapping.ts';
+import { renderStagedPartialUpdate } from '../../plan/partial-update.ts';
 import { quoteIdent, quoteTable } from '../../lib/sql.ts';
 
 export type TableWriter = {
@@ -21,6 +23,12 @@ export type TableWriter = {
   upsertSql: string;
   deleteSql: string;
   truncateSql: string;
+  /**
+   * The update of rows that lack the staged columns `unchanged` (sorted), returning `{ n }` for
+   * each row (1-based) not in the target; null when none of them is a staged column (then the
+   * rows are whole for this table, and the upsert takes them).
+   */
+  partialUpdateSql(unchanged: readonly string[]): string | null;
 };
 
 export function buildTableWriter(
@@ -34,6 +42,8 @@ export function buildTableWriter(
     .filter((c) => !plan.conflictKey.includes(c.name))
     .map((c) => quoteIdent(c.name));
   const upsert = renderStagedUpsert(compiled, direction);
+  const stagedNames = new Set(plan.staged.map((c) => c.name));
+  const partial = new Map<string, string | null>();
   // Rows whose mapped columns already hold these values are left alone: no write, no WAL, no
   // change event for the other direction to pick up.
   const guard = updated.length
@@ -46,5 +56,15 @@ export function buildTableWriter(
     upsertSql: upsert + guard,
     deleteSql: renderStagedDelete(compiled, direction),
     truncateSql: `TRUNCATE ${into}`,
+    partialUpdateSql(unchanged) {
+      const staged = unchanged.filter((name) => stagedNames.has(name));
+      const id = JSON.stringify(staged);
+      if (!partial.has(id))
+        partial.set(
+          id,
+          staged.length ? renderStagedPartialUpdate(compiled, direction, staged) : null,
+        );
+      return partial.get(id)!;
+    },
   };
 }

@@ -1,0 +1,74 @@
+import { decodeValue, needsDecoding, type ValueSchema } from './decode-value.ts';
+import { parseJson } from './exact-json.ts';
+
+const array = (items: ValueSchema): ValueSchema => ({ type: 'array', items });
+const DATE = { type: 'int32', name: 'io.debezium.time.Date' };
+const MICRO_TS = { type: 'int64', name: 'io.debezium.time.MicroTimestamp' };
+const DURATION = { type: 'int64', name: 'io.debezium.time.MicroDuration' };
+
+describe('decodeValue', () => {
+  it('reads an interval in microseconds (numeric mode) as microseconds, not seconds', () => {
+    expect(decodeValue(3_600_000_000, DURATION)).toBe('1:00:00.000000');
+    expect(decodeValue(-90_061_000_001, DURATION)).toBe('-25:01:01.000001');
+    // past 2^53 microseconds (285 years), kept exact by the parse
+    const { v } = parseJson('{"v":9007199254740993}') as { v: unknown };
+    expect(decodeValue(v, DURATION)).toBe('2501999:47:34.740993');
+  });
+
+  it('leaves an ISO 8601 interval (string mode) as it is: PostgreSQL reads it', () => {
+    const iso = { type: 'string', name: 'io.debezium.time.Interval' };
+    expect(needsDecoding(iso)).toBe(false);
+    expect(decodeValue('P1Y2M3DT4H5M6.789S', iso)).toBe('P1Y2M3DT4H5M6.789S');
+  });
+
+  it('decodes arrays of logical types element by element, nulls kept', () => {
+    expect(decodeValue([19_782, null, -165], array(DATE))).toEqual([
+      '2024-02-29',
+      null,
+      '1969-07-20',
+    ]);
+    expect(decodeValue([1_704_164_645_123_456, -2_208_988_800_000_000], array(MICRO_TS))).toEqual([
+      '2024-01-02T03:04:05.123456',
+      '1900-01-01T00:00:00.000000',
+    ]);
+    expect(decodeValue(['AQI=', null, ''], array({ type: 'bytes' }))).toEqual([
+      '\\x0102',
+      null,
+      '\\x',
+    ]);
+    const decimal = {
+      type: 'bytes',
+      name: 'org.apache.kafka.connect.data.Decimal',
+      parameters: { scale: '2' },
+    };
+    expect(decodeValue(['BOI=', '/w=='], array(decimal))).toEqual(['12.50', '-0.01']);
+    expect(decodeValue([[19_782]], array(array(DATE)))).toEqual([['2024-02-29']]);
+  });
+
+  it('leaves arrays that PostgreSQL reads as they are (numeric as text, uuid, int64)', () => {
+    for (const items of [{ type: 'string' }, { type: 'string', name: 'io.debezium.data.Uuid' }])
+      expect(needsDecoding(array(items))).toBe(false);
+    expect(needsDecoding(array({ type: 'int64' }))).toBe(false);
+    expect(needsDecoding(array(DATE))).toBe(true);
+    expect(needsDecoding({ type: 'array' })).toBe(false);
+  });
+
+  it('keeps the numbers of a json document as written', () => {
+    const json = { type: 'string', name: 'io.debezium.data.Json' };
+    const doc = decodeValue('{"n":12345678901234567890,"x":1.50,"e":1e3,"i":7}', json);
+    expect(JSON.stringify(doc)).toBe('{"n":12345678901234567890,"x":1.50,"e":1e3,"i":7}');
+  });
+
+  it('a timestamp before 1970 and one at nanoseconds', () => {
+    expect(decodeValue(-1, MICRO_TS)).toBe('1969-12-31T23:59:59.999999');
+    const nano = { type: 'int64', name: 'io.debezium.time.NanoTimestamp' };
+    const { v } = parseJson('{"v":1704164645123456789}') as { v: unknown };
+    expect(decodeValue(v, nano)).toBe('2024-01-02T03:04:05.123456789');
+  });
+
+  it('a value that is not what its type says throws, naming the type', () => {
+    expect(() => decodeValue('soon', MICRO_TS)).toThrow(
+      'io.debezium.time.MicroTimestamp: "soon" is not an integer',
+    );
+  });
+});
