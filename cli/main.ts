@@ -9,6 +9,7 @@ import { FicusError, errorMessage } from '../lib/errors.ts';
 type Registrar = { register: (program: Command) => void };
 
 const commands: (() => Promise<Registrar>)[] = [
+  () => import('./commands/init.ts'),
   () => import('./commands/check.ts'),
   () => import('./commands/stack.ts'),
   () => import('./commands/migrate.ts'),

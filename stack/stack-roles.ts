@@ -1,6 +1,6 @@
 /**
  * The login roles of the embedded stack and how to reach its two clusters as each. The stack
- * gives every part the least it needs (docs/decisions/0007-least-privilege.md):
+ * gives every part the least it needs (docs/decisions/0008-least-privilege.md):
  * - the superuser (`ficus`) sets the clusters up and nothing else; tests use it for their own
  *   databases;
  * - on the legacy cluster, the monolith's role owns its database (named as the database), and

@@ -10,7 +10,7 @@
  *   const node = await nodeForInstalledTests();
  *   const result = await ficus.run(['--help'], { node });
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,6 +25,10 @@ export type RunOptions = {
   node?: string;
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  /** where to run (default the installed project); a folder below it finds the package too */
+  cwd?: string;
+  /** leave out every FICUS_* variable of the test's own environment (a user's clean shell) */
+  withoutFicusVariables?: boolean;
 };
 
 export type InstalledFicus = {
@@ -32,6 +36,12 @@ export type InstalledFicus = {
   projectDir: string;
   /** `npx ficus <args>` in that project */
   run(args: string[], options?: RunOptions): Promise<CommandResult>;
+  /**
+   * `npx ficus <args>` as a long-running child process (a worker under a supervisor), leading a
+   * process group of its own: signal it with `process.kill(-child.pid, signal)`, which reaches
+   * npx and the ficus process under it.
+   */
+  start(args: string[], options?: RunOptions): ChildProcess;
 };
 
 /** What goes into the package: a change to any of these makes a new tarball. */
@@ -68,7 +78,17 @@ export function installedFicus(): Promise<InstalledFicus> {
   installed ??= withLock(`${PROJECT_DIR}.lock`, async () => {
     const stamp = sourcesFingerprint();
     if (readIfExists(STAMP_FILE) !== stamp) await packAndInstall(stamp);
-    return { projectDir: PROJECT_DIR, run: (args, options) => runNpxFicus(args, options) };
+    return {
+      projectDir: PROJECT_DIR,
+      run: (args, options) => runNpxFicus(args, options),
+      start: (args, options = {}) =>
+        spawn('npx', ['--no-install', 'ficus', ...args], {
+          cwd: options.cwd ?? PROJECT_DIR,
+          env: npxEnvironment(options),
+          stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true,
+        }),
+    };
   });
   return installed;
 }
@@ -113,22 +133,31 @@ async function packAndInstall(stamp: string): Promise<void> {
   fs.writeFileSync(STAMP_FILE, stamp);
 }
 
-function runNpxFicus(args: string[], options: RunOptions = {}): Promise<CommandResult> {
+/**
+ * A user's shell: the chosen Node first on PATH (npx itself runs on it), none of the npm_*
+ * variables of the npm script that may have started the tests.
+ */
+function npxEnvironment(options: RunOptions): NodeJS.ProcessEnv {
   const node = options.node ?? path.join(PACKAGE_ROOT, 'node_modules/.bin/node');
-  // A user's shell: the chosen Node first on PATH (npx itself runs on it), none of the npm_*
-  // variables of the npm script that may have started the tests.
   const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('npm_')),
+    Object.entries(process.env).filter(
+      ([name]) =>
+        !name.startsWith('npm_') && !(options.withoutFicusVariables && name.startsWith('FICUS_')),
+    ),
   );
   env.PATH = `${path.dirname(node)}${path.delimiter}${process.env.PATH ?? ''}`;
+  return { ...env, ...options.env };
+}
+
+function runNpxFicus(args: string[], options: RunOptions = {}): Promise<CommandResult> {
   return command('npx', ['--no-install', 'ficus', ...args], {
-    cwd: PROJECT_DIR,
-    env: { ...env, ...options.env },
+    cwd: options.cwd ?? PROJECT_DIR,
+    env: npxEnvironment(options),
     timeoutMs: options.timeoutMs,
   });
 }
 
-function command(
+export function command(
   program: string,
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},

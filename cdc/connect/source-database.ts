@@ -87,7 +87,7 @@ export async function ensurePublication(
 /**
  * What Debezium's role needs, granted by ficus's role (the tables' owner, or a member of it):
  * reading the captured tables for the snapshot, writing the heartbeat and reading the signals.
- * Nothing more: it needs no ownership and no superuser (docs/decisions/0007-least-privilege.md).
+ * Nothing more: it needs no ownership and no superuser (docs/decisions/0008-least-privilege.md).
  */
 export async function grantCapture(db: Db, spec: SourceConnectorSpec): Promise<void> {
   const role = quoteIdent(spec.endpoint.user);

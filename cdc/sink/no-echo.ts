@@ -19,6 +19,8 @@
 import type { Pool } from 'pg';
 import { quoteLiteral } from '../../lib/sql.ts';
 
+const UNDEFINED_TABLE = '42P01';
+
 const XID_SQL = '(pg_current_xact_id()::text::bigint % 4294967296)';
 
 /**
@@ -44,11 +46,17 @@ export async function findOwnTransactions(
 ): Promise<Set<number>> {
   const ids = [...new Set(txIds)];
   if (ids.length === 0) return new Set();
-  const { rows } = await source.query<{ txid: string }>(
-    'SELECT txid FROM ficus_sync_origin WHERE txid = ANY($1::bigint[]) AND service = $2',
-    [ids, service],
-  );
-  return new Set(rows.map((r) => Number(r.txid)));
+  try {
+    const { rows } = await source.query<{ txid: string }>(
+      'SELECT txid FROM ficus_sync_origin WHERE txid = ANY($1::bigint[]) AND service = $2',
+      [ids, service],
+    );
+    return new Set(rows.map((r) => Number(r.txid)));
+  } catch (error) {
+    // no table: no sink ever wrote into the source (the forward worker before any reverse one)
+    if ((error as { code?: string }).code === UNDEFINED_TABLE) return new Set();
+    throw error;
+  }
 }
 
 export async function pruneOrigins(db: Pool, olderThan = '1 day'): Promise<void> {

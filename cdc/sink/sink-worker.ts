@@ -143,10 +143,9 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
 
   try {
     await withRetry(
-      async () => {
-        await legacy.query(BOOKKEEPING_DDL);
-        await serviceDb.query(BOOKKEEPING_DDL);
-      },
+      // only where it writes: a forward worker leaves the monolith's database alone (the reverse
+      // worker makes them there when the service takes over the writes)
+      () => target.query(BOOKKEEPING_DDL),
       { ...retry, maxAttempts: 8 },
     );
     const topicPrefix = options.topicPrefix ?? defaultTopicPrefix(service, direction);

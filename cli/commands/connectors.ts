@@ -9,6 +9,7 @@ import { findService, loadPlan } from '../../plan/load-plan.ts';
 import type { Direction } from '../../plan/mapping.ts';
 import type { Plan } from '../../plan/plan-types.ts';
 import { loadConfig } from '../../lib/config/index.ts';
+import { preflight } from '../preflight.ts';
 import { connectorReport, formatReport } from '../../cdc/connect/connector-report.ts';
 import { dropPublication, dropSlot, signalSnapshot } from '../../cdc/connect/source-database.ts';
 import {
@@ -54,13 +55,21 @@ export function register(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for RUNNING', '120')
     .action(
       async (service: string | undefined, options: { direction: string; timeout: string }) => {
-        const plan = loadPlan(loadConfig().planFile);
+        const config = loadConfig();
+        const plan = loadPlan(config.planFile);
+        const dirs = directions(options.direction, 'forward');
+        const sourceServices = dirs.includes('reverse')
+          ? (service ? [service] : plan.services.map((s) => s.name)).map((name) => ({
+              service: name,
+            }))
+          : [];
+        await preflight(config, [
+          'connect',
+          ...(dirs.includes('forward') ? ['legacy' as const] : []),
+          ...sourceServices,
+        ]);
         const progress = createProgress();
-        for (const { service: s, spec } of specs(
-          plan,
-          service,
-          directions(options.direction, 'forward'),
-        )) {
+        for (const { service: s, spec } of specs(plan, service, dirs)) {
           progress.step(
             `applying ${spec.name} (${spec.endpoint.database} on ${spec.endpoint.host}:${spec.endpoint.port} as Connect sees it)`,
           );

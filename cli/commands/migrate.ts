@@ -18,6 +18,7 @@ import {
   type MigrationTarget,
 } from '../../migrations/migrate-sets.ts';
 import { loadPlan } from '../../plan/load-plan.ts';
+import { preflight, type Part } from '../preflight.ts';
 
 /** The example's legacy schema, into the shop's database as the monolith's role. */
 async function exampleLegacyTarget(): Promise<MigrationTarget> {
@@ -44,11 +45,20 @@ export function register(program: Command): void {
         throw new ConfigError(
           'ficus migrate: --url needs a migration set (e.g. `ficus migrate kit --url ...`)',
         );
-      const targets =
-        set === 'legacy'
-          ? [await exampleLegacyTarget()]
-          : migrationTargets(loadConfig(), loadPlan(), set ? [set] : undefined);
+      if (set === 'legacy') {
+        const target = await exampleLegacyTarget();
+        await migrateSets([{ ...target, url: options.url ?? target.url }], createProgress());
+        return;
+      }
+      const config = loadConfig();
+      const targets = migrationTargets(config, loadPlan(config.planFile), set ? [set] : undefined);
       if (options.url) targets[0].url = options.url;
+      // a URL given on the command line is the user's own: it has no configuration key to name
+      else
+        await preflight(
+          config,
+          targets.map((t): Part => (t.set === 'kit' ? 'kit' : { service: t.set })),
+        );
       await migrateSets(targets, createProgress());
     });
 }

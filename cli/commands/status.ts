@@ -7,10 +7,12 @@
 import type { Command } from 'commander';
 import { loadPlan } from '../../plan/load-plan.ts';
 import { configuredUnleashAdmin } from '../../rollout/unleash-admin.ts';
-import { kitDbUrl, openKitDb } from '../../lib/kit-db.ts';
+import { openKitDb } from '../../lib/kit-db.ts';
 import { formatGates } from '../../rollout/gates.ts';
 import { serviceStatus, type StatusReport } from '../../rollout/service-status.ts';
 import { openSyncLag } from '../../rollout/configured-sync-lag.ts';
+import { loadConfig } from '../../lib/config/index.ts';
+import { preflight } from '../preflight.ts';
 import type { DirectionStatus } from '../../cdc/fleet/sync-fleet.ts';
 
 /** `forward sync on (generation 2): 1 live worker, 1 running, heartbeat 0.4 s ago` */
@@ -76,8 +78,10 @@ export function register(program: Command): void {
       'every service: stage, gates of the next stage, sync lag, parity, match rate; and the stage history',
     )
     .action(async (options: { json?: boolean; history: string }) => {
-      const plan = loadPlan();
-      const kitDb = openKitDb(kitDbUrl(), 2);
+      const config = loadConfig();
+      const plan = loadPlan(config.planFile);
+      await preflight(config, ['kit', 'unleash']);
+      const kitDb = openKitDb(config.kit.database.url, 2);
       const unleash = configuredUnleashAdmin();
       const lags = openSyncLag(plan);
       try {

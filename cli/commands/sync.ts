@@ -19,6 +19,7 @@ import { syncFleetStore } from '../../cdc/fleet/sync-fleet-store.ts';
 import { loadConfig } from '../../lib/config/index.ts';
 import { openKitDb } from '../../lib/kit-db.ts';
 import { packagePath } from '../../lib/package-paths.ts';
+import { preflight } from '../preflight.ts';
 
 type SyncFlags = {
   direction: string;
@@ -47,6 +48,12 @@ async function runSync(serviceName: string, flags: SyncFlags): Promise<void> {
   const log = createLogger(`sync:${serviceName}:${direction}`);
   const config = loadConfig();
   const options = sinkOptions({ service: serviceName, direction, config });
+  // the worker reads Kafka, writes the direction's target and registers in the kit DB
+  await preflight(config, [
+    'kafka',
+    'kit',
+    direction === 'forward' ? { service: options.service } : 'legacy',
+  ]);
   const metricsPort =
     flags.metricsPort !== undefined
       ? positiveInt(flags.metricsPort, '--metrics-port')

@@ -16,6 +16,7 @@ import {
   type VerifyReport,
 } from '../../cdc/verify/verify-service.ts';
 import { createKafkaAdmin } from '../../cdc/kafka/kafka-clients.ts';
+import { preflight } from '../preflight.ts';
 
 function printReport(report: VerifyReport): void {
   const lines = report.tables.map((t) => {
@@ -62,6 +63,12 @@ export function register(program: Command): void {
         const config = loadConfig();
         const plan = loadPlan(config.planFile);
         const service = findService(plan, serviceName);
+        await preflight(config, [
+          'legacy',
+          'kit',
+          { service: service.name },
+          ...(options.wait ? (['kafka', 'connect'] as const) : []),
+        ]);
         const progress = createProgress();
         const legacy = openVerifyPool(config.legacy.database.url);
         // the service's own role reads its tables and the sink's bookkeeping beside them

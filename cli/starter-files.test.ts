@@ -1,0 +1,97 @@
+import { parseConfig } from '../lib/config/index.ts';
+import { parsePlan } from '../plan/load-plan.ts';
+import YAML from 'yaml';
+import { STARTER_SECRETS, renderStarterConfig, renderStarterPlan } from './starter-files.ts';
+
+const env = {
+  [STARTER_SECRETS.legacy]: 'legacy-pw',
+  [STARTER_SECRETS.cdc]: 'cdc-pw',
+  [STARTER_SECRETS.kit]: 'kit-pw',
+};
+const legacy = { host: 'localhost', port: 5999, database: 'app', user: 'ficus_app' };
+const tables = [
+  { name: 'customers', key: ['id'] },
+  { name: 'order_lines', key: ['order_id', 'line'] },
+  { name: 'audit_log', key: [] },
+];
+
+/** The plan as a user makes it after reading its comments: the first service uncommented. */
+function uncommentFirstService(text: string): string {
+  const [head, block] = text.split(/^services: \{\}$/m);
+  return head + block.replace(/^# /gm, '');
+}
+
+describe('ficus init: the starter files', () => {
+  it('the configuration names every key parse-config reads, and parses with its secrets set', () => {
+    const text = renderStarterConfig({ legacy });
+    const config = parseConfig(YAML.parse(text), '/project/ficus.config.yaml', env);
+    expect(config.legacy.database).toMatchObject({
+      host: 'localhost',
+      port: 5999,
+      user: 'ficus_app',
+    });
+    expect(config.legacy.database.password).toBe('legacy-pw');
+    expect(config.legacy.connectSide).toMatchObject({ user: 'ficus_cdc', password: 'cdc-pw' });
+    expect(config.planFile).toBe('/project/ficus.plan.yaml');
+    for (const key of [
+      'plan:',
+      'state:',
+      'legacy:',
+      'url:',
+      'password:',
+      'connect:',
+      'host:',
+      'port:',
+      'database:',
+      'user:',
+      'kit:',
+      'services:',
+      'upstream:',
+      'migrations:',
+      'kafka:',
+      'brokers:',
+      'unleash:',
+      'adminToken:',
+      'clientToken:',
+      'project:',
+      'environment:',
+      'monolith:',
+      'proxy:',
+      'listen:',
+      'adminListen:',
+      'adminUrl:',
+      'backendHeader:',
+    ])
+      expect(text).toContain(key);
+  });
+
+  it('without --from it is a template to fill in that still parses', () => {
+    const text = renderStarterConfig();
+    expect(text).toMatch(/FILL IN/);
+    expect(() => parseConfig(YAML.parse(text), '/p/ficus.config.yaml', env)).not.toThrow();
+  });
+
+  it('the commented example service of the configuration parses once uncommented', () => {
+    const text = uncommentFirstService(renderStarterConfig({ legacy }));
+    const config = parseConfig(YAML.parse(text), '/p/ficus.config.yaml', {
+      ...env,
+      FICUS_ORDERS_PASSWORD: 'x',
+    });
+    expect(config.services.orders.migrations).toBe('/p/migrations/orders');
+  });
+
+  it('the plan validates as written, and its first service validates once uncommented', () => {
+    const text = renderStarterPlan({ legacy, schema: 'public', tables });
+    const plan = parsePlan(text, 'ficus.plan.yaml');
+    expect(plan.legacy).toEqual({ database: 'app', schema: 'public' });
+    expect(plan.services).toEqual([]);
+    const first = parsePlan(uncommentFirstService(text), 'ficus.plan.yaml').services[0];
+    expect(first.name).toBe('first_service');
+    expect(first.owns.map((t) => [t.source, t.key])).toEqual([
+      ['customers', ['id']],
+      ['order_lines', ['order_id', 'line']],
+      ['audit_log', ['FILL-IN']],
+    ]);
+    expect(text).toMatch(/audit_log.*no primary key/);
+  });
+});
