@@ -185,7 +185,9 @@ test('verify --repair: the dry run changes nothing; the repair leaves verify cle
   } finally {
     await writer.stop();
   }
-  expect(repair.clean).toBe(true);
+  // repair.clean is not asserted: its re-verify runs while the writer still rewrites its hot keys
+  // every ~150 ms, and a key compared inside the sink's lag shows as differing (as in verify);
+  // the verify below, once the writer stopped, is the check
   const products = repair.tables.find((t) => t.target === 'products')!;
   // at least the planted keys; keys the writer changed while verify compared may come on top
   expect(products.copied + products.deleted).toBeGreaterThanOrEqual(30);
