@@ -2,6 +2,7 @@
  * The report as one self-contained HTML file for a person: inline CSS and SVG charts, no scripts
  * and nothing fetched, so it opens anywhere and can be attached to a ticket.
  */
+import { repairLine } from './render-markdown.ts';
 import type { ReportData, RouteReport } from './report-data.ts';
 import { barChart, escapeHtml as e, lineChart } from './svg-chart.ts';
 
@@ -57,6 +58,15 @@ function paritySection(data: ReportData): string {
     .join('')}</table>`;
 }
 
+function repairSection(data: ReportData): string {
+  if (!data.repairs.length) return '';
+  return `<h3>Latest repair</h3><ul>${data.repairs
+    .map(
+      (r) => `<li class="${r.cleanAfter ? 'ok' : 'bad'}">${e(r.service)}: ${e(repairLine(r))}</li>`,
+    )
+    .join('')}</ul>`;
+}
+
 function syncSection(data: ReportData): string {
   if (!data.sync?.length) return '<p>No sync positions recorded.</p>';
   return `<table><tr><th>consumer group</th><th>topic</th><th>last applied</th><th>seconds since</th></tr>${data.sync
@@ -89,7 +99,7 @@ svg.chart{font:11px system-ui,sans-serif;background:#fcfcfc;border:1px solid #ee
 <h2>Routes</h2>
 ${data.routes.length ? `<table><tr><th>route</th><th>service</th><th>compared</th><th>match rate</th><th>monolith p99</th><th>service p99</th></tr>${overview}</table>` : '<p>No comparisons recorded yet.</p>'}
 ${data.routes.map(routeSection).join('\n')}
-<section><h2>Data parity</h2>${paritySection(data)}</section>
+<section><h2>Data parity</h2>${paritySection(data)}${repairSection(data)}</section>
 <section><h2>Sync</h2>${syncSection(data)}</section>
 </body></html>
 `;

@@ -1,4 +1,5 @@
 /** The report as Markdown, for a pull request or a ticket: the overview table and, per route, the top differing fields with a sample. */
+import type { RepairRecord } from '../cdc/verify/repair-store.ts';
 import type { ReportData } from './report-data.ts';
 
 const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(2)}%`);
@@ -10,6 +11,12 @@ const cell = (v: unknown) =>
     .replace(/\|/g, '\\|')
     .slice(0, 120) +
   '`';
+
+/** `#3 2024-05-01T… by ann (forward): 12 re-copied, 1 deleted, clean after` */
+export function repairLine(r: RepairRecord): string {
+  const sum = (k: 'copied' | 'deleted') => r.tables.reduce((n, t) => n + t[k], 0);
+  return `#${r.id} ${r.finishedAt} by ${r.actor} (${r.direction}): ${sum('copied')} re-copied, ${sum('deleted')} deleted, ${r.cleanAfter ? 'clean after' : 'NOT clean after'}`;
+}
 
 export function renderMarkdown(data: ReportData): string {
   const out: string[] = [
@@ -51,6 +58,7 @@ export function renderMarkdown(data: ReportData): string {
   else
     for (const p of data.parity)
       out.push(`- **${p.service}**: ${p.clean ? 'clean' : 'NOT clean'} (${p.finishedAt})`);
+  for (const r of data.repairs) out.push(`- **${r.service}**: latest repair ${repairLine(r)}`);
   out.push('', '## Sync', '');
   if (!data.sync?.length) out.push('No sync positions recorded.');
   else

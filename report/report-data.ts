@@ -5,6 +5,7 @@
  * (`ficus verify`, table ficus_verify_runs) and the sync's last applied positions, when present.
  * The JSON form is the stable interface of DESIGN.md (`routes[]`), with extra keys allowed.
  */
+import { latestRepairs, type RepairRecord } from '../cdc/verify/repair-store.ts';
 import type { Knex } from 'knex';
 import {
   hasSyncOffsets,
@@ -55,6 +56,8 @@ export type ReportData = {
   since: string | null;
   routes: RouteReport[];
   parity: ParityRun[] | null;
+  /** the latest `ficus verify --repair` of each service that had one */
+  repairs: RepairRecord[];
   sync: SyncPosition[] | null;
 };
 
@@ -153,6 +156,8 @@ export async function readReportData(
     since: options.since?.toISOString() ?? null,
     routes,
     parity: await readParity(db),
+    // knex speaks `?` placeholders; the reader binds none
+    repairs: await latestRepairs({ query: (sql) => db.raw(sql) }),
     sync: await readSyncFrom(options.syncTargets ?? [db]),
   };
 }

@@ -7,6 +7,8 @@
  *                  rollout, notes, sync }], history: [{ at, service, from, to, actor, reason, forced }] }
  * `sync`: per direction its assignment in the kit DB and its live workers,
  *   [{ direction, active, generation, changedAt, workers: { live, running, standby, heartbeatAgeMs } }]
+ * `repair`: the latest `ficus verify --repair` (null: none),
+ *   { id, at, actor, direction, copied, deleted, cleanAfter }
  */
 import type { Knex } from 'knex';
 import type { UnleashAdmin } from './unleash-admin.ts';
@@ -19,6 +21,7 @@ import { rolloutStore } from './rollout-store.ts';
 import type { MeasureSyncLag } from './sync-lag.ts';
 import { directionStatus, type DirectionStatus } from '../cdc/fleet/sync-fleet.ts';
 import { syncFleetStore } from '../cdc/fleet/sync-fleet-store.ts';
+import { latestRepairs, type RepairRecord } from '../cdc/verify/repair-store.ts';
 
 export type ServiceStatus = {
   name: string;
@@ -42,7 +45,33 @@ export type ServiceStatus = {
   notes: string[];
   /** each sync direction's assignment and its live workers (cdc/fleet/) */
   sync: DirectionStatus[];
+  /** the latest `ficus verify --repair` of the service (cdc/verify/repair-store.ts) */
+  repair: RepairSummary | null;
 };
+
+export type RepairSummary = {
+  id: number;
+  at: string;
+  actor: string;
+  direction: string;
+  copied: number;
+  deleted: number;
+  cleanAfter: boolean;
+};
+
+function repairSummary(r: RepairRecord | undefined): RepairSummary | null {
+  if (!r) return null;
+  const sum = (k: 'copied' | 'deleted') => r.tables.reduce((n, t) => n + t[k], 0);
+  return {
+    id: r.id,
+    at: r.finishedAt,
+    actor: r.actor,
+    direction: r.direction,
+    copied: sum('copied'),
+    deleted: sum('deleted'),
+    cleanAfter: r.cleanAfter,
+  };
+}
 
 export type HistoryEntry = {
   at: string;
@@ -78,6 +107,10 @@ export async function serviceStatus(deps: {
 }): Promise<StatusReport> {
   const rollouts = new Map(
     (await rolloutStore(deps.kitDb).latestPerService()).map((r) => [r.service, r]),
+  );
+  // knex speaks `?` placeholders; the reader binds none
+  const repairs = new Map(
+    (await latestRepairs({ query: (sql) => deps.kitDb.raw(sql) })).map((r) => [r.service, r]),
   );
   const fleet = syncFleetStore(deps.kitDb);
   const syncOf = async (service: string) => {
@@ -120,6 +153,7 @@ export async function serviceStatus(deps: {
         : null,
       notes: evidence.notes,
       sync: await syncOf(name),
+      repair: repairSummary(repairs.get(name)),
     });
   }
   const rows = await deps

@@ -23,9 +23,9 @@ import {
 } from './change-event.ts';
 import { collapse, type Collapsible } from './collapse.ts';
 import { parseJson } from './exact-json.ts';
-import { findOwnTransactions, markOwnTransactionSql } from './no-echo.ts';
+import { findOwnTransactions } from './no-echo.ts';
 import { rowsParameter } from './rows-parameter.ts';
-import { SYNC_ORIGIN_SETTING, SYNC_ORIGIN_VALUE } from './sync-origin.ts';
+import { beginSyncTransactionSql } from './sync-origin.ts';
 import { isTransient } from '../../lib/retry.ts';
 import { lockPosition, storePosition } from './sync-tables.ts';
 import type { TableWriter } from './table-writer.ts';
@@ -241,10 +241,7 @@ async function applyInTransaction(
     // refuse it; the source already enforced them. (Triggers, the fence included, do not fire
     // either: the sync is the one writer the fence lets through.) The origin marker (no-echo.ts)
     // lets the other direction recognise what this transaction writes.
-    await client.query(
-      `BEGIN; SET LOCAL ${SYNC_ORIGIN_SETTING} = '${SYNC_ORIGIN_VALUE}'; ` +
-        `SET LOCAL session_replication_role = replica; ${markOwnTransactionSql(deps.service)}`,
-    );
+    await client.query(beginSyncTransactionSql(deps.service));
     const stored = await lockPosition(client, deps.group, topic, partition);
     const first = BigInt(messages[0].offset);
     if (stored >= 0n && first > stored) result.gapFrom = stored;

@@ -38,33 +38,58 @@ export const emptySamples = (): SampleKeys => ({
   extraInTarget: [],
 });
 
+export type DifferenceKind = keyof SampleKeys;
+export const DIFFERENCE_KINDS: DifferenceKind[] = [
+  'mismatched',
+  'missingInTarget',
+  'extraInTarget',
+];
+
+/** Every differing key (text of each key column) by kind, and how many rows matched. */
+export type ClassifiedRows = { matching: number; keys: Record<DifferenceKind, string[][]> };
+
+/**
+ * The row-by-row comparison itself, keeping every key: what `verify --repair` acts on (the
+ * counts and samples of `compareRows` are taken from it). Legacy order first, then the extras.
+ */
+export function classifyRows(legacy: RowHash[], service: RowHash[]): ClassifiedRows {
+  const id = (key: string[]) => JSON.stringify(key);
+  const target = new Map(service.map((r) => [id(r.key), r]));
+  const out: ClassifiedRows = {
+    matching: 0,
+    keys: { mismatched: [], missingInTarget: [], extraInTarget: [] },
+  };
+  for (const row of legacy) {
+    const other = target.get(id(row.key));
+    target.delete(id(row.key));
+    if (!other) out.keys.missingInTarget.push(row.key);
+    else if (other.h === row.h) out.matching += 1;
+    else out.keys.mismatched.push(row.key);
+  }
+  for (const extra of target.values()) out.keys.extraInTarget.push(extra.key);
+  return out;
+}
+
 export function compareRows(
   legacy: RowHash[],
   service: RowHash[],
   keyNames: string[],
 ): Differences {
-  const id = (key: string[]) => JSON.stringify(key);
   const asObject = (key: string[]) => Object.fromEntries(keyNames.map((n, i) => [n, key[i]]));
-  const target = new Map(service.map((r) => [id(r.key), r]));
+  const { matching, keys } = classifyRows(legacy, service);
   const result: Differences = {
     ...emptyCounts(),
     rows: legacy.length,
+    matching,
     samples: emptySamples(),
     differing: [],
   };
-  const note = (kind: keyof SampleKeys, key: string[]) => {
-    result[kind] += 1;
-    result.differing.push(key);
-    if (result.samples[kind].length < SAMPLE_LIMIT) result.samples[kind].push(asObject(key));
-  };
-  for (const row of legacy) {
-    const other = target.get(id(row.key));
-    target.delete(id(row.key));
-    if (!other) note('missingInTarget', row.key);
-    else if (other.h === row.h) result.matching += 1;
-    else note('mismatched', row.key);
+  for (const kind of DIFFERENCE_KINDS) {
+    result[kind] = keys[kind].length;
+    result.samples[kind] = keys[kind].slice(0, SAMPLE_LIMIT).map(asObject);
   }
-  for (const extra of target.values()) note('extraInTarget', extra.key);
+  // legacy order as before: a re-check reads the keys as a set, the samples are per kind
+  result.differing = [...keys.mismatched, ...keys.missingInTarget, ...keys.extraInTarget];
   return result;
 }
 
@@ -75,7 +100,7 @@ export function addInto(
 ): void {
   for (const k of ['rows', 'matching', 'mismatched', 'missingInTarget', 'extraInTarget'] as const)
     a[k] += b[k];
-  for (const k of ['mismatched', 'missingInTarget', 'extraInTarget'] as const) {
+  for (const k of DIFFERENCE_KINDS) {
     a.samples[k].push(...b.samples[k].slice(0, SAMPLE_LIMIT - a.samples[k].length));
   }
 }

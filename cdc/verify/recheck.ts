@@ -8,7 +8,7 @@ import type pg from 'pg';
 import type { CompiledTable } from '../../plan/mapping.ts';
 import { compareRows, type RowHash } from './compare-rows.ts';
 import type { TableResult } from './verify-table.ts';
-import { renderRowsByKeys, verifySides } from './verify-sql.ts';
+import { renderRowsByKeys, verifySides, type VerifySides } from './verify-sql.ts';
 
 type Db = Pick<pg.Pool, 'query'>;
 
@@ -19,6 +19,20 @@ export const differenceCount = (r: TableResult) =>
 export const canRecheck = (r: TableResult) =>
   differenceCount(r) > 0 && r.differing.length === differenceCount(r);
 
+/** Both sides' row fingerprints of the given keys (text of each key column). */
+export async function rowsOfKeys(
+  sides: VerifySides,
+  keys: string[][],
+  dbs: { legacy: Db; service: Db },
+): Promise<[RowHash[], RowHash[]]> {
+  const param = JSON.stringify(keys);
+  const [legacyRows, serviceRows] = await Promise.all([
+    dbs.legacy.query<RowHash>(renderRowsByKeys(sides.legacy), [param]),
+    dbs.service.query<RowHash>(renderRowsByKeys(sides.service), [param]),
+  ]);
+  return [legacyRows.rows, serviceRows.rows];
+}
+
 export async function recheckTable(
   compiled: CompiledTable,
   result: TableResult,
@@ -26,12 +40,7 @@ export async function recheckTable(
 ): Promise<TableResult> {
   if (!canRecheck(result)) return result;
   const sides = verifySides(compiled);
-  const keys = JSON.stringify(result.differing);
-  const [legacyRows, serviceRows] = await Promise.all([
-    dbs.legacy.query<RowHash>(renderRowsByKeys(sides.legacy), [keys]),
-    dbs.service.query<RowHash>(renderRowsByKeys(sides.service), [keys]),
-  ]);
-  const again = compareRows(legacyRows.rows, serviceRows.rows, sides.keyNames);
+  const again = compareRows(...(await rowsOfKeys(sides, result.differing, dbs)), sides.keyNames);
   const legacyRowsBefore = result.mismatched + result.missingInTarget;
   return {
     source: result.source,
@@ -43,5 +52,6 @@ export async function recheckTable(
     extraInTarget: again.extraInTarget,
     samples: again.samples,
     differing: again.differing,
+    differingRanges: result.differingRanges,
   };
 }

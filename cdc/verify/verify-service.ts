@@ -11,6 +11,7 @@ import { compileServiceTables } from '../../plan/compile-service.ts';
 import { describeExistingTable } from '../../plan/describe-table.ts';
 import { describeRangeFinding, mappingRangeFindings } from '../../plan/mapping-ranges.ts';
 import type { Plan } from '../../plan/plan-types.ts';
+import type { CompiledTable } from '../../plan/mapping.ts';
 import type { SampleKeys } from './compare-rows.ts';
 import type { WaitForConsistentPoint } from './consistent-point.ts';
 import { differenceCount, recheckTable } from './recheck.ts';
@@ -75,9 +76,16 @@ const publicShape = (r: TableResult): TableParity => ({
   samples: r.samples,
 });
 
-export async function verifyService(
-  options: VerifyServiceOptions,
-): Promise<{ report: VerifyReport; runId?: number; notes: string[] }> {
+/** One table as verify compared it: its compiled mapping and the full result (ranges, keys). */
+export type VerifiedTable = { compiled: CompiledTable; result: TableResult };
+
+export async function verifyService(options: VerifyServiceOptions): Promise<{
+  report: VerifyReport;
+  runId?: number;
+  notes: string[];
+  /** in plan order, as `report.tables`: what `verify --repair` works from */
+  verified: VerifiedTable[];
+}> {
   const { plan, service, legacy, serviceDb, kit, progress } = options;
   const chunkSize = options.chunkSize ?? 10_000;
   const notes: string[] = [];
@@ -149,5 +157,10 @@ export async function verifyService(
     tables: results.map(publicShape),
   };
   if (kit && runId !== undefined) await finishRun(kit, runId, report.clean, report);
-  return { report, runId, notes };
+  return {
+    report,
+    runId,
+    notes,
+    verified: tables.map((compiled, i) => ({ compiled, result: results[i] })),
+  };
 }

@@ -13,8 +13,10 @@ import { SOURCE_ALIAS, type CompiledTable } from '../../plan/mapping.ts';
 import { quoteIdent, quoteTable } from '../../lib/sql.ts';
 
 export type Side = {
-  /** FROM clause */
+  /** FROM clause (`<table> AS <alias>`) */
   from: string;
+  /** the table's alias in `from` */
+  alias: string;
   /** key expressions, in key order, and the type their parameters are cast to */
   keys: { sql: string; type: string }[];
   /** the row's values, in target column order */
@@ -44,11 +46,13 @@ export function verifySides(compiled: CompiledTable): VerifySides {
     keyNames: compiled.targetKey,
     legacy: {
       from: `${quoteTable(compiled.source.schema, compiled.source.table)} AS ${SOURCE_ALIAS}`,
+      alias: SOURCE_ALIAS,
       keys: legacyKeys,
       values: compiled.targetColumns.map((t) => `(${t.sql})::${t.type}`),
     },
     service: {
       from: `${quoteTable(compiled.target.schema, compiled.target.table)} AS t`,
+      alias: 't',
       keys: compiled.targetKey.map((name) => ({
         sql: `t.${quoteIdent(name)}`,
         type: byName.get(name)!.type!,
@@ -109,11 +113,16 @@ export function renderChunkRows(side: Side, range: KeyRange): { sql: string; par
   };
 }
 
+/** `(key exprs) IN (…)` for the keys in `param`: a JSON array of text arrays, in key order. */
+export function keysIn(side: Side, param = '$1'): string {
+  const wanted = side.keys.map((k, i) => `(w.k->>${i})::${k.type}`).join(', ');
+  return `(${keyOrder(side)}) IN (SELECT ${wanted} FROM jsonb_array_elements(${param}::jsonb) AS w(k))`;
+}
+
 /** Rows of given keys (JSON array of text arrays), for re-checking differences after a catch-up. */
 export function renderRowsByKeys(side: Side): string {
-  const wanted = side.keys.map((k, i) => `(w.k->>${i})::${k.type}`).join(', ');
   return (
     `SELECT ARRAY[${side.keys.map((k) => `(${k.sql})::text`).join(', ')}] AS key, ${rowHash(side)} AS h FROM ${side.from} ` +
-    `WHERE (${keyOrder(side)}) IN (SELECT ${wanted} FROM jsonb_array_elements($1::jsonb) AS w(k))`
+    `WHERE ${keysIn(side)}`
   );
 }

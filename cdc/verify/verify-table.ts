@@ -15,11 +15,18 @@ import {
   renderChunkRows,
   verifySides,
   type KeyRange,
+  type Side,
+  type VerifySides,
 } from './verify-sql.ts';
 
 type Db = Pick<pg.Pool, 'query'>;
 
-export type TableResult = ChunkResult & { source: string; target: string };
+export type TableResult = ChunkResult & {
+  source: string;
+  target: string;
+  /** the key ranges of the chunks that differed: what `verify --repair` compares again, row by row */
+  differingRanges: KeyRange[];
+};
 
 export type VerifyTableOptions = {
   legacy: Db;
@@ -32,6 +39,19 @@ export type VerifyTableOptions = {
   /** differing keys kept for a re-check; beyond this a re-check is skipped */
   maxDiffering?: number;
 };
+
+/** Both sides' row fingerprints of one chunk, fetched at once: what a differing chunk is compared on. */
+export function fetchChunkRows(
+  sides: VerifySides,
+  range: KeyRange,
+  dbs: { legacy: Db; service: Db },
+): Promise<[RowHash[], RowHash[]]> {
+  const rowsOf = async (db: Db, side: Side) => {
+    const q = renderChunkRows(side, range);
+    return (await db.query<RowHash>(q.sql, q.params)).rows;
+  };
+  return Promise.all([rowsOf(dbs.legacy, sides.legacy), rowsOf(dbs.service, sides.service)]);
+}
 
 export async function verifyTable(
   compiled: CompiledTable,
@@ -76,14 +96,7 @@ export async function verifyTable(
         samples: emptySamples(),
         differing: [],
       };
-    const [legacyRows, serviceRows] = await Promise.all(
-      [[options.legacy, sides.legacy] as const, [options.service, sides.service] as const].map(
-        async ([db, side]) => {
-          const q = renderChunkRows(side, range);
-          return (await db.query<RowHash>(q.sql, q.params)).rows;
-        },
-      ),
-    );
+    const [legacyRows, serviceRows] = await fetchChunkRows(sides, range, options);
     return compareRows(legacyRows, serviceRows, sides.keyNames);
   }
 
@@ -112,10 +125,12 @@ export async function verifyTable(
     ...emptyCounts(),
     samples: emptySamples(),
     differing: [],
+    differingRanges: [],
   };
   for (let i = 0; i < ranges.length; i++) {
     const chunk = done.get(i)!;
     addInto(total, chunk);
+    if (chunk.rows !== chunk.matching || chunk.extraInTarget) total.differingRanges.push(ranges[i]);
     if (total.differing.length + chunk.differing.length <= maxDiffering)
       total.differing.push(...chunk.differing);
   }

@@ -54,6 +54,10 @@ export function renderStatus(report: StatusReport): string {
         `  latest rollout #${s.rollout.id} (${s.rollout.steps.join(',')}%): ${s.rollout.status}${s.rollout.reason ? ` — ${s.rollout.reason}` : ''}`,
       );
     for (const d of s.sync) out.push(`  ${syncLine(d)}`);
+    if (s.repair)
+      out.push(
+        `  latest repair #${s.repair.id} ${s.repair.at.slice(0, 16).replace('T', ' ')} by ${s.repair.actor} (${s.repair.direction}): ${s.repair.copied} re-copied, ${s.repair.deleted} deleted, ${s.repair.cleanAfter ? 'clean after' : 'NOT clean after'}`,
+      );
     for (const note of s.notes) out.push(`  note: ${note}`);
   }
   out.push('', 'stage history:');
