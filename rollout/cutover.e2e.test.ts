@@ -40,6 +40,7 @@ import { superviseSyncWorker, type SupervisedWorker } from '../test-support/sync
 import { moveWrites, type CutoverDeps } from './cutover.ts';
 import { fencedTables } from './legacy-fence.ts';
 import { proxyAdmin } from './proxy-admin.ts';
+import { proxyFleet } from './proxy-fleet-client.ts';
 import { changeStage } from './stage-change.ts';
 
 jest.setTimeout(240_000);
@@ -185,13 +186,17 @@ beforeAll(async () => {
     plan: fx.plan,
     unleash,
     kitDb: kit.knex,
-    proxy: proxyAdmin({ url: proxy.adminUrl, token: 'test-admin-token' }),
+    // the proxy runs without a kit DB, so the fleet is the configured admin URL (the fallback)
+    proxies: proxyFleet({ kitDb: kit.knex, token: 'test-admin-token', fallbackUrl: proxy.adminUrl }),
     progress: createProgress(),
     config,
   };
   await waitFor(
     'the proxy to route at canary',
-    async () => (await deps.proxy.routes(service)).every((r) => r.stage === 'canary'),
+    async () =>
+      (await proxyAdmin({ url: proxy.adminUrl, token: 'test-admin-token' }).routes(service)).every(
+        (r) => r.stage === 'canary',
+      ),
     { timeoutMs: 15_000, intervalMs: 100 },
   );
 });
