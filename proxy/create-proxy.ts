@@ -25,7 +25,7 @@ import { loadNoise, saveNoise } from './store/noise-store.ts';
 import { keepAliveAgent } from './upstream/keep-alive-agent.ts';
 import { createStreamProxy } from './upstream/stream-proxy.ts';
 import { createWriteHolds } from './writes/write-hold.ts';
-import { proxyFleetStore } from './fleet/proxy-fleet-store.ts';
+import { proxyFleetStore } from '../lib/proxy-fleet/proxy-fleet-store.ts';
 import { proxyRegistration } from './fleet/proxy-registration.ts';
 import { packageVersion } from '../lib/package-paths.ts';
 

@@ -187,7 +187,11 @@ beforeAll(async () => {
     unleash,
     kitDb: kit.knex,
     // the proxy runs without a kit DB, so the fleet is the configured admin URL (the fallback)
-    proxies: proxyFleet({ kitDb: kit.knex, token: 'test-admin-token', fallbackUrl: proxy.adminUrl }),
+    proxies: proxyFleet({
+      kitDb: kit.knex,
+      token: 'test-admin-token',
+      fallbackUrl: proxy.adminUrl,
+    }),
     progress: createProgress(),
     config,
   };

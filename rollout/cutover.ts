@@ -12,8 +12,9 @@
  *   4. flip the stage in Unleash (audited like `ficus stage`) and wait until every proxy routes by
  *      it (pushed to each, stage-propagation.ts);
  *   5. release the held writes: they now go to the new owner. A proxy the flip did not reach keeps
- *      holding until its hold expires (503 + Retry-After, never a write to the old owner). After a rollback the drained reverse
- *      sync is switched off; after a cut-over the forward sync keeps running for the replicated tables.
+ *      holding until its hold expires (503 + Retry-After, never a write to the old owner). After a
+ *      rollback the drained reverse sync is switched off; after a cut-over the forward sync keeps
+ *      running for the replicated tables.
  * The sync of the new direction is switched on before the hold (it only sees echoes until the
  * flip), so the writes are held for the drain and the flip alone. ficus starts and stops no sync
  * worker: it sets the direction's assignment in the kit DB and waits until a live worker
@@ -27,7 +28,6 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import { errorMessage, FicusError } from '../lib/errors.ts';
 import type { Progress } from '../lib/progress.ts';
-import { waitFor } from '../lib/wait.ts';
 import type { Plan, ServicePlan } from '../plan/plan-types.ts';
 import {
   applyConfiguredConnector,
@@ -174,7 +174,9 @@ export async function releaseAfterFlip(
     ? hold.members.filter((m) => reached.has(m.id))
     : undefined;
   if (propagation.missing.length)
-    progress.fail(`${describePropagation(propagation)}; their writes stay held until the hold expires`);
+    progress.fail(
+      `${describePropagation(propagation)}; their writes stay held until the hold expires`,
+    );
   else progress.done(describePropagation(propagation));
   const notReleased = await releaseFleetWrites(proxies, hold, members);
   for (const { member, why } of notReleased)

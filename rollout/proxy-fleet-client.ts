@@ -6,8 +6,8 @@
  */
 import type { Knex } from 'knex';
 import { loadConfig, required, type FicusConfig } from '../lib/config/index.ts';
-import { liveProxies, type ProxyReport } from '../proxy/fleet/proxy-fleet.ts';
-import { proxyFleetStore, type ProxyFleetStore } from '../proxy/fleet/proxy-fleet-store.ts';
+import { liveProxies, type ProxyReport } from '../lib/proxy-fleet/proxy-fleet.ts';
+import { proxyFleetStore, type ProxyFleetStore } from '../lib/proxy-fleet/proxy-fleet-store.ts';
 import { proxyAdmin, type ProxyAdmin } from './proxy-admin.ts';
 
 export type FleetMember = {

@@ -22,8 +22,8 @@ import { rolloutStore } from './rollout-store.ts';
 import type { MeasureSyncLag } from './sync-lag.ts';
 import { directionStatus, type DirectionStatus } from '../cdc/fleet/sync-fleet.ts';
 import { syncFleetStore } from '../cdc/fleet/sync-fleet-store.ts';
-import { fleetStatus, type ProxyStatus } from '../proxy/fleet/proxy-fleet.ts';
-import { proxyFleetStore } from '../proxy/fleet/proxy-fleet-store.ts';
+import { fleetStatus, type ProxyStatus } from '../lib/proxy-fleet/proxy-fleet.ts';
+import { proxyFleetStore } from '../lib/proxy-fleet/proxy-fleet-store.ts';
 
 export type ServiceStatus = {
   name: string;

@@ -8,7 +8,7 @@
  * dropped from the fleet. Never throws: the change is made; this says who has it.
  */
 import { sleep } from '../lib/wait.ts';
-import { sameStage, shownStage } from '../proxy/fleet/proxy-fleet.ts';
+import { sameStage, shownStage } from '../lib/proxy-fleet/proxy-fleet.ts';
 import type { StageState } from '../plan/stages.ts';
 import type { FleetMember, ProxyFleet } from './proxy-fleet-client.ts';
 
@@ -19,7 +19,12 @@ export type Propagation = {
   /** the live proxies at the change */
   proxies: number;
   reached: { id: string; ms: number }[];
-  missing: { id: string; adminUrl: string; routesBy: string | null; leaseExpiresAt: string | null }[];
+  missing: {
+    id: string;
+    adminUrl: string;
+    routesBy: string | null;
+    leaseExpiresAt: string | null;
+  }[];
   /** from the change to the last proxy routing by it; null when one did not */
   lastMs: number | null;
 };

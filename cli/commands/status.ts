@@ -12,7 +12,7 @@ import { formatGates } from '../../rollout/gates.ts';
 import { serviceStatus, type StatusReport } from '../../rollout/service-status.ts';
 import { openSyncLag } from '../../rollout/configured-sync-lag.ts';
 import type { DirectionStatus } from '../../cdc/fleet/sync-fleet.ts';
-import type { ProxyStatus } from '../../proxy/fleet/proxy-fleet.ts';
+import type { ProxyStatus } from '../../lib/proxy-fleet/proxy-fleet.ts';
 
 /** `forward sync on (generation 2): 1 live worker, 1 running, heartbeat 0.4 s ago` */
 function syncLine(d: DirectionStatus): string {

@@ -13,8 +13,8 @@ import { errorMessage } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { StageSource } from '../flags/stage-source.ts';
 import type { WriteHolds } from '../writes/write-hold.ts';
-import { holdsToTake, PROXY_HEARTBEAT_MS } from './proxy-fleet.ts';
-import type { ProxyFleetStore } from './proxy-fleet-store.ts';
+import { holdsToTake, PROXY_HEARTBEAT_MS } from '../../lib/proxy-fleet/proxy-fleet.ts';
+import type { ProxyFleetStore } from '../../lib/proxy-fleet/proxy-fleet-store.ts';
 
 export type ProxyRegistrationOptions = {
   store: ProxyFleetStore;

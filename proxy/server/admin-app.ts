@@ -9,7 +9,7 @@ import type { ProxyContext } from '../proxy-context.ts';
 import { UnknownServiceError } from '../../plan/unknown-service-error.ts';
 import { FicusError } from '../../lib/errors.ts';
 import { isStage, STAGES } from '../../plan/stages.ts';
-import { sameStage } from '../fleet/proxy-fleet.ts';
+import { sameStage } from '../../lib/proxy-fleet/proxy-fleet.ts';
 
 function sameToken(given: string, expected: string): boolean {
   const a = Buffer.from(given);

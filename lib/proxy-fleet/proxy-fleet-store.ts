@@ -5,8 +5,12 @@
  * expiries mean the same to everyone.
  */
 import type { Knex } from 'knex';
-import type { StageState } from '../../plan/stages.ts';
-import { PROXY_LEASE_MS, type ProxyReport, type RecordedHold } from './proxy-fleet.ts';
+import {
+  PROXY_LEASE_MS,
+  type ProxyReport,
+  type RecordedHold,
+  type RoutedStage,
+} from './proxy-fleet.ts';
 
 type ProxyRow = {
   proxy_id: string;
@@ -15,7 +19,7 @@ type ProxyRow = {
   version: string;
   url: string | null;
   admin_url: string;
-  stages: Record<string, StageState>;
+  stages: Record<string, RoutedStage>;
   stages_read_at: Date | null;
   heartbeat_at: Date;
   lease_expires_at: Date;

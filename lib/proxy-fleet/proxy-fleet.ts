@@ -1,11 +1,12 @@
 /**
  * The proxy fleet, judged: pure rules over what the proxies report in the kit DB
- * (proxy-fleet-store.ts). Each proxy renews a lease every HEARTBEAT_MS with the stage it routes
+ * (proxy-fleet-store.ts); the proxy side is proxy/fleet/proxy-registration.ts. Each proxy renews a lease every HEARTBEAT_MS with the stage it routes
  * each service by; the control plane counts it while the lease holds, and a stage change is done
  * when every live proxy routes by it. A proxy whose lease lapsed is dropped from the count: it
  * crashed, or cannot reach the kit DB (and then it cannot read a hold either).
  */
-import type { StageState } from '../../plan/stages.ts';
+/** A stage as a proxy routes by it (plan/stages.ts `RoutedStage`; lib sits below plan). */
+export type RoutedStage = { stage: string; percent: number };
 
 export type ProxyReport = {
   proxyId: string;
@@ -16,7 +17,7 @@ export type ProxyReport = {
   url: string | null;
   adminUrl: string;
   /** service -> the stage it routes by */
-  stages: Record<string, StageState>;
+  stages: Record<string, RoutedStage>;
   /** when it last had an answer from Unleash; null: never (it routes by its backup or `legacy`) */
   stagesReadAt: Date | null;
   heartbeatAt: Date;
@@ -33,17 +34,17 @@ export const isLiveProxy = (proxy: ProxyReport, now: Date) =>
 export const liveProxies = (proxies: ProxyReport[], now: Date) =>
   proxies.filter((p) => isLiveProxy(p, now));
 
-export const sameStage = (a: StageState | undefined, b: StageState) =>
+export const sameStage = (a: RoutedStage | undefined, b: RoutedStage) =>
   a !== undefined && a.stage === b.stage && (a.stage !== 'canary' || a.percent === b.percent);
 
-export const shownStage = (s: StageState) =>
+export const shownStage = (s: RoutedStage) =>
   s.stage === 'canary' ? `canary ${s.percent}%` : s.stage;
 
 /** Which live proxies route `service` by `state`, and which do not yet (with what they use). */
 export function propagation(
   proxies: ProxyReport[],
   service: string,
-  state: StageState,
+  state: RoutedStage,
   now: Date,
 ): { reached: ProxyReport[]; missing: ProxyReport[] } {
   const live = liveProxies(proxies, now);
@@ -87,7 +88,12 @@ export const fleetStatus = (proxies: ProxyReport[], now: Date): ProxyStatus[] =>
   liveProxies(proxies, now).map((p) => proxyStatus(p, now));
 
 /** A write hold as recorded in the kit DB; `holdId` tells one cut-over's hold from the next. */
-export type RecordedHold = { service: string; holdId: string; boundMs: number; expiresInMs: number };
+export type RecordedHold = {
+  service: string;
+  holdId: string;
+  boundMs: number;
+  expiresInMs: number;
+};
 
 /**
  * What a proxy does with the holds recorded in the kit DB: take each active one it does not hold
