@@ -9,6 +9,7 @@
  * @example
  *   spawn(process.execPath, [modulePath('proxy/main.ts')]); // .../dist/proxy/main.js when compiled
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,4 +46,10 @@ export function sourceFileName(file: string): string {
   const compiled = RUNS_COMPILED && !path.relative(CODE_ROOT, file).startsWith('..');
   const name = path.basename(file);
   return compiled ? name.replace(/\.js$/, '.ts') : name;
+}
+
+/** ficus's version, as its package.json says (reported by sync workers and proxies in the kit DB). */
+export function packageVersion(): string {
+  const file = packagePath('package.json');
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
 }

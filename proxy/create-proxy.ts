@@ -25,6 +25,9 @@ import { loadNoise, saveNoise } from './store/noise-store.ts';
 import { keepAliveAgent } from './upstream/keep-alive-agent.ts';
 import { createStreamProxy } from './upstream/stream-proxy.ts';
 import { createWriteHolds } from './writes/write-hold.ts';
+import { proxyFleetStore } from '../lib/proxy-fleet/proxy-fleet-store.ts';
+import { proxyRegistration } from './fleet/proxy-registration.ts';
+import { packageVersion } from '../lib/package-paths.ts';
 
 /**
  * A route's redaction: its merged `redact` list, and `unredact` from both the service and the
@@ -122,7 +125,34 @@ export async function createProxy(
   return {
     ctx,
     handler: createDispatcher(ctx),
+    /**
+     * Registers this proxy in the fleet (kit DB) once its admin side listens, and takes the write
+     * holds recorded there: call it before the public side serves (proxy/main.ts). Without a kit DB
+     * the proxy runs alone, reached only at the configured admin URL.
+     */
+    async join(adminUrl: string): Promise<void> {
+      if (!kitDb) return;
+      const registration = proxyRegistration({
+        store: proxyFleetStore(kitDb),
+        stages: ctx.stages,
+        holds: ctx.holds,
+        services: plan.services.map((s) => s.name),
+        adminUrl,
+        version: packageVersion(),
+        log: log.child('fleet'),
+      });
+      try {
+        await registration.start();
+      } catch (error) {
+        // A kit DB from before the fleet (migrations/kit/0302): the proxy runs alone, as before.
+        if ((error as { code?: string }).code !== '42P01') throw error;
+        log.warn('the kit DB has no proxy registry: run `ficus migrate kit`; running unregistered');
+        return;
+      }
+      ctx.registration = registration;
+    },
     async close(): Promise<void> {
+      await ctx.registration?.stop();
       await ctx.stages.close();
       await ctx.recorder?.close();
       await ctx.mirror.close();

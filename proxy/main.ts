@@ -15,8 +15,11 @@ try {
   const plan = loadPlan();
   const config = loadProxyConfig(plan);
   const proxy = await createProxy(config, plan, { log });
-  const publicSide = await listen(createProxyApp(proxy.handler), config.port, config.host, log);
+  // The admin side first, then the fleet (a hold under way is taken), then the public side.
   const adminSide = await listen(createAdminApp(proxy.ctx), config.adminPort, config.host, log);
+  await proxy.join(adminSide.url);
+  const publicSide = await listen(createProxyApp(proxy.handler), config.port, config.host, log);
+  proxy.ctx.registration?.setUrl(publicSide.url);
   log.info('proxy listening', {
     url: publicSide.url,
     admin: adminSide.url,

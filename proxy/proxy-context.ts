@@ -19,6 +19,7 @@ import type { ComparisonRecorder } from './store/comparison-recorder.ts';
 import type { StreamProxy, Tap } from './upstream/stream-proxy.ts';
 import type { WriteHolds } from './writes/write-hold.ts';
 import type { Redaction } from './compare/redact.ts';
+import type { ProxyRegistration } from './fleet/proxy-registration.ts';
 
 export type RequestInfo = {
   id: string;
@@ -55,6 +56,8 @@ export type ProxyContext = {
   monolith: Upstream;
   services: Record<string, Upstream>;
   requests: WeakMap<IncomingMessage, RequestInfo>;
+  /** this proxy's registration in the fleet (kit DB), once it joined */
+  registration?: ProxyRegistration;
 };
 
 export const upstreamOf = (ctx: ProxyContext, backend: string): Upstream =>

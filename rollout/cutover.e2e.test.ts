@@ -6,8 +6,9 @@
  * writes go through the proxy. ficus only switches the directions' assignments in the kit DB and
  * waits for the workers' reports: the reverse worker goes from standby to running and back, the
  * pids never change, and a write made through the proxy after the cut-over reaches the legacy DB
- * through the reverse sync. Without a reverse worker the cut-over is abandoned before the hold,
- * naming the worker to start, and the forward direction stays as it was.
+ * through the reverse sync. A proxy of the fleet that cannot confirm the hold stops the cut-over,
+ * named, and everything is undone. Without a reverse worker the cut-over is abandoned before the
+ * hold, naming the worker to start, and the forward direction stays as it was.
  */
 import fs from 'node:fs';
 import { jest } from '@jest/globals';
@@ -36,10 +37,16 @@ import {
 } from '../test-support/proxy-e2e-harness.ts';
 import { createSinkFixture, sql, type SinkFixture } from '../test-support/sink-e2e-harness.ts';
 import { stackUnleashAdmin } from '../test-support/stack-access.ts';
-import { superviseSyncWorker, type SupervisedWorker } from '../test-support/sync-supervisor.ts';
+import {
+  freePort,
+  superviseSyncWorker,
+  type SupervisedWorker,
+} from '../test-support/sync-supervisor.ts';
+import { proxyFleetStore } from '../lib/proxy-fleet/proxy-fleet-store.ts';
 import { moveWrites, type CutoverDeps } from './cutover.ts';
 import { fencedTables } from './legacy-fence.ts';
 import { proxyAdmin } from './proxy-admin.ts';
+import { proxyFleet } from './proxy-fleet-client.ts';
 import { changeStage } from './stage-change.ts';
 
 jest.setTimeout(240_000);
@@ -185,13 +192,21 @@ beforeAll(async () => {
     plan: fx.plan,
     unleash,
     kitDb: kit.knex,
-    proxy: proxyAdmin({ url: proxy.adminUrl, token: 'test-admin-token' }),
+    // the proxy runs without a kit DB, so the fleet is the configured admin URL (the fallback)
+    proxies: proxyFleet({
+      kitDb: kit.knex,
+      token: 'test-admin-token',
+      fallbackUrl: proxy.adminUrl,
+    }),
     progress: createProgress(),
     config,
   };
   await waitFor(
     'the proxy to route at canary',
-    async () => (await deps.proxy.routes(service)).every((r) => r.stage === 'canary'),
+    async () =>
+      (await proxyAdmin({ url: proxy.adminUrl, token: 'test-admin-token' }).routes(service)).every(
+        (r) => r.stage === 'canary',
+      ),
     { timeoutMs: 15_000, intervalMs: 100 },
   );
 });
@@ -303,6 +318,41 @@ test('the rollback switches the reverse workers off and waits until they stand b
   expect(answers.every((a) => a.status === 201 && a.backend === 'monolith')).toBe(true);
   await fx.waitInSync('products');
   await expectSameProcesses();
+});
+
+test('a proxy of the fleet that cannot confirm the hold stops the cut-over, named, and everything is undone', async () => {
+  // the test's proxy, and one killed before the hold whose lease has not yet lapsed
+  const registry = proxyFleetStore(kit.knex);
+  const row = { host: 'h', version: '0', url: null, stages: {}, stagesReadAt: null };
+  await registry.renew({ ...row, proxyId: 'proxy-alive', pid: 1, adminUrl: proxy.adminUrl });
+  const dead = `http://127.0.0.1:${await freePort()}`;
+  await registry.renew({ ...row, proxyId: 'proxy-killed', pid: 2, adminUrl: dead });
+  try {
+    await expect(
+      moveWrites(
+        {
+          service,
+          to: { stage: 'live', percent: 0 },
+          actor: 'test',
+          why: 'test: a proxy down',
+          force: true,
+        },
+        deps,
+      ),
+    ).rejects.toThrow(
+      new RegExp(
+        `abandoned at "hold writes on every proxy": 1 proxy could not confirm the hold for ${service}: proxy-killed at ${dead}`,
+      ),
+    );
+    expect(await unleash.readStage(service)).toEqual({ stage: 'canary', percent: 50 });
+    expect((await fleet().readAssignment(service, 'reverse')).active).toBe(false);
+    expect(await fencedTables(legacyKnex, ['products'])).toEqual([]);
+    expect(proxy.proxy.ctx.holds.isHeld(service)).toBe(false);
+    expect(await registry.activeHolds()).toEqual([]);
+  } finally {
+    await registry.deregister('proxy-alive');
+    await registry.deregister('proxy-killed');
+  }
 });
 
 test('without a live reverse worker the cut-over is abandoned, naming the worker to start; forward stays as it was', async () => {

@@ -2,15 +2,19 @@
  * The write cut-over (`canary -> live`) and its mirror image, the rollback (`live -> canary`).
  * Either way the move of the writes is fenced, so that no write is lost or applied twice:
  *
- *   1. hold the service's writes at the proxy (bounded: past the bound a write gets 503 +
- *      Retry-After, never dropped) and wait until the writes already under way have answered;
+ *   1. hold the service's writes on every live proxy (fleet-hold.ts; bounded: past the bound a
+ *      write gets 503 + Retry-After, never dropped) and wait until each proxy's writes already
+ *      under way have answered; a proxy that cannot confirm stops the cut-over, named;
  *   2. drain the sync that runs now: note the source DB's WAL position and wait until the sink
  *      has applied everything committed before it;
  *   3. move the id sequences of the side that takes over past every id, fence (or unfence) the
  *      legacy tables;
- *   4. flip the stage in Unleash (audited like `ficus stage`) and wait until the proxy routes by it;
- *   5. release the held writes: they now go to the new owner. After a rollback the drained reverse
- *      sync is switched off; after a cut-over the forward sync keeps running for the replicated tables.
+ *   4. flip the stage in Unleash (audited like `ficus stage`) and wait until every proxy routes by
+ *      it (pushed to each, stage-propagation.ts);
+ *   5. release the held writes: they now go to the new owner. A proxy the flip did not reach keeps
+ *      holding until its hold expires (503 + Retry-After, never a write to the old owner). After a
+ *      rollback the drained reverse sync is switched off; after a cut-over the forward sync keeps
+ *      running for the replicated tables.
  * The sync of the new direction is switched on before the hold (it only sees echoes until the
  * flip), so the writes are held for the drain and the flip alone. ficus starts and stops no sync
  * worker: it sets the direction's assignment in the kit DB and waits until a live worker
@@ -24,7 +28,6 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import { errorMessage, FicusError } from '../lib/errors.ts';
 import type { Progress } from '../lib/progress.ts';
-import { waitFor } from '../lib/wait.ts';
 import type { Plan, ServicePlan } from '../plan/plan-types.ts';
 import {
   applyConfiguredConnector,
@@ -47,7 +50,14 @@ import type { Direction } from '../plan/mapping.ts';
 import { syncFleetStore, type SyncFleetStore } from '../cdc/fleet/sync-fleet-store.ts';
 import { awaitAcknowledgement, switchDirection } from '../cdc/fleet/switch-direction.ts';
 import { installFence, removeFence } from './legacy-fence.ts';
-import type { ProxyAdmin } from './proxy-admin.ts';
+import type { ProxyFleet } from './proxy-fleet-client.ts';
+import {
+  awaitWritesAnswered,
+  holdFleetWrites,
+  releaseFleetWrites,
+  type FleetHold,
+} from './fleet-hold.ts';
+import { describePropagation, type Propagation } from './stage-propagation.ts';
 import { createKafkaAdmin } from '../cdc/kafka/kafka-clients.ts';
 import { createKnex } from '../lib/database.ts';
 
@@ -71,7 +81,8 @@ export type CutoverDeps = {
   plan: Plan;
   unleash: UnleashAdmin;
   kitDb: Knex;
-  proxy: ProxyAdmin;
+  /** every live proxy (proxy-fleet-client.ts) */
+  proxies: ProxyFleet;
   progress: Progress;
   config?: FicusConfig;
 };
@@ -146,12 +157,40 @@ async function drain(
   }
 }
 
+/**
+ * Releases the hold once the flip has reached every proxy: each proxy that routes by the new stage
+ * is released (and every live one, when all did: one that joined during the hold too). A proxy the
+ * flip did not reach keeps holding until the hold expires, so none sends a write to the old owner;
+ * it is named.
+ */
+export async function releaseAfterFlip(
+  proxies: ProxyFleet,
+  hold: FleetHold,
+  propagation: Propagation,
+  progress: Progress,
+): Promise<void> {
+  const reached = new Set(propagation.reached.map((r) => r.id));
+  const members = propagation.missing.length
+    ? hold.members.filter((m) => reached.has(m.id))
+    : undefined;
+  if (propagation.missing.length)
+    progress.fail(
+      `${describePropagation(propagation)}; their writes stay held until the hold expires`,
+    );
+  else progress.done(describePropagation(propagation));
+  const notReleased = await releaseFleetWrites(proxies, hold, members);
+  for (const { member, why } of notReleased)
+    progress.fail(
+      `${hold.service}: could not release ${member.id} at ${member.adminUrl} (${why}); its hold expires by itself`,
+    );
+}
+
 export async function moveWrites(
   request: CutoverRequest,
   deps: CutoverDeps,
 ): Promise<CutoverResult> {
   const config = deps.config ?? loadConfig();
-  const { plan, progress, proxy } = deps;
+  const { plan, progress, proxies } = deps;
   const service = plan.services.find((s) => s.name === request.service);
   if (!service)
     throw new FicusError('unknown_service', `no service "${request.service}" in ${plan.file}`);
@@ -241,21 +280,21 @@ export async function moveWrites(
       `${service.name}: ${to} sync on (generation ${assignment.generation}), acknowledged by its workers`,
     );
     const heldAt = Date.now();
-    await run(
-      'hold writes',
-      () => proxy.hold(service.name, bound, bound * 4),
-      () => proxy.release(service.name),
+    const hold: FleetHold = await run(
+      'hold writes on every proxy',
+      () =>
+        holdFleetWrites(proxies, {
+          service: service.name,
+          boundMs: bound,
+          expiresInMs: bound * 4,
+          heldBy: request.actor,
+        }),
+      () => releaseFleetWrites(proxies, hold!),
     );
     progress.step(
-      `${service.name}: writes held at the proxy (each waits at most ${bound / 1000} s, then 503 + Retry-After)`,
+      `${service.name}: writes held on ${hold.members.length} prox${hold.members.length === 1 ? 'y' : 'ies'} (each write waits at most ${bound / 1000} s, then 503 + Retry-After)`,
     );
-    await run('wait for writes under way', () =>
-      waitFor(
-        'writes under way to finish',
-        async () => (await proxy.routes(service.name)).every((r) => r.writesInFlight === 0),
-        { timeoutMs: bound, intervalMs: 50 },
-      ),
-    );
+    await run('wait for writes under way', () => awaitWritesAnswered(hold, bound));
     const drainedTo = await run(`drain the ${from} sync`, () =>
       drain(config, plan, service, from, db, request.drainTimeoutMs ?? 30_000, progress),
     );
@@ -287,16 +326,16 @@ export async function moveWrites(
     const change = await run('flip the stage', () =>
       changeStage(
         { ...stageRequest, gateContext: { plan, syncLag: async () => lagBeforeHold } },
-        { services: plan.services.map((s) => s.name), unleash: deps.unleash, kitDb: deps.kitDb },
+        {
+          services: plan.services.map((s) => s.name),
+          unleash: deps.unleash,
+          kitDb: deps.kitDb,
+          fleet: proxies,
+        },
       ),
     );
     undo.length = 0; // past the flip there is no going back by undo: a rollback is a new move
-    await waitFor(
-      `the proxy to route ${service.name} as ${request.to.stage}`,
-      async () => (await proxy.routes(service.name)).every((r) => r.stage === request.to.stage),
-      { timeoutMs: 15_000, intervalMs: 100 },
-    );
-    await proxy.release(service.name);
+    await releaseAfterFlip(proxies, hold, change.propagation!, progress);
     const heldMs = Date.now() - heldAt;
     progress.done(
       `${service.name}: writes released to the ${toService ? 'service' : 'monolith'} after ${heldMs} ms held`,

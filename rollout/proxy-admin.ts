@@ -1,10 +1,11 @@
 /**
- * The bits of the proxy's admin API the write cut-over drives: hold and release a service's
- * writes, and read what each route's stage and in-flight writes are (to know the proxy has seen
- * a flip before writes are released).
+ * The bits of one proxy's admin API the control plane drives: hold and release a service's writes,
+ * read what each route's stage and in-flight writes are, read the stages it routes by and tell it
+ * to read them from Unleash now. The fleet of proxies is proxy-fleet-client.ts.
  */
 import { FicusError } from '../lib/errors.ts';
 import { loadConfig, required, type FicusConfig } from '../lib/config/index.ts';
+import type { StageState } from '../plan/stages.ts';
 
 export type RouteState = {
   route: string;
@@ -19,6 +20,8 @@ export type RecentMismatch = {
   route: string;
   differences: { path: string; legacy?: unknown; service?: unknown }[];
 };
+
+export type ProxyStages = { stages: Record<string, StageState>; readAt: string | null };
 
 export function proxyAdmin(options: { url: string; token: string }) {
   const call = async (method: string, path: string, body?: unknown) => {
@@ -38,9 +41,15 @@ export function proxyAdmin(options: { url: string; token: string }) {
     return JSON.parse(text);
   };
   return {
-    hold: (service: string, boundMs: number, expiresInMs: number) =>
-      call('POST', `/admin/services/${service}/hold-writes`, { boundMs, expiresInMs }),
-    release: (service: string) => call('POST', `/admin/services/${service}/release-writes`),
+    url: options.url,
+    hold: (service: string, boundMs: number, expiresInMs: number, holdId?: string) =>
+      call('POST', `/admin/services/${service}/hold-writes`, { boundMs, expiresInMs, holdId }),
+    release: (service: string, holdId?: string) =>
+      call('POST', `/admin/services/${service}/release-writes`, { holdId }),
+    stages: (): Promise<ProxyStages> => call('GET', '/admin/stages'),
+    /** reads the stages from Unleash now, until `service` is at `state` (or the proxy's bound) */
+    refresh: (service: string, state: StageState): Promise<ProxyStages & { matched: boolean }> =>
+      call('POST', '/admin/flags/refresh', { service, ...state }),
     routes: async (service: string): Promise<RouteState[]> =>
       ((await call('GET', '/admin/routes')).routes as RouteState[]).filter(
         (r) => r.service === service,

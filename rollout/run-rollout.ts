@@ -25,6 +25,8 @@ import {
   type RolloutStatus,
 } from './rollout-plan.ts';
 import { rolloutStore } from './rollout-store.ts';
+import type { ProxyFleet } from './proxy-fleet-client.ts';
+import { describePropagation } from './stage-propagation.ts';
 
 export const ROLLOUT_ACTOR = 'ficus rollout';
 
@@ -41,6 +43,8 @@ export type RolloutDeps = {
   /** thresholds over the plan's and the sync lag probe */
   gateContext: Pick<GateContext, 'thresholds' | 'syncLag'>;
   out: (line: string) => void;
+  /** the proxies each step waits for (every live one routing by the new share) */
+  fleet?: ProxyFleet;
   signal?: AbortSignal;
   now?: () => number;
 };
@@ -117,7 +121,7 @@ export async function runRollout(
   let state: RolloutState;
 
   const move = async (to: StageState, why: string) => {
-    await changeStage(
+    const change = await changeStage(
       {
         service,
         stage: to.stage,
@@ -126,8 +130,9 @@ export async function runRollout(
         why,
         gateContext: { ...gateContext(), plan: deps.plan },
       },
-      { services, unleash: deps.unleash, kitDb: deps.kitDb },
+      { services, unleash: deps.unleash, kitDb: deps.kitDb, fleet: deps.fleet },
     );
+    if (change.propagation) deps.out(`proxies: ${describePropagation(change.propagation)}`);
   };
   // A step is judged on what happened since it began; before the first step, on shadow's evidence.
   const gateContext = (): Omit<GateContext, 'from' | 'kitDb'> => ({

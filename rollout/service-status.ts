@@ -9,6 +9,9 @@
  *   [{ direction, active, generation, changedAt, workers: { live, running, standby, heartbeatAgeMs } }]
  * `repair`: the latest `ficus verify --repair` (null: none),
  *   { id, at, actor, direction, copied, deleted, cleanAfter }
+ * `proxies` (top level): the live proxies of the fleet (proxy/fleet/), each with what it routes by,
+ *   [{ id, url, adminUrl, version, routesBy: { <service>: 'canary 5%' }, stagesReadAgeMs,
+ *      heartbeatAgeMs, leaseExpiresInMs }]; a proxy whose lease expired is not listed.
  */
 import type { Knex } from 'knex';
 import type { UnleashAdmin } from './unleash-admin.ts';
@@ -22,6 +25,8 @@ import type { MeasureSyncLag } from './sync-lag.ts';
 import { directionStatus, type DirectionStatus } from '../cdc/fleet/sync-fleet.ts';
 import { syncFleetStore } from '../cdc/fleet/sync-fleet-store.ts';
 import { latestRepairs, type RepairRecord } from '../cdc/verify/repair-store.ts';
+import { fleetStatus, type ProxyStatus } from '../lib/proxy-fleet/proxy-fleet.ts';
+import { proxyFleetStore } from '../lib/proxy-fleet/proxy-fleet-store.ts';
 
 export type ServiceStatus = {
   name: string;
@@ -83,7 +88,22 @@ export type HistoryEntry = {
   forced: boolean;
 };
 
-export type StatusReport = { services: ServiceStatus[]; history: HistoryEntry[] };
+export type StatusReport = {
+  services: ServiceStatus[];
+  history: HistoryEntry[];
+  /** the live proxies; empty with a kit DB from before the registry */
+  proxies: ProxyStatus[];
+};
+
+async function liveProxyStatus(kitDb: Knex): Promise<ProxyStatus[]> {
+  try {
+    const { now, proxies } = await proxyFleetStore(kitDb).proxies();
+    return fleetStatus(proxies, now);
+  } catch (error) {
+    if ((error as { code?: string }).code === '42P01') return []; // no registry (before 0302)
+    throw error;
+  }
+}
 
 /** The next stage a service would move to (canary grows by share; gates are the same for any share). */
 export function nextStage(s: StageState): StageState | null {
@@ -169,5 +189,5 @@ export async function serviceStatus(deps: {
     reason: r.reason,
     forced: r.forced,
   }));
-  return { services, history };
+  return { services, history, proxies: await liveProxyStatus(deps.kitDb) };
 }

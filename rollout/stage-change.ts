@@ -3,7 +3,8 @@
  * known stage, a percentage only for canary, no skipping forward without --force), ask the gates,
  * then set it in Unleash and record who, when, why, from -> to and the gate values in the kit DB,
  * in one transaction: a change Unleash refused leaves no audit row, an audit row that cannot be
- * written leaves Unleash untouched.
+ * written leaves Unleash untouched. Given the proxy fleet, it then waits until every live proxy
+ * routes by the new stage (stage-propagation.ts) and says so in `propagation`.
  */
 import type { Knex } from 'knex';
 import { FicusError } from '../lib/errors.ts';
@@ -11,6 +12,8 @@ import { checkGates, type GateCheck, type GateContext } from './check-gates.ts';
 import { UnknownServiceError } from '../plan/unknown-service-error.ts';
 import { isStage, STAGES, type Stage, type StageState } from '../plan/stages.ts';
 import type { UnleashAdmin } from './unleash-admin.ts';
+import type { ProxyFleet } from './proxy-fleet-client.ts';
+import { awaitPropagation, type Propagation } from './stage-propagation.ts';
 
 export const STAGE_HISTORY_TABLE = 'stage_history';
 
@@ -72,11 +75,24 @@ export type StageChange = {
   why?: string;
   forced: boolean;
   gates: GateCheck;
+  /** how the change reached the proxies; absent when no fleet was given */
+  propagation?: Propagation;
+};
+
+export type StageChangeDeps = {
+  services: string[];
+  unleash: UnleashAdmin;
+  kitDb: Knex;
+  /** the proxies to wait for (proxy-fleet-client.ts) */
+  fleet?: ProxyFleet;
+  /** tell each proxy to read the new stage now (default), or leave it to their polling */
+  push?: boolean;
+  propagationTimeoutMs?: number;
 };
 
 export async function changeStage(
   request: StageRequest,
-  deps: { services: string[]; unleash: UnleashAdmin; kitDb: Knex },
+  deps: StageChangeDeps,
 ): Promise<StageChange> {
   const from = await deps.unleash.readStage(request.service);
   const to = validateStageChange(request, deps.services, from);
@@ -113,5 +129,11 @@ export async function changeStage(
     });
     await deps.unleash.setStage(request.service, to);
   });
+  if (deps.fleet)
+    change.propagation = await awaitPropagation(deps.fleet, request.service, to, {
+      changedAt: Date.now(),
+      push: deps.push,
+      timeoutMs: deps.propagationTimeoutMs,
+    });
   return change;
 }

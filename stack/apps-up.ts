@@ -3,8 +3,8 @@
  * migrated (idempotent), each service's source connector is applied for the direction its stage
  * needs (forward until the write cut-over, reverse after), and then the monolith, the services,
  * a forward and a reverse sync worker per service (each follows its direction's assignment in the
- * kit DB: the reverse one stands by until the cut-over switches it on) and the proxy are started
- * and waited for.
+ * kit DB: the reverse one stands by until the cut-over switches it on) and the proxies (one, or
+ * `--proxies N`, each registering in the kit DB) are started and waited for.
  */
 import pg from 'pg';
 import { applyConfiguredConnector } from '../cdc/connect/configured-connectors.ts';
@@ -45,6 +45,7 @@ export async function syncDirections(config: FicusConfig): Promise<Map<string, D
 export async function appsUp(
   progress: Progress,
   config: StackConfig = loadStackConfig(),
+  proxies = 1,
 ): Promise<void> {
   const ficus = loadConfig();
   const plan = loadPlan(ficus.planFile);
@@ -57,7 +58,7 @@ export async function appsUp(
       await applyConfiguredConnector(plan, service, direction, { progress, config: ficus });
     }
   }
-  for (const app of appSpecs(config, plan)) await ensureApp(config, app, progress);
+  for (const app of appSpecs(config, plan, proxies)) await ensureApp(config, app, progress);
 }
 
 export async function appsDown(

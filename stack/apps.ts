@@ -17,7 +17,9 @@ import {
   type ProcessSpec,
 } from './processes.ts';
 import { stackConfigFile } from '../lib/config/index.ts';
-import { loadStackConfig, type StackConfig } from './stack-config.ts';
+import { loadStackConfig, type StackConfig, type StackPorts } from './stack-config.ts';
+import path from 'node:path';
+import { ConfigError } from '../lib/errors.ts';
 import { defaultMetricsPort } from '../cdc/sink/sink-config.ts';
 
 import type { Direction } from '../plan/mapping.ts';
@@ -98,18 +100,52 @@ export function monolithApp(config: StackConfig): AppSpec {
   };
 }
 
-export function proxyApp(config: StackConfig): AppSpec {
-  const port = config.ports.proxy;
+/** At most this many proxies on the embedded stack: their ports sit between the stack's others. */
+export const MAX_STACK_PROXIES = 5;
+
+/**
+ * The ports of the stack's proxy number `n` (1-based): the first on the configured ones; the others
+ * on consecutive ports after the first's admin port (18090, 18091, ... by default), their admin
+ * ports right after those (18094, ...): a range no other part of the stack uses.
+ */
+export function proxyPorts(ports: StackPorts, n: number): { port: number; adminPort: number } {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_STACK_PROXIES)
+    throw new ConfigError(`--proxies must be an integer from 1 to ${MAX_STACK_PROXIES}, got ${n}`);
+  return n === 1
+    ? { port: ports.proxy, adminPort: ports.proxyAdmin }
+    : {
+        port: ports.proxyAdmin + n - 1,
+        adminPort: ports.proxyAdmin + MAX_STACK_PROXIES - 1 + n - 1,
+      };
+}
+
+/** The first proxy keeps the name `proxy` (its pid file and log); the others are `proxy-<n>`. */
+export const proxyAppName = (n: number) => (n === 1 ? 'proxy' : `proxy-${n}`);
+
+export function proxyApp(config: StackConfig, n = 1): AppSpec {
+  const { port, adminPort } = proxyPorts(config.ports, n);
+  const own: NodeJS.ProcessEnv =
+    n === 1
+      ? {}
+      : {
+          FICUS_PROXY_PORT: String(port),
+          FICUS_PROXY_ADMIN_PORT: String(adminPort),
+          // each proxy keeps its own backup of the flags
+          FICUS_PROXY_FLAGS_BACKUP_DIR: path.join(config.home, 'state', `proxy-flags-${n}`),
+        };
   return {
-    name: 'proxy',
+    name: proxyAppName(n),
     port,
     url: `http://127.0.0.1:${port}`,
     // The demo shows who answered each request (the walkthrough's traffic counts it): the
     // stack's configuration turns `proxy.backendHeader` on (stack/write-stack-config.ts).
-    process: node('proxy', modulePath('proxy/main.ts')),
+    process: node(proxyAppName(n), modulePath('proxy/main.ts'), [], own),
     healthy: () => portOpen(port),
   };
 }
+
+export const proxyApps = (config: StackConfig, count: number): AppSpec[] =>
+  Array.from({ length: count }, (_, i) => proxyApp(config, i + 1));
 
 /**
  * Every app, in start order: what others call comes first. Each service gets a worker of each sync
@@ -117,13 +153,13 @@ export function proxyApp(config: StackConfig): AppSpec {
  * until the write cut-over switches it on (cdc/sink/sink-follower.ts). ficus starts them here as
  * a supervisor would, for the demo; the cut-over itself never starts or stops one.
  */
-export function appSpecs(config: StackConfig, plan: Plan): AppSpec[] {
+export function appSpecs(config: StackConfig, plan: Plan, proxies = 1): AppSpec[] {
   const directions: Direction[] = ['forward', 'reverse'];
   return [
     monolithApp(config),
     ...plan.services.map((s) => serviceApp(config, plan, s.name)),
     ...plan.services.flatMap((s) => directions.map((d) => syncApp(plan, s.name, d))),
-    proxyApp(config),
+    ...proxyApps(config, proxies),
   ];
 }
 
@@ -164,9 +200,9 @@ export async function stopApp(
   if (await stopProcess(config, name)) progress?.done(`${name} stopped`);
 }
 
-/** Names of app processes ficus started that still run (for `down` and `status`), proxy first. */
+/** Names of app processes ficus started that still run (for `down` and `status`), proxies first. */
 export function runningApps(config: StackConfig, plan: Plan): string[] {
-  const names = appSpecs(config, plan)
+  const names = appSpecs(config, plan, MAX_STACK_PROXIES)
     .map((app) => app.name)
     .reverse();
   return names.filter((name) => runningPid(config, name));

@@ -12,7 +12,7 @@ import type { Progress } from '../lib/progress.ts';
 import { waitFor } from '../lib/wait.ts';
 import { loadPlan } from '../plan/load-plan.ts';
 import type { Plan } from '../plan/plan-types.ts';
-import { appSpecs, runningApps } from './apps.ts';
+import { appSpecs, MAX_STACK_PROXIES, runningApps } from './apps.ts';
 import { appsDown } from './apps-up.ts';
 import { ensureRolesAndDatabases } from './databases.ts';
 import { ensureJars } from './jars.ts';
@@ -129,11 +129,14 @@ export async function stackStatus(config: StackConfig = loadStackConfig()): Prom
   // Apps are listed when they answer or when ficus started them; the stack's parts always.
   const running = new Set(runningApps(config, plan));
   const apps = await Promise.all(
-    appSpecs(config, plan).map(
+    appSpecs(config, plan, MAX_STACK_PROXIES).map(
       async (app) => [app.name, { state: state(await app.healthy()), url: app.url }] as const,
     ),
   );
   const listedApps = apps.filter(([name, c]) => c.state === 'running' || running.has(name));
+  // Each proxy also as `proxy-<n>`; `proxy` stays the first one (what one-proxy setups read).
+  const first = listedApps.find(([name]) => name === 'proxy');
+  if (first) listedApps.push(['proxy-1', first[1]]);
   // The superuser's URL, masked: its password is in the file named beside it (readable by the user only).
   const admin = (name: 'legacy' | 'services', db: string) => ({
     url: maskUrl(`postgres://${config.adminUser}:x@127.0.0.1:${clusterPort(config, name)}/${db}`),

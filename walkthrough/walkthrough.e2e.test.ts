@@ -13,7 +13,7 @@ import { openKitDb } from '../lib/kit-db.ts';
 import { createProgress } from '../lib/progress.ts';
 import { sleep, waitFor } from '../lib/wait.ts';
 import { moveWrites } from '../rollout/cutover.ts';
-import { configuredProxyAdmin } from '../rollout/proxy-admin.ts';
+import { configuredProxyFleet } from '../rollout/proxy-fleet-client.ts';
 import { stackConfig, stackUnleashAdmin, stackUrls } from '../test-support/stack-access.ts';
 import { legacySql, matchRate, serviceSql } from './demo-probes.ts';
 import { PACES } from './pace.ts';
@@ -88,7 +88,7 @@ test(
       plan,
       unleash,
       kitDb,
-      proxy: configuredProxyAdmin(),
+      proxies: configuredProxyFleet(kitDb),
       progress: createProgress(),
     };
     const run = Date.now().toString(36);

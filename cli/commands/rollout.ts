@@ -11,6 +11,7 @@ import { createProgress } from '../../lib/progress.ts';
 import { findService, loadPlan } from '../../plan/load-plan.ts';
 import { configuredUnleashAdmin } from '../../rollout/unleash-admin.ts';
 import { kitDbUrl, openKitDb } from '../../lib/kit-db.ts';
+import { configuredProxyFleet } from '../../rollout/proxy-fleet-client.ts';
 import { parseDuration } from '../../lib/duration.ts';
 import { parseSteps } from '../../rollout/rollout-plan.ts';
 import { runRollout } from '../../rollout/run-rollout.ts';
@@ -117,6 +118,7 @@ export function register(program: Command): void {
               },
             },
             out: (line) => progress.step(line),
+            fleet: configuredProxyFleet(kitDb),
             signal: stop.signal,
           },
         );

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { createProgress } from '../../lib/progress.ts';
 import { appsUp } from '../../stack/apps-up.ts';
+import { proxyPorts } from '../../stack/apps.ts';
+import { DEFAULT_PORTS } from '../../stack/stack-config.ts';
 import { stackDown, stackStatus, stackUp, type StackStatus } from '../../stack/stack.ts';
 
 function printStatus(status: StackStatus): void {
@@ -23,11 +25,14 @@ export function register(program: Command): void {
     .command('up')
     .description('start every part (reusing what runs) and wait until each is healthy')
     .option('--apps', 'also start the monolith, the services, their sync workers and the proxy')
-    .action(async (options: { apps?: boolean }) => {
+    .option('--proxies <n>', 'with --apps: how many proxies, on consecutive ports', '1')
+    .action(async (options: { apps?: boolean; proxies: string }) => {
       const started = Date.now();
       const progress = createProgress();
+      const proxies = Number(options.proxies);
+      proxyPorts(DEFAULT_PORTS, proxies); // a bad --proxies fails before anything starts
       await stackUp(progress);
-      if (options.apps) await appsUp(progress);
+      if (options.apps) await appsUp(progress, undefined, proxies);
       const status = await stackStatus();
       printStatus(status);
       process.stdout.write(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

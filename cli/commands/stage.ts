@@ -1,7 +1,9 @@
 /**
  * `ficus stage <service> <stage> [--percent N] [--why "..."] [--force] [--json]`: sets a service's
  * stage in Unleash (creating the flag and its strategy there if needed) and records the change in
- * the kit DB. Proxies pick it up within about a second. Gates are consulted (rollout/check-gates.ts).
+ * the kit DB, then tells every live proxy to read it now and waits until each routes by it
+ * (rollout/stage-propagation.ts), printing the time it took or the proxies that did not. Gates are
+ * consulted (rollout/check-gates.ts).
  * Moving the writes (canary -> live, live -> canary) runs the fenced cut-over (rollout/cutover.ts).
  */
 import { execFileSync } from 'node:child_process';
@@ -15,7 +17,8 @@ import { kitDbUrl, openKitDb } from '../../lib/kit-db.ts';
 import { createProgress } from '../../lib/progress.ts';
 import type { Stage } from '../../plan/stages.ts';
 import { moveWrites, writesAtService } from '../../rollout/cutover.ts';
-import { configuredProxyAdmin } from '../../rollout/proxy-admin.ts';
+import { configuredProxyFleet } from '../../rollout/proxy-fleet-client.ts';
+import { describePropagation } from '../../rollout/stage-propagation.ts';
 
 /** Who is making the change: git's user.name, else the login name. */
 export function currentActor(env: NodeJS.ProcessEnv = process.env): string {
@@ -67,6 +70,7 @@ export function register(program: Command): void {
         const plan = loadPlan();
         const kitDb = openKitDb(kitDbUrl(), 1);
         const unleash = configuredUnleashAdmin();
+        const proxies = configuredProxyFleet(kitDb);
         try {
           const request = {
             service,
@@ -91,7 +95,7 @@ export function register(program: Command): void {
                       plan,
                       unleash,
                       kitDb,
-                      proxy: configuredProxyAdmin(),
+                      proxies,
                       progress: createProgress(),
                     },
                   )
@@ -100,6 +104,7 @@ export function register(program: Command): void {
                   services: plan.services.map((s) => s.name),
                   unleash,
                   kitDb,
+                  fleet: proxies,
                 });
           if (options.json) process.stdout.write(JSON.stringify(change, null, 2) + '\n');
           else {
@@ -107,6 +112,8 @@ export function register(program: Command): void {
               `${service}: ${pct(change.from)} -> ${pct(change.to)} (by ${change.actor}${change.forced ? ', forced' : ''})\n`,
             );
             process.stdout.write(`gates: ${change.gates.summary}\n`);
+            if (change.propagation)
+              process.stdout.write(`proxies: ${describePropagation(change.propagation)}\n`);
           }
         } finally {
           await kitDb.destroy();

@@ -1,7 +1,7 @@
 /**
  * `ficus status [--json]`: every service with its stage, the gates of its next stage (with
  * values), sync lag, parity, match rate, its latest rollout and each sync direction (on or off,
- * live workers); then the stage history (who,
+ * live workers); the live proxies and what each routes by; then the stage history (who,
  * when, why, forced). The JSON shape is documented in rollout/service-status.ts.
  */
 import type { Command } from 'commander';
@@ -14,6 +14,7 @@ import { openSyncLag } from '../../rollout/configured-sync-lag.ts';
 import { loadConfig } from '../../lib/config/index.ts';
 import { preflight } from '../preflight.ts';
 import type { DirectionStatus } from '../../cdc/fleet/sync-fleet.ts';
+import type { ProxyStatus } from '../../lib/proxy-fleet/proxy-fleet.ts';
 
 /** `forward sync on (generation 2): 1 live worker, 1 running, heartbeat 0.4 s ago` */
 function syncLine(d: DirectionStatus): string {
@@ -22,6 +23,18 @@ function syncLine(d: DirectionStatus): string {
     ? `${w.live} live worker(s): ${w.running} running, ${w.standby} standby, heartbeat ${((w.heartbeatAgeMs ?? 0) / 1000).toFixed(1)} s ago`
     : 'no live worker';
   return `${d.direction} sync ${d.active ? 'on' : 'off'} (generation ${d.generation}): ${workers}`;
+}
+
+/** `proxy-h-12-ab12 http://127.0.0.1:28080  catalog canary 5%, orders legacy  (read 0.3 s ago)` */
+function proxyLine(p: ProxyStatus): string {
+  const routes = Object.entries(p.routesBy)
+    .map(([service, stage]) => `${service} ${stage}`)
+    .join(', ');
+  const read =
+    p.stagesReadAgeMs === null
+      ? 'never read from Unleash'
+      : `read ${(p.stagesReadAgeMs / 1000).toFixed(1)} s ago`;
+  return `${p.id} ${p.url ?? p.adminUrl}  ${routes || 'no services'}  (${read}; lease ${(p.leaseExpiresInMs / 1000).toFixed(1)} s left)`;
 }
 
 const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(2)}%`);
@@ -60,6 +73,8 @@ export function renderStatus(report: StatusReport): string {
       );
     for (const note of s.notes) out.push(`  note: ${note}`);
   }
+  out.push('', `proxies: ${report.proxies.length} live`);
+  for (const p of report.proxies) out.push(`  ${proxyLine(p)}`);
   out.push('', 'stage history:');
   if (!report.history.length) out.push('  (no stage changes recorded)');
   for (const h of report.history) {

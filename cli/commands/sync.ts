@@ -6,7 +6,6 @@
  * on SIGTERM/SIGINT finishes the batch in flight, leaves the consumer group, deregisters and
  * exits 0.
  */
-import fs from 'node:fs';
 import type { Command } from 'commander';
 import type http from 'node:http';
 import { ConfigError } from '../../lib/errors.ts';
@@ -18,7 +17,7 @@ import { startSinkFollower } from '../../cdc/sink/sink-follower.ts';
 import { syncFleetStore } from '../../cdc/fleet/sync-fleet-store.ts';
 import { loadConfig } from '../../lib/config/index.ts';
 import { openKitDb } from '../../lib/kit-db.ts';
-import { packagePath } from '../../lib/package-paths.ts';
+import { packageVersion } from '../../lib/package-paths.ts';
 import { preflight } from '../preflight.ts';
 
 type SyncFlags = {
@@ -35,12 +34,6 @@ function positiveInt(value: string, flag: string): number {
   if (!Number.isInteger(n) || n <= 0)
     throw new ConfigError(`${flag} must be a positive integer, got "${value}"`);
   return n;
-}
-
-/** The version a worker reports in the kit DB (the package's). */
-function packageVersion(): string {
-  const file = packagePath('package.json');
-  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
 async function runSync(serviceName: string, flags: SyncFlags): Promise<void> {

@@ -8,6 +8,7 @@ import { Unleash } from 'unleash-client';
 import type { Logger } from '../../lib/logger.ts';
 import { LEGACY, type StageState } from '../../plan/stages.ts';
 import { atomicFileStorage } from './atomic-file-storage.ts';
+import { flagRefresh } from './flag-refresh.ts';
 import { decodeStage, flagName, type FlagDefinition } from '../../plan/stage-flag.ts';
 
 export type StageSource = {
@@ -15,6 +16,10 @@ export type StageSource = {
   /** whether this stickiness key falls in the service's canary share */
   inCanary(service: string, key: string): boolean;
   status(): { synchronized: boolean; known: boolean };
+  /** when the stages were last read from Unleash (Date.now()); null: never */
+  readAt(): number | null;
+  /** reads the stages from Unleash now (flag-refresh.ts), until `until` holds or a bound */
+  refresh(until?: () => boolean): Promise<{ matched: boolean; fetches: number }>;
   close(): Promise<void>;
 };
 
@@ -52,6 +57,7 @@ export function unleashStageSource(options: UnleashStageOptions, log: Logger): S
     log.debug('unleash-client warning', { message: String(message) }),
   );
   client.on('changed', () => log.debug('flags changed'));
+  const fresh = flagRefresh(client, options);
 
   // Decoding is cached per definition object: the client replaces them when they change.
   const decoded = new WeakMap<object, StageState>();
@@ -84,6 +90,8 @@ export function unleashStageSource(options: UnleashStageOptions, log: Logger): S
       synchronized: client.isSynchronized(),
       known: client.getFeatureToggleDefinitions().length > 0,
     }),
+    readAt: fresh.readAt,
+    refresh: (until) => fresh.refresh(until),
     async close() {
       client.destroy();
       // destroy() removes the repository's listeners while a poll may still be in flight; its
@@ -105,6 +113,8 @@ export function staticStageSource(
     stateOf: (service) => states[service] ?? LEGACY,
     inCanary,
     status: () => ({ synchronized: false, known: Object.keys(states).length > 0 }),
+    readAt: () => null,
+    refresh: async (until) => ({ matched: until ? until() : true, fetches: 0 }),
     close: async () => {},
   };
 }

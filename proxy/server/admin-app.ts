@@ -8,6 +8,8 @@ import express from 'express';
 import type { ProxyContext } from '../proxy-context.ts';
 import { UnknownServiceError } from '../../plan/unknown-service-error.ts';
 import { FicusError } from '../../lib/errors.ts';
+import { isStage, STAGES } from '../../plan/stages.ts';
+import { sameStage } from '../../lib/proxy-fleet/proxy-fleet.ts';
 
 function sameToken(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -23,6 +25,19 @@ function bounded(value: unknown, name: string, fallback: number, max: number): n
       status: 400,
     });
   return n;
+}
+
+function holdIdOf(body: { holdId?: unknown } | undefined): string | undefined {
+  return typeof body?.holdId === 'string' && body.holdId ? body.holdId.slice(0, 100) : undefined;
+}
+
+function expectedStage(body: Record<string, unknown> | undefined) {
+  if (typeof body?.service !== 'string') return null;
+  if (!isStage(body.stage))
+    throw new FicusError('invalid_request', `stage must be one of ${STAGES.join(', ')}`, {
+      status: 400,
+    });
+  return { service: body.service, stage: body.stage, percent: Number(body.percent ?? 0) };
 }
 
 export function createAdminApp(ctx: ProxyContext): express.Express {
@@ -81,13 +96,34 @@ export function createAdminApp(ctx: ProxyContext): express.Express {
     const name = service(req.params.service);
     const boundMs = bounded(req.body?.boundMs, 'boundMs', 5000, 120_000);
     const expiresInMs = bounded(req.body?.expiresInMs, 'expiresInMs', 60_000, 3_600_000);
-    ctx.log.info('holding writes', { service: name, boundMs, expiresInMs });
-    res.json({ hold: ctx.holds.hold(name, boundMs, expiresInMs) });
+    const holdId = holdIdOf(req.body);
+    ctx.log.info('holding writes', { service: name, boundMs, expiresInMs, holdId });
+    res.json({ hold: ctx.holds.hold(name, boundMs, expiresInMs, holdId) });
   });
   app.post('/admin/services/:service/release-writes', (req, res) => {
     const name = service(req.params.service);
     ctx.log.info('releasing writes', { service: name });
-    res.json({ released: ctx.holds.release(name) });
+    res.json({ released: ctx.holds.release(name, holdIdOf(req.body)) });
+  });
+  // What this proxy routes by, and when it last read it from Unleash (the control plane's check).
+  const stagesNow = () =>
+    Object.fromEntries(Object.keys(ctx.services).map((name) => [name, ctx.stages.stateOf(name)]));
+  const readAt = () => {
+    const at = ctx.stages.readAt();
+    return at === null ? null : new Date(at).toISOString();
+  };
+  app.get('/admin/stages', (_req, res) => {
+    res.json({ proxyId: ctx.registration?.proxyId ?? null, stages: stagesNow(), readAt: readAt() });
+  });
+  // Read the stages from Unleash now (after `ficus stage` changed one), until the expected one.
+  app.post('/admin/flags/refresh', async (req, res) => {
+    const expect = expectedStage(req.body);
+    const started = Date.now();
+    const result = await ctx.stages.refresh(
+      expect ? () => sameStage(ctx.stages.stateOf(service(expect.service)), expect) : undefined,
+    );
+    void ctx.registration?.renewNow();
+    res.json({ ...result, ms: Date.now() - started, stages: stagesNow(), readAt: readAt() });
   });
   // The mirror's recheck delay, changeable while the proxy runs (a compare rule for lag).
   app.get('/admin/mirror', (_req, res) => res.json({ mirror: ctx.config.mirror }));

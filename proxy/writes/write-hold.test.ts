@@ -24,3 +24,15 @@ test('a held write is admitted on release and refused past its bound', async () 
   holds.release('catalog');
   expect((await waiting).admitted).toBe(true);
 });
+
+test("a fleet hold's id is kept while held and remembered once released", () => {
+  const holds = createWriteHolds();
+  holds.hold('catalog', 5_000, 60_000, 'h1');
+  expect(holds.heldId('catalog')).toBe('h1');
+  holds.release('catalog');
+  expect(holds.heldId('catalog')).toBeUndefined();
+  expect(holds.released().has('h1')).toBe(true);
+  // released by id before this proxy took it (a renewal read the record just before its removal)
+  holds.release('orders', 'h2');
+  expect(holds.released().has('h2')).toBe(true);
+});

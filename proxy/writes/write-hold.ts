@@ -7,6 +7,8 @@
  */
 export type HoldInfo = {
   service: string;
+  /** the cut-over's id of the hold (proxy/fleet/), when it came with one */
+  holdId?: string;
   since: number;
   boundMs: number;
   expiresAt: number;
@@ -25,9 +27,20 @@ export function createWriteHolds(now: () => number = Date.now) {
   // after holding, so that nothing committed late escapes the drain of the forward sync.
   const inFlight = new Map<string, number>();
 
-  function release(service: string): boolean {
+  // Ids of the fleet holds this proxy was released from (or that expired here): a hold recorded in
+  // the kit DB is not taken again once over (proxy/fleet/proxy-fleet.ts `holdsToTake`).
+  const released = new Set<string>();
+  const remember = (holdId: string | undefined) => {
+    if (!holdId) return;
+    released.add(holdId);
+    if (released.size > 100) released.delete(released.values().next().value!);
+  };
+
+  function release(service: string, holdId?: string): boolean {
+    remember(holdId);
     const hold = holds.get(service);
     if (!hold) return false;
+    remember(hold.holdId);
     holds.delete(service);
     clearTimeout(hold.expiry);
     hold.resolve();
@@ -35,7 +48,7 @@ export function createWriteHolds(now: () => number = Date.now) {
   }
 
   return {
-    hold(service: string, boundMs: number, expiresInMs = 60_000): HoldInfo {
+    hold(service: string, boundMs: number, expiresInMs = 60_000, holdId?: string): HoldInfo {
       release(service);
       let resolve = () => {};
       const released = new Promise<void>((r) => (resolve = r));
@@ -43,6 +56,7 @@ export function createWriteHolds(now: () => number = Date.now) {
       expiry.unref();
       const hold: Hold = {
         service,
+        holdId,
         since: now(),
         boundMs,
         expiresAt: now() + expiresInMs,
@@ -56,6 +70,8 @@ export function createWriteHolds(now: () => number = Date.now) {
     },
     release,
     isHeld: (service: string) => holds.has(service),
+    heldId: (service: string) => holds.get(service)?.holdId,
+    released: (): ReadonlySet<string> => released,
     /** Counts a write as under way until `done` is called (once). */
     begin(service: string): () => void {
       inFlight.set(service, (inFlight.get(service) ?? 0) + 1);
@@ -92,6 +108,7 @@ export function createWriteHolds(now: () => number = Date.now) {
 function info(hold: Hold): HoldInfo {
   return {
     service: hold.service,
+    ...(hold.holdId ? { holdId: hold.holdId } : {}),
     since: hold.since,
     boundMs: hold.boundMs,
     expiresAt: hold.expiresAt,
