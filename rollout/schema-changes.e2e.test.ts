@@ -15,7 +15,12 @@ import {
 } from '../test-support/sink-e2e-harness.ts';
 import { evaluateGates } from './gates.ts';
 import { schemaEvidence } from './gate-evidence.ts';
-import { openSchemaChanges, recordSchemaChange } from '../cdc/sink/schema-change-store.ts';
+import {
+  openPauses,
+  openSchemaChanges,
+  recordSchemaChange,
+  resolveSchemaChange,
+} from '../cdc/sink/schema-change-store.ts';
 import { startSinkWorker, type SinkWorker } from '../cdc/sink/sink-worker.ts';
 import pg from 'pg';
 
@@ -39,6 +44,7 @@ beforeAll(async () => {
   worker = await startSinkWorker(
     fx.workerOptions('forward', {
       recordSchemaChange: (seen) => recordSchemaChange(kit, fx.service, 'forward', seen),
+      openPauses: () => openPauses(kit, fx.service, 'forward'),
     }),
   );
   await fx.waitInSync('products');
@@ -144,4 +150,32 @@ test("a mapped column's type change pauses that table at its event; the other ta
   };
   const failing = evaluateGates('canary', evidence).filter((g) => !g.ok);
   expect(failing.map((g) => g.gate)).toEqual([schemaChanges[0].gate]);
+});
+
+test('a worker started again keeps the table paused until the change is resolved', async () => {
+  const productsTopic = `${fx.topicPrefix('forward')}.public.products`;
+  const pausedAt = worker!.stats().paused[productsTopic];
+  await worker!.stop();
+  worker = await startSinkWorker(
+    fx.workerOptions('forward', {
+      recordSchemaChange: (seen) => recordSchemaChange(kit, fx.service, 'forward', seen),
+      openPauses: () => openPauses(kit, fx.service, 'forward'),
+    }),
+  );
+  expect(worker.stats().paused[productsTopic]?.position).toEqual(pausedAt.position);
+  await sql(fx.legacyUrl, 'UPDATE inventory SET quantity = 43 WHERE product_id = 2');
+  const { actual } = await fx.waitInSync('inventory');
+  expect(actual.map((r) => String(r.on_hand))).toEqual(['10', '43']);
+  const { rows } = await sql(fx.serviceUrl, 'SELECT title FROM products ORDER BY id');
+  expect(rows.map((r) => r.title)).toEqual(['Crimson Chair', 'Blue Table', 'Lamp']);
+  const stored = (await fx.storedPositions(fx.group('forward'))).find(
+    (p) => p.topic === productsTopic && p.partition === pausedAt.position.partition,
+  );
+  expect(stored?.nextOffset).toBe(pausedAt.position.offset);
+  // recorded once, however many workers saw it
+  expect((await recorded()).filter((c) => c.kind === 'type changed')).toHaveLength(1);
+
+  const [open] = (await recorded()).filter((c) => c.breaking);
+  expect(await resolveSchemaChange(kit, open.id)).toBe(true);
+  expect(await schemaEvidence(fx.kit.knex, fx.service)).toEqual([]);
 });

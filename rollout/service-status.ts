@@ -10,7 +10,7 @@
  * `repair`: the latest `ficus verify --repair` (null: none),
  *   { id, at, actor, direction, copied, deleted, cleanAfter }
  * `schemaChanges`: the column changes of its tables the sync saw and nobody resolved yet
- *   (cdc/sink/schema-change-store.ts), [{ direction, table, column, kind, from, to, mapped,
+ *   (cdc/sink/schema-change-store.ts), [{ id, direction, table, topic, partition, offset, column, kind, from, to, mapped,
  *   breaking, description, position, lsn, firstSeenAt, resolvedAt }]; a breaking one paused
  *   the table's sync and is a failing gate
  * `proxies` (top level): the live proxies of the fleet (proxy/fleet/), each with what it routes by,

@@ -5,14 +5,19 @@
  */
 import type { Direction } from '../../plan/mapping.ts';
 import type { SchemaChangeSeen } from './schema-watch.ts';
+import type { SchemaChangeKind } from './schema-diff.ts';
 import type { SqlRunner } from './sync-tables.ts';
 
 export type SchemaChangeRecord = {
+  id: number;
   service: string;
   direction: Direction;
   table: string;
+  topic: string;
+  partition: number;
+  offset: string;
   column: string;
-  kind: string;
+  kind: SchemaChangeKind;
   from: string | null;
   to: string | null;
   mapped: boolean;
@@ -61,12 +66,13 @@ export async function recordSchemaChange(
 }
 
 type Row = {
+  id: string;
   service: string;
   direction: Direction;
   source_table: string;
   topic: string;
   column_name: string;
-  kind: string;
+  kind: SchemaChangeKind;
   from_value: string | null;
   to_value: string | null;
   mapped: boolean;
@@ -92,9 +98,13 @@ export async function openSchemaChanges(db: SqlRunner): Promise<SchemaChangeReco
     `SELECT * FROM schema_changes WHERE resolved_at IS NULL ORDER BY first_seen_at, id`,
   );
   return (rows as Row[]).map((r) => ({
+    id: Number(r.id),
     service: r.service,
     direction: r.direction,
     table: r.source_table,
+    topic: r.topic,
+    partition: r.partition,
+    offset: String(r.kafka_offset),
     column: r.column_name,
     kind: r.kind,
     from: r.from_value,
@@ -112,3 +122,42 @@ export async function openSchemaChanges(db: SqlRunner): Promise<SchemaChangeReco
 /** The gate a breaking change sets: `schema: shop.products.price changed numeric → text at …`. */
 export const schemaGateName = (c: SchemaChangeRecord) =>
   `schema: ${c.description} at offset ${c.position}${c.lsn ? ` (LSN ${c.lsn})` : ''}`;
+
+/**
+ * The open breaking changes of a service's direction, as the worker saw them: a worker started
+ * again keeps those tables paused (the compiled baseline alone would take the changed table as
+ * normal once the legacy table has its new columns) until the change is resolved.
+ */
+export async function openPauses(
+  db: SqlRunner,
+  service: string,
+  direction: Direction,
+): Promise<SchemaChangeSeen[]> {
+  return (await openSchemaChanges(db))
+    .filter((c) => c.service === service && c.direction === direction && c.breaking)
+    .map((c) => ({
+      topic: c.topic,
+      table: c.table,
+      change: {
+        kind: c.kind,
+        column: c.column,
+        ...(c.from === null ? {} : { from: c.from }),
+        ...(c.to === null ? {} : { to: c.to }),
+        mapped: c.mapped,
+      },
+      description: c.description,
+      breaking: true,
+      position: { topic: c.topic, partition: c.partition, offset: c.offset },
+      lsn: c.lsn,
+      seenAt: new Date(c.firstSeenAt),
+    }));
+}
+
+/** Marks a change dealt with: its gate no longer blocks, a worker started after it syncs the table. */
+export async function resolveSchemaChange(db: SqlRunner, id: number): Promise<boolean> {
+  const { rows } = await db.query(
+    'UPDATE schema_changes SET resolved_at = now() WHERE id = $1 AND resolved_at IS NULL RETURNING id',
+    [id],
+  );
+  return rows.length > 0;
+}

@@ -64,6 +64,11 @@ export type SinkWorkerOptions = {
    * DB, schema-change-store.ts); a failure is logged, never stops the sync.
    */
   recordSchemaChange?: (seen: SchemaChangeSeen) => Promise<unknown>;
+  /**
+   * The breaking changes recorded and not resolved (schema-change-store.ts `openPauses`): their
+   * tables stay paused from the start, at the position stored with their rows.
+   */
+  openPauses?: () => Promise<SchemaChangeSeen[]>;
 };
 
 export type SinkStats = {
@@ -215,12 +220,14 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
         metrics.pausedTables.set(paused.size);
         const where = `${at.position.topic}[${at.position.partition}]@${at.position.offset}`;
         log.warn(
-          `sync of ${at.table} paused at ${where}: ${at.description}; change the plan and the target, then restart the sync`,
+          `sync of ${at.table} paused at ${where}: ${at.description}; change the plan and the target, mark the change resolved (kit DB schema_changes), then restart the sync`,
           { lsn: at.lsn },
         );
       },
       isPaused: (topic) => paused.has(topic),
     };
+    for (const seen of options.openPauses ? await options.openPauses() : [])
+      if (writers.has(seen.topic)) schema.pause(seen.topic, seen);
     const applier = createPartitionApplier({
       writers,
       deps: { target, source, group: groupId, service, sendDeadLetters },

@@ -19,7 +19,7 @@ import { loadConfig } from '../../lib/config/index.ts';
 import { openKitDb } from '../../lib/kit-db.ts';
 import { packageVersion } from '../../lib/package-paths.ts';
 import { preflight } from '../preflight.ts';
-import { recordSchemaChange } from '../../cdc/sink/schema-change-store.ts';
+import { openPauses, recordSchemaChange } from '../../cdc/sink/schema-change-store.ts';
 import { openVerifyPool } from '../../cdc/verify/verify-service.ts';
 
 type SyncFlags = {
@@ -75,6 +75,7 @@ async function runSync(serviceName: string, flags: SyncFlags): Promise<void> {
         groupId: flags.group,
         sessionTimeoutMs,
         recordSchemaChange: (seen) => recordSchemaChange(schemaLog, serviceName, direction, seen),
+        openPauses: () => openPauses(schemaLog, serviceName, direction),
       }),
   });
   const stopFollower = async () => {
