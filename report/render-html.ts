@@ -2,7 +2,7 @@
  * The report as one self-contained HTML file for a person: inline CSS and SVG charts, no scripts
  * and nothing fetched, so it opens anywhere and can be attached to a ticket.
  */
-import { repairLine } from './render-markdown.ts';
+import { repairLine, schemaChangeLine } from './render-markdown.ts';
 import type { ReportData, RouteReport } from './report-data.ts';
 import { barChart, escapeHtml as e, lineChart } from './svg-chart.ts';
 
@@ -67,6 +67,16 @@ function repairSection(data: ReportData): string {
     .join('')}</ul>`;
 }
 
+function schemaSection(data: ReportData): string {
+  if (!data.schemaChanges?.length) return '';
+  return `<h3>Schema changes</h3><ul>${data.schemaChanges
+    .map(
+      (c) =>
+        `<li class="${c.breaking ? 'bad' : 'ok'}">${e(c.service)}: ${e(schemaChangeLine(c))}</li>`,
+    )
+    .join('')}</ul>`;
+}
+
 function syncSection(data: ReportData): string {
   if (!data.sync?.length) return '<p>No sync positions recorded.</p>';
   return `<table><tr><th>consumer group</th><th>topic</th><th>last applied</th><th>seconds since</th></tr>${data.sync
@@ -100,7 +110,7 @@ svg.chart{font:11px system-ui,sans-serif;background:#fcfcfc;border:1px solid #ee
 ${data.routes.length ? `<table><tr><th>route</th><th>service</th><th>compared</th><th>match rate</th><th>monolith p99</th><th>service p99</th></tr>${overview}</table>` : '<p>No comparisons recorded yet.</p>'}
 ${data.routes.map(routeSection).join('\n')}
 <section><h2>Data parity</h2>${paritySection(data)}${repairSection(data)}</section>
-<section><h2>Sync</h2>${syncSection(data)}</section>
+<section><h2>Sync</h2>${schemaSection(data)}${syncSection(data)}</section>
 </body></html>
 `;
 }

@@ -1,5 +1,6 @@
 /** The report as Markdown, for a pull request or a ticket: the overview table and, per route, the top differing fields with a sample. */
 import type { RepairRecord } from '../cdc/verify/repair-store.ts';
+import type { SchemaChangeRecord } from '../cdc/sink/schema-change-store.ts';
 import type { ReportData } from './report-data.ts';
 
 const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(2)}%`);
@@ -16,6 +17,12 @@ const cell = (v: unknown) =>
 export function repairLine(r: RepairRecord): string {
   const sum = (k: 'copied' | 'deleted') => r.tables.reduce((n, t) => n + t[k], 0);
   return `#${r.id} ${r.finishedAt} by ${r.actor} (${r.direction}): ${sum('copied')} re-copied, ${sum('deleted')} deleted, ${r.cleanAfter ? 'clean after' : 'NOT clean after'}`;
+}
+
+/** `shop.products.price changed numeric → text (forward, at t[0]@7, LSN 123): sync PAUSED` */
+export function schemaChangeLine(c: SchemaChangeRecord): string {
+  const where = `${c.direction}, at ${c.position}${c.lsn ? `, LSN ${c.lsn}` : ''}, ${c.firstSeenAt}`;
+  return `${c.description} (${where}): ${c.breaking ? 'sync of the table PAUSED' : 'not mapped, the sync goes on'}`;
 }
 
 export function renderMarkdown(data: ReportData): string {
@@ -60,6 +67,9 @@ export function renderMarkdown(data: ReportData): string {
       out.push(`- **${p.service}**: ${p.clean ? 'clean' : 'NOT clean'} (${p.finishedAt})`);
   for (const r of data.repairs) out.push(`- **${r.service}**: latest repair ${repairLine(r)}`);
   out.push('', '## Sync', '');
+  for (const c of data.schemaChanges ?? [])
+    out.push(`- **${c.service}** schema change: ${schemaChangeLine(c)}`);
+  if (data.schemaChanges?.length) out.push('');
   if (!data.sync?.length) out.push('No sync positions recorded.');
   else
     for (const s of data.sync)

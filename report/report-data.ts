@@ -6,6 +6,7 @@
  * The JSON form is the stable interface of DESIGN.md (`routes[]`), with extra keys allowed.
  */
 import { latestRepairs, type RepairRecord } from '../cdc/verify/repair-store.ts';
+import { openSchemaChanges, type SchemaChangeRecord } from '../cdc/sink/schema-change-store.ts';
 import type { Knex } from 'knex';
 import {
   hasSyncOffsets,
@@ -58,6 +59,8 @@ export type ReportData = {
   parity: ParityRun[] | null;
   /** the latest `ficus verify --repair` of each service that had one */
   repairs: RepairRecord[];
+  /** column changes of captured tables the sync saw and nobody resolved yet (absent: none) */
+  schemaChanges?: SchemaChangeRecord[];
   sync: SyncPosition[] | null;
 };
 
@@ -158,6 +161,7 @@ export async function readReportData(
     parity: await readParity(db),
     // knex speaks `?` placeholders; the reader binds none
     repairs: await latestRepairs({ query: (sql) => db.raw(sql) }),
+    schemaChanges: await openSchemaChanges({ query: (sql) => db.raw(sql) }),
     sync: await readSyncFrom(options.syncTargets ?? [db]),
   };
 }

@@ -6,7 +6,8 @@
  *   match rate, error rate per side (5xx answer or transport error) and p99 latency per side, all
  *   computed in SQL (percentile_cont);
  * - the newest `ficus verify` of the service (`latestVerify`);
- * - the forward sync lag, measured by a probe (rollout/sync-lag.ts).
+ * - the forward sync lag, measured by a probe (rollout/sync-lag.ts);
+ * - the open breaking column changes the sync recorded (`schema_changes`, schema-change-store.ts).
  *
  * The window: from the service's latest stage change (`stage_history`) — evidence from before a
  * move says little about the stage it moved to — but at least `minWindowMs` (10 s), so that a
@@ -18,6 +19,7 @@
  */
 import type { Knex } from 'knex';
 import { latestVerify } from '../cdc/verify/verify-store.ts';
+import { openSchemaChanges, schemaGateName } from '../cdc/sink/schema-change-store.ts';
 import type { GateEvidence } from './gates.ts';
 import type { MeasureSyncLag } from './sync-lag.ts';
 
@@ -117,6 +119,17 @@ export async function verifyEvidence(
   return run ? { at: new Date(run.finishedAt), clean: run.clean } : null;
 }
 
+/** The service's open breaking column changes, each named as its gate. */
+export async function schemaEvidence(
+  kit: Knex,
+  service: string,
+): Promise<NonNullable<GateEvidence['schemaChanges']>> {
+  const open = await openSchemaChanges(pgQueryOn(kit));
+  return open
+    .filter((c) => c.service === service && c.breaking)
+    .map((c) => ({ gate: schemaGateName(c), table: c.table, direction: c.direction }));
+}
+
 export type EvidenceSources = { kit: Knex; syncLag: MeasureSyncLag };
 
 export async function gatherEvidence(
@@ -124,13 +137,14 @@ export async function gatherEvidence(
   service: string,
   window: EvidenceWindow = {},
 ): Promise<GatheredEvidence> {
-  const [comparisons, lastVerify, lag] = await Promise.all([
+  const [comparisons, lastVerify, lag, schemaChanges] = await Promise.all([
     comparisonEvidence(sources.kit, service, window),
     verifyEvidence(sources.kit, service),
     sources.syncLag(),
+    schemaEvidence(sources.kit, service),
   ]);
   const notes: string[] = [];
   if (!lastVerify) notes.push(`${service} was never verified (ficus verify ${service})`);
   if (lag.note) notes.push(lag.note);
-  return { ...comparisons, lastVerify, syncLagMs: lag.lagMs, notes };
+  return { ...comparisons, lastVerify, syncLagMs: lag.lagMs, schemaChanges, notes };
 }

@@ -74,3 +74,14 @@ test('the printout names each gate with its value and threshold', () => {
   expect(text).toContain('90.00%');
   expect(text).toContain('>= 99.00%');
 });
+
+test('an open breaking column change blocks every stage advance, named after it', () => {
+  const gate = 'schema: products.price changed numeric → text at offset t[0]@7';
+  const evidence: GateEvidence = {
+    ...healthy,
+    schemaChanges: [{ gate, table: 'products', direction: 'forward' }],
+  };
+  for (const target of ['shadow', 'canary', 'live', 'complete'] as const)
+    expect(failing(evidence, target as 'canary')).toEqual([gate]);
+  expect(evaluateGates('legacy', evidence, {}, now)).toEqual([]);
+});

@@ -22,6 +22,11 @@ export type GateEvidence = {
   errorRate: { legacy: number | null; service: number | null };
   /** p99 latency per side on the service's routes, ms */
   p99: { legacy: number | null; service: number | null };
+  /**
+   * Open breaking column changes the sync paused a table at, each named as its gate
+   * (`schema: products.price changed numeric → text at offset …`); absent: none known.
+   */
+  schemaChanges?: { gate: string; table: string; direction: 'forward' | 'reverse' }[];
 };
 
 export type GateThresholds = Required<GatePlan>;
@@ -110,6 +115,16 @@ function healthGates(evidence: GateEvidence, t: GateThresholds): GateResult[] {
   ];
 }
 
+/** A breaking column change blocks every stage advance until it is dealt with. */
+function schemaGates(evidence: GateEvidence): GateResult[] {
+  return (evidence.schemaChanges ?? []).map((c) => ({
+    gate: c.gate,
+    ok: false,
+    value: `${c.direction} sync of ${c.table} paused`,
+    threshold: 'the plan and the target changed for it, the sync resumed',
+  }));
+}
+
 /**
  * The gates for moving into `target`. Shadow needs the data in place; canary and beyond need
  * evidence from the parallel run; every step past shadow needs the service healthy.
@@ -125,16 +140,17 @@ export function evaluateGates(
     case 'legacy':
       return [];
     case 'shadow':
-      return dataGates(evidence, t, now);
+      return [...dataGates(evidence, t, now), ...schemaGates(evidence)];
     case 'canary':
     case 'live':
       return [
         ...evidenceGates(evidence, t),
         ...dataGates(evidence, t, now),
         ...healthGates(evidence, t),
+        ...schemaGates(evidence),
       ];
     case 'complete':
-      return healthGates(evidence, t);
+      return [...healthGates(evidence, t), ...schemaGates(evidence)];
   }
 }
 

@@ -9,6 +9,10 @@
  *   [{ direction, active, generation, changedAt, workers: { live, running, standby, heartbeatAgeMs } }]
  * `repair`: the latest `ficus verify --repair` (null: none),
  *   { id, at, actor, direction, copied, deleted, cleanAfter }
+ * `schemaChanges`: the column changes of its tables the sync saw and nobody resolved yet
+ *   (cdc/sink/schema-change-store.ts), [{ id, direction, table, topic, partition, offset, column, kind, from, to, mapped,
+ *   breaking, description, position, lsn, firstSeenAt, resolvedAt }]; a breaking one paused
+ *   the table's sync and is a failing gate
  * `proxies` (top level): the live proxies of the fleet (proxy/fleet/), each with what it routes by,
  *   [{ id, url, adminUrl, version, routesBy: { <service>: 'canary 5%' }, stagesReadAgeMs,
  *      heartbeatAgeMs, leaseExpiresInMs }]; a proxy whose lease expired is not listed.
@@ -25,6 +29,7 @@ import type { MeasureSyncLag } from './sync-lag.ts';
 import { directionStatus, type DirectionStatus } from '../cdc/fleet/sync-fleet.ts';
 import { syncFleetStore } from '../cdc/fleet/sync-fleet-store.ts';
 import { latestRepairs, type RepairRecord } from '../cdc/verify/repair-store.ts';
+import { openSchemaChanges, type SchemaChangeRecord } from '../cdc/sink/schema-change-store.ts';
 import { fleetStatus, type ProxyStatus } from '../lib/proxy-fleet/proxy-fleet.ts';
 import { proxyFleetStore } from '../lib/proxy-fleet/proxy-fleet-store.ts';
 
@@ -52,6 +57,8 @@ export type ServiceStatus = {
   sync: DirectionStatus[];
   /** the latest `ficus verify --repair` of the service (cdc/verify/repair-store.ts) */
   repair: RepairSummary | null;
+  /** column changes of its tables seen by the sync, not resolved (cdc/sink/schema-change-store.ts) */
+  schemaChanges: SchemaChangeRecord[];
 };
 
 export type RepairSummary = {
@@ -132,6 +139,7 @@ export async function serviceStatus(deps: {
   const repairs = new Map(
     (await latestRepairs({ query: (sql) => deps.kitDb.raw(sql) })).map((r) => [r.service, r]),
   );
+  const schemaChanges = await openSchemaChanges({ query: (sql) => deps.kitDb.raw(sql) });
   const fleet = syncFleetStore(deps.kitDb);
   const syncOf = async (service: string) => {
     const [assignments, { now, workers }] = await Promise.all([
@@ -174,6 +182,7 @@ export async function serviceStatus(deps: {
       notes: evidence.notes,
       sync: await syncOf(name),
       repair: repairSummary(repairs.get(name)),
+      schemaChanges: schemaChanges.filter((c) => c.service === name),
     });
   }
   const rows = await deps

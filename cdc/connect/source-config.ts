@@ -145,6 +145,9 @@ export function sourceConnectorSpec(
     'signal.data.collection': `${signalTable.schema}.${signalTable.table}`,
     // Debezium skips truncates by default; the sink applies them (op=t)
     'skipped.operations': 'none',
+    // each column's schema names its PostgreSQL type, so that the sink sees a column's type
+    // change in the events themselves (cdc/sink/schema-diff.ts); logical decoding carries no DDL
+    'column.propagate.source.type': tables.map((t) => `${includeEntry(t)}\\..*`).join(','),
     // the default 500 ms poll alone costs half a second of lag; 50 ms keeps p99 near 100 ms (bench/lag-end-to-end.ts)
     'poll.interval.ms': '50',
     ...VALUE_HANDLING,

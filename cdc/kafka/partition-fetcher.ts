@@ -57,6 +57,8 @@ export type PartitionFetcherOptions = {
 export type PartitionFetcher = {
   /** from now on, fetch exactly these partitions, from these offsets */
   assign(positions: (TopicPartition & { offset: bigint })[]): void;
+  /** stops fetching a topic's partitions until they are assigned again */
+  pause(topic: string): void;
   stop(): Promise<void>;
 };
 
@@ -267,6 +269,10 @@ export function createPartitionFetcher(options: PartitionFetcherOptions): Partit
       refreshLeaders().catch((error) =>
         log.warn('could not find the partition leaders; retrying', { error: errorMessage(error) }),
       );
+    },
+    pause(topic) {
+      partitions = new Map([...partitions].filter(([, state]) => state.topic !== topic));
+      wake();
     },
     async stop() {
       running = false;

@@ -15,6 +15,17 @@ import type { LagTracker } from './lag-tracker.ts';
 import { isTransient, withRetry, type RetryOptions } from '../../lib/retry.ts';
 import type { SinkMetrics } from './sink-metrics.ts';
 import type { TableWriter } from './table-writer.ts';
+import type { SchemaChangeSeen, SchemaWatch } from './schema-watch.ts';
+
+/** What the applier does about the schema the events carry (schema-watch.ts). */
+export type SchemaGuard = {
+  watch: SchemaWatch;
+  /** changes seen for the first time (each once) */
+  seen(changes: SchemaChangeSeen[]): void;
+  /** stops the table's sync: nothing at or after `at` is applied */
+  pause(topic: string, at: SchemaChangeSeen): void;
+  isPaused(topic: string): boolean;
+};
 
 export type SinkTotals = {
   applied: number;
@@ -39,6 +50,7 @@ export type PartitionApplierOptions = {
   /** an error retrying cannot fix: the worker stops */
   fail(error: unknown): void;
   isStopping(): boolean;
+  schema?: SchemaGuard;
 };
 
 const TRUNCATE_OP = Buffer.from('"op":"t"');
@@ -102,38 +114,78 @@ export function createPartitionApplier(options: PartitionApplierOptions) {
   };
 
   /**
+   * Where a breaking column change starts in a chunk: the index of the first message written
+   * under it, and the change as seen there; undefined when every message may be applied.
+   * Reports the changes seen for the first time on the way.
+   */
+  const breakingAt = (chunk: FetchedBatch['messages'], batch: FetchedBatch) => {
+    const guard = options.schema;
+    if (!guard) return undefined;
+    for (let i = 0; i < chunk.length; i++) {
+      const message = chunk[i]; // carries its topic and partition: no copy per event
+      const check = guard.watch.check(message);
+      if (check.fresh.length) guard.seen(check.fresh);
+      const breaking = check.changes.find((c) => c.breaking);
+      if (breaking) {
+        const position = { topic: batch.topic, partition: batch.partition, offset: message.offset };
+        return { index: i, change: { ...breaking, position } };
+      }
+    }
+    return undefined;
+  };
+
+  /** Applies one chunk in one transaction (retried). Never throws; false when it failed. */
+  const applyChunk = async (
+    batch: FetchedBatch,
+    deps: ApplyDeps,
+    chunk: FetchedBatch['messages'],
+  ): Promise<boolean> => {
+    const table = deps.writer.table;
+    const timer = metrics.batchSeconds.startTimer({ table });
+    let result;
+    try {
+      result = await withRetry(() => applyBatch(deps, chunk), {
+        ...retry,
+        shouldStop: options.isStopping,
+        onRetry: (error, attempt, delayMs) => {
+          metrics.retries.inc();
+          log.warn('transient failure, retrying the batch', {
+            topic: batch.topic,
+            partition: batch.partition,
+            attempt,
+            delayMs,
+            error: errorMessage(error),
+          });
+        },
+      });
+    } catch (error) {
+      if (!(options.isStopping() && isTransient(error))) options.fail(error);
+      return false;
+    }
+    timer();
+    account(batch, table, chunk[0].offset, chunk.length, result);
+    if (result.nextOffset !== null) options.commit(batch, result.nextOffset);
+    return true;
+  };
+
+  /**
    * Applies a batch in transactions of at most `maxEvents`. Reports its own failure and never
-   * throws; false when it failed, and the partition must go no further.
+   * throws; false when it failed, and the partition must go no further. At a breaking column
+   * change the table's sync pauses: the events before it are applied, it and all after are not
+   * (not dead-lettered either), so the stored position stays at it.
    */
   const applyFetched = async (batch: FetchedBatch, writer: TableWriter): Promise<boolean> => {
     const deps: ApplyDeps = { ...options.deps, writer };
     for (let i = 0; i < batch.messages.length; i += options.maxEvents) {
-      if (options.isStopping()) return true;
+      if (options.isStopping() || options.schema?.isPaused(batch.topic)) return true;
       const chunk = batch.messages.slice(i, i + options.maxEvents);
-      const timer = metrics.batchSeconds.startTimer({ table: writer.table });
-      let result;
-      try {
-        result = await withRetry(() => applyBatch(deps, chunk), {
-          ...retry,
-          shouldStop: options.isStopping,
-          onRetry: (error, attempt, delayMs) => {
-            metrics.retries.inc();
-            log.warn('transient failure, retrying the batch', {
-              topic: batch.topic,
-              partition: batch.partition,
-              attempt,
-              delayMs,
-              error: errorMessage(error),
-            });
-          },
-        });
-      } catch (error) {
-        if (!(options.isStopping() && isTransient(error))) options.fail(error);
-        return false;
+      const stop = breakingAt(chunk, batch);
+      const ready = stop ? chunk.slice(0, stop.index) : chunk;
+      if (ready.length && !(await applyChunk(batch, deps, ready))) return false;
+      if (stop) {
+        options.schema!.pause(batch.topic, stop.change);
+        return true;
       }
-      timer();
-      account(batch, writer.table, chunk[0].offset, chunk.length, result);
-      if (result.nextOffset !== null) options.commit(batch, result.nextOffset);
     }
     return true;
   };
@@ -155,7 +207,7 @@ export function createPartitionApplier(options: PartitionApplierOptions) {
     /** Hands a batch over; resolves once its partition may be fetched again. */
     async take(batch: FetchedBatch): Promise<void> {
       const writer = options.writers.get(batch.topic);
-      if (!writer || batch.messages.length === 0) return;
+      if (!writer || batch.messages.length === 0 || options.schema?.isPaused(batch.topic)) return;
       const partition = keyOf(batch);
       const truncates = batch.messages.some(isTruncate);
       const before = truncates

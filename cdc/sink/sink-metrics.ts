@@ -48,6 +48,17 @@ export function createSinkMetrics(labels: { service: string; direction: string }
       help: 'transient failures retried',
       registers: [registry],
     }),
+    schemaChanges: new Counter({
+      name: 'ficus_sync_schema_changes_total',
+      help: 'column changes of a captured table seen in the events (each counted once)',
+      labelNames: ['table', 'kind', 'breaking'],
+      registers: [registry],
+    }),
+    pausedTables: new Gauge({
+      name: 'ficus_sync_paused_tables',
+      help: 'tables whose sync is paused at a breaking column change',
+      registers: [registry],
+    }),
   };
 }
 

@@ -12,6 +12,7 @@ import { compileTableMapping, type Direction } from '../../plan/mapping.ts';
 import { describeExistingTable } from '../../plan/describe-table.ts';
 import type { Plan, ServicePlan, TableMapping } from '../../plan/plan-types.ts';
 import { buildTableWriter, type TableWriter } from './table-writer.ts';
+import type { TableBaseline } from './schema-diff.ts';
 
 /** The service's schema in its own database. */
 export const SERVICE_SCHEMA = 'public';
@@ -45,9 +46,10 @@ export async function buildWriters(options: {
   legacy: pg.Pool;
   serviceDb: pg.Pool;
   topicPrefix: string;
-}): Promise<Map<string, TableWriter>> {
+}): Promise<{ writers: Map<string, TableWriter>; baselines: Map<string, TableBaseline> }> {
   const { plan, service, direction, topicPrefix } = options;
   const writers = new Map<string, TableWriter>();
+  const baselines = new Map<string, TableBaseline>();
   for (const { table, topic } of directionTables(plan, service, direction, topicPrefix)) {
     const where = `${plan.file}: services.${service.name} table ${table.source}`;
     const sourceColumns = await describeExistingTable(
@@ -68,6 +70,13 @@ export async function buildWriters(options: {
       targetTypes: Object.fromEntries(targetColumns.map((c) => [c.name, c.type])),
     });
     writers.set(topic, buildTableWriter(compiled, direction, topic));
+    // the columns the events of the topic should carry, as compiled now (schema-watch.ts)
+    const [name, columns, notCarried] =
+      direction === 'forward'
+        ? [table.source, sourceColumns, new Set([...compiled.dropped, ...compiled.unmapped])]
+        : [table.target, targetColumns, new Set(compiled.notInvertible)];
+    const mapped = new Set(columns.map((c) => c.name).filter((n) => !notCarried.has(n)));
+    baselines.set(topic, { table: name, columns, mapped });
   }
-  return writers;
+  return { writers, baselines };
 }

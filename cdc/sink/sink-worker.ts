@@ -29,6 +29,8 @@ import { buildWriters, defaultTopicPrefix } from './sink-topology.ts';
 import { BOOKKEEPING_DDL, readPositions } from './sync-tables.ts';
 import { createLagTracker, type LagSnapshot } from './lag-tracker.ts';
 import { createKafkaClient } from '../kafka/kafka-clients.ts';
+import { createSchemaWatch, type SchemaChangeSeen } from './schema-watch.ts';
+import type { SchemaGuard } from './partition-applier.ts';
 
 export type SinkWorkerOptions = {
   service: string;
@@ -57,6 +59,16 @@ export type SinkWorkerOptions = {
    */
   sessionTimeoutMs?: number;
   logger?: Logger;
+  /**
+   * Records a column change the worker saw for the first time (`ficus sync` writes it to the kit
+   * DB, schema-change-store.ts); a failure is logged, never stops the sync.
+   */
+  recordSchemaChange?: (seen: SchemaChangeSeen) => Promise<unknown>;
+  /**
+   * The breaking changes recorded and not resolved (schema-change-store.ts `openPauses`): their
+   * tables stay paused from the start, at the position stored with their rows.
+   */
+  openPauses?: () => Promise<SchemaChangeSeen[]>;
 };
 
 export type SinkStats = {
@@ -66,6 +78,8 @@ export type SinkStats = {
   echoes: number;
   batches: number;
   lag: LagSnapshot;
+  /** tables whose sync paused at a breaking column change, by topic */
+  paused: Record<string, SchemaChangeSeen>;
 };
 
 export type SinkWorker = {
@@ -149,7 +163,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
       { ...retry, maxAttempts: 8 },
     );
     const topicPrefix = options.topicPrefix ?? defaultTopicPrefix(service, direction);
-    const writers = await buildWriters({
+    const { writers, baselines } = await buildWriters({
       plan: options.plan,
       service: servicePlan,
       direction,
@@ -181,6 +195,39 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
       rejectFailed(error);
     };
 
+    const paused = new Map<string, SchemaChangeSeen>();
+    let pauseFetch: (topic: string) => void = () => undefined;
+    const schema: SchemaGuard = {
+      watch: createSchemaWatch(baselines),
+      seen: (changes) => {
+        for (const seen of changes) {
+          const fields = { table: seen.table, at: seen.position, lsn: seen.lsn };
+          if (seen.breaking) log.warn(`schema change: ${seen.description}`, fields);
+          else log.info(`schema change: ${seen.description}; the sync goes on`, fields);
+          const labels = { table: seen.table, kind: seen.change.kind };
+          metrics.schemaChanges.inc({ ...labels, breaking: String(seen.breaking) });
+          void options
+            .recordSchemaChange?.(seen)
+            .catch((error) =>
+              log.warn('could not record a schema change', { error: errorMessage(error) }),
+            );
+        }
+      },
+      pause: (topic, at) => {
+        if (paused.has(topic)) return;
+        paused.set(topic, at);
+        pauseFetch(topic);
+        metrics.pausedTables.set(paused.size);
+        const where = `${at.position.topic}[${at.position.partition}]@${at.position.offset}`;
+        log.warn(
+          `sync of ${at.table} paused at ${where}: ${at.description}; change the plan and the target, mark the change resolved (kit DB schema_changes), then restart the sync`,
+          { lsn: at.lsn },
+        );
+      },
+      isPaused: (topic) => paused.has(topic),
+    };
+    for (const seen of options.openPauses ? await options.openPauses() : [])
+      if (writers.has(seen.topic)) schema.pause(seen.topic, seen);
     const applier = createPartitionApplier({
       writers,
       deps: { target, source, group: groupId, service, sendDeadLetters },
@@ -199,6 +246,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
           ),
       fail,
       isStopping: () => stopping,
+      schema,
     });
     const cluster = kafkaClusterView(admin);
     const fetcher = createPartitionFetcher({
@@ -209,6 +257,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
       log: log.child('fetch'),
       retry,
     });
+    pauseFetch = (topic) => fetcher.pause(topic);
 
     /** Where each assigned partition is fetched from: the position stored with the rows, the truth. */
     const positionsOf = async (assignment: Record<string, number[]>) => {
@@ -239,7 +288,8 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
       })
         .then((positions) => {
           if (join !== joins || stopping) return; // a newer assignment came meanwhile
-          fetcher.assign(positions);
+          // a paused table stays paused: its partitions are not fetched again
+          fetcher.assign(positions.filter((p) => !paused.has(p.topic)));
           log.info('joined the group', { assignment: payload.memberAssignment });
         })
         .catch(fail);
@@ -284,7 +334,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
       topics,
       metrics,
       failed,
-      stats: () => ({ ...totals, lag: lag.snapshot() }),
+      stats: () => ({ ...totals, lag: lag.snapshot(), paused: Object.fromEntries(paused) }),
       stop: async () => {
         if (stopping) return;
         stopping = true;

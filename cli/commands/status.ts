@@ -71,6 +71,10 @@ export function renderStatus(report: StatusReport): string {
       out.push(
         `  latest repair #${s.repair.id} ${s.repair.at.slice(0, 16).replace('T', ' ')} by ${s.repair.actor} (${s.repair.direction}): ${s.repair.copied} re-copied, ${s.repair.deleted} deleted, ${s.repair.cleanAfter ? 'clean after' : 'NOT clean after'}`,
       );
+    for (const c of s.schemaChanges)
+      out.push(
+        `  schema change (${c.direction}): ${c.description} at ${c.position}${c.lsn ? ` LSN ${c.lsn}` : ''}, first seen ${c.firstSeenAt.slice(0, 19).replace('T', ' ')}: ${c.breaking ? 'sync of the table PAUSED' : 'not mapped, the sync goes on'}`,
+      );
     for (const note of s.notes) out.push(`  note: ${note}`);
   }
   out.push('', `proxies: ${report.proxies.length} live`);

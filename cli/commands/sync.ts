@@ -19,6 +19,8 @@ import { loadConfig } from '../../lib/config/index.ts';
 import { openKitDb } from '../../lib/kit-db.ts';
 import { packageVersion } from '../../lib/package-paths.ts';
 import { preflight } from '../preflight.ts';
+import { openPauses, recordSchemaChange } from '../../cdc/sink/schema-change-store.ts';
+import { openVerifyPool } from '../../cdc/verify/verify-service.ts';
 
 type SyncFlags = {
   direction: string;
@@ -57,6 +59,8 @@ async function runSync(serviceName: string, flags: SyncFlags): Promise<void> {
       ? positiveInt(flags.sessionTimeout, '--session-timeout')
       : undefined;
   const kitDb = openKitDb(config.kit.database.url, 2);
+  // column changes the worker sees go to the kit DB, once each (status, report, gates)
+  const schemaLog = openVerifyPool(config.kit.database.url, 1);
   const follower = startSinkFollower({
     service: serviceName,
     direction,
@@ -70,11 +74,14 @@ async function runSync(serviceName: string, flags: SyncFlags): Promise<void> {
         topicPrefix: flags.topicPrefix,
         groupId: flags.group,
         sessionTimeoutMs,
+        recordSchemaChange: (seen) => recordSchemaChange(schemaLog, serviceName, direction, seen),
+        openPauses: () => openPauses(schemaLog, serviceName, direction),
       }),
   });
   const stopFollower = async () => {
     await follower.stop();
     await kitDb.destroy();
+    await schemaLog.end();
   };
   const page = followerMetrics(
     { service: serviceName, direction },
