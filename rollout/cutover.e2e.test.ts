@@ -247,6 +247,10 @@ async function dropConnectors() {
   }
 }
 
+/** The service's latest cut-over as its journal has it. */
+const latestJournal = async () =>
+  kit.knex('cutover_journal').where({ service }).orderBy('id', 'desc').first();
+
 /** Every worker process is the one the test started, and the kit DB knows no other. */
 async function expectSameProcesses() {
   expect(workers.forward.alive()).toBe(true);
@@ -291,6 +295,11 @@ test('the cut-over switches the reverse workers on and waits for them; a write t
   );
   expect(await legacySkus(all)).toEqual(all);
   expect(await fencedTables(legacyKnex, ['products'])).toEqual(['products']);
+  expect(await latestJournal()).toMatchObject({
+    state: 'done',
+    flipped: true,
+    step: 'flip the stage',
+  });
   await expectSameProcesses();
 });
 
@@ -349,6 +358,11 @@ test('a proxy of the fleet that cannot confirm the hold stops the cut-over, name
     expect(await fencedTables(legacyKnex, ['products'])).toEqual([]);
     expect(proxy.proxy.ctx.holds.isHeld(service)).toBe(false);
     expect(await registry.activeHolds()).toEqual([]);
+    expect(await latestJournal()).toMatchObject({
+      state: 'undone',
+      flipped: false,
+      step: 'hold writes on every proxy',
+    });
   } finally {
     await registry.deregister('proxy-alive');
     await registry.deregister('proxy-killed');

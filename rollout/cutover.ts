@@ -60,6 +60,7 @@ import {
 import { describePropagation, type Propagation } from './stage-propagation.ts';
 import { createKafkaAdmin } from '../cdc/kafka/kafka-clients.ts';
 import { createKnex } from '../lib/database.ts';
+import { CUTOVER_LEASE_MS, cutoverJournal, keepRenewing } from './cutover-journal.ts';
 
 export const writesAtService = (stage: string) => stage === 'live' || stage === 'complete';
 
@@ -216,6 +217,9 @@ export async function moveWrites(
     );
   const db = pools(config, service);
   const undo: { what: string; run: () => Promise<unknown> }[] = [];
+  const journal = cutoverJournal(deps.kitDb);
+  let journalId: number | undefined;
+  let stopRenewing = () => {};
   let step = 'start';
   const run = async <T>(
     name: string,
@@ -223,8 +227,12 @@ export async function moveWrites(
     undoWith?: () => Promise<unknown>,
   ): Promise<T> => {
     step = name;
+    if (journalId !== undefined) await journal.step(journalId, name);
     const value = await work();
-    if (undoWith) undo.push({ what: name, run: undoWith });
+    if (undoWith) {
+      undo.push({ what: name, run: undoWith });
+      if (journalId !== undefined) await journal.undoable(journalId, name);
+    }
     return value;
   };
 
@@ -260,6 +268,19 @@ export async function moveWrites(
       lagMs: gates.evidence?.syncLagMs ?? null,
       note: 'measured before the writes were held',
     };
+    journalId = await journal.begin({
+      service: service.name,
+      from: current.stage,
+      to: { stage: request.to.stage, percent: stageRequest.percent ?? 0 },
+      actor: request.actor,
+    });
+    const id = journalId;
+    stopRenewing = keepRenewing(
+      () => journal.renew(id),
+      CUTOVER_LEASE_MS / 3,
+      (e) =>
+        progress.fail(`${service.name}: could not renew the cut-over's lease: ${errorMessage(e)}`),
+    );
 
     if (toService)
       await run(`apply the reverse connector`, () =>
@@ -291,6 +312,7 @@ export async function moveWrites(
         }),
       () => releaseFleetWrites(proxies, hold!),
     );
+    await journal.holdTaken(journalId, hold.holdId);
     progress.step(
       `${service.name}: writes held on ${hold.members.length} prox${hold.members.length === 1 ? 'y' : 'ies'} (each write waits at most ${bound / 1000} s, then 503 + Retry-After)`,
     );
@@ -335,6 +357,7 @@ export async function moveWrites(
       ),
     );
     undo.length = 0; // past the flip there is no going back by undo: a rollback is a new move
+    await journal.flipped(journalId);
     await releaseAfterFlip(proxies, hold, change.propagation!, progress);
     const heldMs = Date.now() - heldAt;
     progress.done(
@@ -349,19 +372,27 @@ export async function moveWrites(
       await switchSync(from, false).catch((error: unknown) =>
         progress.fail(`${service.name}: ${errorMessage(error)}`),
       );
+    await journal.end(journalId, 'done');
     return { change, heldMs, drainedTo, direction: to };
   } catch (error) {
     progress.fail(`${service.name}: cut-over failed at "${step}": ${errorMessage(error)}; undoing`);
+    let undoneAll = true;
     for (const { what, run: revert } of undo.reverse()) {
       await revert().then(
         () => progress.done(`undone: ${what}`),
-        (e: unknown) => progress.fail(`could not undo "${what}": ${errorMessage(e)}`),
+        (e: unknown) => {
+          undoneAll = false;
+          progress.fail(`could not undo "${what}": ${errorMessage(e)}`);
+        },
       );
     }
+    // an undo that failed leaves the row running: its lease lapses and the next cut-over retries
+    if (journalId !== undefined && undoneAll) await journal.end(journalId, 'undone');
     throw error instanceof StageChangeRefused
       ? error
       : new CutoverAbandoned(service.name, step, error);
   } finally {
+    stopRenewing();
     await db.close();
   }
 }

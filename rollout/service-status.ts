@@ -9,6 +9,9 @@
  *   [{ direction, active, generation, changedAt, workers: { live, running, standby, heartbeatAgeMs } }]
  * `repair`: the latest `ficus verify --repair` (null: none),
  *   { id, at, actor, direction, copied, deleted, cleanAfter }
+ * `cutover`: a write cut-over of the service whose process died before it ended (its journal's lease
+ *   lapsed), null when none: { id, from, to, actor, startedAt, step, flipped }; the next
+ *   `ficus stage` of the service finishes it (flipped) or undoes it
  * `proxies` (top level): the live proxies of the fleet (proxy/fleet/), each with what it routes by,
  *   [{ id, url, adminUrl, version, routesBy: { <service>: 'canary 5%' }, stagesReadAgeMs,
  *      heartbeatAgeMs, leaseExpiresInMs }]; a proxy whose lease expired is not listed.
@@ -27,6 +30,7 @@ import { syncFleetStore } from '../cdc/fleet/sync-fleet-store.ts';
 import { latestRepairs, type RepairRecord } from '../cdc/verify/repair-store.ts';
 import { fleetStatus, type ProxyStatus } from '../lib/proxy-fleet/proxy-fleet.ts';
 import { proxyFleetStore } from '../lib/proxy-fleet/proxy-fleet-store.ts';
+import { cutoverJournal, type JournalEntry } from './cutover-journal.ts';
 
 export type ServiceStatus = {
   name: string;
@@ -52,7 +56,37 @@ export type ServiceStatus = {
   sync: DirectionStatus[];
   /** the latest `ficus verify --repair` of the service (cdc/verify/repair-store.ts) */
   repair: RepairSummary | null;
+  /** a cut-over whose process died before it ended (rollout/cutover-journal.ts) */
+  cutover: InterruptedCutover | null;
 };
+
+export type InterruptedCutover = Pick<
+  JournalEntry,
+  'id' | 'from' | 'to' | 'actor' | 'startedAt' | 'step' | 'flipped'
+>;
+
+async function interruptedCutovers(kitDb: Knex): Promise<Map<string, InterruptedCutover>> {
+  try {
+    const entries = await cutoverJournal(kitDb).interrupted();
+    return new Map(
+      entries.map((e) => [
+        e.service,
+        {
+          id: e.id,
+          from: e.from,
+          to: e.to,
+          actor: e.actor,
+          startedAt: e.startedAt,
+          step: e.step,
+          flipped: e.flipped,
+        },
+      ]),
+    );
+  } catch (error) {
+    if ((error as { code?: string }).code === '42P01') return new Map(); // no journal (before 0304)
+    throw error;
+  }
+}
 
 export type RepairSummary = {
   id: number;
@@ -132,6 +166,7 @@ export async function serviceStatus(deps: {
   const repairs = new Map(
     (await latestRepairs({ query: (sql) => deps.kitDb.raw(sql) })).map((r) => [r.service, r]),
   );
+  const cutovers = await interruptedCutovers(deps.kitDb);
   const fleet = syncFleetStore(deps.kitDb);
   const syncOf = async (service: string) => {
     const [assignments, { now, workers }] = await Promise.all([
@@ -174,6 +209,7 @@ export async function serviceStatus(deps: {
       notes: evidence.notes,
       sync: await syncOf(name),
       repair: repairSummary(repairs.get(name)),
+      cutover: cutovers.get(name) ?? null,
     });
   }
   const rows = await deps

@@ -71,6 +71,10 @@ export function renderStatus(report: StatusReport): string {
       out.push(
         `  latest repair #${s.repair.id} ${s.repair.at.slice(0, 16).replace('T', ' ')} by ${s.repair.actor} (${s.repair.direction}): ${s.repair.copied} re-copied, ${s.repair.deleted} deleted, ${s.repair.cleanAfter ? 'clean after' : 'NOT clean after'}`,
       );
+    if (s.cutover)
+      out.push(
+        `  INTERRUPTED write cut-over #${s.cutover.id} ${s.cutover.from} -> ${s.cutover.to.stage} by ${s.cutover.actor} (started ${s.cutover.startedAt.slice(0, 16).replace('T', ' ')}), died at "${s.cutover.step}" ${s.cutover.flipped ? 'after' : 'before'} the flip: the next \`ficus stage ${s.name} …\` ${s.cutover.flipped ? 'finishes' : 'undoes'} it first`,
+      );
     for (const note of s.notes) out.push(`  note: ${note}`);
   }
   out.push('', `proxies: ${report.proxies.length} live`);
