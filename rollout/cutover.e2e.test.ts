@@ -298,8 +298,11 @@ test('the cut-over switches the reverse workers on and waits for them; a write t
   expect(await latestJournal()).toMatchObject({
     state: 'done',
     flipped: true,
-    step: 'flip the stage',
+    step: 'make the fence permanent',
   });
+  // past the flip the fence no longer lapses
+  const lease = await legacyKnex('ficus_fence_leases').where({ service }).first();
+  expect(lease.expires_at).toBeNull();
   await expectSameProcesses();
 });
 

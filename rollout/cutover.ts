@@ -49,7 +49,7 @@ import type { StageState } from '../plan/stages.ts';
 import type { Direction } from '../plan/mapping.ts';
 import { syncFleetStore, type SyncFleetStore } from '../cdc/fleet/sync-fleet-store.ts';
 import { awaitAcknowledgement, switchDirection } from '../cdc/fleet/switch-direction.ts';
-import { installFence, removeFence } from './legacy-fence.ts';
+import { installFence, makeFencePermanent, removeFence, renewFenceLease } from './legacy-fence.ts';
 import type { ProxyFleet } from './proxy-fleet-client.ts';
 import {
   awaitWritesAnswered,
@@ -220,6 +220,8 @@ export async function moveWrites(
   const journal = cutoverJournal(deps.kitDb);
   let journalId: number | undefined;
   let stopRenewing = () => {};
+  // what the running cut-over keeps alive: its journal, and the fence once installed with a lease
+  const leases: (() => Promise<unknown>)[] = [];
   let step = 'start';
   const run = async <T>(
     name: string,
@@ -275,8 +277,9 @@ export async function moveWrites(
       actor: request.actor,
     });
     const id = journalId;
+    leases.push(() => journal.renew(id));
     stopRenewing = keepRenewing(
-      () => journal.renew(id),
+      () => Promise.all(leases.map((renew) => renew())),
       CUTOVER_LEASE_MS / 3,
       (e) =>
         progress.fail(`${service.name}: could not renew the cut-over's lease: ${errorMessage(e)}`),
@@ -329,9 +332,13 @@ export async function moveWrites(
       );
       await run(
         'fence the legacy tables',
-        () => installFence(db.legacyKnex, service.name, owned.legacy),
+        () =>
+          installFence(db.legacyKnex, service.name, owned.legacy, 'public', {
+            leaseMs: CUTOVER_LEASE_MS,
+          }),
         () => removeFence(db.legacyKnex, owned.legacy),
       );
+      leases.push(() => renewFenceLease(db.legacyKnex, service.name, CUTOVER_LEASE_MS));
       progress.done(
         `${service.name}: legacy ${owned.legacy.join(', ')} fenced: only the reverse sync may write there now`,
       );
@@ -358,6 +365,8 @@ export async function moveWrites(
     );
     undo.length = 0; // past the flip there is no going back by undo: a rollback is a new move
     await journal.flipped(journalId);
+    if (toService)
+      await run('make the fence permanent', () => makeFencePermanent(db.legacyKnex, service.name));
     await releaseAfterFlip(proxies, hold, change.propagation!, progress);
     const heldMs = Date.now() - heldAt;
     progress.done(
