@@ -44,6 +44,7 @@ import {
 } from '../test-support/sync-supervisor.ts';
 import { proxyFleetStore } from '../lib/proxy-fleet/proxy-fleet-store.ts';
 import { moveWrites, type CutoverDeps } from './cutover.ts';
+import { removeConfiguredConnector } from '../cdc/connect/configured-connectors.ts';
 import { fencedTables } from './legacy-fence.ts';
 import { proxyAdmin } from './proxy-admin.ts';
 import { proxyFleet } from './proxy-fleet-client.ts';
@@ -369,6 +370,61 @@ test('a proxy of the fleet that cannot confirm the hold stops the cut-over, name
   } finally {
     await registry.deregister('proxy-alive');
     await registry.deregister('proxy-killed');
+  }
+});
+
+/** The reverse connector and its slot, as Connect and the service DB have them. */
+async function reverseLeftovers() {
+  const spec = configuredConnectorSpec(fx.plan, fx.plan.services[0], 'reverse', config);
+  const connector = await configuredConnectClient(config).findStatus(spec.name);
+  const slots = await sql(
+    fx.serviceUrl,
+    'SELECT 1 FROM pg_replication_slots WHERE slot_name = $1',
+    [spec.slot],
+  );
+  return { connector: connector !== undefined, slot: slots.rows.length > 0 };
+}
+
+test('a cut-over that fails at any step before the flip leaves no connector, slot, hold or fence it created', async () => {
+  const steps = [
+    'apply the reverse connector',
+    'switch the reverse sync on',
+    'wait for the reverse sync workers',
+    'hold writes on every proxy',
+    'wait for writes under way',
+    'drain the forward sync',
+    'align the service id sequences',
+    'fence the legacy tables',
+    'flip the stage',
+  ];
+  await removeConfiguredConnector(fx.plan, fx.plan.services[0], 'reverse', config);
+  for (const failAt of steps) {
+    const injected = `injected failure at "${failAt}"`;
+    await expect(
+      moveWrites(
+        { service, to: { stage: 'live', percent: 0 }, actor: 'test', why: failAt, force: true },
+        {
+          ...deps,
+          beforeStep: async (step) => {
+            if (step === failAt) throw new Error(injected);
+          },
+        },
+      ),
+    ).rejects.toThrow(`abandoned at "${failAt}": ${injected}`);
+    expect({ failAt, stage: await unleash.readStage(service) }).toEqual({
+      failAt,
+      stage: { stage: 'canary', percent: 50 },
+    });
+    expect({ failAt, ...(await reverseLeftovers()) }).toEqual({
+      failAt,
+      connector: false,
+      slot: false,
+    });
+    expect((await fleet().readAssignment(service, 'reverse')).active).toBe(false);
+    expect(await fencedTables(legacyKnex, ['products'])).toEqual([]);
+    expect(await proxyFleetStore(kit.knex).activeHolds()).toEqual([]);
+    expect(proxy.proxy.ctx.holds.isHeld(service)).toBe(false);
+    expect(await latestJournal()).toMatchObject({ state: 'undone', step: failAt });
   }
 });
 
