@@ -247,6 +247,7 @@ export async function moveWrites(
   // what the running cut-over keeps alive: its journal, and the fence once installed with a lease
   const leases: (() => Promise<unknown>)[] = [];
   let step = 'start';
+  let flipped = false;
   /** Runs one step, journaled; an `undoable` one is undone (cutover-undo.ts) if a later one fails. */
   const run = async <T>(name: string, work: () => Promise<T>, undoable = false): Promise<T> => {
     step = name;
@@ -389,6 +390,7 @@ export async function moveWrites(
     );
     undo.length = 0; // past the flip there is no going back by undo: a rollback is a new move
     await journal.flipped(journalId);
+    flipped = true;
     if (toService)
       await run('make the fence permanent', () => makeFencePermanent(db.legacyKnex, service.name));
     await releaseAfterFlip(proxies, held, change.propagation!, progress);
@@ -419,8 +421,9 @@ export async function moveWrites(
         },
       );
     }
-    // an undo that failed leaves the row running: its lease lapses and the next cut-over retries
-    if (journalId !== undefined && undoneAll) await journal.end(journalId, 'undone');
+    // An undo that failed, or a failure after the flip, leaves the row running: its lease lapses
+    // and the next cut-over or `ficus stage` retries the undo, or finishes the move.
+    if (journalId !== undefined && undoneAll && !flipped) await journal.end(journalId, 'undone');
     throw error instanceof StageChangeRefused
       ? error
       : new CutoverAbandoned(service.name, step, error);
