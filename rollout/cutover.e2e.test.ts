@@ -10,7 +10,9 @@
  * named, and everything is undone. Without a reverse worker the cut-over is abandoned before the
  * hold, naming the worker to start, and the forward direction stays as it was.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { jest } from '@jest/globals';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
@@ -23,6 +25,7 @@ import {
 import { syncFleetStore } from '../cdc/fleet/sync-fleet-store.ts';
 import { loadConfig, type FicusConfig } from '../lib/config/index.ts';
 import { createProgress } from '../lib/progress.ts';
+import { PACKAGE_ROOT } from '../lib/package-paths.ts';
 import { sleep, waitFor } from '../lib/wait.ts';
 import type { Direction } from '../plan/mapping.ts';
 import type { Plan } from '../plan/plan-types.ts';
@@ -44,6 +47,9 @@ import {
 } from '../test-support/sync-supervisor.ts';
 import { proxyFleetStore } from '../lib/proxy-fleet/proxy-fleet-store.ts';
 import { moveWrites, type CutoverDeps } from './cutover.ts';
+import { CUTOVER_LEASE_MS, cutoverJournal } from './cutover-journal.ts';
+import { resolveInterruptedCutovers } from './cutover-recovery.ts';
+import { removeConfiguredConnector } from '../cdc/connect/configured-connectors.ts';
 import { fencedTables } from './legacy-fence.ts';
 import { proxyAdmin } from './proxy-admin.ts';
 import { proxyFleet } from './proxy-fleet-client.ts';
@@ -247,6 +253,10 @@ async function dropConnectors() {
   }
 }
 
+/** The service's latest cut-over as its journal has it. */
+const latestJournal = async () =>
+  kit.knex('cutover_journal').where({ service }).orderBy('id', 'desc').first();
+
 /** Every worker process is the one the test started, and the kit DB knows no other. */
 async function expectSameProcesses() {
   expect(workers.forward.alive()).toBe(true);
@@ -291,6 +301,14 @@ test('the cut-over switches the reverse workers on and waits for them; a write t
   );
   expect(await legacySkus(all)).toEqual(all);
   expect(await fencedTables(legacyKnex, ['products'])).toEqual(['products']);
+  expect(await latestJournal()).toMatchObject({
+    state: 'done',
+    flipped: true,
+    step: 'make the fence permanent',
+  });
+  // past the flip the fence no longer lapses
+  const lease = await legacyKnex('ficus_fence_leases').where({ service }).first();
+  expect(lease.expires_at).toBeNull();
   await expectSameProcesses();
 });
 
@@ -349,10 +367,152 @@ test('a proxy of the fleet that cannot confirm the hold stops the cut-over, name
     expect(await fencedTables(legacyKnex, ['products'])).toEqual([]);
     expect(proxy.proxy.ctx.holds.isHeld(service)).toBe(false);
     expect(await registry.activeHolds()).toEqual([]);
+    expect(await latestJournal()).toMatchObject({
+      state: 'undone',
+      flipped: false,
+      step: 'hold writes on every proxy',
+    });
   } finally {
     await registry.deregister('proxy-alive');
     await registry.deregister('proxy-killed');
   }
+});
+
+/** The reverse connector and its slot, as Connect and the service DB have them. */
+async function reverseLeftovers() {
+  const spec = configuredConnectorSpec(fx.plan, fx.plan.services[0], 'reverse', config);
+  const connector = await configuredConnectClient(config).findStatus(spec.name);
+  const slots = await sql(
+    fx.serviceUrl,
+    'SELECT 1 FROM pg_replication_slots WHERE slot_name = $1',
+    [spec.slot],
+  );
+  return { connector: connector !== undefined, slot: slots.rows.length > 0 };
+}
+
+test('a cut-over that fails at any step before the flip leaves no connector, slot, hold or fence it created', async () => {
+  const steps = [
+    'apply the reverse connector',
+    'switch the reverse sync on',
+    'wait for the reverse sync workers',
+    'hold writes on every proxy',
+    'wait for writes under way',
+    'drain the forward sync',
+    'align the service id sequences',
+    'fence the legacy tables',
+    'flip the stage',
+  ];
+  await removeConfiguredConnector(fx.plan, fx.plan.services[0], 'reverse', config);
+  for (const failAt of steps) {
+    const injected = `injected failure at "${failAt}"`;
+    await expect(
+      moveWrites(
+        { service, to: { stage: 'live', percent: 0 }, actor: 'test', why: failAt, force: true },
+        {
+          ...deps,
+          beforeStep: async (step) => {
+            if (step === failAt) throw new Error(injected);
+          },
+        },
+      ),
+    ).rejects.toThrow(`abandoned at "${failAt}": ${injected}`);
+    expect({ failAt, stage: await unleash.readStage(service) }).toEqual({
+      failAt,
+      stage: { stage: 'canary', percent: 50 },
+    });
+    expect({ failAt, ...(await reverseLeftovers()) }).toEqual({
+      failAt,
+      connector: false,
+      slot: false,
+    });
+    expect((await fleet().readAssignment(service, 'reverse')).active).toBe(false);
+    expect(await fencedTables(legacyKnex, ['products'])).toEqual([]);
+    expect(await proxyFleetStore(kit.knex).activeHolds()).toEqual([]);
+    expect(proxy.proxy.ctx.holds.isHeld(service)).toBe(false);
+    expect(await latestJournal()).toMatchObject({ state: 'undone', step: failAt });
+  }
+});
+
+/** Runs the cut-over in a child process stopped at `stopAt`; resolves once it is there. */
+async function cutoverStoppedAt(stopAt: string, holdBoundMs: number) {
+  const input = {
+    configFile: fx.configPath,
+    service,
+    to: { stage: 'live', percent: 0 },
+    adminUrl: proxy.adminUrl,
+    adminToken: 'test-admin-token',
+    holdBoundMs,
+    stopAt,
+  };
+  const child = spawn(
+    process.execPath,
+    [path.join(PACKAGE_ROOT, 'test-support', 'cutover-child.ts'), JSON.stringify(input)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  await waitFor(`the cut-over child at "${stopAt}"`, async () => output.includes(`AT ${stopAt}`), {
+    timeoutMs: 60_000,
+    intervalMs: 100,
+  }).catch((error: Error) => {
+    child.kill('SIGKILL');
+    throw new Error(`${error.message}\n${output}`);
+  });
+  return child;
+}
+
+const legacyWrite = () =>
+  sql(fx.legacyUrl, 'INSERT INTO products (id, sku, name, price) VALUES ($1, $2, $3, 1)', [
+    nextId,
+    `MONO-${nextId}`,
+    `monolith ${nextId++}`,
+  ]);
+
+test('a cut-over killed (SIGKILL) before the flip lapses within its leases, and the next command undoes it', async () => {
+  const holdBoundMs = 1000; // the hold expires after 4 s
+  const child = await cutoverStoppedAt('flip the stage', holdBoundMs);
+  expect(await fencedTables(legacyKnex, ['products'])).toEqual(['products']);
+  await expect(legacyWrite()).rejects.toThrow(/refused/);
+  expect(proxy.proxy.ctx.holds.isHeld(service)).toBe(true);
+  const killedAt = Date.now();
+  child.kill('SIGKILL');
+
+  // with no command: the monolith owns its writes again within the fence's lease, the hold ends
+  await waitFor(
+    'a monolith write to pass the lapsed fence',
+    () =>
+      legacyWrite().then(
+        () => true,
+        () => false,
+      ),
+    {
+      timeoutMs: CUTOVER_LEASE_MS + 3000,
+      intervalMs: 200,
+    },
+  );
+  await waitFor('the proxy hold to expire', async () => !proxy.proxy.ctx.holds.isHeld(service), {
+    timeoutMs: holdBoundMs * 4 + 3000,
+    intervalMs: 200,
+  });
+  expect(Date.now() - killedAt).toBeLessThan(Math.max(CUTOVER_LEASE_MS, holdBoundMs * 4) + 3000);
+  expect(await unleash.readStage(service)).toEqual({ stage: 'canary', percent: 50 });
+  const [interrupted] = await cutoverJournal(kit.knex).interrupted(service);
+  expect(interrupted).toMatchObject({
+    step: 'flip the stage',
+    flipped: false,
+    state: 'interrupted',
+  });
+
+  // the next command undoes it first, and nothing it made is left
+  const recovered = await resolveInterruptedCutovers(service, { ...deps, actor: 'test' });
+  expect(recovered).toEqual([{ id: interrupted.id, step: 'flip the stage', outcome: 'undone' }]);
+  expect(await reverseLeftovers()).toEqual({ connector: false, slot: false });
+  expect((await fleet().readAssignment(service, 'reverse')).active).toBe(false);
+  expect(await fencedTables(legacyKnex, ['products'])).toEqual([]);
+  expect(await proxyFleetStore(kit.knex).activeHolds()).toEqual([]);
+  expect(await latestJournal()).toMatchObject({ state: 'undone' });
+  await legacyWrite();
 });
 
 test('without a live reverse worker the cut-over is abandoned, naming the worker to start; forward stays as it was', async () => {

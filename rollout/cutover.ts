@@ -22,7 +22,12 @@
  * cut-over is abandoned before the hold, naming the worker to start.
  *
  * If a step before the flip fails, everything done so far is undone in reverse order and the
- * writes are released to the old owner.
+ * writes are released to the old owner; that includes the reverse connector with its slot and
+ * publication when this cut-over created it (cutover-undo.ts).
+ * Each step is journaled in the kit DB with a lease the cut-over renews, and the fence carries a
+ * lease too until the flip (cutover-journal.ts, legacy-fence.ts): if the process dies, the fence
+ * and the hold lapse on their own, and the next cut-over or `ficus stage` of the service finishes
+ * or undoes the interrupted one first (cutover-recovery.ts).
  */
 import type { Knex } from 'knex';
 import pg from 'pg';
@@ -34,6 +39,8 @@ import {
   configuredConnectClient,
   configuredConnectorSpec,
 } from '../cdc/connect/configured-connectors.ts';
+import { resolveInterruptedCutovers } from './cutover-recovery.ts';
+import { STEPS, switchSync, undoSteps, type CutoverScope } from './cutover-undo.ts';
 import { loadConfig, serviceConfig, type FicusConfig } from '../lib/config/index.ts';
 import { sinkConsistency } from '../cdc/verify/consistent-point.ts';
 import { alignIdSequences } from './id-sequences.ts';
@@ -48,8 +55,8 @@ import type { UnleashAdmin } from './unleash-admin.ts';
 import type { StageState } from '../plan/stages.ts';
 import type { Direction } from '../plan/mapping.ts';
 import { syncFleetStore, type SyncFleetStore } from '../cdc/fleet/sync-fleet-store.ts';
-import { awaitAcknowledgement, switchDirection } from '../cdc/fleet/switch-direction.ts';
-import { installFence, removeFence } from './legacy-fence.ts';
+import { awaitAcknowledgement } from '../cdc/fleet/switch-direction.ts';
+import { installFence, makeFencePermanent, removeFence, renewFenceLease } from './legacy-fence.ts';
 import type { ProxyFleet } from './proxy-fleet-client.ts';
 import {
   awaitWritesAnswered,
@@ -60,6 +67,7 @@ import {
 import { describePropagation, type Propagation } from './stage-propagation.ts';
 import { createKafkaAdmin } from '../cdc/kafka/kafka-clients.ts';
 import { createKnex } from '../lib/database.ts';
+import { CUTOVER_LEASE_MS, cutoverJournal, keepRenewing } from './cutover-journal.ts';
 
 export const writesAtService = (stage: string) => stage === 'live' || stage === 'complete';
 
@@ -85,6 +93,8 @@ export type CutoverDeps = {
   proxies: ProxyFleet;
   progress: Progress;
   config?: FicusConfig;
+  /** called before each step with its name; tests make a step fail by throwing here */
+  beforeStep?: (step: string) => Promise<void>;
 };
 
 export type CutoverResult = {
@@ -121,6 +131,11 @@ function pools(config: FicusConfig, service: ServicePlan) {
       await Promise.all([legacy.end(), target.end(), legacyKnex.destroy(), serviceKnex.destroy()]);
     },
   };
+}
+
+async function reverseConnectorExists(config: FicusConfig, plan: Plan, service: ServicePlan) {
+  const spec = configuredConnectorSpec(plan, service, 'reverse', config);
+  return (await configuredConnectClient(config).findStatus(spec.name)) !== undefined;
 }
 
 /** Waits until `direction`'s sink has applied everything its source DB has committed. */
@@ -194,6 +209,8 @@ export async function moveWrites(
   const service = plan.services.find((s) => s.name === request.service);
   if (!service)
     throw new FicusError('unknown_service', `no service "${request.service}" in ${plan.file}`);
+  // a cut-over of the service that died is finished or undone before this one judges anything
+  await resolveInterruptedCutovers(service.name, { ...deps, config, actor: request.actor });
   const toService = writesAtService(request.to.stage);
   const [from, to]: Direction[] = toService ? ['forward', 'reverse'] : ['reverse', 'forward'];
   const owned = {
@@ -208,23 +225,39 @@ export async function moveWrites(
     changedBy: request.actor,
     why: `write cut-over to ${request.to.stage}${request.why ? `: ${request.why}` : ''}`,
   });
-  const switchSync = (direction: Direction, active: boolean) =>
-    switchDirection(
-      fleet,
-      { service: service.name, direction, active },
-      { ...syncChange(active), timeoutMs: request.ackTimeoutMs, progress },
-    );
   const db = pools(config, service);
+  const scope: CutoverScope = {
+    config,
+    plan,
+    service,
+    proxies,
+    fleet,
+    legacyKnex: db.legacyKnex,
+    progress,
+    actor: request.actor,
+    why: syncChange(false).why,
+    ackTimeoutMs: request.ackTimeoutMs,
+  };
+  let hold: FleetHold | undefined;
+  const undoOf = undoSteps(scope, () => hold?.holdId ?? null);
   const undo: { what: string; run: () => Promise<unknown> }[] = [];
+  const journal = cutoverJournal(deps.kitDb);
+  let journalId: number | undefined;
+  let stopRenewing = () => {};
+  // what the running cut-over keeps alive: its journal, and the fence once installed with a lease
+  const leases: (() => Promise<unknown>)[] = [];
   let step = 'start';
-  const run = async <T>(
-    name: string,
-    work: () => Promise<T>,
-    undoWith?: () => Promise<unknown>,
-  ): Promise<T> => {
+  let flipped = false;
+  /** Runs one step, journaled; an `undoable` one is undone (cutover-undo.ts) if a later one fails. */
+  const run = async <T>(name: string, work: () => Promise<T>, undoable = false): Promise<T> => {
     step = name;
+    if (journalId !== undefined) await journal.step(journalId, name);
+    await deps.beforeStep?.(name);
     const value = await work();
-    if (undoWith) undo.push({ what: name, run: undoWith });
+    if (undoable) {
+      undo.push({ what: name, run: undoOf[name] });
+      if (journalId !== undefined) await journal.undoable(journalId, name);
+    }
     return value;
   };
 
@@ -260,18 +293,37 @@ export async function moveWrites(
       lagMs: gates.evidence?.syncLagMs ?? null,
       note: 'measured before the writes were held',
     };
+    journalId = await journal.begin({
+      service: service.name,
+      from: current.stage,
+      to: { stage: request.to.stage, percent: stageRequest.percent ?? 0 },
+      actor: request.actor,
+    });
+    const id = journalId;
+    leases.push(() => journal.renew(id));
+    stopRenewing = keepRenewing(
+      () => Promise.all(leases.map((renew) => renew())),
+      CUTOVER_LEASE_MS / 3,
+      (e) =>
+        progress.fail(`${service.name}: could not renew the cut-over's lease: ${errorMessage(e)}`),
+    );
 
-    if (toService)
-      await run(`apply the reverse connector`, () =>
-        applyConfiguredConnector(plan, service, 'reverse', { progress, config }),
+    if (toService) {
+      // a connector there before (a previous cut-over's, kept after its rollback) stays on undo
+      const existed = await reverseConnectorExists(config, plan, service);
+      await run(
+        STEPS.applyReverse,
+        () => applyConfiguredConnector(plan, service, 'reverse', { progress, config }),
+        !existed,
       );
+    }
     // The new direction's workers may apply before the hold: until the flip, all they can see are
     // the old direction's own writes, which they drop as echoes (cdc/sink/no-echo.ts).
     const wasOn = (await fleet.readAssignment(service.name, to)).active;
     const assignment = await run(
-      `switch the ${to} sync on`,
+      STEPS.switchOn(to),
       () => fleet.setAssignment({ ...syncChange(true), direction: to }),
-      wasOn ? undefined : () => switchSync(to, false),
+      !wasOn,
     );
     await run(`wait for the ${to} sync workers`, () =>
       awaitAcknowledgement(fleet, assignment, { timeoutMs: request.ackTimeoutMs }),
@@ -280,8 +332,8 @@ export async function moveWrites(
       `${service.name}: ${to} sync on (generation ${assignment.generation}), acknowledged by its workers`,
     );
     const heldAt = Date.now();
-    const hold: FleetHold = await run(
-      'hold writes on every proxy',
+    const held = await run(
+      STEPS.hold,
       () =>
         holdFleetWrites(proxies, {
           service: service.name,
@@ -289,12 +341,14 @@ export async function moveWrites(
           expiresInMs: bound * 4,
           heldBy: request.actor,
         }),
-      () => releaseFleetWrites(proxies, hold!),
+      true,
     );
+    hold = held;
+    await journal.holdTaken(journalId, held.holdId);
     progress.step(
-      `${service.name}: writes held on ${hold.members.length} prox${hold.members.length === 1 ? 'y' : 'ies'} (each write waits at most ${bound / 1000} s, then 503 + Retry-After)`,
+      `${service.name}: writes held on ${held.members.length} prox${held.members.length === 1 ? 'y' : 'ies'} (each write waits at most ${bound / 1000} s, then 503 + Retry-After)`,
     );
-    await run('wait for writes under way', () => awaitWritesAnswered(hold, bound));
+    await run('wait for writes under way', () => awaitWritesAnswered(held, bound));
     const drainedTo = await run(`drain the ${from} sync`, () =>
       drain(config, plan, service, from, db, request.drainTimeoutMs ?? 30_000, progress),
     );
@@ -306,19 +360,19 @@ export async function moveWrites(
         alignIdSequences(db.serviceKnex, owned.service),
       );
       await run(
-        'fence the legacy tables',
-        () => installFence(db.legacyKnex, service.name, owned.legacy),
-        () => removeFence(db.legacyKnex, owned.legacy),
+        STEPS.fence,
+        () =>
+          installFence(db.legacyKnex, service.name, owned.legacy, 'public', {
+            leaseMs: CUTOVER_LEASE_MS,
+          }),
+        true,
       );
+      leases.push(() => renewFenceLease(db.legacyKnex, service.name, CUTOVER_LEASE_MS));
       progress.done(
         `${service.name}: legacy ${owned.legacy.join(', ')} fenced: only the reverse sync may write there now`,
       );
     } else {
-      await run(
-        'remove the legacy fence',
-        () => removeFence(db.legacyKnex, owned.legacy),
-        () => installFence(db.legacyKnex, service.name, owned.legacy),
-      );
+      await run(STEPS.unfence, () => removeFence(db.legacyKnex, owned.legacy), true);
       await run('align the legacy id sequences', () =>
         alignIdSequences(db.legacyKnex, owned.legacy),
       );
@@ -335,7 +389,11 @@ export async function moveWrites(
       ),
     );
     undo.length = 0; // past the flip there is no going back by undo: a rollback is a new move
-    await releaseAfterFlip(proxies, hold, change.propagation!, progress);
+    await journal.flipped(journalId);
+    flipped = true;
+    if (toService)
+      await run('make the fence permanent', () => makeFencePermanent(db.legacyKnex, service.name));
+    await releaseAfterFlip(proxies, held, change.propagation!, progress);
     const heldMs = Date.now() - heldAt;
     progress.done(
       `${service.name}: writes released to the ${toService ? 'service' : 'monolith'} after ${heldMs} ms held`,
@@ -346,22 +404,31 @@ export async function moveWrites(
     // rollback, has nothing left to do: switch it off unhurried. The move is done by now, so a
     // worker slow to stand by is reported, not undone (it sees only echoes of the forward sync).
     if (from === 'reverse')
-      await switchSync(from, false).catch((error: unknown) =>
+      await switchSync(scope, from, false).catch((error: unknown) =>
         progress.fail(`${service.name}: ${errorMessage(error)}`),
       );
+    await journal.end(journalId, 'done');
     return { change, heldMs, drainedTo, direction: to };
   } catch (error) {
     progress.fail(`${service.name}: cut-over failed at "${step}": ${errorMessage(error)}; undoing`);
+    let undoneAll = true;
     for (const { what, run: revert } of undo.reverse()) {
       await revert().then(
         () => progress.done(`undone: ${what}`),
-        (e: unknown) => progress.fail(`could not undo "${what}": ${errorMessage(e)}`),
+        (e: unknown) => {
+          undoneAll = false;
+          progress.fail(`could not undo "${what}": ${errorMessage(e)}`);
+        },
       );
     }
+    // An undo that failed, or a failure after the flip, leaves the row running: its lease lapses
+    // and the next cut-over or `ficus stage` retries the undo, or finishes the move.
+    if (journalId !== undefined && undoneAll && !flipped) await journal.end(journalId, 'undone');
     throw error instanceof StageChangeRefused
       ? error
       : new CutoverAbandoned(service.name, step, error);
   } finally {
+    stopRenewing();
     await db.close();
   }
 }

@@ -1,7 +1,14 @@
 /** The legacy write fence refuses every writer but the sync, naming the owning service. */
 import { createTestDatabase, type TestDatabase } from '../test-support/databases.ts';
 import { SYNC_ORIGIN_SETTING } from '../cdc/sink/sync-origin.ts';
-import { fencedTables, installFence, removeFence } from './legacy-fence.ts';
+import {
+  fencedTables,
+  installFence,
+  makeFencePermanent,
+  removeFence,
+  renewFenceLease,
+} from './legacy-fence.ts';
+import { sleep } from '../lib/wait.ts';
 
 let db: TestDatabase;
 
@@ -49,4 +56,24 @@ test('a rollback removes the fence', async () => {
   await removeFence(db.knex, ['products']);
   expect(await fencedTables(db.knex, ['products'])).toEqual([]);
   await db.knex('products').where({ sku: 'FENCE-1' }).update({ price: '3.00' });
+});
+
+test('a fence installed with a lease lets writes through once the lease lapses; a renewed or permanent one does not', async () => {
+  await installFence(db.knex, 'catalog', ['products'], 'public', { leaseMs: 600 });
+  const write = (price: string) => db.knex('products').where({ sku: 'FENCE-1' }).update({ price });
+  await expect(write('4.00')).rejects.toThrow(/UPDATE refused/);
+  await renewFenceLease(db.knex, 'catalog', 60_000);
+  await sleep(800);
+  await expect(write('4.00')).rejects.toThrow(/UPDATE refused/);
+
+  await renewFenceLease(db.knex, 'catalog', 300);
+  await sleep(500);
+  await write('4.00'); // lapsed: the monolith owns its writes again
+
+  await installFence(db.knex, 'catalog', ['products'], 'public', { leaseMs: 300 });
+  await makeFencePermanent(db.knex, 'catalog');
+  await renewFenceLease(db.knex, 'catalog', 300); // no lease to renew: stays permanent
+  await sleep(500);
+  await expect(write('5.00')).rejects.toThrow(/UPDATE refused/);
+  await removeFence(db.knex, ['products']);
 });

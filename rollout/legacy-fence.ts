@@ -6,6 +6,12 @@
  *
  * The sink marks its own transactions with `SET LOCAL ficus.origin = 'sync'` (cdc/sink/sync-origin.ts);
  * the trigger lets exactly those through. Row triggers cover INSERT/UPDATE/DELETE, a statement trigger TRUNCATE.
+ *
+ * The fence carries a lease, kept in the legacy DB itself (`public.ficus_fence_leases`: the trigger
+ * cannot see the kit DB): the cut-over installs it with a lease it renews while it runs, and makes
+ * it permanent after the flip. If the cut-over dies before the flip, the lease lapses and the
+ * trigger lets every write through again: the monolith owns its writes within the lease, with no
+ * command. A fence without a lease row, or with a NULL expiry, is permanent.
  */
 import type { Knex } from 'knex';
 import { SYNC_ORIGIN_SETTING, SYNC_ORIGIN_VALUE } from '../cdc/sink/sync-origin.ts';
@@ -13,10 +19,20 @@ import { quoteLiteral, quoteTable } from '../lib/sql.ts';
 
 const triggerName = (kind: 'rows' | 'truncate') => `ficus_fence_${kind}`;
 
+// every writer's trigger reads the lease, so every role may read it (it holds no secret)
+const LEASE_TABLE_SQL = `
+CREATE TABLE IF NOT EXISTS public.ficus_fence_leases (
+  service    text PRIMARY KEY,
+  expires_at timestamptz -- NULL: permanent (after the flip)
+);
+GRANT SELECT ON public.ficus_fence_leases TO PUBLIC;`;
+
 const FUNCTION_SQL = `
 CREATE OR REPLACE FUNCTION public.ficus_fence_refuse_write() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF coalesce(current_setting('${SYNC_ORIGIN_SETTING}', true), '') = '${SYNC_ORIGIN_VALUE}' THEN
+  IF coalesce(current_setting('${SYNC_ORIGIN_SETTING}', true), '') = '${SYNC_ORIGIN_VALUE}'
+     OR EXISTS (SELECT 1 FROM public.ficus_fence_leases
+                 WHERE service = TG_ARGV[0] AND expires_at IS NOT NULL AND expires_at <= now()) THEN
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
   END IF;
   RAISE EXCEPTION 'ficus: %.% is owned by service "%" since its write cut-over; % refused',
@@ -25,13 +41,25 @@ BEGIN
           HINT = format('write through the %s service, or roll it back first: ficus stage %s canary', TG_ARGV[0], TG_ARGV[0]);
 END $$;`;
 
+const SET_LEASE_SQL = `INSERT INTO public.ficus_fence_leases (service, expires_at)
+  VALUES (?, now() + ? * interval '1 millisecond')
+  ON CONFLICT (service) DO UPDATE SET expires_at = excluded.expires_at`;
+
+/**
+ * Fences `tables` for `service`: permanently, or (with `leaseMs`) until the lease lapses unless
+ * renewed (`renewFenceLease`) or made permanent (`makeFencePermanent`).
+ */
 export async function installFence(
   db: Knex,
   service: string,
   tables: string[],
   schema = 'public',
+  options: { leaseMs?: number } = {},
 ): Promise<void> {
   await db.transaction(async (trx) => {
+    await trx.raw(LEASE_TABLE_SQL);
+    // a NULL interval gives a NULL expiry: permanent
+    await trx.raw(SET_LEASE_SQL, [service, options.leaseMs ?? null]);
     await trx.raw(FUNCTION_SQL);
     for (const table of tables) {
       const qualified = quoteTable(schema, table);
@@ -47,6 +75,22 @@ export async function installFence(
       );
     }
   });
+}
+
+/** Pushes the fence's lease `leaseMs` into the future (only while it has one). */
+export async function renewFenceLease(db: Knex, service: string, leaseMs: number): Promise<void> {
+  await db.raw(
+    `UPDATE public.ficus_fence_leases SET expires_at = now() + ? * interval '1 millisecond'
+      WHERE service = ? AND expires_at IS NOT NULL`,
+    [leaseMs, service],
+  );
+}
+
+/** After the flip the fence no longer lapses. */
+export async function makeFencePermanent(db: Knex, service: string): Promise<void> {
+  await db.raw(`UPDATE public.ficus_fence_leases SET expires_at = NULL WHERE service = ?`, [
+    service,
+  ]);
 }
 
 export async function removeFence(db: Knex, tables: string[], schema = 'public'): Promise<void> {

@@ -13,6 +13,9 @@
  *   (cdc/sink/schema-change-store.ts), [{ id, direction, table, topic, partition, offset, column, kind, from, to, mapped,
  *   breaking, description, position, lsn, firstSeenAt, resolvedAt }]; a breaking one paused
  *   the table's sync and is a failing gate
+ * `cutover`: a write cut-over of the service whose process died before it ended (its journal's lease
+ *   lapsed), null when none: { id, from, to, actor, startedAt, step, flipped }; the next
+ *   `ficus stage` of the service finishes it (flipped) or undoes it
  * `proxies` (top level): the live proxies of the fleet (proxy/fleet/), each with what it routes by,
  *   [{ id, url, adminUrl, version, routesBy: { <service>: 'canary 5%' }, stagesReadAgeMs,
  *      heartbeatAgeMs, leaseExpiresInMs }]; a proxy whose lease expired is not listed.
@@ -32,6 +35,7 @@ import { latestRepairs, type RepairRecord } from '../cdc/verify/repair-store.ts'
 import { openSchemaChanges, type SchemaChangeRecord } from '../cdc/sink/schema-change-store.ts';
 import { fleetStatus, type ProxyStatus } from '../lib/proxy-fleet/proxy-fleet.ts';
 import { proxyFleetStore } from '../lib/proxy-fleet/proxy-fleet-store.ts';
+import { cutoverJournal, type JournalEntry } from './cutover-journal.ts';
 
 export type ServiceStatus = {
   name: string;
@@ -59,7 +63,37 @@ export type ServiceStatus = {
   repair: RepairSummary | null;
   /** column changes of its tables seen by the sync, not resolved (cdc/sink/schema-change-store.ts) */
   schemaChanges: SchemaChangeRecord[];
+  /** a cut-over whose process died before it ended (rollout/cutover-journal.ts) */
+  cutover: InterruptedCutover | null;
 };
+
+export type InterruptedCutover = Pick<
+  JournalEntry,
+  'id' | 'from' | 'to' | 'actor' | 'startedAt' | 'step' | 'flipped'
+>;
+
+async function interruptedCutovers(kitDb: Knex): Promise<Map<string, InterruptedCutover>> {
+  try {
+    const entries = await cutoverJournal(kitDb).interrupted();
+    return new Map(
+      entries.map((e) => [
+        e.service,
+        {
+          id: e.id,
+          from: e.from,
+          to: e.to,
+          actor: e.actor,
+          startedAt: e.startedAt,
+          step: e.step,
+          flipped: e.flipped,
+        },
+      ]),
+    );
+  } catch (error) {
+    if ((error as { code?: string }).code === '42P01') return new Map(); // no journal (before 0305)
+    throw error;
+  }
+}
 
 export type RepairSummary = {
   id: number;
@@ -140,6 +174,7 @@ export async function serviceStatus(deps: {
     (await latestRepairs({ query: (sql) => deps.kitDb.raw(sql) })).map((r) => [r.service, r]),
   );
   const schemaChanges = await openSchemaChanges({ query: (sql) => deps.kitDb.raw(sql) });
+  const cutovers = await interruptedCutovers(deps.kitDb);
   const fleet = syncFleetStore(deps.kitDb);
   const syncOf = async (service: string) => {
     const [assignments, { now, workers }] = await Promise.all([
@@ -183,6 +218,7 @@ export async function serviceStatus(deps: {
       sync: await syncOf(name),
       repair: repairSummary(repairs.get(name)),
       schemaChanges: schemaChanges.filter((c) => c.service === name),
+      cutover: cutovers.get(name) ?? null,
     });
   }
   const rows = await deps

@@ -11,6 +11,7 @@ import type { Direction } from '../../plan/mapping.ts';
 import type { Plan, ServicePlan } from '../../plan/plan-types.ts';
 import { applyConnector } from './apply-connector.ts';
 import { createConnectClient } from './connect-client.ts';
+import { dropPublication, dropSlot } from './source-database.ts';
 import {
   sourceConnectorSpec,
   type DatabaseEndpoint,
@@ -102,4 +103,22 @@ export async function applyConfiguredConnector(
       timeoutMs: options.timeoutMs,
     }),
   );
+}
+
+/**
+ * Removes one service's connector for one direction with its replication slot and publication (a
+ * slot nobody reads keeps WAL on the source DB): what a cut-over that created the connector leaves
+ * when it is undone. Each part may already be gone.
+ */
+export async function removeConfiguredConnector(
+  plan: Plan,
+  service: ServicePlan,
+  direction: Direction,
+  config: FicusConfig = loadConfig(),
+): Promise<void> {
+  const spec = configuredConnectorSpec(plan, service, direction, config);
+  const connect = configuredConnectClient(config);
+  if (await connect.findStatus(spec.name)) await connect.delete(spec.name);
+  await withReplicationRole(config, spec, (db) => dropSlot(db, spec));
+  await withSourceDb(config, spec, (db) => dropPublication(db, spec));
 }

@@ -17,6 +17,7 @@ import { kitDbUrl, openKitDb } from '../../lib/kit-db.ts';
 import { createProgress } from '../../lib/progress.ts';
 import type { Stage } from '../../plan/stages.ts';
 import { moveWrites, writesAtService } from '../../rollout/cutover.ts';
+import { resolveInterruptedCutovers } from '../../rollout/cutover-recovery.ts';
 import { configuredProxyFleet } from '../../rollout/proxy-fleet-client.ts';
 import { describePropagation } from '../../rollout/stage-propagation.ts';
 
@@ -80,6 +81,18 @@ export function register(program: Command): void {
             force: options.force,
             actor: currentActor(),
           };
+          // a cut-over of the service that died is finished or undone before anything else
+          const recovered = await resolveInterruptedCutovers(service, {
+            plan,
+            kitDb,
+            proxies,
+            progress: createProgress(),
+            actor: request.actor,
+          });
+          for (const r of recovered)
+            process.stdout.write(
+              `${service}: the interrupted write cut-over #${r.id} (died at "${r.step}") was ${r.outcome}\n`,
+            );
           const current = await unleash.readStage(service);
           // Moving the writes (canary -> live, or back) is the fenced cut-over, not a flag flip.
           const change =

@@ -75,6 +75,10 @@ export function renderStatus(report: StatusReport): string {
       out.push(
         `  schema change (${c.direction}): ${c.description} at ${c.position}${c.lsn ? ` LSN ${c.lsn}` : ''}, first seen ${c.firstSeenAt.slice(0, 19).replace('T', ' ')}: ${c.breaking ? 'sync of the table PAUSED' : 'not mapped, the sync goes on'}`,
       );
+    if (s.cutover)
+      out.push(
+        `  INTERRUPTED write cut-over #${s.cutover.id} ${s.cutover.from} -> ${s.cutover.to.stage} by ${s.cutover.actor} (started ${s.cutover.startedAt.slice(0, 16).replace('T', ' ')}), died at "${s.cutover.step}" ${s.cutover.flipped ? 'after' : 'before'} the flip: the next \`ficus stage ${s.name} …\` ${s.cutover.flipped ? 'finishes' : 'undoes'} it first`,
+      );
     for (const note of s.notes) out.push(`  note: ${note}`);
   }
   out.push('', `proxies: ${report.proxies.length} live`);
