@@ -42,6 +42,24 @@ describe('diffColumns', () => {
     expect(diffColumns(baseline, same)).toEqual([]);
   });
 
+  it('takes serial, bigserial and smallserial for the integers they are (no false type change)', () => {
+    const serials: TableBaseline = {
+      table: 'app.customers',
+      columns: [
+        { name: 'id', type: 'integer' },
+        { name: 'big', type: 'bigint' },
+        { name: 'small', type: 'smallint' },
+      ],
+      mapped: new Set(['id', 'big', 'small']),
+    };
+    const row = [
+      src('id', 'int32', 'SERIAL'),
+      src('big', 'int64', 'BIGSERIAL'),
+      src('small', 'int16', 'SMALLSERIAL'),
+    ];
+    expect(diffColumns(serials, row)).toEqual([]);
+  });
+
   it('reports an added column as not mapped, and not breaking', () => {
     const changes = diffColumns(baseline, [...same, src('colour', 'string', 'TEXT')]);
     expect(changes).toEqual([{ kind: 'added', column: 'colour', mapped: false }]);

@@ -76,6 +76,25 @@ export function typeName(formatType: string): string {
   return array ? `_${t}` : t;
 }
 
+/**
+ * The JDBC driver Debezium reads column types with names a column whose default is its own
+ * sequence `serial`/`bigserial`/`smallserial`: the column's type is still int4/int8/int2.
+ */
+const SERIAL_TYPES: Record<string, string> = {
+  serial: 'int4',
+  serial4: 'int4',
+  bigserial: 'int8',
+  serial8: 'int8',
+  smallserial: 'int2',
+  serial2: 'int2',
+};
+
+/** The type name Debezium propagates (`__debezium.source.column.type`), as `typeName` spells it. */
+export function propagatedTypeName(propagated: string): string {
+  const t = propagated.trim().toLowerCase();
+  return SERIAL_TYPES[t] ?? typeName(t);
+}
+
 /** The row columns of an event schema: `after`'s, or `before`'s (a delete's). */
 export function rowFields(fields: readonly FieldSchema[] | undefined): FieldSchema[] | undefined {
   const row = (name: string) => fields?.find((f) => f.field === name)?.fields;
@@ -91,7 +110,7 @@ function typeChange(
 ): { from: string; to: string } | undefined {
   const propagated = field.parameters?.[SOURCE_TYPE_PARAMETER];
   if (propagated !== undefined) {
-    const to = propagated.toLowerCase();
+    const to = propagatedTypeName(propagated);
     return typeName(column.type) === to ? undefined : { from: column.type, to };
   }
   if (!first || connectType(first) === connectType(field)) return undefined;

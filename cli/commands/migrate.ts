@@ -20,6 +20,9 @@ import {
 import { loadPlan } from '../../plan/load-plan.ts';
 import { preflight, type Part } from '../preflight.ts';
 
+/** The kit DB's migration set, which ships with ficus. */
+const kitMigrations = () => ({ set: 'kit', directory: migrationsDirectory('kit') });
+
 /** The example's legacy schema, into the shop's database as the monolith's role. */
 async function exampleLegacyTarget(): Promise<MigrationTarget> {
   const { legacyAppUrl } = await import('../../monolith/config.ts');
@@ -48,6 +51,11 @@ export function register(program: Command): void {
       if (set === 'legacy') {
         const target = await exampleLegacyTarget();
         await migrateSets([{ ...target, url: options.url ?? target.url }], createProgress());
+        return;
+      }
+      if (set === 'kit' && options.url) {
+        // the kit's own migrations into a database named on the command line: no configuration needed
+        await migrateSets([{ ...kitMigrations(), url: options.url }], createProgress());
         return;
       }
       const config = loadConfig();
