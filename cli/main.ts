@@ -17,6 +17,7 @@ const commands: (() => Promise<Registrar>)[] = [
   () => import('./commands/connectors.ts'),
   () => import('./commands/sync.ts'),
   () => import('./commands/verify.ts'),
+  () => import('./commands/schema-changes.ts'),
   () => import('./commands/stage.ts'),
   () => import('./commands/rollout.ts'),
   () => import('./commands/status.ts'),

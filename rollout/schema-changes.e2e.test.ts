@@ -22,7 +22,13 @@ import {
   resolveSchemaChange,
 } from '../cdc/sink/schema-change-store.ts';
 import { startSinkWorker, type SinkWorker } from '../cdc/sink/sink-worker.ts';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
+import { REPO_ROOT } from '../stack/stack-config.ts';
+
+const run = promisify(execFile);
 
 jest.setTimeout(180_000);
 
@@ -56,6 +62,12 @@ afterAll(async () => {
   await kit?.end();
   await fx?.dispose();
 });
+
+/** `ficus <args>` as an operator runs it, on the fixture's configuration. */
+const ficus = (args: string[]) =>
+  run(process.execPath, [path.join(REPO_ROOT, 'bin', 'ficus.js'), ...args], {
+    env: { ...process.env, FICUS_CONFIG: fx.configPath },
+  });
 
 const recorded = async () => (await openSchemaChanges(kit)).filter((c) => c.service === fx.service);
 
@@ -175,7 +187,14 @@ test('a worker started again keeps the table paused until the change is resolved
   // recorded once, however many workers saw it
   expect((await recorded()).filter((c) => c.kind === 'type changed')).toHaveLength(1);
 
+  // an operator sees it and, once the plan and the target are changed, resolves it
   const [open] = (await recorded()).filter((c) => c.breaking);
-  expect(await resolveSchemaChange(kit, open.id)).toBe(true);
+  const listed = JSON.parse((await ficus(['schema-changes', '--json'])).stdout) as {
+    changes: { id: number; description: string }[];
+  };
+  expect(listed.changes.find((c) => c.id === open.id)?.description).toBe(open.description);
+  const resolved = await ficus(['schema-changes', 'resolve', String(open.id)]);
+  expect(resolved.stderr + resolved.stdout).toContain(`schema change #${open.id} resolved`);
   expect(await schemaEvidence(fx.kit.knex, fx.service)).toEqual([]);
+  expect(await resolveSchemaChange(kit, open.id)).toBe(false);
 });

@@ -220,7 +220,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
         metrics.pausedTables.set(paused.size);
         const where = `${at.position.topic}[${at.position.partition}]@${at.position.offset}`;
         log.warn(
-          `sync of ${at.table} paused at ${where}: ${at.description}; change the plan and the target, mark the change resolved (kit DB schema_changes), then restart the sync`,
+          `sync of ${at.table} paused at ${where}: ${at.description}; change the plan and the target, mark the change resolved ('ficus schema-changes resolve <id>'), then restart the sync`,
           { lsn: at.lsn },
         );
       },
