@@ -10,6 +10,8 @@
  * callers can decide without parsing messages.
  */
 import { FicusError } from '../../lib/errors.ts';
+import { backoffDelay, type RetryOptions } from '../../lib/retry.ts';
+import { sleep } from '../../lib/wait.ts';
 
 export type ConnectorConfig = Record<string, string>;
 export type ConnectorState =
@@ -55,7 +57,17 @@ export type ConnectClientOptions = {
   /** per request; Connect itself answers within 90 s at worst */
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /** how often a 409 (rebalance, stale configuration) is asked again; default 8 times, 0.2–2 s apart */
+  rebalanceRetry?: RetryOptions;
 };
+
+/**
+ * Connect answers 409 while its workers rebalance or while a worker's view of the configuration is
+ * behind a change just made ("Cannot complete request momentarily due to stale configuration"):
+ * the request was not carried out, so asking again is safe, for every method. Other failures are
+ * left to the caller (a 5xx or a lost connection may have been carried out).
+ */
+const REBALANCE_RETRY: RetryOptions = { initialMs: 200, maxMs: 2_000, maxAttempts: 8 };
 
 const isRetriableStatus = (status: number) => status === 409 || status === 429 || status >= 500;
 
@@ -71,7 +83,25 @@ export function createConnectClient(options: ConnectClientOptions) {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const doFetch = options.fetch ?? fetch;
 
+  const rebalanceRetry = options.rebalanceRetry ?? REBALANCE_RETRY;
+
   async function send<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await sendOnce<T>(method, path, body);
+      } catch (error) {
+        const rebalancing = error instanceof ConnectError && error.httpStatus === 409;
+        if (!rebalancing || attempt >= rebalanceRetry.maxAttempts) throw error;
+        await sleep(backoffDelay(attempt, rebalanceRetry));
+      }
+    }
+  }
+
+  async function sendOnce<T>(
     method: string,
     path: string,
     body?: unknown,
