@@ -119,6 +119,14 @@ export async function removeConfiguredConnector(
   const spec = configuredConnectorSpec(plan, service, direction, config);
   const connect = configuredConnectClient(config);
   if (await connect.findStatus(spec.name)) await connect.delete(spec.name);
+  await dropConfiguredSlot(config, spec);
+}
+
+/** Drops the connector's slot (as the replication role) and its publication (as ficus's role). */
+export async function dropConfiguredSlot(
+  config: FicusConfig,
+  spec: SourceConnectorSpec,
+): Promise<void> {
   await withReplicationRole(config, spec, (db) => dropSlot(db, spec));
   await withSourceDb(config, spec, (db) => dropPublication(db, spec));
 }

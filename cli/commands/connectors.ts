@@ -11,12 +11,12 @@ import type { Plan } from '../../plan/plan-types.ts';
 import { loadConfig } from '../../lib/config/index.ts';
 import { preflight } from '../preflight.ts';
 import { connectorReport, formatReport } from '../../cdc/connect/connector-report.ts';
-import { dropPublication, dropSlot, signalSnapshot } from '../../cdc/connect/source-database.ts';
+import { signalSnapshot } from '../../cdc/connect/source-database.ts';
 import {
   applyConfiguredConnector,
   configuredConnectClient,
   configuredConnectorSpec,
-  withReplicationRole,
+  dropConfiguredSlot,
   withSourceDb,
 } from '../../cdc/connect/configured-connectors.ts';
 
@@ -114,8 +114,9 @@ export function register(program: Command): void {
       async (service: string | undefined, options: { direction: string; dropSlot?: boolean }) => {
         const connect = connectClient();
         const progress = createProgress();
+        const config = loadConfig();
         for (const { spec } of specs(
-          loadPlan(loadConfig().planFile),
+          loadPlan(config.planFile),
           service,
           directions(options.direction, 'both'),
         )) {
@@ -124,9 +125,7 @@ export function register(program: Command): void {
             progress.done(`deleted connector ${spec.name}`);
           } else progress.done(`connector ${spec.name} was not there`);
           if (options.dropSlot) {
-            const config = loadConfig();
-            await withReplicationRole(config, spec, (db) => dropSlot(db, spec));
-            await withSourceDb(config, spec, (db) => dropPublication(db, spec));
+            await dropConfiguredSlot(config, spec);
             progress.done(`dropped slot and publication ${spec.slot}`);
           }
         }
