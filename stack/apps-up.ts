@@ -10,9 +10,8 @@ import pg from 'pg';
 import { applyConfiguredConnector } from '../cdc/connect/configured-connectors.ts';
 import { loadConfig, type FicusConfig } from '../lib/config/index.ts';
 import type { Progress } from '../lib/progress.ts';
-import { migrationsDirectory } from '../migrations/migrate-runner.ts';
 import { migrateSets, migrationTargets } from '../migrations/migrate-sets.ts';
-import { legacyAppUrl } from '../monolith/config.ts';
+import { legacyMigrationTarget } from '../monolith/config.ts';
 import { loadPlan } from '../plan/load-plan.ts';
 import { appSpecs, ensureApp, runningApps, stopApp } from './apps.ts';
 import type { Direction } from '../plan/mapping.ts';
@@ -49,8 +48,7 @@ export async function appsUp(
 ): Promise<void> {
   const ficus = loadConfig();
   const plan = loadPlan(ficus.planFile);
-  const legacy = { set: 'legacy', url: legacyAppUrl(), directory: migrationsDirectory('legacy') };
-  await migrateSets([legacy, ...migrationTargets(ficus, plan)], progress);
+  await migrateSets([legacyMigrationTarget(), ...migrationTargets(ficus, plan)], progress);
   const directions = await syncDirections(ficus);
   const directionsOf = (service: string) => directions.get(service) ?? ['forward' as Direction];
   for (const service of plan.services) {

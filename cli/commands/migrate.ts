@@ -25,8 +25,8 @@ const kitMigrations = () => ({ set: 'kit', directory: migrationsDirectory('kit')
 
 /** The example's legacy schema, into the shop's database as the monolith's role. */
 async function exampleLegacyTarget(): Promise<MigrationTarget> {
-  const { legacyAppUrl } = await import('../../monolith/config.ts');
-  return { set: 'legacy', url: legacyAppUrl(), directory: migrationsDirectory('legacy') };
+  const { legacyMigrationTarget } = await import('../../monolith/config.ts');
+  return legacyMigrationTarget();
 }
 
 export function register(program: Command): void {
