@@ -78,6 +78,7 @@ const service = {
   type: 'object',
   properties: {
     database: name,
+    schema: name,
     owns: { type: 'array', items: tableMapping },
     replicates: { type: 'array', items: tableMapping },
     routes: { type: 'array', items: route },

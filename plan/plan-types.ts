@@ -53,6 +53,8 @@ export type GatePlan = {
 export type ServicePlan = {
   name: string;
   database: string;
+  /** schema of the service's tables in its database (plan/qualified-table.ts); `public` when omitted */
+  schema?: string;
   owns: TableMapping[];
   replicates: TableMapping[];
   routes: RoutePlan[];

@@ -44,6 +44,8 @@ import { STEPS, switchSync, undoSteps, type CutoverScope } from './cutover-undo.
 import { loadConfig, serviceConfig, type FicusConfig } from '../lib/config/index.ts';
 import { sinkConsistency } from '../cdc/verify/consistent-point.ts';
 import { alignIdSequences } from './id-sequences.ts';
+import type { SequencePlan } from './sequence-moves.ts';
+import { sourceTableOf, targetTableOf } from '../plan/qualified-table.ts';
 import { checkGates } from './check-gates.ts';
 import {
   changeStage,
@@ -133,6 +135,15 @@ function pools(config: FicusConfig, service: ServicePlan) {
   };
 }
 
+/** What the alignment moved (and left alone), for the cut-over's progress. */
+function reportSequences(service: string, side: string, aligned: SequencePlan, progress: Progress) {
+  for (const move of aligned.moves)
+    progress.done(
+      `${service}: ${side} sequence ${move.sequence} moved past ${move.because} (${move.to})`,
+    );
+  for (const note of aligned.notes) progress.step(`${service}: ${note}`);
+}
+
 async function reverseConnectorExists(config: FicusConfig, plan: Plan, service: ServicePlan) {
   const spec = configuredConnectorSpec(plan, service, 'reverse', config);
   return (await configuredConnectClient(config).findStatus(spec.name)) !== undefined;
@@ -216,6 +227,11 @@ export async function moveWrites(
   const owned = {
     legacy: service.owns.map((t) => t.source),
     service: service.owns.map((t) => t.target),
+  };
+  // the owned tables where each side keeps them, for the sequences moved when it takes the writes
+  const ownedTables = {
+    legacy: service.owns.map((t) => sourceTableOf(plan, t)),
+    service: service.owns.map((t) => targetTableOf(service, t)),
   };
   const bound = request.holdBoundMs ?? 15_000;
   const fleet: SyncFleetStore = syncFleetStore(deps.kitDb);
@@ -356,9 +372,10 @@ export async function moveWrites(
       `${service.name}: ${from} sync drained${drainedTo ? ` up to source WAL ${drainedTo}` : ''} (${Date.now() - heldAt} ms after the hold)`,
     );
     if (toService) {
-      await run('align the service id sequences', () =>
-        alignIdSequences(db.serviceKnex, owned.service),
+      const aligned = await run('align the service id sequences', () =>
+        alignIdSequences(db.serviceKnex, ownedTables.service),
       );
+      reportSequences(service.name, 'service', aligned, progress);
       await run(
         STEPS.fence,
         () =>
@@ -373,9 +390,12 @@ export async function moveWrites(
       );
     } else {
       await run(STEPS.unfence, () => removeFence(db.legacyKnex, owned.legacy), true);
-      await run('align the legacy id sequences', () =>
-        alignIdSequences(db.legacyKnex, owned.legacy),
+      // the service made rows with its own sequences while it owned the writes, and the reverse
+      // sync copied them with their keys: the monolith's next insert must not take one of those
+      const aligned = await run('align the legacy id sequences', () =>
+        alignIdSequences(db.legacyKnex, ownedTables.legacy),
       );
+      reportSequences(service.name, 'legacy', aligned, progress);
     }
     const change = await run('flip the stage', () =>
       changeStage(

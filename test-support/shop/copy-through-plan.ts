@@ -11,6 +11,8 @@ import { findService, loadPlan } from '../../plan/load-plan.ts';
 import { renderStagedUpsert } from '../../plan/mapping.ts';
 import type { Knex } from 'knex';
 import { alignIdSequences } from '../../rollout/id-sequences.ts';
+import { sourceTableOf, targetTableOf } from '../../plan/qualified-table.ts';
+import { quoteTable } from '../../lib/sql.ts';
 
 async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
@@ -36,15 +38,19 @@ export async function copyThroughPlan(options: {
   await withClient(options.legacyUrl, (legacy) =>
     withClient(options.serviceUrl, async (target) => {
       for (const table of tables) {
+        const source = sourceTableOf(plan, table);
         const columns = await describeExistingTable(
           legacy,
-          plan.legacy.schema,
-          table.source,
+          source.schema,
+          source.table,
           `plan ${options.service}`,
         );
-        const compiled = compileTableMapping(table, columns, { sourceSchema: plan.legacy.schema });
+        const compiled = compileTableMapping(table, columns, {
+          sourceSchema: source.schema,
+          targetSchema: targetTableOf(service, table).schema,
+        });
         const { rows } = await legacy.query(
-          `SELECT coalesce(jsonb_agg(t), '[]'::jsonb) AS rows FROM ${table.source} t`,
+          `SELECT coalesce(jsonb_agg(t), '[]'::jsonb) AS rows FROM ${quoteTable(source.schema, source.table)} t`,
         );
         await target.query(renderStagedUpsert(compiled, 'forward'), [JSON.stringify(rows[0].rows)]);
       }
@@ -52,6 +58,6 @@ export async function copyThroughPlan(options: {
   );
   await alignIdSequences(
     options.serviceDb,
-    service.owns.map((t) => t.target),
+    service.owns.map((t) => targetTableOf(service, t)),
   );
 }

@@ -110,7 +110,10 @@ const TABLES = ['customers', 'products', 'inventory', 'orders', 'order_items', '
 
 export async function seedLegacy(db: Knex): Promise<void> {
   for (const table of TABLES) await db(table).insert(FIXTURE[table]);
-  await alignIdSequences(db, ['customers', 'products', 'orders', 'order_items', 'payments']);
+  await alignIdSequences(
+    db,
+    TABLES.map((table) => ({ schema: 'public', table })),
+  );
 }
 
 /**
@@ -147,5 +150,5 @@ export async function seedExtremes(db: Knex): Promise<void> {
     { product_id: EXTREMES.dearProductId, quantity: 1000, reserved: 0 },
     { product_id: EXTREMES.fullStockProductId, quantity: EXTREMES.fullStock, reserved: 0 },
   ]);
-  await alignIdSequences(db, ['products']);
+  await alignIdSequences(db, [{ schema: 'public', table: 'products' }]);
 }
