@@ -6,6 +6,7 @@
 import { findService } from './load-plan.ts';
 import { compileTableMapping, type ColumnInfo, type CompiledTable } from './mapping.ts';
 import type { Plan, TableMapping } from './plan-types.ts';
+import { sourceTableOf, targetTableOf } from './qualified-table.ts';
 
 export type Describe = (schema: string, table: string) => Promise<ColumnInfo[]>;
 
@@ -21,7 +22,6 @@ export async function compileServiceTables(
   serviceName: string,
   describeSource: Describe,
   describeTarget?: Describe,
-  targetSchema = 'public',
 ): Promise<CompiledServiceTable[]> {
   const service = findService(plan, serviceName);
   const tables = [
@@ -30,15 +30,16 @@ export async function compileServiceTables(
   ];
   const compiled: CompiledServiceTable[] = [];
   for (const { role, mapping } of tables) {
-    const sourceColumns = await describeSource(plan.legacy.schema, mapping.source);
+    const [source, target] = [sourceTableOf(plan, mapping), targetTableOf(service, mapping)];
+    const sourceColumns = await describeSource(source.schema, source.table);
     const targetTypes = describeTarget
       ? Object.fromEntries(
-          (await describeTarget(targetSchema, mapping.target)).map((c) => [c.name, c.type]),
+          (await describeTarget(target.schema, target.table)).map((c) => [c.name, c.type]),
         )
       : undefined;
     const table = compileTableMapping(mapping, sourceColumns, {
-      sourceSchema: plan.legacy.schema,
-      targetSchema,
+      sourceSchema: source.schema,
+      targetSchema: target.schema,
       targetTypes,
     });
     compiled.push({ ...table, role, mapping, targetTypes });

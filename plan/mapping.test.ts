@@ -149,7 +149,7 @@ describe('rendered SQL', () => {
   it('forward upsert stages source rows and writes target expressions', () => {
     expect(renderStagedUpsert(c, 'forward')).toBe(
       'INSERT INTO "svc"."products" ("id", "sku", "title", "price_cents", "created_at", "search_text") ' +
-        `SELECT src."id", src."sku", src."name", round(src."price" * 100)::bigint, date_trunc('milliseconds', src."created_at"::timestamptz), (lower(name || ' ' || sku)) ` +
+        `OVERRIDING SYSTEM VALUE SELECT src."id", src."sku", src."name", round(src."price" * 100)::bigint, date_trunc('milliseconds', src."created_at"::timestamptz), (lower(name || ' ' || sku)) ` +
         'FROM json_to_recordset($1::json) AS src("id" bigint, "sku" text, "name" text, "price" numeric(12,2), "active" boolean, "created_at" timestamp with time zone) ' +
         'ON CONFLICT ("id") DO UPDATE SET "sku" = EXCLUDED."sku", "title" = EXCLUDED."title", "price_cents" = EXCLUDED."price_cents", ' +
         '"created_at" = EXCLUDED."created_at", "search_text" = EXCLUDED."search_text"',
@@ -185,5 +185,49 @@ describe('rendered SQL', () => {
     ]);
     expect(renderStagedUpsert(k, 'forward')).toMatch(/ON CONFLICT \("a", "b"\) DO NOTHING$/);
     expect(renderStagedDelete(k, 'forward')).toContain('WHERE t."a" = k."a" AND t."b" = k."b"');
+  });
+});
+
+describe('schemas and names that need quoting', () => {
+  // a legacy table in a schema with a space, a mixed-case name, columns named by reserved words
+  const columns = [
+    { name: 'order', type: 'bigint' },
+    { name: 'user', type: 'text' },
+    { name: 'Select"Me', type: 'integer' },
+  ];
+  const mapping: TableMapping = {
+    source: 'Invoices',
+    target: 'invoice lines',
+    key: ['order'],
+    columns: {
+      order: { target: 'order' },
+      user: { target: 'group' },
+      'Select"Me': { target: 'x' },
+    },
+  };
+  const c = compileTableMapping(mapping, columns, {
+    sourceSchema: 'Billing Data',
+    targetSchema: 'Ledger',
+  });
+
+  it('names both schemas, every identifier quoted', () => {
+    expect(c.source).toEqual({ schema: 'Billing Data', table: 'Invoices' });
+    expect(c.target).toEqual({ schema: 'Ledger', table: 'invoice lines' });
+    expect(renderStagedUpsert(c, 'forward')).toBe(
+      'INSERT INTO "Ledger"."invoice lines" ("order", "group", "x") OVERRIDING SYSTEM VALUE ' +
+        'SELECT src."order", src."user", src."Select""Me" ' +
+        'FROM json_to_recordset($1::json) AS src("order" bigint, "user" text, "Select""Me" integer) ' +
+        'ON CONFLICT ("order") DO UPDATE SET "group" = EXCLUDED."group", "x" = EXCLUDED."x"',
+    );
+    expect(renderStagedUpsert(c, 'reverse')).toMatch(
+      /^INSERT INTO "Billing Data"."Invoices" \("order", "user", "Select""Me"\) OVERRIDING SYSTEM VALUE SELECT tgt."order", tgt."group", tgt."x" /,
+    );
+    expect(renderStagedDelete(c, 'reverse')).toBe(
+      'DELETE FROM "Billing Data"."Invoices" AS t USING (SELECT DISTINCT tgt."order" AS "order" ' +
+        'FROM json_to_recordset($1::json) AS tgt("order" bigint)) AS k WHERE t."order" = k."order"',
+    );
+    expect(renderMappedSelect(c)).toBe(
+      'SELECT src."order" AS "order", src."user" AS "group", src."Select""Me" AS "x" FROM "Billing Data"."Invoices" AS src',
+    );
   });
 });

@@ -26,6 +26,7 @@
 import { ConfigError } from '../lib/errors.ts';
 import { CONVERSIONS, isConversionName } from './conversions.ts';
 import type { ColumnMapping, TableMapping } from './plan-types.ts';
+import { DEFAULT_SCHEMA } from './qualified-table.ts';
 import { checkTypeName, quoteIdent, quoteTable } from '../lib/sql.ts';
 
 export const SOURCE_ALIAS = 'src';
@@ -164,8 +165,8 @@ export function compileTableMapping(
   });
 
   return {
-    source: { schema: options.sourceSchema ?? 'public', table: table.source },
-    target: { schema: options.targetSchema ?? 'public', table: table.target },
+    source: { schema: options.sourceSchema ?? DEFAULT_SCHEMA, table: table.source },
+    target: { schema: options.targetSchema ?? DEFAULT_SCHEMA, table: table.target },
     sourceKey: [...table.key],
     targetKey,
     sourceColumns: sourceColumns.map((c) => ({ ...c })),
@@ -270,7 +271,9 @@ export function renderStagedUpsert(
   const onConflict = updates.length ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING';
   return (
     `INSERT INTO ${quoteTable(plan.into.schema, plan.into.table)} (${names.join(', ')}) ` +
-    `SELECT ${plan.columns.map((c) => c.sql).join(', ')} FROM ${recordset(plan.staged, plan.stagedAlias, param)} ` +
+    // the keys come from the other side, also into a GENERATED ALWAYS identity column (a no-op
+    // on tables without one)
+    `OVERRIDING SYSTEM VALUE SELECT ${plan.columns.map((c) => c.sql).join(', ')} FROM ${recordset(plan.staged, plan.stagedAlias, param)} ` +
     `ON CONFLICT (${plan.conflictKey.map(quoteIdent).join(', ')}) ${onConflict}`
   );
 }

@@ -13,6 +13,9 @@ import type { Plan, ServicePlan } from '../../plan/plan-types.ts';
 import { quoteLiteral, quoteTable } from '../../lib/sql.ts';
 import type { ConnectorConfig } from './connect-client.ts';
 import { UNAVAILABLE_VALUE_PLACEHOLDER } from '../sink/unavailable-value.ts';
+import { debeziumTopic } from '../sink/debezium-topic.ts';
+import { ConfigError } from '../../lib/errors.ts';
+import { sourceTableOf, targetTableOf, type QualifiedTable } from '../../plan/qualified-table.ts';
 
 export type DatabaseEndpoint = {
   host: string;
@@ -26,7 +29,7 @@ export type DatabaseEndpoint = {
   passwordReference?: string;
   database: string;
 };
-export type QualifiedTable = { schema: string; table: string };
+export type { QualifiedTable };
 
 export type SourceConnectorSpec = {
   name: string;
@@ -50,8 +53,6 @@ export type SourceSpecOptions = {
   endpoint: DatabaseEndpoint;
   /** prefix of every name (connector, slot, publication, topics); tests pass a random one */
   prefix?: string;
-  /** schema of the service's own tables in its DB */
-  serviceSchema?: string;
   heartbeatIntervalMs?: number;
 };
 
@@ -74,9 +75,20 @@ export const VALUE_HANDLING = {
 } as const;
 
 const slotSafe = (s: string) => s.toLowerCase().replace(/[^a-z0-9_]/g, '_');
-/** Debezium's include lists are regular expressions: a dot in a name must not match anything. */
-const includeEntry = (t: QualifiedTable) =>
-  `${t.schema}.${t.table}`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * Debezium's include lists are comma-separated regular expressions matched against the whole
+ * `schema.table`: the dot between them and any regex character in a name are escaped, so that
+ * `a.b` matches only itself; a comma cannot be expressed at all.
+ */
+export function includeEntry(t: QualifiedTable): string {
+  const name = `${t.schema}.${t.table}`;
+  if (name.includes(','))
+    throw new ConfigError(
+      `table ${name}: Debezium's table.include.list cannot name a schema or table with a comma in it; rename it`,
+    );
+  return `${escapeRegex(t.schema)}\\.${escapeRegex(t.table)}`;
+}
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export function connectorName(service: string, direction: Direction, prefix = 'ficus'): string {
   return `${prefix}.${service}.${direction}`;
@@ -91,7 +103,7 @@ export function topicOf(
   spec: Pick<SourceConnectorSpec, 'topicPrefix'>,
   table: QualifiedTable,
 ): string {
-  return `${spec.topicPrefix}.${table.schema}.${table.table}`;
+  return debeziumTopic(spec.topicPrefix, table);
 }
 
 /** The data tables a direction captures: forward everything the service reads, reverse what it owns. */
@@ -99,12 +111,11 @@ export function capturedTables(
   plan: Plan,
   service: ServicePlan,
   direction: Direction,
-  serviceSchema = 'public',
 ): QualifiedTable[] {
-  if (direction === 'reverse')
-    return service.owns.map((t) => ({ schema: serviceSchema, table: t.target }));
-  const names = [...new Set([...service.owns, ...service.replicates].map((t) => t.source))];
-  return names.map((table) => ({ schema: plan.legacy.schema, table }));
+  if (direction === 'reverse') return service.owns.map((t) => targetTableOf(service, t));
+  const tables = [...service.owns, ...service.replicates].map((t) => sourceTableOf(plan, t));
+  const unique = new Map(tables.map((t) => [`${t.schema}\0${t.table}`, t]));
+  return [...unique.values()];
 }
 
 export function sourceConnectorSpec(
@@ -116,7 +127,7 @@ export function sourceConnectorSpec(
   const prefix = options.prefix ?? 'ficus';
   const name = connectorName(service.name, direction, prefix);
   const slot = slotSafe(`${prefix}_${service.name}_${direction}`);
-  const tables = capturedTables(plan, service, direction, options.serviceSchema);
+  const tables = capturedTables(plan, service, direction);
   const heartbeatTable = { schema: KIT_SCHEMA, table: HEARTBEAT };
   const signalTable = { schema: KIT_SCHEMA, table: SIGNAL };
   const { endpoint } = options;

@@ -5,17 +5,17 @@
  * - reverse reads the service connector's topics of the tables the service owns (replicated
  *   tables are read-only copies, the monolith still writes them) and writes the legacy tables
  *   through the inverse mapping.
- * Topics are `<topic.prefix>.<schema>.<table>` (Debezium's naming).
+ * Topics are `<topic.prefix>.<schema>.<table>` (Debezium's naming, debezium-topic.ts), with the
+ * schemas of the plan: `legacy.schema` forward, the service's `schema` reverse.
  */
 import type pg from 'pg';
 import { compileTableMapping, type Direction } from '../../plan/mapping.ts';
 import { describeExistingTable } from '../../plan/describe-table.ts';
 import type { Plan, ServicePlan, TableMapping } from '../../plan/plan-types.ts';
+import { sourceTableOf, tableLabel, targetTableOf } from '../../plan/qualified-table.ts';
+import { debeziumTopic } from './debezium-topic.ts';
 import { buildTableWriter, type TableWriter } from './table-writer.ts';
 import type { TableBaseline } from './schema-diff.ts';
-
-/** The service's schema in its own database. */
-export const SERVICE_SCHEMA = 'public';
 
 /** Debezium `topic.prefix` of the connector feeding a direction. */
 export function defaultTopicPrefix(service: string, direction: Direction): string {
@@ -32,10 +32,10 @@ export function directionTables(
   const tables = direction === 'forward' ? [...service.owns, ...service.replicates] : service.owns;
   return tables.map((table) => ({
     table,
-    topic:
-      direction === 'forward'
-        ? `${topicPrefix}.${plan.legacy.schema}.${table.source}`
-        : `${topicPrefix}.${SERVICE_SCHEMA}.${table.target}`,
+    topic: debeziumTopic(
+      topicPrefix,
+      direction === 'forward' ? sourceTableOf(plan, table) : targetTableOf(service, table),
+    ),
   }));
 }
 
@@ -51,22 +51,23 @@ export async function buildWriters(options: {
   const writers = new Map<string, TableWriter>();
   const baselines = new Map<string, TableBaseline>();
   for (const { table, topic } of directionTables(plan, service, direction, topicPrefix)) {
-    const where = `${plan.file}: services.${service.name} table ${table.source}`;
+    const [source, target] = [sourceTableOf(plan, table), targetTableOf(service, table)];
+    const where = `${plan.file}: services.${service.name} table ${tableLabel(source)}`;
     const sourceColumns = await describeExistingTable(
       options.legacy,
-      plan.legacy.schema,
-      table.source,
+      source.schema,
+      source.table,
       where,
     );
     const targetColumns = await describeExistingTable(
       options.serviceDb,
-      SERVICE_SCHEMA,
-      table.target,
+      target.schema,
+      target.table,
       where,
     );
     const compiled = compileTableMapping(table, sourceColumns, {
-      sourceSchema: plan.legacy.schema,
-      targetSchema: SERVICE_SCHEMA,
+      sourceSchema: source.schema,
+      targetSchema: target.schema,
       targetTypes: Object.fromEntries(targetColumns.map((c) => [c.name, c.type])),
     });
     writers.set(topic, buildTableWriter(compiled, direction, topic));

@@ -62,7 +62,6 @@ export type VerifyServiceOptions = {
   resume?: boolean;
   consistency?: WaitForConsistentPoint;
   progress?: Progress;
-  targetSchema?: string;
 };
 
 const publicShape = (r: TableResult): TableParity => ({
@@ -95,7 +94,6 @@ export async function verifyService(options: VerifyServiceOptions): Promise<{
     service,
     (schema, table) => describeExistingTable(legacy, schema, table, `${where} (legacy)`),
     (schema, table) => describeExistingTable(serviceDb, schema, table, `${where} (service DB)`),
-    options.targetSchema,
   );
   // a target that cannot hold a legacy value explains rows missing in it (`ficus check` lists these too)
   for (const table of tables)

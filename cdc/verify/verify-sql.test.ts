@@ -93,3 +93,26 @@ describe('compareRows', () => {
     expect(result.differing).toEqual([['2'], ['3'], ['4']]);
   });
 });
+
+describe('verify SQL on schemas and names that need quoting', () => {
+  const quoted = compileTableMapping(
+    { source: 'Invoices', target: 'invoice lines', key: ['order'] },
+    [
+      { name: 'order', type: 'bigint' },
+      { name: 'user', type: 'text' },
+    ],
+    { sourceSchema: 'Billing Data', targetSchema: 'Ledger' },
+  );
+  const sides = verifySides(quoted);
+
+  it('reads each side from its own schema, every identifier quoted', () => {
+    const legacy = renderChunkRows(sides.legacy, { lower: ['1'], upper: null }).sql;
+    expect(legacy).toContain('FROM "Billing Data"."Invoices" AS src');
+    expect(legacy).toContain('src."order"');
+    expect(legacy).toContain('src."user"');
+    const service = renderChunkHash(sides.service, { lower: null, upper: ['9'] }).sql;
+    expect(service).toContain('FROM "Ledger"."invoice lines" AS t');
+    expect(service).toContain('WHERE (t."order") <= ($1::bigint)');
+    expect(renderBoundaries(sides.legacy, 100)).toContain('FROM "Billing Data"."Invoices" AS src');
+  });
+});

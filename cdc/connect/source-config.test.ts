@@ -1,0 +1,66 @@
+import { parsePlan } from '../../plan/load-plan.ts';
+import { capturedTables, includeEntry, sourceConnectorSpec, topicOf } from './source-config.ts';
+import { directionTables } from '../sink/sink-topology.ts';
+
+// legacy tables in a schema whose name needs quoting, the service's in a schema of its own
+const plan = parsePlan(
+  `
+version: 1
+legacy: { database: legacy, schema: "Billing Data" }
+services:
+  billing:
+    database: billing
+    schema: ledger
+    owns:
+      - { source: "Invoices", target: invoice_lines, key: [order] }
+      - { source: "tax.rates", target: rates, key: [code] }
+    replicates:
+      - { source: customers, target: customers, key: [id] }
+`,
+  'plan.yaml',
+);
+const service = plan.services[0];
+const endpoint = { host: 'db', port: 5432, user: 'u', password: 'p', database: 'legacy' };
+
+test('each direction captures its side of the plan, in its schema', () => {
+  expect(capturedTables(plan, service, 'forward')).toEqual([
+    { schema: 'Billing Data', table: 'Invoices' },
+    { schema: 'Billing Data', table: 'tax.rates' },
+    { schema: 'Billing Data', table: 'customers' },
+  ]);
+  expect(capturedTables(plan, service, 'reverse')).toEqual([
+    { schema: 'ledger', table: 'invoice_lines' },
+    { schema: 'ledger', table: 'rates' },
+  ]);
+});
+
+test("Debezium's include lists are regexes: dots and other regex characters are escaped", () => {
+  expect(includeEntry({ schema: 'Billing Data', table: 'tax.rates' })).toBe(
+    'Billing Data\\.tax\\.rates',
+  );
+  expect(includeEntry({ schema: 'a+b', table: 'x(1)' })).toBe('a\\+b\\.x\\(1\\)');
+  expect(() => includeEntry({ schema: 'public', table: 'a,b' })).toThrow(/comma/);
+  const config = sourceConnectorSpec(plan, service, 'forward', { endpoint }).config;
+  expect(config['table.include.list']).toBe(
+    'Billing Data\\.Invoices,Billing Data\\.tax\\.rates,Billing Data\\.customers,ficus_cdc\\.heartbeat,ficus_cdc\\.signal',
+  );
+  expect(String(config['column.propagate.source.type']).split(',')[1]).toBe(
+    'Billing Data\\.tax\\.rates\\..*',
+  );
+});
+
+test('topics replace what Kafka does not allow as Debezium does, and the sink reads the same ones', () => {
+  const spec = sourceConnectorSpec(plan, service, 'forward', { endpoint });
+  expect(topicOf(spec, spec.tables[0])).toBe('ficus.billing.Billing_Data.Invoices');
+  expect(spec.tables.map((t) => topicOf(spec, t))).toEqual(
+    directionTables(plan, service, 'forward', spec.topicPrefix).map((t) => t.topic),
+  );
+  const reverse = sourceConnectorSpec(plan, service, 'reverse', { endpoint });
+  expect(reverse.tables.map((t) => topicOf(reverse, t))).toEqual([
+    'ficus.billing.reverse.ledger.invoice_lines',
+    'ficus.billing.reverse.ledger.rates',
+  ]);
+  expect(
+    directionTables(plan, service, 'reverse', reverse.topicPrefix).map((t) => t.topic),
+  ).toEqual(reverse.tables.map((t) => topicOf(reverse, t)));
+});
