@@ -33,7 +33,10 @@ import {
 } from '../cdc/verify/verify-service.ts';
 import { createKafkaClient } from '../cdc/kafka/kafka-clients.ts';
 import { createTestDatabase } from './databases.ts';
-import { VALUE_HANDLING } from '../cdc/connect/source-config.ts';
+import { includeEntry, VALUE_HANDLING } from '../cdc/connect/source-config.ts';
+import { debeziumTopic } from '../cdc/sink/debezium-topic.ts';
+import { targetTableOf } from '../plan/qualified-table.ts';
+import { quoteIdent, quoteTable } from '../lib/sql.ts';
 import { DEAD_LETTER_HEADERS } from '../cdc/sink/dead-letter.ts';
 
 const config = stackConfig();
@@ -135,6 +138,10 @@ const CATALOG_PRODUCTS = {
 export type FixtureTables = {
   legacyDdl: string;
   serviceDdl: string;
+  /** the plan's `legacy.schema` (default `public`); the legacy DDL creates it */
+  legacySchema?: string;
+  /** the service's `schema` in the plan (default `public`); the service DDL creates it */
+  serviceSchema?: string;
   owns: Record<string, unknown>[];
   replicates?: Record<string, unknown>[];
 };
@@ -154,12 +161,21 @@ export async function createSinkFixture(
     identity ? { source: 'products', target: 'products', key: ['id'] } : CATALOG_PRODUCTS,
   ];
   const replicates = own ? (own.replicates ?? []) : [CATALOG_INVENTORY];
-  const captured = [...owns, ...replicates].map((t) => `public.${String(t.source)}`);
+  const legacySchema = own?.legacySchema ?? 'public';
+  const serviceSchema = own?.serviceSchema;
+  const legacyTable = (table: string) => ({ schema: legacySchema, table });
+  const captured = [...owns, ...replicates].map((t) => includeEntry(legacyTable(String(t.source))));
   const planText = YAML.stringify({
     version: 1,
-    legacy: { database: legacyDb, schema: 'public' },
+    legacy: { database: legacyDb, schema: legacySchema },
     services: {
-      [service]: { database: serviceDb, owns, replicates, routes: [] },
+      [service]: {
+        database: serviceDb,
+        ...(serviceSchema ? { schema: serviceSchema } : {}),
+        owns,
+        replicates,
+        routes: [],
+      },
       // a second service that replicates the same legacy table (as orders does products): what the
       // first service's reverse sink writes into legacy is news for it, not an echo
       [`${service}o`]: {
@@ -249,7 +265,9 @@ export async function createSinkFixture(
     },
     /** each partition's end (high watermark) in the forward topic of a legacy table */
     async topicEnds(table: string): Promise<Map<number, bigint>> {
-      const ends = await (await connectedAdmin()).fetchTopicOffsets(`${prefix}.public.${table}`);
+      const ends = await (
+        await connectedAdmin()
+      ).fetchTopicOffsets(debeziumTopic(prefix, legacyTable(table)));
       return new Map(ends.map((e) => [e.partition, BigInt(e.high)]));
     },
     /**
@@ -260,7 +278,7 @@ export async function createSinkFixture(
      * take minutes over a long stream, and only a stream that stopped is a failure.
      */
     async waitApplied(table: string, messages: number, stallMs = 30_000) {
-      const topic = `${prefix}.public.${table}`;
+      const topic = debeziumTopic(prefix, legacyTable(table));
       const ends = await waitWhileProgressing(
         `${messages} messages in ${topic}`,
         async () => {
@@ -429,25 +447,32 @@ export async function createSinkFixture(
       const mapping = [...plan.services[0].owns, ...plan.services[0].replicates].find(
         (t) => t.source === table,
       )!;
+      const target = targetTableOf(plan.services[0], mapping);
       const compiled = compileTableMapping(
         mapping,
         await describeTable(
           { query: (t: string, p?: unknown[]) => sql(fixture.legacyUrl, t, p) },
-          'public',
+          legacySchema,
           table,
         ),
+        { sourceSchema: legacySchema, targetSchema: target.schema },
       );
-      const key = compiled.targetKey[0];
+      const key = quoteIdent(compiled.targetKey[0]);
       // compared as text, so that bigint expressions and integer columns holding the same number agree
-      const cols = compiled.targetColumns.map((c) => `"${c.name}"::text AS "${c.name}"`).join(', ');
+      const cols = compiled.targetColumns
+        .map((c) => `${quoteIdent(c.name)}::text AS ${quoteIdent(c.name)}`)
+        .join(', ');
       const expected = (
         await sql(
           fixture.legacyUrl,
-          `SELECT ${cols} FROM (${renderMappedSelect(compiled)}) m ORDER BY "${key}"`,
+          `SELECT ${cols} FROM (${renderMappedSelect(compiled)}) m ORDER BY ${key}`,
         )
       ).rows;
       const actual = (
-        await sql(fixture.serviceUrl, `SELECT ${cols} FROM ${mapping.target} ORDER BY "${key}"`)
+        await sql(
+          fixture.serviceUrl,
+          `SELECT ${cols} FROM ${quoteTable(target.schema, target.table)} ORDER BY ${key}`,
+        )
       ).rows;
       return { expected, actual };
     },
