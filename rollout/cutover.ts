@@ -226,7 +226,6 @@ export async function moveWrites(
   const [from, to]: Direction[] = toService ? ['forward', 'reverse'] : ['reverse', 'forward'];
   const owned = {
     legacy: service.owns.map((t) => t.source),
-    service: service.owns.map((t) => t.target),
   };
   // the owned tables where each side keeps them, for the sequences moved when it takes the writes
   const ownedTables = {

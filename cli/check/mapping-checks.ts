@@ -127,7 +127,7 @@ export async function serviceMappingChecks(
   service: ServicePlan,
   legacy: pg.Client,
   serviceDb: pg.Client,
-  targetSchema = 'public',
+  targetSchema = service.schema ?? 'public',
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const mapping of [...service.owns, ...service.replicates])
