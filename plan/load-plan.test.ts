@@ -88,7 +88,34 @@ describe('parsePlan', () => {
     [
       'a table owned by two services',
       (d) => d.services.orders.owns.push({ source: 'products', target: 'products', key: ['id'] }),
-      'shop.plan.yaml: services.orders.owns[3].source: legacy table "products" is already owned by services.catalog.owns[0]',
+      'shop.plan.yaml: services.orders.owns[3].source: legacy table "public.products" is already owned by services.catalog.owns[0]',
+    ],
+    [
+      'a table owned twice, once through its sourceSchema',
+      (d) =>
+        d.services.orders.owns.push({
+          source: 'products',
+          sourceSchema: 'public',
+          target: 'products',
+          key: ['id'],
+        }),
+      'shop.plan.yaml: services.orders.owns[3].source: legacy table "public.products" is already owned by services.catalog.owns[0]',
+    ],
+    [
+      'a service table filled twice, once through its targetSchema',
+      (d) =>
+        d.services.orders.replicates.push({
+          source: 'customers',
+          target: 'orders',
+          targetSchema: 'public',
+          key: ['id'],
+        }),
+      'shop.plan.yaml: services.orders.replicates[2].target: table "public.orders" is already filled by services.orders.owns[0]',
+    ],
+    [
+      'an empty sourceSchema',
+      (d) => (d.services.orders.owns[0].sourceSchema = ''),
+      'shop.plan.yaml: services.orders.owns[0].sourceSchema: must NOT have fewer than 1 characters',
     ],
     [
       'a route claimed by two services',
@@ -122,6 +149,20 @@ describe('parsePlan', () => {
     ],
   ])('rejects %s, naming the file and the path', (_what, change, line) => {
     expect(problemsAfter(change)).toContain(line);
+  });
+
+  it('accepts one legacy table name in two schemas, owned by two services', () => {
+    const doc = shop();
+    doc.services.orders.owns.push({
+      source: 'products',
+      sourceSchema: 'lending',
+      target: 'lent_products',
+      targetSchema: 'lending',
+      key: ['id'],
+    });
+    const plan = parsePlan(YAML.stringify(doc), 'shop.plan.yaml');
+    const orders = plan.services.find((s) => s.name === 'orders')!;
+    expect(orders.owns[3]).toMatchObject({ sourceSchema: 'lending', targetSchema: 'lending' });
   });
 
   it('accepts paths and headers to redact and to opt back in, per service and per route', () => {

@@ -6,6 +6,7 @@
  */
 import { CONVERSION_NAMES, isConversionName } from './conversions.ts';
 import type { Plan, TableMapping } from './plan-types.ts';
+import { sourceTableOf, tableKey, tableLabel, targetTableOf } from './qualified-table.ts';
 import { ambiguityKey } from './route-pattern.ts';
 
 function tableProblems(table: TableMapping, at: string): string[] {
@@ -57,24 +58,27 @@ export function planProblems(plan: Omit<Plan, 'file'>): string[] {
         `${at}.database: a service may not use the legacy database "${plan.legacy.database}"`,
       );
     }
+    // both sides compare qualified names: `public.loans` and `lending.loans` are two tables
     const targets = new Map<string, string>();
     for (const role of ['owns', 'replicates'] as const) {
       service[role].forEach((table, i) => {
         const tableAt = `${at}.${role}[${i}]`;
         problems.push(...tableProblems(table, tableAt));
-        const otherTarget = targets.get(table.target);
+        const target = targetTableOf(service, table);
+        const otherTarget = targets.get(tableKey(target));
         if (otherTarget)
           problems.push(
-            `${tableAt}.target: table "${table.target}" is already filled by ${otherTarget}`,
+            `${tableAt}.target: table "${tableLabel(target)}" is already filled by ${otherTarget}`,
           );
-        else targets.set(table.target, tableAt);
+        else targets.set(tableKey(target), tableAt);
         if (role !== 'owns') return;
-        const owner = owners.get(table.source);
+        const source = sourceTableOf(plan, table);
+        const owner = owners.get(tableKey(source));
         if (owner)
           problems.push(
-            `${tableAt}.source: legacy table "${table.source}" is already owned by ${owner}`,
+            `${tableAt}.source: legacy table "${tableLabel(source)}" is already owned by ${owner}`,
           );
-        else owners.set(table.source, tableAt);
+        else owners.set(tableKey(source), tableAt);
       });
     }
     service.routes.forEach((route, i) => {

@@ -23,7 +23,9 @@ const tableMapping = {
   type: 'object',
   properties: {
     source: name,
+    sourceSchema: name,
     target: name,
+    targetSchema: name,
     key: { ...names, minItems: 1 },
     columns: { type: 'object', additionalProperties: columnMapping },
     derived: { type: 'object', additionalProperties: name },

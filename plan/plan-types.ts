@@ -9,8 +9,12 @@ export type ColumnMapping = { target: string; type?: string };
 export type TableMapping = {
   /** legacy table */
   source: string;
+  /** schema of the legacy table, overriding the plan's `legacy.schema` for this table */
+  sourceSchema?: string;
   /** table in the service's database */
   target: string;
+  /** schema of the service's table, overriding the service's `schema` for this table */
+  targetSchema?: string;
   /** key columns, by their source names */
   key: string[];
   /** source column -> target; omitted means "every source column, same name" */
