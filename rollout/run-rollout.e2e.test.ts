@@ -84,7 +84,7 @@ beforeAll(async () => {
     `INSERT INTO products (id, sku, name, price) VALUES (1, 'A-1', 'Anvil', 9.99), (2, 'B-2', 'Bolt', 0.25);
     INSERT INTO inventory (product_id, quantity) VALUES (1, 3), (2, 40)`,
   );
-  await applyConnector(spec, service, { connect, sourceDb: legacy });
+  await applyConnector(spec, { connect, sourceDb: legacy });
   worker = await startSinkWorker(
     fixture.workerOptions('forward', { topicPrefix: spec.topicPrefix }),
   );

@@ -91,7 +91,7 @@ describe("Debezium's password never reaches Connect's REST API", () => {
   test('the connector runs as the replication role, and its config only names the password', async () => {
     expect(side.user).toBe(CDC_ROLE);
     expect(side.passwordReference).toMatch(/^\$\{file:.*:cdc\}$/);
-    await applyConnector(spec, plan.services[0], { connect, sourceDb: db, timeoutMs: 90_000 });
+    await applyConnector(spec, { connect, sourceDb: db, timeoutMs: 90_000 });
     const shown = await (await fetch(`${urls.connect}/connectors/${spec.name}`)).text();
     expect(shown).toContain(side.passwordReference);
     expect(shown).not.toContain(side.password);

@@ -35,7 +35,7 @@ import { createKafkaClient } from '../cdc/kafka/kafka-clients.ts';
 import { createTestDatabase } from './databases.ts';
 import { includeEntry, VALUE_HANDLING } from '../cdc/connect/source-config.ts';
 import { debeziumTopic } from '../cdc/sink/debezium-topic.ts';
-import { targetTableOf } from '../plan/qualified-table.ts';
+import { sourceTableOf, targetTableOf } from '../plan/qualified-table.ts';
 import { quoteIdent, quoteTable } from '../lib/sql.ts';
 import { DEAD_LETTER_HEADERS } from '../cdc/sink/dead-letter.ts';
 
@@ -163,7 +163,13 @@ export async function createSinkFixture(
   const replicates = own ? (own.replicates ?? []) : [CATALOG_INVENTORY];
   const legacySchema = own?.legacySchema ?? 'public';
   const serviceSchema = own?.serviceSchema;
-  const legacyTable = (table: string) => ({ schema: legacySchema, table });
+  // a suite names a table by its source name; an entry's own sourceSchema wins over legacySchema
+  const legacyTable = (table: string) => {
+    const entry: Record<string, unknown> | undefined = [...owns, ...replicates].find(
+      (t) => t.source === table,
+    );
+    return { schema: String(entry?.sourceSchema ?? legacySchema), table };
+  };
   const captured = [...owns, ...replicates].map((t) => includeEntry(legacyTable(String(t.source))));
   const planText = YAML.stringify({
     version: 1,
@@ -447,15 +453,18 @@ export async function createSinkFixture(
       const mapping = [...plan.services[0].owns, ...plan.services[0].replicates].find(
         (t) => t.source === table,
       )!;
-      const target = targetTableOf(plan.services[0], mapping);
+      const [source, target] = [
+        sourceTableOf(plan, mapping),
+        targetTableOf(plan.services[0], mapping),
+      ];
       const compiled = compileTableMapping(
         mapping,
         await describeTable(
           { query: (t: string, p?: unknown[]) => sql(fixture.legacyUrl, t, p) },
-          legacySchema,
+          source.schema,
           table,
         ),
-        { sourceSchema: legacySchema, targetSchema: target.schema },
+        { sourceSchema: source.schema, targetSchema: target.schema },
       );
       const key = quoteIdent(compiled.targetKey[0]);
       // compared as text, so that bigint expressions and integer columns holding the same number agree

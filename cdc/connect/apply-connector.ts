@@ -8,7 +8,6 @@ import type pg from 'pg';
 import { FicusError, TimeoutError } from '../../lib/errors.ts';
 import type { Progress } from '../../lib/progress.ts';
 import { sleep } from '../../lib/wait.ts';
-import type { ServicePlan } from '../../plan/plan-types.ts';
 import type { ConnectClient, ConnectorStatus } from './connect-client.ts';
 import type { SourceConnectorSpec } from './source-config.ts';
 import {
@@ -45,24 +44,6 @@ export const isRunning = (s: ConnectorStatus) =>
   s.connector.state === 'RUNNING' &&
   s.tasks.length > 0 &&
   s.tasks.every((t) => t.state === 'RUNNING');
-
-/** Plan keys per captured table, by the names the captured side uses. */
-export function keysByTable(
-  service: ServicePlan,
-  direction: SourceConnectorSpec['direction'],
-): Map<string, string[][]> {
-  const keys = new Map<string, string[][]>();
-  const add = (table: string, key: string[]) => keys.set(table, [...(keys.get(table) ?? []), key]);
-  if (direction === 'forward')
-    for (const t of [...service.owns, ...service.replicates]) add(t.source, t.key);
-  else
-    for (const t of service.owns)
-      add(
-        t.target,
-        t.key.map((k) => t.columns?.[k]?.target ?? k),
-      );
-  return keys;
-}
 
 export async function waitUntilRunning(
   connect: ConnectClient,
@@ -102,7 +83,6 @@ export async function waitUntilRunning(
 
 export async function applyConnector(
   spec: SourceConnectorSpec,
-  service: ServicePlan,
   deps: {
     connect: ConnectClient;
     sourceDb: Pick<pg.Client, 'query'>;
@@ -113,11 +93,7 @@ export async function applyConnector(
   const { connect, sourceDb, progress } = deps;
   await ensureKitTables(sourceDb, spec);
   await grantCapture(sourceDb, spec);
-  const full = await ensureReplicaIdentity(
-    sourceDb,
-    keysByTable(service, spec.direction),
-    spec.tables,
-  );
+  const full = await ensureReplicaIdentity(sourceDb, spec.keys, spec.tables);
   if (full.length)
     progress?.step(`REPLICA IDENTITY FULL on ${full.join(', ')} (plan key is not the primary key)`);
   const publication = await ensurePublication(sourceDb, spec);

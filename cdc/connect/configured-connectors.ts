@@ -96,7 +96,7 @@ export async function applyConfiguredConnector(
   const config = options.config ?? loadConfig();
   const spec = configuredConnectorSpec(plan, service, direction, config);
   return withSourceDb(config, spec, (db) =>
-    applyConnector(spec, service, {
+    applyConnector(spec, {
       connect: configuredConnectClient(config),
       sourceDb: db,
       progress: options.progress,

@@ -86,10 +86,10 @@ describe('Connect client', () => {
 
 describe('applyConnector', () => {
   it('creates the connector, which streams snapshot and live changes with schemas', async () => {
-    const first = await applyConnector(spec, plan.services[0], { connect, sourceDb: db });
+    const first = await applyConnector(spec, { connect, sourceDb: db });
     expect(first.created).toBe(true);
     // idempotent: a second apply updates, and is still RUNNING
-    const second = await applyConnector(spec, plan.services[0], { connect, sourceDb: db });
+    const second = await applyConnector(spec, { connect, sourceDb: db });
     expect(second.created).toBe(false);
     const identity = await db.query(
       `SELECT relname, relreplident FROM pg_class WHERE relname IN ('items', 'tags') ORDER BY relname`,
@@ -222,7 +222,7 @@ describe('applyConnector', () => {
   it('applied again after its slot was dropped, starts from no offsets and snapshots again', async () => {
     // the offsets of the connector deleted above are still in Connect's offsets topic; resuming
     // from them with a new slot is what Debezium refuses (the connector would FAIL)
-    const again = await applyConnector(spec, plan.services[0], { connect, sourceDb: db });
+    const again = await applyConnector(spec, { connect, sourceDb: db });
     expect(again.created).toBe(true);
     expect((await slotState(db, spec.slot)).exists).toBe(true);
     const kafka = createKafkaClient({

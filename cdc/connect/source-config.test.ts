@@ -1,4 +1,5 @@
 import { parsePlan } from '../../plan/load-plan.ts';
+import { tableKey } from '../../plan/qualified-table.ts';
 import { capturedTables, includeEntry, sourceConnectorSpec, topicOf } from './source-config.ts';
 import { directionTables } from '../sink/sink-topology.ts';
 
@@ -63,4 +64,63 @@ test('topics replace what Kafka does not allow as Debezium does, and the sink re
   expect(
     directionTables(plan, service, 'reverse', reverse.topicPrefix).map((t) => t.topic),
   ).toEqual(reverse.tables.map((t) => topicOf(reverse, t)));
+});
+
+describe("a service whose legacy tables live in several schemas (a table's sourceSchema)", () => {
+  const multi = parsePlan(
+    `
+version: 1
+legacy: { database: legacy }
+services:
+  lending:
+    database: lending
+    owns:
+      - { source: members, target: members, key: [id] }
+      - { source: loans, sourceSchema: lending, target: loans, targetSchema: books, key: [ref] }
+    replicates:
+      - { source: members, sourceSchema: lending, target: lending_members, key: [member_no] }
+`,
+    'plan.yaml',
+  );
+  const lending = multi.services[0];
+
+  test('captures each table in its own schema, forward and reverse', () => {
+    expect(capturedTables(multi, lending, 'forward')).toEqual([
+      { schema: 'public', table: 'members' },
+      { schema: 'lending', table: 'loans' },
+      { schema: 'lending', table: 'members' },
+    ]);
+    expect(capturedTables(multi, lending, 'reverse')).toEqual([
+      { schema: 'public', table: 'members' },
+      { schema: 'books', table: 'loans' },
+    ]);
+    const config = sourceConnectorSpec(multi, lending, 'forward', { endpoint }).config;
+    expect(config['table.include.list']).toBe(
+      'public\\.members,lending\\.loans,lending\\.members,ficus_cdc\\.heartbeat,ficus_cdc\\.signal',
+    );
+    expect(config['column.propagate.source.type']).toBe(
+      'public\\.members\\..*,lending\\.loans\\..*,lending\\.members\\..*',
+    );
+  });
+
+  test('keeps the keys of two tables of one name in two schemas apart', () => {
+    const { keys } = sourceConnectorSpec(multi, lending, 'forward', { endpoint });
+    expect(keys.get(tableKey({ schema: 'public', table: 'members' }))).toEqual([['id']]);
+    expect(keys.get(tableKey({ schema: 'lending', table: 'members' }))).toEqual([['member_no']]);
+    const reverse = sourceConnectorSpec(multi, lending, 'reverse', { endpoint });
+    expect(reverse.keys.get(tableKey({ schema: 'books', table: 'loans' }))).toEqual([['ref']]);
+  });
+
+  test('reads each table from its own topic, the one the connector writes', () => {
+    const spec = sourceConnectorSpec(multi, lending, 'forward', { endpoint });
+    const topics = spec.tables.map((t) => topicOf(spec, t));
+    expect(topics).toEqual([
+      'ficus.lending.public.members',
+      'ficus.lending.lending.loans',
+      'ficus.lending.lending.members',
+    ]);
+    expect(
+      directionTables(multi, lending, 'forward', spec.topicPrefix).map((t) => t.topic),
+    ).toEqual(topics);
+  });
 });

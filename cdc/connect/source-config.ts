@@ -15,7 +15,12 @@ import type { ConnectorConfig } from './connect-client.ts';
 import { UNAVAILABLE_VALUE_PLACEHOLDER } from '../sink/unavailable-value.ts';
 import { debeziumTopic } from '../sink/debezium-topic.ts';
 import { ConfigError } from '../../lib/errors.ts';
-import { sourceTableOf, targetTableOf, type QualifiedTable } from '../../plan/qualified-table.ts';
+import {
+  sourceTableOf,
+  tableKey,
+  targetTableOf,
+  type QualifiedTable,
+} from '../../plan/qualified-table.ts';
 
 export type DatabaseEndpoint = {
   host: string;
@@ -41,6 +46,8 @@ export type SourceConnectorSpec = {
   topicPrefix: string;
   /** the data tables captured (their topics are `<topicPrefix>.<schema>.<table>`) */
   tables: QualifiedTable[];
+  /** the plan keys of each captured table, by tableKey and the captured side's column names */
+  keys: Map<string, string[][]>;
   /** where kit tables live in the source DB (heartbeat, signal) */
   kitSchema: string;
   heartbeatTable: QualifiedTable;
@@ -114,8 +121,28 @@ export function capturedTables(
 ): QualifiedTable[] {
   if (direction === 'reverse') return service.owns.map((t) => targetTableOf(service, t));
   const tables = [...service.owns, ...service.replicates].map((t) => sourceTableOf(plan, t));
-  const unique = new Map(tables.map((t) => [`${t.schema}\0${t.table}`, t]));
+  const unique = new Map(tables.map((t) => [tableKey(t), t]));
   return [...unique.values()];
+}
+
+/** Plan keys per captured table (by tableKey), in the column names the captured side uses. */
+export function keysByTable(
+  plan: Plan,
+  service: ServicePlan,
+  direction: Direction,
+): Map<string, string[][]> {
+  const keys = new Map<string, string[][]>();
+  const add = (table: QualifiedTable, key: string[]) =>
+    keys.set(tableKey(table), [...(keys.get(tableKey(table)) ?? []), key]);
+  if (direction === 'forward')
+    for (const t of [...service.owns, ...service.replicates]) add(sourceTableOf(plan, t), t.key);
+  else
+    for (const t of service.owns)
+      add(
+        targetTableOf(service, t),
+        t.key.map((k) => t.columns?.[k]?.target ?? k),
+      );
+  return keys;
 }
 
 export function sourceConnectorSpec(
@@ -181,6 +208,7 @@ export function sourceConnectorSpec(
     publication: slot,
     topicPrefix: prefixOfTopics,
     tables,
+    keys: keysByTable(plan, service, direction),
     kitSchema: KIT_SCHEMA,
     heartbeatTable,
     signalTable,

@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { quoteIdent, quoteTable } from '../../lib/sql.ts';
 import { waitFor } from '../../lib/wait.ts';
-import type { QualifiedTable, SourceConnectorSpec } from './source-config.ts';
+import { tableKey } from '../../plan/qualified-table.ts';
+import { includeEntry, type QualifiedTable, type SourceConnectorSpec } from './source-config.ts';
 
 type Db = Pick<pg.Client, 'query'>;
 
@@ -44,13 +45,14 @@ async function primaryKey(db: Db, table: QualifiedTable): Promise<string[] | und
  */
 export async function ensureReplicaIdentity(
   db: Db,
+  /** by tableKey (plan/qualified-table.ts): `public.loans` and `lending.loans` are two tables */
   keys: Map<string, string[][]>,
   tables: QualifiedTable[],
 ): Promise<string[]> {
   const changed: string[] = [];
   for (const table of tables) {
     const pk = await primaryKey(db, table);
-    const wanted = keys.get(table.table) ?? [];
+    const wanted = keys.get(tableKey(table)) ?? [];
     const covered =
       pk !== undefined &&
       wanted.every((k) => k.length === pk.length && k.every((c, i) => c === pk[i]));
@@ -152,7 +154,12 @@ export async function dropPublication(db: Db, spec: SourceConnectorSpec): Promis
   await db.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(spec.publication)}`);
 }
 
-/** Asks the running connector for an incremental snapshot of one table (Debezium signal). */
+/**
+ * Asks the running connector for an incremental snapshot of one table (Debezium signal). Debezium
+ * reads each `data-collections` entry as a regular expression matched against the whole
+ * `schema.table` (AbstractIncrementalSnapshotChangeEventSource.expandDataCollectionIds), as it does
+ * the include list: the same escaped entry names exactly this table, not every `schemaXtable`.
+ */
 export async function signalSnapshot(
   db: Db,
   spec: SourceConnectorSpec,
@@ -161,7 +168,7 @@ export async function signalSnapshot(
   const id = randomUUID();
   const signal = quoteTable(spec.signalTable.schema, spec.signalTable.table);
   const data = JSON.stringify({
-    'data-collections': [`${table.schema}.${table.table}`],
+    'data-collections': [includeEntry(table)],
     type: 'incremental',
   });
   await db.query(`INSERT INTO ${signal} (id, type, data) VALUES ($1, 'execute-snapshot', $2)`, [

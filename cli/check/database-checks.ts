@@ -79,17 +79,15 @@ export async function tableOwnershipCheck(
 ): Promise<CheckResult> {
   const { user } = config.legacy.database;
   const name = `ficus's role ${user} owns (or is a member of the owner of) the captured tables`;
-  const tables = [
-    ...new Set(
-      plan.services.flatMap((s) => capturedTables(plan, s, 'forward').map((t) => t.table)),
-    ),
-  ];
+  // every captured table in its own schema: a plan may take tables from several
+  const tables = plan.services.flatMap((s) => capturedTables(plan, s, 'forward'));
   const { rows } = await legacy.query<{ table: string; owner: string; member: boolean }>(
-    `SELECT c.relname AS table, pg_get_userbyid(c.relowner) AS owner,
+    `SELECT DISTINCT n.nspname || '.' || c.relname AS table, pg_get_userbyid(c.relowner) AS owner,
             pg_has_role($1, c.relowner, 'MEMBER') AS member
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = $2 AND c.relname = ANY($3) AND c.relkind IN ('r', 'p')`,
-    [user, plan.legacy.schema, tables],
+     JOIN unnest($2::text[], $3::text[]) AS t(schema, name) ON n.nspname = t.schema AND c.relname = t.name
+     WHERE c.relkind IN ('r', 'p')`,
+    [user, tables.map((t) => t.schema), tables.map((t) => t.table)],
   );
   if (!rows.length)
     return pass(name, 'none of the captured tables exists yet (see the table checks)');

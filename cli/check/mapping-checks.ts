@@ -13,6 +13,7 @@ import {
   type RangeFinding,
 } from '../../plan/mapping-ranges.ts';
 import type { Plan, ServicePlan, TableMapping } from '../../plan/plan-types.ts';
+import { sourceTableOf, targetTableOf } from '../../plan/qualified-table.ts';
 import { quoteTable } from '../../lib/sql.ts';
 import { fail, pass, type CheckResult } from './check-result.ts';
 
@@ -127,16 +128,16 @@ export async function serviceMappingChecks(
   service: ServicePlan,
   legacy: pg.Client,
   serviceDb: pg.Client,
-  targetSchema = service.schema ?? 'public',
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
+  // each table in its own schema (a table's sourceSchema / targetSchema, plan/qualified-table.ts)
   for (const mapping of [...service.owns, ...service.replicates])
     results.push(
       ...(await tableChecks(
         service,
         mapping,
-        { db: legacy, schema: plan.legacy.schema },
-        { db: serviceDb, schema: targetSchema },
+        { db: legacy, schema: sourceTableOf(plan, mapping).schema },
+        { db: serviceDb, schema: targetTableOf(service, mapping).schema },
       )),
     );
   return results;

@@ -141,12 +141,13 @@ export function register(program: Command): void {
     .action(async (service: string, table: string, options: { direction: string }) => {
       const plan = loadPlan(loadConfig().planFile);
       const [{ spec }] = specs(plan, service, directions(options.direction, 'forward'));
-      const captured = spec.tables.find(
-        (t) => t.table === table || `${t.schema}.${t.table}` === table,
-      );
+      // `schema.table` names one table; a bare name only when no other schema has one so named
+      const exact = spec.tables.filter((t) => `${t.schema}.${t.table}` === table);
+      const matches = exact.length ? exact : spec.tables.filter((t) => t.table === table);
+      const captured = matches.length === 1 ? matches[0] : undefined;
       if (!captured)
         throw new ConfigError(
-          `${spec.name} does not capture "${table}" (it captures ${spec.tables.map((t) => t.table).join(', ')})`,
+          `${spec.name} ${matches.length ? `captures several tables named "${table}": say which, as schema.table` : `does not capture "${table}"`} (it captures ${spec.tables.map((t) => `${t.schema}.${t.table}`).join(', ')})`,
         );
       const id = await withSourceDb(loadConfig(), spec, (db) => signalSnapshot(db, spec, captured));
       createProgress().done(
