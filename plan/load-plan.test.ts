@@ -147,6 +147,19 @@ describe('parsePlan', () => {
       (d) => (d.services['Bad-Name'] = { database: 'x' }),
       'shop.plan.yaml: services.Bad-Name: service names are lower case letters, digits and _',
     ],
+    [
+      'an unknown foreign-key handling',
+      (d) => (d.services.orders.foreignKeys = { orders_customer_id_foreign: 'cascade' }),
+      'shop.plan.yaml: services.orders.foreignKeys.orders_customer_id_foreign: must be one of cascade-from-monolith, refuse',
+    ],
+    [
+      'a foreign key handed over by a service that owns no table',
+      (d) => {
+        d.services.catalog.owns = [];
+        d.services.catalog.foreignKeys = { products_fk: 'refuse' };
+      },
+      'shop.plan.yaml: services.catalog.foreignKeys.products_fk: catalog owns no table, so no foreign key of its is fenced (remove the entry or add the table under owns)',
+    ],
   ])('rejects %s, naming the file and the path', (_what, change, line) => {
     expect(problemsAfter(change)).toContain(line);
   });
@@ -174,6 +187,15 @@ describe('parsePlan', () => {
     const catalog = plan.services.find((s) => s.name === 'catalog')!;
     expect(catalog.compare?.unredact).toEqual(['$..tokenCount', 'header:x-api-key']);
     expect(catalog.routes[0].compare).toEqual({ unredact: ['$.debug'] });
+  });
+
+  it('reads how each foreign key across the boundary is handled', () => {
+    const doc = shop();
+    doc.services.orders.foreignKeys = { order_items_order_id_foreign: 'cascade-from-monolith' };
+    const orders = parsePlan(YAML.stringify(doc), 'shop.plan.yaml').services.find(
+      (s) => s.name === 'orders',
+    )!;
+    expect(orders.foreignKeys).toEqual({ order_items_order_id_foreign: 'cascade-from-monolith' });
   });
 
   it('reports every problem at once', () => {

@@ -1,11 +1,11 @@
 /**
  * Semantic checks of a plan that a JSON schema cannot express: a target column mapped twice, a key
  * column dropped or left out, a legacy table owned by two services, a route or database claimed
- * twice, two routes that match the same paths with neither more specific, an unknown conversion. Each problem is "<path>: <message>", the path in the plan file's
+ * twice, two routes that match the same paths with neither more specific, an unknown conversion, a foreign key handed over by a service that owns no table. Each problem is "<path>: <message>", the path in the plan file's
  * dotted form (services.catalog.owns[0].key), so the loader can prefix the file name.
  */
 import { CONVERSION_NAMES, isConversionName } from './conversions.ts';
-import type { Plan, TableMapping } from './plan-types.ts';
+import type { Plan, ServicePlan, TableMapping } from './plan-types.ts';
 import { sourceTableOf, tableKey, tableLabel, targetTableOf } from './qualified-table.ts';
 import { ambiguityKey } from './route-pattern.ts';
 
@@ -81,6 +81,7 @@ export function planProblems(plan: Omit<Plan, 'file'>): string[] {
         else owners.set(tableKey(source), tableAt);
       });
     }
+    problems.push(...foreignKeyProblems(service, at));
     service.routes.forEach((route, i) => {
       const id = `${route.method} ${route.path}`;
       const other = routes.get(id);
@@ -89,6 +90,19 @@ export function planProblems(plan: Omit<Plan, 'file'>): string[] {
     });
   }
   return [...problems, ...ambiguousRoutes(plan)];
+}
+
+/**
+ * `foreignKeys` names constraints on tables the service owns: without owned tables there is no
+ * fence and nothing to hand over. Whether each constraint exists needs the live database: `ficus
+ * check` says so (cli/check/foreign-key-checks.ts).
+ */
+function foreignKeyProblems(service: ServicePlan, at: string): string[] {
+  if (service.owns.length > 0) return [];
+  return Object.keys(service.foreignKeys ?? {}).map(
+    (name) =>
+      `${at}.foreignKeys.${name}: ${service.name} owns no table, so no foreign key of its is fenced (remove the entry or add the table under owns)`,
+  );
 }
 
 /**

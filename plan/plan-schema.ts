@@ -76,6 +76,8 @@ const gates = {
   additionalProperties: false,
 };
 
+export const FOREIGN_KEY_HANDLINGS = ['cascade-from-monolith', 'refuse'];
+
 const service = {
   type: 'object',
   properties: {
@@ -86,6 +88,10 @@ const service = {
     routes: { type: 'array', items: route },
     compare,
     gates,
+    foreignKeys: {
+      type: 'object',
+      additionalProperties: { enum: FOREIGN_KEY_HANDLINGS },
+    },
   },
   required: ['database'],
   additionalProperties: false,

@@ -54,6 +54,17 @@ export type GatePlan = {
   maxP99Ratio?: number;
 };
 
+/**
+ * How a foreign key whose parent the monolith keeps and whose child the service owns is handled
+ * after the write cut-over, when the legacy child table is fenced (docs/plan.md, foreignKeys):
+ * - `cascade-from-monolith`: the fence lets the key's referential action (ON DELETE CASCADE or
+ *   SET NULL, run by PostgreSQL inside the parent's delete) through, and the forward sync carries
+ *   the child's change to the service, so both sides end equal;
+ * - `refuse`: the fence refuses it, so the monolith's delete of a parent that still has children
+ *   fails; the monolith must delete the children through the service first.
+ */
+export type ForeignKeyHandling = 'cascade-from-monolith' | 'refuse';
+
 export type ServicePlan = {
   name: string;
   database: string;
@@ -65,6 +76,8 @@ export type ServicePlan = {
   /** compare rules applied to every route of the service, merged under each route's own */
   compare?: RouteCompare;
   gates?: GatePlan;
+  /** legacy foreign-key constraint name (on a table the service owns) -> how it is handled */
+  foreignKeys?: Record<string, ForeignKeyHandling>;
 };
 
 export type Plan = {

@@ -11,7 +11,7 @@ import type { Plan, ServicePlan } from '../plan/plan-types.ts';
 import type { SyncFleetStore } from '../cdc/fleet/sync-fleet-store.ts';
 import { switchDirection } from '../cdc/fleet/switch-direction.ts';
 import { removeConfiguredConnector } from '../cdc/connect/configured-connectors.ts';
-import { installFence, removeFence } from './legacy-fence.ts';
+import { fenceScope, installFence, removeFence } from './legacy-fence.ts';
 import { releaseFleetWrites } from './fleet-hold.ts';
 import type { ProxyFleet } from './proxy-fleet-client.ts';
 
@@ -58,7 +58,7 @@ export function undoSteps(
   holdId: () => string | null,
 ): Record<string, () => Promise<unknown>> {
   const { plan, service, config, legacyKnex, proxies } = scope;
-  const owned = service.owns.map((t) => t.source);
+  const fence = fenceScope(plan, service);
   return {
     [STEPS.applyReverse]: () => removeConfiguredConnector(plan, service, 'reverse', config),
     [STEPS.switchOn('reverse')]: () => switchSync(scope, 'reverse', false),
@@ -67,7 +67,8 @@ export function undoSteps(
       const id = holdId();
       if (id) await releaseFleetWrites(proxies, { holdId: id, service: service.name });
     },
-    [STEPS.fence]: () => removeFence(legacyKnex, owned),
-    [STEPS.unfence]: () => installFence(legacyKnex, service.name, owned),
+    [STEPS.fence]: () => removeFence(legacyKnex, fence.tables),
+    [STEPS.unfence]: () =>
+      installFence(legacyKnex, service.name, fence.tables, { letThrough: fence.letThrough }),
   };
 }

@@ -57,6 +57,8 @@ import { changeStage } from './stage-change.ts';
 
 jest.setTimeout(240_000);
 
+const PRODUCTS = { schema: 'public', table: 'products' };
+
 const unleash = stackUnleashAdmin();
 let fx: SinkFixture;
 let kit: TestDatabase;
@@ -300,14 +302,18 @@ test('the cut-over switches the reverse workers on and waits for them; a write t
     },
   );
   expect(await legacySkus(all)).toEqual(all);
-  expect(await fencedTables(legacyKnex, ['products'])).toEqual(['products']);
+  expect(await fencedTables(legacyKnex, [PRODUCTS])).toEqual([PRODUCTS]);
   expect(await latestJournal()).toMatchObject({
     state: 'done',
     flipped: true,
     step: 'make the fence permanent',
   });
   // past the flip the fence no longer lapses
-  const lease = await legacyKnex('ficus_fence_leases').where({ service }).first();
+  const lease = await legacyKnex
+    .withSchema('ficus_cdc')
+    .table('fence_leases')
+    .where({ service })
+    .first();
   expect(lease.expires_at).toBeNull();
   await expectSameProcesses();
 });
@@ -328,7 +334,7 @@ test('the rollback switches the reverse workers off and waits until they stand b
   const forward = await fleet().readAssignment(service, 'forward');
   expect(forward).toMatchObject({ active: true, generation: forwardBefore.generation + 1 });
   expect(await reportOf('forward')).toMatchObject({ state: 'running' });
-  expect(await fencedTables(legacyKnex, ['products'])).toEqual([]);
+  expect(await fencedTables(legacyKnex, [PRODUCTS])).toEqual([]);
   // writes go to the monolith again, and the forward sync carries them to the service
   const stopWriting = startWriting();
   await sleep(1000);
@@ -364,7 +370,7 @@ test('a proxy of the fleet that cannot confirm the hold stops the cut-over, name
     );
     expect(await unleash.readStage(service)).toEqual({ stage: 'canary', percent: 50 });
     expect((await fleet().readAssignment(service, 'reverse')).active).toBe(false);
-    expect(await fencedTables(legacyKnex, ['products'])).toEqual([]);
+    expect(await fencedTables(legacyKnex, [PRODUCTS])).toEqual([]);
     expect(proxy.proxy.ctx.holds.isHeld(service)).toBe(false);
     expect(await registry.activeHolds()).toEqual([]);
     expect(await latestJournal()).toMatchObject({
@@ -426,7 +432,7 @@ test('a cut-over that fails at any step before the flip leaves no connector, slo
       slot: false,
     });
     expect((await fleet().readAssignment(service, 'reverse')).active).toBe(false);
-    expect(await fencedTables(legacyKnex, ['products'])).toEqual([]);
+    expect(await fencedTables(legacyKnex, [PRODUCTS])).toEqual([]);
     expect(await proxyFleetStore(kit.knex).activeHolds()).toEqual([]);
     expect(proxy.proxy.ctx.holds.isHeld(service)).toBe(false);
     expect(await latestJournal()).toMatchObject({ state: 'undone', step: failAt });
@@ -472,7 +478,7 @@ const legacyWrite = () =>
 test('a cut-over killed (SIGKILL) before the flip lapses within its leases, and the next command undoes it', async () => {
   const holdBoundMs = 1000; // the hold expires after 4 s
   const child = await cutoverStoppedAt('flip the stage', holdBoundMs);
-  expect(await fencedTables(legacyKnex, ['products'])).toEqual(['products']);
+  expect(await fencedTables(legacyKnex, [PRODUCTS])).toEqual([PRODUCTS]);
   await expect(legacyWrite()).rejects.toThrow(/refused/);
   expect(proxy.proxy.ctx.holds.isHeld(service)).toBe(true);
   const killedAt = Date.now();
@@ -509,7 +515,7 @@ test('a cut-over killed (SIGKILL) before the flip lapses within its leases, and 
   expect(recovered).toEqual([{ id: interrupted.id, step: 'flip the stage', outcome: 'undone' }]);
   expect(await reverseLeftovers()).toEqual({ connector: false, slot: false });
   expect((await fleet().readAssignment(service, 'reverse')).active).toBe(false);
-  expect(await fencedTables(legacyKnex, ['products'])).toEqual([]);
+  expect(await fencedTables(legacyKnex, [PRODUCTS])).toEqual([]);
   expect(await proxyFleetStore(kit.knex).activeHolds()).toEqual([]);
   expect(await latestJournal()).toMatchObject({ state: 'undone' });
   await legacyWrite();
@@ -541,7 +547,7 @@ test('without a live reverse worker the cut-over is abandoned, naming the worker
   expect(await fleet().readAssignment(service, 'forward')).toEqual(forwardBefore);
   expect((await fleet().readAssignment(service, 'reverse')).active).toBe(false);
   expect(await unleash.readStage(service)).toEqual({ stage: 'canary', percent: 50 });
-  expect(await fencedTables(legacyKnex, ['products'])).toEqual([]);
+  expect(await fencedTables(legacyKnex, [PRODUCTS])).toEqual([]);
   expect(workers.forward.alive()).toBe(true);
   expect((await reportOf('forward'))?.pid).toBe(workers.forward.pid);
 });

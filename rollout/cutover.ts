@@ -58,7 +58,13 @@ import type { StageState } from '../plan/stages.ts';
 import type { Direction } from '../plan/mapping.ts';
 import { syncFleetStore, type SyncFleetStore } from '../cdc/fleet/sync-fleet-store.ts';
 import { awaitAcknowledgement } from '../cdc/fleet/switch-direction.ts';
-import { installFence, makeFencePermanent, removeFence, renewFenceLease } from './legacy-fence.ts';
+import {
+  fenceScope,
+  installFence,
+  makeFencePermanent,
+  removeFence,
+  renewFenceLease,
+} from './legacy-fence.ts';
 import type { ProxyFleet } from './proxy-fleet-client.ts';
 import {
   awaitWritesAnswered,
@@ -232,6 +238,7 @@ export async function moveWrites(
     legacy: service.owns.map((t) => sourceTableOf(plan, t)),
     service: service.owns.map((t) => targetTableOf(service, t)),
   };
+  const fence = fenceScope(plan, service);
   const bound = request.holdBoundMs ?? 15_000;
   const fleet: SyncFleetStore = syncFleetStore(deps.kitDb);
   const syncChange = (active: boolean) => ({
@@ -378,8 +385,9 @@ export async function moveWrites(
       await run(
         STEPS.fence,
         () =>
-          installFence(db.legacyKnex, service.name, owned.legacy, 'public', {
+          installFence(db.legacyKnex, service.name, fence.tables, {
             leaseMs: CUTOVER_LEASE_MS,
+            letThrough: fence.letThrough,
           }),
         true,
       );
@@ -388,7 +396,7 @@ export async function moveWrites(
         `${service.name}: legacy ${owned.legacy.join(', ')} fenced: only the reverse sync may write there now`,
       );
     } else {
-      await run(STEPS.unfence, () => removeFence(db.legacyKnex, owned.legacy), true);
+      await run(STEPS.unfence, () => removeFence(db.legacyKnex, fence.tables), true);
       // the service made rows with its own sequences while it owned the writes, and the reverse
       // sync copied them with their keys: the monolith's next insert must not take one of those
       const aligned = await run('align the legacy id sequences', () =>
