@@ -17,6 +17,7 @@ import {
   walLevelCheck,
 } from './database-checks.ts';
 import { serviceMappingChecks } from './mapping-checks.ts';
+import { foreignKeyChecks } from './foreign-key-checks.ts';
 
 async function legacyChecks(legacy: pg.Client, plan: Plan, config: FicusConfig) {
   return [
@@ -53,6 +54,7 @@ export async function runChecks(plan: Plan, config: FicusConfig): Promise<CheckR
       const role = serviceConfig(config, service.name).database.user;
       results.push(await replicaSessionCheck(db, role, `${service.name}'s database`));
       if (legacy) results.push(...(await serviceMappingChecks(plan, service, legacy, db)));
+      if (legacy) results.push(...(await foreignKeyChecks(legacy, plan, service, db)));
     }
     return checkReport(results);
   } finally {

@@ -1,0 +1,222 @@
+/**
+ * Foreign keys across a service's boundary, and what each will do after the write cut-over, when
+ * the legacy copies of the tables the service owns are fenced (rollout/legacy-fence.ts):
+ * - a table the monolith keeps is the parent, a table the service owns the child, with an action
+ *   that writes the child (ON DELETE / ON UPDATE CASCADE, SET NULL, SET DEFAULT): the fence would
+ *   refuse the action and so fail the monolith's own delete. It fails the check unless the plan
+ *   says how it is handled (`services.<name>.foreignKeys.<constraint>`); `cascade-from-monolith`
+ *   also wants the same foreign key in the service's DB when the service replicates the parent;
+ * - the other way round (a table the monolith keeps references one the service owns): the service's
+ *   deletes reach the legacy DB through the reverse sync, which applies as a replica, so the key's
+ *   action does not run there; said, not failed: nothing breaks, but rows may be left referencing
+ *   a row that is gone;
+ * - keys that write nothing (NO ACTION, RESTRICT) and keys between tables the service only
+ *   replicates behave as before; listed, passing.
+ * A TRUNCATE ... CASCADE of a parent into a fenced child is refused whatever the plan says.
+ */
+import type pg from 'pg';
+import type { Plan, ServicePlan, TableMapping } from '../../plan/plan-types.ts';
+import { quoteIdent } from '../../lib/sql.ts';
+import { fail, pass, type CheckResult } from './check-result.ts';
+
+/** One foreign key of the legacy DB, as the catalog gives it. */
+export type LegacyForeignKey = {
+  name: string;
+  child: { schema: string; table: string; columns: string[] };
+  parent: { schema: string; table: string; columns: string[] };
+  /** pg_constraint's action letters: a no action, r restrict, c cascade, n set null, d set default */
+  onDelete: string;
+  onUpdate: string;
+};
+
+const ACTIONS: Record<string, string> = {
+  a: 'NO ACTION',
+  r: 'RESTRICT',
+  c: 'CASCADE',
+  n: 'SET NULL',
+  d: 'SET DEFAULT',
+};
+const WRITES_CHILD = ['c', 'n', 'd'];
+const FENCE_PASSES = ['c', 'n'];
+
+const qualified = (t: { schema: string; table: string }) => `${t.schema}.${t.table}`;
+
+/** The owner of a legacy table: this service, another one, or the monolith. */
+function ownerOf(plan: Plan, table: string): string {
+  const owner = plan.services.find((s) => s.owns.some((t) => t.source === table));
+  return owner ? `service ${owner.name}` : 'the monolith';
+}
+
+/** What happens to the child when a parent row is deleted or re-keyed, in words. */
+function actions(fk: LegacyForeignKey): string {
+  const parts = [];
+  if (WRITES_CHILD.includes(fk.onDelete)) parts.push(`ON DELETE ${ACTIONS[fk.onDelete]}`);
+  if (WRITES_CHILD.includes(fk.onUpdate)) parts.push(`ON UPDATE ${ACTIONS[fk.onUpdate]}`);
+  return parts.join(', ');
+}
+
+/** The same key in the service's DB, as the mapping renames tables and columns. */
+export type ServiceForeignKey = { child: string; parent: string; onDelete: string };
+
+const targetColumn = (mapping: TableMapping, column: string) =>
+  mapping.columns?.[column]?.target ?? column;
+
+function serviceSideFinding(
+  fk: LegacyForeignKey,
+  service: ServicePlan,
+  serviceKeys: ServiceForeignKey[] | undefined,
+): { ok: boolean; detail: string; fix?: string } {
+  const child = service.owns.find((t) => t.source === fk.child.table)!;
+  const parent = service.replicates.find((t) => t.source === fk.parent.table);
+  if (!parent)
+    return {
+      ok: true,
+      detail: `${service.name} does not replicate ${qualified(fk.parent)}: it learns of the deletion from the forward sync of ${qualified(fk.child)}, which carries the cascaded change like any other`,
+    };
+  if (serviceKeys === undefined)
+    return { ok: true, detail: `${service.name}'s database not reachable: its key not checked` };
+  const found = serviceKeys.find((k) => k.child === child.target && k.parent === parent.target);
+  if (found && found.onDelete === fk.onDelete)
+    return {
+      ok: true,
+      detail: `${service.name}'s ${child.target} references its copy ${parent.target} ON DELETE ${ACTIONS[fk.onDelete]} too`,
+    };
+  const columns = fk.child.columns.map((c) => quoteIdent(targetColumn(child, c))).join(', ');
+  const parentColumns = fk.parent.columns
+    .map((c) => quoteIdent(targetColumn(parent, c)))
+    .join(', ');
+  return {
+    ok: false,
+    detail: found
+      ? `${service.name}'s ${child.target} references ${parent.target} ON DELETE ${ACTIONS[found.onDelete]}, the legacy key ON DELETE ${ACTIONS[fk.onDelete]}: the two sides would end different`
+      : `${service.name}'s ${child.target} has no foreign key to its copy ${parent.target}: its own writes could keep rows the monolith's delete removes`,
+    fix: `in ${service.name}'s database: ALTER TABLE ${quoteIdent(child.target)} ADD FOREIGN KEY (${columns}) REFERENCES ${quoteIdent(parent.target)} (${parentColumns}) ON DELETE ${ACTIONS[fk.onDelete]}`,
+  };
+}
+
+/** The finding for one foreign key that touches `service`'s tables (pure: the catalog is read before). */
+export function foreignKeyFinding(
+  plan: Plan,
+  service: ServicePlan,
+  fk: LegacyForeignKey,
+  serviceKeys?: ServiceForeignKey[],
+): CheckResult {
+  const owns = (table: string) => service.owns.some((t) => t.source === table);
+  const name = `foreign key ${fk.name} (${qualified(fk.child)} -> ${qualified(fk.parent)}) across ${service.name}'s boundary`;
+  const at = `services.${service.name}.foreignKeys.${fk.name}`;
+  const handling = service.foreignKeys?.[fk.name];
+  if (owns(fk.child.table) && !owns(fk.parent.table)) {
+    const writes = actions(fk);
+    const parentOwner = ownerOf(plan, fk.parent.table);
+    if (!writes)
+      return pass(
+        name,
+        `${ACTIONS[fk.onDelete]}: deleting a row of ${qualified(fk.parent)} (kept by ${parentOwner}) that ${qualified(fk.child)} still references fails as it does today; ${service.name} deletes its rows first`,
+      );
+    const what = `deleting a row of ${qualified(fk.parent)} (kept by ${parentOwner}) ${writes} into ${qualified(fk.child)}, owned by service ${service.name}`;
+    if (handling === 'refuse')
+      return pass(
+        name,
+        `${what}: after the cut-over the fence refuses it (${at}: refuse), so the monolith must have ${service.name} delete the rows first`,
+      );
+    if (handling === 'cascade-from-monolith') {
+      const blocked = [fk.onDelete, fk.onUpdate].filter(
+        (a) => WRITES_CHILD.includes(a) && !FENCE_PASSES.includes(a),
+      );
+      if (blocked.length)
+        return fail(
+          name,
+          `${what}: the fence lets CASCADE and SET NULL through, not SET DEFAULT`,
+          `ALTER the key to ON DELETE CASCADE or SET NULL, or set ${at}: refuse`,
+        );
+      const side = serviceSideFinding(fk, service, serviceKeys);
+      const detail = `${what}: the fence lets the action through (${at}: cascade-from-monolith); ${side.detail}`;
+      return side.ok ? pass(name, detail) : fail(name, detail, side.fix!);
+    }
+    return fail(
+      name,
+      `${what}: after the cut-over the fence refuses it and the monolith's delete fails (a TRUNCATE ... CASCADE too, whatever the plan says)`,
+      `say in the plan how it is handled: ${at}: cascade-from-monolith (the fence lets the action through and the forward sync carries it to ${service.name}) or ${at}: refuse (the monolith deletes those rows through ${service.name} first)`,
+    );
+  }
+  if (owns(fk.parent.table) && !owns(fk.child.table)) {
+    const writes = actions(fk);
+    return pass(
+      name,
+      `${qualified(fk.child)} (kept by ${ownerOf(plan, fk.child.table)}) references ${qualified(fk.parent)}, owned by service ${service.name}: after the cut-over ${service.name}'s deletes reach the legacy DB through the reverse sync, which applies as a replica, so ` +
+        (writes
+          ? `${writes} does not run there and the rows of ${qualified(fk.child)} stay; have the monolith remove them, or ${service.name} not delete rows they reference`
+          : `rows of ${qualified(fk.child)} can be left referencing a row that is gone; ${service.name} must not delete rows they reference`),
+    );
+  }
+  return pass(
+    name,
+    `${service.name} replicates these tables and the monolith keeps writing them: the cut-over does not change this key`,
+  );
+}
+
+const LEGACY_KEYS_SQL = `
+SELECT c.conname AS name, c.confdeltype AS "onDelete", c.confupdtype AS "onUpdate",
+       json_build_object('schema', cn.nspname, 'table', cc.relname, 'columns',
+         (SELECT json_agg(a.attname ORDER BY k.o) FROM unnest(c.conkey) WITH ORDINALITY k(n, o)
+            JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n)) AS child,
+       json_build_object('schema', pn.nspname, 'table', pc.relname, 'columns',
+         (SELECT json_agg(a.attname ORDER BY k.o) FROM unnest(c.confkey) WITH ORDINALITY k(n, o)
+            JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n)) AS parent
+  FROM pg_constraint c
+  JOIN pg_class cc ON cc.oid = c.conrelid JOIN pg_namespace cn ON cn.oid = cc.relnamespace
+  JOIN pg_class pc ON pc.oid = c.confrelid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+ WHERE c.contype = 'f'
+   AND ((cn.nspname = $1 AND cc.relname = ANY ($2)) OR (pn.nspname = $1 AND pc.relname = ANY ($2)))
+ ORDER BY cc.relname, c.conname`;
+
+const SERVICE_KEYS_SQL = `
+SELECT cc.relname AS child, pc.relname AS parent, c.confdeltype AS "onDelete"
+  FROM pg_constraint c JOIN pg_class cc ON cc.oid = c.conrelid JOIN pg_class pc ON pc.oid = c.confrelid
+ WHERE c.contype = 'f' AND pg_table_is_visible(c.conrelid)`;
+
+/**
+ * Every foreign key between `service`'s tables (owned or replicated) and the rest of the legacy
+ * DB, then every `foreignKeys` entry of the plan that names none of them.
+ */
+export async function foreignKeyChecks(
+  legacy: pg.Client,
+  plan: Plan,
+  service: ServicePlan,
+  serviceDb: pg.Client | null,
+): Promise<CheckResult[]> {
+  const tables = [...service.owns, ...service.replicates].map((t) => t.source);
+  if (!tables.length) return [];
+  const { rows } = await legacy.query<LegacyForeignKey>(LEGACY_KEYS_SQL, [
+    plan.legacy.schema,
+    tables,
+  ]);
+  const crossing = rows.filter(
+    (fk) =>
+      !(tables.includes(fk.child.table) && tables.includes(fk.parent.table)) ||
+      isMixed(service, fk),
+  );
+  const serviceKeys = serviceDb
+    ? (await serviceDb.query<ServiceForeignKey>(SERVICE_KEYS_SQL)).rows
+    : undefined;
+  const results = crossing.map((fk) => foreignKeyFinding(plan, service, fk, serviceKeys));
+  const ownedKeys = new Set(
+    rows.filter((fk) => service.owns.some((t) => t.source === fk.child.table)).map((fk) => fk.name),
+  );
+  for (const name of Object.keys(service.foreignKeys ?? {}))
+    if (!ownedKeys.has(name))
+      results.push(
+        fail(
+          `services.${service.name}.foreignKeys.${name} names a foreign key`,
+          `no foreign key "${name}" on a table ${service.name} owns (${[...ownedKeys].join(', ') || 'they have none'})`,
+          `correct the name, or remove the entry`,
+        ),
+      );
+  return results;
+}
+
+/** Both tables are the service's, one owned and one only replicated: the boundary runs between them. */
+function isMixed(service: ServicePlan, fk: LegacyForeignKey): boolean {
+  const owns = (table: string) => service.owns.some((t) => t.source === table);
+  return owns(fk.child.table) !== owns(fk.parent.table);
+}
