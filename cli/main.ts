@@ -15,6 +15,7 @@ const commands: (() => Promise<Registrar>)[] = [
   () => import('./commands/migrate.ts'),
   () => import('./commands/seed.ts'),
   () => import('./commands/connectors.ts'),
+  () => import('./commands/clean.ts'),
   () => import('./commands/sync.ts'),
   () => import('./commands/verify.ts'),
   () => import('./commands/schema-changes.ts'),

@@ -42,8 +42,11 @@ export const FENCE_TRIGGERS = ['ficus_fence_rows', 'ficus_fence_truncate'] as co
 const [ROWS_TRIGGER, TRUNCATE_TRIGGER] = FENCE_TRIGGERS;
 
 /** What an earlier version installed in `public`. */
-const OLD_FUNCTION = 'public.ficus_fence_refuse_write()';
-const OLD_LEASES = 'public.ficus_fence_leases';
+export const OLD_FENCE = {
+  function: 'public.ficus_fence_refuse_write()',
+  leases: 'public.ficus_fence_leases',
+};
+const { function: OLD_FUNCTION, leases: OLD_LEASES } = OLD_FENCE;
 
 const OBJECTS_SQL = `
 CREATE SCHEMA IF NOT EXISTS ${quoteIdent(FENCE_SCHEMA)};
@@ -138,10 +141,14 @@ async function createTriggers(trx: Knex, table: QualifiedTable, args: string[]):
   );
 }
 
+/** The statements that take the fence off one table. */
+export const dropFenceSql = (table: QualifiedTable): string[] =>
+  FENCE_TRIGGERS.map(
+    (trigger) => `DROP TRIGGER IF EXISTS ${trigger} ON ${quoteTable(table.schema, table.table)}`,
+  );
+
 async function dropTriggers(trx: Knex, table: QualifiedTable): Promise<void> {
-  const qualified = quoteTable(table.schema, table.table);
-  for (const trigger of FENCE_TRIGGERS)
-    await trx.raw(`DROP TRIGGER IF EXISTS ${trigger} ON ${qualified}`);
+  for (const statement of dropFenceSql(table)) await trx.raw(statement);
 }
 
 /** The fence's schema, lease table and function (idempotent). */

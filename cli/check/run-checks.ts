@@ -17,6 +17,7 @@ import {
   walLevelCheck,
 } from './database-checks.ts';
 import { serviceMappingChecks } from './mapping-checks.ts';
+import { createdObjectsChecks } from './created-objects.ts';
 import { foreignKeyChecks } from './foreign-key-checks.ts';
 
 async function legacyChecks(legacy: pg.Client, plan: Plan, config: FicusConfig) {
@@ -56,6 +57,7 @@ export async function runChecks(plan: Plan, config: FicusConfig): Promise<CheckR
       if (legacy) results.push(...(await serviceMappingChecks(plan, service, legacy, db)));
       if (legacy) results.push(...(await foreignKeyChecks(legacy, plan, service, db)));
     }
+    results.push(...(await createdObjectsChecks(plan, config, legacy, services)));
     return checkReport(results);
   } finally {
     await Promise.all(opened.map((c) => c.end().catch(() => undefined)));

@@ -4,7 +4,8 @@
  */
 import type { Command } from 'commander';
 import { ConfigError } from '../../lib/errors.ts';
-import { createProgress } from '../../lib/progress.ts';
+import { createProgress, type Progress } from '../../lib/progress.ts';
+import { cleanSourceDatabase } from '../../rollout/legacy-cleanup.ts';
 import { findService, loadPlan } from '../../plan/load-plan.ts';
 import type { Direction } from '../../plan/mapping.ts';
 import type { Plan } from '../../plan/plan-types.ts';
@@ -19,6 +20,17 @@ import {
   dropConfiguredSlot,
   withSourceDb,
 } from '../../cdc/connect/configured-connectors.ts';
+
+/** What a cleanup removed from a database, and what it kept and why. */
+export function reportCleanup(
+  progress: Progress,
+  database: string,
+  outcome: { removed: string[]; kept: string | null },
+): void {
+  if (outcome.removed.length)
+    progress.done(`removed from ${database}: ${outcome.removed.join(', ')}`);
+  if (outcome.kept) progress.done(`${database}: ${outcome.kept}`);
+}
 
 type DirectionOption = Direction | 'both';
 
@@ -103,7 +115,7 @@ export function register(program: Command): void {
   connectors
     .command('delete [service]')
     .description(
-      'remove the connector(s); with --drop-slot also the replication slot and publication',
+      'remove the connector(s); with --drop-slot also the replication slot and publication, and what ficus made for the service in the source database (shared objects once no other service needs them)',
     )
     .option('--direction <direction>', 'forward, reverse or both', 'both')
     .option(
@@ -127,6 +139,16 @@ export function register(program: Command): void {
           if (options.dropSlot) {
             await dropConfiguredSlot(config, spec);
             progress.done(`dropped slot and publication ${spec.slot}`);
+            reportCleanup(
+              progress,
+              spec.endpoint.database,
+              await withSourceDb(config, spec, (db) =>
+                cleanSourceDatabase(db, spec, {
+                  // a service DB's sink tables are the forward sink's: `ficus clean` removes them
+                  sinkTables: spec.direction === 'forward' ? 'drop-if-unneeded' : 'keep',
+                }),
+              ),
+            );
           }
         }
       },
