@@ -53,7 +53,7 @@ test('cascade-from-monolith wants the same key in the service DB on its copy of 
   const missing = foreignKeyFinding(p, orders, cascade, []);
   expect(missing.ok).toBe(false);
   expect(missing.fix).toBe(
-    'in orders\'s database: ALTER TABLE "subscriptions" ADD FOREIGN KEY ("buyer_id") REFERENCES "customer_directory" ("customer_id") ON DELETE CASCADE',
+    'in orders\'s database: ALTER TABLE "public"."subscriptions" ADD FOREIGN KEY ("buyer_id") REFERENCES "public"."customer_directory" ("customer_id") ON DELETE CASCADE',
   );
   const other = foreignKeyFinding(p, orders, cascade, [
     { child: 'subscriptions', parent: 'customer_directory', onDelete: 'a' },

@@ -16,7 +16,10 @@
  */
 import type pg from 'pg';
 import type { Plan, ServicePlan, TableMapping } from '../../plan/plan-types.ts';
-import { quoteIdent } from '../../lib/sql.ts';
+import { quoteIdent, quoteTable } from '../../lib/sql.ts';
+import { DEFAULT_SCHEMA, targetTableOf, type QualifiedTable } from '../../plan/qualified-table.ts';
+
+const sqlName = (t: QualifiedTable) => quoteTable(t.schema, t.table);
 import { fail, pass, type CheckResult } from './check-result.ts';
 
 /** One foreign key of the legacy DB, as the catalog gives it. */
@@ -90,7 +93,7 @@ function serviceSideFinding(
     detail: found
       ? `${service.name}'s ${child.target} references ${parent.target} ON DELETE ${ACTIONS[found.onDelete]}, the legacy key ON DELETE ${ACTIONS[fk.onDelete]}: the two sides would end different`
       : `${service.name}'s ${child.target} has no foreign key to its copy ${parent.target}: its own writes could keep rows the monolith's delete removes`,
-    fix: `in ${service.name}'s database: ALTER TABLE ${quoteIdent(child.target)} ADD FOREIGN KEY (${columns}) REFERENCES ${quoteIdent(parent.target)} (${parentColumns}) ON DELETE ${ACTIONS[fk.onDelete]}`,
+    fix: `in ${service.name}'s database: ALTER TABLE ${sqlName(targetTableOf(service, child))} ADD FOREIGN KEY (${columns}) REFERENCES ${sqlName(targetTableOf(service, parent))} (${parentColumns}) ON DELETE ${ACTIONS[fk.onDelete]}`,
   };
 }
 
@@ -173,7 +176,8 @@ SELECT c.conname AS name, c.confdeltype AS "onDelete", c.confupdtype AS "onUpdat
 const SERVICE_KEYS_SQL = `
 SELECT cc.relname AS child, pc.relname AS parent, c.confdeltype AS "onDelete"
   FROM pg_constraint c JOIN pg_class cc ON cc.oid = c.conrelid JOIN pg_class pc ON pc.oid = c.confrelid
- WHERE c.contype = 'f' AND pg_table_is_visible(c.conrelid)`;
+  JOIN pg_namespace n ON n.oid = cc.relnamespace
+ WHERE c.contype = 'f' AND n.nspname = $1`;
 
 /**
  * Every foreign key between `service`'s tables (owned or replicated) and the rest of the legacy
@@ -197,7 +201,11 @@ export async function foreignKeyChecks(
       isMixed(service, fk),
   );
   const serviceKeys = serviceDb
-    ? (await serviceDb.query<ServiceForeignKey>(SERVICE_KEYS_SQL)).rows
+    ? (
+        await serviceDb.query<ServiceForeignKey>(SERVICE_KEYS_SQL, [
+          service.schema ?? DEFAULT_SCHEMA,
+        ])
+      ).rows
     : undefined;
   const results = crossing.map((fk) => foreignKeyFinding(plan, service, fk, serviceKeys));
   const ownedKeys = new Set(
