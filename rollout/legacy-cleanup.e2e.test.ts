@@ -3,7 +3,8 @@
  * (`ficus connectors apply`); one went through a fenced cut-over and was rolled back (its fence
  * installed with a lease, then taken off, as the cut-over and its rollback do). After
  * `ficus connectors delete <it> --drop-slot` the legacy DB holds nothing ficus made for it, while
- * the other's objects, and the schema they share, stay; after the other's, nothing of ficus at all.
+ * the other's objects, and the schema they share, stay; after `ficus clean <the other>`, nothing of
+ * ficus at all.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -132,7 +133,8 @@ test('a rolled-back service, its connectors deleted with --drop-slot, leaves not
   const beats = await legacy.knex.withSchema('ficus_cdc').table('heartbeat').pluck('connector');
   expect(beats).not.toContain(`ficus.${first}.forward`);
 
-  await ficus('connectors', 'delete', second, '--drop-slot');
+  // the other one is done with for good (no flag in Unleash: legacy): `ficus clean` removes the rest
+  expect(await ficus('clean', second)).toMatch(/removed from .*schema ficus_cdc/);
   expect(await legacyObjects()).toEqual([]);
   const { rows } = await legacy.knex.raw<{ rows: unknown[] }>(
     `SELECT 1 FROM pg_namespace WHERE nspname = 'ficus_cdc'
