@@ -56,11 +56,19 @@ test('cascade-from-monolith wants the same key in the service DB on its copy of 
     'in orders\'s database: ALTER TABLE "public"."subscriptions" ADD FOREIGN KEY ("buyer_id") REFERENCES "public"."customer_directory" ("customer_id") ON DELETE CASCADE',
   );
   const other = foreignKeyFinding(p, orders, cascade, [
-    { child: 'subscriptions', parent: 'customer_directory', onDelete: 'a' },
+    {
+      child: { schema: 'public', table: 'subscriptions' },
+      parent: { schema: 'public', table: 'customer_directory' },
+      onDelete: 'a',
+    },
   ]);
   expect(other.detail).toMatch(/ON DELETE NO ACTION, the legacy key ON DELETE CASCADE/);
   const same = foreignKeyFinding(p, orders, cascade, [
-    { child: 'subscriptions', parent: 'customer_directory', onDelete: 'c' },
+    {
+      child: { schema: 'public', table: 'subscriptions' },
+      parent: { schema: 'public', table: 'customer_directory' },
+      onDelete: 'c',
+    },
   ]);
   expect(same.ok).toBe(true);
 });

@@ -17,7 +17,13 @@
 import type pg from 'pg';
 import type { Plan, ServicePlan, TableMapping } from '../../plan/plan-types.ts';
 import { quoteIdent, quoteTable } from '../../lib/sql.ts';
-import { DEFAULT_SCHEMA, targetTableOf, type QualifiedTable } from '../../plan/qualified-table.ts';
+import {
+  sourceTableOf,
+  tableKey,
+  tableLabel,
+  targetTableOf,
+  type QualifiedTable,
+} from '../../plan/qualified-table.ts';
 
 const sqlName = (t: QualifiedTable) => quoteTable(t.schema, t.table);
 import { fail, pass, type CheckResult } from './check-result.ts';
@@ -42,11 +48,21 @@ const ACTIONS: Record<string, string> = {
 const WRITES_CHILD = ['c', 'n', 'd'];
 const FENCE_PASSES = ['c', 'n'];
 
-const qualified = (t: { schema: string; table: string }) => `${t.schema}.${t.table}`;
+const qualified = tableLabel;
+
+/** The mapping of `service[role]` that reads the legacy table `table`. */
+function mappingOf(
+  plan: Plan,
+  service: ServicePlan,
+  role: 'owns' | 'replicates',
+  table: QualifiedTable,
+): TableMapping | undefined {
+  return service[role].find((t) => tableKey(sourceTableOf(plan, t)) === tableKey(table));
+}
 
 /** The owner of a legacy table: this service, another one, or the monolith. */
-function ownerOf(plan: Plan, table: string): string {
-  const owner = plan.services.find((s) => s.owns.some((t) => t.source === table));
+function ownerOf(plan: Plan, table: QualifiedTable): string {
+  const owner = plan.services.find((s) => mappingOf(plan, s, 'owns', table));
   return owner ? `service ${owner.name}` : 'the monolith';
 }
 
@@ -58,19 +74,20 @@ function actions(fk: LegacyForeignKey): string {
   return parts.join(', ');
 }
 
-/** The same key in the service's DB, as the mapping renames tables and columns. */
-export type ServiceForeignKey = { child: string; parent: string; onDelete: string };
+/** A foreign key of the service's DB. */
+export type ServiceForeignKey = { child: QualifiedTable; parent: QualifiedTable; onDelete: string };
 
 const targetColumn = (mapping: TableMapping, column: string) =>
   mapping.columns?.[column]?.target ?? column;
 
 function serviceSideFinding(
+  plan: Plan,
   fk: LegacyForeignKey,
   service: ServicePlan,
   serviceKeys: ServiceForeignKey[] | undefined,
 ): { ok: boolean; detail: string; fix?: string } {
-  const child = service.owns.find((t) => t.source === fk.child.table)!;
-  const parent = service.replicates.find((t) => t.source === fk.parent.table);
+  const child = mappingOf(plan, service, 'owns', fk.child)!;
+  const parent = mappingOf(plan, service, 'replicates', fk.parent);
   if (!parent)
     return {
       ok: true,
@@ -78,7 +95,14 @@ function serviceSideFinding(
     };
   if (serviceKeys === undefined)
     return { ok: true, detail: `${service.name}'s database not reachable: its key not checked` };
-  const found = serviceKeys.find((k) => k.child === child.target && k.parent === parent.target);
+  const [childTarget, parentTarget] = [
+    targetTableOf(service, child),
+    targetTableOf(service, parent),
+  ];
+  const found = serviceKeys.find(
+    (k) =>
+      tableKey(k.child) === tableKey(childTarget) && tableKey(k.parent) === tableKey(parentTarget),
+  );
   if (found && found.onDelete === fk.onDelete)
     return {
       ok: true,
@@ -93,7 +117,7 @@ function serviceSideFinding(
     detail: found
       ? `${service.name}'s ${child.target} references ${parent.target} ON DELETE ${ACTIONS[found.onDelete]}, the legacy key ON DELETE ${ACTIONS[fk.onDelete]}: the two sides would end different`
       : `${service.name}'s ${child.target} has no foreign key to its copy ${parent.target}: its own writes could keep rows the monolith's delete removes`,
-    fix: `in ${service.name}'s database: ALTER TABLE ${sqlName(targetTableOf(service, child))} ADD FOREIGN KEY (${columns}) REFERENCES ${sqlName(targetTableOf(service, parent))} (${parentColumns}) ON DELETE ${ACTIONS[fk.onDelete]}`,
+    fix: `in ${service.name}'s database: ALTER TABLE ${sqlName(childTarget)} ADD FOREIGN KEY (${columns}) REFERENCES ${sqlName(parentTarget)} (${parentColumns}) ON DELETE ${ACTIONS[fk.onDelete]}`,
   };
 }
 
@@ -104,13 +128,13 @@ export function foreignKeyFinding(
   fk: LegacyForeignKey,
   serviceKeys?: ServiceForeignKey[],
 ): CheckResult {
-  const owns = (table: string) => service.owns.some((t) => t.source === table);
+  const owns = (table: QualifiedTable) => !!mappingOf(plan, service, 'owns', table);
   const name = `foreign key ${fk.name} (${qualified(fk.child)} -> ${qualified(fk.parent)}) across ${service.name}'s boundary`;
   const at = `services.${service.name}.foreignKeys.${fk.name}`;
   const handling = service.foreignKeys?.[fk.name];
-  if (owns(fk.child.table) && !owns(fk.parent.table)) {
+  if (owns(fk.child) && !owns(fk.parent)) {
     const writes = actions(fk);
-    const parentOwner = ownerOf(plan, fk.parent.table);
+    const parentOwner = ownerOf(plan, fk.parent);
     if (!writes)
       return pass(
         name,
@@ -132,7 +156,7 @@ export function foreignKeyFinding(
           `${what}: the fence lets CASCADE and SET NULL through, not SET DEFAULT`,
           `ALTER the key to ON DELETE CASCADE or SET NULL, or set ${at}: refuse`,
         );
-      const side = serviceSideFinding(fk, service, serviceKeys);
+      const side = serviceSideFinding(plan, fk, service, serviceKeys);
       const detail = `${what}: the fence lets the action through (${at}: cascade-from-monolith); ${side.detail}`;
       return side.ok ? pass(name, detail) : fail(name, detail, side.fix!);
     }
@@ -142,11 +166,11 @@ export function foreignKeyFinding(
       `say in the plan how it is handled: ${at}: cascade-from-monolith (the fence lets the action through and the forward sync carries it to ${service.name}) or ${at}: refuse (the monolith deletes those rows through ${service.name} first)`,
     );
   }
-  if (owns(fk.parent.table) && !owns(fk.child.table)) {
+  if (owns(fk.parent) && !owns(fk.child)) {
     const writes = actions(fk);
     return pass(
       name,
-      `${qualified(fk.child)} (kept by ${ownerOf(plan, fk.child.table)}) references ${qualified(fk.parent)}, owned by service ${service.name}: after the cut-over ${service.name}'s deletes reach the legacy DB through the reverse sync, which applies as a replica, so ` +
+      `${qualified(fk.child)} (kept by ${ownerOf(plan, fk.child)}) references ${qualified(fk.parent)}, owned by service ${service.name}: after the cut-over ${service.name}'s deletes reach the legacy DB through the reverse sync, which applies as a replica, so ` +
         (writes
           ? `${writes} does not run there and the rows of ${qualified(fk.child)} stay; have the monolith remove them, or ${service.name} not delete rows they reference`
           : `rows of ${qualified(fk.child)} can be left referencing a row that is gone; ${service.name} must not delete rows they reference`),
@@ -170,14 +194,17 @@ SELECT c.conname AS name, c.confdeltype AS "onDelete", c.confupdtype AS "onUpdat
   JOIN pg_class cc ON cc.oid = c.conrelid JOIN pg_namespace cn ON cn.oid = cc.relnamespace
   JOIN pg_class pc ON pc.oid = c.confrelid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
  WHERE c.contype = 'f'
-   AND ((cn.nspname = $1 AND cc.relname = ANY ($2)) OR (pn.nspname = $1 AND pc.relname = ANY ($2)))
+   AND ((cn.nspname, cc.relname) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+     OR (pn.nspname, pc.relname) IN (SELECT * FROM unnest($1::text[], $2::text[])))
  ORDER BY cc.relname, c.conname`;
 
 const SERVICE_KEYS_SQL = `
-SELECT cc.relname AS child, pc.relname AS parent, c.confdeltype AS "onDelete"
-  FROM pg_constraint c JOIN pg_class cc ON cc.oid = c.conrelid JOIN pg_class pc ON pc.oid = c.confrelid
-  JOIN pg_namespace n ON n.oid = cc.relnamespace
- WHERE c.contype = 'f' AND n.nspname = $1`;
+SELECT json_build_object('schema', cn.nspname, 'table', cc.relname) AS child,
+       json_build_object('schema', pn.nspname, 'table', pc.relname) AS parent, c.confdeltype AS "onDelete"
+  FROM pg_constraint c
+  JOIN pg_class cc ON cc.oid = c.conrelid JOIN pg_namespace cn ON cn.oid = cc.relnamespace
+  JOIN pg_class pc ON pc.oid = c.confrelid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+ WHERE c.contype = 'f'`;
 
 /**
  * Every foreign key between `service`'s tables (owned or replicated) and the rest of the legacy
@@ -189,28 +216,25 @@ export async function foreignKeyChecks(
   service: ServicePlan,
   serviceDb: pg.Client | null,
 ): Promise<CheckResult[]> {
-  const tables = [...service.owns, ...service.replicates].map((t) => t.source);
+  const tables = [...service.owns, ...service.replicates].map((t) => sourceTableOf(plan, t));
   if (!tables.length) return [];
   const { rows } = await legacy.query<LegacyForeignKey>(LEGACY_KEYS_SQL, [
-    plan.legacy.schema,
-    tables,
+    tables.map((t) => t.schema),
+    tables.map((t) => t.table),
   ]);
+  const mine = new Set(tables.map(tableKey));
+  const owned = (t: QualifiedTable) => !!mappingOf(plan, service, 'owns', t);
+  // a key between two of the service's tables crosses the boundary only when one is owned and one not
   const crossing = rows.filter(
     (fk) =>
-      !(tables.includes(fk.child.table) && tables.includes(fk.parent.table)) ||
-      isMixed(service, fk),
+      !(mine.has(tableKey(fk.child)) && mine.has(tableKey(fk.parent))) ||
+      owned(fk.child) !== owned(fk.parent),
   );
   const serviceKeys = serviceDb
-    ? (
-        await serviceDb.query<ServiceForeignKey>(SERVICE_KEYS_SQL, [
-          service.schema ?? DEFAULT_SCHEMA,
-        ])
-      ).rows
+    ? (await serviceDb.query<ServiceForeignKey>(SERVICE_KEYS_SQL)).rows
     : undefined;
   const results = crossing.map((fk) => foreignKeyFinding(plan, service, fk, serviceKeys));
-  const ownedKeys = new Set(
-    rows.filter((fk) => service.owns.some((t) => t.source === fk.child.table)).map((fk) => fk.name),
-  );
+  const ownedKeys = new Set(rows.filter((fk) => owned(fk.child)).map((fk) => fk.name));
   for (const name of Object.keys(service.foreignKeys ?? {}))
     if (!ownedKeys.has(name))
       results.push(
@@ -221,10 +245,4 @@ export async function foreignKeyChecks(
         ),
       );
   return results;
-}
-
-/** Both tables are the service's, one owned and one only replicated: the boundary runs between them. */
-function isMixed(service: ServicePlan, fk: LegacyForeignKey): boolean {
-  const owns = (table: string) => service.owns.some((t) => t.source === table);
-  return owns(fk.child.table) !== owns(fk.parent.table);
 }
