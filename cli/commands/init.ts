@@ -1,9 +1,11 @@
 /**
- * `ficus init [--from <legacy database URL>] [--force]`: writes a starter ficus.config.yaml and
- * ficus.plan.yaml into the current directory (cli/starter-files.ts says what is in them). With
- * `--from` it reads the live schema (tables and primary keys, best effort) to fill in the plan's
- * legacy database and a commented-out first service. The URL's password is used to connect and
- * never written: the configuration names an environment variable for it.
+ * `ficus init [--from <legacy database URL>] [--force]`: writes a starter ficus.config.yaml
+ * (cli/init/starter-config.ts) and ficus.plan.yaml (cli/init/plan-skeleton.ts) into the current
+ * directory, and never over existing files without `--force`. With `--from` it reads the live
+ * legacy database's catalog (cli/init/read-legacy-catalog.ts): the plan lists every table,
+ * commented with its key, size, foreign keys and what needs attention; when the catalog cannot be
+ * read nothing is written. The URL's password is used to connect and never written: the
+ * configuration names an environment variable for it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,14 +15,10 @@ import { reaching } from '../../lib/component-error.ts';
 import { maskUrl } from '../../lib/config/index.ts';
 import { ConfigError, errorMessage } from '../../lib/errors.ts';
 import { createProgress } from '../../lib/progress.ts';
-import {
-  STARTER_SECRETS,
-  renderStarterConfig,
-  renderStarterPlan,
-  type LegacyTable,
-  type LegacyTarget,
-  type StarterInput,
-} from '../starter-files.ts';
+import type { LegacyCatalog } from '../init/legacy-catalog.ts';
+import { renderPlanSkeleton } from '../init/plan-skeleton.ts';
+import { readLegacyCatalog } from '../init/read-legacy-catalog.ts';
+import { STARTER_SECRETS, renderStarterConfig, type LegacyTarget } from '../init/starter-config.ts';
 
 const CONFIG_FILE = 'ficus.config.yaml';
 const PLAN_FILE = 'ficus.plan.yaml';
@@ -45,47 +43,11 @@ function parseFrom(url: string): LegacyTarget {
   };
 }
 
-/** Ordinary tables of the user schemas, each with its primary key columns in key order. */
-const TABLES_SQL = `
-  SELECT n.nspname AS schema, c.relname AS name,
-         coalesce((SELECT array_agg(a.attname::text ORDER BY k.ord)
-                   FROM pg_index i
-                   JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true
-                   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
-                   WHERE i.indrelid = c.oid AND i.indisprimary), '{}'::text[]) AS key
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
-    AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'ficus_cdc')
-    AND n.nspname NOT LIKE 'pg\\_%'
-    AND c.relname NOT LIKE 'knex\\_%' AND c.relname NOT LIKE 'ficus\\_sync\\_%'
-  ORDER BY n.nspname, c.relname`;
-
-/** The schema with the most tables (public on a tie) and its tables. */
-async function readLegacySchema(url: string): Promise<{ schema: string; tables: LegacyTable[] }> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ schema: string; name: string; key: string[] }>(
-      TABLES_SQL,
-    );
-    const counts = new Map<string, number>();
-    for (const row of rows) counts.set(row.schema, (counts.get(row.schema) ?? 0) + 1);
-    const [schema] = [...counts].sort(
-      (a, b) => b[1] - a[1] || Number(b[0] === 'public') - Number(a[0] === 'public'),
-    )[0] ?? ['public'];
-    const tables = rows.filter((r) => r.schema === schema).map(({ name, key }) => ({ name, key }));
-    return { schema, tables };
-  } finally {
-    await client.end();
-  }
-}
-
-async function starterInput(from: string | undefined): Promise<StarterInput> {
-  if (!from) return {};
-  const legacy = parseFrom(from);
+/** The live catalog of the legacy database, or an error that names it and says nothing was written. */
+async function readCatalog(from: string, legacy: LegacyTarget): Promise<LegacyCatalog> {
   const progress = createProgress();
   const display = maskUrl(from);
-  progress.step(`reading the tables of ${display}`);
+  progress.step(`reading the tables, keys, types and foreign keys of ${display}`);
   const component = {
     kind: 'database',
     key: '--from',
@@ -93,13 +55,26 @@ async function starterInput(from: string | undefined): Promise<StarterInput> {
     source: 'the command line',
   };
   try {
-    const { schema, tables } = await reaching(component, () => readLegacySchema(from));
-    progress.done(`${tables.length} tables in ${legacy.database}.${schema}`);
-    return { legacy, schema, tables };
+    const catalog = await reaching(component, async () => {
+      const client = new pg.Client({ connectionString: from, connectionTimeoutMillis: 10_000 });
+      await client.connect();
+      try {
+        return await readLegacyCatalog(client, legacy.database);
+      } finally {
+        await client.end();
+      }
+    });
+    const schemas = new Set(catalog.tables.map((t) => t.schema));
+    progress.done(
+      `${catalog.tables.length} tables in ${schemas.size} schemas of ${legacy.database}`,
+    );
+    return catalog;
   } catch (error) {
-    // best effort: the files are still worth writing, without the tables
-    progress.fail(`could not read the schema (${errorMessage(error)}); the plan lists no tables`);
-    return { legacy };
+    progress.fail('could not read the schema');
+    throw new ConfigError(
+      `ficus init: ${errorMessage(error)}\nnothing was written (without --from, ficus init ` +
+        'writes the files with placeholders)',
+    );
   }
 }
 
@@ -122,9 +97,11 @@ export function register(program: Command): void {
           `ficus init: ${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}; ` +
             'nothing was written (--force overwrites)',
         );
-      const input = await starterInput(options.from);
-      fs.writeFileSync(files[0], renderStarterConfig(input));
-      fs.writeFileSync(files[1], renderStarterPlan(input));
+      const legacy = options.from ? parseFrom(options.from) : undefined;
+      const catalog = options.from && legacy ? await readCatalog(options.from, legacy) : undefined;
+      const from = options.from ? maskUrl(options.from) : undefined;
+      fs.writeFileSync(files[0], renderStarterConfig({ legacy }));
+      fs.writeFileSync(files[1], renderPlanSkeleton({ catalog, from }));
       process.stdout.write(
         [
           `wrote ${files[0]}`,
@@ -132,8 +109,13 @@ export function register(program: Command): void {
           '',
           'next:',
           `  1. fill in every "FILL IN" of ${CONFIG_FILE} (docs/configuration.md)`,
-          `  2. set the passwords it names: ${Object.values(STARTER_SECRETS).join(', ')}`,
-          `  3. uncomment and name the first service in ${PLAN_FILE} (docs/plan.md), add it to ${CONFIG_FILE}'s services`,
+          `  2. set the passwords it names: ${Object.values(STARTER_SECRETS).join(', ')}` +
+            (legacy
+              ? ` (${STARTER_SECRETS.legacy}: the password of ${legacy.user}, which --from's URL had or PGPASSWORD gave; it is not written)`
+              : ''),
+          catalog
+            ? `  3. the first service in ${PLAN_FILE}: its header says how (uncomment the example, move the entries of its tables into owns: and replicates:), then add it to ${CONFIG_FILE}'s services`
+            : `  3. uncomment and name the first service in ${PLAN_FILE} (docs/plan.md), add it to ${CONFIG_FILE}'s services`,
           '  4. ficus migrate kit; ficus connectors apply <service>; ficus sync <service>; ficus verify <service>',
           '',
         ].join('\n'),

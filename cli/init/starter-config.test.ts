@@ -1,7 +1,6 @@
-import { parseConfig } from '../lib/config/index.ts';
-import { parsePlan } from '../plan/load-plan.ts';
 import YAML from 'yaml';
-import { STARTER_SECRETS, renderStarterConfig, renderStarterPlan } from './starter-files.ts';
+import { parseConfig } from '../../lib/config/index.ts';
+import { STARTER_SECRETS, renderStarterConfig } from './starter-config.ts';
 
 const env = {
   [STARTER_SECRETS.legacy]: 'legacy-pw',
@@ -9,19 +8,14 @@ const env = {
   [STARTER_SECRETS.kit]: 'kit-pw',
 };
 const legacy = { host: 'localhost', port: 5999, database: 'app', user: 'ficus_app' };
-const tables = [
-  { name: 'customers', key: ['id'] },
-  { name: 'order_lines', key: ['order_id', 'line'] },
-  { name: 'audit_log', key: [] },
-];
 
-/** The plan as a user makes it after reading its comments: the first service uncommented. */
+/** The configuration as a user makes it after reading its comments: the example uncommented. */
 function uncommentFirstService(text: string): string {
   const [head, block] = text.split(/^services: \{\}$/m);
   return head + block.replace(/^# /gm, '');
 }
 
-describe('ficus init: the starter files', () => {
+describe('ficus init: the starter configuration', () => {
   it('the configuration names every key parse-config reads, and parses with its secrets set', () => {
     const text = renderStarterConfig({ legacy });
     const config = parseConfig(YAML.parse(text), '/project/ficus.config.yaml', env);
@@ -78,20 +72,5 @@ describe('ficus init: the starter files', () => {
       FICUS_ORDERS_PASSWORD: 'x',
     });
     expect(config.services.orders.migrations).toBe('/p/migrations/orders');
-  });
-
-  it('the plan validates as written, and its first service validates once uncommented', () => {
-    const text = renderStarterPlan({ legacy, schema: 'public', tables });
-    const plan = parsePlan(text, 'ficus.plan.yaml');
-    expect(plan.legacy).toEqual({ database: 'app', schema: 'public' });
-    expect(plan.services).toEqual([]);
-    const first = parsePlan(uncommentFirstService(text), 'ficus.plan.yaml').services[0];
-    expect(first.name).toBe('first_service');
-    expect(first.owns.map((t) => [t.source, t.key])).toEqual([
-      ['customers', ['id']],
-      ['order_lines', ['order_id', 'line']],
-      ['audit_log', ['FILL-IN']],
-    ]);
-    expect(text).toMatch(/audit_log.*no primary key/);
   });
 });

@@ -1,8 +1,8 @@
 /**
- * What `ficus init` writes, as text: a starter configuration (every key lib/config/parse-config.ts
- * reads, each with a comment saying what to fill in; secrets as `{ env: ... }`, never values) and a
- * starter plan (the legacy database and, when the live schema was read, a commented-out first
- * service listing its tables with their primary keys). Pure: cli/commands/init.ts does the I/O.
+ * The configuration `ficus init` writes, as text: every key lib/config/parse-config.ts reads, each
+ * with a comment saying what to fill in; secrets as `{ env: ... }`, never values (the password of
+ * `--from`'s URL included). The plan beside it is cli/init/plan-skeleton.ts's. Pure:
+ * cli/commands/init.ts does the I/O.
  */
 
 /** The legacy database as `--from` named it, without its password. */
@@ -13,16 +13,7 @@ export type LegacyTarget = {
   user: string;
 };
 
-/** A table of the legacy schema and its primary key (empty when it has none). */
-export type LegacyTable = { name: string; key: string[] };
-
-export type StarterInput = {
-  legacy?: LegacyTarget;
-  /** the schema the tables are in */
-  schema?: string;
-  /** the live schema's tables; undefined when it was not read */
-  tables?: LegacyTable[];
-};
+export type StarterInput = { legacy?: LegacyTarget };
 
 /** The environment variables the starter configuration names for its secrets. */
 export const STARTER_SECRETS = {
@@ -110,44 +101,5 @@ proxy:
   # adminUrl: http://proxy.internal:8089   # how the CLI reaches the admin API (default: adminListen)
   # adminToken: { env: FICUS_PROXY_ADMIN_TOKEN }
   backendHeader: false            # true adds x-ficus-backend: monolith | <service> to answers
-`;
-}
-
-function tableLine(table: LegacyTable): string {
-  const line = `#       - { source: ${table.name}, target: ${table.name}, key: [${table.key.join(', ') || 'FILL-IN'}] }`;
-  return table.key.length
-    ? line
-    : `${line}  # no primary key: name the columns that identify a row`;
-}
-
-export function renderStarterPlan(input: StarterInput = {}): string {
-  const database = input.legacy?.database ?? 'app';
-  const schema = input.schema ?? 'public';
-  const tables = input.tables ?? [];
-  const listing = tables.length
-    ? [
-        `#       # ${input.legacy ? `the tables of ${database}.${schema} (read by \`ficus init --from\`)` : 'tables'}: keep what this service takes,`,
-        '#       # move to `replicates` what it only reads, delete the rest',
-        ...tables.map(tableLine),
-      ].join('\n')
-    : '#       - { source: customers, target: customers, key: [id] }';
-  return `# ficus migration plan: WHAT moves, the same in every environment (docs/plan.md).
-# Written by \`ficus init\`. Services move one at a time: uncomment the first one below, name it,
-# keep the tables it takes over, and add its routes. It validates as it is (no service yet).
-version: 1
-legacy:
-  database: ${database}${input.legacy ? '' : '  # FILL IN: the monolith\u2019s database'}
-  schema: ${schema}
-
-# The first service: delete "services: {}" and remove the "# " in front of the lines below.
-services: {}
-# services:
-#   first_service:                # FILL IN: the service's name (lower case, digits, _)
-#     database: first_service     # its own database (services.<name>.database in the configuration)
-#     owns:                       # legacy tables it takes over: their writes move to it
-${listing}
-#     replicates: []              # legacy tables it only reads: a copy kept in sync
-#     routes:                     # HTTP routes the proxy moves to it
-#       - { method: GET, path: /api/FILL-IN }
 `;
 }
