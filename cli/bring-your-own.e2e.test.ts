@@ -35,6 +35,7 @@ import {
   type RunOptions,
 } from '../test-support/packed-ficus.ts';
 import { stackFicusConfig } from '../test-support/stack-access.ts';
+import { commentedEntries, fillInService } from '../test-support/fill-in-plan.ts';
 
 const suffix = crypto.randomBytes(3).toString('hex');
 /** unique per run: Kafka topics, connector and slot names follow the service's name */
@@ -229,12 +230,23 @@ test('ficus init --from writes a configuration and a plan from the live schema, 
     });
     const planText = fs.readFileSync(config.planFile, 'utf8');
     expect(loadPlan(config.planFile).legacy).toEqual({ database: 'app', schema: 'public' });
-    expect(planText).toContain('#       - { source: customers, target: customers, key: [id] }');
-    expect(planText).toContain('#       - { source: notes, target: notes, key: [id] }');
-    // what the comments ask for: uncommented, the first service is a valid plan
-    const [head, block] = planText.split(/^services: \{\}$/m);
-    const service = parsePlan(head + block.replace(/^# /gm, ''), 'ficus.plan.yaml').services[0];
-    expect(service.owns.map((t) => t.source)).toEqual(['customers', 'notes']);
+    expect([...commentedEntries(planText).values()]).toEqual([
+      { source: 'customers', target: 'customers', key: ['id'] },
+      { source: 'notes', target: 'notes', key: ['id'] },
+    ]);
+    expect(planText).toMatch(/^# {3}referenced by: public\.notes \(customer_id\)$/m);
+    // what the comments ask for: a service filled in from the entries is a valid plan
+    const filled = fillInService(planText, {
+      name: 'billing',
+      database: 'billing',
+      owns: ['customers'],
+      replicates: ['notes'],
+    });
+    const service = parsePlan(filled, 'ficus.plan.yaml').services[0];
+    expect([service.owns, service.replicates].map((ts) => ts.map((t) => t.source))).toEqual([
+      ['customers'],
+      ['notes'],
+    ]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -8,7 +8,7 @@
  * cli/commands/init.ts does the I/O.
  */
 import YAML from 'yaml';
-import { qualifiedName, type CatalogTable, type LegacyCatalog } from './legacy-catalog.ts';
+import type { CatalogTable, LegacyCatalog } from './legacy-catalog.ts';
 import { planKey, tableNotes } from './table-notes.ts';
 
 export type PlanSkeletonInput = {
@@ -34,9 +34,10 @@ export function chooseLegacySchema(tables: CatalogTable[]): string {
 
 export type PlanEntry = { source: string; target: string; key: string[] };
 
-export function planEntry(table: CatalogTable, legacySchema: string): PlanEntry {
+/** The entry of a table, named as the plan names legacy tables: bare, in legacy.schema. */
+export function planEntry(table: CatalogTable): PlanEntry {
   return {
-    source: table.schema === legacySchema ? table.table : qualifiedName(table),
+    source: table.table,
     target: table.table,
     key: planKey(table)?.columns ?? [KEY_PLACEHOLDER],
   };
@@ -95,7 +96,13 @@ function header(input: PlanSkeletonInput, legacySchema: string): string[] {
     '     comments); a table is owned by one service at most;',
     `  3. an entry with key: [ ${KEY_PLACEHOLDER} ] is a table without a key: its notes say how to give it one;`,
     "  4. add its routes, and its database to ficus.config.yaml's services:; then `ficus check`.",
-    `Tables of ${legacySchema} (legacy.schema) are named bare, those of other schemas as schema.table.`,
+    ...(schemas.length > 1
+      ? [
+          `The plan reads every legacy table from legacy.schema (${legacySchema}, the schema most ` +
+            'tables are in): the tables of the other schemas are listed for what they tell, ' +
+            'with the entry they would have in a plan whose legacy.schema is theirs.',
+        ]
+      : []),
   ];
 }
 
@@ -130,8 +137,10 @@ function unassigned(catalog: LegacyCatalog, legacySchema: string): string[] {
   ];
   const tables = catalog.tables.flatMap((table) => [
     '',
-    ...tableNotes(table, catalog).flatMap((line) => wrap(line)),
-    `      - ${entryText(planEntry(table, legacySchema))}`,
+    ...tableNotes(table, catalog, legacySchema).flatMap((line) => wrap(line)),
+    table.schema === legacySchema
+      ? `      - ${entryText(planEntry(table))}`
+      : `  entry when legacy.schema is ${table.schema}: ${entryText(planEntry(table))}`,
   ]);
   return [
     ...intro.flatMap((line) => wrap(line, 0)),

@@ -148,8 +148,17 @@ function columnAttention(table: CatalogTable): string[] {
   });
 }
 
-function attention(table: CatalogTable, key: CatalogKey | undefined): string[] {
+function schemaAttention(table: CatalogTable, legacySchema: string): string[] {
+  if (table.schema === legacySchema) return [];
+  return [
+    `in the schema ${table.schema}, not legacy.schema (${legacySchema}): the plan reads every ` +
+      'legacy table from legacy.schema, so no service of this plan can take it as it stands',
+  ];
+}
+
+function attention(table: CatalogTable, key: CatalogKey | undefined, legacySchema: string) {
   const notes = [
+    ...schemaAttention(table, legacySchema),
     ...keyAttention(table, key),
     ...replicaIdentityAttention(table),
     ...(table.quoted
@@ -161,7 +170,11 @@ function attention(table: CatalogTable, key: CatalogKey | undefined): string[] {
 }
 
 /** The lines about a table, first its name and size, without the leading `#`. */
-export function tableNotes(table: CatalogTable, catalog: LegacyCatalog): string[] {
+export function tableNotes(
+  table: CatalogTable,
+  catalog: LegacyCatalog,
+  legacySchema: string,
+): string[] {
   const key = planKey(table);
   return [
     `${qualifiedName(table)}: ${rowEstimate(table)}`,
@@ -170,7 +183,7 @@ export function tableNotes(table: CatalogTable, catalog: LegacyCatalog): string[
       ...sequenceLine(table, key),
       ...uniqueLine(table, key),
       ...foreignKeyLines(table, catalog.foreignKeys),
-      ...attention(table, key),
+      ...attention(table, key, legacySchema),
     ].map((line) => `  ${line}`),
   ];
 }
