@@ -36,6 +36,8 @@ const SCHEMA = `
     id bigserial PRIMARY KEY, customer_id uuid NOT NULL REFERENCES customers ON DELETE CASCADE,
     state order_state NOT NULL DEFAULT 'open');
   CREATE TABLE page_views (at timestamptz NOT NULL, path text);
+  CREATE TABLE coupons (code text NOT NULL UNIQUE, percent int);
+  INSERT INTO page_views VALUES (now(), '/a'), (now(), '/b');
   INSERT INTO customers (id, name) SELECT gen_random_uuid(), 'c' || i FROM generate_series(1, 300) i;
   ANALYZE customers;`;
 
@@ -79,6 +81,8 @@ afterAll(async () => {
 const planFile = path.join(dir, 'ficus.plan.yaml');
 const configFile = path.join(dir, 'ficus.config.yaml');
 /** The comment block of one table: its notes and its entry. */
+/** A comment block as one line: without the `#`s and the wrapping. */
+const unwrapped = (block: string) => block.replace(/\n#\s*/g, ' ');
 const block = (text: string, name: string) => {
   const start = text.indexOf(`\n# ${name}: `);
   if (start < 0) throw new Error(`no notes for ${name} in the plan`);
@@ -105,7 +109,7 @@ test('init --from writes a commented plan of every table and a configuration wit
 
   const entries = commentedEntries(text);
   expect([...entries.keys()].sort()).toEqual(
-    ['customers', 'labels', 'page_views', 'product_labels', 'products'].sort(),
+    ['coupons', 'customers', 'labels', 'page_views', 'product_labels', 'products'].sort(),
   );
   // listed, though the plan cannot take it from legacy.schema
   expect(block(text, 'sales.orders')).toMatch(/in the schema sales, not legacy\.schema \(public\)/);
@@ -137,6 +141,27 @@ test('init --from writes a commented plan of every table and a configuration wit
   expect(keyless).toMatch(/no primary key and no unique key/);
   expect(keyless).toMatch(/ALTER TABLE "public"\."page_views" ADD PRIMARY KEY/);
   expect(entries.get('page_views')!.key).toEqual(['FILL-IN']);
+  expect(entries.get('coupons')!.key).toEqual(['code']);
+
+  // the fixes the notes print run as they are, and give the tables a primary key
+  const fixes = [
+    unwrapped(block(text, 'public.page_views')).match(/ALTER TABLE \S+ ADD COLUMN [^;]+/)![0],
+    unwrapped(block(text, 'public.coupons')).match(/ALTER TABLE \S+ ADD PRIMARY KEY [^;-]+\)/)![0],
+  ];
+  const keys = await admin(DATABASE, async (c) => {
+    await c.query('BEGIN');
+    try {
+      for (const fix of fixes) await c.query(fix);
+      const { rows } = await c.query(
+        `SELECT indrelid::regclass::text AS t FROM pg_index
+         WHERE indisprimary AND indrelid IN ('page_views'::regclass, 'coupons'::regclass) ORDER BY 1`,
+      );
+      return rows.map((r) => r.t);
+    } finally {
+      await c.query('ROLLBACK');
+    }
+  });
+  expect(keys).toEqual(['coupons', 'page_views']);
 
   // the configuration names the database and a variable for its password
   const config = loadConfig({

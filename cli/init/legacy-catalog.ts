@@ -39,6 +39,8 @@ export type CatalogKey = {
   index: string;
   /** every column NOT NULL: the key identifies a row */
   notNull: boolean;
+  /** the PRIMARY KEY or UNIQUE constraint the index belongs to, if any */
+  constraint?: string;
 };
 
 export type TableRef = { schema: string; table: string };

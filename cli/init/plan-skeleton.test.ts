@@ -70,7 +70,7 @@ const catalog: LegacyCatalog = {
     table('public', 'audit_log', { columns: [col('at', 'timestamptz'), col('message', 'text')] }),
     table('public', 'codes', {
       columns: [col('code', 'text', { notNull: true })],
-      keys: [{ columns: ['code'], primary: false, index: 'codes_code_key', notNull: true }],
+      keys: [{ columns: ['code'], primary: false, index: 'codes_code_idx', notNull: true }],
     }),
     table('billing', 'invoices', {
       rows: 2_500_000,
@@ -168,7 +168,27 @@ describe('ficus init --from: the plan skeleton', () => {
     expect(audit).toMatch(/no primary key and no unique key/);
     expect(audit).toMatch(/ALTER TABLE "public"\."audit_log" ADD PRIMARY KEY/);
     expect(audit).toMatch(/- \{ source: audit_log, target: audit_log, key: \[ FILL-IN \] \}/);
-    expect(block('public.codes')).toMatch(/ADD PRIMARY KEY USING INDEX "codes_code_key"/);
+    expect(block('public.codes')).toMatch(/ADD PRIMARY KEY USING INDEX "codes_code_idx"/);
+    // an index a UNIQUE constraint owns cannot become the primary key: a new one is added
+    const constrained = renderPlanSkeleton({
+      catalog: {
+        ...catalog,
+        tables: [
+          table('public', 'codes', {
+            keys: [
+              {
+                columns: ['code'],
+                primary: false,
+                index: 'codes_code_key',
+                notNull: true,
+                constraint: 'codes_code_key',
+              },
+            ],
+          }),
+        ],
+      },
+    });
+    expect(constrained).toMatch(/ALTER TABLE "public"\."codes" ADD PRIMARY KEY \("code"\)/);
     expect(commentedEntries(text).get('codes')!.key).toEqual(['code']);
     const customers = block('public.customers');
     expect(customers).toMatch(/mood mood: an enum \('happy', 'sad'\)/);

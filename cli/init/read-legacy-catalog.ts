@@ -60,13 +60,15 @@ const COLUMNS_SQL = `
 // Unique indexes over plain columns only: a key must name columns (INCLUDE columns are not keys).
 const KEYS_SQL = `
   SELECT i.indrelid::int8 AS oid, ic.relname AS index, i.indisprimary AS primary,
-         array_agg(a.attname::text ORDER BY k.ord) AS columns, bool_and(a.attnotnull) AS not_null
+         array_agg(a.attname::text ORDER BY k.ord) AS columns, bool_and(a.attnotnull) AS not_null,
+         (SELECT con.conname FROM pg_constraint con
+          WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u')) AS constraint
   FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
   JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON k.ord <= i.indnkeyatts
   JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
   WHERE i.indrelid = ANY($1::oid[]) AND i.indisunique AND i.indisvalid
     AND i.indpred IS NULL AND i.indexprs IS NULL
-  GROUP BY i.indrelid, ic.relname, i.indisprimary
+  GROUP BY i.indrelid, i.indexrelid, ic.relname, i.indisprimary
   ORDER BY i.indrelid, i.indisprimary DESC, ic.relname`;
 
 // Either end among the tables read; partitions' clones of a partitioned table's key are left out.
@@ -124,6 +126,7 @@ type KeyRow = {
   primary: boolean;
   columns: string[];
   not_null: boolean;
+  constraint: string | null;
 };
 
 type ForeignKeyRow = {
@@ -181,7 +184,11 @@ function column(row: ColumnRow): CatalogColumn {
 
 const groupBy = <T extends { oid: string }>(rows: T[]) => {
   const groups = new Map<string, T[]>();
-  for (const row of rows) groups.set(row.oid, [...(groups.get(row.oid) ?? []), row]);
+  for (const row of rows) {
+    const group = groups.get(row.oid);
+    if (group) group.push(row);
+    else groups.set(row.oid, [row]);
+  }
   return groups;
 };
 
@@ -210,6 +217,7 @@ export async function readLegacyCatalog(db: Queryable, database: string): Promis
       primary: k.primary,
       index: k.index,
       notNull: k.not_null,
+      ...(k.constraint !== null && { constraint: k.constraint }),
     })),
   }));
   return {

@@ -99,10 +99,14 @@ function keyAttention(table: CatalogTable, key: CatalogKey | undefined): string[
         'AS IDENTITY PRIMARY KEY; then name it in key: (FILL-IN below)',
     ];
   if (key.primary) return [];
+  // USING INDEX takes only an index no constraint owns
+  const primaryKey = key.constraint
+    ? `ADD PRIMARY KEY (${key.columns.map(quoteIdent).join(', ')})`
+    : `ADD PRIMARY KEY USING INDEX ${quoteIdent(key.index)}`;
   return [
     `no primary key: the entry names the unique index ${key.index}; ficus sets REPLICA IDENTITY ` +
       'FULL on the table so that updates and deletes carry it. To make it the primary key ' +
-      `instead: ALTER TABLE ${sqlTable(table)} ADD PRIMARY KEY USING INDEX ${quoteIdent(key.index)}`,
+      `instead: ALTER TABLE ${sqlTable(table)} ${primaryKey}`,
   ];
 }
 
