@@ -15,9 +15,10 @@ import { reaching } from '../../lib/component-error.ts';
 import { maskUrl } from '../../lib/config/index.ts';
 import { ConfigError, errorMessage } from '../../lib/errors.ts';
 import { createProgress } from '../../lib/progress.ts';
-import type { LegacyCatalog } from '../init/legacy-catalog.ts';
+import { qualifiedName, type LegacyCatalog } from '../init/legacy-catalog.ts';
 import { renderPlanSkeleton } from '../init/plan-skeleton.ts';
 import { readLegacyCatalog } from '../init/read-legacy-catalog.ts';
+import { planKey } from '../init/table-notes.ts';
 import { STARTER_SECRETS, renderStarterConfig, type LegacyTarget } from '../init/starter-config.ts';
 
 const CONFIG_FILE = 'ficus.config.yaml';
@@ -78,6 +79,15 @@ async function readCatalog(from: string, legacy: LegacyTarget): Promise<LegacyCa
   }
 }
 
+/** How many tables the plan lists, and those that need a key before a service can take them. */
+function tableSummary(catalog: LegacyCatalog): string {
+  const keyless = catalog.tables.filter((t) => !planKey(t)).map(qualifiedName);
+  return (
+    `${catalog.tables.length} tables listed` +
+    (keyless.length ? `; without a key, see their notes: ${keyless.join(', ')}` : '')
+  );
+}
+
 export function register(program: Command): void {
   program
     .command('init')
@@ -105,7 +115,7 @@ export function register(program: Command): void {
       process.stdout.write(
         [
           `wrote ${files[0]}`,
-          `wrote ${files[1]}`,
+          `wrote ${files[1]}` + (catalog ? ` (${tableSummary(catalog)})` : ''),
           '',
           'next:',
           `  1. fill in every "FILL IN" of ${CONFIG_FILE} (docs/configuration.md)`,

@@ -97,6 +97,9 @@ test('init --from writes a commented plan of every table and a configuration wit
     stderr: '',
   });
   expect(first.stdout).toMatch(/FICUS_LEGACY_PASSWORD: the password of ficus/);
+  expect(first.stdout).toMatch(
+    /7 tables listed; without a key, see their notes: public\.page_views\)/,
+  );
   const password = decodeURIComponent(new URL(url()).password);
   const text = fs.readFileSync(planFile, 'utf8');
   for (const file of [planFile, configFile])
