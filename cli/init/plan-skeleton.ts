@@ -160,7 +160,7 @@ export function renderPlanSkeleton(input: PlanSkeletonInput = {}): string {
   const legacy = doc.get('legacy', true) as YAML.YAMLMap<YAML.Scalar, YAML.Scalar>;
   if (!catalog) legacy.items[0].value!.comment = " FILL IN: the monolith's database";
   legacy.items[1].value!.comment = catalog
-    ? ' the schema most tables are in (its tables are named bare)'
+    ? ' the schema most tables are in: the plan reads every legacy table from it'
     : ' the schema of the legacy tables';
   const services = doc.contents as YAML.YAMLMap<YAML.Scalar, unknown>;
   services.items[2].key.spaceBefore = true;
