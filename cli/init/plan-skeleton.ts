@@ -111,6 +111,7 @@ function exampleService(hasCatalog: boolean): string[] {
     'services:',
     "  first_service:                # FILL IN: the service's name (lower case, digits, _)",
     '    database: first_service     # its own database (services.<name>.database in the configuration)',
+    '    # schema: public            # the schema of its tables in its database (default public)',
     ...(hasCatalog
       ? [
           '    owns:                       # FILL IN: the entries of the tables it takes over (their writes move to it), from below',
@@ -132,7 +133,8 @@ function unassigned(catalog: LegacyCatalog, legacySchema: string): string[] {
     "Every table ficus found, with what it found. Move each entry into a service's owns: or",
     'replicates:, or leave it here (the monolith keeps it). A foreign key between a table a service',
     'takes over and one the monolith keeps crosses the boundary once the service owns the writes:',
-    'decide how each is handled before the write cut-over.',
+    'decide how each is handled before the write cut-over. What the cut-over does with each kind of',
+    'key (sequences, identity columns, keys the application makes): docs/plan.md, "Keys".',
     ...(catalog.skipped.length ? [`Left out: ${catalog.skipped.join(', ')}.`] : []),
   ];
   const tables = catalog.tables.flatMap((table) => [
