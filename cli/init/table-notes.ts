@@ -23,7 +23,8 @@ export function planKey(table: CatalogTable): CatalogKey | undefined {
 
 const list = (names: string[]) => names.join(', ');
 const sqlTable = (t: CatalogTable) => quoteTable(t.schema, t.table);
-export function rowEstimate(table: CatalogTable): string {
+
+function rowEstimate(table: CatalogTable): string {
   const kind =
     table.partitions !== undefined ? `, partitioned (${table.partitions} partitions)` : '';
   if (table.rows === undefined)
@@ -48,7 +49,7 @@ function keyLine(table: CatalogTable, key: CatalogKey | undefined): string {
   return `key: ${list(key.columns)} (${kind}): ${origins.join('; ')}`;
 }
 
-/** Columns outside the key whose values come from a sequence: the cut-over must hand it over too. */
+/** Columns outside the key whose values come from a sequence: new rows on either side draw from it. */
 function sequenceLine(table: CatalogTable, key: CatalogKey | undefined): string[] {
   const others = table.columns.filter((c) => c.sequence && !(key?.columns ?? []).includes(c.name));
   return others.length
@@ -60,7 +61,7 @@ function uniqueLine(table: CatalogTable, key: CatalogKey | undefined): string[] 
   const others = table.keys.filter((k) => k !== key);
   if (!others.length) return [];
   const describe = (k: CatalogKey) =>
-    `(${list(k.columns)})${k.notNull ? '' : ' with NULLs allowed'}${k.primary ? ' primary' : ''}`;
+    `(${list(k.columns)})${k.notNull ? '' : ' with NULLs allowed'}`;
   return [`unique: ${others.map(describe).join(', ')}`];
 }
 
