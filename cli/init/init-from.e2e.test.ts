@@ -11,11 +11,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
+import type pg from 'pg';
 import { loadConfig } from '../../lib/config/index.ts';
 import { loadPlan } from '../../plan/load-plan.ts';
 import { REPO_ROOT } from '../../stack/stack-config.ts';
 import { commentedEntries, fillInService } from '../../test-support/fill-in-plan.ts';
+import { sql } from '../../test-support/sink-e2e-harness.ts';
 import { stackAdminUrl } from '../../test-support/stack-access.ts';
 
 const run = promisify(execFile);
@@ -41,16 +42,6 @@ const SCHEMA = `
   INSERT INTO customers (id, name) SELECT gen_random_uuid(), 'c' || i FROM generate_series(1, 300) i;
   ANALYZE customers;`;
 
-async function admin<T>(database: string, work: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: stackAdminUrl('legacy', database) });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** `ficus init` from this checkout, in the test's directory; exit code and output */
 async function ficusInit(
   args: string[],
@@ -69,12 +60,15 @@ async function ficusInit(
 }
 
 beforeAll(async () => {
-  await admin('postgres', (c) => c.query(`CREATE DATABASE ${DATABASE}`));
-  await admin(DATABASE, (c) => c.query(SCHEMA));
+  await sql(stackAdminUrl('legacy', 'postgres'), `CREATE DATABASE ${DATABASE}`);
+  await sql(url(), SCHEMA);
 });
 
 afterAll(async () => {
-  await admin('postgres', (c) => c.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`));
+  await sql(
+    stackAdminUrl('legacy', 'postgres'),
+    `DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`,
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -151,19 +145,15 @@ test('init --from writes a commented plan of every table and a configuration wit
     unwrapped(block(text, 'public.page_views')).match(/ALTER TABLE \S+ ADD COLUMN [^;]+/)![0],
     unwrapped(block(text, 'public.coupons')).match(/ALTER TABLE \S+ ADD PRIMARY KEY [^;-]+\)/)![0],
   ];
-  const keys = await admin(DATABASE, async (c) => {
-    await c.query('BEGIN');
-    try {
-      for (const fix of fixes) await c.query(fix);
-      const { rows } = await c.query(
-        `SELECT indrelid::regclass::text AS t FROM pg_index
-         WHERE indisprimary AND indrelid IN ('page_views'::regclass, 'coupons'::regclass) ORDER BY 1`,
-      );
-      return rows.map((r) => r.t);
-    } finally {
-      await c.query('ROLLBACK');
-    }
-  });
+  // one round trip, rolled back: the database stays as the other tests expect it
+  const results = (await sql(
+    url(),
+    `BEGIN; ${fixes.join('; ')};
+     SELECT indrelid::regclass::text AS t FROM pg_index
+     WHERE indisprimary AND indrelid IN ('page_views'::regclass, 'coupons'::regclass) ORDER BY 1;
+     ROLLBACK`,
+  )) as unknown as pg.QueryResult<{ t: string }>[];
+  const keys = results.find((r) => r.command === 'SELECT')!.rows.map((r) => r.t);
   expect(keys).toEqual(['coupons', 'page_views']);
 
   // the configuration names the database and a variable for its password
