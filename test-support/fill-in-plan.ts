@@ -6,14 +6,14 @@
  */
 import YAML from 'yaml';
 
-export type PlanEntry = { source: string; target: string; key: string[] };
+export type PlanEntry = { source: string; sourceSchema?: string; target: string; key: string[] };
 
-/** Every commented entry line of the plan, by source. */
+/** Every commented entry line of the plan, by source (`schema.table` when it has a sourceSchema). */
 export function commentedEntries(planText: string): Map<string, PlanEntry> {
   const entries = new Map<string, PlanEntry>();
   for (const [, flow] of planText.matchAll(/^#\s+- (\{ source: .*\})\s*$/gm)) {
     const entry = YAML.parse(flow) as PlanEntry;
-    entries.set(entry.source, entry);
+    entries.set(entry.sourceSchema ? `${entry.sourceSchema}.${entry.source}` : entry.source, entry);
   }
   return entries;
 }

@@ -106,13 +106,22 @@ test('init --from writes a commented plan of every table and a configuration wit
 
   const entries = commentedEntries(text);
   expect([...entries.keys()].sort()).toEqual(
-    ['coupons', 'customers', 'labels', 'page_views', 'product_labels', 'products'].sort(),
+    [
+      'coupons',
+      'customers',
+      'labels',
+      'page_views',
+      'product_labels',
+      'products',
+      'sales.orders',
+    ].sort(),
   );
-  // listed, though the plan cannot take it from legacy.schema
-  expect(block(text, 'sales.orders')).toMatch(/in the schema sales, not legacy\.schema \(public\)/);
-  expect(block(text, 'sales.orders')).toMatch(
-    /entry when legacy\.schema is sales: \{ source: orders, target: orders, key: \[ id \] \}/,
-  );
+  expect(entries.get('sales.orders')).toEqual({
+    source: 'orders',
+    sourceSchema: 'sales',
+    target: 'orders',
+    key: ['id'],
+  });
   expect(entries.get('products')!.key).toEqual(['sku', 'region']);
   expect(entries.get('product_labels')!.key).toEqual(['sku', 'region', 'label_id']);
 
@@ -176,15 +185,16 @@ test('init --from writes a commented plan of every table and a configuration wit
     fillInService(text, {
       name: 'orders',
       database: 'orders',
-      owns: ['products', 'product_labels', 'page_views'],
+      owns: ['sales.orders', 'products', 'product_labels', 'page_views'],
       replicates: ['customers', 'labels'],
     }),
   );
   const [service] = loadPlan(planFile).services;
-  expect(service.owns.map((t) => [t.source, t.key])).toEqual([
-    ['products', ['sku', 'region']],
-    ['product_labels', ['sku', 'region', 'label_id']],
-    ['page_views', ['FILL-IN']],
+  expect(service.owns.map((t) => [t.source, t.sourceSchema, t.key])).toEqual([
+    ['orders', 'sales', ['id']],
+    ['products', undefined, ['sku', 'region']],
+    ['product_labels', undefined, ['sku', 'region', 'label_id']],
+    ['page_views', undefined, ['FILL-IN']],
   ]);
   expect(service.replicates.map((t) => t.source)).toEqual(['customers', 'labels']);
 }, 120_000);

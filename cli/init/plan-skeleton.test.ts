@@ -130,14 +130,25 @@ describe('ficus init --from: the plan skeleton', () => {
   it('lists every table once, commented, with an entry a user can move', () => {
     const entries = commentedEntries(text);
     expect([...entries.keys()].sort()).toEqual(
-      ['audit_log', 'codes', 'customers', 'product_tags', 'products', 'tags'].sort(),
+      [
+        'audit_log',
+        'billing.invoices',
+        'codes',
+        'customers',
+        'product_tags',
+        'products',
+        'tags',
+      ].sort(),
     );
-    // outside legacy.schema: listed, with the entry it would have in a plan of its schema
+    // outside legacy.schema: its entry names its schema
+    expect(entries.get('billing.invoices')).toEqual({
+      source: 'invoices',
+      sourceSchema: 'billing',
+      target: 'invoices',
+      key: ['id'],
+    });
     expect(block('billing.invoices')).toMatch(
-      /in the schema billing, not legacy\.schema \(public\)/,
-    );
-    expect(block('billing.invoices')).toMatch(
-      /^# {3}entry when legacy\.schema is billing: \{ source: invoices, target: invoices, key: \[ id \] \}$/m,
+      /^# {7}- \{ source: invoices, sourceSchema: billing, target: invoices, key: \[ id \] \}$/m,
     );
     expect(entries.get('product_tags')!.key).toEqual(['sku', 'region', 'tag_id']);
     expect(text).toContain('Left out: public.knex_migrations');
@@ -206,14 +217,14 @@ describe('ficus init --from: the plan skeleton', () => {
     const filled = fillInService(text, {
       name: 'billing',
       database: 'billing',
-      owns: ['customers', 'products', 'product_tags'],
+      owns: ['customers', 'billing.invoices', 'product_tags'],
       replicates: ['tags'],
     });
     const [service] = parsePlan(filled, 'ficus.plan.yaml').services;
-    expect(service.owns.map((t) => [t.source, t.target, t.key])).toEqual([
-      ['customers', 'customers', ['id']],
-      ['products', 'products', ['sku', 'region']],
-      ['product_tags', 'product_tags', ['sku', 'region', 'tag_id']],
+    expect(service.owns.map((t) => [t.sourceSchema, t.source, t.target, t.key])).toEqual([
+      [undefined, 'customers', 'customers', ['id']],
+      ['billing', 'invoices', 'invoices', ['id']],
+      [undefined, 'product_tags', 'product_tags', ['sku', 'region', 'tag_id']],
     ]);
     expect(service.replicates.map((t) => t.source)).toEqual(['tags']);
     expect(filled).toContain('# public.audit_log: ');
@@ -236,7 +247,6 @@ describe('ficus init --from: the plan skeleton', () => {
       catalog: { ...catalog, tables: of('sales', 'sales', 'public') },
     });
     expect(parsePlan(sales, 'p.yaml').legacy.schema).toBe('sales');
-    expect([...commentedEntries(sales).keys()]).toEqual(['t0', 't1']);
-    expect(sales).toMatch(/^# {3}entry when legacy\.schema is public: \{ source: t2,/m);
+    expect([...commentedEntries(sales).keys()]).toEqual(['t0', 't1', 'public.t2']);
   });
 });

@@ -32,12 +32,13 @@ export function chooseLegacySchema(tables: CatalogTable[]): string {
   return ranked[0]?.[0] ?? 'public';
 }
 
-export type PlanEntry = { source: string; target: string; key: string[] };
+export type PlanEntry = { source: string; sourceSchema?: string; target: string; key: string[] };
 
-/** The entry of a table, named as the plan names legacy tables: bare, in legacy.schema. */
-export function planEntry(table: CatalogTable): PlanEntry {
+/** The entry of a table: its schema named only when it is not legacy.schema. */
+export function planEntry(table: CatalogTable, legacySchema: string): PlanEntry {
   return {
     source: table.table,
+    ...(table.schema !== legacySchema && { sourceSchema: table.schema }),
     target: table.table,
     key: planKey(table)?.columns ?? [KEY_PLACEHOLDER],
   };
@@ -98,9 +99,8 @@ function header(input: PlanSkeletonInput, legacySchema: string): string[] {
     "  4. add its routes, and its database to ficus.config.yaml's services:; then `ficus check`.",
     ...(schemas.length > 1
       ? [
-          `The plan reads every legacy table from legacy.schema (${legacySchema}, the schema most ` +
-            'tables are in): the tables of the other schemas are listed for what they tell, ' +
-            'with the entry they would have in a plan whose legacy.schema is theirs.',
+          `The entries of tables outside legacy.schema (${legacySchema}, the schema most tables are ` +
+            'in) carry their sourceSchema.',
         ]
       : []),
   ];
@@ -139,10 +139,8 @@ function unassigned(catalog: LegacyCatalog, legacySchema: string): string[] {
   ];
   const tables = catalog.tables.flatMap((table) => [
     '',
-    ...tableNotes(table, catalog, legacySchema).flatMap((line) => wrap(line)),
-    table.schema === legacySchema
-      ? `      - ${entryText(planEntry(table))}`
-      : `  entry when legacy.schema is ${table.schema}: ${entryText(planEntry(table))}`,
+    ...tableNotes(table, catalog).flatMap((line) => wrap(line)),
+    `      - ${entryText(planEntry(table, legacySchema))}`,
   ]);
   return [
     ...intro.flatMap((line) => wrap(line, 0)),
@@ -162,7 +160,7 @@ export function renderPlanSkeleton(input: PlanSkeletonInput = {}): string {
   const legacy = doc.get('legacy', true) as YAML.YAMLMap<YAML.Scalar, YAML.Scalar>;
   if (!catalog) legacy.items[0].value!.comment = " FILL IN: the monolith's database";
   legacy.items[1].value!.comment = catalog
-    ? ' the schema most tables are in: the plan reads every legacy table from it'
+    ? ' the schema most tables are in (an entry names another as its sourceSchema)'
     : ' the schema of the legacy tables';
   const services = doc.contents as YAML.YAMLMap<YAML.Scalar, unknown>;
   services.items[2].key.spaceBefore = true;

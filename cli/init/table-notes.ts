@@ -153,17 +153,8 @@ function columnAttention(table: CatalogTable): string[] {
   });
 }
 
-function schemaAttention(table: CatalogTable, legacySchema: string): string[] {
-  if (table.schema === legacySchema) return [];
-  return [
-    `in the schema ${table.schema}, not legacy.schema (${legacySchema}): the plan reads every ` +
-      'legacy table from legacy.schema, so no service of this plan can take it as it stands',
-  ];
-}
-
-function attention(table: CatalogTable, key: CatalogKey | undefined, legacySchema: string) {
+function attention(table: CatalogTable, key: CatalogKey | undefined): string[] {
   const notes = [
-    ...schemaAttention(table, legacySchema),
     ...keyAttention(table, key),
     ...replicaIdentityAttention(table),
     ...(table.quoted
@@ -175,11 +166,7 @@ function attention(table: CatalogTable, key: CatalogKey | undefined, legacySchem
 }
 
 /** The lines about a table, first its name and size, without the leading `#`. */
-export function tableNotes(
-  table: CatalogTable,
-  catalog: LegacyCatalog,
-  legacySchema: string,
-): string[] {
+export function tableNotes(table: CatalogTable, catalog: LegacyCatalog): string[] {
   const key = planKey(table);
   return [
     `${qualifiedName(table)}: ${rowEstimate(table)}`,
@@ -188,7 +175,7 @@ export function tableNotes(
       ...sequenceLine(table, key),
       ...uniqueLine(table, key),
       ...foreignKeyLines(table, catalog.foreignKeys),
-      ...attention(table, key, legacySchema),
+      ...attention(table, key),
     ].map((line) => `  ${line}`),
   ];
 }
