@@ -96,7 +96,7 @@ export function register(program: Command): void {
     )
     .option(
       '--from <url>',
-      'the legacy database (postgres://user[:password]@host:port/db): fill the plan from its live schema (the password is used, never written)',
+      'the legacy database (postgres://user[:password]@host:port/db): list and comment every table of its live schema in the plan (the password is used, never written)',
     )
     .option('--force', 'overwrite existing files')
     .action(async (options: { from?: string; force?: boolean }) => {

@@ -22,7 +22,7 @@ export type PlanSkeletonInput = {
 export const KEY_PLACEHOLDER = 'FILL-IN';
 const WIDTH = 100;
 
-/** The schema with the most tables (public on a tie): its tables are named bare in the plan. */
+/** The schema with the most tables (public on a tie): legacy.schema, whose entries need no sourceSchema. */
 export function chooseLegacySchema(tables: CatalogTable[]): string {
   const counts = new Map<string, number>();
   for (const t of tables) counts.set(t.schema, (counts.get(t.schema) ?? 0) + 1);
