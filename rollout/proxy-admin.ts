@@ -23,13 +23,28 @@ export type RecentMismatch = {
 
 export type ProxyStages = { stages: Record<string, StageState>; readAt: string | null };
 
+/** A proxy's answer to a pushed stage change (proxy/server/admin-app.ts, fetch-until.ts). */
+export type PushAnswer = ProxyStages & {
+  /** its flags showed the expected stage within the bound */
+  seen: boolean;
+  /** a newer push for the service took over the wait */
+  superseded: boolean;
+  fetches: number;
+  lastError: string | null;
+  /** Unleash's revision of the flags it holds */
+  revision: number | null;
+};
+
+/** The slack the HTTP call gets beyond the proxy's own bound (its last fetch, the answer). */
+const PUSH_SLACK_MS = 4000;
+
 export function proxyAdmin(options: { url: string; token: string }) {
-  const call = async (method: string, path: string, body?: unknown) => {
+  const call = async (method: string, path: string, body?: unknown, timeoutMs = 5000) => {
     const response = await fetch(options.url + path, {
       method,
       headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(5000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await response.text();
     if (!response.ok)
@@ -47,9 +62,17 @@ export function proxyAdmin(options: { url: string; token: string }) {
     release: (service: string, holdId?: string) =>
       call('POST', `/admin/services/${service}/release-writes`, { holdId }),
     stages: (): Promise<ProxyStages> => call('GET', '/admin/stages'),
-    /** reads the stages from Unleash now, until `service` is at `state` (or the proxy's bound) */
-    refresh: (service: string, state: StageState): Promise<ProxyStages & { matched: boolean }> =>
-      call('POST', '/admin/flags/refresh', { service, ...state }),
+    /**
+     * pushes a stage change: the proxy reads the stages from Unleash now and again until `service`
+     * is at `state`, for at most `waitMs` (a newer push for the service ends the wait)
+     */
+    refresh: (service: string, state: StageState, waitMs: number): Promise<PushAnswer> =>
+      call(
+        'POST',
+        '/admin/flags/refresh',
+        { service, ...state, timeoutMs: waitMs },
+        waitMs + PUSH_SLACK_MS,
+      ),
     routes: async (service: string): Promise<RouteState[]> =>
       ((await call('GET', '/admin/routes')).routes as RouteState[]).filter(
         (r) => r.service === service,

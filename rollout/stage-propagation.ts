@@ -1,8 +1,11 @@
 /**
  * A stage change reaching the fleet: after Unleash has the new stage, ficus tells every live proxy
- * to read it now (push, POST /admin/flags/refresh: the proxy fetches from Unleash itself, so
- * Unleash stays the source of truth) and waits until each reports routing by it (GET /admin/stages).
- * Without push, or when a proxy does not answer it, the proxy's own polling of Unleash gets there.
+ * which stage to expect (push, POST /admin/flags/refresh with service, stage and percent): the
+ * proxy fetches from Unleash itself, so Unleash stays the source of truth, and again with backoff
+ * until its flags show that stage (Unleash's client API lags a change by up to a second), and
+ * answers with the stages it routes by. Without push, or when a proxy does not answer it or did not
+ * see the stage within the bound, ficus reads its stages (GET /admin/stages) until the deadline:
+ * the proxy's own polling of Unleash may still get there.
  * The time from the change to the last proxy routing by it is measured. A proxy that does not get
  * there in time is named with the time its lease expires: until then it counts, after that it is
  * dropped from the fleet. Never throws: the change is made; this says who has it.
@@ -37,6 +40,9 @@ export type PropagationOptions = {
   intervalMs?: number;
 };
 
+/** The proxy's bound for a push (proxy/server/admin-app.ts). */
+const MAX_PUSH_WAIT_MS = 60_000;
+
 type Outcome = { member: FleetMember; ms: number | null; routesBy: StageState | null };
 
 async function reachOne(
@@ -52,10 +58,13 @@ async function reachOne(
     return sameStage(stages[service], to);
   };
   if (options.push) {
-    const pushed = await member.admin.refresh(service, to).catch(() => null);
+    // the proxy re-fetches until it sees `to` (or our deadline): its answer is the confirmation
+    const waitMs = Math.max(1, Math.min(MAX_PUSH_WAIT_MS, deadline - Date.now()));
+    const pushed = await member.admin.refresh(service, to, waitMs).catch(() => null);
     if (pushed && reached(pushed.stages))
       return { member, ms: Date.now() - options.changedAt, routesBy };
   }
+  // not pushed, not answered, or not seen within the bound: its own polling may still get there
   while (Date.now() < deadline) {
     const seen = await member.admin.stages().catch(() => null);
     if (seen && reached(seen.stages))

@@ -8,7 +8,7 @@ import { Unleash } from 'unleash-client';
 import type { Logger } from '../../lib/logger.ts';
 import { LEGACY, type StageState } from '../../plan/stages.ts';
 import { atomicFileStorage } from './atomic-file-storage.ts';
-import { flagRefresh } from './flag-refresh.ts';
+import { flagRefresh, type RefreshResult } from './flag-refresh.ts';
 import { decodeStage, flagName, type FlagDefinition } from '../../plan/stage-flag.ts';
 
 export type StageSource = {
@@ -18,8 +18,14 @@ export type StageSource = {
   status(): { synchronized: boolean; known: boolean };
   /** when the stages were last read from Unleash (Date.now()); null: never */
   readAt(): number | null;
-  /** reads the stages from Unleash now (flag-refresh.ts), until `until` holds or a bound */
-  refresh(until?: () => boolean): Promise<{ matched: boolean; fetches: number }>;
+  /**
+   * reads the stages from Unleash now (flag-refresh.ts), until `until` holds, `timeoutMs` passed
+   * or a later refresh with the same `key` took over
+   */
+  refresh(
+    until?: () => boolean,
+    options?: { timeoutMs?: number; key?: string },
+  ): Promise<RefreshResult>;
   close(): Promise<void>;
 };
 
@@ -91,7 +97,7 @@ export function unleashStageSource(options: UnleashStageOptions, log: Logger): S
       known: client.getFeatureToggleDefinitions().length > 0,
     }),
     readAt: fresh.readAt,
-    refresh: (until) => fresh.refresh(until),
+    refresh: (until, refreshOptions) => fresh.refresh(until, refreshOptions),
     async close() {
       client.destroy();
       // destroy() removes the repository's listeners while a poll may still be in flight; its
@@ -114,7 +120,13 @@ export function staticStageSource(
     inCanary,
     status: () => ({ synchronized: false, known: Object.keys(states).length > 0 }),
     readAt: () => null,
-    refresh: async (until) => ({ matched: until ? until() : true, fetches: 0 }),
+    refresh: async (until) => ({
+      seen: until ? until() : true,
+      superseded: false,
+      fetches: 0,
+      lastError: null,
+      revision: null,
+    }),
     close: async () => {},
   };
 }

@@ -31,14 +31,23 @@ function holdIdOf(body: { holdId?: unknown } | undefined): string | undefined {
   return typeof body?.holdId === 'string' && body.holdId ? body.holdId.slice(0, 100) : undefined;
 }
 
+/** The stage a push expects (`{ service, stage, percent }`), or null for a plain refresh. */
 function expectedStage(body: Record<string, unknown> | undefined) {
   if (typeof body?.service !== 'string') return null;
   if (!isStage(body.stage))
     throw new FicusError('invalid_request', `stage must be one of ${STAGES.join(', ')}`, {
       status: 400,
     });
-  return { service: body.service, stage: body.stage, percent: Number(body.percent ?? 0) };
+  const percent = body.percent ?? 0;
+  if (!Number.isInteger(percent) || (percent as number) < 0 || (percent as number) > 100)
+    throw new FicusError('invalid_request', 'percent must be an integer from 0 to 100', {
+      status: 400,
+    });
+  return { service: body.service, stage: body.stage, percent: percent as number };
 }
+
+/** How long a push may keep the proxy re-fetching: the control plane's own wait, at most this. */
+const MAX_PUSH_WAIT_MS = 60_000;
 
 export function createAdminApp(ctx: ProxyContext): express.Express {
   const app = express();
@@ -115,14 +124,26 @@ export function createAdminApp(ctx: ProxyContext): express.Express {
   app.get('/admin/stages', (_req, res) => {
     res.json({ proxyId: ctx.registration?.proxyId ?? null, stages: stagesNow(), readAt: readAt() });
   });
-  // Read the stages from Unleash now (after `ficus stage` changed one), until the expected one.
+  // A pushed stage change: read the stages from Unleash now, again until they show the expected
+  // one (Unleash's client API lags a change by up to a second), a bound, or a newer push for the
+  // service. `seen: false` says this proxy does not route by it (yet): the control plane names it.
   app.post('/admin/flags/refresh', async (req, res) => {
     const expect = expectedStage(req.body);
+    const timeoutMs = bounded(req.body?.timeoutMs, 'timeoutMs', 5000, MAX_PUSH_WAIT_MS);
+    if (expect) service(expect.service); // an unknown one is refused before any fetch
     const started = Date.now();
-    const result = await ctx.stages.refresh(
-      expect ? () => sameStage(ctx.stages.stateOf(service(expect.service)), expect) : undefined,
-    );
+    const result = expect
+      ? await ctx.stages.refresh(() => sameStage(ctx.stages.stateOf(expect.service), expect), {
+          timeoutMs,
+          key: expect.service,
+        })
+      : await ctx.stages.refresh(undefined, { timeoutMs });
     void ctx.registration?.renewNow();
+    if (expect && !result.seen && !result.superseded)
+      ctx.log.warn('a pushed stage change was not seen in Unleash within the bound', {
+        ...expect,
+        ...result,
+      });
     res.json({ ...result, ms: Date.now() - started, stages: stagesNow(), readAt: readAt() });
   });
   // The mirror's recheck delay, changeable while the proxy runs (a compare rule for lag).
