@@ -26,6 +26,8 @@ export type RecoveryDeps = {
   progress: Progress;
   actor: string;
   config?: FicusConfig;
+  /** how long the sync workers may take to acknowledge a direction switched back or off */
+  ackTimeoutMs?: number;
 };
 
 export type Recovered = { id: number; step: string; outcome: 'undone' | 'finished' };
@@ -97,6 +99,7 @@ export async function resolveInterruptedCutovers(
     progress: deps.progress,
     actor: deps.actor,
     why: 'resolving an interrupted write cut-over',
+    ackTimeoutMs: deps.ackTimeoutMs,
   };
   const recovered: Recovered[] = [];
   try {

@@ -1,5 +1,6 @@
 /**
- * `ficus stage <service> <stage> [--percent N] [--why "..."] [--force] [--json]`: sets a service's
+ * `ficus stage <service> <stage> [--percent N] [--why "..."] [--force] [--json] [--hold-bound ms]
+ * [--ack-timeout duration]`: sets a service's
  * stage in Unleash (creating the flag and its strategy there if needed) and records the change in
  * the kit DB, then tells every live proxy to read it now and waits until each routes by it
  * (rollout/stage-propagation.ts), printing the time it took or the proxies that did not. Gates are
@@ -10,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import type { Command } from 'commander';
 import { ConfigError } from '../../lib/errors.ts';
+import { parseDuration } from '../../lib/duration.ts';
 import { loadPlan } from '../../plan/load-plan.ts';
 import { changeStage } from '../../rollout/stage-change.ts';
 import { configuredUnleashAdmin } from '../../rollout/unleash-admin.ts';
@@ -52,6 +54,11 @@ export function register(program: Command): void {
       'write cut-over: how long a held write waits before 503 + Retry-After',
       '15000',
     )
+    .option(
+      '--ack-timeout <duration>',
+      'write cut-over: how long the sync workers may take to acknowledge a switched direction (30s, 2m)',
+      '30s',
+    )
     .description('move a service to a stage (in Unleash), audited in the kit DB')
     .action(
       async (
@@ -63,11 +70,13 @@ export function register(program: Command): void {
           force?: boolean;
           json?: boolean;
           holdBound: string;
+          ackTimeout: string;
         },
       ) => {
         const percent = options.percent === undefined ? undefined : Number(options.percent);
         if (percent !== undefined && !Number.isFinite(percent))
           throw new ConfigError(`--percent: not a number: "${options.percent}"`);
+        const ackTimeoutMs = parseDuration(options.ackTimeout, '--ack-timeout');
         const plan = loadPlan();
         const kitDb = openKitDb(kitDbUrl(), 1);
         const unleash = configuredUnleashAdmin();
@@ -88,6 +97,7 @@ export function register(program: Command): void {
             proxies,
             progress: createProgress(),
             actor: request.actor,
+            ackTimeoutMs,
           });
           for (const r of recovered)
             process.stdout.write(
@@ -103,6 +113,7 @@ export function register(program: Command): void {
                       ...request,
                       to: { stage: stage as Stage, percent: percent ?? 0 },
                       holdBoundMs: Number(options.holdBound),
+                      ackTimeoutMs,
                     },
                     {
                       plan,
