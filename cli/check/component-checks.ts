@@ -74,11 +74,103 @@ async function kafkaCheck(config: FicusConfig): Promise<CheckResult> {
   }
 }
 
-/** Kafka, Kafka Connect and Unleash (the databases are opened by the checks that use them). */
-export function serviceChecks(config: FicusConfig): Promise<CheckResult[]> {
-  return Promise.all([
+/** GET with a token; the status, or the error that kept it from answering. */
+async function getWith(url: string, token: string): Promise<Response | string> {
+  try {
+    return await fetch(url, {
+      headers: { authorization: token },
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (error) {
+    return failureText(error);
+  }
+}
+
+const tokenRefused = (status: number) => status === 401 || status === 403;
+
+/** The admin token (stage changes) is accepted by Unleash's admin API and sees the project. */
+export async function unleashAdminTokenCheck(config: FicusConfig): Promise<CheckResult> {
+  const { url, adminToken, project } = config.unleash;
+  const name = 'Unleash accepts the admin token';
+  if (!adminToken)
+    return fail(
+      name,
+      'no admin token configured',
+      'set `unleash.adminToken` in the configuration (an Unleash admin API token): stage changes need it',
+    );
+  const response = await getWith(`${url}/api/admin/projects`, adminToken);
+  if (typeof response === 'string')
+    return fail(
+      name,
+      `${url}/api/admin/projects: ${response}`,
+      'check `unleash.url` in the configuration',
+    );
+  if (tokenRefused(response.status))
+    return fail(
+      name,
+      `${url}/api/admin/projects answers ${response.status}: the token is refused`,
+      'set `unleash.adminToken` to an admin API token of this Unleash instance',
+    );
+  if (!response.ok)
+    return fail(
+      name,
+      `${url}/api/admin/projects answers ${response.status}`,
+      'check `unleash.url` and `unleash.adminToken` in the configuration',
+    );
+  const body = (await response.json().catch(() => ({}))) as { projects?: { id: string }[] };
+  const ids = (body.projects ?? []).map((p) => p.id);
+  if (!ids.includes(project))
+    return fail(
+      name,
+      `accepted, but Unleash has no project "${project}" (it has ${ids.join(', ') || 'none'})`,
+      'set `unleash.project` to one of its projects, or create the project in Unleash',
+    );
+  return pass(name, `accepted; project ${project} exists`);
+}
+
+/** The client token (what the proxy reads flags with) is accepted by Unleash's client API. */
+export async function unleashClientTokenCheck(config: FicusConfig): Promise<CheckResult> {
+  const { url, clientToken } = config.unleash;
+  const name = 'Unleash accepts the client token';
+  if (!clientToken)
+    return fail(
+      name,
+      'no client token configured',
+      'set `unleash.clientToken` in the configuration (an Unleash client API token): the proxy reads its flags with it',
+    );
+  const response = await getWith(`${url}/api/client/features`, clientToken);
+  if (typeof response === 'string')
+    return fail(
+      name,
+      `${url}/api/client/features: ${response}`,
+      'check `unleash.url` in the configuration',
+    );
+  await response.body?.cancel();
+  if (tokenRefused(response.status))
+    return fail(
+      name,
+      `${url}/api/client/features answers ${response.status}: the token is refused`,
+      'set `unleash.clientToken` to a client API token of this Unleash instance (an admin token is not one)',
+    );
+  if (!response.ok)
+    return fail(
+      name,
+      `${url}/api/client/features answers ${response.status}`,
+      'check `unleash.url` and `unleash.clientToken` in the configuration',
+    );
+  return pass(name, 'accepted');
+}
+
+/** Kafka, Kafka Connect and Unleash with its tokens (the databases are opened by the checks that use them). */
+export async function serviceChecks(config: FicusConfig): Promise<CheckResult[]> {
+  const [kafka, connect, unleash] = await Promise.all([
     kafkaCheck(config),
     httpCheck('Kafka Connect reachable', `${config.connect.url}/`, 'connect.url'),
     httpCheck('Unleash reachable', `${config.unleash.url}/health`, 'unleash.url'),
   ]);
+  // a token is judged only where Unleash answers: otherwise the reachability failure says why
+  const tokens = unleash.ok
+    ? await Promise.all([unleashAdminTokenCheck(config), unleashClientTokenCheck(config)])
+    : [];
+  return [kafka, connect, unleash, ...tokens];
 }
