@@ -141,12 +141,17 @@ async function statementCheck(
   }
 }
 
+/** Which of the mapping checks to run: every one for `ficus check`; a command, what it needs. */
+export type MappingScope = { directions: Direction[]; ranges: boolean };
+const EVERY_CHECK: MappingScope = { directions: ['forward', 'reverse'], ranges: true };
+
 async function tableChecks(
   service: ServicePlan,
   mapping: TableMapping,
   legacy: Side,
   serviceSide: Side,
   planPath: string,
+  scope: MappingScope,
 ): Promise<CheckResult[]> {
   const what = `${service.name}: ${mapping.source} -> ${mapping.target}`;
   const live = await compileLive(mapping, legacy, serviceSide);
@@ -165,11 +170,14 @@ async function tableChecks(
       `${what}: tables and columns exist`,
       `${compiled.targetColumns.length} target column(s) mapped`,
     ),
-    await statementCheck(what, compiled, 'forward', serviceSide.db, service.name, planPath),
-    ...(owned
+    ...(scope.directions.includes('forward')
+      ? [await statementCheck(what, compiled, 'forward', serviceSide.db, service.name, planPath)]
+      : []),
+    ...(owned && scope.directions.includes('reverse')
       ? [await statementCheck(what, compiled, 'reverse', legacy.db, 'the monolith', planPath)]
       : []),
   ];
+  if (!scope.ranges) return results;
   const { findings } = mappingRangeFindings(compiled, targetTypes);
   for (const f of findings) {
     const counted = await countMisfits(legacy.db, compiled, f);
@@ -194,6 +202,7 @@ export async function serviceMappingChecks(
   service: ServicePlan,
   legacy: pg.Client,
   serviceDb: pg.Client,
+  scope: MappingScope = EVERY_CHECK,
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const mappings = [
@@ -209,6 +218,7 @@ export async function serviceMappingChecks(
         { db: legacy, schema: sourceTableOf(plan, m).schema },
         { db: serviceDb, schema: targetTableOf(service, m).schema },
         path,
+        scope,
       )),
     );
   return results;
