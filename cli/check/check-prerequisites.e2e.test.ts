@@ -140,6 +140,29 @@ describe('a monolith that is not ready', () => {
     expect(rows[0].n).toBe(0);
   });
 
+  it('is refused by sync and by a stage advance, with the same findings', async () => {
+    const config = writeConfig('good', {
+      admin: tokenOf('unleash-admin-token'),
+      client: tokenOf('unleash-client-token'),
+    });
+    const sync = await ficus(['sync', service, '--direction', 'forward'], config);
+    expect(sync.code).not.toBe(0);
+    expect(sync.stderr).toContain(`ficus sync ${service} --direction forward refused`);
+    expect(sync.stderr).toContain('FAIL  legacy database: public.events has a key');
+    expect(sync.stderr).toContain('fix: ALTER TABLE "public"."events" ADD PRIMARY KEY ("ref");');
+    const stage = await ficus(['stage', service, 'shadow', '--why', 'test'], config);
+    expect(stage.code).not.toBe(0);
+    expect(stage.stderr).toContain(`ficus stage ${service} shadow refused`);
+    expect(stage.stderr).toContain('FAIL  legacy database: public.events has a key');
+    const wrongToken = writeConfig('wrong', {
+      admin: 'not-a-token',
+      client: tokenOf('unleash-client-token'),
+    });
+    const refused = await ficus(['stage', service, 'shadow', '--why', 'test'], wrongToken);
+    expect(refused.stderr).toContain('FAIL  Unleash accepts the admin token');
+    expect(refused.stderr).toContain('fix: set `unleash.adminToken`');
+  });
+
   it('lists each missing prerequisite with what, where and the fix, and exits 1', async () => {
     const config = writeConfig('bad', {
       admin: 'not-a-token',

@@ -59,22 +59,27 @@ export async function failingChecks(
   directions: Direction[],
 ): Promise<CheckResult[]> {
   const service = findService(plan, serviceName);
-  const results: CheckResult[] = [];
-  const legacy = await openDatabase(config.legacy.database, 'legacy database', results);
-  const own = await openDatabase(
-    serviceConfig(config, service.name).database,
-    `${service.name}'s database`,
-    results,
+  const captured = directions.filter(
+    (d) => (d === 'forward' ? [...service.owns, ...service.replicates] : service.owns).length,
   );
+  // a service that moves no table (routes only) needs no database checked
+  if (!captured.length) return [];
+  const ownDb = serviceConfig(config, service.name).database;
+  const results: CheckResult[] = [];
+  const opened: pg.Client[] = [];
   try {
+    const legacy = await openDatabase(config.legacy.database, 'legacy database', results);
+    if (legacy) opened.push(legacy);
+    const own = await openDatabase(ownDb, `${service.name}'s database`, results);
+    if (own) opened.push(own);
     if (legacy && own)
-      for (const direction of directions)
+      for (const direction of captured)
         results.push(
           ...(await directionChecks(plan, service, direction, config, { legacy, service: own })),
         );
     return results.filter((r) => !r.ok);
   } finally {
-    await Promise.all([legacy?.end(), own?.end()].map((p) => p?.catch(() => undefined)));
+    await Promise.all(opened.map((c) => c.end().catch(() => undefined)));
   }
 }
 
