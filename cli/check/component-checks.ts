@@ -1,6 +1,7 @@
 /**
  * Is each configured component reachable: the legacy DB, the kit DB, each service's DB, Kafka,
- * Kafka Connect and Unleash. A failure names the configuration key that says where it is.
+ * Kafka Connect and Unleash, and does Unleash accept the admin and the client token. A failure
+ * names the configuration key that says where it is (a refused token: the token's key).
  */
 import pg from 'pg';
 import type { DatabaseConfig, FicusConfig } from '../../lib/config/index.ts';
