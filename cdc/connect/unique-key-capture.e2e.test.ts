@@ -75,7 +75,7 @@ afterAll(async () => {
 
 it('refuses a table with no key before it creates anything', async () => {
   const keyless = planOf('      - { source: loose, target: loose, key: [label] }');
-  const error = await applyConnector(specOf(keyless), keyless.services[0], {
+  const error = await applyConnector(specOf(keyless), {
     connect,
     sourceDb: db,
   }).catch((e: unknown) => e);
@@ -94,7 +94,7 @@ it('refuses a table with no key before it creates anything', async () => {
 });
 
 it('keys every event of a table without a primary key by the unique key the plan names', async () => {
-  await applyConnector(spec, plan.services[0], { connect, sourceDb: db, timeoutMs: 90_000 });
+  await applyConnector(spec, { connect, sourceDb: db, timeoutMs: 90_000 });
   const { rows } = await db.query("SELECT relreplident FROM pg_class WHERE relname = 'tags'");
   expect(rows[0].relreplident).toBe('f');
   await db.query(
