@@ -75,50 +75,69 @@ async function kafkaCheck(config: FicusConfig): Promise<CheckResult> {
   }
 }
 
-/** GET with a token; the status, or the error that kept it from answering. */
-async function getWith(url: string, token: string): Promise<Response | string> {
+type TokenKind = {
+  name: string;
+  /** the configuration key of the token, e.g. `unleash.adminToken` */
+  key: string;
+  token: string | undefined;
+  /** the API path a token of this kind may read */
+  path: string;
+  /** what the token is, with its article (`an admin API token`), and who needs it */
+  what: string;
+  needs: string;
+};
+
+/**
+ * One token against the Unleash API it is for: the answer when accepted, or the failure naming
+ * the token's configuration key (none set, refused) or `unleash.url` (no answer).
+ */
+async function tokenProbe(
+  url: string,
+  kind: TokenKind,
+): Promise<{ response: Response } | { failed: CheckResult }> {
+  const failed = (detail: string, fix: string) => ({ failed: fail(kind.name, detail, fix) });
+  if (!kind.token)
+    return failed(
+      `no token configured at \`${kind.key}\``,
+      `set \`${kind.key}\` in the configuration (${kind.what} of Unleash): ${kind.needs}`,
+    );
+  const endpoint = `${url}${kind.path}`;
+  let response: Response;
   try {
-    return await fetch(url, {
-      headers: { authorization: token },
+    response = await fetch(endpoint, {
+      headers: { authorization: kind.token },
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch (error) {
-    return failureText(error);
+    return failed(`${endpoint}: ${failureText(error)}`, 'check `unleash.url` in the configuration');
   }
+  if (response.ok) return { response };
+  await response.body?.cancel();
+  if (response.status === 401 || response.status === 403)
+    return failed(
+      `${endpoint} answers ${response.status}: the token is refused`,
+      `set \`${kind.key}\` to ${kind.what} of this Unleash instance`,
+    );
+  return failed(
+    `${endpoint} answers ${response.status}`,
+    `check \`unleash.url\` and \`${kind.key}\` in the configuration`,
+  );
 }
-
-const tokenRefused = (status: number) => status === 401 || status === 403;
 
 /** The admin token (stage changes) is accepted by Unleash's admin API and sees the project. */
 export async function unleashAdminTokenCheck(config: FicusConfig): Promise<CheckResult> {
   const { url, adminToken, project } = config.unleash;
   const name = 'Unleash accepts the admin token';
-  if (!adminToken)
-    return fail(
-      name,
-      'no admin token configured',
-      'set `unleash.adminToken` in the configuration (an Unleash admin API token): stage changes need it',
-    );
-  const response = await getWith(`${url}/api/admin/projects`, adminToken);
-  if (typeof response === 'string')
-    return fail(
-      name,
-      `${url}/api/admin/projects: ${response}`,
-      'check `unleash.url` in the configuration',
-    );
-  if (tokenRefused(response.status))
-    return fail(
-      name,
-      `${url}/api/admin/projects answers ${response.status}: the token is refused`,
-      'set `unleash.adminToken` to an admin API token of this Unleash instance',
-    );
-  if (!response.ok)
-    return fail(
-      name,
-      `${url}/api/admin/projects answers ${response.status}`,
-      'check `unleash.url` and `unleash.adminToken` in the configuration',
-    );
-  const body = (await response.json().catch(() => ({}))) as { projects?: { id: string }[] };
+  const probe = await tokenProbe(url, {
+    name,
+    key: 'unleash.adminToken',
+    token: adminToken,
+    path: '/api/admin/projects',
+    what: 'an admin API token',
+    needs: 'stage changes need it',
+  });
+  if ('failed' in probe) return probe.failed;
+  const body = (await probe.response.json().catch(() => ({}))) as { projects?: { id: string }[] };
   const ids = (body.projects ?? []).map((p) => p.id);
   if (!ids.includes(project))
     return fail(
@@ -131,35 +150,17 @@ export async function unleashAdminTokenCheck(config: FicusConfig): Promise<Check
 
 /** The client token (what the proxy reads flags with) is accepted by Unleash's client API. */
 export async function unleashClientTokenCheck(config: FicusConfig): Promise<CheckResult> {
-  const { url, clientToken } = config.unleash;
-  const name = 'Unleash accepts the client token';
-  if (!clientToken)
-    return fail(
-      name,
-      'no client token configured',
-      'set `unleash.clientToken` in the configuration (an Unleash client API token): the proxy reads its flags with it',
-    );
-  const response = await getWith(`${url}/api/client/features`, clientToken);
-  if (typeof response === 'string')
-    return fail(
-      name,
-      `${url}/api/client/features: ${response}`,
-      'check `unleash.url` in the configuration',
-    );
-  await response.body?.cancel();
-  if (tokenRefused(response.status))
-    return fail(
-      name,
-      `${url}/api/client/features answers ${response.status}: the token is refused`,
-      'set `unleash.clientToken` to a client API token of this Unleash instance (an admin token is not one)',
-    );
-  if (!response.ok)
-    return fail(
-      name,
-      `${url}/api/client/features answers ${response.status}`,
-      'check `unleash.url` and `unleash.clientToken` in the configuration',
-    );
-  return pass(name, 'accepted');
+  const probe = await tokenProbe(config.unleash.url, {
+    name: 'Unleash accepts the client token',
+    key: 'unleash.clientToken',
+    token: config.unleash.clientToken,
+    path: '/api/client/features',
+    what: 'a client API token',
+    needs: 'the proxy reads its flags with it (an admin token is not one)',
+  });
+  if ('failed' in probe) return probe.failed;
+  await probe.response.body?.cancel();
+  return pass('Unleash accepts the client token', 'accepted');
 }
 
 /** Kafka, Kafka Connect and Unleash with its tokens (the databases are opened by the checks that use them). */
