@@ -1,6 +1,7 @@
 /**
- * `apply` of one source connector, idempotent: prepares its database (kit tables, replica
- * identity, publication), creates or updates it in Connect, restarts it if it had failed, and
+ * `apply` of one source connector, idempotent: refuses a database that is not ready (wal_level, a
+ * table without a key: source-prerequisites.ts), prepares it (kit tables, replica identity,
+ * publication), creates or updates it in Connect, restarts it if it had failed, and
  * waits until the connector and all its tasks are RUNNING. A FAILED task ends the wait at once
  * with a ConnectorFailedError carrying a short summary of Connect's stack trace.
  */
@@ -8,7 +9,10 @@ import type pg from 'pg';
 import { FicusError, TimeoutError } from '../../lib/errors.ts';
 import type { Progress } from '../../lib/progress.ts';
 import { sleep } from '../../lib/wait.ts';
-import type { ConnectClient, ConnectorStatus } from './connect-client.ts';
+import type { ConnectClient, ConnectorConfig, ConnectorStatus } from './connect-client.ts';
+import { requireCaptureReady } from './source-prerequisites.ts';
+import { messageKeyColumns, uniqueKeyFor, type TableKeys } from './table-keys.ts';
+import { tableKey } from '../../plan/qualified-table.ts';
 import type { SourceConnectorSpec } from './source-config.ts';
 import {
   ensureKitTables,
@@ -44,6 +48,24 @@ export const isRunning = (s: ConnectorStatus) =>
   s.connector.state === 'RUNNING' &&
   s.tasks.length > 0 &&
   s.tasks.every((t) => t.state === 'RUNNING');
+
+/**
+ * The connector's configuration with `message.key.columns` for the tables keyed by a unique key
+ * instead of a primary key (table-keys.ts), so that Debezium keys their messages by the plan's key.
+ */
+export function withMessageKeys(
+  config: ConnectorConfig,
+  keys: TableKeys[],
+  planKeys: Map<string, string[][]>,
+): ConnectorConfig {
+  const keyed = keys
+    .filter((k) => k.exists && !k.primaryKey)
+    .flatMap((k) => {
+      const key = planKeys.get(tableKey(k.table))?.[0];
+      return key && uniqueKeyFor(k, key) ? [{ table: k.table, key }] : [];
+    });
+  return keyed.length ? { ...config, 'message.key.columns': messageKeyColumns(keyed) } : config;
+}
 
 export async function waitUntilRunning(
   connect: ConnectClient,
@@ -91,9 +113,13 @@ export async function applyConnector(
   },
 ): Promise<{ created: boolean; status: ConnectorStatus }> {
   const { connect, sourceDb, progress } = deps;
+  // refused before anything is created: a keyless table would dead-letter every change
+  const where = `${spec.direction === 'forward' ? 'the legacy database' : `${spec.service}'s database`} (${spec.endpoint.database})`;
+  const keys = await requireCaptureReady(sourceDb, spec, where);
+  const config = withMessageKeys(spec.config, keys, spec.keys);
   await ensureKitTables(sourceDb, spec);
   await grantCapture(sourceDb, spec);
-  const full = await ensureReplicaIdentity(sourceDb, spec.keys, spec.tables);
+  const full = await ensureReplicaIdentity(sourceDb, spec.keys, keys);
   if (full.length)
     progress?.step(`REPLICA IDENTITY FULL on ${full.join(', ')} (plan key is not the primary key)`);
   const publication = await ensurePublication(sourceDb, spec);
@@ -106,13 +132,13 @@ export async function applyConnector(
     // A connector's source offsets outlive it in Connect's offsets topic. A new connector of the
     // same name would resume from them, at a position its new slot does not have (Debezium fails),
     // or skip its snapshot. So a connector that starts without a slot starts from no offsets.
-    await connect.createStopped(spec.name, spec.config);
+    await connect.createStopped(spec.name, config);
     await connect.resetOffsets(spec.name);
     await connect.resume(spec.name);
     created = true;
     progress?.step(`connector ${spec.name} created, from no offsets (its slot is new)`);
   } else {
-    ({ created } = await connect.put(spec.name, spec.config));
+    ({ created } = await connect.put(spec.name, config));
     progress?.step(`connector ${spec.name} ${created ? 'created' : 'updated'}`);
   }
   if (before && failureOf(before)) {

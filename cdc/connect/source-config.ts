@@ -48,6 +48,8 @@ export type SourceConnectorSpec = {
   tables: QualifiedTable[];
   /** the plan keys of each captured table, by tableKey and the captured side's column names */
   keys: Map<string, string[][]>;
+  /** the same keys with where the plan names each, for findings */
+  planKeys: Map<string, PlanKey[]>;
   /** where kit tables live in the source DB (heartbeat, signal) */
   kitSchema: string;
   heartbeatTable: QualifiedTable;
@@ -125,24 +127,45 @@ export function capturedTables(
   return [...unique.values()];
 }
 
+/** A plan key of a captured table, in the captured side's column names, and where the plan says it. */
+export type PlanKey = { key: string[]; planPath: string };
+
+/**
+ * Plan keys per captured table (by tableKey), in the column names the captured side uses, each
+ * with its place in the plan (`services.<s>.owns[i].key`) for the findings that name it.
+ */
+export function planKeysByTable(
+  plan: Plan,
+  service: ServicePlan,
+  direction: Direction,
+): Map<string, PlanKey[]> {
+  const keys = new Map<string, PlanKey[]>();
+  const add = (table: QualifiedTable, key: string[], planPath: string) =>
+    keys.set(tableKey(table), [...(keys.get(tableKey(table)) ?? []), { key, planPath }]);
+  const path = (list: 'owns' | 'replicates', i: number) =>
+    `services.${service.name}.${list}[${i}].key`;
+  if (direction === 'forward') {
+    service.owns.forEach((t, i) => add(sourceTableOf(plan, t), t.key, path('owns', i)));
+    service.replicates.forEach((t, i) => add(sourceTableOf(plan, t), t.key, path('replicates', i)));
+  } else
+    service.owns.forEach((t, i) =>
+      add(
+        targetTableOf(service, t),
+        t.key.map((k) => t.columns?.[k]?.target ?? k),
+        path('owns', i),
+      ),
+    );
+  return keys;
+}
+
 /** Plan keys per captured table (by tableKey), in the column names the captured side uses. */
 export function keysByTable(
   plan: Plan,
   service: ServicePlan,
   direction: Direction,
 ): Map<string, string[][]> {
-  const keys = new Map<string, string[][]>();
-  const add = (table: QualifiedTable, key: string[]) =>
-    keys.set(tableKey(table), [...(keys.get(tableKey(table)) ?? []), key]);
-  if (direction === 'forward')
-    for (const t of [...service.owns, ...service.replicates]) add(sourceTableOf(plan, t), t.key);
-  else
-    for (const t of service.owns)
-      add(
-        targetTableOf(service, t),
-        t.key.map((k) => t.columns?.[k]?.target ?? k),
-      );
-  return keys;
+  const withPaths = planKeysByTable(plan, service, direction);
+  return new Map([...withPaths].map(([table, keys]) => [table, keys.map((k) => k.key)]));
 }
 
 export function sourceConnectorSpec(
@@ -209,6 +232,7 @@ export function sourceConnectorSpec(
     topicPrefix: prefixOfTopics,
     tables,
     keys: keysByTable(plan, service, direction),
+    planKeys: planKeysByTable(plan, service, direction),
     kitSchema: KIT_SCHEMA,
     heartbeatTable,
     signalTable,

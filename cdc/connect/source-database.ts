@@ -11,6 +11,7 @@ import { quoteIdent, quoteTable } from '../../lib/sql.ts';
 import { waitFor } from '../../lib/wait.ts';
 import { tableKey } from '../../plan/qualified-table.ts';
 import { includeEntry, type QualifiedTable, type SourceConnectorSpec } from './source-config.ts';
+import { needsFullIdentity, type TableKeys } from './table-keys.ts';
 
 type Db = Pick<pg.Client, 'query'>;
 
@@ -27,41 +28,20 @@ export async function ensureKitTables(db: Db, spec: SourceConnectorSpec): Promis
   );
 }
 
-async function primaryKey(db: Db, table: QualifiedTable): Promise<string[] | undefined> {
-  const { rows } = await db.query<{ name: string }>(
-    `SELECT a.attname AS name FROM pg_index i
-     JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-     JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true
-     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
-     WHERE i.indisprimary AND n.nspname = $1 AND c.relname = $2 ORDER BY k.ord`,
-    [table.schema, table.table],
-  );
-  return rows.length ? rows.map((r) => r.name) : undefined;
-}
-
 /**
  * Sets REPLICA IDENTITY FULL on captured tables whose plan key is not their primary key (or that
- * have none). Returns the tables changed.
+ * have none): the rule of table-keys.ts. Returns the tables changed.
  */
 export async function ensureReplicaIdentity(
   db: Db,
   /** by tableKey (plan/qualified-table.ts): `public.loans` and `lending.loans` are two tables */
   keys: Map<string, string[][]>,
-  tables: QualifiedTable[],
+  tables: TableKeys[],
 ): Promise<string[]> {
   const changed: string[] = [];
-  for (const table of tables) {
-    const pk = await primaryKey(db, table);
+  for (const { table, exists, primaryKey, identity } of tables) {
     const wanted = keys.get(tableKey(table)) ?? [];
-    const covered =
-      pk !== undefined &&
-      wanted.every((k) => k.length === pk.length && k.every((c, i) => c === pk[i]));
-    if (covered) continue;
-    const { rows } = await db.query<{ relreplident: string }>(
-      `SELECT c.relreplident FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
-      [table.schema, table.table],
-    );
-    if (rows[0]?.relreplident === 'f') continue;
+    if (!exists || identity === 'f' || !needsFullIdentity(primaryKey, wanted)) continue;
     await db.query(`ALTER TABLE ${quoteTable(table.schema, table.table)} REPLICA IDENTITY FULL`);
     changed.push(`${table.schema}.${table.table}`);
   }

@@ -145,7 +145,10 @@ describe('parseMessage', () => {
       { topic: 't', partition: 0, offset: '9', key: null, value: Buffer.from('{not json') },
       'value is not valid JSON',
     ],
-    [rawMessage(9, { op: 'c', after: { id: 1 } }, columns), 'message has no key'],
+    [
+      rawMessage(9, { op: 'c', after: { id: 1 } }, columns),
+      "message has no key: its table has neither a primary key nor a unique key on the plan's key (`ficus check`",
+    ],
     [
       rawMessage(9, { op: 'x' as 'c', key: { id: 1 }, after: { id: 1 } }, columns),
       'unknown op "x"',

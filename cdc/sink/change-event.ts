@@ -161,7 +161,10 @@ function rowChange(position: Position, change: Change, target: RowTarget): RowCh
     unchanged = sent.unchanged;
   }
   if (!keyRow || Object.keys(keyRow).length === 0)
-    throw new PoisonEventError('message has no key', position);
+    throw new PoisonEventError(
+      "message has no key: its table has neither a primary key nor a unique key on the plan's key (`ficus check` names the table and the fix)",
+      position,
+    );
   if (target.keyColumns.some((k) => row[k] === null || row[k] === undefined))
     throw new PoisonEventError(
       `the row has no value for key column(s) ${target.keyColumns.join(', ')} of ${target.table}`,

@@ -1,6 +1,7 @@
 /**
  * Is each configured component reachable: the legacy DB, the kit DB, each service's DB, Kafka,
- * Kafka Connect and Unleash. A failure names the configuration key that says where it is.
+ * Kafka Connect and Unleash, and does Unleash accept the admin and the client token. A failure
+ * names the configuration key that says where it is (a refused token: the token's key).
  */
 import pg from 'pg';
 import type { DatabaseConfig, FicusConfig } from '../../lib/config/index.ts';
@@ -74,11 +75,104 @@ async function kafkaCheck(config: FicusConfig): Promise<CheckResult> {
   }
 }
 
-/** Kafka, Kafka Connect and Unleash (the databases are opened by the checks that use them). */
-export function serviceChecks(config: FicusConfig): Promise<CheckResult[]> {
-  return Promise.all([
+type TokenKind = {
+  name: string;
+  /** the configuration key of the token, e.g. `unleash.adminToken` */
+  key: string;
+  token: string | undefined;
+  /** the API path a token of this kind may read */
+  path: string;
+  /** what the token is, with its article (`an admin API token`), and who needs it */
+  what: string;
+  needs: string;
+};
+
+/**
+ * One token against the Unleash API it is for: the answer when accepted, or the failure naming
+ * the token's configuration key (none set, refused) or `unleash.url` (no answer).
+ */
+async function tokenProbe(
+  url: string,
+  kind: TokenKind,
+): Promise<{ response: Response } | { failed: CheckResult }> {
+  const failed = (detail: string, fix: string) => ({ failed: fail(kind.name, detail, fix) });
+  if (!kind.token)
+    return failed(
+      `no token configured at \`${kind.key}\``,
+      `set \`${kind.key}\` in the configuration (${kind.what} of Unleash): ${kind.needs}`,
+    );
+  const endpoint = `${url}${kind.path}`;
+  let response: Response;
+  try {
+    response = await fetch(endpoint, {
+      headers: { authorization: kind.token },
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (error) {
+    return failed(`${endpoint}: ${failureText(error)}`, 'check `unleash.url` in the configuration');
+  }
+  if (response.ok) return { response };
+  await response.body?.cancel();
+  if (response.status === 401 || response.status === 403)
+    return failed(
+      `${endpoint} answers ${response.status}: the token is refused`,
+      `set \`${kind.key}\` to ${kind.what} of this Unleash instance`,
+    );
+  return failed(
+    `${endpoint} answers ${response.status}`,
+    `check \`unleash.url\` and \`${kind.key}\` in the configuration`,
+  );
+}
+
+/** The admin token (stage changes) is accepted by Unleash's admin API and sees the project. */
+export async function unleashAdminTokenCheck(config: FicusConfig): Promise<CheckResult> {
+  const { url, adminToken, project } = config.unleash;
+  const name = 'Unleash accepts the admin token';
+  const probe = await tokenProbe(url, {
+    name,
+    key: 'unleash.adminToken',
+    token: adminToken,
+    path: '/api/admin/projects',
+    what: 'an admin API token',
+    needs: 'stage changes need it',
+  });
+  if ('failed' in probe) return probe.failed;
+  const body = (await probe.response.json().catch(() => ({}))) as { projects?: { id: string }[] };
+  const ids = (body.projects ?? []).map((p) => p.id);
+  if (!ids.includes(project))
+    return fail(
+      name,
+      `accepted, but Unleash has no project "${project}" (it has ${ids.join(', ') || 'none'})`,
+      'set `unleash.project` to one of its projects, or create the project in Unleash',
+    );
+  return pass(name, `accepted; project ${project} exists`);
+}
+
+/** The client token (what the proxy reads flags with) is accepted by Unleash's client API. */
+export async function unleashClientTokenCheck(config: FicusConfig): Promise<CheckResult> {
+  const probe = await tokenProbe(config.unleash.url, {
+    name: 'Unleash accepts the client token',
+    key: 'unleash.clientToken',
+    token: config.unleash.clientToken,
+    path: '/api/client/features',
+    what: 'a client API token',
+    needs: 'the proxy reads its flags with it (an admin token is not one)',
+  });
+  if ('failed' in probe) return probe.failed;
+  await probe.response.body?.cancel();
+  return pass('Unleash accepts the client token', 'accepted');
+}
+
+/** Kafka, Kafka Connect and Unleash with its tokens (the databases are opened by the checks that use them). */
+export async function serviceChecks(config: FicusConfig): Promise<CheckResult[]> {
+  const [kafka, connect, unleash] = await Promise.all([
     kafkaCheck(config),
     httpCheck('Kafka Connect reachable', `${config.connect.url}/`, 'connect.url'),
     httpCheck('Unleash reachable', `${config.unleash.url}/health`, 'unleash.url'),
   ]);
+  // a token is judged only where Unleash answers: otherwise the reachability failure says why
+  const tokens = unleash.ok
+    ? await Promise.all([unleashAdminTokenCheck(config), unleashClientTokenCheck(config)])
+    : [];
+  return [kafka, connect, unleash, ...tokens];
 }

@@ -1,62 +1,26 @@
 /**
- * What the legacy DB and the roles must allow before change capture and the sinks can run:
- * `wal_level = logical`, a free replication slot for each forward connector not yet created,
- * REPLICATION for Debezium's role, ficus's role a member of the owner of each captured table (it
- * sets REPLICA IDENTITY, the publication and the write fence), and every sink's role allowed to
- * `SET session_replication_role` (the sinks apply as a replica).
+ * What the roles must allow before change capture and the sinks can run (the source databases'
+ * settings and tables are capture-checks.ts's): REPLICATION for Debezium's role, ficus's role a
+ * member of the owner of each captured table (it sets REPLICA IDENTITY, the publication and the
+ * write fence), and every sink's role allowed to `SET session_replication_role` (the sinks apply
+ * as a replica).
  */
 import type pg from 'pg';
 import type { FicusConfig } from '../../lib/config/index.ts';
-import { configuredConnectorSpec } from '../../cdc/connect/configured-connectors.ts';
 import { capturedTables } from '../../cdc/connect/source-config.ts';
 import type { Plan } from '../../plan/plan-types.ts';
 import { quoteIdent } from '../../lib/sql.ts';
 import { fail, failureText, pass, type CheckResult } from './check-result.ts';
 
-export async function walLevelCheck(legacy: pg.Client): Promise<CheckResult> {
-  const name = 'legacy database has wal_level = logical';
-  const { rows } = await legacy.query<{ level: string }>(
-    "SELECT current_setting('wal_level') AS level",
-  );
-  if (rows[0].level === 'logical') return pass(name, 'wal_level = logical');
-  return fail(
-    name,
-    `wal_level = ${rows[0].level}`,
-    'as a superuser: ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL',
-  );
-}
-
-export async function replicationSlotCheck(
-  legacy: pg.Client,
-  plan: Plan,
-  config: FicusConfig,
-): Promise<CheckResult> {
-  const name = 'legacy database has free replication slots';
-  const { rows } = await legacy.query<{ max: number; used: number; slots: string[] }>(
-    `SELECT current_setting('max_replication_slots')::int AS max, count(*)::int AS used,
-            coalesce(array_agg(slot_name::text), '{}') AS slots FROM pg_replication_slots`,
-  );
-  const { max, used, slots } = rows[0];
-  const wanted = plan.services
-    .filter((s) => s.owns.length + s.replicates.length > 0)
-    .map((s) => configuredConnectorSpec(plan, s, 'forward', config).slot);
-  const needed = wanted.filter((slot) => !slots.includes(slot));
-  const detail = `${used} of max_replication_slots = ${max} in use; ${needed.length} more needed (${needed.join(', ') || 'every forward slot exists'})`;
-  if (max - used >= needed.length) return pass(name, detail);
-  return fail(
-    name,
-    detail,
-    `as a superuser: ALTER SYSTEM SET max_replication_slots = ${used + needed.length}; then restart PostgreSQL (or drop unused slots: SELECT pg_drop_replication_slot('<name>'))`,
-  );
-}
-
+/** Debezium's role on a source database (the configuration's connect side) has REPLICATION. */
 export async function replicationRoleCheck(
-  legacy: pg.Client,
-  config: FicusConfig,
+  db: pg.Client,
+  side: { user: string; key: string },
+  where?: string,
 ): Promise<CheckResult> {
-  const { user, key } = config.legacy.connectSide;
-  const name = `Debezium's role ${user} has REPLICATION`;
-  const { rows } = await legacy.query<{ replication: boolean; superuser: boolean }>(
+  const { user, key } = side;
+  const name = `Debezium's role ${user} has REPLICATION${where ? ` (${where})` : ''}`;
+  const { rows } = await db.query<{ replication: boolean; superuser: boolean }>(
     'SELECT rolreplication AS replication, rolsuper AS superuser FROM pg_roles WHERE rolname = $1',
     [user],
   );

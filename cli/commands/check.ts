@@ -13,7 +13,7 @@ export function register(program: Command): void {
   program
     .command('check')
     .description(
-      "prerequisites on the live systems, each with its fix: components reachable, wal_level, replication slots, roles, the plan's tables, columns and ranges",
+      "prerequisites on the live systems, each with its fix: components reachable (Unleash with its tokens), wal_level, replication slots and WAL senders, roles, a key and the replica identity for every captured table, the publication, the plan's tables and columns, the sink's statements, ranges (docs/operations.md)",
     )
     .option(
       '--json',

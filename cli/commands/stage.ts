@@ -6,6 +6,9 @@
  * (rollout/stage-propagation.ts), printing the time it took or the proxies that did not. Gates are
  * consulted (rollout/check-gates.ts).
  * Moving the writes (canary -> live, live -> canary) runs the fenced cut-over (rollout/cutover.ts).
+ * Before anything moves, the checks of `ficus check` it needs (cli/check/require-checks.ts): the
+ * Unleash admin token, and for an advance the sync direction it relies on (forward for shadow and
+ * canary, reverse for live and complete); a rollback is never refused by them.
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -17,7 +20,10 @@ import { changeStage } from '../../rollout/stage-change.ts';
 import { configuredUnleashAdmin } from '../../rollout/unleash-admin.ts';
 import { kitDbUrl, openKitDb } from '../../lib/kit-db.ts';
 import { createProgress } from '../../lib/progress.ts';
-import type { Stage } from '../../plan/stages.ts';
+import { isStage, STAGES, type Stage } from '../../plan/stages.ts';
+import { loadConfig } from '../../lib/config/index.ts';
+import { unleashAdminTokenCheck } from '../check/component-checks.ts';
+import { ChecksFailedError, requireChecks } from '../check/require-checks.ts';
 import { moveWrites, writesAtService } from '../../rollout/cutover.ts';
 import { resolveInterruptedCutovers } from '../../rollout/cutover-recovery.ts';
 import { configuredProxyFleet } from '../../rollout/proxy-fleet-client.ts';
@@ -78,6 +84,10 @@ export function register(program: Command): void {
           throw new ConfigError(`--percent: not a number: "${options.percent}"`);
         const ackTimeoutMs = parseDuration(options.ackTimeout, '--ack-timeout');
         const plan = loadPlan();
+        const config = loadConfig();
+        // a token Unleash refuses is named by its configuration key, before anything moves
+        const token = await unleashAdminTokenCheck(config);
+        if (!token.ok) throw new ChecksFailedError(`ficus stage ${service} ${stage}`, [token]);
         const kitDb = openKitDb(kitDbUrl(), 1);
         const unleash = configuredUnleashAdmin();
         const proxies = configuredProxyFleet(kitDb);
@@ -104,6 +114,11 @@ export function register(program: Command): void {
               `${service}: the interrupted write cut-over #${r.id} (died at "${r.step}") was ${r.outcome}\n`,
             );
           const current = await unleash.readStage(service);
+          // an advance needs its sync direction ready; a step back (a rollback) is never refused
+          if (isStage(stage) && STAGES.indexOf(stage) > STAGES.indexOf(current.stage))
+            await requireChecks(`ficus stage ${service} ${stage}`, plan, config, service, [
+              writesAtService(stage) ? 'reverse' : 'forward',
+            ]);
           // Moving the writes (canary -> live, or back) is the fenced cut-over, not a flag flip.
           const change =
             writesAtService(current.stage) !== writesAtService(stage)

@@ -1,7 +1,8 @@
 /**
  * `ficus sync <service> [--direction forward|reverse]`: a long-lived sync worker for a supervisor
  * (systemd, Kubernetes, `ficus stack up --apps`). It registers in the kit DB and follows the
- * direction's assignment there (cdc/sink/sink-follower.ts): applies while it is switched on, stands
+ * direction's assignment there (cdc/sink/sink-follower.ts), once the checks of `ficus check` for
+ * its direction hold (cli/check/require-checks.ts): applies while it is switched on, stands
  * by while it is off. Prints one progress line every few seconds, serves Prometheus metrics, and
  * on SIGTERM/SIGINT finishes the batch in flight, leaves the consumer group, deregisters and
  * exits 0.
@@ -19,6 +20,7 @@ import { loadConfig } from '../../lib/config/index.ts';
 import { openKitDb } from '../../lib/kit-db.ts';
 import { packageVersion } from '../../lib/package-paths.ts';
 import { preflight } from '../preflight.ts';
+import { requireChecks } from '../check/require-checks.ts';
 import { openPauses, recordSchemaChange } from '../../cdc/sink/schema-change-store.ts';
 import { openVerifyPool } from '../../cdc/verify/verify-service.ts';
 
@@ -49,6 +51,14 @@ async function runSync(serviceName: string, flags: SyncFlags): Promise<void> {
     'kit',
     direction === 'forward' ? { service: options.service } : 'legacy',
   ]);
+  // what ficus check finds wrong for this direction would dead-letter or fail its events
+  await requireChecks(
+    `ficus sync ${serviceName} --direction ${direction}`,
+    options.plan,
+    config,
+    serviceName,
+    [direction],
+  );
   const metricsPort =
     flags.metricsPort !== undefined
       ? positiveInt(flags.metricsPort, '--metrics-port')
