@@ -32,15 +32,15 @@ export async function compileServiceTables(
   for (const { role, mapping } of tables) {
     const [source, target] = [sourceTableOf(plan, mapping), targetTableOf(service, mapping)];
     const sourceColumns = await describeSource(source.schema, source.table);
-    const targetTypes = describeTarget
-      ? Object.fromEntries(
-          (await describeTarget(target.schema, target.table)).map((c) => [c.name, c.type]),
-        )
+    const targetColumns = describeTarget
+      ? await describeTarget(target.schema, target.table)
       : undefined;
+    const targetTypes =
+      targetColumns && Object.fromEntries(targetColumns.map((c) => [c.name, c.type]));
     const table = compileTableMapping(mapping, sourceColumns, {
       sourceSchema: source.schema,
       targetSchema: target.schema,
-      targetTypes,
+      target: targetColumns,
     });
     compiled.push({ ...table, role, mapping, targetTypes });
   }

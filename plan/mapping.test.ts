@@ -6,6 +6,8 @@ import {
   renderStagedUpsert,
 } from './mapping.ts';
 import type { TableMapping } from './plan-types.ts';
+import { renderStagedPartialUpdate } from './partial-update.ts';
+import { verifySides } from '../cdc/verify/verify-sql.ts';
 
 const products = [
   { name: 'id', type: 'bigint' },
@@ -50,8 +52,14 @@ describe('compileTableMapping', () => {
       name: 'price',
       sql: '(tgt."price_cents"::numeric / 100)::numeric(12,2)',
       type: 'numeric(12,2)',
+      portableSql: '(tgt."price_cents"::numeric / 100)::numeric(12,2)',
     });
-    expect(c.inverseColumns).toContainEqual({ name: 'name', sql: 'tgt."title"', type: 'text' });
+    expect(c.inverseColumns).toContainEqual({
+      name: 'name',
+      sql: 'tgt."title"',
+      type: 'text',
+      portableSql: 'tgt."title"',
+    });
     expect(c.notInvertible).toEqual(['search_text']);
     expect(c.sourceKey).toEqual(['id']);
     expect(c.targetKey).toEqual(['id']);
@@ -136,7 +144,10 @@ describe('compileTableMapping', () => {
 
   it('takes described target types over predicted ones', () => {
     const c = compileTableMapping(catalogProducts, products, {
-      targetTypes: { price_cents: 'integer', search_text: 'text' },
+      target: [
+        { name: 'price_cents', type: 'integer' },
+        { name: 'search_text', type: 'text' },
+      ],
     });
     expect(c.targetColumns.find((t) => t.name === 'price_cents')!.type).toBe('integer');
     expect(c.targetColumns.find((t) => t.name === 'search_text')!.type).toBe('text');
@@ -229,5 +240,73 @@ describe('schemas and names that need quoting', () => {
     expect(renderMappedSelect(c)).toBe(
       'SELECT src."order" AS "order", src."user" AS "group", src."Select""Me" AS "x" FROM "Billing Data"."Invoices" AS src',
     );
+  });
+});
+
+describe('types the other database may lack (enums, domains, extension types)', () => {
+  // legacy: mood is an enum, email a domain over text, legacy_flag an enum the plan drops
+  const legacy = [
+    { name: 'id', type: 'bigint' },
+    { name: 'mood', type: 'mood', portable: 'text' },
+    { name: 'moods', type: 'mood[]', portable: 'text[]' },
+    { name: 'email', type: 'email', portable: 'text' },
+    { name: 'label', type: 'text' },
+    { name: 'legacy_flag', type: 'legacy_flag', portable: 'text' },
+  ];
+  const mapping: TableMapping = {
+    source: 'people',
+    target: 'people',
+    key: ['id'],
+    columns: {
+      id: { target: 'id' },
+      mood: { target: 'mood' },
+      moods: { target: 'moods' },
+      email: { target: 'email' },
+      label: { target: 'label', type: 'text' },
+    },
+  };
+  // service: mood kept as its own enum (svc_mood), moods as text[], email as text
+  const c = compileTableMapping(mapping, legacy, {
+    target: [
+      { name: 'id', type: 'bigint' },
+      { name: 'mood', type: 'svc_mood', portable: 'text' },
+      { name: 'moods', type: 'text[]' },
+      { name: 'email', type: 'text' },
+      { name: 'label', type: 'text' },
+    ],
+  });
+
+  it('forward: stages every source column by a built-in type and casts only into the service type', () => {
+    const sql = renderStagedUpsert(c, 'forward');
+    expect(sql).toContain(
+      'AS src("id" bigint, "mood" text, "moods" text[], "email" text, "label" text, "legacy_flag" text)',
+    );
+    expect(sql).toContain(
+      'SELECT src."id", (src."mood")::svc_mood, src."moods", src."email", src."label"::text FROM',
+    );
+    expect(sql).not.toMatch(/legacy_flag [^t]|::mood|::email/);
+  });
+
+  it('reverse: stages the service row by built-in types and casts back to the legacy types by name', () => {
+    const sql = renderStagedUpsert(c, 'reverse');
+    expect(sql).toContain(
+      'AS tgt("id" bigint, "mood" text, "moods" text[], "email" text, "label" text)',
+    );
+    expect(sql).toContain(
+      'SELECT tgt."id", tgt."mood"::mood, tgt."moods"::mood[], tgt."email"::email, tgt."label"::text FROM',
+    );
+  });
+
+  it('an update that left values out recovers them in the service DB without legacy types', () => {
+    const sql = renderStagedPartialUpdate(c, 'forward', ['mood', 'email']);
+    expect(sql).toContain('(tgt."mood")::text AS "mood"');
+    expect(sql).toContain('(tgt."email")::text AS "email"');
+    expect(sql).not.toMatch(/::mood\b|::email\b/);
+  });
+
+  it('the parity check compares a service enum as text on both sides', () => {
+    const sides = verifySides(c);
+    expect(sides.legacy.values[1]).toBe('(src."mood")::text');
+    expect(sides.service.values[1]).toBe('t."mood"::text');
   });
 });

@@ -32,8 +32,14 @@ import { checkTypeName, quoteIdent, quoteTable } from '../lib/sql.ts';
 export const SOURCE_ALIAS = 'src';
 export const TARGET_ALIAS = 'tgt';
 
-/** A column of a real table, as `describeTable` reads it: its name and `format_type()` type. */
-export type ColumnInfo = { name: string; type: string };
+/**
+ * A column of a real table, as `describeTable` reads it: its name and `format_type()` type, and,
+ * when that type is not built in (an enum, a domain, an extension's type, an array of one), the
+ * built-in type its values travel as (`portable`: a domain's base type, `text` otherwise). The
+ * other database may lack such a type, so staged records declare the portable type instead, and
+ * only the statement that writes a column of that type casts to it, in the database that has it.
+ */
+export type ColumnInfo = { name: string; type: string; portable?: string };
 
 export type TargetColumn = {
   name: string;
@@ -41,6 +47,8 @@ export type TargetColumn = {
   sql: string;
   /** the type `sql` yields, when known (derived expressions: unknown unless described) */
   type?: string;
+  /** the target column's portable type, when it is described and its type is not built in */
+  portable?: string;
   kind: 'column' | 'derived';
   /** the source column it comes from (kind `column`) */
   sourceColumn?: string;
@@ -50,9 +58,14 @@ export type TargetColumn = {
 export type InverseColumn = {
   /** source column */
   name: string;
-  /** SQL over `tgt` (the target row) giving the source value back */
+  /** SQL over `tgt` (the target row) giving the source value back, in the legacy DB */
   sql: string;
   type: string;
+  /**
+   * The same, run in the service DB (recovering a value an event left out): it yields the
+   * source column's portable type, never a legacy type the service DB may lack.
+   */
+  portableSql: string;
 };
 
 export type CompiledTable = {
@@ -61,7 +74,7 @@ export type CompiledTable = {
   /** key columns: source names, and the same keys by their target names, in the same order */
   sourceKey: string[];
   targetKey: string[];
-  /** every column of the source table: what a staged source row declares */
+  /** every column of the source table: what a staged source row declares (by portable type) */
   sourceColumns: ColumnInfo[];
   targetColumns: TargetColumn[];
   inverseColumns: InverseColumn[];
@@ -75,8 +88,8 @@ export type CompiledTable = {
 export type CompileOptions = {
   sourceSchema?: string;
   targetSchema?: string;
-  /** actual types of the target table's columns, when known (describeTable on the service DB) */
-  targetTypes?: Record<string, string>;
+  /** the target table's columns, when known (describeTable on the service DB): their actual types */
+  target?: ColumnInfo[];
 };
 
 const col = (alias: string, name: string) => `${alias}.${quoteIdent(name)}`;
@@ -111,6 +124,7 @@ export function compileTableMapping(
   const inverseColumns: InverseColumn[] = [];
   for (const [source, mapping] of Object.entries(columns)) {
     const type = sourceType(source, 'mapped column');
+    const portable = byName.get(source)!.portable;
     if (dropped.includes(source))
       throw new ConfigError(`${where}: column "${source}" is both mapped and dropped`);
     const from = col(SOURCE_ALIAS, source);
@@ -123,7 +137,13 @@ export function compileTableMapping(
         kind: 'column',
         sourceColumn: source,
       });
-      inverseColumns.push({ name: source, sql: back, type });
+      // a legacy enum or domain is cast back by name, in the legacy DB, which has it
+      inverseColumns.push({
+        name: source,
+        sql: portable ? `${back}::${type}` : back,
+        type,
+        portableSql: back,
+      });
       continue;
     }
     if (!isConversionName(mapping.type)) {
@@ -138,19 +158,27 @@ export function compileTableMapping(
       sourceColumn: source,
       conversion: mapping.type,
     });
-    inverseColumns.push({ name: source, sql: conversion.inverse(back, type), type });
+    inverseColumns.push({
+      name: source,
+      sql: conversion.inverse(back, type),
+      type,
+      portableSql: conversion.inverse(back, portable ?? type),
+    });
   }
   for (const [target, sql] of Object.entries(table.derived ?? {})) {
     targetColumns.push({ name: target, sql: `(${sql})`, kind: 'derived' });
   }
 
   const seen = new Set<string>();
+  const described = new Map((options.target ?? []).map((c) => [c.name, c]));
   for (const t of targetColumns) {
     if (seen.has(t.name))
       throw new ConfigError(`${where}: target column "${t.name}" is mapped twice`);
     seen.add(t.name);
-    const described = options.targetTypes?.[t.name];
-    if (described) t.type = checkTypeName(described, `${where}: target column ${t.name}`);
+    const actual = described.get(t.name);
+    if (!actual) continue;
+    t.type = checkTypeName(actual.type, `${where}: target column ${t.name}`);
+    if (actual.portable) t.portable = checkTypeName(actual.portable, `${where}: ${t.name}`);
   }
   if (table.key.length === 0)
     throw new ConfigError(`${where}: key: at least one key column is needed`);
@@ -184,7 +212,10 @@ export type Direction = 'forward' | 'reverse';
 export type DirectionPlan = {
   into: { schema: string; table: string };
   conflictKey: string[];
-  /** the staged record's columns (`json_to_recordset(...) AS <alias>(<these>)`) */
+  /**
+   * the staged record's columns (`json_to_recordset(...) AS <alias>(<these>)`), by their portable
+   * types: the database the record is staged in may lack the other side's enums and domains
+   */
   staged: ColumnInfo[];
   stagedAlias: string;
   /** the staged record's key columns, for deletes */
@@ -202,30 +233,44 @@ export type DirectionPlan = {
   recover: Record<string, string>;
 };
 
+/** A column as a staged record declares it: by its portable type when it has one. */
+const stagedAs = (name: string, type: string, portable?: string): ColumnInfo => ({
+  name,
+  type: portable ?? type,
+});
+
+/**
+ * A target column's value as the forward sink writes it: the staged record holds portable types,
+ * and a column of a type that is not built in (the service's enum or domain) takes no value
+ * without an explicit cast (there is no assignment cast from text to an enum).
+ */
+const writtenForward = (t: TargetColumn) => (t.portable ? `(${t.sql})::${t.type}` : t.sql);
+
 export function directionPlan(compiled: CompiledTable, direction: Direction): DirectionPlan {
   if (direction === 'forward') {
-    const types = new Map(compiled.sourceColumns.map((c) => [c.name, c.type]));
+    const staged = compiled.sourceColumns.map((c) => stagedAs(c.name, c.type, c.portable));
     return {
       into: compiled.target,
       conflictKey: compiled.targetKey,
-      staged: compiled.sourceColumns,
+      staged,
       stagedAlias: SOURCE_ALIAS,
-      stagedKey: compiled.sourceKey.map((name) => ({ name, type: types.get(name)! })),
-      columns: compiled.targetColumns.map(({ name, sql, kind }) => ({
-        name,
-        sql,
-        ...(kind === 'derived' ? { derived: true } : {}),
+      stagedKey: compiled.sourceKey.map((name) => staged.find((s) => s.name === name)!),
+      columns: compiled.targetColumns.map((t) => ({
+        name: t.name,
+        sql: writtenForward(t),
+        ...(t.kind === 'derived' ? { derived: true } : {}),
       })),
-      keyColumns: compiled.targetKey.map((name) =>
-        compiled.targetColumns.find((t) => t.name === name)!,
-      ),
+      keyColumns: compiled.targetKey.map((name) => {
+        const t = compiled.targetColumns.find((c) => c.name === name)!;
+        return { name, sql: writtenForward(t) };
+      }),
       writtenAlias: TARGET_ALIAS,
-      recover: Object.fromEntries(compiled.inverseColumns.map((c) => [c.name, c.sql])),
+      recover: Object.fromEntries(compiled.inverseColumns.map((c) => [c.name, c.portableSql])),
     };
   }
   const staged = compiled.targetColumns
     .filter((t) => t.kind === 'column')
-    .map((t) => ({ name: t.name, type: t.type! }));
+    .map((t) => stagedAs(t.name, t.type!, t.portable));
   return {
     into: compiled.source,
     conflictKey: compiled.sourceKey,

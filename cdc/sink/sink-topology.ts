@@ -68,7 +68,7 @@ export async function buildWriters(options: {
     const compiled = compileTableMapping(table, sourceColumns, {
       sourceSchema: source.schema,
       targetSchema: target.schema,
-      targetTypes: Object.fromEntries(targetColumns.map((c) => [c.name, c.type])),
+      target: targetColumns,
     });
     writers.set(topic, buildTableWriter(compiled, direction, topic));
     // the columns the events of the topic should carry, as compiled now (schema-watch.ts)

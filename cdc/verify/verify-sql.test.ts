@@ -13,7 +13,12 @@ const compiled = compileTableMapping(
     { name: 'id', type: 'integer' },
     { name: 'price', type: 'numeric(12,2)' },
   ],
-  { targetTypes: { item_id: 'bigint', price_cents: 'integer' } },
+  {
+    target: [
+      { name: 'item_id', type: 'bigint' },
+      { name: 'price_cents', type: 'integer' },
+    ],
+  },
 );
 
 describe('verify SQL', () => {

@@ -9,7 +9,7 @@
  * Chunks are key ranges (lower, upper], bounded by keys of the legacy side (`renderBoundaries`).
  */
 import { FicusError } from '../../lib/errors.ts';
-import { SOURCE_ALIAS, type CompiledTable } from '../../plan/mapping.ts';
+import { SOURCE_ALIAS, type CompiledTable, type TargetColumn } from '../../plan/mapping.ts';
 import { quoteIdent, quoteTable } from '../../lib/sql.ts';
 
 export type Side = {
@@ -25,6 +25,15 @@ export type Side = {
 
 export type VerifySides = { legacy: Side; service: Side; keyNames: string[] };
 
+/**
+ * The type both sides compare a target column as: its own, or, for a type that is not built in
+ * (the service's enum or domain, which the legacy DB may lack), its portable type.
+ */
+const compared = (t: TargetColumn) => t.portable ?? t.type!;
+
+const serviceValue = (t: TargetColumn) =>
+  t.portable ? `t.${quoteIdent(t.name)}::${t.portable}` : `t.${quoteIdent(t.name)}`;
+
 export function verifySides(compiled: CompiledTable): VerifySides {
   const untyped = compiled.targetColumns.filter((t) => !t.type).map((t) => t.name);
   if (untyped.length) {
@@ -38,9 +47,9 @@ export function verifySides(compiled: CompiledTable): VerifySides {
   const legacyKeys = compiled.targetKey.map((name) => {
     const t = byName.get(name)!;
     // a plain copy of a same-typed column compares on the column itself, so its index serves the ranges
-    if (t.kind === 'column' && !t.conversion && sourceTypes.get(t.sourceColumn!) === t.type)
-      return { sql: t.sql, type: t.type! };
-    return { sql: `(${t.sql})::${t.type}`, type: t.type! };
+    const plain = t.kind === 'column' && !t.conversion && !t.portable;
+    if (plain && sourceTypes.get(t.sourceColumn!) === t.type) return { sql: t.sql, type: t.type! };
+    return { sql: `(${t.sql})::${compared(t)}`, type: compared(t) };
   });
   return {
     keyNames: compiled.targetKey,
@@ -48,16 +57,16 @@ export function verifySides(compiled: CompiledTable): VerifySides {
       from: `${quoteTable(compiled.source.schema, compiled.source.table)} AS ${SOURCE_ALIAS}`,
       alias: SOURCE_ALIAS,
       keys: legacyKeys,
-      values: compiled.targetColumns.map((t) => `(${t.sql})::${t.type}`),
+      values: compiled.targetColumns.map((t) => `(${t.sql})::${compared(t)}`),
     },
     service: {
       from: `${quoteTable(compiled.target.schema, compiled.target.table)} AS t`,
       alias: 't',
-      keys: compiled.targetKey.map((name) => ({
-        sql: `t.${quoteIdent(name)}`,
-        type: byName.get(name)!.type!,
-      })),
-      values: compiled.targetColumns.map((t) => `t.${quoteIdent(t.name)}`),
+      keys: compiled.targetKey.map((name) => {
+        const t = byName.get(name)!;
+        return { sql: serviceValue(t), type: compared(t) };
+      }),
+      values: compiled.targetColumns.map(serviceValue),
     },
   };
 }
