@@ -310,3 +310,19 @@ describe('types the other database may lack (enums, domains, extension types)', 
     expect(sides.service.values[1]).toBe('t."mood"::text');
   });
 });
+
+describe('json and jsonb', () => {
+  const c = compileTableMapping({ source: 'd', target: 'd', key: ['id'] }, [
+    { name: 'id', type: 'integer' },
+    { name: 'doc', type: 'jsonb' },
+  ]);
+
+  it('are staged as their text and cast right after, so that the document null stays a document', () => {
+    expect(renderStagedUpsert(c, 'forward')).toContain(
+      'FROM (SELECT src."id", src."doc"::jsonb AS "doc" FROM json_to_recordset($1::json) AS src("id" integer, "doc" text)) AS src ',
+    );
+    expect(renderStagedPartialUpdate(c, 'reverse', ['doc'])).toContain(
+      'WITH staged AS (SELECT s."id", s."doc"::jsonb AS "doc", s."ficus_row" FROM ROWS FROM (json_to_recordset($1::json) AS ("id" integer, "doc" text))',
+    );
+  });
+});

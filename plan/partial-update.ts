@@ -8,7 +8,7 @@
  * the upsert uses. A derived column that reads a column the mapping cannot recover (a dropped one)
  * keeps its value.
  *
- *   WITH staged AS (SELECT * FROM ROWS FROM (json_to_recordset($1::json) AS (...)) WITH ORDINALITY AS s(..., ficus_row)),
+ *   WITH staged AS (SELECT <staged columns> FROM ROWS FROM (json_to_recordset($1::json) AS (...)) WITH ORDINALITY AS s(..., ficus_row)),
  *   found AS (SELECT src.ficus_row, <written column exprs> FROM (SELECT <staged, left-out ones recovered>
  *             FROM staged AS src JOIN <written> AS tgt ON <key>) AS src),
  *   updated AS (UPDATE <written> AS tgt SET ... FROM found WHERE <key> AND <row differs>)
@@ -19,7 +19,13 @@
  * must say so.
  */
 import { quoteIdent, quoteTable } from '../lib/sql.ts';
-import { columnDefinitions, directionPlan, type CompiledTable, type Direction } from './mapping.ts';
+import {
+  columnDefinitions,
+  directionPlan,
+  stagedSelect,
+  type CompiledTable,
+  type Direction,
+} from './mapping.ts';
 
 const ROW = quoteIdent('ficus_row');
 
@@ -68,7 +74,7 @@ export function renderStagedPartialUpdate(
       `AND ROW(${set.map((c) => `${written}.${c}`).join(', ')}) IS DISTINCT FROM ROW(${set.map((c) => `found.${c}`).join(', ')}))`
     : '';
   return (
-    `WITH staged AS (SELECT * FROM ROWS FROM (json_to_recordset(${param}::json) AS (${columnDefinitions(plan.staged)})) ` +
+    `WITH staged AS (SELECT ${stagedSelect(plan.staged, 's')}, s.${ROW} FROM ROWS FROM (json_to_recordset(${param}::json) AS (${columnDefinitions(plan.staged)})) ` +
     `WITH ORDINALITY AS s(${[...names, ROW].join(', ')})), found AS (${found})${update} ` +
     `SELECT ${ROW} AS n FROM staged WHERE ${ROW} NOT IN (SELECT ${ROW} FROM found)`
   );

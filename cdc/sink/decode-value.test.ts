@@ -53,10 +53,12 @@ describe('decodeValue', () => {
     expect(needsDecoding({ type: 'array' })).toBe(false);
   });
 
-  it('keeps the numbers of a json document as written', () => {
+  it('keeps a json document as the text Debezium sent (every number as written, null as null)', () => {
     const json = { type: 'string', name: 'io.debezium.data.Json' };
-    const doc = decodeValue('{"n":12345678901234567890,"x":1.50,"e":1e3,"i":7}', json);
-    expect(JSON.stringify(doc)).toBe('{"n":12345678901234567890,"x":1.50,"e":1e3,"i":7}');
+    const text = '{"n":12345678901234567890,"x":1.50,"e":1e3,"i":7}';
+    expect(decodeValue(text, json)).toBe(text);
+    expect(decodeValue('null', json)).toBe('null');
+    expect(() => decodeValue('{broken', json)).toThrow();
   });
 
   it('a timestamp before 1970 and one at nanoseconds', () => {

@@ -6,7 +6,7 @@
  * array column (`type: array`) carries its element's schema in `items` and is decoded element by
  * element (date[], timestamp[], bytea[], numeric[] …).
  */
-import { integerOf, parseJsonDocument } from './exact-json.ts';
+import { integerOf } from './exact-json.ts';
 
 /** The schema of a value: a column's, or an array's elements' (`items`). */
 export type ValueSchema = {
@@ -109,7 +109,12 @@ const LOGICAL: Record<string, (value: unknown, schema: ValueSchema) => unknown> 
     const { scale, value } = v as { scale: number; value: string };
     return bytesToDecimal(value, scale);
   },
-  'io.debezium.data.Json': (v) => (typeof v === 'string' ? parseJsonDocument(v) : v),
+  // a json(b) document goes on as the text Debezium sent, every number as written; the staged
+  // record reads it as text (plan/mapping.ts). Checked here, so a broken one is poison at once.
+  'io.debezium.data.Json': (v) => {
+    if (typeof v === 'string') JSON.parse(v);
+    return v;
+  },
 };
 
 /** Whether decodeValue changes values of this schema (a logical type above, bytes, or arrays of them). */

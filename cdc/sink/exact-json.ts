@@ -21,16 +21,9 @@ const NativeJson = JSON as JSON & {
 
 // A double holds every integer of up to 15 digits; only longer digit runs can need keeping.
 const LONG_DIGITS = /\d{16}/;
-// In a JSON document (jsonb) every number keeps its text: 1.50 stays 1.50, 1e3 stays 1e3.
-const ANY_FRACTION = /\d[.eE]|\d{16}/;
 
 const keepUnsafeIntegers = (_key: string, value: unknown, context: { source?: string }) =>
   typeof value === 'number' && isInteger(context.source) && String(value) !== context.source
-    ? NativeJson.rawJSON(context.source)
-    : value;
-
-const keepNumberText = (_key: string, value: unknown, context: { source?: string }) =>
-  typeof value === 'number' && context.source !== undefined && String(value) !== context.source
     ? NativeJson.rawJSON(context.source)
     : value;
 
@@ -40,14 +33,6 @@ const isInteger = (text: string | undefined): text is string =>
 /** JSON.parse, with integers beyond 2^53 kept exact (as raw JSON); the fast JSON.parse otherwise. */
 export function parseJson(text: string): unknown {
   return LONG_DIGITS.test(text) ? NativeJson.parse(text, keepUnsafeIntegers) : JSON.parse(text);
-}
-
-/**
- * A JSON document (a json/jsonb column's value), with every number kept as written where a double
- * would print it otherwise (`1.50`, `1e3`, long digits): the target's jsonb then prints alike.
- */
-export function parseJsonDocument(text: string): unknown {
-  return ANY_FRACTION.test(text) ? NativeJson.parse(text, keepNumberText) : JSON.parse(text);
 }
 
 export const isRawJson = (value: unknown): value is RawJson => NativeJson.isRawJSON(value);
