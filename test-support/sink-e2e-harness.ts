@@ -171,6 +171,13 @@ export async function createSinkFixture(
     return { schema: String(entry?.sourceSchema ?? legacySchema), table };
   };
   const captured = [...owns, ...replicates].map((t) => includeEntry(legacyTable(String(t.source))));
+  // the reverse connector captures the service's tables the suite owns (the sink writes them back)
+  const capturedReverse = owns.map((t: Record<string, unknown>) =>
+    includeEntry({
+      schema: String(t.targetSchema ?? serviceSchema ?? 'public'),
+      table: String(t.target),
+    }),
+  );
   const planText = YAML.stringify({
     version: 1,
     legacy: { database: legacyDb, schema: legacySchema },
@@ -401,7 +408,7 @@ export async function createSinkFixture(
         'slot.name': slot,
         'publication.name': slot,
         'publication.autocreate.mode': 'filtered',
-        'table.include.list': forward ? captured.join(',') : 'public.products',
+        'table.include.list': (forward ? captured : capturedReverse).join(','),
         // how ficus's own connectors write values, which the sink decodes
         ...VALUE_HANDLING,
         'skipped.operations': 'none',
