@@ -5,13 +5,16 @@
  * text[]) in a table with its DEFAULT replica identity, so that an UPDATE that leaves them
  * unchanged arrives without them (Debezium's `__debezium_unavailable_value`). After each step the
  * target equals the source through the mapping (a derived column reads the large text) and
- * `ficus verify` is clean.
+ * `ficus verify` is clean. The last test goes the other way: an update in the service DB that
+ * leaves its large values unchanged reaches the legacy DB through the reverse connector and sink,
+ * and the legacy row keeps them.
  */
 import { createHash } from 'node:crypto';
 import { jest } from '@jest/globals';
 import { waitFor } from '../../lib/wait.ts';
 import { createSinkFixture, sql, type SinkFixture } from '../../test-support/sink-e2e-harness.ts';
 import { startSinkWorker, type SinkWorker } from './sink-worker.ts';
+import { UNAVAILABLE_VALUE_PLACEHOLDER } from './unavailable-value.ts';
 
 jest.setTimeout(180_000);
 
@@ -125,4 +128,75 @@ test('an update without its large values, for a row the target lacks, is a dead 
   const { rows } = await sql(fx.serviceUrl, 'SELECT id FROM docs ORDER BY id');
   expect(rows.map((r) => r.id)).toEqual(['2']);
   expect(worker!.stats().deadLetters).toBe(1);
+});
+
+/** The `after` rows of a topic's change events, read from its start until `enough` holds. */
+async function afterRows(topic: string, enough: (rows: Record<string, unknown>[]) => boolean) {
+  const consumer = fx.kafka.consumer({ groupId: `after-rows-${fx.id}` });
+  const rows: Record<string, unknown>[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const after = message.value && JSON.parse(message.value.toString()).payload?.after;
+        if (after) rows.push(after);
+      },
+    });
+    await waitFor(`change events in ${topic}`, async () => enough(rows), { timeoutMs: 30_000 });
+    return rows;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+/** Row 3's values on one side, long ones as length and digest. */
+const row3 = async (url: string) =>
+  brief(
+    (
+      await sql(
+        url,
+        'SELECT id::text, title, body, doc::text AS doc, length(body) AS body_length FROM docs WHERE id = 3',
+      )
+    ).rows[0] ?? {},
+  );
+
+test('reverse: an update in the service DB that leaves the large values out keeps them in legacy', async () => {
+  await sql(
+    fx.legacyUrl,
+    `INSERT INTO docs (id, title, body, doc) VALUES (3, 'three', ${LARGE_TEXT}, jsonb_build_object('text', ${LARGE_TEXT}, 'n', 12345678901234567890))`,
+  );
+  await waitFor(
+    'row 3 in the service DB',
+    async () =>
+      JSON.stringify(await row3(fx.serviceUrl)) === JSON.stringify(await row3(fx.legacyUrl)),
+    { timeoutMs: 60_000 },
+  );
+  await fx.startConnector('reverse', { 'snapshot.mode': 'no_data' });
+  const reverse = await startSinkWorker(fx.workerOptions('reverse'));
+  try {
+    await sql(
+      fx.serviceUrl,
+      "UPDATE docs SET title = 'three, renamed in the service' WHERE id = 3",
+    );
+    // the event really left them out: the service table has its default replica identity too
+    const [event] = await afterRows(
+      `${fx.topicPrefix('reverse')}.public.docs`,
+      (r) => r.length > 0,
+    );
+    expect(event.title).toBe('three, renamed in the service');
+    expect(event.body).toBe(UNAVAILABLE_VALUE_PLACEHOLDER);
+    expect(event.doc).toBe(UNAVAILABLE_VALUE_PLACEHOLDER);
+    await waitFor(
+      'the rename in the legacy DB',
+      async () => (await row3(fx.legacyUrl)).title === 'three, renamed in the service',
+      { timeoutMs: 60_000 },
+    );
+    const legacy = await row3(fx.legacyUrl);
+    expect(legacy).toEqual(await row3(fx.serviceUrl));
+    expect(legacy.body_length).toBe(9600);
+    expect(reverse.stats().deadLetters).toBe(0);
+  } finally {
+    await reverse.stop();
+  }
 });
