@@ -315,14 +315,17 @@ describe('json and jsonb', () => {
   const c = compileTableMapping({ source: 'd', target: 'd', key: ['id'] }, [
     { name: 'id', type: 'integer' },
     { name: 'doc', type: 'jsonb' },
+    { name: 'docs', type: 'json[]' },
   ]);
 
   it('are staged as their text and cast right after, so that the document null stays a document', () => {
     expect(renderStagedUpsert(c, 'forward')).toContain(
-      'FROM (SELECT src."id", src."doc"::jsonb AS "doc" FROM json_to_recordset($1::json) AS src("id" integer, "doc" text)) AS src ',
+      'FROM (SELECT src."id", src."doc"::jsonb AS "doc", src."docs"::json[] AS "docs" ' +
+        'FROM json_to_recordset($1::json) AS src("id" integer, "doc" text, "docs" text[])) AS src ',
     );
     expect(renderStagedPartialUpdate(c, 'reverse', ['doc'])).toContain(
-      'WITH staged AS (SELECT s."id", s."doc"::jsonb AS "doc", s."ficus_row" FROM ROWS FROM (json_to_recordset($1::json) AS ("id" integer, "doc" text))',
+      'WITH staged AS (SELECT s."id", s."doc"::jsonb AS "doc", s."docs"::json[] AS "docs", s."ficus_row" ' +
+        'FROM ROWS FROM (json_to_recordset($1::json) AS ("id" integer, "doc" text, "docs" text[]))',
     );
   });
 });

@@ -298,11 +298,11 @@ const recordset = (columns: ColumnInfo[], alias: string, param: string) => {
 };
 
 /**
- * json and jsonb travel as their text: json_to_recordset reads a JSON `null` in a json(b) column
+ * json and jsonb (and arrays of them) travel as their text: json_to_recordset reads a JSON `null` in a json(b) column
  * as SQL NULL, so the document `null` would arrive as no value at all. Declared `text`, the
  * document's text (which Debezium sends as a string) is taken as is and cast right after.
  */
-const readAsText = (c: ColumnInfo) => c.type === 'jsonb' || c.type === 'json';
+const readAsText = (c: ColumnInfo) => /^jsonb?(\[\])*$/.test(c.type);
 
 /** The select list that gives each staged column its type (`alias."doc"::jsonb AS "doc"`). */
 export const stagedSelect = (columns: ColumnInfo[], alias: string) =>
@@ -316,7 +316,11 @@ export const stagedSelect = (columns: ColumnInfo[], alias: string) =>
 
 /** `"name" type, ...`: the column definition list of a staged record. */
 export const columnDefinitions = (columns: ColumnInfo[]) =>
-  columns.map((c) => `${quoteIdent(c.name)} ${readAsText(c) ? 'text' : c.type}`).join(', ');
+  columns
+    .map(
+      (c) => `${quoteIdent(c.name)} ${readAsText(c) ? c.type.replace(/^jsonb?/, 'text') : c.type}`,
+    )
+    .join(', ');
 
 /**
  * `INSERT INTO <into> (...) SELECT <exprs> FROM json_to_recordset($1::json) AS src(...) ON CONFLICT (key) DO UPDATE`.

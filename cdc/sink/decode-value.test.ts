@@ -61,6 +61,33 @@ describe('decodeValue', () => {
     expect(() => decodeValue('{broken', json)).toThrow();
   });
 
+  it('dates and timestamps before 1 AD and past 9999 AD, exact (PostgreSQL spells BC last)', () => {
+    // the counts as PostgreSQL computes them ('0001-01-01 BC'::date - '1970-01-01'::date, …)
+    expect(decodeValue(-719_528, DATE)).toBe('0001-01-01 BC');
+    expect(decodeValue(-2_440_550, DATE)).toBe('4713-01-01 BC');
+    expect(decodeValue(2_145_042_905, DATE)).toBe('5874897-12-31');
+    expect(decodeValue('-63517780799999999', MICRO_TS)).toBe('0044-03-15T12:00:00.000001 BC');
+    expect(decodeValue('6249223180800000001', MICRO_TS)).toBe('200000-01-01T00:00:00.000001');
+  });
+
+  it('infinity and -infinity, as Debezium sends them (measured on the stack)', () => {
+    expect(decodeValue(2_146_033_979, DATE)).toBe('infinity');
+    expect(decodeValue(-2_147_472_691, DATE)).toBe('-infinity');
+    const { max, min } = parseJson('{"max":9223372036854775807,"min":-9223372036854775808}') as {
+      max: unknown;
+      min: unknown;
+    };
+    expect(decodeValue(max, MICRO_TS)).toBe('infinity');
+    expect(decodeValue(min, MICRO_TS)).toBe('-infinity');
+    expect(decodeValue([max, null], array(MICRO_TS))).toEqual(['infinity', null]);
+  });
+
+  it('a time of 24:00:00 stays one', () => {
+    expect(decodeValue(86_400_000_000, { type: 'int64', name: 'io.debezium.time.MicroTime' })).toBe(
+      '24:00:00.000000',
+    );
+  });
+
   it('a timestamp before 1970 and one at nanoseconds', () => {
     expect(decodeValue(-1, MICRO_TS)).toBe('1969-12-31T23:59:59.999999');
     const nano = { type: 'int64', name: 'io.debezium.time.NanoTimestamp' };

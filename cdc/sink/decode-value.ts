@@ -44,21 +44,70 @@ function divide(units: bigint, per: bigint): [bigint, bigint] {
   return [whole, rest];
 }
 
+/**
+ * The proleptic Gregorian date of a day count since 1970-01-01, exact for any count (H. Hinnant's
+ * civil_from_days): JavaScript's Date stops at ±275,760 years and writes years before 1 AD in a
+ * form PostgreSQL does not read, while PostgreSQL keeps dates from 4713 BC to 5874897 AD.
+ * Year 0 is 1 BC, as PostgreSQL prints it.
+ */
+function civilDate(days: bigint): string {
+  const z = days + 719_468n;
+  const era = (z >= 0n ? z : z - 146_096n) / 146_097n;
+  const dayOfEra = z - era * 146_097n;
+  const yearOfEra =
+    (dayOfEra - dayOfEra / 1_460n + dayOfEra / 36_524n - dayOfEra / 146_096n) / 365n;
+  const dayOfYear = dayOfEra - (365n * yearOfEra + yearOfEra / 4n - yearOfEra / 100n);
+  const shifted = (5n * dayOfYear + 2n) / 153n; // months from March
+  const day = dayOfYear - (153n * shifted + 2n) / 5n + 1n;
+  const month = shifted < 10n ? shifted + 3n : shifted - 9n;
+  const year = yearOfEra + era * 400n + (month <= 2n ? 1n : 0n);
+  const date = `${pad(year > 0n ? year : 1n - year, 4)}-${pad(month)}-${pad(day)}`;
+  return year > 0n ? date : `${date} BC`;
+}
+
+/** hours:minutes:seconds[.fraction] of a count of seconds (24:00:00 stays 24:00:00) */
+function clock(seconds: bigint, fraction: bigint, digits: number): string {
+  const [minutes, second] = divide(seconds, 60n);
+  const [hours, minute] = divide(minutes, 60n);
+  const time = `${pad(hours)}:${pad(minute)}:${pad(second)}`;
+  return digits > 0 ? `${time}.${pad(fraction, digits)}` : time;
+}
+
+/**
+ * Debezium sends PostgreSQL's `infinity` and `-infinity` as the largest and smallest int64 (a
+ * timestamp) and as day counts beyond PostgreSQL's date range (a date): turned back into the
+ * words. (The largest int64 microseconds is also 294247-01-10 04:00:54.775807, a real timestamp
+ * Debezium cannot tell from infinity; PostgreSQL's range has no room for the others.)
+ */
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+// '4713-01-01 BC'::date - '1970-01-01'::date and '5874897-12-31'::date - '1970-01-01'::date
+const FIRST_DAY = -2_440_550n;
+const LAST_DAY = 2_145_042_905n;
+
 /** Local date-time from a count of `unitsPerSecond` units since the epoch, without a zone. */
 function timestampFrom(value: unknown, unitsPerSecond: bigint, what: string): string {
-  const [seconds, fraction] = divide(integer(value, what), unitsPerSecond);
-  const iso = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
-  const digits = String(unitsPerSecond).length - 1;
-  return digits > 0 ? `${iso}.${pad(fraction, digits)}` : iso;
+  const units = integer(value, what);
+  if (units === INT64_MAX) return 'infinity';
+  if (units === INT64_MIN) return '-infinity';
+  const [seconds, fraction] = divide(units, unitsPerSecond);
+  const [days, ofDay] = divide(seconds, SECONDS_PER_DAY);
+  const time = clock(ofDay, fraction, String(unitsPerSecond).length - 1);
+  const date = civilDate(days);
+  // `0044-03-15T12:00:00 BC`: the era goes last
+  return date.endsWith(' BC') ? `${date.slice(0, -3)}T${time} BC` : `${date}T${time}`;
 }
 
 function timeFrom(value: unknown, unitsPerSecond: bigint, what: string): string {
-  return timestampFrom(value, unitsPerSecond, what).slice(11);
+  const [seconds, fraction] = divide(integer(value, what), unitsPerSecond);
+  return clock(seconds, fraction, String(unitsPerSecond).length - 1);
 }
 
 function dateFrom(value: unknown): string {
   const days = integer(value, 'io.debezium.time.Date');
-  return new Date(Number(days * SECONDS_PER_DAY) * 1000).toISOString().slice(0, 10);
+  if (days > LAST_DAY) return 'infinity';
+  if (days < FIRST_DAY) return '-infinity';
+  return civilDate(days);
 }
 
 /**
