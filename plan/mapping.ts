@@ -298,9 +298,10 @@ const recordset = (columns: ColumnInfo[], alias: string, param: string) => {
 };
 
 /**
- * json and jsonb (and arrays of them) travel as their text: json_to_recordset reads a JSON `null` in a json(b) column
- * as SQL NULL, so the document `null` would arrive as no value at all. Declared `text`, the
- * document's text (which Debezium sends as a string) is taken as is and cast right after.
+ * json and jsonb (and arrays of them) travel as their text: json_to_recordset reads a JSON `null`
+ * in a json(b) column as SQL NULL, so the document `null` would arrive as no value at all.
+ * Declared `text`, the document's text (which Debezium sends as a string) is taken as is and cast
+ * right after.
  */
 const readAsText = (c: ColumnInfo) => /^jsonb?(\[\])*$/.test(c.type);
 
