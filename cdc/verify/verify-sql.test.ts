@@ -34,6 +34,21 @@ describe('verify SQL', () => {
     expect(sides.legacy.keys).toEqual([{ sql: '(src."id")::bigint', type: 'bigint' }]);
   });
 
+  it("compares a column of the service's own enum by its portable type on both sides", () => {
+    const enums = verifySides(
+      compileTableMapping(
+        { source: 'a', target: 'b', key: ['mood'] },
+        [{ name: 'mood', type: 'legacy_mood', portable: 'text' }],
+        { target: [{ name: 'mood', type: 'service_mood', portable: 'text' }] },
+      ),
+    );
+    // neither database has the other's enum; an enum's order is not its text's either
+    expect(enums.legacy.values).toEqual(['(src."mood")::text']);
+    expect(enums.service.values).toEqual(['t."mood"::text']);
+    expect(enums.legacy.keys).toEqual([{ sql: '(src."mood")::text', type: 'text' }]);
+    expect(enums.service.keys).toEqual([{ sql: 't."mood"::text', type: 'text' }]);
+  });
+
   it('keeps a same-typed key on the bare column so its index serves the ranges', () => {
     const same = verifySides(
       compileTableMapping({ source: 'a', target: 'b', key: ['id'] }, [
