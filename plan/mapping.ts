@@ -303,7 +303,7 @@ const recordset = (columns: ColumnInfo[], alias: string, param: string) => {
  * Declared `text`, the document's text (which Debezium sends as a string) is taken as is and cast
  * right after.
  */
-const readAsText = (c: ColumnInfo) => /^jsonb?(\[\])*$/.test(c.type);
+export const readAsText = (c: ColumnInfo) => /^jsonb?(\[\])*$/.test(c.type);
 
 /** The select list that gives each staged column its type (`alias."doc"::jsonb AS "doc"`). */
 export const stagedSelect = (columns: ColumnInfo[], alias: string) =>

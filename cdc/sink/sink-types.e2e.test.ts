@@ -17,6 +17,10 @@ import { jest } from '@jest/globals';
 import { waitFor } from '../../lib/wait.ts';
 import { createSinkFixture, sql, type SinkFixture } from '../../test-support/sink-e2e-harness.ts';
 import { startSinkWorker, type SinkWorker } from './sink-worker.ts';
+import { compileTableMapping } from '../../plan/mapping.ts';
+import { describeTable } from '../../plan/describe-table.ts';
+import { applyTableRepair } from '../verify/repair-apply.ts';
+import { openVerifyPool } from '../verify/verify-service.ts';
 
 jest.setTimeout(180_000);
 
@@ -240,7 +244,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(workers.map((w) => w.stop()));
+  await Promise.all(workers.splice(0).map((w) => w.stop()));
   await fx?.dispose();
 });
 
@@ -307,4 +311,44 @@ test('no dead letters, and ficus verify finds every type table clean', async () 
     "SELECT typname FROM pg_type WHERE typname LIKE 'legacy%' ORDER BY typname",
   );
   expect(rows).toEqual([]);
+});
+
+test('ficus verify --repair carries json and jsonb arrays exactly, both ways', async () => {
+  // the sinks stop: what is planted below must stay a difference until the repair
+  await Promise.all(workers.splice(0).map((w) => w.stop()));
+  const dbs = { legacy: openVerifyPool(fx.legacyUrl), service: openVerifyPool(fx.serviceUrl) };
+  try {
+    for (const name of ['t_jsonb', 't_jsonb__']) {
+      const mapping = fx.plan.services[0].owns.find((t) => t.source === name)!;
+      const compiled = compileTableMapping(
+        mapping,
+        await describeTable(dbs.legacy, 'public', name),
+        { target: await describeTable(dbs.service, 'public', name) },
+      );
+      const ids = (await rowsOf(fx.legacyUrl, name)).map((r) => [String(r.id)]);
+      expect(ids.length).toBeGreaterThan(1);
+      const wrong =
+        name === 't_jsonb' ? `'{"planted": true}'` : `ARRAY['{"planted": true}'::jsonb]`;
+      for (const [direction, written] of [
+        ['forward', fx.serviceUrl],
+        ['reverse', fx.legacyUrl],
+      ] as const) {
+        await sql(written, `UPDATE ${name} SET v = ${wrong}`);
+        const repair = {
+          source: name,
+          target: name,
+          keyNames: ['id'],
+          direction,
+          copy: ids,
+          remove: [],
+        };
+        await applyTableRepair(compiled, repair, { dbs, service: fx.service });
+        const [read, into] =
+          direction === 'forward' ? [fx.legacyUrl, fx.serviceUrl] : [fx.serviceUrl, fx.legacyUrl];
+        expect(await rowsOf(into, name)).toEqual(await rowsOf(read, name));
+      }
+    }
+  } finally {
+    await Promise.all([dbs.legacy.end(), dbs.service.end()]);
+  }
 });

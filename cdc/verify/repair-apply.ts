@@ -28,7 +28,15 @@
  * (one batch of keys) and needs none of that.
  */
 import type pg from 'pg';
-import { renderStagedUpsert, type CompiledTable, type Direction } from '../../plan/mapping.ts';
+import {
+  directionPlan,
+  readAsText,
+  renderStagedUpsert,
+  type ColumnInfo,
+  type CompiledTable,
+  type Direction,
+} from '../../plan/mapping.ts';
+import { quoteIdent, quoteLiteral } from '../../lib/sql.ts';
 import { beginSyncTransactionSql } from '../sink/sync-origin.ts';
 import { keysIn, verifySides, type Side } from './verify-sql.ts';
 import { repairBatches, type TableRepair } from './repair-plan.ts';
@@ -40,11 +48,23 @@ export type RepairDatabases = { legacy: pg.Pool; service: pg.Pool };
 
 export type AppliedRepair = { copied: number; deleted: number };
 
-/** `{ key: text[], row: json text }` of the rows with the given keys (JSON array of text arrays). */
-export function renderRowsJsonByKeys(side: Side): string {
+/**
+ * `{ key: text[], row: json text }` of the rows with the given keys (JSON array of text arrays).
+ * The rows are staged as the sink stages Debezium's (plan/mapping.ts), so a json(b) column goes as
+ * its text, as Debezium sends it: row_to_json would nest the document, and a document `null`
+ * (or a top-level string) would not come out of the staged record as it went in.
+ */
+export function renderRowsJsonByKeys(side: Side, staged: ColumnInfo[] = []): string {
+  const asText = staged
+    .filter(readAsText)
+    .map((c) => `${quoteLiteral(c.name)}, ${side.alias}.${quoteIdent(c.name)}::text`);
+  const whole = `row_to_json(${side.alias})`;
+  const row = asText.length
+    ? `(${whole}::jsonb || jsonb_build_object(${asText.join(', ')}))`
+    : whole;
   return (
     `SELECT ARRAY[${side.keys.map((k) => `(${k.sql})::text`).join(', ')}] AS key, ` +
-    `row_to_json(${side.alias})::text AS row FROM ${side.from} WHERE ${keysIn(side)}`
+    `${row}::text AS row FROM ${side.from} WHERE ${keysIn(side)}`
   );
 }
 
@@ -89,7 +109,7 @@ export async function applyTableRepair(
       : [options.dbs.service, options.dbs.legacy];
   const sides = sidesOf(compiled, direction);
   const upsert = renderStagedUpsert(compiled, direction);
-  const select = renderRowsJsonByKeys(sides.read);
+  const select = renderRowsJsonByKeys(sides.read, directionPlan(compiled, direction).staged);
   const remove = renderDeleteByKeys(sides.write);
   const tables = await sinkTables(writeDb);
   const total: AppliedRepair = { copied: 0, deleted: 0 };
