@@ -140,4 +140,22 @@ describe('mappingRangeFindings', () => {
     expect(check('jsonb', 'jsonb').findings).toEqual([]);
     expect(check('uuid', 'text').findings).toEqual([]);
   });
+
+  it('judges a domain by its base type, on either side', () => {
+    const compiled = compileTableMapping(
+      { source: 't', target: 'u', key: ['id'] },
+      [
+        { name: 'id', type: 'bigint' },
+        { name: 'amount', type: 'money4', portable: 'numeric(14,4)' },
+      ],
+      {
+        target: [
+          { name: 'id', type: 'bigint' },
+          { name: 'amount', type: 'money2', portable: 'numeric(12,2)' },
+        ],
+      },
+    );
+    const { findings } = mappingRangeFindings(compiled, { id: 'bigint', amount: 'money2' });
+    expect(findings.map((f) => f.kind).sort()).toEqual(['precision', 'range']);
+  });
 });

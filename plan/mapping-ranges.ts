@@ -288,6 +288,8 @@ export function mappingRangeFindings(
   targetTypes: Record<string, string> = {},
 ): RangeCheck {
   const sourceTypes = new Map(compiled.sourceColumns.map((c) => [c.name, c.type]));
+  // an enum or a domain holds what its portable type holds (a domain's checks aside)
+  const sourceValues = new Map(compiled.sourceColumns.map((c) => [c.name, c.portable ?? c.type]));
   const result: RangeCheck = { findings: [], unjudged: [] };
   const mapped = compiled.targetColumns.filter(
     (t): t is TargetColumn & { sourceColumn: string } => t.kind === 'column' && !!t.sourceColumn,
@@ -305,8 +307,9 @@ export function mappingRangeFindings(
         target: { table: compiled.target.table, column: t.name },
         reason: 'the type of the target column is not known',
       });
-    const flow = flowOf(columnDomain(source.type), t.conversion);
-    const target = targetType === undefined ? undefined : columnDomain(targetType);
+    const flow = flowOf(columnDomain(sourceValues.get(t.sourceColumn)!), t.conversion);
+    const targetValues = t.portable && t.type === targetType ? t.portable : targetType;
+    const target = targetValues === undefined ? undefined : columnDomain(targetValues);
     for (const verdict of judge(flow, target, t.sourceColumn))
       result.findings.push({
         ...verdict,
