@@ -31,6 +31,7 @@ const OUTSIDE_THE_KIT = [
   'extracted',
   'shop-shared',
   'walkthrough',
+  'library',
   'test-support',
 ];
 const KIT_ROOMS = [...Object.keys(FORBIDDEN), 'cli'];

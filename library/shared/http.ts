@@ -8,11 +8,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
+  readonly status: number;
+  constructor(status: number, message: string) {
     super(message);
+    this.status = status;
   }
 }
 
