@@ -137,7 +137,7 @@ export function startLibraryTraffic(seed: TrafficSeed) {
       await steps[n % steps.length]();
       n += 1;
       for (const wake of waiters.splice(0)) wake();
-      await sleep(seed.pauseMs ?? 60);
+      await sleep(seed.pauseMs ?? 150);
     }
   })();
 
