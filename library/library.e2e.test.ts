@@ -106,14 +106,17 @@ async function check(env: NodeJS.ProcessEnv = {}): Promise<{ code: number; repor
 const failing = (report: CheckReport) => report.checks.filter((c) => !c.ok);
 
 /**
- * What a user does with a finding's fix: runs the ficus command it names, or the SQL it gives on
- * the database it names (the legacy one unless it says the service's).
+ * What a user does with a finding's fix: takes what it says first (before its alternatives, "or
+ * ..."), runs the ficus command it names, or the SQL it gives on the database the finding names
+ * (the service's when it names the service's database, else the legacy one).
  */
-async function applyFix(fix: string): Promise<void> {
-  for (const [, args] of fix.matchAll(/`(?:npx )?ficus ([^`]+)`/g))
+async function applyFix(finding: CheckReport['checks'][number]): Promise<void> {
+  const first = finding.fix!.split(/ or | \(or /)[0];
+  for (const [, args] of first.matchAll(/`(?:npx )?ficus ([^`]+)`/g))
     await ficusOk(args.split(/\s+/));
-  for (const [statement] of fix.matchAll(/\b(?:ALTER|CREATE|GRANT|COMMENT)\b[^;`]*;/g))
-    await adminSql(library.legacyAdminUrl, statement);
+  const onService = new RegExp(`${service} database|service's database`).test(finding.name);
+  for (const [statement] of first.matchAll(/\b(?:ALTER|CREATE|GRANT|COMMENT)\b[^;`]*;/g))
+    await adminSql(onService ? library.serviceUrl : library.legacyAdminUrl, statement);
 }
 
 beforeAll(async () => {
@@ -202,7 +205,8 @@ test('ficus check on the unprepared library lists every missing prerequisite wit
   ).toContain(`ficus migrate ${service}`);
 
   await ficusOk(['migrate', 'kit']);
-  for (const fix of new Set(failing(before.report).map((c) => c.fix!))) await applyFix(fix);
+  const fixes = new Map(failing(before.report).map((c) => [c.fix, c]));
+  for (const finding of fixes.values()) await applyFix(finding);
 
   const after = await check();
   expect(failing(after.report)).toEqual([]);
