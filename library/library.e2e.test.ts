@@ -436,6 +436,14 @@ describe('the circulation desk leaves the library under traffic', () => {
       );
       if (rows[0].n !== (member.status! < 300 ? 1 : 0))
         wrong.push(`member ${member.ref} x${rows[0].n}`);
+      // and in the service's read model of the members
+      const { rows: patrons } = await adminSql(
+        library.serviceAdminUrl,
+        `SELECT count(*)::int AS n FROM patrons WHERE handle = $1`,
+        [member.ref],
+      );
+      if (patrons[0].n !== (member.status! < 300 ? 1 : 0))
+        wrong.push(`patron ${member.ref} x${patrons[0].n}`);
     }
     expect(wrong).toEqual([]);
   }, 300_000);

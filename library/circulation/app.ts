@@ -64,7 +64,8 @@ export function createCirculationRouter(db: pg.Pool): Router {
 
   router.get('/api/loans/overdue', async () => {
     const { rows } = await db.query(
-      `SELECT ${LOAN} FROM loans WHERE state = 'open' AND due_on < current_date ORDER BY due_on, id`,
+      `SELECT ${LOAN}, (SELECT p.name FROM patrons p WHERE p.id = member_id) AS borrower
+       FROM loans WHERE state = 'open' AND due_on < current_date ORDER BY due_on, id`,
     );
     return { status: 200, body: { loans: rows } };
   });

@@ -104,8 +104,8 @@ function addCirculationRoutes(router: Router, db: pg.Pool): void {
 
   router.get('/api/loans/overdue', async () => {
     const { rows } = await db.query(
-      `SELECT ${LOAN} FROM lending.loans WHERE state = 'open' AND due_on < current_date
-       ORDER BY due_on, id`,
+      `SELECT ${LOAN}, (SELECT m.name FROM public.members m WHERE m.id = member_id) AS borrower
+       FROM lending.loans WHERE state = 'open' AND due_on < current_date ORDER BY due_on, id`,
     );
     return { status: 200, body: { loans: rows } };
   });

@@ -6,4 +6,4 @@ import { URL } from 'node:url';
 const sql = (name) => fs.readFileSync(new URL(name, import.meta.url), 'utf8');
 
 export const up = (knex) => knex.raw(sql('./0001_circulation.sql'));
-export const down = (knex) => knex.raw('DROP TABLE titles, holds, loans, copies');
+export const down = (knex) => knex.raw('DROP TABLE patrons, titles, holds, loans, copies');

@@ -1,6 +1,6 @@
 -- The circulation service's own tables, shaped its own way: text states checked here instead of
 -- the monolith's enums, an identity column instead of a bigserial, the hold queue's position under
--- a name that needs no quoting. `titles` is a read model the monolith keeps writing.
+-- a name that needs no quoting. `titles` and `patrons` are read models the monolith keeps writing.
 CREATE TABLE copies (
   isbn text NOT NULL,
   copy_no integer NOT NULL,
@@ -36,4 +36,10 @@ CREATE TABLE titles (
   title text NOT NULL,
   blurb text NOT NULL,
   details jsonb NOT NULL
+);
+
+CREATE TABLE patrons (
+  id uuid PRIMARY KEY,
+  handle text NOT NULL,
+  name text NOT NULL
 );
