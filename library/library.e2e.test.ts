@@ -11,7 +11,8 @@
  *
  * The databases are the shared stack's clusters under names of this run's own (random suffix);
  * the monolith and the service run in this process, the proxy and the sync workers as the
- * installed package's programs, as a supervisor would run them.
+ * installed package's programs, as a supervisor would run them. The tests run in order, each on
+ * what the one before left, as a user's session goes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -106,17 +107,18 @@ async function check(env: NodeJS.ProcessEnv = {}): Promise<{ code: number; repor
 const failing = (report: CheckReport) => report.checks.filter((c) => !c.ok);
 
 /**
- * What a user does with a finding's fix: takes what it says first (before its alternatives, "or
- * ..."), runs the ficus command it names, or the SQL it gives on the database the finding names
- * (the service's when it names the service's database, else the legacy one).
+ * What a user (and their DBA) does with a finding's fix: takes what it says first (before its
+ * alternatives, "or ..."), runs the ficus command it names, or the SQL it gives, as a superuser,
+ * on the database the finding names (the service's when it names the service's, else the legacy
+ * one).
  */
 async function applyFix(finding: CheckReport['checks'][number]): Promise<void> {
   const first = finding.fix!.split(/ or | \(or /)[0];
   for (const [, args] of first.matchAll(/`(?:npx )?ficus ([^`]+)`/g))
     await ficusOk(args.split(/\s+/));
-  const onService = new RegExp(`${service} database|service's database`).test(finding.name);
-  for (const [statement] of first.matchAll(/\b(?:ALTER|CREATE|GRANT|COMMENT)\b[^;`]*;/g))
-    await adminSql(onService ? library.serviceUrl : library.legacyAdminUrl, statement);
+  const onService = finding.name.includes(`${service}'s database`);
+  for (const [statement] of first.matchAll(/\b(?:ALTER|CREATE|GRANT)\b[^;`]*(?:;|$)/g))
+    await adminSql(onService ? library.serviceAdminUrl : library.legacyAdminUrl, statement);
 }
 
 beforeAll(async () => {
@@ -197,16 +199,17 @@ test('ficus check on the unprepared library lists every missing prerequisite wit
   expect(before.code).toBe(1);
   expect(failing(before.report).length).toBeGreaterThan(0);
   for (const finding of failing(before.report)) expect(finding.fix).toEqual(expect.any(String));
-  // the service's tables are not made yet: the fix names the migration
-  expect(
-    failing(before.report)
-      .map((c) => c.fix)
-      .join('\n'),
-  ).toContain(`ficus migrate ${service}`);
+  // the service's tables are not made yet: the fix names the migration; and no one let the
+  // service's role apply as a replica yet (what the sink does): the fix is the GRANT
+  const fixes = failing(before.report).map((c) => c.fix);
+  expect(fixes).toContainEqual(expect.stringContaining(`ficus migrate ${service}`));
+  expect(fixes).toContainEqual(
+    expect.stringMatching(`GRANT SET ON PARAMETER session_replication_role TO "?${service}"?`),
+  );
 
   await ficusOk(['migrate', 'kit']);
-  const fixes = new Map(failing(before.report).map((c) => [c.fix, c]));
-  for (const finding of fixes.values()) await applyFix(finding);
+  const distinct = new Map(failing(before.report).map((c) => [c.fix, c]));
+  for (const finding of distinct.values()) await applyFix(finding);
 
   const after = await check();
   expect(failing(after.report)).toEqual([]);
@@ -257,6 +260,8 @@ test('ficus init --from on the library writes a plan of its tables that ficus ch
 
 describe('the circulation desk leaves the library under traffic', () => {
   let answers: Answer[] = [];
+  /** whether the migration got to complete: what follows judges its outcome, and fails at once without it */
+  let completed = false;
 
   /** waits until the proxy recorded `count` more comparisons of the service's reads */
   async function comparisonsGrow(count: number): Promise<void> {
@@ -370,9 +375,11 @@ describe('the circulation desk leaves the library under traffic', () => {
       services: { name: string; stage: string }[];
     };
     expect(status.services.find((s) => s.name === service)?.stage).toBe('complete');
+    completed = true;
   }, 900_000);
 
   test('every request was answered; every write 2xx or refused with a status and Retry-After', () => {
+    expect(completed).toBe(true);
     expect(answers.length).toBeGreaterThan(100);
     const unanswered = answers.filter((a) => a.status === undefined);
     expect(unanswered).toEqual([]);
@@ -391,6 +398,7 @@ describe('the circulation desk leaves the library under traffic', () => {
   });
 
   test('ficus verify is clean, and each acknowledged write is on each side exactly once', async () => {
+    expect(completed).toBe(true);
     const verify = await run(['verify', service, '--json']);
     const report = JSON.parse(verify.stdout || '{}') as { clean?: boolean };
     expect({ code: verify.code, clean: report.clean }).toEqual({ code: 0, clean: true });
@@ -449,6 +457,7 @@ describe('the circulation desk leaves the library under traffic', () => {
   }, 300_000);
 
   test('the moved legacy tables are fenced: the monolith may no longer write them', async () => {
+    expect(completed).toBe(true);
     const refusals: string[] = [];
     for (const table of MOVED) {
       const statement = `UPDATE lending.${table} SET ${table === 'copies' ? 'shelf = shelf' : 'isbn = isbn'} WHERE true`;

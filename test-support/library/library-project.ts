@@ -2,8 +2,9 @@
  * The lending library (library/) set up the way a team would before meeting ficus, on the shared
  * stack's clusters under names of the test's own: the monolith's database and owner role with its
  * schema and seed, the circulation service's database and login role (empty: its migrations are
- * `ficus migrate`'s), a kit DB; then a user's project (ficus installed from the packed tarball):
- * ficus.config.yaml, the library's plan with the service renamed, the secrets as files.
+ * `ficus migrate`'s; the role not yet allowed to apply as a replica: `ficus check` says so, and the
+ * test grants it as its fix), a kit DB; then a user's project (ficus installed from the packed
+ * tarball): ficus.config.yaml, the library's plan with the service renamed, the secrets as files.
  *
  *   const library = await createLibraryDatabases(suffix);
  *   writeLibraryProject(dir, library, { monolith, service, proxy });
@@ -87,10 +88,6 @@ export async function createLibraryDatabases(suffix: string): Promise<LibraryDat
 
   const role = quoteIdent(names.serviceRole);
   await adminSql(services('postgres'), `CREATE ROLE ${role} LOGIN PASSWORD '${passwords.service}'`);
-  await adminSql(
-    services('postgres'),
-    `GRANT SET ON PARAMETER session_replication_role TO ${role}`,
-  );
   await adminSql(
     services('postgres'),
     `CREATE DATABASE ${quoteIdent(names.serviceDatabase)} OWNER ${role}`,
