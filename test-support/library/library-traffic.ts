@@ -2,7 +2,8 @@
  * Traffic on the lending library through the proxy while ficus moves the circulation desk: one
  * client, one request at a time (so that the holds' queue positions and the returns never race
  * each other), a fixed mix of reads and writes of every route, the moved ones and the monolith's,
- * each carrying one of a few user ids (canary stickiness). Everything it asked and every answer is
+ * each carrying one of 24 user ids (canary stickiness: at 50% the chance that none of them lands
+ * on the service is 2^-24). Everything it asked and every answer is
  * kept, so that the test can check that each write was answered 2xx or refused with a status and
  * Retry-After, and find each acknowledged write on both sides afterwards.
  *
@@ -64,7 +65,7 @@ export function startLibraryTraffic(seed: TrafficSeed) {
         method,
         headers: {
           'content-type': 'application/json',
-          'x-user-id': `patron-${n % 8}`,
+          'x-user-id': `patron-${n % 24}`,
         },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(60_000),
