@@ -3,12 +3,12 @@
  * client, one request at a time (so that the holds' queue positions and the returns never race
  * each other), a fixed mix of reads and writes of every route, the moved ones and the monolith's,
  * each carrying one of 24 user ids (canary stickiness: at 50% the chance that none of them lands
- * on the service is 2^-24). Everything it asked and every answer is
- * kept, so that the test can check that each write was answered 2xx or refused with a status and
- * Retry-After, and find each acknowledged write on both sides afterwards.
+ * on the service is 2^-24). Every answer is kept, so that the test can check that each write was
+ * answered 2xx or refused with a status and Retry-After, and find each acknowledged write on both
+ * sides afterwards.
  *
  *   const traffic = startLibraryTraffic({ proxyUrl, members, isbns, loans, renewable });
- *   await traffic.waitFor((t) => t.answered.length > 50);
+ *   await traffic.waitFor((answers) => answers.length > 50, 'fifty answers');
  *   const log = await traffic.stop();
  */
 import crypto from 'node:crypto';
