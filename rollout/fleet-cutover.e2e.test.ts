@@ -111,6 +111,7 @@ function startWriters(targets: () => SupervisedProxy[], firstId: number, lanes =
   let nextId = firstId;
   let turn = 0;
   let running = true;
+  let refusals = 0;
   const send = async (write: Omit<Write, 'status' | 'backend' | 'refused'>) => {
     const record: Write = { ...write, status: 0, backend: null, refused: [] };
     const sku = `FLEET-${write.id}`;
@@ -135,6 +136,7 @@ function startWriters(targets: () => SupervisedProxy[], firstId: number, lanes =
       const retryAfter = response.headers.get('retry-after');
       if (response.status === 503 && retryAfter) {
         record.refused.push({ status: 503, retryAfter });
+        refusals++;
         await sleep(Number(retryAfter) * 1000); // the client does as told
         continue;
       }
@@ -157,6 +159,8 @@ function startWriters(targets: () => SupervisedProxy[], firstId: number, lanes =
   const done = Promise.all(Array.from({ length: lanes }, lane));
   return {
     writes,
+    /** 503s with Retry-After so far */
+    refusals: () => refusals,
     /** writes answered by `backend` so far */
     answeredBy: (backend: string) => writes.filter((w) => w.backend === backend).length,
     stop: async () => {
@@ -334,8 +338,16 @@ async function dropConnectors() {
 }
 
 /** The cut-over or the rollback as `ficus stage` runs it; `beforeStep` lets a test act mid-way. */
-const move = (to: StageState, why: string, beforeStep?: CutoverDeps['beforeStep']) =>
-  moveWrites({ service, to, actor: 'test', why, force: true }, { ...deps, beforeStep });
+const move = (
+  to: StageState,
+  why: string,
+  beforeStep?: CutoverDeps['beforeStep'],
+  holdBoundMs?: number,
+) =>
+  moveWrites(
+    { service, to, actor: 'test', why, force: true, holdBoundMs },
+    { ...deps, beforeStep },
+  );
 
 test('writers through three proxies, two workers per direction: canary -> live -> canary loses, refuses and doubles nothing', async () => {
   const writers = startWriters(() => proxies, 1000);
@@ -346,7 +358,20 @@ test('writers through three proxies, two workers per direction: canary -> live -
       timeoutMs: 30_000,
     },
   );
-  const cutover = await move(LIVE, 'fleet writers: cut-over');
+  // with a short hold bound, and the drain waiting until a held write has been refused (503 +
+  // Retry-After), some writes take the refusal path: they must be sent again and land once
+  const cutover = await move(
+    LIVE,
+    'fleet writers: cut-over',
+    async (step) => {
+      if (step === 'drain the forward sync')
+        await waitFor('a held write refused past its bound', async () => writers.refusals() > 0, {
+          timeoutMs: 15_000,
+          intervalMs: 50,
+        });
+    },
+    3000,
+  );
   expect(cutover.change.propagation).toMatchObject({ proxies: 3, missing: [] });
   const atService = writers.answeredBy(service);
   await waitFor(
@@ -367,6 +392,8 @@ test('writers through three proxies, two workers per direction: canary -> live -
   // every write answered 2xx, perhaps after 503s that each named when to come back
   expect(writes.filter((w) => w.status < 200 || w.status >= 300)).toEqual([]);
   expect(writes.flatMap((w) => w.refused).filter((r) => !(Number(r.retryAfter) >= 1))).toEqual([]);
+  // ...and the writes refused during the hold were among them, answered when sent again
+  expect(writes.filter((w) => w.refused.length > 0).length).toBeGreaterThan(0);
   // all three proxies carried writes to both owners, creates and updates alike
   for (const kind of ['create', 'update'])
     for (const backend of ['monolith', service])
