@@ -406,6 +406,7 @@ test('a cut-over that fails at any step before the flip leaves no connector, slo
     'drain the forward sync',
     'align the service id sequences',
     'fence the legacy tables',
+    'confirm the hold on every proxy',
     'flip the stage',
   ];
   await removeConfiguredConnector(fx.plan, fx.plan.services[0], 'reverse', config);

@@ -9,7 +9,8 @@
  *      has applied everything committed before it;
  *   3. move the id sequences of the side that takes over past every id, fence (or unfence) the
  *      legacy tables;
- *   4. flip the stage in Unleash (audited like `ficus stage`) and wait until every proxy routes by
+ *   4. confirm that every proxy still holds (one killed during the hold stops the cut-over, named),
+ *      flip the stage in Unleash (audited like `ficus stage`) and wait until every proxy routes by
  *      it (pushed to each, stage-propagation.ts);
  *   5. release the held writes: they now go to the new owner. A proxy the flip did not reach keeps
  *      holding until its hold expires (503 + Retry-After, never a write to the old owner). After a
@@ -68,6 +69,7 @@ import {
 import type { ProxyFleet } from './proxy-fleet-client.ts';
 import {
   awaitWritesAnswered,
+  confirmFleetHold,
   holdFleetWrites,
   releaseFleetWrites,
   type FleetHold,
@@ -404,6 +406,7 @@ export async function moveWrites(
       );
       reportSequences(service.name, 'legacy', aligned, progress);
     }
+    await run('confirm the hold on every proxy', () => confirmFleetHold(proxies, held));
     const change = await run('flip the stage', () =>
       changeStage(
         { ...stageRequest, gateContext: { plan, syncLag: async () => lagBeforeHold } },

@@ -2,8 +2,9 @@
  * The write hold of a cut-over, on every proxy of the fleet. The hold is recorded in the kit DB
  * first (with an expiry), so that a proxy starting now takes it before it serves (proxy/fleet/);
  * then every live proxy is asked to hold and must confirm, and each one's writes under way must
- * have answered. A proxy that cannot confirm stops the cut-over, named (FleetHoldFailed); the
- * cut-over then releases what it held (`releaseFleetWrites`).
+ * have answered, and just before the flip each must still hold (`confirmFleetHold`). A proxy that
+ * cannot confirm stops the cut-over, named (FleetHoldFailed); the cut-over then releases what it
+ * held (`releaseFleetWrites`).
  */
 import { randomUUID } from 'node:crypto';
 import { errorMessage, FicusError } from '../lib/errors.ts';
@@ -24,16 +25,12 @@ export class FleetHoldFailed extends FicusError {
 
 export type FleetHold = { holdId: string; service: string; members: FleetMember[] };
 
-/** One proxy's confirmation, retried briefly: a proxy that just registered may not listen yet. */
-async function holdOne(
-  member: FleetMember,
-  hold: { service: string; holdId: string; boundMs: number; expiresInMs: number },
-  retryForMs = 2000,
-): Promise<string | null> {
+/** One proxy's answer to `ask`, retried briefly: a proxy that just registered may not listen yet. */
+async function askBriefly(ask: () => Promise<void>, retryForMs = 2000): Promise<string | null> {
   const until = Date.now() + retryForMs;
   for (;;) {
     try {
-      await member.admin.hold(hold.service, hold.boundMs, hold.expiresInMs, hold.holdId);
+      await ask();
       return null;
     } catch (error) {
       if (Date.now() > until) return errorMessage(error);
@@ -41,6 +38,9 @@ async function holdOne(
     }
   }
 }
+
+const failures = (answers: { member: FleetMember; why: string | null }[]) =>
+  answers.flatMap((a) => (a.why === null ? [] : [{ member: a.member, why: a.why }]));
 
 export async function holdFleetWrites(
   fleet: ProxyFleet,
@@ -52,13 +52,16 @@ export async function holdFleetWrites(
   await fleet.store?.recordHold({ service, holdId, boundMs, expiresInMs, heldBy: request.heldBy });
   const members = await fleet.members();
   const held: FleetHold = { holdId, service, members };
-  const refused = await Promise.all(
-    members.map(async (member) => ({
-      member,
-      why: await holdOne(member, { service, holdId, boundMs, expiresInMs }),
-    })),
+  const failed = failures(
+    await Promise.all(
+      members.map(async (member) => ({
+        member,
+        why: await askBriefly(async () => {
+          await member.admin.hold(service, boundMs, expiresInMs, holdId);
+        }),
+      })),
+    ),
   );
-  const failed = refused.flatMap((r) => (r.why === null ? [] : [{ member: r.member, why: r.why }]));
   if (failed.length) {
     // the proxies that did hold, and the record, are released before the cut-over hears of it
     await releaseFleetWrites(fleet, held, members);
@@ -93,6 +96,33 @@ export async function awaitWritesAnswered(hold: FleetHold, timeoutMs: number): P
     const failed = [...busy].map(([member, why]) => ({ member, why }));
     throw new FleetHoldFailed(hold.service, 'answer its writes under way', failed);
   }
+}
+
+/**
+ * Asks every proxy of the hold, and every live one that joined since, whether it still holds the
+ * service's writes: the last look before the flip. A proxy killed (or restarted without the hold)
+ * while the writes were held cannot be told the new stage nor released, and the stage change would
+ * wait for it while the others' writes stay held past their bound: it stops the cut-over, named,
+ * and the cut-over is undone while the monolith still owns the writes. (A proxy restarted by its
+ * supervisor during the hold takes the hold from the kit DB as it starts, and confirms.)
+ */
+export async function confirmFleetHold(fleet: ProxyFleet, hold: FleetHold): Promise<void> {
+  const members = new Map(hold.members.map((m) => [m.id, m]));
+  for (const member of await fleet.members())
+    if (!members.has(member.id)) members.set(member.id, member);
+  const failed = failures(
+    await Promise.all(
+      [...members.values()].map(async (member) => ({
+        member,
+        why: await askBriefly(async () => {
+          const routes = await member.admin.routes(hold.service);
+          if (routes.some((r) => !r.writesHeld)) throw new Error('it does not hold them');
+        }),
+      })),
+    ),
+  );
+  if (failed.length)
+    throw new FleetHoldFailed(hold.service, 'confirm it still holds the writes', failed);
 }
 
 /**
