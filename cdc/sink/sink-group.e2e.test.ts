@@ -1,0 +1,288 @@
+/**
+ * Sync workers as a fleet: two `ficus sync` processes of the same service and direction (one
+ * consumer group) share the partitions of a 4-partition topic while the legacy DB takes a steady
+ * stream of inserts, updates, deletes and re-inserts. One of them is killed with SIGKILL while it
+ * applies; the other must take all the partitions over and the stream goes on. At the end:
+ * - every service row equals its legacy row and `ficus verify` is clean;
+ * - nothing was applied twice: the legacy table stamps each insert and update with a value from
+ *   one sequence (`version`), and an ALWAYS trigger in the service DB logs every write the sink
+ *   makes, in commit order per key. A change applied again after a later one writes an older
+ *   version after a newer one (or brings back a deleted row at its old version), which the log
+ *   shows; the stored-position lock (apply-batch.ts) is what prevents it;
+ * - the stored positions sit exactly at the topic's high watermarks.
+ */
+import { jest } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sleep, waitFor } from '../../lib/wait.ts';
+import { createSinkFixture, sql, type SinkFixture } from '../../test-support/sink-e2e-harness.ts';
+import { freePort } from '../../test-support/sync-supervisor.ts';
+import { debeziumTopic } from './debezium-topic.ts';
+
+// ~60-90 s on a quiet machine; the waits fail on their own when the stream stops moving
+jest.setTimeout(240_000);
+
+const PARTITIONS = 4;
+/** the group's session timeout: how long a killed member keeps its partitions */
+const SESSION_TIMEOUT_MS = 6_000;
+/** rounds of the stream after the survivor took every partition over */
+const ROUNDS_AFTER_TAKEOVER = 8;
+
+const TABLES = {
+  legacyDdl: `
+    CREATE TABLE items (id bigint PRIMARY KEY, note text NOT NULL, version bigint NOT NULL DEFAULT 0);
+    CREATE SEQUENCE item_versions;
+    CREATE FUNCTION stamp_version() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN NEW.version := nextval('item_versions'); RETURN NEW; END $$;
+    CREATE TRIGGER items_version BEFORE INSERT OR UPDATE ON items
+      FOR EACH ROW EXECUTE FUNCTION stamp_version();`,
+  serviceDdl: `
+    CREATE TABLE items (id bigint PRIMARY KEY, note text NOT NULL, version bigint NOT NULL);
+    CREATE TABLE item_writes (seq bigserial PRIMARY KEY, id bigint NOT NULL, version bigint NOT NULL,
+      op text NOT NULL);
+    CREATE FUNCTION log_write() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'DELETE' THEN
+          INSERT INTO item_writes (id, version, op) VALUES (OLD.id, OLD.version, 'D');
+        ELSE
+          INSERT INTO item_writes (id, version, op) VALUES (NEW.id, NEW.version, left(TG_OP, 1));
+        END IF;
+        RETURN NULL;
+      END $$;
+    CREATE TRIGGER items_log AFTER INSERT OR UPDATE OR DELETE ON items
+      FOR EACH ROW EXECUTE FUNCTION log_write();
+    -- the sink writes as a replica (session_replication_role): only ALWAYS triggers fire for it
+    ALTER TABLE items ENABLE ALWAYS TRIGGER items_log;`,
+  owns: [{ source: 'items', target: 'items', key: ['id'] }],
+};
+
+type Worker = { name: string; child: ChildProcess; lines: string[] };
+type Assignment = Record<string, number[]>;
+
+let fx: SinkFixture;
+let topic: string;
+const workers: Worker[] = [];
+
+function startWorker(name: string, metricsPort: number): Worker {
+  const sync = fx.syncCommand('forward', metricsPort, [
+    '--progress-interval',
+    '1000',
+    '--session-timeout',
+    String(SESSION_TIMEOUT_MS),
+  ]);
+  const child = spawn(process.execPath, sync.args, {
+    env: { ...sync.env, FICUS_RETRY_FAST: '1', FICUS_LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const worker: Worker = { name, child, lines: [] };
+  let partial = '';
+  const collect = (d: Buffer) => {
+    const parts = (partial + d.toString()).split('\n');
+    partial = parts.pop()!;
+    worker.lines.push(...parts);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  workers.push(worker);
+  return worker;
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null)
+      resolve({ code: child.exitCode, signal: child.signalCode });
+    else child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+
+/** The partitions of the test's topic a worker was given at its latest join; null before one. */
+function holds(worker: Worker): number[] | null {
+  for (let i = worker.lines.length - 1; i >= 0; i--) {
+    if (!worker.lines[i].includes('"joined the group"')) continue;
+    const { assignment } = JSON.parse(worker.lines[i]) as { assignment: Assignment };
+    return [...(assignment[topic] ?? [])].sort();
+  }
+  return null;
+}
+
+const ALL = Array.from({ length: PARTITIONS }, (_, p) => p);
+
+async function storedPositions(): Promise<Map<number, bigint>> {
+  const stored = await fx.storedPositions(fx.group('forward'));
+  return new Map(
+    stored.filter((s) => s.topic === topic).map((s) => [s.partition, BigInt(s.nextOffset)]),
+  );
+}
+
+/**
+ * Per key, the sink's writes in commit order must move forward: each insert or update writes a
+ * newer version than anything before it, and a delete removes the version just written. A change
+ * applied a second time breaks this. Returns the first offending writes of each key.
+ */
+async function replayedWrites(): Promise<string[]> {
+  const { rows } = await sql(
+    fx.serviceUrl,
+    'SELECT id::text, version::text, op FROM item_writes ORDER BY id, seq',
+  );
+  const problems: string[] = [];
+  let last: { id: string; version: bigint; op: string } | null = null;
+  for (const row of rows as { id: string; version: string; op: string }[]) {
+    const version = BigInt(row.version);
+    const before = last?.id === row.id ? last : null;
+    const forward =
+      row.op === 'D'
+        ? before !== null && before.op !== 'D' && version === before.version
+        : before === null || version > before.version;
+    if (!forward && problems.length < 10)
+      problems.push(`key ${row.id}: ${row.op}@${version} after ${before?.op}@${before?.version}`);
+    last = { id: row.id, version, op: row.op };
+  }
+  return problems;
+}
+
+beforeAll(async () => {
+  fx = await createSinkFixture({ tables: TABLES });
+  topic = debeziumTopic(fx.topicPrefix('forward'), { schema: 'public', table: 'items' });
+  // the topic exists before the workers subscribe and before Debezium writes to it: 4 partitions
+  const admin = fx.kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: PARTITIONS }],
+      waitForLeaders: true,
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  await fx.startConnector('forward');
+});
+
+afterAll(async () => {
+  const log = workers.map((w) => `==== ${w.name}\n${w.lines.join('\n')}`).join('\n');
+  fs.writeFileSync(path.join(os.tmpdir(), `ficus-sink-group-${fx?.id}.log`), log);
+  for (const { child } of workers)
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited(child);
+    }
+  await fx?.dispose();
+});
+
+test('two workers of one group share the partitions; one killed mid-stream, the other takes them all over; each change applied once', async () => {
+  const a = startWorker('a', await freePort());
+  const b = startWorker('b', await freePort());
+  // both hold part of the topic, together all of it
+  await waitFor(
+    'the two workers to split the partitions',
+    async () => {
+      const [ha, hb] = [holds(a), holds(b)];
+      if (!ha?.length || !hb?.length) return false;
+      return JSON.stringify([...ha, ...hb].sort()) === JSON.stringify(ALL);
+    },
+    { timeoutMs: 90_000, intervalMs: 100 },
+  );
+  const victimPartitions = holds(a)!;
+
+  const issued = { inserts: 0, updates: 0, deletes: 0 };
+  const change = async (kind: keyof typeof issued, text: string) => {
+    issued[kind] += (await sql(fx.legacyUrl, text)).rowCount ?? 0;
+  };
+  let streaming = true;
+  let rounds = 0;
+  let takenOverAt = -1;
+  // A steady stream: each round 400 new keys, updates spread over recent and old keys, deletes
+  // spread over every key so far, and re-inserts of keys an earlier round deleted.
+  const stream = (async () => {
+    for (let round = 0; streaming; round++) {
+      const base = round * 400;
+      await change(
+        'inserts',
+        `INSERT INTO items (id, note) SELECT g, 'item ' || g FROM generate_series(${base + 1}, ${base + 400}) g`,
+      );
+      await change(
+        'updates',
+        `UPDATE items SET note = note || '.' WHERE (id % 3 = ${round % 3} AND id > ${base - 1200}) OR id % 211 = ${round % 211}`,
+      );
+      await change('deletes', `DELETE FROM items WHERE id % 41 = ${round % 41}`);
+      if (round > 0)
+        await change(
+          'inserts',
+          `INSERT INTO items (id, note) SELECT g, 'again ' || g FROM generate_series(1, ${base}) g
+           WHERE g % 41 = ${(round - 1) % 41} AND g % 2 = 0`,
+        );
+      rounds = round + 1;
+      await sleep(150); // a steady stream, not one burst
+    }
+  })();
+
+  // the victim dies while it applies: its stored positions moved since the stream began, and
+  // some of its partitions are short of the topic's end
+  const atStart = await storedPositions();
+  const endsAtKill = await waitFor(
+    'worker a to be applying',
+    async () => {
+      const [ends, positions] = [await fx.topicEnds('items'), await storedPositions()];
+      const moved = victimPartitions.some((p) => (positions.get(p) ?? 0n) > (atStart.get(p) ?? 0n));
+      const behind = victimPartitions.some((p) => (positions.get(p) ?? 0n) < ends.get(p)!);
+      return moved && behind && rounds >= 5 && ends;
+    },
+    { timeoutMs: 60_000, intervalMs: 20 },
+  );
+  a.child.kill('SIGKILL');
+  const killedAt = Date.now();
+  await exited(a.child);
+  const positionsAtKill = await storedPositions();
+  const leftToApply = victimPartitions.filter((p) => positionsAtKill.get(p)! < endsAtKill.get(p)!);
+
+  await waitFor(
+    'worker b to take every partition over',
+    async () => {
+      if (JSON.stringify(holds(b)) !== JSON.stringify(ALL)) return false;
+      takenOverAt = Date.now();
+      return true;
+    },
+    { timeoutMs: 60_000, intervalMs: 50 },
+  );
+  const roundsAtTakeover = rounds;
+  await waitFor(
+    'the stream to go on after the takeover',
+    async () => rounds >= roundsAtTakeover + ROUNDS_AFTER_TAKEOVER,
+    {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    },
+  );
+  streaming = false;
+  await stream;
+
+  const events = issued.inserts + issued.updates + issued.deletes;
+  console.log(
+    `sink-group: ${events} change events in ${rounds} rounds; worker a killed holding partitions ${victimPartitions.join(',')} ` +
+      `(${leftToApply.length} with events left to apply); worker b held all ${PARTITIONS} partitions ` +
+      `${takenOverAt - killedAt} ms after the kill (session timeout ${SESSION_TIMEOUT_MS} ms)`,
+  );
+  expect(leftToApply.length).toBeGreaterThan(0);
+
+  // every event in the topic (one per row changed, a tombstone per delete) and the stored
+  // positions exactly at each partition's end
+  const ends = await fx.waitApplied('items', events + issued.deletes);
+  expect(await storedPositions()).toEqual(ends);
+  // each partition got events before and after the kill
+  expect([...ends.values()].every((high) => high > 0n)).toBe(true);
+
+  const { expected, actual } = await fx.waitInSync('items', 30_000);
+  expect(actual.length).toBe(issued.inserts - issued.deletes);
+  expect(actual.length).toBe(expected.length);
+  const report = await fx.verify();
+  expect(report.clean).toBe(true);
+  expect(report.tables.map((t) => [t.source, t.rows, t.matching])).toEqual([
+    ['items', expected.length, expected.length],
+  ]);
+
+  expect(await replayedWrites()).toEqual([]);
+
+  // the survivor stops cleanly
+  b.child.kill('SIGTERM');
+  expect(await exited(b.child)).toEqual({ code: 0, signal: null });
+});
