@@ -65,6 +65,7 @@ describe('retry', () => {
 
   it('recognises transient failures of pg and kafkajs', () => {
     expect(isTransient({ code: '08006' })).toBe(true);
+    expect(isTransient({ code: '25P03' })).toBe(true);
     expect(isTransient({ name: 'KafkaJSConnectionError', message: 'Connection error' })).toBe(true);
     expect(isTransient(new Error('Connection terminated unexpectedly'))).toBe(true);
     expect(isTransient({ code: '23505' })).toBe(false);

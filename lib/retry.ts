@@ -41,6 +41,7 @@ export function backoffDelay(
 // operator intervention (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now),
 // serialization failure / deadlock (40001, 40P01), too many connections (53300).
 const TRANSIENT_SQLSTATES = new Set([
+  '25P03', // idle_in_transaction_session_timeout ended the session (apply-batch.ts)
   '57P01',
   '57P02',
   '57P03',

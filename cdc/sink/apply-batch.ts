@@ -177,6 +177,17 @@ function missingRowReason(writer: TableWriter, service: string, change: RowChang
   );
 }
 
+/**
+ * The position row stays locked until the transaction ends, so a worker frozen in the middle of
+ * one (a long GC pause, SIGSTOP, a VM suspended) would keep the worker that took its partition
+ * over waiting on that row for as long as it stays frozen. The server ends such a transaction
+ * after this long idle; the frozen worker, when it wakes, finds its connection gone and retries
+ * the batch, whose messages the successor has applied meanwhile (skipped as duplicates). A
+ * transaction is never idle this long otherwise: its statements follow each other, and only the
+ * dead letters' send to Kafka comes in between (a send cut off retries the whole batch).
+ */
+const ZOMBIE_BOUND_SQL = ` SET LOCAL idle_in_transaction_session_timeout = '60s';`;
+
 export async function applyBatch(deps: ApplyDeps, messages: RawMessage[]): Promise<ApplyResult> {
   if (messages.length === 0) return emptyResult();
   const parseStarted = performance.now();
@@ -241,7 +252,7 @@ async function applyInTransaction(
     // refuse it; the source already enforced them. (Triggers, the fence included, do not fire
     // either: the sync is the one writer the fence lets through.) The origin marker (no-echo.ts)
     // lets the other direction recognise what this transaction writes.
-    await client.query(beginSyncTransactionSql(deps.service));
+    await client.query(beginSyncTransactionSql(deps.service) + ZOMBIE_BOUND_SQL);
     const stored = await lockPosition(client, deps.group, topic, partition);
     const first = BigInt(messages[0].offset);
     if (stored >= 0n && first > stored) result.gapFrom = stored;
