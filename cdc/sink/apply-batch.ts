@@ -186,7 +186,7 @@ function missingRowReason(writer: TableWriter, service: string, change: RowChang
  * transaction is never idle this long otherwise: its statements follow each other, and only the
  * dead letters' send to Kafka comes in between (a send cut off retries the whole batch).
  */
-const ZOMBIE_BOUND_SQL = `; SET LOCAL idle_in_transaction_session_timeout = '60s';`;
+const ZOMBIE_BOUND_SQL = `; SET LOCAL idle_in_transaction_session_timeout = '30s';`;
 
 export async function applyBatch(deps: ApplyDeps, messages: RawMessage[]): Promise<ApplyResult> {
   if (messages.length === 0) return emptyResult();
