@@ -62,6 +62,7 @@ const TABLES = {
 
 type Worker = { name: string; child: ChildProcess; lines: string[] };
 type Assignment = Record<string, number[]>;
+const byNumber = (x: number, y: number) => x - y;
 
 let fx: SinkFixture;
 let topic: string;
@@ -103,7 +104,7 @@ function holds(worker: Worker): number[] | null {
   for (let i = worker.lines.length - 1; i >= 0; i--) {
     if (!worker.lines[i].includes('"joined the group"')) continue;
     const { assignment } = JSON.parse(worker.lines[i]) as { assignment: Assignment };
-    return [...(assignment[topic] ?? [])].sort();
+    return [...(assignment[topic] ?? [])].sort(byNumber);
   }
   return null;
 }
@@ -120,7 +121,7 @@ async function storedPositions(): Promise<Map<number, bigint>> {
 /**
  * Per key, the sink's writes in commit order must move forward: each insert or update writes a
  * newer version than anything before it, and a delete removes the version just written. A change
- * applied a second time breaks this. Returns the first offending writes of each key.
+ * applied a second time breaks this. Returns the first ten writes that break it.
  */
 async function replayedWrites(): Promise<string[]> {
   const { rows } = await sql(
@@ -203,7 +204,7 @@ async function split(a: Worker, b: Worker) {
     async () => {
       const [ha, hb] = [holds(a), holds(b)];
       if (!ha?.length || !hb?.length) return false;
-      return JSON.stringify([...ha, ...hb].sort()) === JSON.stringify(ALL);
+      return JSON.stringify([...ha, ...hb].sort(byNumber)) === JSON.stringify(ALL);
     },
     { timeoutMs: 90_000, intervalMs: 100 },
   );
