@@ -53,9 +53,12 @@ describe('acknowledged, switched on', () => {
     expect(acknowledged(reverseOn, [worker({ generation: 2 })], now)).toBe(false);
     expect(acknowledged(reverseOn, [worker({ state: 'standby' })], now)).toBe(false);
   });
-  test('one is enough; others may still be on their way', () => {
+  test('every live worker, not just one: one still on its way is waited for', () => {
     const lagging = worker({ workerId: 'w2', state: 'standby', generation: 2 });
-    expect(acknowledged(reverseOn, [lagging, worker()], now)).toBe(true);
+    expect(acknowledged(reverseOn, [lagging, worker()], now)).toBe(false);
+    expect(acknowledged(reverseOn, [worker({ workerId: 'w2' }), worker()], now)).toBe(true);
+    const lapsed = worker({ workerId: 'w2', state: 'standby', leaseExpiresAt: at(-1) });
+    expect(acknowledged(reverseOn, [lapsed, worker()], now)).toBe(true);
   });
   test('no worker, a lapsed one, or one of another service or direction does not count', () => {
     expect(acknowledged(reverseOn, [], now)).toBe(false);

@@ -70,15 +70,18 @@ export const liveWorkers = (workers: WorkerReport[], assignment: Assignment, now
   );
 
 /**
- * Whether the fleet acts on `assignment`: switched on, at least one live worker runs at its
- * generation (or a newer one); switched off, every live worker stands by at it (none is fine).
+ * Whether the fleet acts on `assignment`: switched on, every live worker runs at its generation
+ * (or a newer one), and there is at least one; switched off, every live worker stands by at it
+ * (none is fine). Every one, not any one: the workers of a direction share its partitions, and a
+ * live worker still on its way would join the group during the cut-over's drain and move
+ * partitions under it; one that cannot start is named by the error instead.
  */
 export function acknowledged(assignment: Assignment, workers: WorkerReport[], now: Date): boolean {
   const live = liveWorkers(workers, assignment, now);
   const acting = (w: WorkerReport, state: WorkerState) =>
     w.state === state && w.generation >= assignment.generation;
   return assignment.active
-    ? live.some((w) => acting(w, 'running'))
+    ? live.length > 0 && live.every((w) => acting(w, 'running'))
     : live.every((w) => acting(w, 'standby'));
 }
 
