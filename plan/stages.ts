@@ -23,3 +23,6 @@ export function servedPercent(state: StageState): number {
   if (state.stage === 'canary') return state.percent;
   return state.stage === 'live' || state.stage === 'complete' ? 100 : 0;
 }
+
+/** Whether the service owns the writes at `stage` (the write cut-over moves them there). */
+export const writesAtService = (stage: string) => stage === 'live' || stage === 'complete';

@@ -7,9 +7,10 @@
  */
 import type { Knex } from 'knex';
 import { FicusError } from '../lib/errors.ts';
+import { DEFAULT_CUTOVER_LEASE_MS } from '../lib/config/index.ts';
 
-/** How long a cut-over's journal row counts as alive without a renewal. */
-export const CUTOVER_LEASE_MS = 10_000;
+/** How long a cut-over's journal row counts as alive without a renewal, unless `cutover.lease` says. */
+export const CUTOVER_LEASE_MS = DEFAULT_CUTOVER_LEASE_MS;
 
 export type CutoverState = 'running' | 'done' | 'undone' | 'interrupted';
 

@@ -16,13 +16,19 @@ import { syncFleetStore } from '../cdc/fleet/sync-fleet-store.ts';
 import { cutoverJournal, type JournalEntry } from './cutover-journal.ts';
 import { switchSync, undoSteps, type CutoverScope } from './cutover-undo.ts';
 import { makeFencePermanent } from './legacy-fence.ts';
+import { STEPS } from './cutover-undo.ts';
 import { releaseFleetWrites } from './fleet-hold.ts';
 import type { ProxyFleet } from './proxy-fleet-client.ts';
+import type { UnleashAdmin } from './unleash-admin.ts';
+import { writesAtService } from '../plan/stages.ts';
+import { fenceScope, removeFence } from './legacy-fence.ts';
 
 export type RecoveryDeps = {
   plan: Plan;
   kitDb: Knex;
   proxies: ProxyFleet;
+  /** where the stage is: the flip happened if Unleash has the writes where the cut-over moved them */
+  unleash: Pick<UnleashAdmin, 'readStage'>;
   progress: Progress;
   actor: string;
   config?: FicusConfig;
@@ -45,6 +51,22 @@ class RecoveryFailed extends FicusError {
 const describe = (e: JournalEntry) =>
   `interrupted write cut-over #${e.id} of ${e.service} (${e.from} -> ${e.to.stage}, by ${e.actor}, started ${e.startedAt}) died at "${e.step}" ${e.flipped ? 'after' : 'before'} the flip`;
 
+/**
+ * Whether the interrupted cut-over flipped the stage. Its journal says so once the flip is noted;
+ * one that died at the flip itself, after Unleash took the new stage and before the journal noted
+ * it, is judged by where Unleash has the writes now: undoing a move Unleash already routes by
+ * would take the fence off (or the reverse sync away from) writes the service owns.
+ */
+async function flipHappened(
+  entry: JournalEntry,
+  unleash: Pick<UnleashAdmin, 'readStage'>,
+): Promise<boolean> {
+  if (entry.flipped) return true;
+  if (entry.step !== STEPS.flip) return false;
+  const now = await unleash.readStage(entry.service);
+  return writesAtService(now.stage) === writesAtService(entry.to.stage);
+}
+
 async function undoInterrupted(scope: CutoverScope, entry: JournalEntry): Promise<void> {
   const undoOf = undoSteps(scope, () => entry.holdId);
   for (const step of [...entry.undo].reverse()) {
@@ -63,10 +85,13 @@ async function finishInterrupted(scope: CutoverScope, entry: JournalEntry): Prom
     if (entry.holdId)
       await releaseFleetWrites(proxies, { holdId: entry.holdId, service: service.name });
     progress.done(`${service.name}: writes released`);
-    if (entry.to.stage === 'live' || entry.to.stage === 'complete') {
+    if (writesAtService(entry.to.stage)) {
       await makeFencePermanent(scope.legacyKnex, service.name);
       progress.done(`${service.name}: legacy fence made permanent`);
-    } else await switchSync(scope, 'reverse', false);
+    } else {
+      await removeFence(scope.legacyKnex, fenceScope(scope.plan, service).tables);
+      await switchSync(scope, 'reverse', false);
+    }
   } catch (error) {
     throw new RecoveryFailed(entry, 'finish', error);
   }
@@ -103,7 +128,8 @@ export async function resolveInterruptedCutovers(
   };
   const recovered: Recovered[] = [];
   try {
-    for (const entry of entries) {
+    for (const found of entries) {
+      const entry = { ...found, flipped: await flipHappened(found, deps.unleash) };
       deps.progress.step(`${describe(entry)}: ${entry.flipped ? 'finishing' : 'undoing'} it first`);
       if (entry.flipped) await finishInterrupted(scope, entry);
       else await undoInterrupted(scope, entry);

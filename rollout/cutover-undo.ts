@@ -20,7 +20,14 @@ export const STEPS = {
   switchOn: (direction: Direction) => `switch the ${direction} sync on`,
   hold: 'hold writes on every proxy',
   fence: 'fence the legacy tables',
+  /** the rollback lifts the fence with a lease until the flip takes it off (legacy-fence.ts) */
+  liftFence: 'lift the legacy fence',
+  /** what a journal written before the fence could be lifted with a lease records */
   unfence: 'remove the legacy fence',
+  flip: 'flip the stage',
+  propagate: 'wait for every proxy to route by the new stage',
+  release: 'release the writes',
+  switchOff: (direction: Direction) => `switch the ${direction} sync off`,
 } as const;
 
 export type CutoverScope = {
@@ -59,6 +66,9 @@ export function undoSteps(
 ): Record<string, () => Promise<unknown>> {
   const { plan, service, config, legacyKnex, proxies } = scope;
   const fence = fenceScope(plan, service);
+  // permanent again, and no longer lifted: the service still owns the writes
+  const restoreFence = () =>
+    installFence(legacyKnex, service.name, fence.tables, { letThrough: fence.letThrough });
   return {
     [STEPS.applyReverse]: () => removeConfiguredConnector(plan, service, 'reverse', config),
     [STEPS.switchOn('reverse')]: () => switchSync(scope, 'reverse', false),
@@ -68,7 +78,7 @@ export function undoSteps(
       if (id) await releaseFleetWrites(proxies, { holdId: id, service: service.name });
     },
     [STEPS.fence]: () => removeFence(legacyKnex, fence.tables),
-    [STEPS.unfence]: () =>
-      installFence(legacyKnex, service.name, fence.tables, { letThrough: fence.letThrough }),
+    [STEPS.liftFence]: () => restoreFence(),
+    [STEPS.unfence]: () => restoreFence(),
   };
 }

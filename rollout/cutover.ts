@@ -55,7 +55,7 @@ import {
   type StageChange,
 } from './stage-change.ts';
 import type { UnleashAdmin } from './unleash-admin.ts';
-import type { StageState } from '../plan/stages.ts';
+import { writesAtService, type StageState } from '../plan/stages.ts';
 import type { Direction } from '../plan/mapping.ts';
 import { syncFleetStore, type SyncFleetStore } from '../cdc/fleet/sync-fleet-store.ts';
 import { awaitAcknowledgement } from '../cdc/fleet/switch-direction.ts';
@@ -65,6 +65,8 @@ import {
   makeFencePermanent,
   removeFence,
   renewFenceLease,
+  renewFenceSuspension,
+  suspendFence,
 } from './legacy-fence.ts';
 import type { ProxyFleet } from './proxy-fleet-client.ts';
 import {
@@ -72,14 +74,15 @@ import {
   confirmFleetHold,
   holdFleetWrites,
   releaseFleetWrites,
+  renewFleetWrites,
   type FleetHold,
 } from './fleet-hold.ts';
-import { describePropagation, type Propagation } from './stage-propagation.ts';
+import { awaitPropagation, describePropagation, type Propagation } from './stage-propagation.ts';
 import { createKafkaAdmin } from '../cdc/kafka/kafka-clients.ts';
 import { createKnex } from '../lib/database.ts';
 import { CUTOVER_LEASE_MS, cutoverJournal, keepRenewing } from './cutover-journal.ts';
 
-export const writesAtService = (stage: string) => stage === 'live' || stage === 'complete';
+export { writesAtService };
 
 export type CutoverRequest = {
   service: string;
@@ -242,6 +245,11 @@ export async function moveWrites(
   };
   const fence = fenceScope(plan, service);
   const bound = request.holdBoundMs ?? 15_000;
+  const leaseMs = config.cutover?.leaseMs ?? CUTOVER_LEASE_MS;
+  // The hold is renewed with the journal, so a slow cut-over keeps it; if the process dies it ends
+  // by itself, but not before the fence's lease has lapsed (a write let through to the monolith
+  // before then would be refused by a fence that no longer stands for anything).
+  const holdExpiryMs = Math.max(bound * 4, leaseMs + bound);
   const fleet: SyncFleetStore = syncFleetStore(deps.kitDb);
   const syncChange = (active: boolean) => ({
     service: service.name,
@@ -265,13 +273,15 @@ export async function moveWrites(
   let hold: FleetHold | undefined;
   const undoOf = undoSteps(scope, () => hold?.holdId ?? null);
   const undo: { what: string; run: () => Promise<unknown> }[] = [];
-  const journal = cutoverJournal(deps.kitDb);
+  const journal = cutoverJournal(deps.kitDb, leaseMs);
   let journalId: number | undefined;
   let stopRenewing = () => {};
   // what the running cut-over keeps alive: its journal, and the fence once installed with a lease
   const leases: (() => Promise<unknown>)[] = [];
   let step = 'start';
   let flipped = false;
+  let flippedAt = 0;
+  let undoing = false; // the hold is released by the undo, no longer renewed
   /** Runs one step, journaled; an `undoable` one is undone (cutover-undo.ts) if a later one fails. */
   const run = async <T>(name: string, work: () => Promise<T>, undoable = false): Promise<T> => {
     step = name;
@@ -327,7 +337,7 @@ export async function moveWrites(
     leases.push(() => journal.renew(id));
     stopRenewing = keepRenewing(
       () => Promise.all(leases.map((renew) => renew())),
-      CUTOVER_LEASE_MS / 3,
+      leaseMs / 3,
       (e) =>
         progress.fail(`${service.name}: could not renew the cut-over's lease: ${errorMessage(e)}`),
     );
@@ -362,12 +372,15 @@ export async function moveWrites(
         holdFleetWrites(proxies, {
           service: service.name,
           boundMs: bound,
-          expiresInMs: bound * 4,
+          expiresInMs: holdExpiryMs,
           heldBy: request.actor,
         }),
       true,
     );
     hold = held;
+    leases.push(async () => {
+      if (hold && !undoing) await renewFleetWrites(proxies, held, { boundMs: bound, expiresInMs: holdExpiryMs });
+    });
     await journal.holdTaken(journalId, held.holdId);
     progress.step(
       `${service.name}: writes held on ${held.members.length} prox${held.members.length === 1 ? 'y' : 'ies'} (each write waits at most ${bound / 1000} s, then 503 + Retry-After)`,
@@ -388,17 +401,20 @@ export async function moveWrites(
         STEPS.fence,
         () =>
           installFence(db.legacyKnex, service.name, fence.tables, {
-            leaseMs: CUTOVER_LEASE_MS,
+            leaseMs,
             letThrough: fence.letThrough,
           }),
         true,
       );
-      leases.push(() => renewFenceLease(db.legacyKnex, service.name, CUTOVER_LEASE_MS));
+      leases.push(() => renewFenceLease(db.legacyKnex, service.name, leaseMs));
       progress.done(
         `${service.name}: legacy ${owned.legacy.join(', ')} fenced: only the reverse sync may write there now`,
       );
     } else {
-      await run(STEPS.unfence, () => removeFence(db.legacyKnex, fence.tables), true);
+      // lifted with a lease, not removed: if the rollback dies before the flip, the fence is back
+      // within the lease while the service still owns the writes; the flip takes it off
+      await run(STEPS.liftFence, () => suspendFence(db.legacyKnex, service.name, leaseMs), true);
+      leases.push(() => renewFenceSuspension(db.legacyKnex, service.name, leaseMs));
       // the service made rows with its own sequences while it owned the writes, and the reverse
       // sync copied them with their keys: the monolith's next insert must not take one of those
       const aligned = await run('align the legacy id sequences', () =>
@@ -407,23 +423,32 @@ export async function moveWrites(
       reportSequences(service.name, 'legacy', aligned, progress);
     }
     await run('confirm the hold on every proxy', () => confirmFleetHold(proxies, held));
-    const change = await run('flip the stage', () =>
-      changeStage(
+    const change = await run(STEPS.flip, async () => {
+      // The fence takes its final form just before Unleash moves the writes, not after: the
+      // process may die right after the flip, and then a fence whose lease lapses would let the
+      // monolith write what the service owns. Dying between the two leaves, for the next command,
+      // a permanent fence (or none) with the stage not moved yet: it reads the stage in Unleash,
+      // sees no flip, and undoes (cutover-recovery.ts).
+      if (toService) await makeFencePermanent(db.legacyKnex, service.name);
+      else await removeFence(db.legacyKnex, fence.tables);
+      const changed = await changeStage(
         { ...stageRequest, gateContext: { plan, syncLag: async () => lagBeforeHold } },
-        {
-          services: plan.services.map((s) => s.name),
-          unleash: deps.unleash,
-          kitDb: deps.kitDb,
-          fleet: proxies,
-        },
-      ),
-    );
+        { services: plan.services.map((s) => s.name), unleash: deps.unleash, kitDb: deps.kitDb },
+      );
+      flippedAt = Date.now();
+      return changed;
+    });
     undo.length = 0; // past the flip there is no going back by undo: a rollback is a new move
     await journal.flipped(journalId);
     flipped = true;
-    if (toService)
-      await run('make the fence permanent', () => makeFencePermanent(db.legacyKnex, service.name));
-    await releaseAfterFlip(proxies, held, change.propagation!, progress);
+    change.propagation = await run(STEPS.propagate, () =>
+      awaitPropagation(proxies, service.name, change.to, { changedAt: flippedAt }),
+    );
+    const propagation = change.propagation;
+    await run(STEPS.release, async () => {
+      hold = undefined; // released now: no longer renewed
+      await releaseAfterFlip(proxies, held, propagation, progress);
+    });
     const heldMs = Date.now() - heldAt;
     progress.done(
       `${service.name}: writes released to the ${toService ? 'service' : 'monolith'} after ${heldMs} ms held`,
@@ -434,12 +459,13 @@ export async function moveWrites(
     // rollback, has nothing left to do: switch it off unhurried. The move is done by now, so a
     // worker slow to stand by is reported, not undone (it sees only echoes of the forward sync).
     if (from === 'reverse')
-      await switchSync(scope, from, false).catch((error: unknown) =>
-        progress.fail(`${service.name}: ${errorMessage(error)}`),
+      await run(STEPS.switchOff(from), () => switchSync(scope, from, false)).catch(
+        (error: unknown) => progress.fail(`${service.name}: ${errorMessage(error)}`),
       );
     await journal.end(journalId, 'done');
     return { change, heldMs, drainedTo, direction: to };
   } catch (error) {
+    undoing = true;
     progress.fail(`${service.name}: cut-over failed at "${step}": ${errorMessage(error)}; undoing`);
     let undoneAll = true;
     for (const { what, run: revert } of undo.reverse()) {

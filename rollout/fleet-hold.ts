@@ -70,6 +70,32 @@ export async function holdFleetWrites(
   return held;
 }
 
+/**
+ * Renews the hold (the same id again) on every live proxy and in its record, moving its expiry
+ * `expiresInMs` from now: a cut-over slower than the expiry keeps its writes held, and one that
+ * dies stops renewing, so the hold still ends by itself. A proxy whose hold is already over does
+ * not take it again; it is named.
+ */
+export async function renewFleetWrites(
+  fleet: ProxyFleet,
+  hold: FleetHold,
+  timing: { boundMs: number; expiresInMs: number },
+): Promise<void> {
+  await fleet.store?.renewHold(hold.service, hold.holdId, timing.expiresInMs);
+  const members = await fleet.members();
+  const failed = (
+    await Promise.all(
+      members.map((member) =>
+        member.admin.hold(hold.service, timing.boundMs, timing.expiresInMs, hold.holdId).then(
+          () => null,
+          (error: unknown) => ({ member, why: errorMessage(error) }),
+        ),
+      ),
+    )
+  ).filter((r) => r !== null);
+  if (failed.length) throw new FleetHoldFailed(hold.service, 'renew the hold', failed);
+}
+
 /** Waits until no proxy of the hold has a write of the service under way. */
 export async function awaitWritesAnswered(hold: FleetHold, timeoutMs: number): Promise<void> {
   const busy = new Map<FleetMember, string>();

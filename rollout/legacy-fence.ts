@@ -19,7 +19,9 @@
  * cannot see the kit DB): the cut-over installs it with a lease it renews while it runs, and makes
  * it permanent after the flip. If the cut-over dies before the flip, the lease lapses and the
  * trigger lets every write through again: the monolith owns its writes within the lease, with no
- * command. A fence without a lease row, or with a NULL expiry, is permanent.
+ * command. A fence without a lease row, or with a NULL expiry, is permanent. The rollback does the
+ * mirror image: it lifts the fence with a lease of its own (`suspended_until`, `suspendFence`),
+ * and takes it off just before the flip; if it dies before, the fence is back within the lease.
  *
  * Foreign keys the plan hands over (`foreignKeys: { <constraint>: cascade-from-monolith }`): the
  * referential action PostgreSQL runs on a fenced child when the monolith deletes (or re-keys) a
@@ -53,7 +55,9 @@ CREATE SCHEMA IF NOT EXISTS ${quoteIdent(FENCE_SCHEMA)};
 CREATE TABLE IF NOT EXISTS ${FENCE_LEASES} (
   service    text PRIMARY KEY,
   expires_at timestamptz -- NULL: permanent (after the flip)
-);`;
+);
+-- a rollback lifts the fence until this time, renewed while it runs (NULL: not lifted)
+ALTER TABLE ${FENCE_LEASES} ADD COLUMN IF NOT EXISTS suspended_until timestamptz;`;
 
 // TG_ARGV[0]: the owning service; TG_ARGV[1..]: the foreign keys whose actions pass
 const FUNCTION_SQL = `
@@ -66,7 +70,8 @@ DECLARE
 BEGIN
   IF coalesce(current_setting('${SYNC_ORIGIN_SETTING}', true), '') = '${SYNC_ORIGIN_VALUE}'
      OR EXISTS (SELECT 1 FROM ${FENCE_LEASES}
-                 WHERE service = TG_ARGV[0] AND expires_at IS NOT NULL AND expires_at <= now()) THEN
+                 WHERE service = TG_ARGV[0]
+                   AND ((expires_at IS NOT NULL AND expires_at <= now()) OR suspended_until > now())) THEN
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
   END IF;
   IF TG_LEVEL = 'ROW' AND TG_OP IN ('DELETE', 'UPDATE') AND TG_NARGS > 1 AND pg_trigger_depth() > 1 THEN
@@ -110,9 +115,9 @@ BEGIN
 END $$;
 REVOKE ALL ON FUNCTION ${FENCE_FUNCTION}() FROM PUBLIC;`;
 
-const SET_LEASE_SQL = `INSERT INTO ${FENCE_LEASES} (service, expires_at)
-  VALUES (?, now() + ? * interval '1 millisecond')
-  ON CONFLICT (service) DO UPDATE SET expires_at = excluded.expires_at`;
+const SET_LEASE_SQL = `INSERT INTO ${FENCE_LEASES} (service, expires_at, suspended_until)
+  VALUES (?, now() + ? * interval '1 millisecond', NULL)
+  ON CONFLICT (service) DO UPDATE SET expires_at = excluded.expires_at, suspended_until = NULL`;
 
 /** The legacy tables a service's fence covers, and the foreign keys whose actions it lets through. */
 export function fenceScope(
@@ -222,6 +227,37 @@ export async function renewFenceLease(db: Knex, service: string, leaseMs: number
 export async function makeFencePermanent(db: Knex, service: string): Promise<void> {
   await upgradeOldFence(db);
   await db.raw(`UPDATE ${FENCE_LEASES} SET expires_at = NULL WHERE service = ?`, [service]);
+}
+
+/**
+ * Lifts the fence for `leaseMs` unless renewed (`renewFenceSuspension`): the rollback lets the
+ * monolith's writes through only while it runs, so that if it dies before the flip the fence is
+ * back within the lease, the service still owning the writes, with no command.
+ */
+export async function suspendFence(db: Knex, service: string, leaseMs: number): Promise<void> {
+  await upgradeOldFence(db);
+  await db.transaction(async (trx) => {
+    await ensureFenceObjects(trx);
+    await trx.raw(
+      `INSERT INTO ${FENCE_LEASES} (service, expires_at, suspended_until)
+         VALUES (?, NULL, now() + ? * interval '1 millisecond')
+         ON CONFLICT (service) DO UPDATE SET suspended_until = excluded.suspended_until`,
+      [service, leaseMs],
+    );
+  });
+}
+
+/** Pushes a lifted fence's suspension `leaseMs` into the future (only while it is lifted). */
+export async function renewFenceSuspension(
+  db: Knex,
+  service: string,
+  leaseMs: number,
+): Promise<void> {
+  await db.raw(
+    `UPDATE ${FENCE_LEASES} SET suspended_until = now() + ? * interval '1 millisecond'
+      WHERE service = ? AND suspended_until IS NOT NULL`,
+    [leaseMs, service],
+  );
 }
 
 /** Takes the fence off `tables` (the lease row stays: legacy-cleanup.ts removes it). */

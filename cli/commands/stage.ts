@@ -105,6 +105,7 @@ export function register(program: Command): void {
             plan,
             kitDb,
             proxies,
+            unleash,
             progress: createProgress(),
             actor: request.actor,
             ackTimeoutMs,

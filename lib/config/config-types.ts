@@ -85,4 +85,13 @@ export type FicusConfig = {
   unleash: UnleashConfig;
   monolith: { upstream?: string };
   proxy: ProxySettings;
+  cutover: CutoverSettings;
+};
+
+export type CutoverSettings = {
+  /**
+   * How long a write cut-over's journal and legacy fence stay alive without a renewal: the bound
+   * within which a cut-over whose process died lapses (rollout/cutover-journal.ts). Default 10 s.
+   */
+  leaseMs: number;
 };

@@ -9,5 +9,5 @@ export {
 } from './find-config.ts';
 export { serviceUrlVariable } from './env-overrides.ts';
 export { maskUrl, maskUrlsIn } from './mask.ts';
-export { parseConfig } from './parse-config.ts';
+export { DEFAULT_CUTOVER_LEASE_MS, parseConfig } from './parse-config.ts';
 export type { SecretRef } from './secret.ts';

@@ -78,6 +78,7 @@ describe('loadConfig', () => {
       adminUrl: 'http://127.0.0.1:9090',
       backendHeader: false,
     });
+    expect(config.cutover).toEqual({ leaseMs: 10_000 });
     expect(config.planFile).toBe(path.join(cwd, 'ficus.plan.yaml'));
     expect(config.stateDir).toBe(path.join(cwd, '.ficus'));
   });
@@ -91,6 +92,7 @@ services: { s: { database: { url: 'postgres://s@h/s', password: { env: NOPE } } 
 kafka: { brokers: [nohost] }
 connect: { url: ftp://c }
 unleash: {}
+cutover: { lease: soon }
 extra: 1
 `,
     });
@@ -110,10 +112,16 @@ extra: 1
       `${file}: kafka.brokers: each must be host:port`,
       `${file}: connect.url: must be a http: or https: URL`,
       `${file}: unleash.url: is missing`,
+      `${file}: cutover.lease: not a duration: "soon"`,
     ])
       expect(message).toContain(line);
     expect(message).not.toContain('secret@');
     expect(message).not.toContain('hunter2');
+  });
+
+  it('reads the cut-over lease as a duration', () => {
+    const cwd = project({ 'ficus.config.yaml': `${MINIMAL}cutover: { lease: 1500ms }\n` });
+    expect(loadConfig({ cwd, env: ENV }).cutover).toEqual({ leaseMs: 1500 });
   });
 
   it('finds --config/FICUS_CONFIG first, then ficus.config.* here, then the stack file', () => {

@@ -12,10 +12,14 @@ import type {
   ProxyAddress,
   ServiceConfig,
 } from './config-types.ts';
+import { parseDuration } from '../duration.ts';
 import { maskUrl } from './mask.ts';
 import { isSecretRef, resolveSecret, type SecretContext } from './secret.ts';
 
 type Raw = Record<string, unknown>;
+
+/** `cutover.lease` when the configuration does not set it. */
+export const DEFAULT_CUTOVER_LEASE_MS = 10_000;
 
 /** Collects problems while reading; `fail()` throws them together. */
 class Reader {
@@ -71,6 +75,18 @@ class Reader {
       return fallback;
     }
     return value;
+  }
+
+  /** A duration (`500ms`, `10s`, `2m`; a bare number is seconds). */
+  duration(raw: Raw, key: string, fallback: number): number {
+    const value = raw[lastPart(key)];
+    if (value === undefined || value === null) return fallback;
+    try {
+      return parseDuration(String(value), key);
+    } catch (error) {
+      this.problems.push((error as Error).message);
+      return fallback;
+    }
   }
 
   port(raw: Raw, key: string): number | undefined {
@@ -227,6 +243,7 @@ const KNOWN = [
   'unleash',
   'monolith',
   'proxy',
+  'cutover',
 ];
 
 export function parseConfig(
@@ -258,6 +275,7 @@ export function parseConfig(
   const unleash = reader.section(root, 'unleash') ?? {};
   const monolith = reader.section(root, 'monolith', false) ?? {};
   const proxy = reader.section(root, 'proxy', false) ?? {};
+  const cutover = reader.section(root, 'cutover', false) ?? {};
 
   const listen = reader.address(proxy, 'proxy.listen', { host: '127.0.0.1', port: 8080 });
   const adminListen = reader.address(proxy, 'proxy.adminListen', { host: '127.0.0.1', port: 8089 });
@@ -292,6 +310,7 @@ export function parseConfig(
       adminToken: reader.secret(proxy, 'proxy.adminToken'),
       backendHeader: reader.boolean(proxy, 'proxy.backendHeader', false),
     },
+    cutover: { leaseMs: reader.duration(cutover, 'cutover.lease', DEFAULT_CUTOVER_LEASE_MS) },
   } satisfies FicusConfig;
   if (reader.problems.length)
     throw new ConfigError(reader.problems.map((p) => `${file}: ${p}`).join('\n'), {

@@ -108,6 +108,13 @@ export function proxyFleetStore(kitDb: Knex, leaseMs = PROXY_LEASE_MS) {
       );
     },
 
+    /** Moves a recorded hold's expiry `expiresInMs` from now (only while it is that hold). */
+    async renewHold(service: string, holdId: string, expiresInMs: number): Promise<void> {
+      await kitDb('write_holds')
+        .where({ service, hold_id: holdId })
+        .update({ expires_at: kitDb.raw(`now() + ? * interval '1 millisecond'`, [expiresInMs]) });
+    },
+
     async removeHold(service: string, holdId: string): Promise<void> {
       await kitDb('write_holds').where({ service, hold_id: holdId }).delete();
     },

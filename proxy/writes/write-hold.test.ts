@@ -36,3 +36,17 @@ test("a fleet hold's id is kept while held and remembered once released", () => 
   holds.release('orders', 'h2');
   expect(holds.released().has('h2')).toBe(true);
 });
+
+test('the same hold again renews it: its writes stay held; one that is over is not taken again', async () => {
+  let clock = 0;
+  const holds = createWriteHolds(() => clock);
+  holds.hold('catalog', 5_000, 60_000, 'h1');
+  const waiting = holds.admit('catalog');
+  clock = 50_000;
+  expect(holds.hold('catalog', 5_000, 60_000, 'h1').expiresAt).toBe(110_000);
+  expect(holds.isHeld('catalog')).toBe(true);
+  holds.release('catalog', 'h1');
+  expect((await waiting).admitted).toBe(true);
+  expect(() => holds.hold('catalog', 5_000, 60_000, 'h1')).toThrow(/is over on this proxy/);
+  expect(holds.isHeld('catalog')).toBe(false);
+});

@@ -3,8 +3,10 @@
  * waits until the hold is released or its own bound has passed; past the bound it is refused
  * (503 + Retry-After by the caller), never dropped silently and never sent to a side that may no
  * longer own it. A hold that nobody releases ends by itself after `expiresInMs`, so a crashed
- * orchestrator cannot freeze writes forever. Pure (timers only).
+ * orchestrator cannot freeze writes forever; the cut-over renews it (the same id again) while it
+ * runs. Pure (timers only).
  */
+import { FicusError } from '../../lib/errors.ts';
 export type HoldInfo = {
   service: string;
   /** the cut-over's id of the hold (proxy/fleet/), when it came with one */
@@ -18,6 +20,17 @@ export type HoldInfo = {
 export type Admission =
   | { admitted: true; waitedMs: number }
   | { admitted: false; waitedMs: number; retryAfterSeconds: number };
+
+/** A renewal of a hold that expired or was released here. */
+export class HoldOver extends FicusError {
+  constructor(service: string, holdId: string) {
+    super(
+      'hold_over',
+      `the hold ${holdId} of ${service}'s writes is over on this proxy and is not taken again`,
+      { status: 409 },
+    );
+  }
+}
 
 type Hold = HoldInfo & { release: Promise<void>; resolve: () => void; expiry: NodeJS.Timeout };
 
@@ -49,9 +62,21 @@ export function createWriteHolds(now: () => number = Date.now) {
 
   return {
     hold(service: string, boundMs: number, expiresInMs = 60_000, holdId?: string): HoldInfo {
+      const current = holds.get(service);
+      // the same hold again is its renewal (a cut-over slower than the expiry keeps it): the
+      // expiry moves, the writes waiting stay held
+      if (holdId && current?.holdId === holdId) {
+        clearTimeout(current.expiry);
+        current.expiry = setTimeout(() => release(service), expiresInMs);
+        current.expiry.unref();
+        current.expiresAt = now() + expiresInMs;
+        return info(current);
+      }
+      // one that is over is not taken again: its writes may have gone on to the old owner
+      if (holdId && released.has(holdId)) throw new HoldOver(service, holdId);
       release(service);
       let resolve = () => {};
-      const released = new Promise<void>((r) => (resolve = r));
+      const releasedNow = new Promise<void>((r) => (resolve = r));
       const expiry = setTimeout(() => release(service), expiresInMs);
       expiry.unref();
       const hold: Hold = {
@@ -61,7 +86,7 @@ export function createWriteHolds(now: () => number = Date.now) {
         boundMs,
         expiresAt: now() + expiresInMs,
         waiting: 0,
-        release: released,
+        release: releasedNow,
         resolve,
         expiry,
       };
