@@ -8,9 +8,14 @@
 import type { Knex } from 'knex';
 import { FicusError } from '../lib/errors.ts';
 import { DEFAULT_CUTOVER_LEASE_MS } from '../lib/config/index.ts';
+import { writesAtService } from '../plan/stages.ts';
+import type { UnleashAdmin } from './unleash-admin.ts';
 
 /** How long a cut-over's journal row counts as alive without a renewal, unless `cutover.lease` says. */
 export const CUTOVER_LEASE_MS = DEFAULT_CUTOVER_LEASE_MS;
+
+/** The step that moves the stage in Unleash (cutover.ts). */
+export const FLIP_STEP = 'flip the stage';
 
 export type CutoverState = 'running' | 'done' | 'undone' | 'interrupted';
 
@@ -70,6 +75,19 @@ export class CutoverRunning extends FicusError {
   }
 }
 
+/**
+ * The running cut-over's lease lapsed (its process stalled past its bound, or lost the kit DB for
+ * longer than the lease): the cut-over is no longer its own, the next command resolves it.
+ */
+export class CutoverLeaseLost extends FicusError {
+  constructor(id: number, step: string) {
+    super(
+      'cutover_lease_lost',
+      `the write cut-over #${id} lost its lease before "${step}" and stopped there, undoing nothing: it reads as interrupted, and the next \`ficus stage\` of the service finishes or undoes it`,
+    );
+  }
+}
+
 export type CutoverJournal = ReturnType<typeof cutoverJournal>;
 
 export function cutoverJournal(kitDb: Knex, leaseMs = CUTOVER_LEASE_MS) {
@@ -121,18 +139,27 @@ export function cutoverJournal(kitDb: Knex, leaseMs = CUTOVER_LEASE_MS) {
     table()
       .where({ id })
       .update({ ...values, lease_expires_at: lease(), updated_at: kitDb.fn.now() });
+  /** Updates the row only while its lease holds: one that lapsed belongs to the next command. */
+  const whileAlive = (id: number, values: Partial<Record<keyof Row, unknown>>) =>
+    table()
+      .where({ id, state: 'running' })
+      .andWhere('lease_expires_at', '>', kitDb.fn.now())
+      .update({ ...values, lease_expires_at: lease(), updated_at: kitDb.fn.now() });
 
   return {
     begin,
     interrupted,
-    /** The step the cut-over starts now. */
-    step: (id: number, step: string) => update(id, { step }),
+    /** The step the cut-over starts now; refused (CutoverLeaseLost) once its lease lapsed. */
+    step: async (id: number, step: string) => {
+      if ((await whileAlive(id, { step })) === 0) throw new CutoverLeaseLost(id, step);
+    },
     /** A step done that an undo must revert. */
     undoable: (id: number, step: string) =>
       update(id, { undo: kitDb.raw(`undo || ?::jsonb`, [JSON.stringify([step])]) }),
     holdTaken: (id: number, holdId: string) => update(id, { hold_id: holdId }),
     flipped: (id: number) => update(id, { flipped: true, undo: '[]' }),
-    renew: (id: number) => update(id, {}),
+    /** Renews the lease while it holds; false once it lapsed (it is never revived). */
+    renew: async (id: number) => (await whileAlive(id, {})) > 0,
     end: (id: number, state: 'done' | 'undone') => update(id, { state }),
   };
 }
@@ -149,4 +176,20 @@ export function keepRenewing(
   const timer = setInterval(() => void renew().catch(onError), everyMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/**
+ * Whether the interrupted cut-over flipped the stage. Its journal says so once the flip is noted;
+ * one that died at the flip itself, after Unleash took the new stage and before the journal noted
+ * it, is judged by where Unleash has the writes now: undoing a move Unleash already routes by
+ * would take the fence off (or the reverse sync away from) writes the service owns.
+ */
+export async function flipHappened(
+  entry: JournalEntry,
+  unleash: Pick<UnleashAdmin, 'readStage'>,
+): Promise<boolean> {
+  if (entry.flipped) return true;
+  if (entry.step !== FLIP_STEP) return false;
+  const now = await unleash.readStage(entry.service);
+  return writesAtService(now.stage) === writesAtService(entry.to.stage);
 }

@@ -13,10 +13,9 @@ import { loadConfig, type FicusConfig } from '../lib/config/index.ts';
 import type { Progress } from '../lib/progress.ts';
 import type { Plan } from '../plan/plan-types.ts';
 import { syncFleetStore } from '../cdc/fleet/sync-fleet-store.ts';
-import { cutoverJournal, type JournalEntry } from './cutover-journal.ts';
+import { cutoverJournal, flipHappened, type JournalEntry } from './cutover-journal.ts';
 import { switchSync, undoSteps, type CutoverScope } from './cutover-undo.ts';
 import { makeFencePermanent } from './legacy-fence.ts';
-import { STEPS } from './cutover-undo.ts';
 import { releaseFleetWrites } from './fleet-hold.ts';
 import type { ProxyFleet } from './proxy-fleet-client.ts';
 import type { UnleashAdmin } from './unleash-admin.ts';
@@ -50,22 +49,6 @@ class RecoveryFailed extends FicusError {
 
 const describe = (e: JournalEntry) =>
   `interrupted write cut-over #${e.id} of ${e.service} (${e.from} -> ${e.to.stage}, by ${e.actor}, started ${e.startedAt}) died at "${e.step}" ${e.flipped ? 'after' : 'before'} the flip`;
-
-/**
- * Whether the interrupted cut-over flipped the stage. Its journal says so once the flip is noted;
- * one that died at the flip itself, after Unleash took the new stage and before the journal noted
- * it, is judged by where Unleash has the writes now: undoing a move Unleash already routes by
- * would take the fence off (or the reverse sync away from) writes the service owns.
- */
-async function flipHappened(
-  entry: JournalEntry,
-  unleash: Pick<UnleashAdmin, 'readStage'>,
-): Promise<boolean> {
-  if (entry.flipped) return true;
-  if (entry.step !== STEPS.flip) return false;
-  const now = await unleash.readStage(entry.service);
-  return writesAtService(now.stage) === writesAtService(entry.to.stage);
-}
 
 async function undoInterrupted(scope: CutoverScope, entry: JournalEntry): Promise<void> {
   const undoOf = undoSteps(scope, () => entry.holdId);

@@ -14,6 +14,7 @@ import { removeConfiguredConnector } from '../cdc/connect/configured-connectors.
 import { fenceScope, installFence, removeFence } from './legacy-fence.ts';
 import { releaseFleetWrites } from './fleet-hold.ts';
 import type { ProxyFleet } from './proxy-fleet-client.ts';
+import { FLIP_STEP } from './cutover-journal.ts';
 
 export const STEPS = {
   applyReverse: 'apply the reverse connector',
@@ -24,7 +25,7 @@ export const STEPS = {
   liftFence: 'lift the legacy fence',
   /** what a journal written before the fence could be lifted with a lease records */
   unfence: 'remove the legacy fence',
-  flip: 'flip the stage',
+  flip: FLIP_STEP,
   propagate: 'wait for every proxy to route by the new stage',
   release: 'release the writes',
   switchOff: (direction: Direction) => `switch the ${direction} sync off`,

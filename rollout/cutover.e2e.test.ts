@@ -10,254 +10,54 @@
  * named, and everything is undone. Without a reverse worker the cut-over is abandoned before the
  * hold, naming the worker to start, and the forward direction stays as it was.
  */
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { jest } from '@jest/globals';
-import knex, { type Knex } from 'knex';
-import pg from 'pg';
-import YAML from 'yaml';
-import {
-  configuredConnectorSpec,
-  applyConfiguredConnector,
-  configuredConnectClient,
-} from '../cdc/connect/configured-connectors.ts';
-import { syncFleetStore } from '../cdc/fleet/sync-fleet-store.ts';
-import { loadConfig, type FicusConfig } from '../lib/config/index.ts';
-import { createProgress } from '../lib/progress.ts';
-import { PACKAGE_ROOT } from '../lib/package-paths.ts';
 import { sleep, waitFor } from '../lib/wait.ts';
 import type { Direction } from '../plan/mapping.ts';
-import type { Plan } from '../plan/plan-types.ts';
-import type { TestDatabase } from '../test-support/databases.ts';
+import { sql } from '../test-support/sink-e2e-harness.ts';
 import {
-  productHandler,
-  startProxy,
-  startUpstream,
-  testPlan,
-  type FakeUpstream,
-  type StartedProxy,
-} from '../test-support/proxy-e2e-harness.ts';
-import { createSinkFixture, sql, type SinkFixture } from '../test-support/sink-e2e-harness.ts';
-import { stackUnleashAdmin } from '../test-support/stack-access.ts';
-import {
-  freePort,
-  superviseSyncWorker,
-  type SupervisedWorker,
-} from '../test-support/sync-supervisor.ts';
+  createCutoverWorld,
+  PRODUCTS,
+  type CutoverWorld,
+} from '../test-support/cutover-e2e-harness.ts';
+import { freePort } from '../test-support/sync-supervisor.ts';
 import { proxyFleetStore } from '../lib/proxy-fleet/proxy-fleet-store.ts';
-import { moveWrites, type CutoverDeps } from './cutover.ts';
-import { CUTOVER_LEASE_MS, cutoverJournal } from './cutover-journal.ts';
-import { resolveInterruptedCutovers } from './cutover-recovery.ts';
+import { moveWrites } from './cutover.ts';
 import { removeConfiguredConnector } from '../cdc/connect/configured-connectors.ts';
 import { fencedTables } from './legacy-fence.ts';
-import { proxyAdmin } from './proxy-admin.ts';
-import { proxyFleet } from './proxy-fleet-client.ts';
-import { changeStage } from './stage-change.ts';
 
 jest.setTimeout(240_000);
 
-const PRODUCTS = { schema: 'public', table: 'products' };
-
-const unleash = stackUnleashAdmin();
-let fx: SinkFixture;
-let kit: TestDatabase;
-let config: FicusConfig;
+let world: CutoverWorld;
+// the world's parts, by the names the tests use
+let fx: CutoverWorld['fx'];
+let kit: CutoverWorld['kit'];
+let config: CutoverWorld['config'];
 let service: string;
-let workers: Record<Direction, SupervisedWorker>;
-let monolith: FakeUpstream;
-let serviceSide: FakeUpstream;
-let proxy: StartedProxy;
-let deps: CutoverDeps;
-const pools: pg.Pool[] = [];
-let legacyKnex: Knex;
-let nextId = 1000;
+let workers: CutoverWorld['workers'];
+let proxy: CutoverWorld['proxy'];
+let deps: CutoverWorld['deps'];
+let legacyKnex: CutoverWorld['legacyKnex'];
+let unleash: CutoverWorld['unleash'];
 
-/** An upstream that inserts each POSTed product into its own database, as the real sides do. */
-async function writingUpstream(side: string, url: string, insert: string) {
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
-  pools.push(pool);
-  const reads = productHandler(side);
-  return startUpstream((req, res, body) => {
-    if (req.method !== 'POST') return reads(req, res, body);
-    const { id, sku, price } = JSON.parse(body) as { id: number; sku: string; price: number };
-    pool.query(insert, [id, sku, `Product ${sku}`, price]).then(
-      () => res.writeHead(201, { 'content-type': 'application/json' }).end(body),
-      (error: Error) => res.writeHead(500).end(error.message),
-    );
-  });
-}
+beforeAll(async () => {
+  world = await createCutoverWorld();
+  ({ fx, kit, config, service, workers, proxy, deps, legacyKnex, unleash } = world);
+});
 
-/** Writers through the proxy, one product every `everyMs`, recording who answered each. */
-function startWriting(everyMs = 100) {
-  const answers: { sku: string; status: number; backend: string | null }[] = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const id = nextId++;
-      const sku = `CUT-${id}`;
-      void fetch(`${proxy.url}/api/products`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-user-id': `writer-${id % 7}` },
-        body: JSON.stringify({ id, sku, price: 10 + (id % 50) }),
-        signal: AbortSignal.timeout(30_000),
-      }).then(
-        (r) => answers.push({ sku, status: r.status, backend: r.headers.get('x-ficus-backend') }),
-        () => answers.push({ sku, status: 0, backend: null }),
-      );
-      await sleep(everyMs);
-    }
-  })();
-  return async () => {
-    running = false;
-    await loop;
-    await sleep(2000); // the last answers
-    return answers;
-  };
-}
+afterAll(async () => {
+  await world?.dispose();
+});
 
-/** The test's configuration with the service's upstream, as the proxy reads it. */
-function withUpstream(configFile: string, upstream: string): string {
-  const document = YAML.parse(fs.readFileSync(configFile, 'utf8'));
-  document.services[service].upstream = upstream;
-  const file = configFile.replace(/\.yaml$/, '.proxy.yaml');
-  fs.writeFileSync(file, YAML.stringify(document));
-  return file;
-}
-
-const fleet = () => syncFleetStore(kit.knex);
-const reportOf = async (direction: Direction) =>
-  (await fleet().workers(service)).workers.find((w) => w.direction === direction);
-
-async function waitForState(direction: Direction, state: 'running' | 'standby') {
-  return waitFor(
-    `the ${direction} worker to report ${state}`,
-    async () => {
-      const report = await reportOf(direction);
-      return report?.state === state && report;
-    },
-    { timeoutMs: 60_000, intervalMs: 200 },
-  ).catch((error: Error) => {
-    throw new Error(`${error.message}\n${workers[direction].output().slice(-3000)}`);
-  });
-}
+const fleet = () => world.fleet();
+const reportOf = (direction: Direction) => world.reportOf(direction);
+const latestJournal = () => world.latestJournal();
+const reverseLeftovers = () => world.reverseLeftovers();
+const startWriting = () => world.startWriting();
 
 const legacySkus = async (skus: string[]) =>
   (
     await sql(fx.legacyUrl, 'SELECT sku FROM products WHERE sku = ANY($1) ORDER BY sku', [skus])
   ).rows.map((r) => r.sku as string);
-
-beforeAll(async () => {
-  fx = await createSinkFixture();
-  service = fx.service;
-  kit = fx.kit;
-  const configFile = fx.configPath;
-  config = loadConfig({ file: configFile });
-  legacyKnex = knex({ client: 'pg', connection: fx.legacyUrl, pool: { min: 0, max: 2 } });
-  await sql(
-    fx.legacyUrl,
-    "INSERT INTO products (id, sku, name, price) VALUES (1, 'SKU-1', 'Chair', 12.50), (2, 'SKU-2', 'Desk', 99)",
-  );
-  await applyConfiguredConnector(fx.plan, fx.plan.services[0], 'forward', { config });
-  workers = {
-    forward: await superviseSyncWorker(service, 'forward', configFile),
-    reverse: await superviseSyncWorker(service, 'reverse', configFile),
-  };
-  await waitForState('forward', 'running');
-  await waitForState('reverse', 'standby');
-  await fx.waitInSync('products');
-
-  monolith = await writingUpstream(
-    'monolith',
-    fx.legacyUrl,
-    'INSERT INTO products (id, sku, name, price) VALUES ($1, $2, $3, $4)',
-  );
-  serviceSide = await writingUpstream(
-    service,
-    fx.serviceUrl,
-    // as catalog does: the derived column is the service's own (the forward sink computes it too)
-    `INSERT INTO products (id, sku, title, price_cents, search_text)
-     VALUES ($1, $2, $3, ($4 * 100)::int, lower($3 || ' ' || $2))`,
-  );
-  const routes = testPlan(service).services[0];
-  const proxyPlan: Plan = {
-    ...fx.plan,
-    services: [{ ...fx.plan.services[0], routes: routes.routes, compare: routes.compare }],
-  };
-  proxy = await startProxy(
-    proxyPlan,
-    { monolith: monolith.url, service: serviceSide.url },
-    { FICUS_CONFIG: withUpstream(configFile, serviceSide.url) },
-    { kitDb: null },
-  );
-  const stageDeps = { services: [service], unleash, kitDb: kit.knex };
-  await changeStage({ service, stage: 'shadow', actor: 'test', force: true }, stageDeps);
-  await changeStage(
-    { service, stage: 'canary', percent: 50, actor: 'test', force: true },
-    stageDeps,
-  );
-  deps = {
-    plan: fx.plan,
-    unleash,
-    kitDb: kit.knex,
-    // the proxy runs without a kit DB, so the fleet is the configured admin URL (the fallback)
-    proxies: proxyFleet({
-      kitDb: kit.knex,
-      token: 'test-admin-token',
-      fallbackUrl: proxy.adminUrl,
-    }),
-    progress: createProgress(),
-    config,
-  };
-  await waitFor(
-    'the proxy to route at canary',
-    async () =>
-      (await proxyAdmin({ url: proxy.adminUrl, token: 'test-admin-token' }).routes(service)).every(
-        (r) => r.stage === 'canary',
-      ),
-    { timeoutMs: 15_000, intervalMs: 100 },
-  );
-});
-
-afterAll(async () => {
-  await proxy?.close();
-  await Promise.all([monolith?.close(), serviceSide?.close()]);
-  await Promise.all(Object.values(workers ?? {}).map((w) => w.stop()));
-  await Promise.all(pools.map((p) => p.end()));
-  await legacyKnex?.destroy();
-  if (config) await dropConnectors();
-  await unleash.deleteFlag(service).catch(() => undefined);
-  await fx?.dispose();
-});
-
-/** The connectors moveWrites and the test applied, and their slots (or the databases stay). */
-async function dropConnectors() {
-  const connect = configuredConnectClient(config);
-  for (const direction of ['forward', 'reverse'] as Direction[]) {
-    const spec = configuredConnectorSpec(fx.plan, fx.plan.services[0], direction, config);
-    if (await connect.findStatus(spec.name)) await connect.delete(spec.name);
-    const url = direction === 'forward' ? fx.legacyUrl : fx.serviceUrl;
-    await waitFor(
-      `slot ${spec.slot} released`,
-      async () =>
-        (
-          await sql(url, 'SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [
-            spec.slot,
-          ])
-        ).rows.length === 0,
-      { timeoutMs: 30_000 },
-    ).catch(() => undefined);
-    await sql(
-      url,
-      'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
-      [spec.slot],
-    ).catch(() => undefined);
-  }
-}
-
-/** The service's latest cut-over as its journal has it. */
-const latestJournal = async () =>
-  kit.knex('cutover_journal').where({ service }).orderBy('id', 'desc').first();
 
 /** Every worker process is the one the test started, and the kit DB knows no other. */
 async function expectSameProcesses() {
@@ -306,7 +106,7 @@ test('the cut-over switches the reverse workers on and waits for them; a write t
   expect(await latestJournal()).toMatchObject({
     state: 'done',
     flipped: true,
-    step: 'make the fence permanent',
+    step: 'release the writes',
   });
   // past the flip the fence no longer lapses
   const lease = await legacyKnex
@@ -384,18 +184,6 @@ test('a proxy of the fleet that cannot confirm the hold stops the cut-over, name
   }
 });
 
-/** The reverse connector and its slot, as Connect and the service DB have them. */
-async function reverseLeftovers() {
-  const spec = configuredConnectorSpec(fx.plan, fx.plan.services[0], 'reverse', config);
-  const connector = await configuredConnectClient(config).findStatus(spec.name);
-  const slots = await sql(
-    fx.serviceUrl,
-    'SELECT 1 FROM pg_replication_slots WHERE slot_name = $1',
-    [spec.slot],
-  );
-  return { connector: connector !== undefined, slot: slots.rows.length > 0 };
-}
-
 test('a cut-over that fails at any step before the flip leaves no connector, slot, hold or fence it created', async () => {
   const steps = [
     'apply the reverse connector',
@@ -438,88 +226,6 @@ test('a cut-over that fails at any step before the flip leaves no connector, slo
     expect(proxy.proxy.ctx.holds.isHeld(service)).toBe(false);
     expect(await latestJournal()).toMatchObject({ state: 'undone', step: failAt });
   }
-});
-
-/** Runs the cut-over in a child process stopped at `stopAt`; resolves once it is there. */
-async function cutoverStoppedAt(stopAt: string, holdBoundMs: number) {
-  const input = {
-    configFile: fx.configPath,
-    service,
-    to: { stage: 'live', percent: 0 },
-    adminUrl: proxy.adminUrl,
-    adminToken: 'test-admin-token',
-    holdBoundMs,
-    stopAt,
-  };
-  const child = spawn(
-    process.execPath,
-    [path.join(PACKAGE_ROOT, 'test-support', 'cutover-child.ts'), JSON.stringify(input)],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  await waitFor(`the cut-over child at "${stopAt}"`, async () => output.includes(`AT ${stopAt}`), {
-    timeoutMs: 60_000,
-    intervalMs: 100,
-  }).catch((error: Error) => {
-    child.kill('SIGKILL');
-    throw new Error(`${error.message}\n${output}`);
-  });
-  return child;
-}
-
-const legacyWrite = () =>
-  sql(fx.legacyUrl, 'INSERT INTO products (id, sku, name, price) VALUES ($1, $2, $3, 1)', [
-    nextId,
-    `MONO-${nextId}`,
-    `monolith ${nextId++}`,
-  ]);
-
-test('a cut-over killed (SIGKILL) before the flip lapses within its leases, and the next command undoes it', async () => {
-  const holdBoundMs = 1000; // the hold expires after 4 s
-  const child = await cutoverStoppedAt('flip the stage', holdBoundMs);
-  expect(await fencedTables(legacyKnex, [PRODUCTS])).toEqual([PRODUCTS]);
-  await expect(legacyWrite()).rejects.toThrow(/refused/);
-  expect(proxy.proxy.ctx.holds.isHeld(service)).toBe(true);
-  const killedAt = Date.now();
-  child.kill('SIGKILL');
-
-  // with no command: the monolith owns its writes again within the fence's lease, the hold ends
-  await waitFor(
-    'a monolith write to pass the lapsed fence',
-    () =>
-      legacyWrite().then(
-        () => true,
-        () => false,
-      ),
-    {
-      timeoutMs: CUTOVER_LEASE_MS + 3000,
-      intervalMs: 200,
-    },
-  );
-  await waitFor('the proxy hold to expire', async () => !proxy.proxy.ctx.holds.isHeld(service), {
-    timeoutMs: holdBoundMs * 4 + 3000,
-    intervalMs: 200,
-  });
-  expect(Date.now() - killedAt).toBeLessThan(Math.max(CUTOVER_LEASE_MS, holdBoundMs * 4) + 3000);
-  expect(await unleash.readStage(service)).toEqual({ stage: 'canary', percent: 50 });
-  const [interrupted] = await cutoverJournal(kit.knex).interrupted(service);
-  expect(interrupted).toMatchObject({
-    step: 'flip the stage',
-    flipped: false,
-    state: 'interrupted',
-  });
-
-  // the next command undoes it first, and nothing it made is left
-  const recovered = await resolveInterruptedCutovers(service, { ...deps, actor: 'test' });
-  expect(recovered).toEqual([{ id: interrupted.id, step: 'flip the stage', outcome: 'undone' }]);
-  expect(await reverseLeftovers()).toEqual({ connector: false, slot: false });
-  expect((await fleet().readAssignment(service, 'reverse')).active).toBe(false);
-  expect(await fencedTables(legacyKnex, [PRODUCTS])).toEqual([]);
-  expect(await proxyFleetStore(kit.knex).activeHolds()).toEqual([]);
-  expect(await latestJournal()).toMatchObject({ state: 'undone' });
-  await legacyWrite();
 });
 
 test('without a live reverse worker the cut-over is abandoned, naming the worker to start; forward stays as it was', async () => {

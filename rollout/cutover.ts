@@ -80,7 +80,12 @@ import {
 import { awaitPropagation, describePropagation, type Propagation } from './stage-propagation.ts';
 import { createKafkaAdmin } from '../cdc/kafka/kafka-clients.ts';
 import { createKnex } from '../lib/database.ts';
-import { CUTOVER_LEASE_MS, cutoverJournal, keepRenewing } from './cutover-journal.ts';
+import {
+  CUTOVER_LEASE_MS,
+  CutoverLeaseLost,
+  cutoverJournal,
+  keepRenewing,
+} from './cutover-journal.ts';
 
 export { writesAtService };
 
@@ -96,6 +101,11 @@ export type CutoverRequest = {
   drainTimeoutMs?: number;
   /** how long the sync workers may take to acknowledge a switched direction */
   ackTimeoutMs?: number;
+  /**
+   * a step still running after this long is a stalled cut-over (alive but stuck): it stops
+   * renewing its leases, so it lapses like a dead one (default: twice the longest step bound)
+   */
+  stallAfterMs?: number;
 };
 
 export type CutoverDeps = {
@@ -282,9 +292,17 @@ export async function moveWrites(
   let flipped = false;
   let flippedAt = 0;
   let undoing = false; // the hold is released by the undo, no longer renewed
+  let stepStartedAt = Date.now();
+  let stallReported = false;
+  // longer than any step may take by its own bounds (drain, acknowledgement, hold, propagation)
+  const stallAfterMs =
+    request.stallAfterMs ??
+    2 *
+      Math.max(request.drainTimeoutMs ?? 30_000, request.ackTimeoutMs ?? 30_000, bound * 4, 15_000);
   /** Runs one step, journaled; an `undoable` one is undone (cutover-undo.ts) if a later one fails. */
   const run = async <T>(name: string, work: () => Promise<T>, undoable = false): Promise<T> => {
     step = name;
+    stepStartedAt = Date.now();
     if (journalId !== undefined) await journal.step(journalId, name);
     await deps.beforeStep?.(name);
     const value = await work();
@@ -334,9 +352,22 @@ export async function moveWrites(
       actor: request.actor,
     });
     const id = journalId;
-    leases.push(() => journal.renew(id));
     stopRenewing = keepRenewing(
-      () => Promise.all(leases.map((renew) => renew())),
+      async () => {
+        // a step that runs far past its bound is a stalled cut-over: its leases are left to lapse
+        // so that the writes go back to their owner and the next command resolves it
+        const stalledMs = Date.now() - stepStartedAt;
+        if (stalledMs > stallAfterMs) {
+          if (!stallReported)
+            progress.fail(
+              `${service.name}: the cut-over is stalled at "${step}" (${Math.round(stalledMs / 1000)} s): no longer renewing its leases; it lapses within ${leaseMs / 1000} s and the next \`ficus stage\` resolves it`,
+            );
+          stallReported = true;
+          return;
+        }
+        if (!(await journal.renew(id))) return; // lapsed already: never revived
+        await Promise.all(leases.map((renew) => renew()));
+      },
       leaseMs / 3,
       (e) =>
         progress.fail(`${service.name}: could not renew the cut-over's lease: ${errorMessage(e)}`),
@@ -379,7 +410,8 @@ export async function moveWrites(
     );
     hold = held;
     leases.push(async () => {
-      if (hold && !undoing) await renewFleetWrites(proxies, held, { boundMs: bound, expiresInMs: holdExpiryMs });
+      if (hold && !undoing)
+        await renewFleetWrites(proxies, held, { boundMs: bound, expiresInMs: holdExpiryMs });
     });
     await journal.holdTaken(journalId, held.holdId);
     progress.step(
@@ -465,6 +497,7 @@ export async function moveWrites(
     await journal.end(journalId, 'done');
     return { change, heldMs, drainedTo, direction: to };
   } catch (error) {
+    if (error instanceof CutoverLeaseLost) throw error; // the next command's to resolve now
     undoing = true;
     progress.fail(`${service.name}: cut-over failed at "${step}": ${errorMessage(error)}; undoing`);
     let undoneAll = true;

@@ -35,7 +35,7 @@ import { latestRepairs, type RepairRecord } from '../cdc/verify/repair-store.ts'
 import { openSchemaChanges, type SchemaChangeRecord } from '../cdc/sink/schema-change-store.ts';
 import { fleetStatus, type ProxyStatus } from '../lib/proxy-fleet/proxy-fleet.ts';
 import { proxyFleetStore } from '../lib/proxy-fleet/proxy-fleet-store.ts';
-import { cutoverJournal, type JournalEntry } from './cutover-journal.ts';
+import { cutoverJournal, flipHappened, type JournalEntry } from './cutover-journal.ts';
 
 export type ServiceStatus = {
   name: string;
@@ -72,9 +72,14 @@ export type InterruptedCutover = Pick<
   'id' | 'from' | 'to' | 'actor' | 'startedAt' | 'step' | 'flipped'
 >;
 
-async function interruptedCutovers(kitDb: Knex): Promise<Map<string, InterruptedCutover>> {
+async function interruptedCutovers(
+  kitDb: Knex,
+  unleash: UnleashAdmin,
+): Promise<Map<string, InterruptedCutover>> {
   try {
     const entries = await cutoverJournal(kitDb).interrupted();
+    // one that died at the flip itself is judged by Unleash, as the next command will judge it
+    for (const e of entries) e.flipped = await flipHappened(e, unleash);
     return new Map(
       entries.map((e) => [
         e.service,
@@ -174,7 +179,7 @@ export async function serviceStatus(deps: {
     (await latestRepairs({ query: (sql) => deps.kitDb.raw(sql) })).map((r) => [r.service, r]),
   );
   const schemaChanges = await openSchemaChanges({ query: (sql) => deps.kitDb.raw(sql) });
-  const cutovers = await interruptedCutovers(deps.kitDb);
+  const cutovers = await interruptedCutovers(deps.kitDb, deps.unleash);
   const fleet = syncFleetStore(deps.kitDb);
   const syncOf = async (service: string) => {
     const [assignments, { now, workers }] = await Promise.all([
