@@ -299,3 +299,65 @@ describe('the rollback (live -> canary) killed with SIGKILL', () => {
     await expectWritesOnceOnBothSides(answers);
   });
 });
+
+test('a cut-over stalled but alive stops renewing its leases: it lapses like a dead one, and undoes nothing when it wakes', async () => {
+  await ensureAt(CANARY);
+  const stalledAt = 'drain the forward sync';
+  let wake = () => {};
+  const woken = new Promise<void>((resolve) => (wake = resolve));
+  let reached = false;
+  const cutover = moveWrites(
+    {
+      service: world.service,
+      to: LIVE,
+      actor: 'test',
+      why: 'test: stalled',
+      force: true,
+      holdBoundMs: HOLD_BOUND_MS,
+      stallAfterMs: 1000,
+    },
+    {
+      ...world.deps,
+      beforeStep: async (step) => {
+        if (step !== stalledAt) return;
+        reached = true;
+        await woken; // stuck, as on a hung connection, while the process lives on
+      },
+    },
+  ).then(
+    () => null,
+    (error: Error) => error,
+  );
+  try {
+    await waitFor(`the cut-over at "${stalledAt}"`, async () => reached, { timeoutMs: 60_000 });
+    const entry = await interruptedEntry();
+    expect(entry).toMatchObject({ step: stalledAt, flipped: false });
+    await waitFor(
+      'the hold to end',
+      async () => !world.proxy.proxy.ctx.holds.isHeld(world.service),
+      {
+        timeoutMs: (LEASE_MS + HOLD_BOUND_MS) * 3,
+        intervalMs: 100,
+      },
+    );
+    await expectStatusNames(stalledAt, false);
+  } finally {
+    wake();
+  }
+  // woken, it goes no further and undoes nothing: the interrupted cut-over is the next command's
+  expect((await cutover)?.message).toMatch(
+    /lost its lease before "align the service id sequences"/,
+  );
+  expect(await world.latestJournal()).toMatchObject({ state: 'interrupted', step: stalledAt });
+  expect(await stageNow()).toBe('canary');
+  const [recovered] = await resolveNext();
+  expect(recovered).toMatchObject({ step: stalledAt, outcome: 'undone' });
+  expect(await leftState()).toMatchObject({
+    stage: 'canary',
+    fenced: false,
+    reverseOn: false,
+    holds: [],
+    proxyHolds: false,
+  });
+  expect(await monolithMayWrite()).toBe(true);
+});
