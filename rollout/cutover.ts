@@ -7,11 +7,12 @@
  *      under way have answered; a proxy that cannot confirm stops the cut-over, named;
  *   2. drain the sync that runs now: note the source DB's WAL position and wait until the sink
  *      has applied everything committed before it;
- *   3. move the id sequences of the side that takes over past every id, fence (or unfence) the
- *      legacy tables;
+ *   3. move the id sequences of the side that takes over past every id, fence the legacy tables
+ *      (a cut-over, with a lease) or lift the fence (a rollback, with a lease too);
  *   4. confirm that every proxy still holds (one killed during the hold stops the cut-over, named),
- *      flip the stage in Unleash (audited like `ficus stage`) and wait until every proxy routes by
- *      it (pushed to each, stage-propagation.ts);
+ *      give the fence its final form (permanent, or removed), flip the stage in Unleash (audited
+ *      like `ficus stage`), and wait until every proxy routes by it (pushed to each,
+ *      stage-propagation.ts);
  *   5. release the held writes: they now go to the new owner. A proxy the flip did not reach keeps
  *      holding until its hold expires (503 + Retry-After, never a write to the old owner). After a
  *      rollback the drained reverse sync is switched off; after a cut-over the forward sync keeps
@@ -25,10 +26,13 @@
  * If a step before the flip fails, everything done so far is undone in reverse order and the
  * writes are released to the old owner; that includes the reverse connector with its slot and
  * publication when this cut-over created it (cutover-undo.ts).
- * Each step is journaled in the kit DB with a lease the cut-over renews, and the fence carries a
- * lease too until the flip (cutover-journal.ts, legacy-fence.ts): if the process dies, the fence
- * and the hold lapse on their own, and the next cut-over or `ficus stage` of the service finishes
- * or undoes the interrupted one first (cutover-recovery.ts).
+ * Each step is journaled in the kit DB with a lease the cut-over renews (`cutover.lease`), and so
+ * are the hold, the fence until the flip and a rollback's lift of the fence (cutover-journal.ts,
+ * legacy-fence.ts, fleet-hold.ts): if the process dies, or stalls past `stallAfterMs`, they lapse on
+ * their own, the writes back with their owner, and the next cut-over or `ficus stage` of the
+ * service finishes or undoes the interrupted one first (cutover-recovery.ts). The hold outlives the
+ * fence's lease, so no write let through by the expired hold meets a fence that no longer stands
+ * for anything.
  */
 import type { Knex } from 'knex';
 import pg from 'pg';
