@@ -136,8 +136,8 @@ test('a fence an earlier version installed in public is moved into ficus_cdc by 
     db.knex('customers').insert({ name: 'Bo', email: 'bo@example.com', phone: '', address: '' }),
   ).rejects.toThrow(/customers is owned by service "oldsvc" since its write cut-over/);
   expect(await db.knex.withSchema('ficus_cdc').table('fence_leases').orderBy('service')).toEqual([
-    { service: 'catalog', expires_at: null },
-    { service: 'oldsvc', expires_at: null },
+    { service: 'catalog', expires_at: null, suspended_until: null },
+    { service: 'oldsvc', expires_at: null, suspended_until: null },
   ]);
   await removeFence(db.knex, [PRODUCTS, CUSTOMERS]);
 });
