@@ -363,3 +363,49 @@ test('a cut-over stalled but alive stops renewing its leases: it lapses like a d
   });
   expect(await monolithMayWrite()).toBe(true);
 });
+
+test('a cut-over slower than its hold expiry keeps the writes held: the hold is renewed with its leases', async () => {
+  await ensureAt(CANARY);
+  const expiryMs = Math.max(HOLD_BOUND_MS * 4, LEASE_MS + HOLD_BOUND_MS);
+  const slowAt = 'drain the forward sync';
+  let heldSince = 0;
+  let goOn = () => {};
+  const slow = new Promise<void>((resolve) => (goOn = resolve));
+  const cutover = moveWrites(
+    {
+      service: world.service,
+      to: LIVE,
+      actor: 'test',
+      why: 'test: slow',
+      force: true,
+      holdBoundMs: HOLD_BOUND_MS,
+    },
+    {
+      ...world.deps,
+      beforeStep: async (step) => {
+        if (step !== slowAt) return;
+        heldSince = Date.now();
+        await slow; // a drain that takes long
+      },
+    },
+  );
+  try {
+    await waitFor(`the cut-over at "${slowAt}"`, async () => heldSince > 0, { timeoutMs: 60_000 });
+    let lapsed = false;
+    await waitFor(
+      'three hold expiries to pass',
+      async () => {
+        if (!world.proxy.proxy.ctx.holds.isHeld(world.service)) lapsed = true;
+        return lapsed || Date.now() - heldSince > expiryMs * 3;
+      },
+      { timeoutMs: expiryMs * 5, intervalMs: 100 },
+    );
+    expect(lapsed).toBe(false);
+    expect(await proxyFleetStore(world.kit.knex).activeHolds()).toHaveLength(1);
+  } finally {
+    goOn();
+  }
+  await cutover;
+  expect(await stageNow()).toBe('live');
+  expect(world.proxy.proxy.ctx.holds.isHeld(world.service)).toBe(false);
+});
