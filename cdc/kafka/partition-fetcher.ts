@@ -59,6 +59,8 @@ export type PartitionFetcher = {
   assign(positions: (TopicPartition & { offset: bigint })[]): void;
   /** stops fetching a topic's partitions until they are assigned again */
   pause(topic: string): void;
+  /** fetches these partitions again (a paused topic resumed), the others untouched */
+  resume(positions: (TopicPartition & { offset: bigint })[]): void;
   stop(): Promise<void>;
 };
 
@@ -265,6 +267,22 @@ export function createPartitionFetcher(options: PartitionFetcherOptions): Partit
         });
       }
       partitions = next;
+      wake();
+      refreshLeaders().catch((error) =>
+        log.warn('could not find the partition leaders; retrying', { error: errorMessage(error) }),
+      );
+    },
+    resume(positions) {
+      partitions = new Map(partitions);
+      for (const p of positions)
+        if (!partitions.has(keyOf(p)))
+          partitions.set(keyOf(p), {
+            topic: p.topic,
+            partition: p.partition,
+            offset: p.offset,
+            maxBytes: maxBytesPerPartition,
+            busy: null,
+          });
       wake();
       refreshLeaders().catch((error) =>
         log.warn('could not find the partition leaders; retrying', { error: errorMessage(error) }),

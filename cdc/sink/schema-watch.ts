@@ -53,6 +53,10 @@ function lsnOf(bytes: Buffer): string | null {
 export type SchemaWatch = {
   /** The column changes the message's schema shows against the compiled baseline. */
   check(message: RawMessage): SchemaCheck;
+  /** Whether the last schema seen on the topic differs from its baseline (in any way). */
+  differs(topic: string): boolean;
+  /** Forgets what was learnt of a topic: its baseline was compiled again (mapping-reload.ts). */
+  forget(topic: string): void;
 };
 
 export function createSchemaWatch(
@@ -120,6 +124,11 @@ export function createSchemaWatch(
       const state = last.get(message.topic);
       if (state && same(state, bytes)) return { changes: state.changes, fresh: [] };
       return learn(message, bytes, baseline);
+    },
+    differs: (topic) => (last.get(topic)?.changes.length ?? 0) > 0,
+    forget(topic) {
+      last.delete(topic);
+      first.delete(topic);
     },
   };
 }

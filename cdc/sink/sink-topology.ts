@@ -9,7 +9,7 @@
  * schemas of the plan: `legacy.schema` forward, the service's `schema` reverse.
  */
 import type pg from 'pg';
-import { compileTableMapping, type Direction } from '../../plan/mapping.ts';
+import { compileTableMapping, directionPlan, type Direction } from '../../plan/mapping.ts';
 import { describeExistingTable } from '../../plan/describe-table.ts';
 import type { Plan, ServicePlan, TableMapping } from '../../plan/plan-types.ts';
 import { sourceTableOf, tableLabel, targetTableOf } from '../../plan/qualified-table.ts';
@@ -39,45 +39,79 @@ export function directionTables(
   }));
 }
 
-export async function buildWriters(options: {
+/** A topic's writer and what its events should carry, compiled from the plan and both tables now. */
+export type CompiledTopic = {
+  writer: TableWriter;
+  baseline: TableBaseline;
+  /** target columns the mapping writes that the target table lacks (its migration not run yet) */
+  missingInTarget: string[];
+};
+
+export type TopologyDeps = {
   plan: Plan;
   service: ServicePlan;
   direction: Direction;
   legacy: pg.Pool;
   serviceDb: pg.Pool;
-  topicPrefix: string;
-}): Promise<{ writers: Map<string, TableWriter>; baselines: Map<string, TableBaseline> }> {
+};
+
+/**
+ * Compiles one table of a direction against the live columns of its source and target: at start
+ * (buildWriters) and again whenever the worker picks up a changed plan or table (mapping-reload.ts).
+ */
+export async function compileTopic(
+  deps: TopologyDeps,
+  table: TableMapping,
+  topic: string,
+): Promise<CompiledTopic> {
+  const { plan, service, direction } = deps;
+  const [source, target] = [sourceTableOf(plan, table), targetTableOf(service, table)];
+  const where = `${plan.file}: services.${service.name} table ${tableLabel(source)}`;
+  const sourceColumns = await describeExistingTable(
+    deps.legacy,
+    source.schema,
+    source.table,
+    where,
+  );
+  const targetColumns = await describeExistingTable(
+    deps.serviceDb,
+    target.schema,
+    target.table,
+    where,
+  );
+  const compiled = compileTableMapping(table, sourceColumns, {
+    sourceSchema: source.schema,
+    targetSchema: target.schema,
+    target: targetColumns,
+  });
+  // the columns the events of the topic should carry, as compiled now (schema-watch.ts)
+  const [name, columns, notCarried] =
+    direction === 'forward'
+      ? [table.source, sourceColumns, new Set([...compiled.dropped, ...compiled.unmapped])]
+      : [table.target, targetColumns, new Set(compiled.notInvertible)];
+  const mapped = new Set(columns.map((c) => c.name).filter((n) => !notCarried.has(n)));
+  // the table written: the service's forward, the legacy one reverse
+  const present = new Set(
+    (direction === 'forward' ? targetColumns : sourceColumns).map((c) => c.name),
+  );
+  const written = directionPlan(compiled, direction).columns.map((c) => c.name);
+  return {
+    writer: buildTableWriter(compiled, direction, topic),
+    baseline: { table: name, columns, mapped },
+    missingInTarget: written.filter((c) => !present.has(c)),
+  };
+}
+
+export async function buildWriters(
+  options: TopologyDeps & { topicPrefix: string },
+): Promise<{ writers: Map<string, TableWriter>; baselines: Map<string, TableBaseline> }> {
   const { plan, service, direction, topicPrefix } = options;
   const writers = new Map<string, TableWriter>();
   const baselines = new Map<string, TableBaseline>();
   for (const { table, topic } of directionTables(plan, service, direction, topicPrefix)) {
-    const [source, target] = [sourceTableOf(plan, table), targetTableOf(service, table)];
-    const where = `${plan.file}: services.${service.name} table ${tableLabel(source)}`;
-    const sourceColumns = await describeExistingTable(
-      options.legacy,
-      source.schema,
-      source.table,
-      where,
-    );
-    const targetColumns = await describeExistingTable(
-      options.serviceDb,
-      target.schema,
-      target.table,
-      where,
-    );
-    const compiled = compileTableMapping(table, sourceColumns, {
-      sourceSchema: source.schema,
-      targetSchema: target.schema,
-      target: targetColumns,
-    });
-    writers.set(topic, buildTableWriter(compiled, direction, topic));
-    // the columns the events of the topic should carry, as compiled now (schema-watch.ts)
-    const [name, columns, notCarried] =
-      direction === 'forward'
-        ? [table.source, sourceColumns, new Set([...compiled.dropped, ...compiled.unmapped])]
-        : [table.target, targetColumns, new Set(compiled.notInvertible)];
-    const mapped = new Set(columns.map((c) => c.name).filter((n) => !notCarried.has(n)));
-    baselines.set(topic, { table: name, columns, mapped });
+    const { writer, baseline } = await compileTopic(options, table, topic);
+    writers.set(topic, writer);
+    baselines.set(topic, baseline);
   }
   return { writers, baselines };
 }

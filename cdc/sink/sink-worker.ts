@@ -25,7 +25,8 @@ import { pruneOrigins } from './no-echo.ts';
 import { groupCrashIsUnfixable } from './group-crash.ts';
 import { backoffDelay, withRetry, DEFAULT_RETRY, type RetryOptions } from '../../lib/retry.ts';
 import { createSinkMetrics, type SinkMetrics } from './sink-metrics.ts';
-import { buildWriters, defaultTopicPrefix } from './sink-topology.ts';
+import { buildWriters, compileTopic, defaultTopicPrefix } from './sink-topology.ts';
+import { createMappingReload } from './mapping-reload.ts';
 import { BOOKKEEPING_DDL, readPositions } from './sync-tables.ts';
 import { createLagTracker, type LagSnapshot } from './lag-tracker.ts';
 import { createKafkaClient } from '../kafka/kafka-clients.ts';
@@ -69,6 +70,13 @@ export type SinkWorkerOptions = {
    * tables stay paused from the start, at the position stored with their rows.
    */
   openPauses?: () => Promise<SchemaChangeSeen[]>;
+  /**
+   * The plan as it is now (`ficus sync` reads its file again); default: the plan given at start.
+   * Looked at every `reloadIntervalMs` (default 2000) to pick up a changed mapping or table
+   * without a restart (mapping-reload.ts).
+   */
+  reloadPlan?: () => Plan;
+  reloadIntervalMs?: number;
 };
 
 export type SinkStats = {
@@ -163,12 +171,10 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
       { ...retry, maxAttempts: 8 },
     );
     const topicPrefix = options.topicPrefix ?? defaultTopicPrefix(service, direction);
+    const topology = { service: servicePlan, direction, legacy, serviceDb };
     const { writers, baselines } = await buildWriters({
+      ...topology,
       plan: options.plan,
-      service: servicePlan,
-      direction,
-      legacy,
-      serviceDb,
       topicPrefix,
     });
     const topics = [...writers.keys()];
@@ -197,8 +203,9 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
 
     const paused = new Map<string, SchemaChangeSeen>();
     let pauseFetch: (topic: string) => void = () => undefined;
+    const watch = createSchemaWatch(baselines);
     const schema: SchemaGuard = {
-      watch: createSchemaWatch(baselines),
+      watch,
       seen: (changes) => {
         for (const seen of changes) {
           const fields = { table: seen.table, at: seen.position, lsn: seen.lsn };
@@ -220,7 +227,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
         metrics.pausedTables.set(paused.size);
         const where = `${at.position.topic}[${at.position.partition}]@${at.position.offset}`;
         log.warn(
-          `sync of ${at.table} paused at ${where}: ${at.description}; change the plan and the target, mark the change resolved ('ficus schema-changes resolve <id>'), then restart the sync`,
+          `sync of ${at.table} paused at ${where}: ${at.description}; change the plan and the target, then mark the change resolved ('ficus schema-changes resolve <id>'): the sync resumes from this event`,
           { lsn: at.lsn },
         );
       },
@@ -275,6 +282,27 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
       return positions;
     };
     let joins = 0;
+    let assignment: Record<string, number[]> = {};
+    /** A paused topic whose change is resolved: its assigned partitions from the stored positions. */
+    const resumeTopic = async (topic: string) => {
+      const join = joins;
+      const at = paused.get(topic);
+      paused.delete(topic);
+      metrics.pausedTables.set(paused.size);
+      const positions = await withRetry(() => positionsOf({ [topic]: assignment[topic] ?? [] }), {
+        ...retry,
+        shouldStop: () => stopping,
+      }).catch((error: unknown) => {
+        if (at) paused.set(topic, at); // tried again at the next look
+        throw error;
+      });
+      // a rebalance meanwhile assigned the partitions afresh (the topic no longer paused)
+      if (join !== joins || stopping) return;
+      fetcher.resume(positions);
+      log.info(`sync of ${at?.table ?? topic} resumed: ${at?.description ?? ''} resolved`, {
+        from: positions.map((p) => `${p.topic}[${p.partition}]@${p.offset}`),
+      });
+    };
     let rejoins = 0; // consecutive restarts of a crashed consumer, reset on joining
     consumer.on(consumer.events.REBALANCING, () => fetcher.assign([]));
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
@@ -282,6 +310,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
       consumer.pause(topics.map((topic) => ({ topic })));
       const join = ++joins;
       rejoins = 0;
+      assignment = payload.memberAssignment;
       void withRetry(() => positionsOf(payload.memberAssignment), {
         ...retry,
         shouldStop: () => stopping,
@@ -325,6 +354,39 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
     await consumer.subscribe({ topics, fromBeginning: true });
     await runConsumer();
     lag.start();
+    const reload = createMappingReload({
+      service,
+      direction,
+      topicPrefix,
+      plan: options.plan,
+      loadPlan: options.reloadPlan ?? (() => options.plan),
+      compile: (plan, table, topic) =>
+        compileTopic({ ...topology, plan, service: findService(plan, service) }, table, topic),
+      writers,
+      baselines,
+      watch,
+      isPaused: schema.isPaused,
+      // without the kit DB's record a pause is never taken as resolved
+      openPausedTopics: async () =>
+        options.openPauses
+          ? new Set((await options.openPauses()).map((p) => p.topic))
+          : new Set(paused.keys()),
+      resume: resumeTopic,
+      log,
+    });
+    let reloading: Promise<void> | null = null;
+    const reloader = setInterval(() => {
+      if (reloading || stopping) return;
+      reloading = reload
+        .check()
+        .catch((error) =>
+          log.warn('could not look for a changed plan or table; trying again', {
+            error: errorMessage(error),
+          }),
+        )
+        .finally(() => (reloading = null));
+    }, options.reloadIntervalMs ?? 2_000);
+    reloader.unref();
     const pruner = setInterval(() => void pruneOrigins(target).catch(() => undefined), 3_600_000);
     pruner.unref();
     log.info('sink started', { groupId, topics, dlqTopic });
@@ -339,6 +401,8 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
         if (stopping) return;
         stopping = true;
         clearInterval(pruner);
+        clearInterval(reloader);
+        await reloading;
         lag.stop();
         // The batches being applied finish (or give up on a transient error: not applied).
         await fetcher.stop();

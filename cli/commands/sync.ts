@@ -17,6 +17,7 @@ import { startSinkWorker } from '../../cdc/sink/sink-worker.ts';
 import { startSinkFollower } from '../../cdc/sink/sink-follower.ts';
 import { syncFleetStore } from '../../cdc/fleet/sync-fleet-store.ts';
 import { loadConfig } from '../../lib/config/index.ts';
+import { loadPlan } from '../../plan/load-plan.ts';
 import { openKitDb } from '../../lib/kit-db.ts';
 import { packageVersion } from '../../lib/package-paths.ts';
 import { preflight } from '../preflight.ts';
@@ -86,6 +87,8 @@ async function runSync(serviceName: string, flags: SyncFlags): Promise<void> {
         sessionTimeoutMs,
         recordSchemaChange: (seen) => recordSchemaChange(schemaLog, serviceName, direction, seen),
         openPauses: () => openPauses(schemaLog, serviceName, direction),
+        // a mapping changed in the plan file is picked up without a restart (mapping-reload.ts)
+        reloadPlan: () => loadPlan(config.planFile),
       }),
   });
   const stopFollower = async () => {

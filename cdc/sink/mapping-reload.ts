@@ -1,0 +1,166 @@
+/**
+ * Picks up a changed plan or table while the worker runs, so that a column the monolith's team
+ * added and the plan now maps is written without a restart, and a paused table resumes once its
+ * change is resolved.
+ *
+ * Why polling, between batches: the two things that must both have happened (the plan file maps
+ * the column, and the service's migration added it to the target) come from two different
+ * people's deploys, in either order, with no event the worker could wait for (logical decoding
+ * carries no DDL, the target's migration produces no change event, a plan edit is a file). A
+ * signal would need every worker of the fleet to be signalled by whoever deployed. So every
+ * `intervalMs` the worker looks at what may have moved, cheaply:
+ * - the plan file, parsed again (local, no database);
+ * - only for a topic whose plan entry changed, whose events' schema differs from what its writer
+ *   was compiled for (schema-watch.ts), or that is paused and whose change is resolved in the
+ *   kit DB: the live columns of its two tables, and a compile.
+ * A topic whose tables match its writer costs nothing but the file read. A new writer replaces the
+ * old one only when it compiles and every column it writes exists in the target; otherwise the
+ * old one goes on (and the reason is logged once). The applier takes a topic's writer per batch,
+ * so a swap lands between two batches: the batch in flight finishes with the old writer.
+ *
+ * Rows synced before the pick-up do not have the new column's value: that is the back-fill,
+ * `ficus verify <service> --repair` (cdc/verify/README.md: safe under concurrent writes).
+ */
+import { errorMessage } from '../../lib/errors.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { Direction } from '../../plan/mapping.ts';
+import { findService } from '../../plan/load-plan.ts';
+import type { Plan, TableMapping } from '../../plan/plan-types.ts';
+import type { TableBaseline } from './schema-diff.ts';
+import type { SchemaWatch } from './schema-watch.ts';
+import { directionTables, type CompiledTopic } from './sink-topology.ts';
+import type { TableWriter } from './table-writer.ts';
+
+export type MappingReloadOptions = {
+  service: string;
+  direction: Direction;
+  topicPrefix: string;
+  /** the plan the writers were compiled from at start */
+  plan: Plan;
+  /** the plan as it is now (its file read again) */
+  loadPlan: () => Plan;
+  /** compiles a topic against the live tables (sink-topology.ts compileTopic) */
+  compile: (plan: Plan, table: TableMapping, topic: string) => Promise<CompiledTopic>;
+  /** the worker's live writers and baselines: replaced in place */
+  writers: Map<string, TableWriter>;
+  baselines: Map<string, TableBaseline>;
+  watch: Pick<SchemaWatch, 'differs' | 'forget'>;
+  isPaused: (topic: string) => boolean;
+  /** the topics paused by a change still open in the kit DB (resolved ones are not in it) */
+  openPausedTopics: () => Promise<Set<string>>;
+  /** syncs a paused topic again from its stored position */
+  resume: (topic: string) => Promise<void>;
+  log: Logger;
+};
+
+export type MappingReload = {
+  /** One look (the worker calls it every interval, never two at once). */
+  check(): Promise<void>;
+};
+
+const newlyMapped = (before: TableBaseline | undefined, after: TableBaseline) =>
+  [...after.mapped].filter((c) => !before?.mapped.has(c));
+
+export function createMappingReload(options: MappingReloadOptions): MappingReload {
+  const { log, writers, baselines } = options;
+  let plan = options.plan;
+  // the plan entry each topic's writer was compiled from
+  const compiledFrom = new Map(
+    directionTables(
+      plan,
+      findService(plan, options.service),
+      options.direction,
+      options.topicPrefix,
+    ).map(({ table, topic }) => [topic, JSON.stringify(table)]),
+  );
+  const said = new Set<string>();
+  const once = (key: string, say: () => void) => {
+    if (said.has(key)) return;
+    said.add(key);
+    say();
+  };
+
+  /** The plan file again; the last good plan while it does not load (said once per error). */
+  const currentPlan = (): Plan => {
+    try {
+      plan = options.loadPlan();
+    } catch (error) {
+      once(`plan ${errorMessage(error)}`, () =>
+        log.error('the plan file changed and does not load; syncing by the last good plan', {
+          error: errorMessage(error),
+        }),
+      );
+    }
+    return plan;
+  };
+
+  const swap = (topic: string, next: CompiledTopic) => {
+    const added = newlyMapped(baselines.get(topic), next.baseline);
+    writers.set(topic, next.writer);
+    baselines.set(topic, next.baseline);
+    options.watch.forget(topic);
+    if (added.length)
+      log.info(
+        `picked up: ${added.map((c) => `${next.baseline.table}.${c}`).join(', ')} now synced; back-fill the rows synced before with 'ficus verify ${options.service} --repair'`,
+        { topic },
+      );
+    else log.info(`${next.baseline.table}: writer compiled again from the plan and the tables`);
+  };
+
+  const checkTopic = async (
+    table: TableMapping,
+    topic: string,
+    resolved: boolean,
+  ): Promise<void> => {
+    const entry = JSON.stringify(table);
+    const paused = options.isPaused(topic);
+    const changed = entry !== compiledFrom.get(topic) || options.watch.differs(topic);
+    if (paused ? !resolved : !changed) return;
+    let next: CompiledTopic;
+    try {
+      next = await options.compile(plan, table, topic);
+    } catch (error) {
+      return once(`${topic} ${errorMessage(error)}`, () =>
+        log.warn(`${table.source}: cannot compile the changed mapping yet; the writer stays`, {
+          error: errorMessage(error),
+          ...(paused ? { paused: 'stays paused' } : {}),
+        }),
+      );
+    }
+    if (next.missingInTarget.length)
+      return once(`${topic} missing ${next.missingInTarget.join(',')}`, () =>
+        log.info(
+          `${table.source}: the plan writes ${next.missingInTarget.join(', ')}, which ${next.writer.table} lacks; waiting for the service's migration`,
+        ),
+      );
+    compiledFrom.set(topic, entry);
+    if (next.writer.upsertSql !== writers.get(topic)?.upsertSql || paused) swap(topic, next);
+    else if (
+      JSON.stringify(next.baseline.columns) !== JSON.stringify(baselines.get(topic)?.columns)
+    ) {
+      // the same writer (a column the plan does not map): the events' schema is the new normal
+      baselines.set(topic, next.baseline);
+      options.watch.forget(topic);
+    }
+    if (paused) await options.resume(topic);
+  };
+
+  return {
+    async check() {
+      const now = currentPlan();
+      const tables = directionTables(
+        now,
+        findService(now, options.service),
+        options.direction,
+        options.topicPrefix,
+      );
+      const anyPaused = [...writers.keys()].some(options.isPaused);
+      const open = anyPaused ? await options.openPausedTopics() : new Set<string>();
+      for (const { table, topic } of tables) {
+        // a table the plan did not have at start needs a restart (its topic is not subscribed)
+        if (!writers.has(topic)) continue;
+        await checkTopic(table, topic, !open.has(topic));
+      }
+    },
+  };
+}
