@@ -15,7 +15,11 @@ import type { Admin } from 'kafkajs';
 import pg from 'pg';
 import YAML from 'yaml';
 import { waitFor, waitWhileProgressing } from '../lib/wait.ts';
-import { parsePlan } from '../plan/load-plan.ts';
+import { loadPlan, parsePlan } from '../plan/load-plan.ts';
+import { ensureKitTables } from '../cdc/connect/source-database.ts';
+import type { SourceConnectorSpec } from '../cdc/connect/source-config.ts';
+import { createConnectClient } from '../cdc/connect/connect-client.ts';
+import { sinkConsistency, type WaitForConsistentPoint } from '../cdc/verify/consistent-point.ts';
 import type { Plan } from '../plan/plan-types.ts';
 import { compileTableMapping, renderMappedSelect } from '../plan/mapping.ts';
 import { describeTable } from '../plan/describe-table.ts';
@@ -365,6 +369,49 @@ export async function createSinkFixture(
       ];
       return { args, env: { ...process.env, FICUS_CONFIG: configPath } };
     },
+    /**
+     * Edits the plan file as a team changing its mapping would (the raw YAML, `services.<name>`
+     * of the fixture's service handed to `edit`); returns the plan as loaded from it now.
+     */
+    editPlan(edit: (service: Record<string, unknown>) => void): Plan {
+      const raw = YAML.parse(fs.readFileSync(planPath, 'utf8')) as {
+        services: Record<string, Record<string, unknown>>;
+      };
+      edit(raw.services[service]);
+      fs.writeFileSync(planPath, YAML.stringify(raw));
+      return loadPlan(planPath);
+    },
+    /**
+     * `ficus verify`'s consistent point on the forward connector: the legacy WAL position, the
+     * connector past it (through ficus's heartbeat row: start the connector with
+     * `fixture.heartbeatTable` among its tables), the sink at the topics' ends. Makes the
+     * heartbeat table in the legacy DB.
+     */
+    async forwardConsistency(
+      legacy: pg.Pool,
+      serviceDb: pg.Pool,
+      kafkaAdmin: Admin,
+    ): Promise<WaitForConsistentPoint> {
+      const spec = {
+        name: `sink-test-${id}-forward`,
+        topicPrefix: prefix,
+        tables: [...owns, ...replicates].map((t) => legacyTable(String(t.source))),
+        kitSchema: 'ficus_cdc',
+        heartbeatTable: { schema: 'ficus_cdc', table: 'heartbeat' },
+        signalTable: { schema: 'ficus_cdc', table: 'signal' },
+      } as SourceConnectorSpec;
+      await ensureKitTables(legacy, spec);
+      return sinkConsistency({
+        legacy,
+        service: serviceDb,
+        connect: createConnectClient({ url: urls.connect }),
+        kafkaAdmin,
+        spec,
+        timeoutMs: 120_000,
+      });
+    },
+    /** ficus's heartbeat table, for a connector's `table.include.list` (forwardConsistency) */
+    heartbeatTable: 'ficus_cdc.heartbeat',
     workerOptions(direction: Direction, extra: Partial<SinkWorkerOptions> = {}): SinkWorkerOptions {
       return {
         service,

@@ -104,7 +104,10 @@ export function createMappingReload(options: MappingReloadOptions): MappingReloa
         `picked up: ${added.map((c) => `${next.baseline.table}.${c}`).join(', ')} now synced; back-fill the rows synced before with 'ficus verify ${options.service} --repair'`,
         { topic },
       );
-    else log.info(`${next.baseline.table}: writer compiled again from the plan and the tables`);
+    else
+      log.info(
+        `${next.baseline.table}: writer compiled again (its columns or its plan entry changed)`,
+      );
   };
 
   const checkTopic = async (
