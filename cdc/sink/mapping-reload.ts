@@ -94,12 +94,13 @@ export function createMappingReload(options: MappingReloadOptions): MappingReloa
     return plan;
   };
 
-  const swap = (topic: string, next: CompiledTopic) => {
+  const swap = (topic: string, next: CompiledTopic, resuming: boolean) => {
     const added = newlyMapped(baselines.get(topic), next.baseline);
     writers.set(topic, next.writer);
     baselines.set(topic, next.baseline);
     options.watch.forget(topic);
-    if (added.length)
+    // a paused table resumes at the event it stopped at: no row of it was synced without the change
+    if (added.length && !resuming)
       log.info(
         `picked up: ${added.map((c) => `${next.baseline.table}.${c}`).join(', ')} now synced; back-fill the rows synced before with 'ficus verify ${options.service} --repair'`,
         { topic },
@@ -137,7 +138,8 @@ export function createMappingReload(options: MappingReloadOptions): MappingReloa
         ),
       );
     compiledFrom.set(topic, entry);
-    if (next.writer.upsertSql !== writers.get(topic)?.upsertSql || paused) swap(topic, next);
+    if (next.writer.upsertSql !== writers.get(topic)?.upsertSql || paused)
+      swap(topic, next, paused);
     else if (
       JSON.stringify(next.baseline.columns) !== JSON.stringify(baselines.get(topic)?.columns)
     ) {

@@ -88,6 +88,8 @@ export type SinkStats = {
   lag: LagSnapshot;
   /** tables whose sync paused at a breaking column change, by topic */
   paused: Record<string, SchemaChangeSeen>;
+  /** looks taken for a changed plan or table (mapping-reload.ts), finished or failed */
+  mappingLooks: number;
 };
 
 export type SinkWorker = {
@@ -375,6 +377,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
       log,
     });
     let reloading: Promise<void> | null = null;
+    let mappingLooks = 0;
     const reloader = setInterval(() => {
       if (reloading || stopping) return;
       reloading = reload
@@ -384,7 +387,10 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
             error: errorMessage(error),
           }),
         )
-        .finally(() => (reloading = null));
+        .finally(() => {
+          reloading = null;
+          mappingLooks++;
+        });
     }, options.reloadIntervalMs ?? 2_000);
     reloader.unref();
     const pruner = setInterval(() => void pruneOrigins(target).catch(() => undefined), 3_600_000);
@@ -396,7 +402,12 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
       topics,
       metrics,
       failed,
-      stats: () => ({ ...totals, lag: lag.snapshot(), paused: Object.fromEntries(paused) }),
+      stats: () => ({
+        ...totals,
+        lag: lag.snapshot(),
+        paused: Object.fromEntries(paused),
+        mappingLooks,
+      }),
       stop: async () => {
         if (stopping) return;
         stopping = true;

@@ -13,6 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import type { Command } from 'commander';
+import type { Knex } from 'knex';
 import { ConfigError } from '../../lib/errors.ts';
 import { parseDuration } from '../../lib/duration.ts';
 import { loadPlan } from '../../plan/load-plan.ts';
@@ -28,6 +29,7 @@ import { moveWrites, writesAtService } from '../../rollout/cutover.ts';
 import { resolveInterruptedCutovers } from '../../rollout/cutover-recovery.ts';
 import { configuredProxyFleet } from '../../rollout/proxy-fleet-client.ts';
 import { describePropagation } from '../../rollout/stage-propagation.ts';
+import { schemaEvidence } from '../../rollout/gate-evidence.ts';
 
 /** Who is making the change: git's user.name, else the login name. */
 export function currentActor(env: NodeJS.ProcessEnv = process.env): string {
@@ -45,6 +47,23 @@ export function currentActor(env: NodeJS.ProcessEnv = process.env): string {
 
 const pct = (s: { stage: string; percent: number }) =>
   s.stage === 'canary' ? `canary ${s.percent}%` : s.stage;
+
+/**
+ * A refusal by the prerequisites names the gates of the service's open schema changes too: a
+ * legacy column dropped or renamed fails the mapping check as well, and the gate says which
+ * change, and the event its table's sync paused at (`ficus schema-changes`).
+ */
+async function refusedWithSchemaGates(
+  error: unknown,
+  kitDb: Knex,
+  service: string,
+): Promise<never> {
+  if (!(error instanceof ChecksFailedError)) throw error;
+  const open = await schemaEvidence(kitDb, service).catch(() => []);
+  if (open.length)
+    error.message += `\nand the gates of the open schema changes (\`ficus schema-changes\`):\n${open.map((c) => `  ✗ ${c.gate}`).join('\n')}`;
+  throw error;
+}
 
 export function register(program: Command): void {
   program
@@ -119,7 +138,7 @@ export function register(program: Command): void {
           if (isStage(stage) && STAGES.indexOf(stage) > STAGES.indexOf(current.stage))
             await requireChecks(`ficus stage ${service} ${stage}`, plan, config, service, [
               writesAtService(stage) ? 'reverse' : 'forward',
-            ]);
+            ]).catch((error: unknown) => refusedWithSchemaGates(error, kitDb, service));
           // Moving the writes (canary -> live, or back) is the fenced cut-over, not a flag flip.
           const change =
             writesAtService(current.stage) !== writesAtService(stage)
