@@ -26,7 +26,7 @@ import type { Logger } from '../../lib/logger.ts';
 import type { Direction } from '../../plan/mapping.ts';
 import { findService } from '../../plan/load-plan.ts';
 import type { Plan, TableMapping } from '../../plan/plan-types.ts';
-import type { TableBaseline } from './schema-diff.ts';
+import { typeName, type TableBaseline } from './schema-diff.ts';
 import type { SchemaWatch } from './schema-watch.ts';
 import { directionTables, type CompiledTopic } from './sink-topology.ts';
 import type { TableWriter } from './table-writer.ts';
@@ -60,6 +60,20 @@ export type MappingReload = {
 
 const newlyMapped = (before: TableBaseline | undefined, after: TableBaseline) =>
   [...after.mapped].filter((c) => !before?.mapped.has(c));
+
+/**
+ * The columns the writer carries that the live table no longer has, or has with another type: a
+ * change the stream has not reached yet (the worker compiles against the tables as they are now,
+ * which may be ahead of the events). Compiling past it would apply it silently; instead the
+ * writer stays, the stream reaches the change and pauses there.
+ */
+export function changedAhead(before: TableBaseline, after: TableBaseline): string[] {
+  const now = new Map(after.columns.map((c) => [c.name, c.type]));
+  return before.columns
+    .filter((c) => before.mapped.has(c.name))
+    .filter((c) => !now.has(c.name) || typeName(now.get(c.name)!) !== typeName(c.type))
+    .map((c) => c.name);
+}
 
 export function createMappingReload(options: MappingReloadOptions): MappingReload {
   const { log, writers, baselines } = options;
@@ -135,6 +149,14 @@ export function createMappingReload(options: MappingReloadOptions): MappingReloa
       return once(`${topic} missing ${next.missingInTarget.join(',')}`, () =>
         log.info(
           `${table.source}: the plan writes ${next.missingInTarget.join(', ')}, which ${next.writer.table} lacks; waiting for the service's migration`,
+        ),
+      );
+    const before = baselines.get(topic);
+    const ahead = before && !paused ? changedAhead(before, next.baseline) : [];
+    if (ahead.length)
+      return once(`${topic} ahead ${ahead.join(',')}`, () =>
+        log.info(
+          `${table.source}: ${ahead.join(', ')} changed in the table before the stream got there; the writer stays until the sync reaches that event (and pauses)`,
         ),
       );
     compiledFrom.set(topic, entry);
