@@ -153,7 +153,10 @@ export async function openPauses(
     }));
 }
 
-/** Marks a change dealt with: its gate no longer blocks, a worker started after it syncs the table. */
+/**
+ * Marks a change dealt with: its gate no longer blocks, and the running workers resume the table
+ * once its mapping compiles (mapping-reload.ts); a worker started after it syncs the table.
+ */
 export async function resolveSchemaChange(db: SqlRunner, id: number): Promise<boolean> {
   const { rows } = await db.query(
     'UPDATE schema_changes SET resolved_at = now() WHERE id = $1 AND resolved_at IS NULL RETURNING id',
