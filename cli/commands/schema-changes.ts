@@ -1,8 +1,9 @@
 /**
  * `ficus schema-changes [--json]` lists the column changes the sync saw and nobody resolved yet;
  * `ficus schema-changes resolve <id>` marks one dealt with (after the plan and the target were
- * changed): its gate stops blocking, and a sync worker started afterwards syncs the table again
- * from the event it paused at (docs/operations.md, "When the monolith's schema changes").
+ * changed): its gate stops blocking, and the service's running sync workers sync the table again
+ * from the event it paused at, once its mapping compiles against the changed tables
+ * (cdc/sink/mapping-reload.ts; docs/operations.md, "When the monolith's tables change").
  */
 import type { Command } from 'commander';
 import pg from 'pg';
@@ -49,7 +50,7 @@ export function register(program: Command): void {
   command
     .command('resolve <id>')
     .description(
-      'mark a change dealt with once the plan and the target are changed: its gate stops blocking; restart the sync workers of its service to go on from the paused event',
+      'mark a change dealt with once the plan and the target are changed: its gate stops blocking and the sync workers go on from the paused event',
     )
     .action(async (raw: string) => {
       const id = Number(raw);
@@ -63,7 +64,7 @@ export function register(program: Command): void {
           `schema-changes resolve: no unresolved change #${id} (see \`ficus schema-changes\`)`,
         );
       createProgress().done(
-        `schema change #${id} resolved: restart the service's sync workers to sync the table again`,
+        `schema change #${id} resolved: the service's sync workers resume the table from the paused event once its mapping compiles (within seconds; their log says "resumed")`,
       );
     });
 }
