@@ -9,7 +9,7 @@ import { createProgress } from '../lib/progress.ts';
 import { ensureApp, monolithApp, proxyApp, serviceApp } from '../stack/apps.ts';
 import { loadStackConfig } from '../stack/stack-config.ts';
 import { sleep, waitFor } from '../lib/wait.ts';
-import { http, legacySql, matchRate, serviceSql } from './demo-probes.ts';
+import { http, kitSql, legacySql, matchRate, serviceSql } from './demo-probes.ts';
 import { createNarrator } from './narrator.ts';
 import { rolloutPacing, type Pace } from './pace.ts';
 import { resetDemo } from './reset-demo.ts';
@@ -108,6 +108,52 @@ async function shadowAndCompareRules(ctx: Context): Promise<void> {
     'with the rule, catalog matches the monolith on at least 99% of reads',
     second.rate !== null && second.rate >= 0.99,
     `${second.matched}/${second.compared} matched`,
+  );
+}
+
+/**
+ * The monolith's team ships a migration during the parallel run: a column ficus does not map.
+ * Logical decoding carries no DDL; ficus sees it in the schema of the next change event.
+ */
+async function schemaChangeDuringShadow(ctx: Context): Promise<void> {
+  const { n } = ctx;
+  await n.step(
+    "the monolith's team adds a column",
+    "A migration runs for weeks, and the monolith's team keeps shipping. Theirs adds `products.colour`. The database tells no one (logical decoding carries no DDL), but every change event carries its table's schema: the catalog sync sees the new column in the next event of `products`, records it once in the kit database, and, since the plan does not map it, syncs on. Had they dropped, renamed or retyped a mapped column, only that table's sync would pause at that event and a gate named after it would block every stage advance until the plan and catalog's schema are changed (docs/operations.md). To carry the new column later: map it in the plan and add it in catalog's migration; the running workers pick it up, and `ficus verify catalog --repair` back-fills the rows synced before.",
+  );
+  await legacySql('ALTER TABLE products ADD COLUMN IF NOT EXISTS colour text');
+  await legacySql(`UPDATE products SET colour = 'teal', updated_at = now() WHERE id = 1`);
+  const description = 'products.colour added (not mapped)';
+  const recorded = await waitFor(
+    'the new column recorded',
+    async () =>
+      (
+        await kitSql<{ breaking: boolean }>(
+          `SELECT breaking FROM schema_changes WHERE service = 'catalog' AND description = $1`,
+          [description],
+        )
+      )[0],
+    { timeoutMs: 60_000 },
+  ).catch(() => undefined);
+  await ficus(ctx, ['schema-changes']);
+  n.check(
+    'ficus records the column the monolith added, as not mapped (no gate)',
+    recorded?.breaking === false,
+    recorded ? description : 'not recorded within 60 s',
+  );
+  const name = `Teal Chair ${Date.now()}`;
+  await legacySql('UPDATE products SET name = $1, updated_at = now() WHERE id = 1', [name]);
+  const synced = await waitFor(
+    'a change made after the new column reaching catalog',
+    async () =>
+      (await serviceSql<{ title: string }>('catalog', 'SELECT title FROM products WHERE id = 1'))[0]
+        ?.title === name,
+    { timeoutMs: 60_000 },
+  ).catch(() => false);
+  n.check(
+    'the sync goes on: a product renamed after the change reaches catalog',
+    synced === true,
+    synced ? `products #1 is "${name}" in catalog` : 'not in catalog within 60 s',
   );
 }
 
@@ -304,6 +350,7 @@ export async function runWalkthrough(options: WalkthroughOptions): Promise<boole
     await foundation(ctx);
     await extractService(ctx, 'catalog', () => undefined);
     await shadowAndCompareRules(ctx);
+    await schemaChangeDuringShadow(ctx);
     await rolloutWithDrill(ctx);
     await cutOverCatalog(ctx);
     await extractService(ctx, 'orders', async () => {
