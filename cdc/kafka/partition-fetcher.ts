@@ -57,8 +57,8 @@ export type PartitionFetcherOptions = {
 export type PartitionFetcher = {
   /** from now on, fetch exactly these partitions, from these offsets */
   assign(positions: (TopicPartition & { offset: bigint })[]): void;
-  /** stops fetching a topic's partitions until they are assigned again */
-  pause(topic: string): void;
+  /** stops fetching a topic's partitions (or one of them) until they are assigned again */
+  pause(topic: string, partition?: number): void;
   /** fetches these partitions again (a paused topic resumed), the others untouched */
   resume(positions: (TopicPartition & { offset: bigint })[]): void;
   stop(): Promise<void>;
@@ -288,8 +288,10 @@ export function createPartitionFetcher(options: PartitionFetcherOptions): Partit
         log.warn('could not find the partition leaders; retrying', { error: errorMessage(error) }),
       );
     },
-    pause(topic) {
-      partitions = new Map([...partitions].filter(([, state]) => state.topic !== topic));
+    pause(topic, partition) {
+      const stops = (state: PartitionState) =>
+        state.topic === topic && (partition === undefined || state.partition === partition);
+      partitions = new Map([...partitions].filter(([, state]) => !stops(state)));
       wake();
     },
     async stop() {

@@ -181,7 +181,7 @@ export function createMappingReload(options: MappingReloadOptions): MappingReloa
         options.direction,
         options.topicPrefix,
       );
-      const anyPaused = [...writers.keys()].some(options.isPaused);
+      const anyPaused = [...writers.keys()].some((topic) => options.isPaused(topic));
       const open = anyPaused ? await options.openPausedTopics() : new Set<string>();
       for (const { table, topic } of tables) {
         // a table the plan did not have at start needs a restart (its topic is not subscribed)

@@ -22,9 +22,10 @@ export type SchemaGuard = {
   watch: SchemaWatch;
   /** changes seen for the first time (each once) */
   seen(changes: SchemaChangeSeen[]): void;
-  /** stops the table's sync: nothing at or after `at` is applied */
+  /** stops the sync of the table's partition `at` is in: nothing at or after `at` is applied */
   pause(topic: string, at: SchemaChangeSeen): void;
-  isPaused(topic: string): boolean;
+  /** a partition stopped; without one, whether any partition of the table is */
+  isPaused(topic: string, partition?: number): boolean;
 };
 
 export type SinkTotals = {
@@ -177,7 +178,8 @@ export function createPartitionApplier(options: PartitionApplierOptions) {
   const applyFetched = async (batch: FetchedBatch, writer: TableWriter): Promise<boolean> => {
     const deps: ApplyDeps = { ...options.deps, writer };
     for (let i = 0; i < batch.messages.length; i += options.maxEvents) {
-      if (options.isStopping() || options.schema?.isPaused(batch.topic)) return true;
+      if (options.isStopping() || options.schema?.isPaused(batch.topic, batch.partition))
+        return true;
       const chunk = batch.messages.slice(i, i + options.maxEvents);
       const stop = breakingAt(chunk, batch);
       const ready = stop ? chunk.slice(0, stop.index) : chunk;
@@ -207,7 +209,12 @@ export function createPartitionApplier(options: PartitionApplierOptions) {
     /** Hands a batch over; resolves once its partition may be fetched again. */
     async take(batch: FetchedBatch): Promise<void> {
       const writer = options.writers.get(batch.topic);
-      if (!writer || batch.messages.length === 0 || options.schema?.isPaused(batch.topic)) return;
+      if (
+        !writer ||
+        batch.messages.length === 0 ||
+        options.schema?.isPaused(batch.topic, batch.partition)
+      )
+        return;
       const partition = keyOf(batch);
       const truncates = batch.messages.some(isTruncate);
       const before = truncates

@@ -18,7 +18,7 @@ import type { Direction } from '../../plan/mapping.ts';
 import type { Plan } from '../../plan/plan-types.ts';
 import { findService } from '../../plan/load-plan.ts';
 import { kafkaClusterView } from '../kafka/kafka-cluster-view.ts';
-import { createPartitionFetcher } from '../kafka/partition-fetcher.ts';
+import { createPartitionFetcher, keyOf } from '../kafka/partition-fetcher.ts';
 import { createPartitionApplier, type SinkTotals } from './partition-applier.ts';
 import { createDeadLetterSender, deadLetterTopic, ensureTopic } from './dead-letter.ts';
 import { pruneOrigins } from './no-echo.ts';
@@ -203,8 +203,12 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
       rejectFailed(error);
     };
 
-    const paused = new Map<string, SchemaChangeSeen>();
-    let pauseFetch: (topic: string) => void = () => undefined;
+    // A table pauses partition by partition: each stops at its own first event of the changed
+    // schema, and the others apply their events from before the change meanwhile. So when the
+    // table resumes under the new mapping, no partition still holds events of the old schema.
+    const paused = new Map<string, SchemaChangeSeen>(); // by topic: where the table first paused
+    const pausedParts = new Set<string>(); // keyOf(topic, partition)
+    let pauseFetch: (topic: string, partition: number) => void = () => undefined;
     const watch = createSchemaWatch(baselines);
     const schema: SchemaGuard = {
       watch,
@@ -223,17 +227,22 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
         }
       },
       pause: (topic, at) => {
-        if (paused.has(topic)) return;
+        const { partition } = at.position;
+        if (pausedParts.has(keyOf({ topic, partition }))) return;
+        pausedParts.add(keyOf({ topic, partition }));
+        pauseFetch(topic, partition);
+        const where = `${at.position.topic}[${partition}]@${at.position.offset}`;
+        if (paused.has(topic))
+          return log.info(`partition ${partition} of ${at.table} reached the change at ${where}`);
         paused.set(topic, at);
-        pauseFetch(topic);
         metrics.pausedTables.set(paused.size);
-        const where = `${at.position.topic}[${at.position.partition}]@${at.position.offset}`;
         log.warn(
           `sync of ${at.table} paused at ${where}: ${at.description}; change the plan and the target, then mark the change resolved ('ficus schema-changes resolve <id>'): the sync resumes from this event`,
           { lsn: at.lsn },
         );
       },
-      isPaused: (topic) => paused.has(topic),
+      isPaused: (topic, partition) =>
+        partition === undefined ? paused.has(topic) : pausedParts.has(keyOf({ topic, partition })),
     };
     for (const seen of options.openPauses ? await options.openPauses() : [])
       if (writers.has(seen.topic)) schema.pause(seen.topic, seen);
@@ -266,7 +275,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
       log: log.child('fetch'),
       retry,
     });
-    pauseFetch = (topic) => fetcher.pause(topic);
+    pauseFetch = (topic, partition) => fetcher.pause(topic, partition);
 
     /** Where each assigned partition is fetched from: the position stored with the rows, the truth. */
     const positionsOf = async (assignment: Record<string, number[]>) => {
@@ -289,18 +298,21 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
     const resumeTopic = async (topic: string) => {
       const join = joins;
       const at = paused.get(topic);
+      const parts = [...pausedParts].filter((key) => key.startsWith(`${topic}|`));
       paused.delete(topic);
+      for (const key of parts) pausedParts.delete(key);
       metrics.pausedTables.set(paused.size);
       const positions = await withRetry(() => positionsOf({ [topic]: assignment[topic] ?? [] }), {
         ...retry,
         shouldStop: () => stopping,
       }).catch((error: unknown) => {
         if (at) paused.set(topic, at); // tried again at the next look
+        for (const key of parts) pausedParts.add(key);
         throw error;
       });
       // a rebalance meanwhile assigned the partitions afresh (the topic no longer paused)
       if (join !== joins || stopping) return;
-      fetcher.resume(positions);
+      fetcher.resume(positions); // the partitions not paused are fetched on as they are
       log.info(`sync of ${at?.table ?? topic} resumed: ${at?.description ?? ''} resolved`, {
         from: positions.map((p) => `${p.topic}[${p.partition}]@${p.offset}`),
       });
@@ -320,7 +332,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
         .then((positions) => {
           if (join !== joins || stopping) return; // a newer assignment came meanwhile
           // a paused table stays paused: its partitions are not fetched again
-          fetcher.assign(positions.filter((p) => !paused.has(p.topic)));
+          fetcher.assign(positions.filter((p) => !pausedParts.has(keyOf(p))));
           log.info('joined the group', { assignment: payload.memberAssignment });
         })
         .catch(fail);
@@ -367,7 +379,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
       writers,
       baselines,
       watch,
-      isPaused: schema.isPaused,
+      isPaused: (topic) => schema.isPaused(topic),
       // without the kit DB's record a pause is never taken as resolved
       openPausedTopics: async () =>
         options.openPauses
