@@ -4,24 +4,12 @@
  */
 import crypto from 'node:crypto';
 import type pg from 'pg';
-import {
-  createRouter,
-  field,
-  notFound,
-  badRequest,
-  HttpError,
-  type Router,
-} from '../shared/http.ts';
+import { createRouter, field, oneRow, badRequest, HttpError, type Router } from '../shared/http.ts';
 
 const LOAN = `id, member_id AS "memberId", isbn, copy_no AS "copyNo", state,
   lent_on::text AS "lentOn", due_on::text AS "dueOn", returned_on::text AS "returnedOn"`;
 const HOLD = `id::text AS id, member_id AS "memberId", isbn, queue_position AS "order",
   placed_at AS "placedAt"`;
-
-const one = <T>(rows: T[], what: string): T => {
-  if (!rows.length) throw notFound(what);
-  return rows[0];
-};
 
 export function createCirculationRouter(db: pg.Pool): Router {
   const router = createRouter();
@@ -32,7 +20,7 @@ export function createCirculationRouter(db: pg.Pool): Router {
     const { rows: titles } = await db.query('SELECT isbn, title FROM titles WHERE isbn = $1', [
       params.isbn,
     ]);
-    const title = one(titles, `title ${params.isbn}`);
+    const title = oneRow(titles, `title ${params.isbn}`);
     const { rows: copies } = await db.query(
       `SELECT c.copy_no AS "copyNo", c.condition, c.shelf,
               EXISTS (SELECT 1 FROM loans l WHERE l.isbn = c.isbn AND l.copy_no = c.copy_no
@@ -74,7 +62,7 @@ export function createCirculationRouter(db: pg.Pool): Router {
     const { rows } = await db.query(`SELECT ${LOAN}, history FROM loans WHERE id = $1`, [
       params.id,
     ]);
-    return { status: 200, body: one(rows, `loan ${params.id}`) };
+    return { status: 200, body: oneRow(rows, `loan ${params.id}`) };
   });
 
   router.post('/api/loans', async ({ body }) => {
@@ -104,7 +92,7 @@ export function createCirculationRouter(db: pg.Pool): Router {
        WHERE id = $1 AND state = 'open' RETURNING ${LOAN}, history`,
       [params.id],
     );
-    return { status: 200, body: one(rows, `open loan ${params.id}`) };
+    return { status: 200, body: oneRow(rows, `open loan ${params.id}`) };
   });
 
   router.post('/api/loans/:id/renew', async ({ params }) => {
@@ -112,7 +100,7 @@ export function createCirculationRouter(db: pg.Pool): Router {
       `UPDATE loans SET due_on = due_on + 14 WHERE id = $1 AND state = 'open' RETURNING ${LOAN}`,
       [params.id],
     );
-    return { status: 200, body: one(rows, `open loan ${params.id}`) };
+    return { status: 200, body: oneRow(rows, `open loan ${params.id}`) };
   });
 
   return router;

@@ -5,16 +5,11 @@
  */
 import crypto from 'node:crypto';
 import type pg from 'pg';
-import { createRouter, field, notFound, badRequest, type Router } from '../shared/http.ts';
+import { createRouter, field, oneRow, badRequest, type Router } from '../shared/http.ts';
 
 const LOAN = `id, member_id AS "memberId", isbn, copy_no AS "copyNo", state::text AS state,
   lent_on::text AS "lentOn", due_on::text AS "dueOn", returned_on::text AS "returnedOn"`;
 const HOLD = `id::text AS id, member_id AS "memberId", isbn, "order", placed_at AS "placedAt"`;
-
-const one = <T>(rows: T[], what: string): T => {
-  if (!rows.length) throw notFound(what);
-  return rows[0];
-};
 
 export function createLibraryRouter(db: pg.Pool): Router {
   const router = createRouter();
@@ -35,7 +30,7 @@ export function createLibraryRouter(db: pg.Pool): Router {
       `SELECT id, "user", name, joined_at AS "joinedAt" FROM public.members WHERE id = $1`,
       [params.id],
     );
-    return { status: 200, body: one(rows, `member ${params.id}`) };
+    return { status: 200, body: oneRow(rows, `member ${params.id}`) };
   });
 
   router.get('/api/titles/:isbn', async ({ params }) => {
@@ -47,7 +42,7 @@ export function createLibraryRouter(db: pg.Pool): Router {
        FROM lending.titles t WHERE t.isbn = $1`,
       [params.isbn],
     );
-    return { status: 200, body: one(rows, `title ${params.isbn}`) };
+    return { status: 200, body: oneRow(rows, `title ${params.isbn}`) };
   });
 
   router.put('/api/titles/:isbn/rating', async ({ params, body }) => {
@@ -58,7 +53,7 @@ export function createLibraryRouter(db: pg.Pool): Router {
       `UPDATE lending.titles SET rating = $2 WHERE isbn = $1 RETURNING isbn, rating::float8 AS rating`,
       [params.isbn, rating],
     );
-    return { status: 200, body: one(rows, `title ${params.isbn}`) };
+    return { status: 200, body: oneRow(rows, `title ${params.isbn}`) };
   });
 
   addCirculationRoutes(router, db);
@@ -72,7 +67,7 @@ function addCirculationRoutes(router: Router, db: pg.Pool): void {
       'SELECT isbn, title FROM lending.titles WHERE isbn = $1',
       [params.isbn],
     );
-    const title = one(titles, `title ${params.isbn}`);
+    const title = oneRow(titles, `title ${params.isbn}`);
     const { rows: copies } = await db.query(
       `SELECT c.copy_no AS "copyNo", c.condition::text AS condition, c.shelf,
               EXISTS (SELECT 1 FROM lending.loans l WHERE l.isbn = c.isbn AND l.copy_no = c.copy_no
@@ -114,7 +109,7 @@ function addCirculationRoutes(router: Router, db: pg.Pool): void {
     const { rows } = await db.query(`SELECT ${LOAN}, history FROM lending.loans WHERE id = $1`, [
       params.id,
     ]);
-    return { status: 200, body: one(rows, `loan ${params.id}`) };
+    return { status: 200, body: oneRow(rows, `loan ${params.id}`) };
   });
 
   router.post('/api/loans', async ({ body }) => {
@@ -137,7 +132,7 @@ function addCirculationRoutes(router: Router, db: pg.Pool): void {
        WHERE id = $1 AND state = 'open' RETURNING ${LOAN}, history`,
       [params.id],
     );
-    return { status: 200, body: one(rows, `open loan ${params.id}`) };
+    return { status: 200, body: oneRow(rows, `open loan ${params.id}`) };
   });
 
   // a renewal moves the due date only: the (possibly large) history is left as it is
@@ -147,6 +142,6 @@ function addCirculationRoutes(router: Router, db: pg.Pool): void {
        RETURNING ${LOAN}`,
       [params.id],
     );
-    return { status: 200, body: one(rows, `open loan ${params.id}`) };
+    return { status: 200, body: oneRow(rows, `open loan ${params.id}`) };
   });
 }

@@ -18,6 +18,12 @@ export class HttpError extends Error {
 export const notFound = (what: string) => new HttpError(404, `${what} not found`);
 export const badRequest = (why: string) => new HttpError(400, why);
 
+/** The one row a query for a single thing returns, or a 404 naming it. */
+export function oneRow<T>(rows: T[], what: string): T {
+  if (!rows.length) throw notFound(what);
+  return rows[0];
+}
+
 export type Request = {
   params: Record<string, string>;
   body: Record<string, unknown>;
