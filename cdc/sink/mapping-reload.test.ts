@@ -2,6 +2,7 @@ import { createLogger } from '../../lib/logger.ts';
 import { parsePlan } from '../../plan/load-plan.ts';
 import type { Plan, TableMapping } from '../../plan/plan-types.ts';
 import { changedAhead, createMappingReload } from './mapping-reload.ts';
+import type { BackfillRequest } from './schema-backfill.ts';
 import type { TableBaseline } from './schema-diff.ts';
 import type { CompiledTopic } from './sink-topology.ts';
 import type { TableWriter } from './table-writer.ts';
@@ -46,6 +47,7 @@ function world(start: { source: Columns; target: string[]; plan: string[] }) {
   const baselines = new Map([[TOPIC, baselineOf(start.source, start.plan)]]);
   const differing = new Set<string>();
   const resumed: string[] = [];
+  const backfills: BackfillRequest[] = [];
   let compiles = 0;
   const compile = async (plan: Plan, table: TableMapping): Promise<CompiledTopic> => {
     compiles++;
@@ -77,6 +79,7 @@ function world(start: { source: Columns; target: string[]; plan: string[] }) {
       live.paused = false;
       resumed.push(topic);
     },
+    backfill: (request) => backfills.push(request),
     log: createLogger('test', () => undefined),
   });
   return {
@@ -84,6 +87,7 @@ function world(start: { source: Columns; target: string[]; plan: string[] }) {
     reload,
     differing,
     resumed,
+    backfills,
     compiles: () => compiles,
     writes: () => writers.get(TOPIC)!.upsertSql,
   };
@@ -108,6 +112,19 @@ describe('mapping reload', () => {
     w.live.target.push('colour');
     await w.reload.check();
     expect(w.writes()).toBe('id,colour');
+    // the rows synced before are back-filled, once
+    await w.reload.check();
+    expect(w.backfills).toEqual([
+      { topic: TOPIC, target: 'products', reason: 'products.colour newly mapped' },
+    ]);
+  });
+
+  it('asks no back-fill for a column the plan does not map', async () => {
+    const w = world({ source: { id: 'bigint' }, target: ['id'], plan: ['id'] });
+    w.live.source = { id: 'bigint', colour: 'text' };
+    w.differing.add(TOPIC);
+    await w.reload.check();
+    expect([w.writes(), w.backfills]).toEqual(['id', []]);
   });
 
   it('does not compile past a mapped column the table changed before the stream got there', async () => {
@@ -141,6 +158,18 @@ describe('mapping reload', () => {
     w.live.plan = ['id'];
     await w.reload.check();
     expect([w.writes(), w.resumed]).toEqual(['id', [TOPIC]]);
+    // the rows synced before were written by the old mapping
+    expect(w.backfills).toEqual([
+      { topic: TOPIC, target: 'products', reason: 'products resumed under a changed mapping' },
+    ]);
+  });
+
+  it('asks no back-fill when a paused table resumes under the same mapping', async () => {
+    const w = world({ source: { id: 'bigint' }, target: ['id'], plan: ['id'] });
+    w.live.paused = true;
+    w.live.open = false;
+    await w.reload.check();
+    expect([w.resumed, w.backfills]).toEqual([[TOPIC], []]);
   });
 
   it('keeps the last good plan while the plan file does not load', async () => {

@@ -18,8 +18,10 @@
  * old one goes on (and the reason is logged once). The applier takes a topic's writer per batch,
  * so a swap lands between two batches: the batch in flight finishes with the old writer.
  *
- * Rows synced before the pick-up do not have the new column's value: that is the back-fill,
- * `ficus verify <service> --repair` (cdc/verify/README.md: safe under concurrent writes).
+ * Rows synced before the pick-up do not have the new column's value, and rows synced before a
+ * paused table resumes under a changed mapping may not hold what it writes now: each is handed to
+ * `backfill` (schema-backfill.ts: the repair of that table, safe under concurrent writes); without
+ * it, the log names the command, `ficus verify <service> --repair`.
  */
 import { errorMessage } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
@@ -27,6 +29,7 @@ import type { Direction } from '../../plan/mapping.ts';
 import { findService } from '../../plan/load-plan.ts';
 import type { Plan, TableMapping } from '../../plan/plan-types.ts';
 import { typeName, type TableBaseline } from './schema-diff.ts';
+import type { BackfillRequest } from './schema-backfill.ts';
 import type { SchemaWatch } from './schema-watch.ts';
 import { directionTables, type CompiledTopic } from './sink-topology.ts';
 import type { TableWriter } from './table-writer.ts';
@@ -50,6 +53,8 @@ export type MappingReloadOptions = {
   openPausedTopics: () => Promise<Set<string>>;
   /** syncs a paused topic again from its stored position */
   resume: (topic: string) => Promise<void>;
+  /** back-fills the rows synced before a change of what the writer carries (schema-backfill.ts) */
+  backfill?: (request: BackfillRequest) => void;
   log: Logger;
 };
 
@@ -108,21 +113,29 @@ export function createMappingReload(options: MappingReloadOptions): MappingReloa
     return plan;
   };
 
-  const swap = (topic: string, next: CompiledTopic, resuming: boolean) => {
+  const swap = (table: TableMapping, topic: string, next: CompiledTopic, resuming: boolean) => {
+    const before = writers.get(topic);
     const added = newlyMapped(baselines.get(topic), next.baseline);
     writers.set(topic, next.writer);
     baselines.set(topic, next.baseline);
     options.watch.forget(topic);
-    // a paused table resumes at the event it stopped at: no row of it was synced without the change
+    const name = next.baseline.table;
+    // a paused table resumes at the event it stopped at: its rows synced before were written by
+    // the old mapping, which may fill a column differently now
+    const reason = resuming
+      ? before?.upsertSql !== next.writer.upsertSql
+        ? `${name} resumed under a changed mapping`
+        : undefined
+      : added.length
+        ? `${added.map((c) => `${name}.${c}`).join(', ')} newly mapped`
+        : undefined;
     if (added.length && !resuming)
       log.info(
-        `picked up: ${added.map((c) => `${next.baseline.table}.${c}`).join(', ')} now synced; back-fill the rows synced before with 'ficus verify ${options.service} --repair'`,
+        `picked up: ${added.map((c) => `${name}.${c}`).join(', ')} now synced; ${options.backfill ? 'back-filling the rows synced before' : `back-fill the rows synced before with 'ficus verify ${options.service} --repair'`}`,
         { topic },
       );
-    else
-      log.info(
-        `${next.baseline.table}: writer compiled again (its columns or its plan entry changed)`,
-      );
+    else log.info(`${name}: writer compiled again (its columns or its plan entry changed)`);
+    if (reason) options.backfill?.({ topic, target: table.target, reason });
   };
 
   const checkTopic = async (
@@ -161,7 +174,7 @@ export function createMappingReload(options: MappingReloadOptions): MappingReloa
       );
     compiledFrom.set(topic, entry);
     if (next.writer.upsertSql !== writers.get(topic)?.upsertSql || paused)
-      swap(topic, next, paused);
+      swap(table, topic, next, paused);
     else if (
       JSON.stringify(next.baseline.columns) !== JSON.stringify(baselines.get(topic)?.columns)
     ) {

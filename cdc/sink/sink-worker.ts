@@ -32,6 +32,7 @@ import { createLagTracker, type LagSnapshot } from './lag-tracker.ts';
 import { createKafkaClient } from '../kafka/kafka-clients.ts';
 import { createSchemaWatch, type SchemaChangeSeen } from './schema-watch.ts';
 import type { SchemaGuard } from './partition-applier.ts';
+import { createSchemaBackfill, type BackfillStats, type RepairTable } from './schema-backfill.ts';
 
 export type SinkWorkerOptions = {
   service: string;
@@ -77,6 +78,13 @@ export type SinkWorkerOptions = {
    */
   reloadPlan?: () => Plan;
   reloadIntervalMs?: number;
+  /**
+   * Repairs one table as `ficus verify --repair` does (schema-backfill.ts `repairOneTable`): given,
+   * the worker back-fills a table by itself after picking up a newly mapped column or resuming it
+   * under a changed mapping (when it holds partition 0 of the table's topic); without it, the log
+   * names the command to run.
+   */
+  repairTable?: RepairTable;
 };
 
 export type SinkStats = {
@@ -90,6 +98,8 @@ export type SinkStats = {
   paused: Record<string, SchemaChangeSeen>;
   /** looks taken for a changed plan or table (mapping-reload.ts), finished or failed */
   mappingLooks: number;
+  /** the back-fills this worker ran after a schema change (schema-backfill.ts) */
+  backfills: BackfillStats;
 };
 
 export type SinkWorker = {
@@ -318,13 +328,18 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
       });
     };
     let rejoins = 0; // consecutive restarts of a crashed consumer, reset on joining
-    consumer.on(consumer.events.REBALANCING, () => fetcher.assign([]));
+    let joined = false; // whether `assignment` is the group's current one
+    consumer.on(consumer.events.REBALANCING, () => {
+      joined = false;
+      fetcher.assign([]);
+    });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       // kafkajs's own fetching stays off (also after it restarts the consumer): ficus fetches
       consumer.pause(topics.map((topic) => ({ topic })));
       const join = ++joins;
       rejoins = 0;
       assignment = payload.memberAssignment;
+      joined = true;
       void withRetry(() => positionsOf(payload.memberAssignment), {
         ...retry,
         shouldStop: () => stopping,
@@ -368,6 +383,15 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
     await consumer.subscribe({ topics, fromBeginning: true });
     await runConsumer();
     lag.start();
+    const backfill = options.repairTable
+      ? createSchemaBackfill({
+          service,
+          repair: options.repairTable,
+          ownsFirstPartition: (topic) =>
+            joined ? (assignment[topic] ?? []).includes(0) : undefined,
+          log,
+        })
+      : undefined;
     const reload = createMappingReload({
       service,
       direction,
@@ -386,6 +410,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
           ? new Set((await options.openPauses()).map((p) => p.topic))
           : new Set(paused.keys()),
       resume: resumeTopic,
+      backfill: backfill?.request,
       log,
     });
     let reloading: Promise<void> | null = null;
@@ -402,6 +427,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
         .finally(() => {
           reloading = null;
           mappingLooks++;
+          backfill?.tick();
         });
     }, options.reloadIntervalMs ?? 2_000);
     reloader.unref();
@@ -419,6 +445,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
         lag: lag.snapshot(),
         paused: Object.fromEntries(paused),
         mappingLooks,
+        backfills: backfill?.stats() ?? { done: 0, failed: 0, pending: 0, running: false },
       }),
       stop: async () => {
         if (stopping) return;
@@ -426,6 +453,8 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
         clearInterval(pruner);
         clearInterval(reloader);
         await reloading;
+        // a back-fill under way finishes (it waits for this sink to catch up, so before its stop)
+        await backfill?.stop();
         lag.stop();
         // The batches being applied finish (or give up on a transient error: not applied).
         await fetcher.stop();

@@ -62,6 +62,12 @@ export type VerifyServiceOptions = {
   resume?: boolean;
   consistency?: WaitForConsistentPoint;
   progress?: Progress;
+  /**
+   * Only these target tables (the sink's automatic back-fill repairs one, cdc/sink/schema-backfill.ts).
+   * Such a run is not the service's parity: it is not recorded as a verify run (the gates read
+   * the last one as the whole service's), nor resumable.
+   */
+  tables?: string[];
 };
 
 const publicShape = (r: TableResult): TableParity => ({
@@ -85,16 +91,19 @@ export async function verifyService(options: VerifyServiceOptions): Promise<{
   /** in plan order, as `report.tables`: what `verify --repair` works from */
   verified: VerifiedTable[];
 }> {
-  const { plan, service, legacy, serviceDb, kit, progress } = options;
+  const { plan, service, legacy, serviceDb, progress } = options;
+  const kit = options.tables ? undefined : options.kit;
   const chunkSize = options.chunkSize ?? 10_000;
   const notes: string[] = [];
   const where = `${plan.file}: services.${service}`;
-  const tables = await compileServiceTables(
+  const all = await compileServiceTables(
     plan,
     service,
     (schema, table) => describeExistingTable(legacy, schema, table, `${where} (legacy)`),
     (schema, table) => describeExistingTable(serviceDb, schema, table, `${where} (service DB)`),
   );
+  const only = options.tables && new Set(options.tables);
+  const tables = only ? all.filter((t) => only.has(t.target.table)) : all;
   // a target that cannot hold a legacy value explains rows missing in it (`ficus check` lists these too)
   for (const table of tables)
     for (const finding of mappingRangeFindings(table, table.targetTypes).findings)

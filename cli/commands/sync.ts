@@ -9,6 +9,7 @@
  */
 import type { Command } from 'commander';
 import type http from 'node:http';
+import type pg from 'pg';
 import { ConfigError } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { defaultMetricsPort, parseDirection, sinkOptions } from '../../cdc/sink/sink-config.ts';
@@ -16,14 +17,22 @@ import { followerMetrics, serveMetrics } from '../../cdc/sink/sink-metrics.ts';
 import { startSinkWorker } from '../../cdc/sink/sink-worker.ts';
 import { startSinkFollower } from '../../cdc/sink/sink-follower.ts';
 import { syncFleetStore } from '../../cdc/fleet/sync-fleet-store.ts';
-import { loadConfig } from '../../lib/config/index.ts';
-import { loadPlan } from '../../plan/load-plan.ts';
+import { loadConfig, serviceConfig } from '../../lib/config/index.ts';
+import { findService, loadPlan } from '../../plan/load-plan.ts';
 import { openKitDb } from '../../lib/kit-db.ts';
 import { packageVersion } from '../../lib/package-paths.ts';
 import { preflight } from '../preflight.ts';
 import { requireChecks } from '../check/require-checks.ts';
 import { openPauses, recordSchemaChange } from '../../cdc/sink/schema-change-store.ts';
 import { openVerifyPool } from '../../cdc/verify/verify-service.ts';
+import { repairOneTable } from '../../cdc/sink/schema-backfill.ts';
+import { sinkConsistency } from '../../cdc/verify/consistent-point.ts';
+import { createConnectClient } from '../../cdc/connect/connect-client.ts';
+import { configuredConnectorSpec } from '../../cdc/connect/configured-connectors.ts';
+import { createKafkaAdmin } from '../../cdc/kafka/kafka-clients.ts';
+import type { FicusConfig } from '../../lib/config/index.ts';
+import type { Direction } from '../../plan/mapping.ts';
+import type { Plan } from '../../plan/plan-types.ts';
 
 type SyncFlags = {
   direction: string;
@@ -39,6 +48,53 @@ function positiveInt(value: string, flag: string): number {
   if (!Number.isInteger(n) || n <= 0)
     throw new ConfigError(`${flag} must be a positive integer, got "${value}"`);
   return n;
+}
+
+/**
+ * The worker's automatic back-fill after a schema change (cdc/sink/schema-backfill.ts): the repair
+ * of one table as `ficus verify <service> --repair` runs it, with its own pools, at the consistent
+ * point of this direction, recorded in the kit DB with the worker as its actor.
+ */
+function backfillRepair(
+  config: FicusConfig,
+  plan: Plan,
+  service: string,
+  direction: Direction,
+  kit: pg.Pool,
+) {
+  const legacy = openVerifyPool(config.legacy.database.url, 2);
+  const serviceDb = openVerifyPool(serviceConfig(config, service).database.url, 2);
+  const kafkaAdmin = createKafkaAdmin({
+    brokers: config.kafka.brokers,
+    clientId: `ficus-backfill-${service}-${direction}`,
+  });
+  let connected: Promise<void> | undefined;
+  const wait = sinkConsistency({
+    // forward: the legacy DB is the source, the service DB the sink's target; reverse: the other way
+    legacy: direction === 'forward' ? legacy : serviceDb,
+    service: direction === 'forward' ? serviceDb : legacy,
+    connect: createConnectClient({ url: config.connect.url }),
+    kafkaAdmin,
+    spec: configuredConnectorSpec(plan, findService(plan, service), direction, config),
+  });
+  const repairTable = repairOneTable({
+    service,
+    direction,
+    legacy,
+    serviceDb,
+    kit,
+    loadPlan: () => loadPlan(config.planFile),
+    consistency: async () => {
+      await (connected ??= kafkaAdmin.connect());
+      return wait();
+    },
+    actor: `ficus sync ${service} --direction ${direction} (back-fill after a schema change)`,
+  });
+  const close = async () => {
+    await kafkaAdmin.disconnect().catch(() => undefined);
+    await Promise.all([legacy.end(), serviceDb.end()]);
+  };
+  return { repairTable, close };
 }
 
 async function runSync(serviceName: string, flags: SyncFlags): Promise<void> {
@@ -71,7 +127,8 @@ async function runSync(serviceName: string, flags: SyncFlags): Promise<void> {
       : undefined;
   const kitDb = openKitDb(config.kit.database.url, 2);
   // column changes the worker sees go to the kit DB, once each (status, report, gates)
-  const schemaLog = openVerifyPool(config.kit.database.url, 1);
+  const schemaLog = openVerifyPool(config.kit.database.url, 2);
+  const backfill = backfillRepair(config, options.plan, serviceName, direction, schemaLog);
   const follower = startSinkFollower({
     service: serviceName,
     direction,
@@ -89,11 +146,14 @@ async function runSync(serviceName: string, flags: SyncFlags): Promise<void> {
         openPauses: () => openPauses(schemaLog, serviceName, direction),
         // a mapping changed in the plan file is picked up without a restart (mapping-reload.ts)
         reloadPlan: () => loadPlan(config.planFile),
+        // and the rows synced before it are back-filled by the worker (schema-backfill.ts)
+        repairTable: backfill.repairTable,
       }),
   });
   const stopFollower = async () => {
     await follower.stop();
     await kitDb.destroy();
+    await backfill.close();
     await schemaLog.end();
   };
   const page = followerMetrics(
