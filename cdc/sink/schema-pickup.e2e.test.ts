@@ -2,8 +2,9 @@
  * A column the monolith's team adds to a captured legacy table while writes go on, on the real
  * stack (Postgres, Debezium with `column.propagate.source.type`, Kafka, the sink worker): not
  * mapped, it is recorded and the sync goes on; then the plan maps it and the service's migration
- * adds it, and the same worker, never restarted, writes it for the rows changed after; `verify
- * --repair` back-fills the rows synced before, and verify is clean with every event applied once.
+ * adds it, and the same worker, never restarted, writes it for the rows changed after and
+ * back-fills the rows synced before by itself (schema-backfill.ts: the repair of that table, under
+ * traffic, recorded in the kit DB), and verify is clean with every event applied once.
  */
 import { jest } from '@jest/globals';
 import type { Admin } from 'kafkajs';
@@ -17,8 +18,8 @@ import {
   type SinkFixture,
 } from '../../test-support/sink-e2e-harness.ts';
 import type { WaitForConsistentPoint } from '../verify/consistent-point.ts';
-import { repairService } from '../verify/repair-service.ts';
 import { openVerifyPool, verifyService } from '../verify/verify-service.ts';
+import { repairOneTable } from './schema-backfill.ts';
 import { openPauses, openSchemaChanges, recordSchemaChange } from './schema-change-store.ts';
 import { startSinkWorker, type SinkWorker } from './sink-worker.ts';
 
@@ -32,7 +33,10 @@ let service: pg.Pool;
 let admin: Admin;
 let consistency: WaitForConsistentPoint;
 
-/** Legacy traffic until stopped: names of existing products changed, new products inserted. */
+/**
+ * Legacy traffic until stopped: names of existing products changed, new products inserted. Rows
+ * 1 to 100 are left alone: only the back-fill can give them their colour.
+ */
 function startTraffic() {
   let stop = false;
   const done = (async () => {
@@ -47,7 +51,7 @@ function startTraffic() {
           );
         else
           await client.query(`UPDATE products SET name = 'Product ' || $2 WHERE id = $1`, [
-            1 + (n % 300),
+            101 + (n % 200),
             n,
           ]);
         // a steady stream the sink keeps up with (a flood would keep every hot row behind)
@@ -89,6 +93,18 @@ beforeAll(async () => {
       // as `ficus sync` does: the plan file read again
       reloadPlan: () => loadPlan(fx.planPath),
       reloadIntervalMs: 500,
+      // as `ficus sync` does: the worker back-fills by itself
+      repairTable: repairOneTable({
+        service: fx.service,
+        direction: 'forward',
+        legacy,
+        serviceDb: service,
+        kit,
+        chunkSize: 100,
+        loadPlan: () => loadPlan(fx.planPath),
+        consistency,
+        actor: 'e2e worker',
+      }),
     }),
   );
   await fx.waitInSync('products');
@@ -131,7 +147,7 @@ test('a column added mid-stream is picked up once mapped, without a restart, and
 
     // the service's migration adds it, then the plan maps it (the order could be either)
     await sql(fx.serviceUrl, 'ALTER TABLE products ADD COLUMN colour text');
-    const plan = fx.editPlan((svc) => {
+    fx.editPlan((svc) => {
       const [products] = svc.owns as { columns: Record<string, unknown> }[];
       products.columns.colour = 'colour';
     });
@@ -147,28 +163,31 @@ test('a column added mid-stream is picked up once mapped, without a restart, and
       { timeoutMs: 60_000, intervalMs: 500 },
     );
     expect(worker.stats().applied).toBeGreaterThan(appliedBefore);
-    // a row synced before the pick-up and untouched since has no colour yet
-    expect(await colourOf(20)).toBeNull();
 
-    // the back-fill, while the traffic goes on
-    const repair = await repairService({
-      plan,
-      service: fx.service,
-      legacy,
-      serviceDb: service,
-      kit,
-      chunkSize: 100,
-      consistency,
-      direction: 'forward',
-      actor: 'e2e',
-    });
-    expect({ clean: repair.clean, tables: repair.tables, notes: repair.notes }).toMatchObject({
-      clean: true,
-    });
-    const products = repair.tables.find((t) => t.target === 'products')!;
-    expect(products.copied).toBeGreaterThan(0);
+    // and back-fills the rows synced before by itself, while the traffic goes on
+    await waitFor(
+      'the worker back-filled products',
+      async () => {
+        const { done, failed } = worker.stats().backfills;
+        if (failed) throw new Error('the back-fill failed (see the log)');
+        return done === 1;
+      },
+      { timeoutMs: 120_000 },
+    );
     expect(await colourOf(20)).toBe('red');
-    expect(await colourOf(250)).toBe('unpainted');
+    expect(await colourOf(100)).toBe('unpainted');
+    // recorded like any repair (status and report show the latest)
+    const { rows: repairs } = await sql(
+      fx.kit.url,
+      'SELECT actor, clean_after, tables FROM verify_repairs WHERE service = $1',
+      [fx.service],
+    );
+    expect(repairs).toHaveLength(1);
+    expect(repairs[0]).toMatchObject({ actor: 'e2e worker', clean_after: true });
+    const [products] = repairs[0].tables as { target: string; copied: number }[];
+    expect(products.target).toBe('products');
+    // rows 2 to 100 at least: no event of theirs carried a colour
+    expect(products.copied).toBeGreaterThanOrEqual(99);
   } finally {
     await traffic.stop();
   }
