@@ -68,15 +68,24 @@ function backfillRepair(
     brokers: config.kafka.brokers,
     clientId: `ficus-backfill-${service}-${direction}`,
   });
+  const connect = createConnectClient({ url: config.connect.url });
   let connected: Promise<void> | undefined;
-  const wait = sinkConsistency({
-    // forward: the legacy DB is the source, the service DB the sink's target; reverse: the other way
-    legacy: direction === 'forward' ? legacy : serviceDb,
-    service: direction === 'forward' ? serviceDb : legacy,
-    connect: createConnectClient({ url: config.connect.url }),
-    kafkaAdmin,
-    spec: configuredConnectorSpec(plan, findService(plan, service), direction, config),
-  });
+  // built when a back-fill runs, not at start: a worker syncs whatever the connector settings say
+  const consistency = async () => {
+    // a failed connect is tried again at the next back-fill
+    await (connected ??= kafkaAdmin.connect().catch((error: unknown) => {
+      connected = undefined;
+      throw error;
+    }));
+    return sinkConsistency({
+      // forward: the legacy DB is the source, the service DB the sink's target; reverse: the other way
+      legacy: direction === 'forward' ? legacy : serviceDb,
+      service: direction === 'forward' ? serviceDb : legacy,
+      connect,
+      kafkaAdmin,
+      spec: configuredConnectorSpec(plan, findService(plan, service), direction, config),
+    })();
+  };
   const repairTable = repairOneTable({
     service,
     direction,
@@ -84,10 +93,7 @@ function backfillRepair(
     serviceDb,
     kit,
     loadPlan: () => loadPlan(config.planFile),
-    consistency: async () => {
-      await (connected ??= kafkaAdmin.connect());
-      return wait();
-    },
+    consistency,
     actor: `ficus sync ${service} --direction ${direction} (back-fill after a schema change)`,
   });
   const close = async () => {
