@@ -31,7 +31,11 @@ let kit: pg.Pool;
 let legacy: pg.Pool;
 let service: pg.Pool;
 
-/** The service's own writes until stopped: titles of existing products changed. */
+/**
+ * The service's own writes until stopped: titles of existing products changed (and the search text
+ * the service's code keeps with them, which the forward mapping derives from the legacy name).
+ * Rows 41 to 50 are left to the checks (the traffic would overwrite what they look for).
+ */
 function startTraffic() {
   let stop = false;
   const done = (async () => {
@@ -39,10 +43,10 @@ function startTraffic() {
     await client.connect();
     try {
       for (let n = 0; !stop; n++) {
-        await client.query(`UPDATE products SET title = 'Service ' || $2 WHERE id = $1`, [
-          1 + (n % 50),
-          n,
-        ]);
+        await client.query(
+          `UPDATE products SET title = 'Service ' || $2, search_text = lower('Service ' || $2 || ' ' || sku) WHERE id = $1`,
+          [1 + (n % 40), n],
+        );
         await sleep(20); // a steady stream the sink keeps up with
       }
     } finally {
@@ -125,7 +129,10 @@ test('a column the service adds and the plan does not map back is recorded; the 
   const traffic = startTraffic();
   try {
     await sql(fx.serviceUrl, `ALTER TABLE products ADD COLUMN badge text`);
-    await sql(fx.serviceUrl, `UPDATE products SET badge = 'new', title = 'Badged' WHERE id = 49`);
+    await sql(
+      fx.serviceUrl,
+      `UPDATE products SET badge = 'new', title = 'Badged', search_text = lower('Badged ' || sku) WHERE id = 49`,
+    );
     await waitFor('the added column recorded', async () => (await recorded()).length === 1, {
       timeoutMs: 60_000,
     });
@@ -156,7 +163,10 @@ test("a mapped column's type changed by the service pauses that table's reverse 
   const traffic = startTraffic();
   try {
     await sql(fx.serviceUrl, 'ALTER TABLE products ALTER COLUMN title TYPE varchar(200)');
-    await sql(fx.serviceUrl, `UPDATE products SET title = 'After the change' WHERE id = 50`);
+    await sql(
+      fx.serviceUrl,
+      `UPDATE products SET title = 'After the change', search_text = lower('After the change ' || sku) WHERE id = 50`,
+    );
     await waitFor(
       'the reverse sync of products paused',
       async () => {
@@ -165,7 +175,7 @@ test("a mapped column's type changed by the service pauses that table's reverse 
       { timeoutMs: 60_000 },
     );
     const pausedAt = reverse!.stats().paused[reverseTopic()];
-    expect(pausedAt.description).toBe('products.title changed text → varchar(200)');
+    expect(pausedAt.description).toBe('products.title changed text → varchar');
     // nothing past the change reached legacy
     const legacyName = async () =>
       (await sql(fx.legacyUrl, 'SELECT name FROM products WHERE id = 50')).rows[0]?.name;
@@ -181,7 +191,7 @@ test("a mapped column's type changed by the service pauses that table's reverse 
     // the gate named after it blocks every stage advance
     const schemaChanges = await schemaEvidence(fx.kit.knex, fx.service);
     expect(schemaChanges.map((c) => c.gate)).toEqual([
-      expect.stringMatching(/^schema: products\.title changed text → varchar\(200\) at offset /),
+      expect.stringMatching(/^schema: products\.title changed text → varchar at offset /),
     ]);
     const evidence = {
       comparisons: 500,
