@@ -30,6 +30,7 @@ import {
 } from '../cdc/sink/schema-change-store.ts';
 import { startSinkWorker, type SinkWorker } from '../cdc/sink/sink-worker.ts';
 import type { WaitForConsistentPoint } from '../cdc/verify/consistent-point.ts';
+import { repairOneTable } from '../cdc/sink/schema-backfill.ts';
 import { openVerifyPool, verifyService } from '../cdc/verify/verify-service.ts';
 
 const run = promisify(execFile);
@@ -108,6 +109,17 @@ beforeAll(async () => {
       openPauses: () => openPauses(kit, fx.service, 'forward'),
       reloadPlan: () => loadPlan(fx.planPath),
       reloadIntervalMs: 500,
+      // as `ficus sync` does: a table resumed under a changed mapping is back-filled by the worker
+      repairTable: repairOneTable({
+        service: fx.service,
+        direction: 'forward',
+        legacy,
+        serviceDb: service,
+        kit,
+        loadPlan: () => loadPlan(fx.planPath),
+        consistency,
+        actor: 'e2e worker',
+      }),
     }),
   );
   await fx.waitInSync('products');
@@ -177,6 +189,13 @@ async function expectResumedAndClean(table: string) {
   await waitFor(`the ${table} sync resumed`, async () => !worker.stats().paused[topicOf(table)], {
     timeoutMs: 60_000,
   });
+  // a back-fill the resume asked for has run, and not failed
+  await waitFor(
+    'no back-fill waiting or running',
+    async () => !worker.stats().backfills.pending && !worker.stats().backfills.running,
+    { timeoutMs: 120_000 },
+  );
+  expect(worker.stats().backfills.failed).toBe(0);
   const { report } = await verifyService({
     plan: loadPlan(fx.planPath),
     service: fx.service,
@@ -223,6 +242,8 @@ test('a mapped column dropped: its table pauses and gates; fixed and resolved, i
   const { rows } = await sql(fx.serviceUrl, 'SELECT title FROM products WHERE id = 7');
   expect(rows[0].title).toBe('After the drop');
   await expectResumedAndClean('products');
+  // the writer no longer carries description: the worker back-filled products (nothing differed)
+  expect(worker.stats().backfills.done).toBe(1);
 });
 
 test('a mapped column renamed: its table pauses and gates; fixed and resolved, it resumes', async () => {
