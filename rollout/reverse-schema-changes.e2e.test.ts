@@ -5,7 +5,8 @@
  * plan does not map back is recorded and the reverse sync goes on; a mapped column's type change
  * pauses that table's reverse sync at its event, a gate named after it blocks every stage advance,
  * and once resolved the same worker resumes from the paused event: verify clean, every event
- * applied once, nothing dead-lettered.
+ * applied once, nothing dead-lettered. The added column, mapped back later (plan + legacy
+ * migration), is picked up and back-filled into the legacy table by the reverse worker itself.
  */
 import { jest } from '@jest/globals';
 import pg from 'pg';
@@ -22,6 +23,7 @@ import {
   resolveSchemaChange,
 } from '../cdc/sink/schema-change-store.ts';
 import { startSinkWorker, type SinkWorker } from '../cdc/sink/sink-worker.ts';
+import { repairOneTable } from '../cdc/sink/schema-backfill.ts';
 
 jest.setTimeout(300_000);
 
@@ -30,6 +32,7 @@ let reverse: SinkWorker | undefined;
 let kit: pg.Pool;
 let legacy: pg.Pool;
 let service: pg.Pool;
+let stopAdmin: (() => Promise<void>) | undefined;
 
 /**
  * The service's own writes until stopped: titles of existing products changed (and the search text
@@ -106,7 +109,12 @@ beforeAll(async () => {
   await fx.waitInSync('inventory');
   await forward.stop();
   // live: the service owns the writes; its table goes back to legacy
+  const admin = fx.kafka.admin();
+  await admin.connect();
+  stopAdmin = () => admin.disconnect();
+  const consistency = await fx.reverseConsistency(service, legacy, admin);
   await fx.startConnector('reverse', {
+    'table.include.list': `public.products,${fx.heartbeatTable}`,
     'column.propagate.source.type': 'public\\.products\\..*',
   });
   reverse = await startSinkWorker(
@@ -115,12 +123,24 @@ beforeAll(async () => {
       openPauses: () => openPauses(kit, fx.service, 'reverse'),
       reloadPlan: () => loadPlan(fx.planPath),
       reloadIntervalMs: 500,
+      // as `ficus sync --direction reverse` does: back-fills into legacy by itself
+      repairTable: repairOneTable({
+        service: fx.service,
+        direction: 'reverse',
+        legacy,
+        serviceDb: service,
+        kit,
+        loadPlan: () => loadPlan(fx.planPath),
+        consistency,
+        actor: 'e2e reverse worker',
+      }),
     }),
   );
 });
 
 afterAll(async () => {
   await reverse?.stop();
+  await stopAdmin?.();
   await Promise.all([kit?.end(), legacy?.end(), service?.end()]);
   await fx?.dispose();
 });
@@ -224,6 +244,13 @@ test("a mapped column's type changed by the service pauses that table's reverse 
   } finally {
     await traffic.stop();
   }
+  // the writer changed (the column's type): the worker back-filled legacy, finding nothing amiss
+  await waitFor(
+    'the back-fill after the resume finished',
+    async () => !reverse!.stats().backfills.pending && !reverse!.stats().backfills.running,
+    { timeoutMs: 120_000 },
+  );
+  expect(reverse!.stats().backfills).toMatchObject({ done: 1, failed: 0 });
   await expectClean();
   expect(await schemaEvidence(fx.kit.knex, fx.service)).toEqual([]);
   // every event of the reverse topic applied once, none dead-lettered
@@ -245,4 +272,51 @@ test("a mapped column's type changed by the service pauses that table's reverse 
   } finally {
     await admin.disconnect();
   }
+});
+
+test('the added column mapped back (plan + legacy migration) is picked up and back-filled into legacy', async () => {
+  // rows the service gave a badge while it was not mapped back: legacy has no such column yet
+  await sql(fx.serviceUrl, `UPDATE products SET badge = 'sale' WHERE id BETWEEN 41 AND 48`);
+  // (the resume of the type change above ran one already: its writer changed)
+  const before = reverse!.stats().backfills.done;
+  const traffic = startTraffic();
+  try {
+    await sql(fx.legacyUrl, 'ALTER TABLE products ADD COLUMN badge text');
+    fx.editPlan((svc) => {
+      const [products] = svc.owns as { columns: Record<string, unknown> }[];
+      products.columns.badge = 'badge';
+    });
+    await waitFor(
+      'the reverse worker back-filled products',
+      async () => {
+        const { done, failed } = reverse!.stats().backfills;
+        if (failed) throw new Error('the back-fill failed (see the log)');
+        return done === before + 1;
+      },
+      { timeoutMs: 120_000 },
+    );
+    const { rows } = await sql(
+      fx.legacyUrl,
+      'SELECT id::int AS id, badge FROM products WHERE id BETWEEN 41 AND 50 ORDER BY id',
+    );
+    expect(rows.map((r) => r.badge)).toEqual([...Array(8).fill('sale'), 'new', null]);
+    const { rows: repairs } = await sql(
+      fx.kit.url,
+      `SELECT actor, direction, clean_after, tables FROM verify_repairs WHERE service = $1 AND actor = 'e2e reverse worker' ORDER BY id`,
+      [fx.service],
+    );
+    expect(repairs.at(-1)).toMatchObject({ direction: 'reverse', clean_after: true });
+    const [products] = repairs.at(-1)!.tables as {
+      target: string;
+      direction: string;
+      copied: number;
+    }[];
+    expect(products).toMatchObject({ target: 'products', direction: 'reverse' });
+    // rows 41 to 49 at least (rows the traffic changes meanwhile may be re-copied too: harmless)
+    expect(products.copied).toBeGreaterThanOrEqual(9);
+  } finally {
+    await traffic.stop();
+  }
+  await expectClean();
+  expect(reverse!.stats()).toMatchObject({ deadLetters: 0, paused: {} });
 });

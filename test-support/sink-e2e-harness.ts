@@ -251,6 +251,37 @@ export async function createSinkFixture(
       return a;
     })());
 
+  /** `ficus verify`'s consistent point on one direction's connector (source DB → its sink's target). */
+  const consistencyOf = async (
+    direction: Direction,
+    source: pg.Pool,
+    target: pg.Pool,
+    kafkaAdmin: Admin,
+  ): Promise<WaitForConsistentPoint> => {
+    const forward = direction === 'forward';
+    const spec = {
+      name: `sink-test-${id}-${direction}`,
+      topicPrefix: forward ? prefix : `${prefix}.reverse`,
+      tables: forward
+        ? [...owns, ...replicates].map((t) => legacyTable(String(t.source)))
+        : owns.map((t: Record<string, unknown>) => ({
+            schema: String(t.targetSchema ?? serviceSchema ?? 'public'),
+            table: String(t.target),
+          })),
+      kitSchema: 'ficus_cdc',
+      heartbeatTable: { schema: 'ficus_cdc', table: 'heartbeat' },
+      signalTable: { schema: 'ficus_cdc', table: 'signal' },
+    } as SourceConnectorSpec;
+    await ensureKitTables(source, spec);
+    return sinkConsistency({
+      legacy: source,
+      service: target,
+      connect: createConnectClient({ url: urls.connect }),
+      kafkaAdmin,
+      spec,
+      timeoutMs: 120_000,
+    });
+  };
   const fixture = {
     id,
     service,
@@ -392,23 +423,19 @@ export async function createSinkFixture(
       serviceDb: pg.Pool,
       kafkaAdmin: Admin,
     ): Promise<WaitForConsistentPoint> {
-      const spec = {
-        name: `sink-test-${id}-forward`,
-        topicPrefix: prefix,
-        tables: [...owns, ...replicates].map((t) => legacyTable(String(t.source))),
-        kitSchema: 'ficus_cdc',
-        heartbeatTable: { schema: 'ficus_cdc', table: 'heartbeat' },
-        signalTable: { schema: 'ficus_cdc', table: 'signal' },
-      } as SourceConnectorSpec;
-      await ensureKitTables(legacy, spec);
-      return sinkConsistency({
-        legacy,
-        service: serviceDb,
-        connect: createConnectClient({ url: urls.connect }),
-        kafkaAdmin,
-        spec,
-        timeoutMs: 120_000,
-      });
+      return consistencyOf('forward', legacy, serviceDb, kafkaAdmin);
+    },
+    /**
+     * The same on the reverse connector (after `live`): the service DB's WAL position, the reverse
+     * connector past it (start it with `fixture.heartbeatTable` among its tables), the reverse sink
+     * at its topics' ends in the legacy DB. Makes the heartbeat table in the service DB.
+     */
+    async reverseConsistency(
+      serviceDb: pg.Pool,
+      legacy: pg.Pool,
+      kafkaAdmin: Admin,
+    ): Promise<WaitForConsistentPoint> {
+      return consistencyOf('reverse', serviceDb, legacy, kafkaAdmin);
     },
     /** ficus's heartbeat table, for a connector's `table.include.list` (forwardConsistency) */
     heartbeatTable: 'ficus_cdc.heartbeat',

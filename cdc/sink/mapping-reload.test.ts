@@ -119,6 +119,19 @@ describe('mapping reload', () => {
     ]);
   });
 
+  it('asks a back-fill whenever the writer changes, not only for a newly mapped column', async () => {
+    const w = world({
+      source: { id: 'bigint', colour: 'text' },
+      target: ['id', 'colour'],
+      plan: ['id', 'colour'],
+    });
+    w.live.plan = ['id'];
+    await w.reload.check();
+    expect(w.backfills).toEqual([
+      { topic: TOPIC, target: 'products', reason: 'products mapping changed' },
+    ]);
+  });
+
   it('asks no back-fill for a column the plan does not map', async () => {
     const w = world({ source: { id: 'bigint' }, target: ['id'], plan: ['id'] });
     w.live.source = { id: 'bigint', colour: 'text' };

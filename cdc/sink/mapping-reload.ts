@@ -120,21 +120,25 @@ export function createMappingReload(options: MappingReloadOptions): MappingReloa
     baselines.set(topic, next.baseline);
     options.watch.forget(topic);
     const name = next.baseline.table;
-    // a paused table resumes at the event it stopped at: its rows synced before were written by
-    // the old mapping, which may fill a column differently now
-    const reason = resuming
-      ? before?.upsertSql !== next.writer.upsertSql
-        ? `${name} resumed under a changed mapping`
-        : undefined
-      : added.length
+    // The rows synced before were written by the old writer: a newly mapped column, a changed
+    // conversion, or (a paused table resumes at the event it stopped at) a mapping changed for a
+    // dropped, renamed or retyped column. Only the new writer's SQL tells for either direction (a
+    // reverse baseline counts every column of the service's table as carried).
+    const changed = before?.upsertSql !== next.writer.upsertSql;
+    const reason = !changed
+      ? undefined
+      : added.length && !resuming
         ? `${added.map((c) => `${name}.${c}`).join(', ')} newly mapped`
-        : undefined;
+        : `${name} ${resuming ? 'resumed under a changed mapping' : 'mapping changed'}`;
     if (added.length && !resuming)
       log.info(
         `picked up: ${added.map((c) => `${name}.${c}`).join(', ')} now synced; ${options.backfill ? 'back-filling the rows synced before' : `back-fill the rows synced before with 'ficus verify ${options.service} --repair'`}`,
         { topic },
       );
-    else log.info(`${name}: writer compiled again (its columns or its plan entry changed)`);
+    else
+      log.info(
+        `${name}: writer compiled again (its columns or its plan entry changed)${reason && options.backfill ? '; back-filling the rows synced before' : ''}`,
+      );
     if (reason) options.backfill?.({ topic, target: table.target, reason });
   };
 

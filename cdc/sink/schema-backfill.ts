@@ -55,8 +55,13 @@ export type SchemaBackfill = {
   /** Looks at the waiting requests again (the worker calls it every reload interval). */
   tick(): void;
   stats(): BackfillStats;
-  /** Starts no more repairs, and waits for the one under way, if any (the worker's stop). */
-  stop(): Promise<void>;
+  /**
+   * Starts no more repairs (the worker's stop). One under way is not waited for: it waits for the
+   * sink to catch up, which a stopping sink no longer does; it fails when its connections close,
+   * each batch it wrote stays right (a transaction under the sink's lock), and the log names the
+   * command to finish it.
+   */
+  stop(): void;
 };
 
 const logProgress = (log: Logger, target: string): Progress => ({
@@ -98,6 +103,11 @@ export function createSchemaBackfill(options: SchemaBackfillOptions): SchemaBack
       }
     } catch (error) {
       failed++;
+      if (stopped)
+        return log.warn(
+          `back-fill ${target} interrupted by the worker's stop; finish it with '${manual}'`,
+          { error: errorMessage(error) },
+        );
       log.warn(`back-fill ${target} failed; the sync goes on. Back-fill it by hand: '${manual}'`, {
         error: errorMessage(error),
       });
@@ -135,9 +145,8 @@ export function createSchemaBackfill(options: SchemaBackfillOptions): SchemaBack
     },
     tick: drain,
     stats: () => ({ done, failed, pending: pending.size, running: running !== null }),
-    stop: async () => {
+    stop: () => {
       stopped = true;
-      await running;
     },
   };
 }
