@@ -104,3 +104,41 @@ export function addInto(
     a.samples[k].push(...b.samples[k].slice(0, SAMPLE_LIMIT - a.samples[k].length));
   }
 }
+
+/** What both sides of each key hold at one read: the two row hashes (absent: no row). */
+export type RowStates = Map<string, string>;
+
+export function rowStates(legacy: RowHash[], service: RowHash[]): RowStates {
+  const states: RowStates = new Map();
+  const put = (r: RowHash, side: 0 | 1) => {
+    const id = JSON.stringify(r.key);
+    const pair = JSON.parse(states.get(id) ?? '[null,null]') as (string | null)[];
+    pair[side] = r.h;
+    states.set(id, JSON.stringify(pair));
+  };
+  for (const r of legacy) put(r, 0);
+  for (const r of service) put(r, 1);
+  return states;
+}
+
+/**
+ * Splits the keys that still differ at a read into those that stood still since the previous read
+ * (neither side changed across a catch-up of the sink: a real difference) and those written again
+ * in between (a hot row under live traffic, compared at slightly different moments on the two
+ * sides: the sync carries it like any other change). Without a previous read, none is known to
+ * have moved.
+ */
+export function settledDifferences(
+  still: string[][],
+  previous: RowStates | undefined,
+  now: RowStates,
+): { differing: string[][]; moving: string[][] } {
+  const differing: string[][] = [];
+  const moving: string[][] = [];
+  for (const key of still) {
+    const id = JSON.stringify(key);
+    const moved = previous !== undefined && previous.get(id) !== now.get(id);
+    (moved ? moving : differing).push(key);
+  }
+  return { differing, moving };
+}

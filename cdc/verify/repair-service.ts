@@ -10,12 +10,22 @@
  *    key written live meanwhile still ends at its latest value);
  * 5. wait for the sinks to catch up, compare the repaired chunks again, and look again (up to
  *    three times, each after another catch-up) at keys that still differ: rows written while the
- *    comparison runs are compared at slightly different moments on the two sides;
+ *    comparison runs are compared at slightly different moments on the two sides. A key still
+ *    differing at the last look counts only if neither side changed since the look before it (the
+ *    sink had applied everything written before that read): a hot row written again between looks
+ *    is in flight, carried by the sync like any other change, not a repair that did not hold;
  * 6. record it in the kit DB (repair-store.ts).
  */
 import { findService } from '../../plan/load-plan.ts';
 import type { CompiledTable, Direction } from '../../plan/mapping.ts';
-import { classifyRows, DIFFERENCE_KINDS, type DifferenceKind } from './compare-rows.ts';
+import {
+  classifyRows,
+  DIFFERENCE_KINDS,
+  rowStates,
+  settledDifferences,
+  type DifferenceKind,
+  type RowStates,
+} from './compare-rows.ts';
 import type { WaitForConsistentPoint } from './consistent-point.ts';
 import { differenceCount, rowsOfKeys } from './recheck.ts';
 import { applyTableRepair, type AppliedRepair } from './repair-apply.ts';
@@ -87,21 +97,37 @@ async function rediffChunks(
 
 const allKeys = (diff: TableDiff) => DIFFERENCE_KINDS.flatMap((k) => diff.keys[k]);
 
-/** Keys of the repaired chunks that still differ after up to `looks` catch-ups and re-reads. */
+/**
+ * Keys of the repaired chunks that still differ after up to `looks` catch-ups and re-reads: those
+ * that stood still across the last catch-up (`differing`, the repair did not hold) apart from those
+ * written again meanwhile (`moving`: hot rows under live traffic, which the sync carries).
+ */
 async function remainingAfter(
   compiled: CompiledTable,
   ranges: KeyRange[],
   dbs: Dbs,
   waitFor: WaitForConsistentPoint | undefined,
   looks = 3,
-): Promise<string[][]> {
-  let keys = allKeys(await rediffChunks(compiled, ranges, dbs));
-  for (let look = 0; look < looks && keys.length && waitFor; look++) {
+): Promise<{ differing: string[][]; moving: string[][] }> {
+  let left = {
+    differing: allKeys(await rediffChunks(compiled, ranges, dbs)),
+    moving: [] as string[][],
+  };
+  let previous: RowStates | undefined;
+  const keys = () => [...left.differing, ...left.moving];
+  for (let look = 0; look < looks && keys().length && waitFor; look++) {
     await waitFor();
-    const again = classifyRows(...(await rowsOfKeys(verifySides(compiled), keys, dbs))).keys;
-    keys = DIFFERENCE_KINDS.flatMap((k) => again[k]);
+    const [legacy, service] = await rowsOfKeys(verifySides(compiled), keys(), dbs);
+    const again = classifyRows(legacy, service).keys;
+    const now = rowStates(legacy, service);
+    left = settledDifferences(
+      DIFFERENCE_KINDS.flatMap((k) => again[k]),
+      previous,
+      now,
+    );
+    previous = now;
   }
-  return keys;
+  return left;
 }
 
 type TableWork = { compiled: CompiledTable; ranges: KeyRange[]; repair: TableRepair };
@@ -151,7 +177,12 @@ export async function repairService(options: RepairServiceOptions): Promise<Repa
   }
   const tables: RepairedTable[] = [];
   for (const [i, w] of work.entries()) {
-    const remaining = await remainingAfter(w.compiled, w.ranges, dbs, waitFor(w.repair.direction));
+    const { differing: remaining, moving } = await remainingAfter(
+      w.compiled,
+      w.ranges,
+      dbs,
+      waitFor(w.repair.direction),
+    );
     tables.push({
       source: w.repair.source,
       target: w.repair.target,
@@ -161,7 +192,10 @@ export async function repairService(options: RepairServiceOptions): Promise<Repa
       remaining: remaining.length,
     });
     progress?.[remaining.length ? 'fail' : 'done'](
-      `${w.repair.target}: ${applied[i].copied} copied, ${applied[i].deleted} deleted, ${remaining.length} still differ`,
+      `${w.repair.target}: ${applied[i].copied} copied, ${applied[i].deleted} deleted, ${remaining.length} still differ` +
+        (moving.length
+          ? ` (${moving.length} more written again meanwhile: the sync carries them)`
+          : ''),
     );
   }
   // a table verify found clean stays counted as clean; a repaired one by its re-verify
