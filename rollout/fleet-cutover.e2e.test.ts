@@ -16,11 +16,7 @@ import { promisify } from 'node:util';
 import { jest } from '@jest/globals';
 import pg from 'pg';
 import YAML from 'yaml';
-import {
-  applyConfiguredConnector,
-  configuredConnectClient,
-  configuredConnectorSpec,
-} from '../cdc/connect/configured-connectors.ts';
+import { applyConfiguredConnector } from '../cdc/connect/configured-connectors.ts';
 import { syncFleetStore } from '../cdc/fleet/sync-fleet-store.ts';
 import { loadConfig, type FicusConfig } from '../lib/config/index.ts';
 import { createKnex } from '../lib/database.ts';
@@ -34,6 +30,7 @@ import type { Plan } from '../plan/plan-types.ts';
 import type { StageState } from '../plan/stages.ts';
 import { startUpstream, testPlan, type FakeUpstream } from '../test-support/proxy-e2e-harness.ts';
 import { superviseProxy, type SupervisedProxy } from '../test-support/proxy-supervisor.ts';
+import { dropSuiteConnectors } from '../test-support/cutover-e2e-harness.ts';
 import { createSinkFixture, sql, type SinkFixture } from '../test-support/sink-e2e-harness.ts';
 import { stackUnleashAdmin } from '../test-support/stack-access.ts';
 import { superviseSyncWorker, type SupervisedWorker } from '../test-support/sync-supervisor.ts';
@@ -307,35 +304,10 @@ afterAll(async () => {
   await Promise.all(upstreams.map((u) => u.close()));
   await Promise.all(pools.map((p) => p.end()));
   await legacyKnex?.destroy();
-  if (config) await dropConnectors();
+  if (config) await dropSuiteConnectors(config, plan, fx);
   await unleash.deleteFlag(service).catch(() => undefined);
   await fx?.dispose();
 });
-
-/** The connectors the suite and the cut-over applied, with their slots (or the databases stay). */
-async function dropConnectors() {
-  const connect = configuredConnectClient(config);
-  for (const direction of ['forward', 'reverse'] as Direction[]) {
-    const spec = configuredConnectorSpec(plan, plan.services[0], direction, config);
-    if (await connect.findStatus(spec.name)) await connect.delete(spec.name);
-    const url = direction === 'forward' ? fx.legacyUrl : fx.serviceUrl;
-    await waitFor(
-      `slot ${spec.slot} released`,
-      async () =>
-        (
-          await sql(url, 'SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [
-            spec.slot,
-          ])
-        ).rows.length === 0,
-      { timeoutMs: 30_000 },
-    ).catch(() => undefined);
-    await sql(
-      url,
-      'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
-      [spec.slot],
-    ).catch(() => undefined);
-  }
-}
 
 /** The cut-over or the rollback as `ficus stage` runs it; `beforeStep` lets a test act mid-way. */
 const move = (

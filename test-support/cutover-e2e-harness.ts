@@ -169,30 +169,7 @@ export async function createCutoverWorld(options: { cutover?: Record<string, str
   const reverseSpec = () =>
     configuredConnectorSpec(fx.plan, fx.plan.services[0], 'reverse', config);
 
-  /** The connectors moveWrites and the test applied, and their slots (or the databases stay). */
-  async function dropConnectors() {
-    const connect = configuredConnectClient(config);
-    for (const direction of ['forward', 'reverse'] as Direction[]) {
-      const spec = configuredConnectorSpec(fx.plan, fx.plan.services[0], direction, config);
-      if (await connect.findStatus(spec.name)) await connect.delete(spec.name);
-      const url = direction === 'forward' ? fx.legacyUrl : fx.serviceUrl;
-      await waitFor(
-        `slot ${spec.slot} released`,
-        async () =>
-          (
-            await sql(url, 'SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [
-              spec.slot,
-            ])
-          ).rows.length === 0,
-        { timeoutMs: 30_000 },
-      ).catch(() => undefined);
-      await sql(
-        url,
-        'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
-        [spec.slot],
-      ).catch(() => undefined);
-    }
-  }
+  const dropConnectors = () => dropSuiteConnectors(config, fx.plan, fx);
 
   return {
     fx,
@@ -338,6 +315,38 @@ export async function createCutoverWorld(options: { cutover?: Record<string, str
       await fx.dispose();
     },
   };
+}
+
+/**
+ * The connectors a cut-over suite and its cut-overs applied for the plan's one service, and their
+ * slots once released (or the suite's databases cannot be dropped).
+ */
+export async function dropSuiteConnectors(
+  config: FicusConfig,
+  plan: Plan,
+  dbs: { legacyUrl: string; serviceUrl: string },
+): Promise<void> {
+  const connect = configuredConnectClient(config);
+  for (const direction of ['forward', 'reverse'] as Direction[]) {
+    const spec = configuredConnectorSpec(plan, plan.services[0], direction, config);
+    if (await connect.findStatus(spec.name)) await connect.delete(spec.name);
+    const url = direction === 'forward' ? dbs.legacyUrl : dbs.serviceUrl;
+    await waitFor(
+      `slot ${spec.slot} released`,
+      async () =>
+        (
+          await sql(url, 'SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [
+            spec.slot,
+          ])
+        ).rows.length === 0,
+      { timeoutMs: 30_000 },
+    ).catch(() => undefined);
+    await sql(
+      url,
+      'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
+      [spec.slot],
+    ).catch(() => undefined);
+  }
 }
 
 export type CutoverWorld = Awaited<ReturnType<typeof createCutoverWorld>>;
