@@ -77,6 +77,7 @@ const gates = {
 };
 
 export const FOREIGN_KEY_HANDLINGS = ['cascade-from-monolith', 'refuse'];
+export const INITIAL_LOADS = ['copy', 'debezium-snapshot'];
 
 const service = {
   type: 'object',
@@ -92,6 +93,7 @@ const service = {
       type: 'object',
       additionalProperties: { enum: FOREIGN_KEY_HANDLINGS },
     },
+    initialLoad: { enum: INITIAL_LOADS },
   },
   required: ['database'],
   additionalProperties: false,

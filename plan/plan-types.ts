@@ -65,6 +65,14 @@ export type GatePlan = {
  */
 export type ForeignKeyHandling = 'cascade-from-monolith' | 'refuse';
 
+/**
+ * How a service's tables are first filled (docs/plan.md, initialLoad):
+ * - `copy` (default): ficus's bulk copy straight from the legacy database (cdc/copy/), the
+ *   connector streaming from its new slot without a snapshot;
+ * - `debezium-snapshot`: Debezium's initial snapshot, through Kafka and the sink.
+ */
+export type InitialLoad = 'copy' | 'debezium-snapshot';
+
 export type ServicePlan = {
   name: string;
   database: string;
@@ -78,6 +86,8 @@ export type ServicePlan = {
   gates?: GatePlan;
   /** legacy foreign-key constraint name (on a table the service owns) -> how it is handled */
   foreignKeys?: Record<string, ForeignKeyHandling>;
+  /** how the service's tables are first filled; `copy` when omitted */
+  initialLoad?: InitialLoad;
 };
 
 export type Plan = {

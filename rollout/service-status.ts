@@ -20,6 +20,8 @@
  *   [{ id, url, adminUrl, version, routesBy: { <service>: 'canary 5%' }, stagesReadAgeMs,
  *      heartbeatAgeMs, leaseExpiresInMs }]; a proxy whose lease expired is not listed.
  */
+import { readCopyProgress } from '../cdc/copy/copy-progress-store.ts';
+import type { CopyProgress } from '../cdc/copy/copy-progress.ts';
 import type { Knex } from 'knex';
 import type { UnleashAdmin } from './unleash-admin.ts';
 import { thresholdsFor } from './check-gates.ts';
@@ -65,6 +67,8 @@ export type ServiceStatus = {
   schemaChanges: SchemaChangeRecord[];
   /** a cut-over whose process died before it ended (rollout/cutover-journal.ts) */
   cutover: InterruptedCutover | null;
+  /** the bulk initial copy of each of its tables, as the sync workers last recorded it (cdc/copy/) */
+  copies: CopyProgress[];
 };
 
 export type InterruptedCutover = Pick<
@@ -180,6 +184,7 @@ export async function serviceStatus(deps: {
   );
   const schemaChanges = await openSchemaChanges({ query: (sql) => deps.kitDb.raw(sql) });
   const cutovers = await interruptedCutovers(deps.kitDb, deps.unleash);
+  const copies = await readCopyProgress({ query: (sql) => deps.kitDb.raw(sql) });
   const fleet = syncFleetStore(deps.kitDb);
   const syncOf = async (service: string) => {
     const [assignments, { now, workers }] = await Promise.all([
@@ -224,6 +229,7 @@ export async function serviceStatus(deps: {
       repair: repairSummary(repairs.get(name)),
       schemaChanges: schemaChanges.filter((c) => c.service === name),
       cutover: cutovers.get(name) ?? null,
+      copies: copies.filter((c) => c.service === name),
     });
   }
   const rows = await deps

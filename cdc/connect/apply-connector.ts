@@ -110,6 +110,11 @@ export async function applyConnector(
     sourceDb: Pick<pg.Client, 'query'>;
     progress?: Progress;
     timeoutMs?: number;
+    /**
+     * Runs just before a connector is created with a new slot (its stream starts from nothing):
+     * where `ficus connectors apply` asks the sync for the initial copy of its tables.
+     */
+    beforeCreate?: () => Promise<void>;
   },
 ): Promise<{ created: boolean; status: ConnectorStatus }> {
   const { connect, sourceDb, progress } = deps;
@@ -132,6 +137,7 @@ export async function applyConnector(
     // A connector's source offsets outlive it in Connect's offsets topic. A new connector of the
     // same name would resume from them, at a position its new slot does not have (Debezium fails),
     // or skip its snapshot. So a connector that starts without a slot starts from no offsets.
+    await deps.beforeCreate?.();
     await connect.createStopped(spec.name, config);
     await connect.resetOffsets(spec.name);
     await connect.resume(spec.name);

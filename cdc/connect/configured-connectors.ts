@@ -12,7 +12,10 @@ import type { Plan, ServicePlan } from '../../plan/plan-types.ts';
 import { applyConnector } from './apply-connector.ts';
 import { createConnectClient } from './connect-client.ts';
 import { dropPublication, dropSlot } from './source-database.ts';
+import { requestCopies } from '../copy/copy-store.ts';
+import { tableLabel } from '../../plan/qualified-table.ts';
 import {
+  copiesFirst,
   sourceConnectorSpec,
   type DatabaseEndpoint,
   type SourceConnectorSpec,
@@ -95,12 +98,22 @@ export async function applyConfiguredConnector(
 ) {
   const config = options.config ?? loadConfig();
   const spec = configuredConnectorSpec(plan, service, direction, config);
+  const requestCopy = async () => {
+    const serviceDb = serviceConfig(config, service.name).database;
+    await withClient({ connectionString: serviceDb.url }, (db) =>
+      requestCopies(db, service.name, spec.slot, spec.tables),
+    );
+    options.progress?.step(
+      `initial copy of ${spec.tables.map(tableLabel).join(', ')} asked of \`ficus sync ${service.name}\` (the connector streams from its new slot, without a snapshot)`,
+    );
+  };
   return withSourceDb(config, spec, (db) =>
     applyConnector(spec, {
       connect: configuredConnectClient(config),
       sourceDb: db,
       progress: options.progress,
       timeoutMs: options.timeoutMs,
+      beforeCreate: copiesFirst(service, direction) ? requestCopy : undefined,
     }),
   );
 }

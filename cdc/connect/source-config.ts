@@ -36,6 +36,14 @@ export type DatabaseEndpoint = {
 };
 export type { QualifiedTable };
 
+/** Whether a direction's connector starts with Debezium's snapshot (else: ficus's copy, or nothing). */
+export const snapshotsFirst = (service: ServicePlan, direction: Direction): boolean =>
+  direction === 'forward' && service.initialLoad === 'debezium-snapshot';
+
+/** Whether `ficus connectors apply` asks the sync to copy the tables of a new forward connector. */
+export const copiesFirst = (service: ServicePlan, direction: Direction): boolean =>
+  direction === 'forward' && (service.initialLoad ?? 'copy') === 'copy';
+
 export type SourceConnectorSpec = {
   name: string;
   service: string;
@@ -212,9 +220,11 @@ export function sourceConnectorSpec(
     // the default 500 ms poll alone costs half a second of lag; 50 ms keeps p99 near 100 ms (bench/lag-end-to-end.ts)
     'poll.interval.ms': '50',
     ...VALUE_HANDLING,
-    // Forward starts with a snapshot of the legacy tables. Reverse never does: the service's tables
-    // were filled *from* legacy, so only changes after the cut-over have anywhere to go.
-    'snapshot.mode': direction === 'forward' ? 'initial' : 'no_data',
+    // Forward starts with a snapshot of the legacy tables when the plan asks for Debezium's; by
+    // default ficus copies them itself (cdc/copy/) and the connector only streams. Reverse never
+    // snapshots: the service's tables were filled *from* legacy, so only changes after the
+    // cut-over have anywhere to go.
+    'snapshot.mode': snapshotsFirst(service, direction) ? 'initial' : 'no_data',
     'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
     'key.converter.schemas.enable': 'true',
     'value.converter': 'org.apache.kafka.connect.json.JsonConverter',

@@ -29,6 +29,7 @@ import { beginSyncTransactionSql } from './sync-origin.ts';
 import { isTransient } from '../../lib/retry.ts';
 import { lockPosition, storePosition } from './sync-tables.ts';
 import type { TableWriter } from './table-writer.ts';
+import type { CopyGuard } from '../copy/copy-guard.ts';
 
 export type DeadLetter = {
   position: Position;
@@ -46,6 +47,8 @@ export type ApplyDeps = {
   service: string;
   writer: TableWriter;
   sendDeadLetters: (letters: DeadLetter[]) => Promise<void>;
+  /** forward: the bulk initial copy's hold on a table and the events it already holds */
+  copy?: CopyGuard;
 };
 
 export type ApplyResult = {
@@ -53,6 +56,10 @@ export type ApplyResult = {
   applied: Partial<Record<Op, number>>;
   duplicates: number;
   echoes: number;
+  /** events skipped because the initial copy already holds them (cdc/copy/copy-filter.ts) */
+  inCopy: number;
+  /** the table waits for its initial copy: nothing was applied, the partition is to be held */
+  held: boolean;
   deadLetters: DeadLetter[];
   statements: number;
   /** first offset not yet applied; null when the batch was empty */
@@ -216,6 +223,8 @@ function emptyResult(): ApplyResult {
     applied: {},
     duplicates: 0,
     echoes: 0,
+    inCopy: 0,
+    held: false,
     deadLetters: [],
     statements: 0,
     nextOffset: null,
@@ -254,6 +263,12 @@ async function applyInTransaction(
     // lets the other direction recognise what this transaction writes.
     await client.query(beginSyncTransactionSql(deps.service) + ZOMBIE_BOUND_SQL);
     const stored = await lockPosition(client, deps.group, topic, partition);
+    // checked under the position's lock: a copy being cut waits for this transaction (copy-store.ts)
+    if (deps.copy && (await deps.copy.isHeld(client, deps.writer))) {
+      await client.query('ROLLBACK');
+      return { ...result, held: true };
+    }
+    const inCopy = deps.copy?.filter(topic);
     const first = BigInt(messages[0].offset);
     if (stored >= 0n && first > stored) result.gapFrom = stored;
     // Offsets rise through a batch: only a batch that starts below the stored position holds
@@ -266,6 +281,10 @@ async function applyInTransaction(
       if (!isNew(e)) continue;
       if (e.txId != null && own.has(e.txId)) {
         result.echoes++;
+        continue;
+      }
+      if (inCopy && e.kind === 'change' && inCopy(e)) {
+        result.inCopy++;
         continue;
       }
       rows.push(e);

@@ -33,7 +33,15 @@ export type SinkTotals = {
   deadLetters: number;
   duplicates: number;
   echoes: number;
+  /** events skipped because the initial copy held them already */
+  inCopy: number;
   batches: number;
+};
+
+/** The partitions held until their table's initial copy is done (cdc/copy/). */
+export type CopyHold = {
+  hold(topic: string, partition: number): void;
+  isHeld(topic: string, partition: number): boolean;
 };
 
 export type PartitionApplierOptions = {
@@ -52,6 +60,7 @@ export type PartitionApplierOptions = {
   fail(error: unknown): void;
   isStopping(): boolean;
   schema?: SchemaGuard;
+  copyHold?: CopyHold;
 };
 
 const TRUNCATE_OP = Buffer.from('"op":"t"');
@@ -101,9 +110,11 @@ export function createPartitionApplier(options: PartitionApplierOptions) {
     metrics.deadLetters.inc({ table }, result.deadLetters.length);
     metrics.skipped.inc({ reason: 'duplicate' }, result.duplicates);
     metrics.skipped.inc({ reason: 'echo' }, result.echoes);
+    metrics.skipped.inc({ reason: 'in-copy' }, result.inCopy);
     totals.deadLetters += result.deadLetters.length;
     totals.duplicates += result.duplicates;
     totals.echoes += result.echoes;
+    totals.inCopy += result.inCopy;
     totals.batches++;
     if (result.nextOffset !== null)
       options.lag.applied(
@@ -164,6 +175,10 @@ export function createPartitionApplier(options: PartitionApplierOptions) {
       return false;
     }
     timer();
+    if (result.held) {
+      options.copyHold?.hold(batch.topic, batch.partition);
+      return true;
+    }
     account(batch, table, chunk[0].offset, chunk.length, result);
     if (result.nextOffset !== null) options.commit(batch, result.nextOffset);
     return true;
@@ -178,7 +193,11 @@ export function createPartitionApplier(options: PartitionApplierOptions) {
   const applyFetched = async (batch: FetchedBatch, writer: TableWriter): Promise<boolean> => {
     const deps: ApplyDeps = { ...options.deps, writer };
     for (let i = 0; i < batch.messages.length; i += options.maxEvents) {
-      if (options.isStopping() || options.schema?.isPaused(batch.topic, batch.partition))
+      if (
+        options.isStopping() ||
+        options.schema?.isPaused(batch.topic, batch.partition) ||
+        options.copyHold?.isHeld(batch.topic, batch.partition)
+      )
         return true;
       const chunk = batch.messages.slice(i, i + options.maxEvents);
       const stop = breakingAt(chunk, batch);
@@ -212,7 +231,8 @@ export function createPartitionApplier(options: PartitionApplierOptions) {
       if (
         !writer ||
         batch.messages.length === 0 ||
-        options.schema?.isPaused(batch.topic, batch.partition)
+        options.schema?.isPaused(batch.topic, batch.partition) ||
+        options.copyHold?.isHeld(batch.topic, batch.partition)
       )
         return;
       const partition = keyOf(batch);

@@ -33,6 +33,7 @@ import { createKafkaClient } from '../kafka/kafka-clients.ts';
 import { createSchemaWatch, type SchemaChangeSeen } from './schema-watch.ts';
 import type { SchemaGuard } from './partition-applier.ts';
 import { createSchemaBackfill, type BackfillStats, type RepairTable } from './schema-backfill.ts';
+import { createCopyFollower, type CopyOptions } from '../copy/copy-follower.ts';
 
 export type SinkWorkerOptions = {
   service: string;
@@ -85,6 +86,12 @@ export type SinkWorkerOptions = {
    * names the command to run.
    */
   repairTable?: RepairTable;
+  /**
+   * The bulk initial copy (cdc/copy/), forward only: how this worker copies what `ficus
+   * connectors apply` asked for, and where it records progress. Without it, the defaults and no
+   * record in the kit DB.
+   */
+  copy?: CopyOptions;
 };
 
 export type SinkStats = {
@@ -92,6 +99,8 @@ export type SinkStats = {
   deadLetters: number;
   duplicates: number;
   echoes: number;
+  /** events skipped because the initial copy held them already */
+  inCopy: number;
   batches: number;
   lag: LagSnapshot;
   /** tables whose sync paused at a breaking column change, by topic */
@@ -100,6 +109,8 @@ export type SinkStats = {
   mappingLooks: number;
   /** the back-fills this worker ran after a schema change (schema-backfill.ts) */
   backfills: BackfillStats;
+  /** the initial copies: chunks and rows this worker copied, tables still held */
+  copy: { chunks: number; rows: number; errors: number; held: string[] };
 };
 
 export type SinkWorker = {
@@ -141,7 +152,14 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
   const serviceDb = pool(options.serviceUrl, 'service DB');
   const [source, target] = direction === 'forward' ? [legacy, serviceDb] : [serviceDb, legacy];
   const metrics = createSinkMetrics({ service, direction });
-  const totals: SinkTotals = { applied: 0, deadLetters: 0, duplicates: 0, echoes: 0, batches: 0 };
+  const totals: SinkTotals = {
+    applied: 0,
+    deadLetters: 0,
+    duplicates: 0,
+    echoes: 0,
+    inCopy: 0,
+    batches: 0,
+  };
   let stopping = false;
   let rejectFailed: (error: unknown) => void = () => undefined;
   const failed = new Promise<never>((_, reject) => (rejectFailed = reject));
@@ -256,9 +274,31 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
     };
     for (const seen of options.openPauses ? await options.openPauses() : [])
       if (writers.has(seen.topic)) schema.pause(seen.topic, seen);
+    const copying =
+      direction === 'forward'
+        ? createCopyFollower({
+            service,
+            plan: options.plan,
+            legacyUrl: options.legacyUrl,
+            serviceUrl: options.serviceUrl,
+            target,
+            writers,
+            retry,
+            log,
+            options: options.copy,
+            pauseFetch: (topic, partition) => pauseFetch(topic, partition),
+            resumeFetch: async (topic, partitions) => {
+              const assigned = new Set(joined ? (assignment[topic] ?? []) : []);
+              const mine = partitions.filter((p) => assigned.has(p));
+              if (!mine.length || stopping) return;
+              fetcher.resume(await positionsOf({ [topic]: mine }));
+            },
+          })
+        : undefined;
+    await copying?.prepare();
     const applier = createPartitionApplier({
       writers,
-      deps: { target, source, group: groupId, service, sendDeadLetters },
+      deps: { target, source, group: groupId, service, sendDeadLetters, copy: copying?.guard },
       maxEvents: options.maxEventsPerTransaction ?? 5_000,
       retry,
       metrics,
@@ -275,6 +315,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
       fail,
       isStopping: () => stopping,
       schema,
+      copyHold: copying?.hold,
     });
     const cluster = kafkaClusterView(admin);
     const fetcher = createPartitionFetcher({
@@ -347,7 +388,11 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
         .then((positions) => {
           if (join !== joins || stopping) return; // a newer assignment came meanwhile
           // a paused table stays paused: its partitions are not fetched again
-          fetcher.assign(positions.filter((p) => !pausedParts.has(keyOf(p))));
+          fetcher.assign(
+            positions.filter(
+              (p) => !pausedParts.has(keyOf(p)) && !copying?.hold.isHeld(p.topic, p.partition),
+            ),
+          );
           log.info('joined the group', { assignment: payload.memberAssignment });
         })
         .catch(fail);
@@ -433,6 +478,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
     reloader.unref();
     const pruner = setInterval(() => void pruneOrigins(target).catch(() => undefined), 3_600_000);
     pruner.unref();
+    copying?.start();
     log.info('sink started', { groupId, topics, dlqTopic });
 
     return {
@@ -446,6 +492,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
         paused: Object.fromEntries(paused),
         mappingLooks,
         backfills: backfill?.stats() ?? { done: 0, failed: 0, pending: 0, running: false },
+        copy: copying?.stats() ?? { chunks: 0, rows: 0, errors: 0, held: [] },
       }),
       stop: async () => {
         if (stopping) return;
@@ -454,6 +501,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
         clearInterval(reloader);
         await reloading;
         backfill?.stop(); // one under way is abandoned (schema-backfill.ts says why that is safe)
+        await copying?.stop(); // a chunk under way finishes (or is copied again by the next worker)
         lag.stop();
         // The batches being applied finish (or give up on a transient error: not applied).
         await fetcher.stop();

@@ -18,6 +18,8 @@ export type TableWriter = {
   topic: string;
   /** the table written, `schema.table`, for logs and metrics */
   table: string;
+  /** the legacy table of the mapping (the one a forward initial copy reads) */
+  legacyTable: { schema: string; table: string };
   /** staged column names every row must carry (the key on the side events come from) */
   keyColumns: string[];
   upsertSql: string;
@@ -52,6 +54,7 @@ export function buildTableWriter(
   return {
     topic,
     table: `${plan.into.schema}.${plan.into.table}`,
+    legacyTable: compiled.source,
     keyColumns: plan.stagedKey.map((k) => k.name),
     upsertSql: upsert + guard,
     deleteSql: renderStagedDelete(compiled, direction),

@@ -14,6 +14,7 @@ import { openSyncLag } from '../../rollout/configured-sync-lag.ts';
 import { loadConfig } from '../../lib/config/index.ts';
 import { preflight } from '../preflight.ts';
 import type { DirectionStatus } from '../../cdc/fleet/sync-fleet.ts';
+import { formatCopyProgress } from '../../cdc/copy/copy-progress.ts';
 import type { ProxyStatus } from '../../lib/proxy-fleet/proxy-fleet.ts';
 
 /** `forward sync on (generation 2): 1 live worker, 1 running, heartbeat 0.4 s ago` */
@@ -67,6 +68,7 @@ export function renderStatus(report: StatusReport): string {
         `  latest rollout #${s.rollout.id} (${s.rollout.steps.join(',')}%): ${s.rollout.status}${s.rollout.reason ? ` — ${s.rollout.reason}` : ''}`,
       );
     for (const d of s.sync) out.push(`  ${syncLine(d)}`);
+    for (const c of s.copies) out.push(`  ${formatCopyProgress(c)}`);
     if (s.repair)
       out.push(
         `  latest repair #${s.repair.id} ${s.repair.at.slice(0, 16).replace('T', ' ')} by ${s.repair.actor} (${s.repair.direction}): ${s.repair.copied} re-copied, ${s.repair.deleted} deleted, ${s.repair.cleanAfter ? 'clean after' : 'NOT clean after'}`,

@@ -26,6 +26,7 @@ import { requireChecks } from '../check/require-checks.ts';
 import { openPauses, recordSchemaChange } from '../../cdc/sink/schema-change-store.ts';
 import { openVerifyPool } from '../../cdc/verify/verify-service.ts';
 import { repairOneTable } from '../../cdc/sink/schema-backfill.ts';
+import { recordCopyProgress } from '../../cdc/copy/copy-progress-store.ts';
 import { sinkConsistency } from '../../cdc/verify/consistent-point.ts';
 import { createConnectClient } from '../../cdc/connect/connect-client.ts';
 import { configuredConnectorSpec } from '../../cdc/connect/configured-connectors.ts';
@@ -154,6 +155,10 @@ async function runSync(serviceName: string, flags: SyncFlags): Promise<void> {
         reloadPlan: () => loadPlan(config.planFile),
         // and the rows synced before it are back-filled by the worker (schema-backfill.ts)
         repairTable: backfill.repairTable,
+        copy: {
+          settings: config.copy,
+          recordProgress: (progress) => recordCopyProgress(schemaLog, progress),
+        },
       }),
   });
   const stopFollower = async () => {
@@ -194,7 +199,7 @@ async function runSync(serviceName: string, flags: SyncFlags): Promise<void> {
     }
     const s = worker.stats();
     process.stdout.write(
-      `sync ${serviceName} ${direction}: applied ${applied} (${rate.toFixed(0)}/s), lag ${s.lag.total}, dead letters ${s.deadLetters}, skipped ${s.duplicates} duplicate / ${s.echoes} echo\n`,
+      `sync ${serviceName} ${direction}: applied ${applied} (${rate.toFixed(0)}/s), lag ${s.lag.total}, dead letters ${s.deadLetters}, skipped ${s.duplicates} duplicate / ${s.echoes} echo / ${s.inCopy} in the initial copy${s.copy.held.length ? `, ${s.copy.held.length} table(s) held for their initial copy` : ''}\n`,
     );
   }, intervalMs);
 

@@ -86,6 +86,17 @@ export type FicusConfig = {
   monolith: { upstream?: string };
   proxy: ProxySettings;
   cutover: CutoverSettings;
+  copy: CopySettings;
+};
+
+/** The bulk initial copy (cdc/copy/), per `ficus sync` worker. */
+export type CopySettings = {
+  /** chunks one worker copies at once (across tables and key ranges) */
+  concurrency: number;
+  /** rows a second one worker reads out of the legacy database at most; undefined: no bound */
+  rowsPerSecond?: number;
+  /** about how many rows one chunk (one legacy read transaction) holds */
+  chunkRows: number;
 };
 
 export type CutoverSettings = {

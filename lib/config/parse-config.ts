@@ -21,6 +21,10 @@ type Raw = Record<string, unknown>;
 /** `cutover.lease` when the configuration does not set it. */
 export const DEFAULT_CUTOVER_LEASE_MS = 10_000;
 
+/** `copy.concurrency` and `copy.chunkRows` when the configuration does not set them (cdc/copy/). */
+export const DEFAULT_COPY_CONCURRENCY = 2;
+export const DEFAULT_COPY_CHUNK_ROWS = 50_000;
+
 /** Collects problems while reading; `fail()` throws them together. */
 class Reader {
   readonly problems: string[] = [];
@@ -87,6 +91,17 @@ class Reader {
       this.problems.push((error as Error).message);
       return fallback;
     }
+  }
+
+  /** A whole number of at least `min`; `fallback` when not set. */
+  count(raw: Raw, key: string, fallback: number | undefined, min = 1): number | undefined {
+    const value = raw[lastPart(key)];
+    if (value === undefined || value === null) return fallback;
+    if (!Number.isInteger(value) || (value as number) < min) {
+      this.problem(key, `must be a whole number of at least ${min}, got ${JSON.stringify(value)}`);
+      return fallback;
+    }
+    return value as number;
   }
 
   port(raw: Raw, key: string): number | undefined {
@@ -244,6 +259,7 @@ const KNOWN = [
   'monolith',
   'proxy',
   'cutover',
+  'copy',
 ];
 
 export function parseConfig(
@@ -276,6 +292,7 @@ export function parseConfig(
   const monolith = reader.section(root, 'monolith', false) ?? {};
   const proxy = reader.section(root, 'proxy', false) ?? {};
   const cutover = reader.section(root, 'cutover', false) ?? {};
+  const copy = reader.section(root, 'copy', false) ?? {};
 
   const listen = reader.address(proxy, 'proxy.listen', { host: '127.0.0.1', port: 8080 });
   const adminListen = reader.address(proxy, 'proxy.adminListen', { host: '127.0.0.1', port: 8089 });
@@ -311,6 +328,11 @@ export function parseConfig(
       backendHeader: reader.boolean(proxy, 'proxy.backendHeader', false),
     },
     cutover: { leaseMs: reader.duration(cutover, 'cutover.lease', DEFAULT_CUTOVER_LEASE_MS) },
+    copy: {
+      concurrency: reader.count(copy, 'copy.concurrency', DEFAULT_COPY_CONCURRENCY)!,
+      rowsPerSecond: reader.count(copy, 'copy.rowsPerSecond', undefined),
+      chunkRows: reader.count(copy, 'copy.chunkRows', DEFAULT_COPY_CHUNK_ROWS)!,
+    },
   } satisfies FicusConfig;
   if (reader.problems.length)
     throw new ConfigError(reader.problems.map((p) => `${file}: ${p}`).join('\n'), {
