@@ -2,7 +2,8 @@
  * What ficus has created in one of a user's databases (the legacy DB, or a service's), read from
  * the catalog: its schema (`ficus_cdc`: heartbeat, signal, the fence's lease table and function)
  * and what is in it, the connectors' publications and replication slots, the write fence's
- * triggers and leases, the sink's bookkeeping tables (`ficus_sync_offsets`, `ficus_sync_origin`),
+ * triggers and leases, the sink's bookkeeping tables (`ficus_sync_offsets`, `ficus_sync_origin`,
+ * and the initial copy's `ficus_copy_tables`, `ficus_copy_chunks`),
  * and a fence an earlier version left in `public`. `ficus check` lists it; legacy-cleanup.ts removes it.
  */
 import type pg from 'pg';
@@ -19,7 +20,20 @@ export type CreatedObject = {
   service?: string;
 };
 
-export const SINK_TABLES = ['ficus_sync_offsets', 'ficus_sync_origin'];
+export const SINK_TABLES = [
+  'ficus_sync_offsets',
+  'ficus_sync_origin',
+  // the initial copy's record (cdc/copy/copy-store.ts), beside the forward sink's positions
+  'ficus_copy_chunks',
+  'ficus_copy_tables',
+];
+
+/** Sink tables whose rows are each one service's: dropped only once no service has rows left. */
+export const PER_SERVICE_SINK_TABLES = [
+  'ficus_sync_offsets',
+  'ficus_copy_chunks',
+  'ficus_copy_tables',
+];
 
 /** Every publication that captures ficus's schema is a ficus connector's (source-database.ts). */
 const PUBLICATIONS_SQL = `SELECT DISTINCT pubname AS name FROM pg_publication_tables WHERE schemaname = $1

@@ -10,7 +10,7 @@
  */
 import type { QualifiedTable, SourceConnectorSpec } from '../cdc/connect/source-config.ts';
 import { quoteIdent, quoteTable } from '../lib/sql.ts';
-import { SINK_TABLES, type Db } from './created-objects.ts';
+import { PER_SERVICE_SINK_TABLES, SINK_TABLES, type Db } from './created-objects.ts';
 import { dropFenceSql, FENCE_LEASES, FENCE_TRIGGERS, OLD_FENCE } from './legacy-fence.ts';
 
 export type CleanupOptions = {
@@ -69,6 +69,11 @@ async function removeServiceRows(
     const r = await db.query('DELETE FROM ficus_sync_origin WHERE service = $1', [spec.service]);
     if (r.rowCount) removed.push(`sink origin markers of ${spec.service}`);
   }
+  if (await exists(db, 'ficus_copy_tables')) {
+    await db.query('DELETE FROM ficus_copy_chunks WHERE service = $1', [spec.service]);
+    const r = await db.query('DELETE FROM ficus_copy_tables WHERE service = $1', [spec.service]);
+    if (r.rowCount) removed.push(`initial copy record of ${spec.service}`);
+  }
 }
 
 async function removeShared(db: Db, spec: SourceConnectorSpec, options: CleanupOptions) {
@@ -96,7 +101,8 @@ async function removeShared(db: Db, spec: SourceConnectorSpec, options: CleanupO
     for (const table of SINK_TABLES)
       if (await exists(db, table)) {
         const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
-        if (rows[0].n > 0 && table === 'ficus_sync_offsets') continue; // another group's positions
+        // another group's positions, another service's copy
+        if (rows[0].n > 0 && PER_SERVICE_SINK_TABLES.includes(table)) continue;
         await db.query(`DROP TABLE ${table}`);
         removed.push(`table ${table}`);
       }

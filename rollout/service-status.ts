@@ -16,6 +16,9 @@
  * `cutover`: a write cut-over of the service whose process died before it ended (its journal's lease
  *   lapsed), null when none: { id, from, to, actor, startedAt, step, flipped }; the next
  *   `ficus stage` of the service finishes it (flipped) or undoes it
+ * `copies`: the bulk initial copy of each legacy table of the service, as its sync workers last
+ *   recorded it (cdc/copy/), [{ service, table, state: requested|copying|done, rowsCopied,
+ *   estimatedRows, chunks, chunksCopied, rowsPerSecond, etaSeconds, startedAt, finishedAt, lastError }]
  * `proxies` (top level): the live proxies of the fleet (proxy/fleet/), each with what it routes by,
  *   [{ id, url, adminUrl, version, routesBy: { <service>: 'canary 5%' }, stagesReadAgeMs,
  *      heartbeatAgeMs, leaseExpiresInMs }]; a proxy whose lease expired is not listed.

@@ -22,7 +22,7 @@ export async function extractService(
   ];
   await n.step(
     `extract ${name}: its own database, the data flowing in`,
-    `${name} gets a database only its own login role can open, shaped its own way (plan/shop.plan.yaml). A Debezium connector reads ${tables.join(', ')} from the legacy database into Kafka; the ficus sink applies the changes into ${name}'s database through the plan's mapping, exactly once. Then ficus verify compares the rows on both sides, hashed inside each database.`,
+    `${name} gets a database only its own login role can open, shaped its own way (plan/shop.plan.yaml). A Debezium connector streams the changes of ${tables.join(', ')} from a new replication slot into Kafka. ficus sync first copies those tables straight from the legacy database (COPY, in key-range chunks, through the plan's mapping) while their changes wait in Kafka, then applies the changes into ${name}'s database, exactly once, skipping the ones the copy already holds. Then ficus verify compares the rows on both sides, hashed inside each database.`,
   );
   const config = loadStackConfig();
   await ficus(ctx, ['migrate', name]);

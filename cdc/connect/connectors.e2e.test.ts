@@ -25,6 +25,8 @@ legacy: { database: ${dbName} }
 services:
   svc:
     database: svc_${suffix}
+    # this suite follows Debezium's own snapshot (the copy's path: cdc/copy/initial-copy.e2e)
+    initialLoad: debezium-snapshot
     owns:
       - { source: items, target: items, key: [id] }
     replicates:

@@ -1,6 +1,12 @@
 import { parsePlan } from '../../plan/load-plan.ts';
 import { tableKey } from '../../plan/qualified-table.ts';
-import { capturedTables, includeEntry, sourceConnectorSpec, topicOf } from './source-config.ts';
+import {
+  capturedTables,
+  copiesFirst,
+  includeEntry,
+  sourceConnectorSpec,
+  topicOf,
+} from './source-config.ts';
 import { directionTables } from '../sink/sink-topology.ts';
 
 // legacy tables in a schema whose name needs quoting, the service's in a schema of its own
@@ -123,4 +129,16 @@ services:
       directionTables(multi, lending, 'forward', spec.topicPrefix).map((t) => t.topic),
     ).toEqual(topics);
   });
+});
+
+test("forward streams without Debezium's snapshot unless the plan asks for it; ficus copies", () => {
+  const mode = (initialLoad: 'copy' | 'debezium-snapshot' | undefined, d: 'forward' | 'reverse') =>
+    sourceConnectorSpec(plan, { ...service, initialLoad }, d, { endpoint }).config['snapshot.mode'];
+  expect(mode(undefined, 'forward')).toBe('no_data');
+  expect(mode('copy', 'forward')).toBe('no_data');
+  expect(mode('debezium-snapshot', 'forward')).toBe('initial');
+  expect(mode('debezium-snapshot', 'reverse')).toBe('no_data');
+  expect(copiesFirst({ ...service, initialLoad: undefined }, 'forward')).toBe(true);
+  expect(copiesFirst({ ...service, initialLoad: 'debezium-snapshot' }, 'forward')).toBe(false);
+  expect(copiesFirst(service, 'reverse')).toBe(false);
 });

@@ -22,6 +22,8 @@ import { topicOf, type SourceConnectorSpec } from '../connect/source-config.ts';
 import { beat } from '../connect/source-database.ts';
 import { hasSyncOffsets, readSyncOffsets } from '../sink/sync-tables.ts';
 import { parseLsn } from '../lsn.ts';
+import { readCopies } from '../copy/copy-store.ts';
+import { tableLabel } from '../../plan/qualified-table.ts';
 
 type Db = Pick<pg.Pool, 'query'>;
 
@@ -83,6 +85,35 @@ async function appliedOffsets(db: Db, topics: string[]): Promise<Map<string, big
   return applied;
 }
 
+/**
+ * A table whose initial copy (cdc/copy/) is under way is not at any sink position yet: the sink
+ * holds its events until the copy is done. So the point waits for the copies first.
+ */
+async function waitForInitialCopies(
+  service: Db,
+  spec: SourceConnectorSpec,
+  deadline: number,
+  progress?: Progress,
+): Promise<void> {
+  let said = '';
+  for (;;) {
+    const open = (await readCopies(service, spec.service)).filter((c) => c.state !== 'done');
+    if (open.length === 0) return;
+    const what = open.map(
+      (c) =>
+        `${tableLabel(c.source)} (${c.state}, ${c.rowsCopied}${c.estimatedRows === null ? '' : ` of ~${c.estimatedRows}`} rows)`,
+    );
+    if (Date.now() > deadline)
+      throw new SinkBehindError(
+        `the initial copy of ${what.join(', ')} is not done yet: its rows are not all in the service DB (\`ficus status\` shows its progress; is \`ficus sync ${spec.service}\` running?)`,
+      );
+    const line = `waiting for the initial copy of ${open.map((c) => tableLabel(c.source)).join(', ')}`;
+    if (line !== said) progress?.step(line);
+    said = line;
+    await sleep(500);
+  }
+}
+
 export function sinkConsistency(deps: {
   legacy: Db;
   service: Db;
@@ -115,6 +146,7 @@ export function sinkConsistency(deps: {
         );
       await sleep(300);
     }
+    if (spec.direction === 'forward') await waitForInitialCopies(service, spec, deadline, progress);
     const topics = spec.tables.map((t) => topicOf(spec, t));
     const ends = await endOffsets(kafkaAdmin, topics);
     progress?.step(`waiting for the sink to apply ${topics.join(', ')} up to their end offsets`);
