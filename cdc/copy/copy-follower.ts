@@ -112,7 +112,7 @@ export function createCopyFollower(deps: {
   };
 
   return {
-    guard: copyGuard(service, filters),
+    guard: copyGuard(filters),
     hold,
     prepare: async () => {
       await deps.target.query(COPY_DDL);

@@ -262,9 +262,11 @@ async function applyInTransaction(
     // either: the sync is the one writer the fence lets through.) The origin marker (no-echo.ts)
     // lets the other direction recognise what this transaction writes.
     await client.query(beginSyncTransactionSql(deps.service) + ZOMBIE_BOUND_SQL);
-    const stored = await lockPosition(client, deps.group, topic, partition);
-    // checked under the position's lock: a copy being cut waits for this transaction (copy-store.ts)
-    if (deps.copy && (await deps.copy.isHeld(client, deps.writer))) {
+    // the copy's hold is read under the position's lock: a copy being cut waits for this
+    // transaction (copy-store.ts)
+    const copyOf = deps.copy && { service: deps.service, ...deps.writer.legacyTable };
+    const { next: stored, held } = await lockPosition(client, deps.group, topic, partition, copyOf);
+    if (held) {
       await client.query('ROLLBACK');
       return { ...result, held: true };
     }

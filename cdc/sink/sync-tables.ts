@@ -43,17 +43,28 @@ export type StoredPosition = {
   sourceLsn: string | null;
 };
 
-/** Locks the partition's position row for this transaction (creating it at -1 = "nothing yet"). */
+/**
+ * Locks the partition's position row for this transaction (creating it at -1 = "nothing yet").
+ * Given `copyOf`, the same round trip also tells whether that table waits for its initial copy
+ * (cdc/copy/copy-store.ts), read after the lock is taken.
+ */
 export async function lockPosition(
   client: PoolClient,
   group: string,
   topic: string,
   partition: number,
-): Promise<bigint> {
+  copyOf?: { service: string; schema: string; table: string },
+): Promise<{ next: bigint; held: boolean }> {
+  const held = copyOf
+    ? `, EXISTS (SELECT 1 FROM ficus_copy_tables WHERE service = $4 AND source_schema = $5
+          AND source_table = $6 AND state <> 'done') AS held`
+    : '';
+  const params = [group, topic, partition];
+  if (copyOf) params.push(copyOf.service, copyOf.schema, copyOf.table);
   const select = () =>
-    client.query<{ next_offset: string }>(
-      'SELECT next_offset FROM ficus_sync_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3 FOR UPDATE',
-      [group, topic, partition],
+    client.query<{ next_offset: string; held?: boolean }>(
+      `SELECT next_offset${held} FROM ficus_sync_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
+      params,
     );
   let { rows } = await select();
   if (rows.length === 0) {
@@ -65,7 +76,7 @@ export async function lockPosition(
     );
     ({ rows } = await select());
   }
-  return BigInt(rows[0].next_offset);
+  return { next: BigInt(rows[0].next_offset), held: rows[0].held === true };
 }
 
 /** Records the new position; the source LSN only moves forward. */
