@@ -17,6 +17,7 @@ import pg from 'pg';
 import { waitFor, sleep } from '../../lib/wait.ts';
 import { createSinkFixture, sql, type SinkFixture } from '../../test-support/sink-e2e-harness.ts';
 import { readCopies, requestCopies } from './copy-store.ts';
+import { readCopyProgress } from './copy-progress-store.ts';
 
 jest.setTimeout(300_000);
 
@@ -198,4 +199,20 @@ it('copies under writes, killed with SIGKILL and resumed, to a clean verify with
   expect(regressions).toEqual([]);
   const skipped = output.join('').match(/(\d+) in the initial copy/g) ?? [];
   expect(skipped.length).toBeGreaterThan(0);
+
+  // what `ficus status` shows: the result, recorded in the fixture's kit DB by the workers
+  const recorded = await waitFor(
+    'the final figures in the kit DB',
+    async () => {
+      const all = await readCopyProgress({ query: (t, p) => sql(fx.kit.url, t, p) });
+      return all.length === 2 && all.every((c) => c.state === 'done') ? all : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 500 },
+  );
+  expect(recorded.map((c) => [c.table, c.chunksCopied === c.chunks])).toEqual([
+    ['public.inventory', true],
+    ['public.products', true],
+  ]);
+  expect(recorded[0].rowsCopied).toBe(STOCK);
+  expect(recorded[1].rowsPerSecond).toBeGreaterThan(0);
 });
