@@ -39,13 +39,35 @@ export function markOwnTransactionSql(service: string): string {
  * Only the same service: what catalog's reverse sink writes into legacy `products` is an echo for
  * catalog's forward sink, but real news for the orders service, which replicates `products` too.
  */
+/** Sources known to hold the marker table (it is never dropped while a sink runs). */
+const withOriginTable = new WeakSet<Pool>();
+
+/**
+ * Whether any sink ever wrote into `source` (the forward worker before any reverse one: none).
+ * Asked, not tried: a query on a missing table fails, and pg's pool throws away the connection of
+ * a failed query, so trying cost a new database session per batch.
+ */
+async function hasOriginTable(source: Pool): Promise<boolean> {
+  if (withOriginTable.has(source)) return true;
+  const { rows } = await source.query<{ ok: boolean }>(
+    `SELECT to_regclass('ficus_sync_origin') IS NOT NULL AS ok`,
+  );
+  if (rows[0].ok) withOriginTable.add(source);
+  return rows[0].ok;
+}
+
+/**
+ * The txIds among `txIds` that the same service's sink wrote into `source` (the events to drop).
+ * Only the same service: what catalog's reverse sink writes into legacy `products` is an echo for
+ * catalog's forward sink, but real news for the orders service, which replicates `products` too.
+ */
 export async function findOwnTransactions(
   source: Pool,
   txIds: Iterable<number>,
   service: string,
 ): Promise<Set<number>> {
   const ids = [...new Set(txIds)];
-  if (ids.length === 0) return new Set();
+  if (ids.length === 0 || !(await hasOriginTable(source))) return new Set();
   try {
     const { rows } = await source.query<{ txid: string }>(
       'SELECT txid FROM ficus_sync_origin WHERE txid = ANY($1::bigint[]) AND service = $2',
@@ -53,8 +75,11 @@ export async function findOwnTransactions(
     );
     return new Set(rows.map((r) => Number(r.txid)));
   } catch (error) {
-    // no table: no sink ever wrote into the source (the forward worker before any reverse one)
-    if ((error as { code?: string }).code === UNDEFINED_TABLE) return new Set();
+    // dropped since (`ficus clean`): no sink writes there any more
+    if ((error as { code?: string }).code === UNDEFINED_TABLE) {
+      withOriginTable.delete(source);
+      return new Set();
+    }
     throw error;
   }
 }

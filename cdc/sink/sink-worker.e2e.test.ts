@@ -194,3 +194,38 @@ test("Kafka's committed offsets follow the positions stored with the rows, never
     await admin.disconnect();
   }
 });
+
+test('the forward worker keeps its legacy connections: many batches, no new session per batch', async () => {
+  // the echo check asks the legacy DB about a marker table only a reverse sink makes; a query on
+  // a missing table failed, and pg's pool threw its connection away: one new session per batch
+  const sessions = async () =>
+    Number(
+      (
+        await sql(
+          fx.legacyUrl,
+          'SELECT sessions FROM pg_stat_database WHERE datname = current_database()',
+        )
+      ).rows[0].sessions,
+    );
+  const before = { sessions: await sessions(), batches: worker!.stats().batches };
+  for (let id = 5000; id < 5150; id++) {
+    await sql(
+      fx.legacyUrl,
+      `INSERT INTO products (id, sku, name, price) VALUES (${id}, 'S-${id}', 'one by one', 1)`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  await waitFor(
+    'the rows one by one in the service DB',
+    async () =>
+      (await sql(fx.serviceUrl, 'SELECT count(*)::int AS n FROM products WHERE id >= 5000')).rows[0]
+        .n === 150,
+    { timeoutMs: 60_000 },
+  );
+  await new Promise((resolve) => setTimeout(resolve, 1500)); // statistics are flushed each second
+  const batches = worker!.stats().batches - before.batches;
+  // the test's own 150 inserts and reads open sessions too: one each
+  const opened = (await sessions()) - before.sessions - 152;
+  expect(batches).toBeGreaterThan(10);
+  expect(opened).toBeLessThan(10); // the pool growing to its size, at most
+});
