@@ -26,7 +26,8 @@
  *   flock /work/bench.lock env BENCH_ROWS=200000 node bench/initial-copy.ts   (a measurement)
  *
  * Knobs (environment): BENCH_ROWS (default 5,000,000), BENCH_METHODS (which to run, default
- * `a,b,c,d`), BENCH_JDBC_BATCH (the JDBC sink's batch.size, default 4000), BENCH_IDLE_SECONDS (the
+ * `a,b,c,d`), BENCH_ROUNDS (runs of each, the methods taking turns; default 1: medians and the
+ * spread of rows/s are printed), BENCH_JDBC_BATCH (the JDBC sink's batch.size, default 4000), BENCH_IDLE_SECONDS (the
  * idle baseline's length, default 10). `--json` prints the figures as JSON on stdout (progress goes
  * to stderr).
  */
@@ -54,6 +55,7 @@ import { clusterDataDir, topicBytes, watchLegacyCost, type LegacyCost } from './
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 5_000_000);
 const JDBC_BATCH = Number(process.env.BENCH_JDBC_BATCH ?? 4_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
 const ONLY = (process.env.BENCH_METHODS ?? 'a,b,c,d').split(',');
 const AS_JSON = process.argv.includes('--json');
@@ -88,6 +90,8 @@ export type CopyContext = {
   source: string;
   target: string;
   rows: number;
+  /** 1, 2, …: what a method starts (connectors, groups, topics) is named after it */
+  round: number;
 };
 
 /**
@@ -107,9 +111,16 @@ async function ficusCopy(ctx: CopyContext): Promise<CopyRun> {
 
 /** (b) Debezium's snapshot into Kafka, drained by the ficus sink as `ficus sync` runs it. */
 async function snapshotIntoFicusSink(ctx: CopyContext): Promise<CopyRun> {
-  const topic = await startSnapshot(ctx);
+  const instance = `b${ctx.round}`;
+  const topic = await startSnapshot(ctx, instance);
+  const groupId = `${ctx.fx.group('forward')}-${instance}`;
   const worker = await startSinkWorker(
-    ctx.fx.workerOptions('forward', { retry: DEFAULT_RETRY, concurrency: CONCURRENCY }),
+    ctx.fx.workerOptions('forward', {
+      retry: DEFAULT_RETRY,
+      concurrency: CONCURRENCY,
+      topicPrefix: ctx.fx.topicPrefix('forward', instance),
+      groupId,
+    }),
   );
   let failure: string | undefined;
   worker.failed.catch((error: Error) => (failure = `the ficus sink failed: ${error.message}`));
@@ -118,19 +129,25 @@ async function snapshotIntoFicusSink(ctx: CopyContext): Promise<CopyRun> {
   } finally {
     await worker.stop();
   }
-  return { topic, release: () => ctx.fx.stopConnector('forward') };
+  const release = async () => {
+    await ctx.fx.stopConnector('forward', instance);
+    await ctx.admin.deleteGroups([groupId]).catch(() => undefined);
+    await ctx.admin.deleteTopics({ topics: [topic] }); // 3.4 KB an event: gigabytes at millions
+  };
+  return { topic, release };
 }
 
 /** (c) Debezium's snapshot into Kafka (a connector of its own), drained by the JDBC sink. */
 async function snapshotIntoJdbcSink(ctx: CopyContext): Promise<CopyRun> {
-  const instance = 'jdbc';
+  const instance = `c${ctx.round}`;
   const topic = await startSnapshot(ctx, instance);
-  const name = `bench-jdbc-${ctx.fx.id}`;
+  const name = `bench-jdbc-${ctx.fx.id}-${ctx.round}`;
   await connectClient.put(name, jdbcSinkConfig(ctx, topic));
   const release = async () => {
     await connectClient.delete(name).catch(() => undefined);
     await ctx.admin.deleteGroups([`connect-${name}`]).catch(() => undefined);
     await ctx.fx.stopConnector('forward', instance);
+    await ctx.admin.deleteTopics({ topics: [topic] });
   };
   try {
     await waitForAllRows(ctx, () => failedConnector(name));
@@ -181,7 +198,7 @@ const METHODS: Method[] = [
  * Starts a Debezium connector on the legacy table (ficus's settings, snapshot.mode=initial) and
  * returns its topic once it exists, so that a sink subscribes to a topic that is there.
  */
-async function startSnapshot(ctx: CopyContext, instance?: string): Promise<string> {
+async function startSnapshot(ctx: CopyContext, instance: string): Promise<string> {
   await ctx.fx.startConnector('forward', {}, { awaitStreaming: false, instance });
   const topic = debeziumTopic(ctx.fx.topicPrefix('forward', instance), {
     schema: 'public',
@@ -353,6 +370,22 @@ function extraCost(cost: LegacyCost, idle: IdleRates, seconds: number) {
   };
 }
 
+/** One run of one method. */
+type RoundFigures = {
+  wallMs: number;
+  rowsPerSecond: number;
+  /** the legacy database's backends and walsenders, less idle */
+  legacyCpuSeconds: number;
+  /** every process of the legacy cluster, less idle (other users of the stack included) */
+  legacyClusterCpuSeconds: number;
+  legacyClusterCpuSecondsRaw: number;
+  walRetainedMaxBytes: number | null;
+  /** connections to the legacy database that ended during the method */
+  legacySessions: number;
+  kafkaBytes: number | null;
+  parity: TableParity;
+};
+
 type Outcome =
   | { key: string; name: string; status: 'pending'; reason: string }
   | {
@@ -360,23 +393,23 @@ type Outcome =
       name: string;
       status: 'done';
       rows: number;
-      wallMs: number;
-      rowsPerSecond: number;
-      /** the legacy database's backends and walsenders, less idle */
-      legacyCpuSeconds: number;
-      /** every process of the legacy cluster, less idle (other users of the stack included) */
-      legacyClusterCpuSeconds: number;
-      legacyClusterCpuSecondsRaw: number;
-      walRetainedMaxBytes: number | null;
-      /** connections to the legacy database that ended during the method */
-      legacySessions: number;
-      kafkaBytes: number | null;
-      parity: TableParity;
+      /** each figure's median over the rounds (parity: every round's was clean) */
+      median: Omit<RoundFigures, 'parity'>;
+      rowsPerSecondSpread: { min: number; max: number };
+      rounds: RoundFigures[];
     };
 
-/** Runs one method with the legacy cluster's CPU and slots watched, then checks its parity. */
-async function measure(method: Method, ctx: CopyContext, idle: IdleRates): Promise<Outcome> {
-  say(`(${method.key}) ${method.name} into ${method.target}…`);
+/**
+ * Runs one method into its emptied table with the legacy cluster's CPU and slots watched, then
+ * checks its parity; the NotWired error of a method not wired yet.
+ */
+async function measure(
+  method: Method,
+  ctx: CopyContext,
+  idle: IdleRates,
+): Promise<RoundFigures | NotWired> {
+  say(`(${method.key}) ${method.name} into ${method.target}, round ${ctx.round}…`);
+  await sql(ctx.serviceUrl, `TRUNCATE ${ctx.target}`);
   const watch = await watchLegacy(ctx.plan.legacy.database);
   const started = performance.now();
   let run: CopyRun;
@@ -384,29 +417,81 @@ async function measure(method: Method, ctx: CopyContext, idle: IdleRates): Promi
     run = await method.run(ctx);
   } catch (error) {
     await watch.stop();
-    if (error instanceof NotWired)
-      return { key: method.key, name: method.name, status: 'pending', reason: error.message };
+    if (error instanceof NotWired) return error;
     throw error;
   }
   const wallMs = performance.now() - started;
   const cost = await watch.stop();
+  const kafkaBytes = run.topic ? topicBytes(config.home, run.topic) : null;
   await run.release?.();
   const parity = await verifyCopy(ctx);
   if (!isClean(parity, ctx.rows))
     throw new Error(`(${method.key}) ${method.name}: parity not clean: ${JSON.stringify(parity)}`);
-  const outcome = {
-    key: method.key,
-    name: method.name,
-    status: 'done' as const,
-    rows: ctx.rows,
+  const rowsPerSecond = Math.round((ctx.rows * 1000) / wallMs);
+  say(`  ${rowsPerSecond} rows/s, ${(wallMs / 1000).toFixed(1)} s; parity clean`);
+  return {
     wallMs: Math.round(wallMs),
-    rowsPerSecond: Math.round((ctx.rows * 1000) / wallMs),
+    rowsPerSecond,
     ...extraCost(cost, idle, wallMs / 1000),
-    kafkaBytes: run.topic ? topicBytes(config.home, run.topic) : null,
+    kafkaBytes,
     parity,
   };
-  say(`  ${outcome.rowsPerSecond} rows/s, ${(wallMs / 1000).toFixed(1)} s; parity clean`);
-  return outcome;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** A method's rounds summed up: the median of each figure, the spread of rows/s. */
+function summarise(method: Method, rounds: RoundFigures[]): Outcome {
+  const of = (figure: (r: RoundFigures) => number) => round2(median(rounds.map(figure)));
+  const orNull = (figure: (r: RoundFigures) => number | null) =>
+    rounds.some((r) => figure(r) === null) ? null : of((r) => figure(r) ?? 0);
+  const rates = rounds.map((r) => r.rowsPerSecond);
+  return {
+    key: method.key,
+    name: method.name,
+    status: 'done',
+    rows: ROWS,
+    median: {
+      wallMs: of((r) => r.wallMs),
+      rowsPerSecond: of((r) => r.rowsPerSecond),
+      legacyCpuSeconds: of((r) => r.legacyCpuSeconds),
+      legacyClusterCpuSeconds: of((r) => r.legacyClusterCpuSeconds),
+      legacyClusterCpuSecondsRaw: of((r) => r.legacyClusterCpuSecondsRaw),
+      walRetainedMaxBytes: orNull((r) => r.walRetainedMaxBytes),
+      legacySessions: of((r) => r.legacySessions),
+      kafkaBytes: orNull((r) => r.kafkaBytes),
+    },
+    rowsPerSecondSpread: { min: Math.min(...rates), max: Math.max(...rates) },
+    rounds,
+  };
+}
+
+/**
+ * Every selected method, BENCH_ROUNDS times, the methods taking turns within a round so that
+ * a change in the machine's load falls on all of them alike.
+ */
+async function runRounds(
+  contextOf: (method: Method, round: number) => CopyContext,
+  idle: IdleRates,
+): Promise<Outcome[]> {
+  const selected = METHODS.filter((m) => ONLY.includes(m.key));
+  const rounds = new Map<Method, RoundFigures[]>(selected.map((m) => [m, []]));
+  const pending = new Map<Method, string>();
+  for (let round = 1; round <= ROUNDS; round++)
+    for (const method of selected.filter((m) => !pending.has(m))) {
+      const figures = await measure(method, contextOf(method, round), idle);
+      if (figures instanceof NotWired) pending.set(method, figures.message);
+      else rounds.get(method)!.push(figures);
+    }
+  return selected.map((m) =>
+    pending.has(m)
+      ? { key: m.key, name: m.name, status: 'pending', reason: pending.get(m)! }
+      : summarise(m, rounds.get(m)!),
+  );
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -415,7 +500,7 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 function ratio(outcomes: Outcome[], over: string, under: string, goal: number) {
   const rate = (key: string) => {
     const o = outcomes.find((x) => x.key === key);
-    return o?.status === 'done' ? o.rowsPerSecond : undefined;
+    return o?.status === 'done' ? o.median.rowsPerSecond : undefined;
   };
   const [a, b] = [rate(over), rate(under)];
   const value = a && b ? round2(a / b) : null;
@@ -430,6 +515,7 @@ function bytes(n: number | null) {
 
 const COLUMNS_SHOWN: [string, number][] = [
   ['rows/s', 9],
+  ['(min-max)', 15],
   ['wall s', 7],
   ['db CPU s', 9],
   ['µs/row', 7],
@@ -442,7 +528,7 @@ const COLUMNS_SHOWN: [string, number][] = [
 function printTable(outcomes: Outcome[], idle: IdleRates, ratios: ReturnType<typeof ratio>[]) {
   say('');
   say(
-    `initial copy of ${ROWS} ${SOURCE} rows; legacy CPU less idle (${idle.database.toFixed(3)} CPU s/s of the database, ${idle.cluster.toFixed(3)} of the cluster):`,
+    `initial copy of ${ROWS} ${SOURCE} rows, median of ${ROUNDS} round(s); legacy CPU less idle (${idle.database.toFixed(3)} CPU s/s of the database, ${idle.cluster.toFixed(3)} of the cluster):`,
   );
   say(`  ${'method'.padEnd(26)} ${COLUMNS_SHOWN.map(([h, w]) => h.padStart(w)).join(' ')}`);
   for (const o of outcomes) {
@@ -451,15 +537,17 @@ function printTable(outcomes: Outcome[], idle: IdleRates, ratios: ReturnType<typ
       say(`  ${label} pending: ${o.reason}`);
       continue;
     }
+    const m = o.median;
     const cells = [
-      String(o.rowsPerSecond),
-      (o.wallMs / 1000).toFixed(1),
-      o.legacyCpuSeconds.toFixed(2),
-      ((o.legacyCpuSeconds * 1e6) / o.rows).toFixed(1),
-      o.legacyClusterCpuSeconds.toFixed(2),
-      String(o.legacySessions),
-      bytes(o.walRetainedMaxBytes),
-      bytes(o.kafkaBytes),
+      String(Math.round(m.rowsPerSecond)),
+      `${o.rowsPerSecondSpread.min}-${o.rowsPerSecondSpread.max}`,
+      (m.wallMs / 1000).toFixed(1),
+      m.legacyCpuSeconds.toFixed(2),
+      ((m.legacyCpuSeconds * 1e6) / o.rows).toFixed(1),
+      m.legacyClusterCpuSeconds.toFixed(2),
+      String(m.legacySessions),
+      bytes(m.walRetainedMaxBytes),
+      bytes(m.kafkaBytes),
     ];
     say(`  ${label} ${cells.map((c, i) => c.padStart(COLUMNS_SHOWN[i][1])).join(' ')}`);
   }
@@ -483,9 +571,8 @@ async function main() {
     await fillLegacy(fx);
     const legacyDb = fx.plan.legacy.database;
     const idle = await idleCpuRates(legacyDb);
-    const outcomes: Outcome[] = [];
-    for (const method of METHODS.filter((m) => ONLY.includes(m.key))) {
-      const ctx: CopyContext = {
+    const outcomes = await runRounds(
+      (method, round) => ({
         fx,
         admin,
         plan: planInto(fx.plan, fx.service, method.target),
@@ -495,14 +582,15 @@ async function main() {
         source: SOURCE,
         target: method.target,
         rows: ROWS,
-      };
-      outcomes.push(await measure(method, ctx, idle));
-    }
+        round,
+      }),
+      idle,
+    );
     const ratios = [ratio(outcomes, 'a', 'b', 10), ratio(outcomes, 'a', 'd', 0.5)];
     printTable(outcomes, idle, ratios);
     if (AS_JSON)
       process.stdout.write(
-        `${JSON.stringify({ rows: ROWS, idleLegacyCpuPerSecond: idle, methods: outcomes, ratios }, null, 2)}\n`,
+        `${JSON.stringify({ rows: ROWS, rounds: ROUNDS, idleLegacyCpuPerSecond: idle, methods: outcomes, ratios }, null, 2)}\n`,
       );
   } finally {
     await admin.disconnect();
