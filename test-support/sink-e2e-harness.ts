@@ -83,6 +83,28 @@ async function connect(method: string, p: string, body?: unknown) {
   };
 }
 
+/** Deletes a connector, waits until its slot is released, and drops the slot. */
+async function removeConnector(c: { name: string; slot: string; url: string }) {
+  await connect('DELETE', `/connectors/${c.name}`);
+  await waitFor(
+    'slot released',
+    async () => {
+      const { rows } = await sql(
+        c.url,
+        'SELECT active FROM pg_replication_slots WHERE slot_name = $1',
+        [c.slot],
+      );
+      return rows.length === 0 || rows[0].active === false;
+    },
+    { timeoutMs: 30_000 },
+  ).catch(() => undefined);
+  await sql(
+    c.url,
+    'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
+    [c.slot],
+  ).catch(() => undefined);
+}
+
 export type SinkFixture = Awaited<ReturnType<typeof createSinkFixture>>;
 
 /** messages in a topic, from its partitions' ends (offsets start at 0, nothing is deleted) */
@@ -296,10 +318,13 @@ export async function createSinkFixture(
     kafka,
     legacyUrl: urls.legacyAdmin(legacyDb),
     serviceUrl: urls.servicesAdmin(serviceDb),
-    topicPrefix: (direction: Direction) => (direction === 'forward' ? prefix : `${prefix}.reverse`),
+    /** an `instance` names a further connector of the direction (startConnector's option) */
+    topicPrefix: (direction: Direction, instance?: string) =>
+      `${direction === 'forward' ? prefix : `${prefix}.reverse`}${instance ? `.${instance}` : ''}`,
     group: (direction: Direction) => `sink-test-${id}-${direction}`,
     /** the replication slot (and publication) of the direction's connector */
-    slot: (direction: Direction) => `sink_${id}_${direction}`,
+    slot: (direction: Direction, instance?: string) =>
+      `sink_${id}_${direction}${instance ? `_${instance}` : ''}`,
     dlqTopic: `ficus.dlq.${service}.${id}`,
     /** the positions a group has stored with the rows in the service DB */
     async storedPositions(group: string) {
@@ -458,16 +483,19 @@ export async function createSinkFixture(
     /**
      * a Debezium connector on the legacy DB (forward) or the service DB (reverse); returns once it
      * streams (its slot turns active only after the initial snapshot), or with
-     * `{ awaitStreaming: false }` as soon as its task runs, while the snapshot may still be going
+     * `{ awaitStreaming: false }` as soon as its task runs, while the snapshot may still be going;
+     * `{ instance }` starts a further connector of the direction, with a name, slot and topic
+     * prefix of its own (a bench that snapshots the same tables twice)
      */
     async startConnector(
       direction: Direction,
       extraConfig: Record<string, string> = {},
-      options: { awaitStreaming?: boolean } = {},
+      options: { awaitStreaming?: boolean; instance?: string } = {},
     ) {
       const forward = direction === 'forward';
-      const name = `sink-test-${id}-${direction}`;
-      const slot = fixture.slot(direction);
+      const { instance } = options;
+      const name = `sink-test-${id}-${direction}${instance ? `-${instance}` : ''}`;
+      const slot = fixture.slot(direction, instance);
       const created = await connect('PUT', `/connectors/${name}/config`, {
         'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
         'database.hostname': '127.0.0.1',
@@ -477,7 +505,7 @@ export async function createSinkFixture(
         'database.user': config.adminUser,
         'database.password': urls.adminPassword,
         'database.dbname': forward ? legacyDb : serviceDb,
-        'topic.prefix': fixture.topicPrefix(direction),
+        'topic.prefix': fixture.topicPrefix(direction, instance),
         'plugin.name': 'pgoutput',
         'slot.name': slot,
         'publication.name': slot,
@@ -608,27 +636,16 @@ export async function createSinkFixture(
         ],
       };
     },
+    /** Deletes a connector startConnector started, and drops its slot once released. */
+    async stopConnector(direction: Direction, instance?: string) {
+      const slot = fixture.slot(direction, instance);
+      const started = connectors.findIndex((c) => c.slot === slot);
+      if (started < 0) return;
+      await removeConnector(connectors[started]);
+      connectors.splice(started, 1);
+    },
     async dispose() {
-      for (const c of connectors) {
-        await connect('DELETE', `/connectors/${c.name}`);
-        await waitFor(
-          'slot released',
-          async () => {
-            const { rows } = await sql(
-              c.url,
-              'SELECT active FROM pg_replication_slots WHERE slot_name = $1',
-              [c.slot],
-            );
-            return rows.length === 0 || rows[0].active === false;
-          },
-          { timeoutMs: 30_000 },
-        ).catch(() => undefined);
-        await sql(
-          c.url,
-          'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
-          [c.slot],
-        ).catch(() => undefined);
-      }
+      for (const c of connectors) await removeConnector(c);
       // every drop is attempted even when one fails (a slot still held by a slow connector stop)
       const problems: string[] = [];
       const drop = (url: string, db: string) =>
