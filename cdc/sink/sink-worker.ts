@@ -33,7 +33,7 @@ import { createKafkaClient } from '../kafka/kafka-clients.ts';
 import { createSchemaWatch, type SchemaChangeSeen } from './schema-watch.ts';
 import type { SchemaGuard } from './partition-applier.ts';
 import { createSchemaBackfill, type BackfillStats, type RepairTable } from './schema-backfill.ts';
-import { createCopyFollower, type CopyOptions } from '../copy/copy-follower.ts';
+import { createCopyFollower, type CopyFollower, type CopyOptions } from '../copy/copy-follower.ts';
 
 export type SinkWorkerOptions = {
   service: string;
@@ -193,6 +193,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
     retry: { retries: 5, restartOnFailure: async () => !stopping },
   });
 
+  let copying: CopyFollower | undefined;
   try {
     await withRetry(
       // only where it writes: a forward worker leaves the monolith's database alone (the reverse
@@ -274,7 +275,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
     };
     for (const seen of options.openPauses ? await options.openPauses() : [])
       if (writers.has(seen.topic)) schema.pause(seen.topic, seen);
-    const copying =
+    copying =
       direction === 'forward'
         ? createCopyFollower({
             service,
@@ -296,6 +297,8 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
           })
         : undefined;
     await copying?.prepare();
+    // the copy needs no group: it starts before this worker has joined one
+    copying?.start();
     const applier = createPartitionApplier({
       writers,
       deps: { target, source, group: groupId, service, sendDeadLetters, copy: copying?.guard },
@@ -478,7 +481,6 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
     reloader.unref();
     const pruner = setInterval(() => void pruneOrigins(target).catch(() => undefined), 3_600_000);
     pruner.unref();
-    copying?.start();
     log.info('sink started', { groupId, topics, dlqTopic });
 
     return {
@@ -517,6 +519,7 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
     };
   } catch (error) {
     stopping = true;
+    await copying?.stop();
     await Promise.allSettled([consumer.disconnect(), producer.disconnect(), admin.disconnect()]);
     await Promise.allSettled([legacy.end(), serviceDb.end()]);
     throw error;
