@@ -100,7 +100,12 @@ export type CopyContext = {
  * connection a method closes only in `release` is measured to its end: the database's CPU is
  * sampled, and a backend's last moments before it exits are lost.
  */
-type CopyRun = { topic?: string; release?: () => Promise<void> };
+type CopyRun = {
+  topic?: string;
+  release?: () => Promise<void>;
+  /** the longest transaction it held open on the legacy database, when known */
+  longestLegacyTransactionMs?: number;
+};
 
 /**
  * (a) ficus's bulk copy (cdc/copy/) as users run it: the copy asked for in the service DB and a
@@ -144,13 +149,16 @@ async function ficusCopy(ctx: CopyContext): Promise<CopyRun> {
   } finally {
     await worker.stop();
   }
+  // a chunk's time in the service DB spans its legacy read transaction, and a little more
+  const { rows } = await sql(ctx.serviceUrl, 'SELECT max(seconds) AS s FROM ficus_copy_chunks');
+  const longestLegacyTransactionMs = Math.round(Number(rows[0].s) * 1000);
   const release = async () => {
     await ctx.fx.stopConnector('forward', instance);
     await ctx.admin.deleteGroups([groupId]).catch(() => undefined);
     // the next method's sink must not take this copy's record for one of its table
     await sql(ctx.serviceUrl, 'DELETE FROM ficus_copy_chunks; DELETE FROM ficus_copy_tables');
   };
-  return { release };
+  return { release, longestLegacyTransactionMs };
 }
 
 /** (b) Debezium's snapshot into Kafka, drained by the ficus sink as `ficus sync` runs it. */
@@ -427,6 +435,8 @@ type RoundFigures = {
   /** connections to the legacy database that ended during the method */
   legacySessions: number;
   kafkaBytes: number | null;
+  /** (a) its longest chunk, (d) the whole pipe; null: not measured (a snapshot's) */
+  longestLegacyTransactionMs: number | null;
   parity: TableParity;
 };
 
@@ -471,6 +481,8 @@ async function measure(method: Method, ctx: CopyContext, idle: IdleRates): Promi
     rowsPerSecond,
     ...extraCost(cost, idle, wallMs / 1000),
     kafkaBytes,
+    longestLegacyTransactionMs:
+      run.longestLegacyTransactionMs ?? (method.key === 'd' ? Math.round(wallMs) : null),
     parity,
   };
 }
@@ -501,6 +513,7 @@ function summarise(method: Method, rounds: RoundFigures[]): Outcome {
       walRetainedMaxBytes: orNull((r) => r.walRetainedMaxBytes),
       legacySessions: of((r) => r.legacySessions),
       kafkaBytes: orNull((r) => r.kafkaBytes),
+      longestLegacyTransactionMs: orNull((r) => r.longestLegacyTransactionMs),
     },
     rowsPerSecondSpread: { min: Math.min(...rates), max: Math.max(...rates) },
     rounds,
@@ -552,6 +565,7 @@ const COLUMNS_SHOWN: [string, number][] = [
   ['sessions', 9],
   ['WAL held', 9],
   ['Kafka', 10],
+  ['longest tx s', 13],
 ];
 
 function printTable(outcomes: Outcome[], idle: IdleRates, ratios: ReturnType<typeof ratio>[]) {
@@ -573,6 +587,9 @@ function printTable(outcomes: Outcome[], idle: IdleRates, ratios: ReturnType<typ
       String(m.legacySessions),
       bytes(m.walRetainedMaxBytes),
       bytes(m.kafkaBytes),
+      m.longestLegacyTransactionMs === null
+        ? '-'
+        : (m.longestLegacyTransactionMs / 1000).toFixed(2),
     ];
     say(`  ${label} ${cells.map((c, i) => c.padStart(COLUMNS_SHOWN[i][1])).join(' ')}`);
   }

@@ -23,7 +23,7 @@ import { copyNextChunk, type CopyShape } from './copy-chunk.ts';
 import { copyShape, planRanges } from './copy-plan.ts';
 import { copyProgress, formatCopyProgress, type CopyProgress } from './copy-progress.ts';
 import { waitForCopyStart } from './copy-start-point.ts';
-import { COPY_DDL, finishCopy, readCopies, startCopy, type CopyTableRow } from './copy-store.ts';
+import { finishCopy, readCopies, startCopy, type CopyTableRow } from './copy-store.ts';
 import { createRowRate } from './row-rate.ts';
 import type { CopySettings } from '../../lib/config/config-types.ts';
 import {
@@ -184,8 +184,8 @@ export function startServiceCopier(options: ServiceCopierOptions): ServiceCopier
     await finishAll(open);
   };
 
+  // the bookkeeping tables exist: the worker made them (copy-follower.ts) before starting this
   const loop = async () => {
-    await target.query(COPY_DDL);
     let reported = '';
     while (!stopping) {
       try {
