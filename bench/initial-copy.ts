@@ -381,7 +381,7 @@ async function fillLegacy(fx: SinkFixture) {
   await sql(
     fx.legacyUrl,
     `INSERT INTO ${SOURCE} (order_id, product_id, quantity, unit_price)
-    SELECT 1 + g / 3, 1 + (g * 7919) % 100000, 1 + g % 5, ((g % 50000) * 0.37)::numeric(12,2)
+    SELECT 1 + g / 3, 1 + (g::bigint * 7919) % 100000, 1 + g % 5, ((g % 50000) * 0.37)::numeric(12,2)
     FROM generate_series(1, ${ROWS}) g`,
   );
   // VACUUM as well as ANALYZE: sets the hint bits, so that the first method to read the table
