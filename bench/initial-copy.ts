@@ -52,6 +52,7 @@ import {
 } from '../test-support/sink-e2e-harness.ts';
 import { stackConfig } from '../test-support/stack-access.ts';
 import { readCopies, requestCopies } from '../cdc/copy/copy-store.ts';
+import { DEFAULT_COPY_CHUNK_ROWS, DEFAULT_COPY_CONCURRENCY } from '../lib/config/parse-config.ts';
 import { clusterDataDir, topicBytes, watchLegacyCost, type LegacyCost } from './legacy-cost.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 5_000_000);
@@ -60,6 +61,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
 const ONLY = (process.env.BENCH_METHODS ?? 'a,b,c,d').split(',');
 const AS_JSON = process.argv.includes('--json');
+/** (a)'s settings (`copy.*` in ficus.config.yaml); the defaults unless BENCH_COPY_CONCURRENCY, BENCH_COPY_CHUNK_ROWS */
+const COPY_SETTINGS = {
+  concurrency: Number(process.env.BENCH_COPY_CONCURRENCY ?? DEFAULT_COPY_CONCURRENCY),
+  chunkRows: Number(process.env.BENCH_COPY_CHUNK_ROWS ?? DEFAULT_COPY_CHUNK_ROWS),
+};
 /** the sinks' partitions applied at once (ficus) and tasks (JDBC sink) */
 const CONCURRENCY = 3;
 const config = stackConfig();
@@ -132,6 +138,7 @@ async function ficusCopy(ctx: CopyContext): Promise<CopyRun> {
       concurrency: CONCURRENCY,
       topicPrefix: ctx.fx.topicPrefix('forward', instance),
       groupId,
+      copy: { settings: COPY_SETTINGS },
     }),
   );
   let failure: string | undefined;

@@ -38,11 +38,24 @@ export function rangeCondition(column: string, range: KeyRange): string {
   return parts.length ? parts.join(' AND ') : 'true';
 }
 
-/** The legacy side: the mapped rows of one range, as COPY text. */
+/**
+ * The legacy side: the mapped rows of one range, as COPY text. A column copied as it is, into a
+ * column of the same type, goes without verify's cast (which is a no-op for it, and costs).
+ */
 export function copyOutSql(shape: CopyShape, range: KeyRange): string {
-  const legacy = verifySides(shape.compiled).legacy;
-  const names = shape.compiled.targetColumns.map((t) => quoteIdent(t.name));
-  const select = legacy.values.map((v, i) => `${v} AS ${names[i]}`).join(', ');
+  const { compiled } = shape;
+  const legacy = verifySides(compiled).legacy;
+  const sourceTypes = new Map(compiled.sourceColumns.map((c) => [c.name, c.type]));
+  const select = compiled.targetColumns
+    .map((t, i) => {
+      const plain =
+        t.kind === 'column' &&
+        !t.conversion &&
+        !t.portable &&
+        sourceTypes.get(t.sourceColumn!) === t.type;
+      return `${plain ? t.sql : legacy.values[i]} AS ${quoteIdent(t.name)}`;
+    })
+    .join(', ');
   const where = shape.rangeKey
     ? rangeCondition(`${legacy.alias}.${quoteIdent(shape.rangeKey.source)}`, range)
     : 'true';

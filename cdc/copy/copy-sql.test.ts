@@ -71,3 +71,10 @@ describe("a chunk's SQL", () => {
     expect(whole.clear).toBe('DELETE FROM "public"."items" WHERE true');
   });
 });
+
+test('a column copied as it is into the same type goes without a cast; a converted one is cast', () => {
+  const out = copyOutSql(copyShape(products), { lower: null, upper: null });
+  expect(out).toContain('src."id" AS "id"');
+  expect(out).toContain('src."name" AS "title"');
+  expect(out).toMatch(/\)::bigint AS "price_cents"/);
+});

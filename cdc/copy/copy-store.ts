@@ -13,6 +13,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { QualifiedTable } from '../../plan/qualified-table.ts';
 import type { KeyRange } from './chunk-ranges.ts';
 import type { SqlRunner } from '../sink/sync-tables.ts';
+import { buildDeferredIndexes, deferIndexes, type DeferredIndex } from './deferred-indexes.ts';
 
 export const COPY_DDL = `
 BEGIN;
@@ -30,6 +31,8 @@ CREATE TABLE IF NOT EXISTS ficus_copy_tables (
   estimated_rows bigint,
   rows_copied bigint NOT NULL DEFAULT 0,
   finish_lsn pg_lsn,
+  -- the target's secondary indexes dropped for the copy, built again when it is done
+  deferred_indexes jsonb NOT NULL DEFAULT '[]',
   PRIMARY KEY (service, source_schema, source_table)
 );
 CREATE TABLE IF NOT EXISTS ficus_copy_chunks (
@@ -88,7 +91,7 @@ export async function requestCopies(
         `INSERT INTO ficus_copy_tables (service, source_schema, source_table, slot, state) VALUES ($1, $2, $3, $4, 'requested')
          ON CONFLICT (service, source_schema, source_table) DO UPDATE SET state = 'requested', slot = $4,
            requested_at = now(), started_at = NULL, finished_at = NULL, estimated_rows = NULL,
-           rows_copied = 0, finish_lsn = NULL`,
+           rows_copied = 0, finish_lsn = NULL, deferred_indexes = '[]'`,
         [...key, slot],
       );
     }
@@ -193,6 +196,7 @@ export async function startCopy(
   client: PoolClient,
   service: string,
   source: QualifiedTable,
+  target: QualifiedTable,
   cut: () => Promise<{ ranges: KeyRange[]; estimatedRows: number }>,
 ): Promise<boolean> {
   const key = [service, source.schema, source.table];
@@ -208,6 +212,7 @@ export async function startCopy(
     }
     await waitOutSinkTransactions(client);
     const { ranges, estimatedRows } = await cut();
+    const deferred = await deferIndexes(client, target);
     for (const [chunk, range] of ranges.entries())
       await client.query(
         `INSERT INTO ficus_copy_chunks (service, source_schema, source_table, chunk, lower, upper)
@@ -215,9 +220,9 @@ export async function startCopy(
         [...key, chunk, range.lower?.toString() ?? null, range.upper?.toString() ?? null],
       );
     await client.query(
-      `UPDATE ficus_copy_tables SET state = 'copying', started_at = now(), estimated_rows = $4
-        WHERE service = $1 AND source_schema = $2 AND source_table = $3`,
-      [...key, estimatedRows],
+      `UPDATE ficus_copy_tables SET state = 'copying', started_at = now(), estimated_rows = $4,
+         deferred_indexes = $5 WHERE service = $1 AND source_schema = $2 AND source_table = $3`,
+      [...key, estimatedRows, JSON.stringify(deferred)],
     );
     await client.query('COMMIT');
     return true;
@@ -281,8 +286,12 @@ export async function finishCopy(
   const client = await db.connect();
   try {
     await client.query('BEGIN');
-    const { rows } = await client.query<{ state: CopyState; left: number }>(
-      `SELECT state, (SELECT count(*) FROM ficus_copy_chunks c WHERE c.service = t.service
+    const { rows } = await client.query<{
+      state: CopyState;
+      left: number;
+      deferred_indexes: DeferredIndex[];
+    }>(
+      `SELECT state, deferred_indexes, (SELECT count(*) FROM ficus_copy_chunks c WHERE c.service = t.service
                         AND c.source_schema = t.source_schema AND c.source_table = t.source_table
                         AND c.snapshot IS NULL)::int AS left
          FROM ficus_copy_tables t WHERE service = $1 AND source_schema = $2 AND source_table = $3 FOR UPDATE`,
@@ -293,6 +302,7 @@ export async function finishCopy(
       await client.query('COMMIT');
       return row?.state === 'done';
     }
+    await buildDeferredIndexes(client, row.deferred_indexes);
     await client.query(
       `UPDATE ficus_copy_tables SET state = 'done', finished_at = now(), finish_lsn = $4::pg_lsn,
          rows_copied = (SELECT coalesce(sum(rows), 0) FROM ficus_copy_chunks c WHERE c.service = $1

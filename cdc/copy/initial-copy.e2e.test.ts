@@ -118,7 +118,8 @@ beforeAll(async () => {
          RETURN NULL;
        END $$;
      CREATE TRIGGER log_write AFTER INSERT OR UPDATE OR DELETE ON products FOR EACH ROW EXECUTE FUNCTION log_write();
-     ALTER TABLE products ENABLE ALWAYS TRIGGER log_write;`,
+     ALTER TABLE products ENABLE ALWAYS TRIGGER log_write;
+     CREATE INDEX products_title_lower ON products (lower(title)) WHERE active;`,
   );
   const db = new pg.Client({ connectionString: fx.serviceUrl });
   await db.connect();
@@ -199,6 +200,26 @@ it('copies under writes, killed with SIGKILL and resumed, to a clean verify with
   expect(regressions).toEqual([]);
   const skipped = output.join('').match(/(\d+) in the initial copy/g) ?? [];
   expect(skipped.length).toBeGreaterThan(0);
+
+  // the secondary index was dropped for the copy (the table was empty), and is back as it was
+  const { rows: deferred } = await sql(
+    fx.serviceUrl,
+    `SELECT deferred_indexes FROM ficus_copy_tables WHERE source_table = 'products'`,
+  );
+  expect(deferred[0].deferred_indexes.map((i: { name: string }) => i.name)).toEqual([
+    'products_title_lower',
+  ]);
+  const { rows: indexes } = await sql(
+    fx.serviceUrl,
+    `SELECT pg_get_indexdef(i.indexrelid) AS def, i.indisvalid AS valid FROM pg_index i
+      WHERE i.indexrelid = 'products_title_lower'::regclass`,
+  );
+  expect(indexes).toEqual([
+    {
+      def: 'CREATE INDEX products_title_lower ON public.products USING btree (lower(title)) WHERE active',
+      valid: true,
+    },
+  ]);
 
   // what `ficus status` shows: the result, recorded in the fixture's kit DB by the workers
   const recorded = await waitFor(

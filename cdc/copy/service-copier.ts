@@ -98,7 +98,7 @@ export function startServiceCopier(options: ServiceCopierOptions): ServiceCopier
       if (!shape) continue;
       const client = await target.connect();
       try {
-        const cut = await startCopy(client, service, copy.source, () =>
+        const cut = await startCopy(client, service, copy.source, shape.compiled.target, () =>
           planRanges(legacy, shape, settings.chunkRows),
         );
         if (cut) log.info(`copy: ${tableLabel(copy.source)} cut into chunks; copying`);
