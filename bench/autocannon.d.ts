@@ -15,8 +15,10 @@ declare module 'autocannon' {
     overallRate?: number;
   };
   type Histogram = { average: number; p50: number; p99: number; p97_5: number; max: number };
+  /** `total`: the answers received in the run */
+  type Counted = Histogram & { total: number };
   export type Result = {
-    requests: Histogram;
+    requests: Counted;
     latency: Histogram;
     errors: number;
     timeouts: number;

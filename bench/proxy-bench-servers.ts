@@ -5,12 +5,12 @@
  * - upstream <side> [items]: answers GET /api/products/:id with a product in the demo's shape
  *   (~600 B), with `items` related products in it when given (~250 B each: a larger answer)
  * - hpm <target>: bare express + http-proxy-middleware (keep-alive agent), nothing else
- * - ficus <stage> <monolith> <service>: the ficus proxy with that stage for the bench service; on
- *   SIGUSR2 it prints one line of what its event loop went through since the last one (busy share,
- *   delay p99 and max, garbage collection pauses, CPU per kind of thread) and its comparison and
- *   mirror-skip counters
+ * - ficus <stage> <monolith> <service> [percent] [lean|undici]: the ficus proxy with that stage
+ *   (and canary percent) for the bench service, its mirror workers on that HTTP client; on SIGUSR2
+ *   it prints one line of what its event loop went through since the last one (busy share, delay
+ *   p99 and max, garbage collection pauses), its comparison and mirror-skip counters (totals so
+ *   far) and the mirrored reads in flight. Its CPU is read from the outside (bench/proc-cpu.ts).
  */
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -24,6 +24,7 @@ import { staticStageSource } from '../proxy/flags/stage-source.ts';
 import { testPlan } from '../test-support/proxy-e2e-harness.ts';
 import { createProxyApp, listen } from '../proxy/server/proxy-app.ts';
 import { isStage } from '../plan/stages.ts';
+import { modulePath } from '../lib/package-paths.ts';
 
 const [role, ...args] = process.argv.slice(2);
 const log = createLogger('bench', () => {});
@@ -74,8 +75,11 @@ if (role === 'upstream') {
   server.keepAliveTimeout = 65_000;
   server.listen(0, '127.0.0.1', () => announce((server.address() as AddressInfo).port));
 } else if (role === 'ficus') {
-  const [stage, monolith, service] = args;
+  const [stage, monolith, service, percent = '0', httpClient = 'lean'] = args;
   if (!isStage(stage)) throw new Error(`unknown stage ${stage}`);
+  if (httpClient !== 'lean' && httpClient !== 'undici')
+    throw new Error(`unknown client ${httpClient}`);
+  const share = Number(percent);
   const plan = testPlan('bench');
   const config = loadProxyConfig(plan, {
     ...process.env,
@@ -85,47 +89,30 @@ if (role === 'upstream') {
   });
   const proxy = await createProxy(config, plan, {
     log,
-    stages: staticStageSource({ bench: { stage, percent: 0 } }),
+    stages: staticStageSource({ bench: { stage, percent: share } }, (_, key) =>
+      inShare(key, share),
+    ),
+    mirrorClientModule:
+      httpClient === 'undici' ? modulePath('bench/undici-mirror-client.ts') : undefined,
     kitDb: process.env.BENCH_KIT_DB_URL
       ? (await import('../lib/kit-db.ts')).openKitDb(process.env.BENCH_KIT_DB_URL)
       : null,
   });
   const side = await listen(createProxyApp(proxy.handler), 0, '127.0.0.1', log);
-  reportLoopOnSignal(proxy.ctx.metrics.registry);
+  reportLoopOnSignal(proxy.ctx.metrics.registry, proxy.ctx.limiter.inFlight);
   announce(side.port);
 } else {
   throw new Error(`unknown role "${role}" (upstream | hpm | ficus)`);
 }
 
-/**
- * CPU time of this process's threads so far, ms, by kind: the event loop serving clients
- * (`main`), the mirror workers (`mirror`), and the rest (V8's GC helpers, libuv's pool). Linux
- * only (/proc); elsewhere empty.
- */
-function threadCpu(): Map<string, number> {
-  const byKind = new Map<string, number>();
-  let tasks: string[] = [];
-  try {
-    tasks = fs.readdirSync('/proc/self/task');
-  } catch {
-    return byKind;
-  }
-  for (const task of tasks) {
-    try {
-      const stat = fs.readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, 100 Hz
-      const kind = name === 'MainThread' ? 'main' : name === 'WorkerThread' ? 'mirror' : 'other';
-      byKind.set(kind, (byKind.get(kind) ?? 0) + ms);
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return byKind;
+/** a stand-in for Unleash's stickiness: the same key always falls on the same side */
+function inShare(key: string, percent: number): boolean {
+  let hash = 2166136261;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 16777619);
+  return (hash >>> 0) % 100 < percent;
 }
 
-function reportLoopOnSignal(registry: Registry): void {
+function reportLoopOnSignal(registry: Registry, inFlight: () => number): void {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   let since = performance.eventLoopUtilization();
@@ -146,24 +133,22 @@ function reportLoopOnSignal(registry: Registry): void {
         v.value,
       ]),
     );
-  let cpuBefore = threadCpu();
   process.on('SIGUSR2', async () => {
-    const cpuNow = threadCpu();
     const loop = {
-      cpuMs: Object.fromEntries(
-        [...cpuNow].map(([thread, ms]) => [thread, ms - (cpuBefore.get(thread) ?? 0)]),
-      ),
       busy: performance.eventLoopUtilization(since).utilization,
       delayP99Ms: delay.percentile(99) / 1e6,
       delayMaxMs: delay.max / 1e6,
       comparisons: await counted('ficus_proxy_comparisons_total'),
       skips: await counted('ficus_proxy_mirror_skips_total'),
+      inFlight: inFlight(),
       gc,
     };
     gc = { pauses: 0, totalMs: 0, maxMs: 0, major: 0 };
-    cpuBefore = cpuNow;
     delay.reset();
     since = performance.eventLoopUtilization();
     process.stdout.write(JSON.stringify({ loop }) + '\n');
   });
 }
+
+// an orderly exit, so that a peer run with `--cpu-prof` writes its profile
+process.once('SIGTERM', () => process.exit(0));

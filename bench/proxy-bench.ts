@@ -1,20 +1,40 @@
 /**
  * The proxy's benchmark, peers side by side in one run: the upstream directly, bare
- * http-proxy-middleware, nginx as a reverse proxy (Debian package, our own config on a loopback
- * port), ficus in `legacy` and ficus in `shadow` (reads mirrored to a second upstream and
- * compared; comparisons recorded in a fresh kit DB clone when the stack is up, unless
- * `--no-kit-db`). Throughput is saturating load with autocannon. Latency is an open-loop paced
- * load (bench/paced-load.ts) at one bounded rate for every peer, with a warm-up; legacy and
- * shadow, the pair the goal compares, are measured in alternating rounds so that a change in the
- * shared machine's load falls on both alike, and their samples pooled for p99 (throughput too is
- * measured in rounds; each round starts one peer later). Prints requests/s, p50/p99 and the
- * ratios the goals are stated in:
- *   ficus legacy >= 0.9x bare hpm throughput; client p99 in shadow <= 1.1x legacy.
+ * http-proxy-middleware, nginx as a reverse proxy (Debian package `nginx-light` or `nginx`; our
+ * own config on a loopback port; left out when not installed), ficus in `legacy`, in `shadow`
+ * (reads mirrored to a second upstream and compared; comparisons recorded in a fresh kit DB clone
+ * when the stack is up, unless `--no-kit-db`) and in `canary` at 50% (half the users' reads
+ * served by the service, the other half mirrored).
+ *
+ * Two loads, each in rounds that take every peer in turn (each round starts one peer later, so
+ * that what one peer leaves behind falls on each of the others in turn): saturating (autocannon,
+ * closed loop) and paced (bench/paced-load.ts, open loop at one bounded rate for every peer).
+ * Around each measured window the bench reads each peer's CPU from /proc (bench/proc-cpu.ts:
+ * utime + stime of the process, of its main thread and of its mirror worker threads), the mirror
+ * drained before the second reading, and ficus's comparison and skip counters. It prints, per
+ * peer and load, throughput and latency as before, CPU per request by kind of thread (median and
+ * spread over rounds), and the share of reads the mirror compared; then the ratios the goals are
+ * stated in, each per round, with the goal beside it:
+ *   ficus legacy <= 1.1x bare hpm in whole-process CPU per request;
+ *   ficus shadow <= 1.05x legacy in main-thread CPU per request;
+ *   a mirrored read (shadow's main thread per read + worker per compared read) <= 1.3x a legacy
+ *   read (legacy's main thread per read).
+ * CPU per request is the figure to trust on a shared machine: latency and throughput move with
+ * the neighbours (docs/decisions/0004).
+ *
  * `node bench/proxy-bench.ts [--seconds 8] [--connections 32] [--rounds 3] [--rate N] [--items N]
- *   [--priority -10] [--latency-only] [--no-kit-db] [--control] [--service-priority idle|normal]`
- * (`--items N`: answers carry N related products, ~250 B each, for a comparison of real weight;
- * `--control`: a second ficus `legacy` in the same rounds, whose p99 against the first is what
- * the machine's noise alone makes of the ratio)
+ *   [--priority -10] [--latency-only] [--no-kit-db] [--control] [--undici]
+ *   [--service-priority idle|normal]`
+ * - `--items N`: answers carry N related products, ~250 B each, for a comparison of real weight
+ * - `--control`: a second ficus `legacy` in the same rounds, whose figures against the first are
+ *   what the machine's noise alone makes of a ratio
+ * - `--undici`: a second ficus `shadow` whose mirror workers ask the upstreams with undici's
+ *   `Pool` instead of the lean client (bench/undici-mirror-client.ts), and the difference of the
+ *   workers' CPU per compared read (decision 0004)
+ * - the mirror's bound and sampling come from the environment as for the proxy, e.g.
+ *   `FICUS_PROXY_MIRROR_CONCURRENCY=128`
+ * Final figures under the machine-wide lock: `flock /work/bench.lock node bench/proxy-bench.ts
+ * --rounds 5 --seconds 4 --undici`.
  *
  * The stand-in for the service runs at idle priority (SCHED_IDLE with `chrt`, else nice 19): in
  * production the service has hosts of its own, and on one small machine its CPU would otherwise
@@ -25,40 +45,54 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import autocannon, { type Result as SaturatingRun } from 'autocannon';
-import { pacedLoad, summarise, type LatencySample } from './paced-load.ts';
+import autocannon from 'autocannon';
+import { pacedLoad, summarise } from './paced-load.ts';
+import { cpuSince, sampleCpu } from './proc-cpu.ts';
+import {
+  byRound,
+  comparedShare,
+  mirrorPerCompared,
+  peerLines,
+  perRequest,
+  ratioLine,
+  type PeerWindows,
+  type Window,
+} from './proxy-bench-report.ts';
 import { REPO_ROOT } from '../stack/stack-config.ts';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
+const flag = (name: string) => process.argv.includes(`--${name}`);
 const seconds = arg('seconds', 8);
 const connections = arg('connections', 32);
 const rounds = arg('rounds', 3);
 const items = arg('items', 0);
 // On a machine shared with other work, `--priority -10` (root) runs the bench and every peer it
 // starts ahead of that work, alike for all peers: what is measured is then the peers, not the
-// neighbours. The mirror worker still lowers itself below everything.
-const priority = process.argv.includes('--priority') ? arg('priority', 0) : undefined;
+// neighbours.
+const priority = flag('priority') ? arg('priority', 0) : undefined;
 if (priority !== undefined) os.setPriority(priority);
-const withKitDb = !process.argv.includes('--no-kit-db');
-/** `--latency-only` (with `--rate`): skip the saturating runs, e.g. to repeat the latency rounds */
-const latencyOnly = process.argv.includes('--latency-only');
-const withControl = process.argv.includes('--control');
+const withKitDb = !flag('no-kit-db');
+/** `--latency-only` (with `--rate`): skip the saturating runs, e.g. to repeat the paced rounds */
+const latencyOnly = flag('latency-only');
+const withControl = flag('control');
+const withUndici = flag('undici');
 const serviceIdle =
-  !process.argv.includes('--service-priority') ||
+  !flag('service-priority') ||
   process.argv[process.argv.indexOf('--service-priority') + 1] !== 'normal';
 const children: ChildProcess[] = [];
 
-type Peer = { port: number; nextLine(): Promise<string>; child: ChildProcess };
-type Side = 'legacy' | 'shadow' | 'control';
+type Child = { port: number; nextLine(): Promise<string>; child: ChildProcess };
+/** A peer under load: `pid` when its CPU is measured, `ficus` when it reports counters. */
+type Peer = { name: string; port: number; pid?: number; ficus?: Child };
 
-function startPeer(
+function startChild(
   command: string,
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
-): Promise<Peer> {
+): Promise<Child> {
   const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   const lines = readline.createInterface({ input: child.stdout! });
@@ -68,20 +102,15 @@ function startPeer(
     void nextLine().then((line) => resolve({ port: JSON.parse(line).port, nextLine, child }));
   });
 }
-const start = async (command: string, args: string[], env?: NodeJS.ProcessEnv) =>
-  (await startPeer(command, args, env)).port;
 
-type LoopReport = {
-  cpuMs: Record<string, number>;
-  busy: number;
-  delayP99Ms: number;
-  delayMaxMs: number;
+type Counters = {
   comparisons: Record<string, number>;
   skips: Record<string, number>;
+  inFlight: number;
 };
 
-/** What a ficus peer's event loop went through since it was last asked (see the servers file). */
-async function loopOf(peer: Peer): Promise<LoopReport> {
+/** A ficus peer's counters so far (see the servers file). */
+async function countersOf(peer: Child): Promise<Counters> {
   const line = peer.nextLine();
   peer.child.kill('SIGUSR2');
   return JSON.parse(await line).loop;
@@ -91,7 +120,7 @@ const node = process.execPath;
 process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --no-deprecation`.trim();
 const servers = path.join(REPO_ROOT, 'bench', 'proxy-bench-servers.ts');
 
-async function startNginx(upstreamPort: number): Promise<number | undefined> {
+async function startNginx(upstreamPort: number): Promise<Peer | undefined> {
   const binary = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => fs.existsSync(p));
   if (!binary) return undefined;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ficus-bench-nginx-'));
@@ -123,23 +152,14 @@ http {
   for (let i = 0; i < 50; i++) {
     try {
       await fetch(`http://127.0.0.1:${port}/api/products/1`);
-      return port;
+      // the master process; its worker is a child of it, counted with it (proc-cpu.ts)
+      return { name: 'nginx', port, pid: child.pid };
     } catch {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
   return undefined;
 }
-
-type Result = {
-  name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  /** requests/s of each round */
-  rounds: number[];
-};
 
 const requests = Array.from({ length: 100 }, (_, i) => ({
   method: 'GET',
@@ -149,7 +169,8 @@ const requests = Array.from({ length: 100 }, (_, i) => ({
 
 const saturate = (port: number, duration: number) =>
   autocannon({ url: `http://127.0.0.1:${port}`, connections, duration, requests });
-const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+const paced = (port: number, rate: number, secs: number) =>
+  pacedLoad({ url: `http://127.0.0.1:${port}`, rate, seconds: secs, requests, connections });
 /**
  * The list starting `round` places later: what one peer leaves behind (the shadow's last
  * comparisons, their rows in the kit DB) falls on each of the others in turn, not always on the
@@ -159,47 +180,70 @@ const rotated = <T>(list: T[], round: number) => [
   ...list.slice(round % list.length),
   ...list.slice(0, round % list.length),
 ];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const count = (counts: Record<string, number>, ...outcomes: string[]) =>
+  outcomes.reduce((n, outcome) => n + (counts[outcome] ?? 0), 0);
+
+/** Until the mirror has concluded every read it took (at most 5 s): its work counts too. */
+async function drained(peer: Child): Promise<Counters> {
+  await sleep(100);
+  for (let i = 0; ; i++) {
+    const counters = await countersOf(peer);
+    if (!counters.inFlight || i >= 50) return counters;
+    await sleep(100);
+  }
+}
 
 /**
- * Saturating load: how many requests per second each peer sustains, in rounds that take every
- * peer in turn, so that a change in the shared machine's speed falls on all of them alike (one
- * sample each read anywhere from 0.76x to 1.21x for the same legacy/hpm pair).
+ * One measured window: the load, with the peer's CPU read before and after, the mirror drained.
+ * The counters' last reading comes after the CPU's, so that asking for them is not counted.
  */
-async function throughputRounds(peers: [string, number][]): Promise<Result[]> {
-  for (const [, port] of peers) await saturate(port, 2); // warm-up
-  const runs = peers.map((): SaturatingRun[] => []);
+async function measured(
+  peer: Peer,
+  load: () => Promise<Pick<Window, 'requests' | 'saturating' | 'paced'>>,
+): Promise<Window> {
+  const before = peer.ficus && (await countersOf(peer.ficus));
+  const cpuBefore = peer.pid ? sampleCpu(peer.pid) : undefined;
+  const window = await load();
+  const after = peer.ficus ? await drained(peer.ficus) : void (await sleep(100));
+  const cpu = peer.pid ? cpuSince(cpuBefore!, sampleCpu(peer.pid)) : undefined;
+  if (!before || !after) return { ...window, cpu };
+  // compared: both sides answered (`converged` is a mismatch that matched on its recheck, also
+  // counted as `match`); `error`: a side did not answer in time, nothing was compared
+  const since = (...outcomes: string[]) =>
+    count(after.comparisons, ...outcomes) - count(before.comparisons, ...outcomes);
+  const compared = since('match', 'mismatch');
+  const skips = Object.fromEntries(
+    Object.entries(after.skips).map(([reason, n]) => [reason, n - (before.skips[reason] ?? 0)]),
+  );
+  if (since('error')) skips['failed comparison'] = since('error');
+  return { ...window, cpu, compared, skips };
+}
+
+const saturatingWindow = (peer: Peer) =>
+  measured(peer, async () => {
+    const run = await saturate(peer.port, seconds);
+    return { requests: run.requests.total, saturating: run };
+  });
+const pacedWindow = (peer: Peer, rate: number) =>
+  measured(peer, async () => {
+    const sample = await paced(peer.port, rate, seconds);
+    return { requests: sample.latencies.length + sample.errors, paced: sample };
+  });
+
+/** Every peer in every round, each round starting one peer later; after one warm-up each. */
+async function inRounds(
+  peers: Peer[],
+  warmUp: (peer: Peer) => Promise<unknown>,
+  window: (peer: Peer) => Promise<Window>,
+): Promise<PeerWindows[]> {
+  for (const peer of peers) await warmUp(peer);
+  const windows = peers.map((): Window[] => []);
   for (let round = 0; round < rounds; round++)
-    for (const [i, [, port]] of rotated([...peers.entries()], round))
-      runs[i].push(await saturate(port, seconds));
-  return peers.map(([name], i) => ({
-    name,
-    rps: runs[i].reduce((sum, r) => sum + r.requests.average, 0) / rounds,
-    p50: median(runs[i].map((r) => r.latency.p50)),
-    p99: median(runs[i].map((r) => r.latency.p99)),
-    errors: runs[i].reduce((sum, r) => sum + r.errors + r.non2xx + r.timeouts, 0),
-    rounds: runs[i].map((r) => r.requests.average),
-  }));
+    for (const [i, peer] of rotated([...peers.entries()], round))
+      windows[i].push(await window(peer));
+  return peers.map((peer, i) => ({ name: peer.name, windows: windows[i] }));
 }
-
-/** The same paced rate for every peer: the latency a client sees below saturation. */
-async function paced(port: number, rate: number, secs: number): Promise<LatencySample> {
-  return pacedLoad({ url: `http://127.0.0.1:${port}`, rate, seconds: secs, requests, connections });
-}
-
-const ms = (n: number) => n.toFixed(2).padStart(6);
-const latencyLine = (name: string, samples: LatencySample[]) => {
-  const s = summarise(samples);
-  return `${name.padEnd(28)} ${String(s.count).padStart(6)} reqs   p50 ${ms(s.p50)} ms   p99 ${ms(s.p99)} ms   p99.9 ${ms(s.p999)} ms   errors ${s.errors}   generator late ${s.late}\n`;
-};
-const cpuPerRequest = (l: LoopReport, requests: number) =>
-  Object.entries(l.cpuMs)
-    .map(([thread, ms]) => `${thread} ${((ms * 1000) / requests).toFixed(0)}`)
-    .join(' ');
-const loopLine = (name: string, l: LoopReport, requests: number) =>
-  `${name.padEnd(28)} event loop busy ${(100 * l.busy).toFixed(0).padStart(3)}%   delay p99 ${ms(l.delayP99Ms)} ms   CPU µs/request: ${cpuPerRequest(l, requests)}   comparisons ${JSON.stringify(l.comparisons)}   mirror skips ${JSON.stringify(l.skips)}\n`;
-
-const line = (r: Result) =>
-  `${r.name.padEnd(28)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   errors ${r.errors}\n`;
 
 async function kitDbForBench(): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
   try {
@@ -214,108 +258,139 @@ async function kitDbForBench(): Promise<{ url: string; drop: () => Promise<void>
 /** The service stand-in, at idle priority unless asked otherwise (see the head comment). */
 async function startService(): Promise<number> {
   const args = [servers, 'upstream', 'service', String(items)];
-  if (!serviceIdle) return start(node, args);
+  if (!serviceIdle) return (await startChild(node, args)).port;
   const chrt = ['/usr/bin/chrt', '/bin/chrt'].find((p) => fs.existsSync(p));
-  return chrt
-    ? start(chrt, ['--idle', '0', node, ...args])
-    : start('nice', ['-n', '19', node, ...args]);
+  const child = chrt
+    ? await startChild(chrt, ['--idle', '0', node, ...args])
+    : await startChild('nice', ['-n', '19', node, ...args]);
+  return child.port;
+}
+
+/** The ratios the goals are stated in, per round of one load. */
+function goalLines(load: string, results: PeerWindows[]): string {
+  const get = (name: string) => results.find((r) => r.name === name);
+  const hpm = get('bare http-proxy-middleware');
+  const legacy = get('ficus legacy');
+  const shadow = get('ficus shadow');
+  if (!legacy || !shadow) return '';
+  const over = (x: number, y: number) => x / y;
+  const legacyMain = perRequest(legacy, 'main');
+  let out = `\nthe goals, ${load} (CPU per request, ratios per round: median [min-max]):\n`;
+  if (hpm)
+    out += ratioLine(
+      'ficus legacy / bare hpm, whole process',
+      byRound(perRequest(legacy, 'whole'), perRequest(hpm, 'whole'), over),
+      '(goal <= 1.10)',
+    );
+  out += ratioLine(
+    'ficus shadow / legacy, main thread',
+    byRound(perRequest(shadow, 'main'), legacyMain, over),
+    '(goal <= 1.05)',
+  );
+  const mirrored = byRound(perRequest(shadow, 'main'), mirrorPerCompared(shadow), (a, b) => a + b);
+  out += ratioLine(
+    'a mirrored read (shadow main per read + worker per compared) / legacy main',
+    byRound(mirrored, legacyMain, over),
+    '(goal <= 1.30)',
+  );
+  const whole = perRequest(legacy, 'whole');
+  for (const peer of [shadow, get('ficus canary 50')])
+    if (peer)
+      out += ratioLine(
+        `${peer.name} / legacy, whole process per read`,
+        byRound(perRequest(peer, 'whole'), whole, over),
+        '(no goal)',
+      );
+  out += ratioLine('shadow: reads compared by the mirror', comparedShare(shadow), '');
+  const control = get('ficus legacy (control)');
+  if (control)
+    out += ratioLine(
+      'control: ficus legacy (2nd) / legacy, main thread',
+      byRound(perRequest(control, 'main'), legacyMain, over),
+      '(the noise alone)',
+    );
+  const undici = get('ficus shadow, undici');
+  if (undici)
+    out += ratioLine(
+      'mirror worker µs per compared read: undici - lean client',
+      byRound(mirrorPerCompared(undici), mirrorPerCompared(shadow), (a, b) => a - b),
+      '(undici replaces the lean client if <= 10 µs)',
+      0,
+    );
+  return out;
 }
 
 async function main() {
-  const monolith = await start(node, [servers, 'upstream', 'monolith', String(items)]);
-  const service = await startService();
   const up = (p: number) => `http://127.0.0.1:${p}`;
+  const monolith = (await startChild(node, [servers, 'upstream', 'monolith', String(items)])).port;
+  const service = await startService();
   const kit = withKitDb ? await kitDbForBench() : undefined;
   const env = { ...process.env, BENCH_KIT_DB_URL: kit?.url ?? '' };
-  const peers: [string, number | undefined][] = [
-    ['upstream directly', monolith],
-    ['bare http-proxy-middleware', await start(node, [servers, 'hpm', up(monolith)])],
-    ['nginx', await startNginx(monolith)],
+  const hpm = await startChild(node, [servers, 'hpm', up(monolith)]);
+  const ficus = async (name: string, stage: string, percent = 0, client = 'lean') => {
+    const child = await startChild(
+      node,
+      [servers, 'ficus', stage, up(monolith), up(service), String(percent), client],
+      env,
+    );
+    return { name, port: child.port, pid: child.child.pid, ficus: child };
+  };
+  const nginx = await startNginx(monolith);
+  const peers: Peer[] = [
+    { name: 'upstream directly', port: monolith },
+    { name: 'bare http-proxy-middleware', port: hpm.port, pid: hpm.child.pid },
+    ...(nginx ? [nginx] : []),
+    await ficus('ficus legacy', 'legacy'),
+    await ficus('ficus shadow', 'shadow'),
+    await ficus('ficus canary 50', 'canary', 50),
+    ...(withControl ? [await ficus('ficus legacy (control)', 'legacy')] : []),
+    ...(withUndici ? [await ficus('ficus shadow, undici', 'shadow', 0, 'undici')] : []),
   ];
-  const ficusPeer = (stage: string) =>
-    startPeer(node, [servers, 'ficus', stage, up(monolith), up(service)], env);
-  const ficus: Partial<Record<Side, Peer>> = {
-    legacy: await ficusPeer('legacy'),
-    shadow: await ficusPeer('shadow'),
-    ...(withControl ? { control: await ficusPeer('legacy') } : {}),
-  };
-  const sides = Object.keys(ficus) as Side[];
-  peers.push(['ficus legacy', ficus.legacy!.port], ['ficus shadow', ficus.shadow!.port]);
-  process.stdout.write(
-    `throughput (saturating, ${connections} connections, ${rounds} rounds of ${seconds} s each):\n`,
-  );
-  for (const [name, port] of peers)
-    if (port === undefined)
-      process.stdout.write(`${name}: not available (install Debian's nginx package)\n`);
-  const available = peers.filter((p): p is [string, number] => p[1] !== undefined);
-  const results = latencyOnly ? [] : await throughputRounds(available);
-  for (const result of results) process.stdout.write(line(result));
-  const get = (list: Result[], name: string) => list.find((r) => r.name === name);
-  const hpm = get(results, 'bare http-proxy-middleware');
-  // A quarter of what bare hpm sustains: a load every peer, shadow included, carries without
-  // queueing on a small machine, so p99 shows what the proxy adds rather than the queue.
-  const rate = arg('rate', Math.round((hpm?.rps ?? 2000) * 0.25));
-  process.stdout.write(
-    `\nlatency at a paced ${rate} req/s (open loop, evenly spaced; ${seconds} s per peer after a 2 s warm-up):\n`,
-  );
-  for (const [name, port] of peers) {
-    if (port === undefined || name.startsWith('ficus')) continue;
-    await paced(port, rate, 2);
-    process.stdout.write(latencyLine(name, [await paced(port, rate, seconds)]));
-  }
-  const pair: Record<Side, LatencySample[]> = { legacy: [], shadow: [], control: [] };
-  const loops: Record<Side, LoopReport[]> = { legacy: [], shadow: [], control: [] };
-  for (const side of sides) {
-    await paced(ficus[side]!.port, rate, 2);
-    await loopOf(ficus[side]!);
-  }
-  for (let round = 0; round < rounds; round++) {
-    for (const side of rotated(sides, round)) {
-      pair[side].push(await paced(ficus[side]!.port, rate, seconds));
-      loops[side].push(await loopOf(ficus[side]!));
-    }
-  }
-  process.stdout.write(
-    `ficus ${sides.join(', ')} in ${rounds} alternating rounds of ${seconds} s (service stand-in at ${serviceIdle ? 'idle' : 'normal'} priority):\n`,
-  );
-  for (const side of sides) {
-    process.stdout.write(latencyLine(`ficus ${side}`, pair[side]));
-    loops[side].forEach((l, i) =>
-      process.stdout.write(loopLine(`  round ${i + 1}`, l, summarise([pair[side][i]]).count)),
+  if (!nginx) process.stdout.write("nginx: not available (install Debian's nginx-light)\n");
+  const write = (text: string) => process.stdout.write(text);
+
+  let rate = arg('rate', 500);
+  if (!latencyOnly) {
+    write(`saturating load (${connections} connections, ${rounds} rounds of ${seconds} s):\n`);
+    const results = await inRounds(peers, (p) => saturate(p.port, 2), saturatingWindow);
+    write(peerLines(results));
+    const throughput = (name: string) =>
+      results.find((r) => r.name === name)!.windows.map((w) => w.saturating!.requests.average);
+    const hpmRps = throughput('bare http-proxy-middleware');
+    // A quarter of what bare hpm sustains: a load every peer, shadow included, carries without
+    // queueing on a small machine, so latency shows what the proxy adds rather than the queue.
+    if (!flag('rate')) rate = Math.round((hpmRps.reduce((a, b) => a + b) / hpmRps.length) * 0.25);
+    write(goalLines('saturating', results));
+    write(
+      ratioLine(
+        'ficus legacy / bare hpm, throughput',
+        byRound(throughput('ficus legacy'), hpmRps, (a, b) => a / b),
+        '(goal >= 0.90)',
+      ),
     );
   }
-  const ratio = (a: number | undefined, b: number | undefined) =>
-    a && b ? (a / b).toFixed(2) : '–';
-  process.stdout.write(
-    `\n(${os.cpus().length} cores shared by the load generator, the proxy and the upstreams)\n`,
+
+  write(
+    `\npaced load (${rate} req/s, open loop, ${rounds} rounds of ${seconds} s, service stand-in at ${serviceIdle ? 'idle' : 'normal'} priority):\n`,
   );
-  const perRoundLine = (perRound: number[]) =>
-    `  per round: ${perRound.map((r) => r.toFixed(2)).join('x ')}x, median ${median(perRound).toFixed(2)}x\n`;
-  const legacyThroughput = get(results, 'ficus legacy');
-  process.stdout.write(
-    `ficus legacy / bare hpm throughput:             ${ratio(legacyThroughput?.rps, hpm?.rps)}x (goal >= 0.90)\n`,
+  const results = await inRounds(
+    peers,
+    (p) => paced(p.port, rate, 2),
+    (p) => pacedWindow(p, rate),
   );
-  if (legacyThroughput && hpm)
-    process.stdout.write(
-      perRoundLine(legacyThroughput.rounds.map((rps, i) => rps / hpm.rounds[i])),
-    );
-  const p99Ratio = (side: Side, label: string, goal: string) => {
-    const pooled = summarise(pair[side]).p99 / summarise(pair.legacy).p99;
-    const perRound = pair[side].map((s, i) => summarise([s]).p99 / summarise([pair.legacy[i]]).p99);
-    process.stdout.write(`${label.padEnd(47)} ${pooled.toFixed(2)}x${goal}\n`);
-    process.stdout.write(perRoundLine(perRound));
-  };
-  p99Ratio('shadow', 'ficus shadow / legacy client p99 (paced):', ' (goal <= 1.10)');
-  if (withControl)
-    p99Ratio('control', 'control: ficus legacy / legacy client p99:', ' (the noise alone)');
-  process.stdout.write(
-    `ficus shadow / legacy client p99 (saturating):  ${ratio(get(results, 'ficus shadow')?.p99, get(results, 'ficus legacy')?.p99)}x\n`,
+  write(peerLines(results));
+  write(goalLines('paced', results));
+  const p99 = (name: string) =>
+    results.find((r) => r.name === name)?.windows.map((w) => summarise([w.paced!]).p99) ?? [];
+  write(
+    ratioLine(
+      'ficus shadow / legacy, client p99 (not a goal here: decision 0004)',
+      byRound(p99('ficus shadow'), p99('ficus legacy'), (a, b) => a / b),
+      '',
+    ),
   );
-  process.stdout.write(
-    `ficus legacy / nginx throughput:                ${ratio(get(results, 'ficus legacy')?.rps, get(results, 'nginx')?.rps)}x\n`,
-  );
-  process.stdout.write(
-    `ficus legacy / upstream directly throughput:    ${ratio(get(results, 'ficus legacy')?.rps, get(results, 'upstream directly')?.rps)}x\n`,
+  write(
+    `\n(${os.cpus().length} cores shared by the load generator, the proxies and the upstreams)\n`,
   );
   await kit?.drop();
 }

@@ -39,7 +39,13 @@ function redactionOf(plan: Plan, service: string, compare: RouteCompare): Redact
   return compileRedaction(compare.redact, [...new Set([...base, ...(compare.unredact ?? [])])]);
 }
 
-export type CreateProxyOptions = { stages?: StageSource; log?: Logger; kitDb?: Knex | null };
+export type CreateProxyOptions = {
+  stages?: StageSource;
+  log?: Logger;
+  kitDb?: Knex | null;
+  /** a module to replace the mirror workers' HTTP client with (mirror-messages.ts; the bench) */
+  mirrorClientModule?: string;
+};
 
 export async function createProxy(
   config: ProxyConfig,
@@ -97,6 +103,7 @@ export async function createProxy(
         rules: [...rules],
         timeoutMs: config.mirror.timeoutMs,
         maxBodyBytes: config.mirror.maxBodyBytes,
+        clientModule: options.mirrorClientModule,
       },
       log.child('mirror'),
     ),

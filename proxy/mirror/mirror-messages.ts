@@ -14,6 +14,11 @@ export type MirrorWorkerData = {
   rules: [string, RouteRules][];
   timeoutMs: number;
   maxBodyBytes: number;
+  /**
+   * a module whose `createClient` replaces the lean HTTP client (lean-http-client.ts) in the
+   * worker, with its interface: how the benchmark measures another client (decision 0004)
+   */
+  clientModule?: string;
 };
 
 /** The read to mirror, as the upstreams are to receive it. */

@@ -5,6 +5,7 @@
  * serves clients. It decides nothing: it answers each message of mirror-messages.ts for the main
  * thread, which keeps the limiter, breaker, noise and metrics.
  */
+import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { UpstreamRequestError } from '../upstream/buffered-request.ts';
 import { createLeanClient } from '../upstream/lean-http-client.ts';
@@ -22,10 +23,13 @@ const data = workerData as MirrorWorkerData;
 // weigh them against the monolith's, timed on the main thread. A deprioritised worker on a busy
 // host timed the service late and a rollout refused a healthy service (docs/decisions/0004).
 const rules = new Map(data.rules);
+const createClient: typeof createLeanClient = data.clientModule
+  ? (await import(pathToFileURL(data.clientModule).href)).createClient
+  : createLeanClient;
 const upstreams = new Map(
   [['monolith', data.monolithUrl], ...Object.entries(data.serviceUrls)].map(([name, url]) => [
     name,
-    createLeanClient(new URL(url)),
+    createClient(new URL(url)),
   ]),
 );
 const port = parentPort!;
