@@ -33,8 +33,10 @@
  *   workers' CPU per compared read (decision 0004)
  * - the mirror's bound and sampling come from the environment as for the proxy, e.g.
  *   `FICUS_PROXY_MIRROR_CONCURRENCY=128`
- * Final figures under the machine-wide lock: `flock /work/bench.lock node bench/proxy-bench.ts
- * --rounds 5 --seconds 4 --undici`.
+ * Final figures under the machine-wide lock, ahead of other work on a shared machine (figures of
+ * 2026-12-06 in docs/decisions/0004):
+ *   flock /work/bench.lock node bench/proxy-bench.ts --rounds 5 --seconds 4 --rate 600 \
+ *     --priority -10 --undici
  *
  * The stand-in for the service runs at idle priority (SCHED_IDLE with `chrt`, else nice 19): in
  * production the service has hosts of its own, and on one small machine its CPU would otherwise

@@ -3,7 +3,8 @@
  * time per kept-alive connection, the answer read whole into memory. It exists because the
  * mirror's service requests are pure overhead on the proxy's host: node:http's client spends
  * ~85 µs of CPU on such a request, this one ~18 µs (measured on the 2-core machine, a 600 B JSON
- * answer; docs/decisions/0004). What it does not do, it need not: request bodies, pipelining,
+ * answer; docs/decisions/0004), and undici's Pool cost the mirror worker 17-40 µs more a read
+ * (bench/proxy-bench.ts --undici; decision 0004, 2026-12-06). What it does not do, it need not: request bodies, pipelining,
  * upgrades, TLS (upstreams are reached over plain HTTP, as by the proxy itself).
  *
  *   const client = createLeanClient(new URL('http://127.0.0.1:18100'));
