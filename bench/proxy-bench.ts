@@ -32,7 +32,7 @@
  *   `Pool` instead of the lean client (bench/undici-mirror-client.ts), and the difference of the
  *   workers' CPU per compared read (decision 0004)
  * - the mirror's bound and sampling come from the environment as for the proxy, e.g.
- *   `FICUS_PROXY_MIRROR_CONCURRENCY=128`
+ *   `FICUS_PROXY_MIRROR_CONCURRENCY=32`
  * Final figures under the machine-wide lock, ahead of other work on a shared machine (figures of
  * 2026-12-06 in docs/decisions/0004):
  *   flock /work/bench.lock node bench/proxy-bench.ts --rounds 5 --seconds 4 --rate 600 \

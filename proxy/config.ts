@@ -12,7 +12,10 @@ import { ProxyConfigError } from './proxy-errors.ts';
 import { parseIdentitySource, type IdentitySource } from './routing/request-identity.ts';
 
 export type MirrorLimits = {
-  /** mirrored requests in flight at most; more are skipped (reason `concurrency`). e.g. 32 */
+  /**
+   * mirrored requests in flight at most; more are skipped (reason `concurrency`). Each holds the
+   * monolith's answer until the service has answered. e.g. 128
+   */
   concurrency: number;
   /** answers larger than this are not compared (reason `body_too_large`). e.g. 1048576 */
   maxBodyBytes: number;
@@ -215,7 +218,7 @@ export function loadProxyConfig(
     identity,
     sessionCookie: env.FICUS_PROXY_SESSION_COOKIE || 'sid',
     mirror: {
-      concurrency: int(env, 'FICUS_PROXY_MIRROR_CONCURRENCY', 32, 0),
+      concurrency: int(env, 'FICUS_PROXY_MIRROR_CONCURRENCY', 128, 0),
       maxBodyBytes: int(env, 'FICUS_PROXY_MIRROR_MAX_BODY_BYTES', 1024 * 1024, 0),
       sampleRatio: ratio(env, 'FICUS_PROXY_MIRROR_SAMPLE', 1),
       timeoutMs: int(env, 'FICUS_PROXY_MIRROR_TIMEOUT_MS', 2000, 1),
