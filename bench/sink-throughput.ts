@@ -396,6 +396,16 @@ async function benchSetting(setting: SourceSetting): Promise<Results> {
   }
 }
 
+/** Median over drains of the CPU one event cost the sink, the service DB and the broker together. */
+function pipelineCpu(drains: Drain[]): number | null {
+  const sums = drains
+    .map((d) =>
+      METERS.some((m) => d.cpu[m] === null) ? null : d.cpu.sink! + d.cpu.db! + d.cpu.broker!,
+    )
+    .filter((c): c is number => c !== null);
+  return sums.length ? median(sums) : null;
+}
+
 function summarise() {
   say('');
   say(
@@ -432,6 +442,12 @@ function summarise() {
     say(
       `    ficus / COPY   ${(median(rates(r.ficus)) / median(r.copy)).toFixed(2)}x of the medians; per round ${perRound(rates(r.ficus), r.copy)}`,
     );
+    // less at the mercy of what else the machine runs than a rate: the CPU each event cost in all
+    const [ficusCpu, jdbcCpu] = [pipelineCpu(r.ficus), pipelineCpu(jdbc)];
+    if (ficusCpu !== null && jdbcCpu !== null)
+      say(
+        `    CPU per event, sink + service DB + broker: ficus ${ficusCpu.toFixed(1)} µs, JDBC ${jdbcCpu.toFixed(1)} µs: JDBC / ficus = ${(jdbcCpu / ficusCpu).toFixed(2)}x`,
+      );
   }
 }
 
