@@ -340,15 +340,20 @@ async function benchSetting(setting: SourceSetting): Promise<Results> {
       );
     };
 
-    const copyDrain = () => {
-      const started = performance.now();
+    /** COPY out of the legacy table into an empty copy, psql to psql: rows/s, start-up included. */
+    const copyDrain = async () => {
+      await sql(fx.serviceUrl, 'TRUNCATE products_copy');
       const legacyDb = fx.legacyUrl.split('/').pop();
       const serviceDb = fx.serviceUrl.split('/').pop();
+      const started = performance.now();
       execFileSync('bash', [
         '-c',
-        `psql -X -q "${urls.servicesAdmin(serviceDb)}" -c "TRUNCATE products_copy" && psql -X -q "${urls.legacyAdmin(legacyDb)}" -c "\\copy products TO STDOUT" | psql -X -q "${urls.servicesAdmin(serviceDb)}" -c "\\copy products_copy FROM STDIN"`,
+        `psql -X -q "${urls.legacyAdmin(legacyDb)}" -c "\\copy products TO STDOUT" | psql -X -q "${urls.servicesAdmin(serviceDb)}" -c "\\copy products_copy FROM STDIN"`,
       ]);
-      return (EVENTS * 1000) / (performance.now() - started);
+      const rate = (EVENTS * 1000) / (performance.now() - started);
+      const { rows } = await sql(fx.serviceUrl, 'SELECT count(*)::int AS n FROM products_copy');
+      if (rows[0].n !== EVENTS) throw new Error(`COPY: ${rows[0].n} rows, not ${EVENTS}`);
+      return rate;
     };
 
     const show = (who: string, label: string, d: Drain) =>
@@ -379,7 +384,7 @@ async function benchSetting(setting: SourceSetting): Promise<Results> {
         out.jdbc.push(await jdbcDrain());
         show('Debezium JDBC', `round ${round}`, out.jdbc.at(-1)!);
       }
-      out.copy.push(copyDrain());
+      out.copy.push(await copyDrain());
       say(
         `[${setting.name}] ${'COPY'.padEnd(13)} round ${round}   ${out.copy.at(-1)!.toFixed(0).padStart(7)} rows/s`,
       );
