@@ -31,7 +31,8 @@
  * one drain does not fully warm it, so each sink drains the topic again and again (each drain a
  * fresh consumer group, the table truncated) until two consecutive drains are within
  * BENCH_STABLE (5%) of each other, at most BENCH_WARMUP_MAX (6) times. Then BENCH_ROUNDS (3)
- * rounds, each one drain of ficus, one of the JDBC sink and one COPY, back to back; printed:
+ * rounds, each one drain of ficus, one of the JDBC sink and one COPY, back to back, for every
+ * source setting in turn (so a busy moment of the machine weighs on all of them); printed:
  * median and spread (min–max) of each, and the ratios ficus/JDBC and ficus/COPY per round and of
  * the medians. A drain's rate is its steady rate: the rows that arrived after the first one was
  * seen in the table over the time until the last one was, so that neither side's start-up (a
@@ -46,9 +47,9 @@
  *   - debezium: Debezium's defaults (decimal.handling.mode=precise: numerics as base64 Decimal
  *     bytes; time.precision.mode=adaptive; interval.handling.mode=numeric), schema in every event;
  *   - schemaless: ficus's VALUE_HANDLING, JSON converter with schemas.enable=false: what ficus would
- *     gain without the ~3.4 KB schema in each event (decision 0009). The JDBC sink cannot read such a
+ *     gain without the ~3.2 KB schema in each event (decision 0009). The JDBC sink cannot read such a
  *     topic (it needs the schema), so its row compares ficus here with the JDBC sink on the `ficus`
- *     setting's topic, when that setting ran.
+ *     setting's topic in the same round, when that setting ran.
  *
  *   node bench/sink-throughput.ts            (with the embedded stack up)
  *   BENCH_ONLY_FICUS=1 stops after ficus's drains (for profiling it: --cpu-prof).
@@ -166,13 +167,29 @@ const brokerCpuMs = () => cpuMsOf('run/kafka.pid');
 const serviceDbCpuMs = () => cpuMsOf('pg/services-postgres/postmaster.pid', true);
 
 const results = new Map<string, Results>();
-for (const setting of settings) results.set(setting.name, await benchSetting(setting));
-if (!ONLY_FICUS) summarise();
+const prepared: Prepared[] = [];
+try {
+  for (const setting of settings) prepared.push(await prepare(setting));
+  for (const p of prepared) await p.warmUp();
+  // the rounds go through every setting in turn, so that what else the machine does at a time
+  // weighs on all of them alike, and each round's ratios compare drains run side by side
+  for (let round = 1; round <= ROUNDS; round++) for (const p of prepared) await p.round(round);
+  if (!ONLY_FICUS) summarise();
+} finally {
+  for (const p of prepared) await p.dispose();
+}
 
-async function benchSetting(setting: SourceSetting): Promise<Results> {
+type Prepared = {
+  warmUp(): Promise<void>;
+  round(n: number): Promise<void>;
+  dispose(): Promise<void>;
+};
+
+/** A setting's own connector, topic, tables and drains; its results go into `results`. */
+async function prepare(setting: SourceSetting): Promise<Prepared> {
   const fx = await createSinkFixture({ mapping: 'identity' });
   // an admin per setting: kafkajs keeps asking for the metadata of every topic it has seen, and
-  // the topics of the setting before are gone
+  // a disposed setting's topics are gone
   const admin = createKafkaClient({
     brokers: [urls.kafkaBootstrap],
     clientId: 'bench-sink',
@@ -373,33 +390,43 @@ async function benchSetting(setting: SourceSetting): Promise<Results> {
     };
 
     const jdbcRuns = setting.schemas && !ONLY_FICUS;
-    await warm('ficus', ficusDrain);
-    if (jdbcRuns) await warm('Debezium JDBC', jdbcDrain);
     const out: Results = { ficus: [], jdbc: [], copy: [], eventBytes };
-    for (let round = 1; round <= ROUNDS; round++) {
-      out.ficus.push(await ficusDrain());
-      show('ficus', `round ${round}`, out.ficus.at(-1)!);
-      if (ONLY_FICUS) continue;
-      if (jdbcRuns) {
-        out.jdbc.push(await jdbcDrain());
-        show('Debezium JDBC', `round ${round}`, out.jdbc.at(-1)!);
+    results.set(setting.name, out);
+    const dispose = async () => {
+      await admin.deleteGroups(ficusGroups).catch(() => undefined);
+      for (const name of jdbcConnectors) {
+        await fetch(`${urls.connect}/connectors/${name}`, { method: 'DELETE' }).catch(
+          () => undefined,
+        );
+        await admin.deleteGroups([`connect-${name}`]).catch(() => undefined);
       }
-      out.copy.push(await copyDrain());
-      say(
-        `[${setting.name}] ${'COPY'.padEnd(13)} round ${round}   ${out.copy.at(-1)!.toFixed(0).padStart(7)} rows/s`,
-      );
-    }
-    return out;
-  } finally {
-    await admin.deleteGroups(ficusGroups).catch(() => undefined);
-    for (const name of jdbcConnectors) {
-      await fetch(`${urls.connect}/connectors/${name}`, { method: 'DELETE' }).catch(
-        () => undefined,
-      );
-      await admin.deleteGroups([`connect-${name}`]).catch(() => undefined);
-    }
-    await admin.disconnect();
-    await fx.dispose();
+      await admin.disconnect();
+      await fx.dispose();
+    };
+    return {
+      async warmUp() {
+        await warm('ficus', ficusDrain);
+        if (jdbcRuns) await warm('Debezium JDBC', jdbcDrain);
+      },
+      async round(round) {
+        out.ficus.push(await ficusDrain());
+        show('ficus', `round ${round}`, out.ficus.at(-1)!);
+        if (ONLY_FICUS) return;
+        if (jdbcRuns) {
+          out.jdbc.push(await jdbcDrain());
+          show('Debezium JDBC', `round ${round}`, out.jdbc.at(-1)!);
+        }
+        out.copy.push(await copyDrain());
+        say(
+          `[${setting.name}] ${'COPY'.padEnd(13)} round ${round}   ${out.copy.at(-1)!.toFixed(0).padStart(7)} rows/s`,
+        );
+      },
+      dispose,
+    };
+  } catch (error) {
+    await admin.disconnect().catch(() => undefined);
+    await fx.dispose().catch(() => undefined);
+    throw error;
   }
 }
 
