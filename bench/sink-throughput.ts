@@ -58,7 +58,6 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { waitFor } from '../lib/wait.ts';
-import { loadStackConfig } from '../stack/stack-config.ts';
 import { createSinkFixture, sql, urls } from '../test-support/sink-e2e-harness.ts';
 import { DEFAULT_RETRY } from '../lib/retry.ts';
 import { startSinkWorker } from '../cdc/sink/sink-worker.ts';
@@ -67,16 +66,14 @@ import { createLogger } from '../lib/logger.ts';
 import { createPartitionFetcher, type FetchedBatch } from '../cdc/kafka/partition-fetcher.ts';
 import { createKafkaClient } from '../cdc/kafka/kafka-clients.ts';
 import type { Admin } from 'kafkajs';
+import { tunedJdbcSinkConfig } from './tuned-jdbc-sink.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP_MAX = Number(process.env.BENCH_WARMUP_MAX ?? 6);
 const STABLE = Number(process.env.BENCH_STABLE ?? 0.05);
-const JDBC_BATCH = Number(process.env.BENCH_JDBC_BATCH ?? 4_000);
-const JDBC_FETCH_BYTES = Number(process.env.BENCH_JDBC_FETCH_BYTES ?? 4_194_304);
 const ONLY_FICUS = !!process.env.BENCH_ONLY_FICUS;
 const CONCURRENCY = 3;
-const config = loadStackConfig();
 const say = (m: string) => process.stdout.write(`${m}\n`);
 
 /** How the source connector writes its events; `schemas: false` is the schemaless JSON converter. */
@@ -311,7 +308,7 @@ async function prepare(setting: SourceSetting): Promise<Prepared> {
     const jdbcDrain = () => {
       const name = `bench-jdbc-${fx.id}-${++drains}`;
       jdbcConnectors.push(name);
-      const database = fx.serviceUrl.split('/').pop();
+      const database = fx.serviceUrl.split('/').pop()!;
       const failed = async () => {
         const response = await fetch(`${urls.connect}/connectors/${name}/status`);
         const status = (await response.json()) as { tasks?: { state: string; trace?: string }[] };
@@ -328,24 +325,9 @@ async function prepare(setting: SourceSetting): Promise<Prepared> {
           const put = await fetch(`${urls.connect}/connectors/${name}/config`, {
             method: 'PUT',
             headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({
-              'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
-              'tasks.max': String(CONCURRENCY),
-              topics: topic,
-              'connection.url': `jdbc:postgresql://127.0.0.1:${config.ports.servicesPostgres}/${database}?stringtype=unspecified&reWriteBatchedInserts=true`,
-              'connection.username': config.adminUser,
-              'connection.password': urls.adminPassword,
-              'insert.mode': 'upsert',
-              'delete.enabled': 'true',
-              'primary.key.mode': 'record_key',
-              'schema.evolution': 'none',
-              'collection.name.format': 'products_jdbc',
-              'batch.size': String(JDBC_BATCH),
-              'use.reduction.buffer': 'true',
-              'consumer.override.max.poll.records': String(JDBC_BATCH),
-              'consumer.override.max.partition.fetch.bytes': String(JDBC_FETCH_BYTES),
-              'consumer.override.auto.offset.reset': 'earliest',
-            }),
+            body: JSON.stringify(
+              tunedJdbcSinkConfig({ topic, database, table: 'products_jdbc', tasks: CONCURRENCY }),
+            ),
           });
           if (put.status >= 300) throw new Error(`JDBC sink: ${put.status} ${await put.text()}`);
           // deleted before the next drain, so that two connectors never share the machine
