@@ -7,7 +7,7 @@
  *       them) drained by the ficus sink;
  *   (c) Debezium's initial snapshot drained by Debezium's JDBC sink connector, at its best
  *       configuration (upsert, reduction buffer, 3 tasks, large batches and fetches, batched
- *       inserts rewritten by the driver: see `jdbcSinkConfig`);
+ *       inserts rewritten by the driver: see `tuned-jdbc-sink.ts`);
  *   (d) `COPY (SELECT …) TO STDOUT` piped into `COPY … FROM STDIN`: the limit.
  * Each copies into an empty service table of its own (same shape, identity mapping) and ends
  * with every row there; then `ficus verify`'s parity check of that table against the legacy one
@@ -53,10 +53,10 @@ import {
 import { stackConfig } from '../test-support/stack-access.ts';
 import { readCopies, requestCopies } from '../cdc/copy/copy-store.ts';
 import { DEFAULT_COPY_CHUNK_ROWS, DEFAULT_COPY_CONCURRENCY } from '../lib/config/parse-config.ts';
+import { tunedJdbcSinkConfig } from './tuned-jdbc-sink.ts';
 import { clusterDataDir, topicBytes, watchLegacyCost, type LegacyCost } from './legacy-cost.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 5_000_000);
-const JDBC_BATCH = Number(process.env.BENCH_JDBC_BATCH ?? 4_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
 const ONLY = (process.env.BENCH_METHODS ?? 'a,b,c,d').split(',');
@@ -201,7 +201,15 @@ async function snapshotIntoJdbcSink(ctx: CopyContext): Promise<CopyRun> {
   const instance = `c${ctx.round}`;
   const topic = await startSnapshot(ctx, instance);
   const name = `bench-jdbc-${ctx.fx.id}-${ctx.round}`;
-  await connectClient.put(name, jdbcSinkConfig(ctx, topic));
+  await connectClient.put(
+    name,
+    tunedJdbcSinkConfig({
+      topic,
+      database: ctx.serviceUrl.split('/').pop()!,
+      table: ctx.target,
+      tasks: CONCURRENCY,
+    }),
+  );
   const release = async () => {
     await connectClient.delete(name).catch(() => undefined);
     await ctx.admin.deleteGroups([`connect-${name}`]).catch(() => undefined);
@@ -268,36 +276,6 @@ async function startSnapshot(ctx: CopyContext, instance: string): Promise<string
     intervalMs: 100,
   });
   return topic;
-}
-
-/**
- * The JDBC sink at the best a Debezium expert gets from it (issue 14): upsert, the reduction
- * buffer, one task per partition, batches of BENCH_JDBC_BATCH fed by polls and fetches large
- * enough to fill them (under the default 1 MiB fetch a write gets about 250 events whatever
- * batch.size says), and the driver rewriting each batch into multi-row inserts.
- */
-function jdbcSinkConfig(ctx: CopyContext, topic: string) {
-  const database = ctx.serviceUrl.split('/').pop();
-  // numerics arrive as strings (ficus's decimal.handling.mode): stringtype lets the server cast them
-  const options = 'stringtype=unspecified&reWriteBatchedInserts=true';
-  return {
-    'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
-    'tasks.max': String(CONCURRENCY),
-    topics: topic,
-    'connection.url': `jdbc:postgresql://127.0.0.1:${config.ports.servicesPostgres}/${database}?${options}`,
-    'connection.username': config.adminUser,
-    'connection.password': urls.adminPassword,
-    'insert.mode': 'upsert',
-    'delete.enabled': 'true',
-    'primary.key.mode': 'record_key',
-    'schema.evolution': 'none',
-    'collection.name.format': ctx.target,
-    'batch.size': String(JDBC_BATCH),
-    'use.reduction.buffer': 'true',
-    'consumer.override.max.poll.records': String(JDBC_BATCH),
-    'consumer.override.max.partition.fetch.bytes': '4194304',
-    'consumer.override.auto.offset.reset': 'earliest',
-  };
 }
 
 /** Why a connector failed, or undefined while it has not. */

@@ -43,6 +43,13 @@ describe('envelope parser', () => {
     });
   });
 
+  it('takes a message shorter than the envelope start as all payload (a schemaless key)', () => {
+    const { parse, locate } = createEnvelopeParser();
+    const key = Buffer.from('{"id":1}');
+    expect(locate('t', key)).toEqual({ start: 0, end: key.length });
+    expect(parse('t', key)).toEqual({ payload: { id: 1 } });
+  });
+
   it('rejects a truncated message that shares the cached prefix', () => {
     const { parse } = createEnvelopeParser();
     const full = msg(schemaA, { after: { id: 1 } });

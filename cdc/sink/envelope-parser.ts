@@ -77,7 +77,11 @@ export function createEnvelopeParser(maxTopics = 1000): EnvelopeParser {
     const cached = cache.get(topic);
     const located = cached && hit(cached, bytes);
     if (located) return located;
-    if (bytes.compare(SCHEMA_START, 0, SCHEMA_START.length, 0, SCHEMA_START.length) !== 0)
+    // shorter than the envelope's start (a schemaless key such as {"id":1}): all payload
+    if (
+      bytes.length < SCHEMA_START.length ||
+      bytes.compare(SCHEMA_START, 0, SCHEMA_START.length, 0, SCHEMA_START.length) !== 0
+    )
       return { start: 0, end: bytes.length };
     const learned = learn(topic, bytes);
     return learned && hit(learned, bytes);
