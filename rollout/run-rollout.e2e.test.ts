@@ -6,6 +6,7 @@
 import pg from 'pg';
 import { createConnectClient } from '../cdc/connect/connect-client.ts';
 import { applyConnector } from '../cdc/connect/apply-connector.ts';
+import { requestCopies } from '../cdc/copy/copy-store.ts';
 import { sourceConnectorSpec, type SourceConnectorSpec } from '../cdc/connect/source-config.ts';
 import { dropSlotAndPublication } from '../cdc/connect/source-database.ts';
 import { createSinkFixture, sql, type SinkFixture } from '../test-support/sink-e2e-harness.ts';
@@ -84,7 +85,17 @@ beforeAll(async () => {
     `INSERT INTO products (id, sku, name, price) VALUES (1, 'A-1', 'Anvil', 9.99), (2, 'B-2', 'Bolt', 0.25);
     INSERT INTO inventory (product_id, quantity) VALUES (1, 3), (2, 40)`,
   );
-  await applyConnector(spec, { connect, sourceDb: legacy });
+  // as `ficus connectors apply` does: the initial copy asked for, then the connector made
+  const requestCopy = async () => {
+    const db = new pg.Client({ connectionString: fixture.serviceUrl });
+    await db.connect();
+    try {
+      await requestCopies(db, service.name, spec.slot, spec.tables);
+    } finally {
+      await db.end();
+    }
+  };
+  await applyConnector(spec, { connect, sourceDb: legacy, beforeCreate: requestCopy });
   worker = await startSinkWorker(
     fixture.workerOptions('forward', { topicPrefix: spec.topicPrefix }),
   );

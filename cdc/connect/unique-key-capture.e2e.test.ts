@@ -33,6 +33,8 @@ legacy: { database: ${dbName} }
 services:
   svc:
     database: svc_${suffix}
+    # the snapshot's events are keyed too: Debezium's own snapshot, not ficus's copy
+    initialLoad: debezium-snapshot
     replicates:
 ${tables}
 `,
