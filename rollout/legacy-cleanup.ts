@@ -8,6 +8,7 @@
  * connector's publication captures ficus's schema there and no table carries a fence.
  * The user's own tables are never touched.
  */
+import { tableExists } from '../lib/table-exists.ts';
 import type { QualifiedTable, SourceConnectorSpec } from '../cdc/connect/source-config.ts';
 import { quoteIdent, quoteTable } from '../lib/sql.ts';
 import { PER_SERVICE_SINK_TABLES, SINK_TABLES, type Db } from './created-objects.ts';
@@ -19,10 +20,6 @@ export type CleanupOptions = {
   /** drop the sink's bookkeeping tables too once unneeded (in a service DB the forward sink's) */
   sinkTables: 'drop-if-unneeded' | 'keep';
 };
-
-const exists = async (db: Db, regclass: string) =>
-  (await db.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [regclass]))
-    .rows[0].found;
 
 /** Fence triggers for `service` still on some table (its args begin with the service's name). */
 async function fencedFor(db: Db, service: string | null): Promise<number> {
@@ -51,25 +48,25 @@ async function removeServiceRows(
   removed: string[],
 ): Promise<void> {
   const heartbeat = quoteTable(spec.heartbeatTable.schema, spec.heartbeatTable.table);
-  if (await exists(db, heartbeat)) {
+  if (await tableExists(db, heartbeat)) {
     const r = await db.query(`DELETE FROM ${heartbeat} WHERE connector = $1`, [spec.name]);
     if (r.rowCount) removed.push(`heartbeat row of ${spec.name}`);
   }
-  if ((await exists(db, FENCE_LEASES)) && (await fencedFor(db, spec.service)) === 0) {
+  if ((await tableExists(db, FENCE_LEASES)) && (await fencedFor(db, spec.service)) === 0) {
     const r = await db.query(`DELETE FROM ${FENCE_LEASES} WHERE service = $1`, [spec.service]);
     if (r.rowCount) removed.push(`fence lease of ${spec.service}`);
   }
   // the sink that writes this database is the other direction's
   const group = `ficus-sync-${spec.service}-${spec.direction === 'forward' ? 'reverse' : 'forward'}`;
-  if (await exists(db, 'ficus_sync_offsets')) {
+  if (await tableExists(db, 'ficus_sync_offsets')) {
     const r = await db.query('DELETE FROM ficus_sync_offsets WHERE consumer_group = $1', [group]);
     if (r.rowCount) removed.push(`sink positions of ${group}`);
   }
-  if (await exists(db, 'ficus_sync_origin')) {
+  if (await tableExists(db, 'ficus_sync_origin')) {
     const r = await db.query('DELETE FROM ficus_sync_origin WHERE service = $1', [spec.service]);
     if (r.rowCount) removed.push(`sink origin markers of ${spec.service}`);
   }
-  if (await exists(db, 'ficus_copy_tables')) {
+  if (await tableExists(db, 'ficus_copy_tables')) {
     await db.query('DELETE FROM ficus_copy_chunks WHERE service = $1', [spec.service]);
     const r = await db.query('DELETE FROM ficus_copy_tables WHERE service = $1', [spec.service]);
     if (r.rowCount) removed.push(`initial copy record of ${spec.service}`);
@@ -86,7 +83,7 @@ async function removeShared(db: Db, spec: SourceConnectorSpec, options: CleanupO
     await db.query(`DROP SCHEMA ${quoteIdent(spec.kitSchema)} CASCADE`);
     removed.push(`schema ${spec.kitSchema}`);
   }
-  if (await exists(db, OLD_FENCE.leases)) {
+  if (await tableExists(db, OLD_FENCE.leases)) {
     await db.query(`DROP TABLE ${OLD_FENCE.leases}`);
     removed.push(`table ${OLD_FENCE.leases}`);
   }
@@ -99,7 +96,7 @@ async function removeShared(db: Db, spec: SourceConnectorSpec, options: CleanupO
   }
   if (options.sinkTables === 'drop-if-unneeded')
     for (const table of SINK_TABLES)
-      if (await exists(db, table)) {
+      if (await tableExists(db, table)) {
         const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
         // another group's positions, another service's copy
         if (rows[0].n > 0 && PER_SERVICE_SINK_TABLES.includes(table)) continue;

@@ -2,6 +2,7 @@
  * The kit DB's record of the initial copies (migrations/kit/0306): written by the sync workers as
  * a copy goes, read by `ficus status`.
  */
+import { tableExists } from '../../lib/table-exists.ts';
 import type { SqlRunner } from '../sink/sync-tables.ts';
 import type { CopyProgress } from './copy-progress.ts';
 
@@ -51,8 +52,7 @@ type RawProgress = {
 
 /** Every recorded copy, by service and table. */
 export async function readCopyProgress(kit: SqlRunner): Promise<CopyProgress[]> {
-  const exists = await kit.query(`SELECT to_regclass('initial_copies') IS NOT NULL AS ok`);
-  if (!(exists.rows[0] as { ok: boolean }).ok) return []; // a kit DB not migrated yet
+  if (!(await tableExists(kit, 'initial_copies'))) return []; // a kit DB not migrated yet
   const { rows } = await kit.query('SELECT * FROM initial_copies ORDER BY service, source_table');
   return (rows as RawProgress[]).map((r) => ({
     service: r.service,

@@ -23,38 +23,38 @@ async function slotIsConsistent(db: Db, slot: string): Promise<boolean> {
   return rows[0]?.ready === true;
 }
 
-export async function waitForCopyStart(
-  db: Db,
-  slot: string,
-  options: { log: Logger; isStopping: () => boolean; pollMs?: number },
-): Promise<boolean> {
-  const pollMs = options.pollMs ?? 500;
-  let waited = 0;
-  while (!(await slotIsConsistent(db, slot))) {
-    if (options.isStopping()) return false;
-    if (waited % 20 === 0)
-      options.log.info(
-        `initial copy waits for the replication slot ${slot} (its connector starting: \`ficus connectors apply\`)`,
-      );
-    waited++;
-    await sleep(pollMs);
+type Waiting = { log: Logger; isStopping: () => boolean; pollMs?: number };
+
+/** Polls `done` until it holds (true) or the copier stops (false), saying why every 20 polls. */
+async function pollUntil(done: () => Promise<boolean>, why: string, w: Waiting): Promise<boolean> {
+  for (let polls = 0; !(await done()); polls++) {
+    if (w.isStopping()) return false;
+    if (polls % 20 === 0) w.log.info(why);
+    await sleep(w.pollMs ?? 500);
   }
+  return true;
+}
+
+export async function waitForCopyStart(db: Db, slot: string, options: Waiting): Promise<boolean> {
+  const consistent = await pollUntil(
+    () => slotIsConsistent(db, slot),
+    `initial copy waits for the replication slot ${slot} (its connector starting: \`ficus connectors apply\`)`,
+    options,
+  );
+  if (!consistent) return false;
   const { rows } = await db.query<{ xmax: string }>(
     'SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax',
   );
-  waited = 0;
-  for (;;) {
-    const passed = await db.query<{ ok: boolean }>(
-      'SELECT pg_snapshot_xmin(pg_current_snapshot()) >= $1::xid8 AS ok',
-      [rows[0].xmax],
-    );
-    if (passed.rows[0].ok) return true;
-    if (options.isStopping()) return false;
-    if (waited % 20 === 0)
-      options.log.info(
-        'initial copy waits for the transactions that were running when the slot became consistent',
-      );
-    waited++;
-    await sleep(pollMs);
-  }
+  const passed = async () =>
+    (
+      await db.query<{ ok: boolean }>(
+        'SELECT pg_snapshot_xmin(pg_current_snapshot()) >= $1::xid8 AS ok',
+        [rows[0].xmax],
+      )
+    ).rows[0].ok;
+  return pollUntil(
+    passed,
+    'initial copy waits for the transactions that were running when the slot became consistent',
+    options,
+  );
 }

@@ -9,10 +9,11 @@
  * - `ficus_copy_chunks`: the key ranges of a table; a chunk is copied when it has the snapshot it
  *   was read in, which tells the sink which change events the copy already holds.
  */
+import { tableExists } from '../../lib/table-exists.ts';
 import type { Pool, PoolClient } from 'pg';
 import type { QualifiedTable } from '../../plan/qualified-table.ts';
 import type { KeyRange } from './chunk-ranges.ts';
-import type { SqlRunner } from '../sink/sync-tables.ts';
+import { hasSyncOffsets, type SqlRunner } from '../sink/sync-tables.ts';
 import { buildDeferredIndexes, deferIndexes, type DeferredIndex } from './deferred-indexes.ts';
 
 export const COPY_DDL = `
@@ -102,15 +103,9 @@ export async function requestCopies(
   }
 }
 
-/** Whether a copy was ever asked for in this database. */
-async function hasCopyTables(db: SqlRunner): Promise<boolean> {
-  const { rows } = await db.query(`SELECT to_regclass('ficus_copy_tables') IS NOT NULL AS ok`);
-  return (rows[0] as { ok: boolean }).ok;
-}
-
 /** The copies of a service, with how many chunks each has and has copied. */
 export async function readCopies(db: SqlRunner, service: string): Promise<CopyTableRow[]> {
-  if (!(await hasCopyTables(db))) return [];
+  if (!(await tableExists(db, 'ficus_copy_tables'))) return []; // no copy ever asked for here
   const { rows } = await db.query(
     `SELECT t.*, t.finish_lsn::text AS finish_lsn,
             (SELECT count(*) FROM ficus_copy_chunks c WHERE c.service = t.service
@@ -182,10 +177,8 @@ export async function readCopiedChunks(
  * committed before any chunk's snapshot, and the chunks, read later, hold rows at least as new.
  */
 async function waitOutSinkTransactions(client: Pick<PoolClient, 'query'>): Promise<void> {
-  const { rows } = await client.query<{ ok: boolean }>(
-    `SELECT to_regclass('ficus_sync_offsets') IS NOT NULL AS ok`,
-  );
-  if (rows[0].ok) await client.query('LOCK TABLE ficus_sync_offsets IN EXCLUSIVE MODE');
+  if (await hasSyncOffsets(client))
+    await client.query('LOCK TABLE ficus_sync_offsets IN EXCLUSIVE MODE');
 }
 
 /**

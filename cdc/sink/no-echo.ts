@@ -16,6 +16,7 @@
  *    IS DISTINCT FROM the incoming value, so a replayed or echoed identical row writes no WAL and
  *    produces no change event at all.
  */
+import { tableExists } from '../../lib/table-exists.ts';
 import type { Pool } from 'pg';
 import { quoteLiteral } from '../../lib/sql.ts';
 
@@ -34,11 +35,6 @@ export function markOwnTransactionSql(service: string): string {
   );
 }
 
-/**
- * The txIds among `txIds` that the same service's sink wrote into `source` (the events to drop).
- * Only the same service: what catalog's reverse sink writes into legacy `products` is an echo for
- * catalog's forward sink, but real news for the orders service, which replicates `products` too.
- */
 /** Sources known to hold the marker table (it is never dropped while a sink runs). */
 const withOriginTable = new WeakSet<Pool>();
 
@@ -49,11 +45,9 @@ const withOriginTable = new WeakSet<Pool>();
  */
 async function hasOriginTable(source: Pool): Promise<boolean> {
   if (withOriginTable.has(source)) return true;
-  const { rows } = await source.query<{ ok: boolean }>(
-    `SELECT to_regclass('ficus_sync_origin') IS NOT NULL AS ok`,
-  );
-  if (rows[0].ok) withOriginTable.add(source);
-  return rows[0].ok;
+  const found = await tableExists(source, 'ficus_sync_origin');
+  if (found) withOriginTable.add(source);
+  return found;
 }
 
 /**

@@ -3,6 +3,7 @@
  * written once per change by the worker that first sees it, read by `ficus status`, `ficus
  * report` and the gates (an open breaking change blocks every stage advance of its service).
  */
+import { tableExists } from '../../lib/table-exists.ts';
 import type { Direction } from '../../plan/mapping.ts';
 import type { SchemaChangeSeen } from './schema-watch.ts';
 import type { SchemaChangeKind } from './schema-diff.ts';
@@ -92,8 +93,7 @@ const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
  * 0304). No bound parameters, so knex's `raw` runs it as well as node-postgres.
  */
 export async function openSchemaChanges(db: SqlRunner): Promise<SchemaChangeRecord[]> {
-  const exists = await db.query(`SELECT to_regclass('schema_changes') IS NOT NULL AS ok`);
-  if (!(exists.rows[0] as { ok: boolean }).ok) return [];
+  if (!(await tableExists(db, 'schema_changes'))) return [];
   const { rows } = await db.query(
     `SELECT * FROM schema_changes WHERE resolved_at IS NULL ORDER BY first_seen_at, id`,
   );

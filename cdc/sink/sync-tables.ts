@@ -6,6 +6,7 @@
  * - `ficus_sync_origin`: the transaction ids of the sink's own writes, so the worker of the other
  *   direction can recognise (and skip) the change events they cause: no echo. See no-echo.ts.
  */
+import { tableExists } from '../../lib/table-exists.ts';
 import type { PoolClient } from 'pg';
 import type { Position } from './change-event.ts';
 import { lsnText } from '../lsn.ts';
@@ -112,8 +113,7 @@ export type SyncOffsetRow = {
 
 /** Whether a sink ever kept positions in this database. */
 export async function hasSyncOffsets(db: SqlRunner): Promise<boolean> {
-  const { rows } = await db.query(`SELECT to_regclass('ficus_sync_offsets') IS NOT NULL AS ok`);
-  return (rows[0] as { ok: boolean }).ok;
+  return tableExists(db, 'ficus_sync_offsets');
 }
 
 /**

@@ -2,6 +2,7 @@
  * The record of each `verify --repair` in the kit DB (table verify_repairs, migrations/kit/0303):
  * written by the repair, read by `ficus status` and `ficus report` (the latest per service).
  */
+import { tableExists } from '../../lib/table-exists.ts';
 import { FicusError } from '../../lib/errors.ts';
 import type { SqlRunner } from '../sink/sync-tables.ts';
 
@@ -71,8 +72,7 @@ type RepairRow = {
  * parameters, so knex's `raw` runs it as it is (`?` placeholders) as well as node-postgres.
  */
 export async function latestRepairs(db: SqlRunner): Promise<RepairRecord[]> {
-  const exists = await db.query(`SELECT to_regclass('verify_repairs') IS NOT NULL AS ok`);
-  if (!(exists.rows[0] as { ok: boolean }).ok) return [];
+  if (!(await tableExists(db, 'verify_repairs'))) return [];
   const { rows } = await db.query(
     `SELECT DISTINCT ON (service) * FROM verify_repairs ORDER BY service, finished_at DESC, id DESC`,
   );
