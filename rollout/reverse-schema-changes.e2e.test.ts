@@ -16,14 +16,8 @@ import { schemaEvidence } from './gate-evidence.ts';
 import { evaluateGates } from './gates.ts';
 import { createSinkFixture, sql, type SinkFixture } from '../test-support/sink-e2e-harness.ts';
 import { openVerifyPool, verifyService } from '../cdc/verify/verify-service.ts';
-import {
-  openPauses,
-  openSchemaChanges,
-  recordSchemaChange,
-  resolveSchemaChange,
-} from '../cdc/sink/schema-change-store.ts';
+import { openSchemaChanges, resolveSchemaChange } from '../cdc/sink/schema-change-store.ts';
 import { startSinkWorker, type SinkWorker } from '../cdc/sink/sink-worker.ts';
-import { repairOneTable } from '../cdc/sink/schema-backfill.ts';
 
 jest.setTimeout(300_000);
 
@@ -117,24 +111,9 @@ beforeAll(async () => {
     'table.include.list': `public.products,${fx.heartbeatTable}`,
     'column.propagate.source.type': 'public\\.products\\..*',
   });
+  // as `ficus sync --direction reverse` runs it: back-fills into legacy by itself
   reverse = await startSinkWorker(
-    fx.workerOptions('reverse', {
-      recordSchemaChange: (seen) => recordSchemaChange(kit, fx.service, 'reverse', seen),
-      openPauses: () => openPauses(kit, fx.service, 'reverse'),
-      reloadPlan: () => loadPlan(fx.planPath),
-      reloadIntervalMs: 500,
-      // as `ficus sync --direction reverse` does: back-fills into legacy by itself
-      repairTable: repairOneTable({
-        service: fx.service,
-        direction: 'reverse',
-        legacy,
-        serviceDb: service,
-        kit,
-        loadPlan: () => loadPlan(fx.planPath),
-        consistency,
-        actor: 'e2e reverse worker',
-      }),
-    }),
+    fx.syncWorkerOptions('reverse', { kit, legacy, serviceDb: service, consistency }),
   );
 });
 
@@ -302,8 +281,11 @@ test('the added column mapped back (plan + legacy migration) is picked up and ba
     expect(rows.map((r) => r.badge)).toEqual([...Array(8).fill('sale'), 'new', null]);
     const { rows: repairs } = await sql(
       fx.kit.url,
-      `SELECT actor, direction, clean_after, tables FROM verify_repairs WHERE service = $1 AND actor = 'e2e reverse worker' ORDER BY id`,
-      [fx.service],
+      `SELECT actor, direction, clean_after, tables FROM verify_repairs WHERE service = $1 AND actor = $2 ORDER BY id`,
+      [
+        fx.service,
+        `ficus sync ${fx.service} --direction reverse (back-fill after a schema change)`,
+      ],
     );
     expect(repairs.at(-1)).toMatchObject({ direction: 'reverse', clean_after: true });
     const [products] = repairs.at(-1)!.tables as {

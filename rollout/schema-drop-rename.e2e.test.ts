@@ -23,14 +23,9 @@ import {
   type SinkFixture,
 } from '../test-support/sink-e2e-harness.ts';
 import { stackUnleashAdmin } from '../test-support/stack-access.ts';
-import {
-  openPauses,
-  openSchemaChanges,
-  recordSchemaChange,
-} from '../cdc/sink/schema-change-store.ts';
+import { openSchemaChanges } from '../cdc/sink/schema-change-store.ts';
 import { startSinkWorker, type SinkWorker } from '../cdc/sink/sink-worker.ts';
 import type { WaitForConsistentPoint } from '../cdc/verify/consistent-point.ts';
-import { repairOneTable } from '../cdc/sink/schema-backfill.ts';
 import { openVerifyPool, verifyService } from '../cdc/verify/verify-service.ts';
 
 const run = promisify(execFile);
@@ -103,24 +98,9 @@ beforeAll(async () => {
     'table.include.list': `public.products,public.inventory,${fx.heartbeatTable}`,
     'column.propagate.source.type': 'public\\.products\\..*,public\\.inventory\\..*',
   });
+  // as `ficus sync` runs it: a table resumed under a changed mapping is back-filled by the worker
   worker = await startSinkWorker(
-    fx.workerOptions('forward', {
-      recordSchemaChange: (seen) => recordSchemaChange(kit, fx.service, 'forward', seen),
-      openPauses: () => openPauses(kit, fx.service, 'forward'),
-      reloadPlan: () => loadPlan(fx.planPath),
-      reloadIntervalMs: 500,
-      // as `ficus sync` does: a table resumed under a changed mapping is back-filled by the worker
-      repairTable: repairOneTable({
-        service: fx.service,
-        direction: 'forward',
-        legacy,
-        serviceDb: service,
-        kit,
-        loadPlan: () => loadPlan(fx.planPath),
-        consistency,
-        actor: 'e2e worker',
-      }),
-    }),
+    fx.syncWorkerOptions('forward', { kit, legacy, serviceDb: service, consistency }),
   );
   await fx.waitInSync('products');
   await fx.waitInSync('inventory');

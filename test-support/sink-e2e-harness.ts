@@ -27,6 +27,8 @@ import { REPO_ROOT } from '../stack/stack-config.ts';
 import { stackConfig, stackUrls, writeTestDatabasesConfig } from './stack-access.ts';
 import type { Direction } from '../plan/mapping.ts';
 import type { SinkWorkerOptions } from '../cdc/sink/sink-worker.ts';
+import { syncWorkerHooks, type BackfillConnections } from '../cdc/sink/sync-worker-hooks.ts';
+import { loadConfig } from '../lib/config/index.ts';
 import { FAST_RETRY } from '../lib/retry.ts';
 import { readPositions } from '../cdc/sink/sync-tables.ts';
 import {
@@ -479,6 +481,32 @@ export async function createSinkFixture(
         lagIntervalMs: 300,
         ...extra,
       };
+    },
+    /**
+     * The worker as `ficus sync <service> --direction <direction>` wires it, through the command's
+     * own function (cdc/sink/sync-worker-hooks.ts) on the fixture's configuration: column changes
+     * recorded in and pauses read from the kit DB, the plan file read again, the back-fill after
+     * a schema change at the consistent point given (forwardConsistency, reverseConsistency),
+     * recorded as the command's actor, the initial copy's settings and progress record. Only the
+     * plan is looked at every 500 ms instead of 2 s, so that the suites wait less.
+     */
+    syncWorkerOptions(
+      direction: Direction,
+      connections: BackfillConnections & { kit: pg.Pool },
+      extra: Partial<SinkWorkerOptions> = {},
+    ): SinkWorkerOptions {
+      const { kit: kitPool, ...backfill } = connections;
+      return fixture.workerOptions(direction, {
+        ...syncWorkerHooks({
+          service,
+          direction,
+          config: loadConfig({ file: configPath }),
+          kit: kitPool,
+          backfill,
+        }),
+        reloadIntervalMs: 500,
+        ...extra,
+      });
     },
     /**
      * a Debezium connector on the legacy DB (forward) or the service DB (reverse); returns once it

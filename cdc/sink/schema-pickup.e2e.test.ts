@@ -19,8 +19,7 @@ import {
 } from '../../test-support/sink-e2e-harness.ts';
 import type { WaitForConsistentPoint } from '../verify/consistent-point.ts';
 import { openVerifyPool, verifyService } from '../verify/verify-service.ts';
-import { repairOneTable } from './schema-backfill.ts';
-import { openPauses, openSchemaChanges, recordSchemaChange } from './schema-change-store.ts';
+import { openSchemaChanges } from './schema-change-store.ts';
 import { startSinkWorker, type SinkWorker } from './sink-worker.ts';
 
 jest.setTimeout(300_000);
@@ -86,25 +85,15 @@ beforeAll(async () => {
     'table.include.list': `public.products,public.inventory,${fx.heartbeatTable}`,
     'column.propagate.source.type': 'public\\.products\\..*,public\\.inventory\\..*',
   });
+  // as `ficus sync` runs it: the plan file read again, and the worker back-fills by itself (in
+  // chunks of 100 rows, so that the back-fill of a few hundred spans several under the traffic)
   worker = await startSinkWorker(
-    fx.workerOptions('forward', {
-      recordSchemaChange: (seen) => recordSchemaChange(kit, fx.service, 'forward', seen),
-      openPauses: () => openPauses(kit, fx.service, 'forward'),
-      // as `ficus sync` does: the plan file read again
-      reloadPlan: () => loadPlan(fx.planPath),
-      reloadIntervalMs: 500,
-      // as `ficus sync` does: the worker back-fills by itself
-      repairTable: repairOneTable({
-        service: fx.service,
-        direction: 'forward',
-        legacy,
-        serviceDb: service,
-        kit,
-        chunkSize: 100,
-        loadPlan: () => loadPlan(fx.planPath),
-        consistency,
-        actor: 'e2e worker',
-      }),
+    fx.syncWorkerOptions('forward', {
+      kit,
+      legacy,
+      serviceDb: service,
+      consistency,
+      chunkSize: 100,
     }),
   );
   await fx.waitInSync('products');
@@ -183,7 +172,10 @@ test('a column added mid-stream is picked up once mapped, without a restart, and
       'SELECT actor, clean_after, tables FROM verify_repairs WHERE service = $1 ORDER BY id',
       [fx.service],
     );
-    expect(repairs.at(-1)).toMatchObject({ actor: 'e2e worker', clean_after: true });
+    expect(repairs.at(-1)).toMatchObject({
+      actor: `ficus sync ${fx.service} --direction forward (back-fill after a schema change)`,
+      clean_after: true,
+    });
     const [products] = repairs.at(-1)!.tables as { target: string; copied: number }[];
     expect(products.target).toBe('products');
     // rows 2 to 100 at least: no event of theirs carried a colour

@@ -9,7 +9,6 @@
  */
 import type { Command } from 'commander';
 import type http from 'node:http';
-import type pg from 'pg';
 import { ConfigError } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { defaultMetricsPort, parseDirection, sinkOptions } from '../../cdc/sink/sink-config.ts';
@@ -18,15 +17,13 @@ import { startSinkWorker } from '../../cdc/sink/sink-worker.ts';
 import { startSinkFollower } from '../../cdc/sink/sink-follower.ts';
 import { syncFleetStore } from '../../cdc/fleet/sync-fleet-store.ts';
 import { loadConfig, serviceConfig } from '../../lib/config/index.ts';
-import { findService, loadPlan } from '../../plan/load-plan.ts';
+import { findService } from '../../plan/load-plan.ts';
 import { openKitDb } from '../../lib/kit-db.ts';
 import { packageVersion } from '../../lib/package-paths.ts';
 import { preflight } from '../preflight.ts';
 import { requireChecks } from '../check/require-checks.ts';
-import { openPauses, recordSchemaChange } from '../../cdc/sink/schema-change-store.ts';
 import { openVerifyPool } from '../../cdc/verify/verify-service.ts';
-import { repairOneTable } from '../../cdc/sink/schema-backfill.ts';
-import { recordCopyProgress } from '../../cdc/copy/copy-progress-store.ts';
+import { syncWorkerHooks } from '../../cdc/sink/sync-worker-hooks.ts';
 import { sinkConsistency } from '../../cdc/verify/consistent-point.ts';
 import { createConnectClient } from '../../cdc/connect/connect-client.ts';
 import { configuredConnectorSpec } from '../../cdc/connect/configured-connectors.ts';
@@ -52,16 +49,15 @@ function positiveInt(value: string, flag: string): number {
 }
 
 /**
- * The worker's automatic back-fill after a schema change (cdc/sink/schema-backfill.ts): the repair
- * of one table as `ficus verify <service> --repair` runs it, with its own pools, at the consistent
- * point of this direction, recorded in the kit DB with the worker as its actor.
+ * The connections of the worker's automatic back-fill after a schema change
+ * (cdc/sink/schema-backfill.ts): pools of its own on both databases, and the consistent point of
+ * this direction, as `ficus verify <service> --repair` waits for it.
  */
-function backfillRepair(
+function backfillConnections(
   config: FicusConfig,
   plan: Plan,
   service: string,
   direction: Direction,
-  kit: pg.Pool,
 ) {
   const legacy = openVerifyPool(config.legacy.database.url, 2);
   const serviceDb = openVerifyPool(serviceConfig(config, service).database.url, 2);
@@ -87,21 +83,11 @@ function backfillRepair(
       spec: configuredConnectorSpec(plan, findService(plan, service), direction, config),
     })();
   };
-  const repairTable = repairOneTable({
-    service,
-    direction,
-    legacy,
-    serviceDb,
-    kit,
-    loadPlan: () => loadPlan(config.planFile),
-    consistency,
-    actor: `ficus sync ${service} --direction ${direction} (back-fill after a schema change)`,
-  });
   const close = async () => {
     await kafkaAdmin.disconnect().catch(() => undefined);
     await Promise.all([legacy.end(), serviceDb.end()]);
   };
-  return { repairTable, close };
+  return { legacy, serviceDb, consistency, close };
 }
 
 async function runSync(serviceName: string, flags: SyncFlags): Promise<void> {
@@ -133,9 +119,16 @@ async function runSync(serviceName: string, flags: SyncFlags): Promise<void> {
       ? positiveInt(flags.sessionTimeout, '--session-timeout')
       : undefined;
   const kitDb = openKitDb(config.kit.database.url, 2);
-  // column changes the worker sees go to the kit DB, once each (status, report, gates)
+  // the worker's records in the kit DB: schema changes, pauses, back-fills, copy progress
   const schemaLog = openVerifyPool(config.kit.database.url, 2);
-  const backfill = backfillRepair(config, options.plan, serviceName, direction, schemaLog);
+  const backfill = backfillConnections(config, options.plan, serviceName, direction);
+  const hooks = syncWorkerHooks({
+    service: serviceName,
+    direction,
+    config,
+    kit: schemaLog,
+    backfill,
+  });
   const follower = startSinkFollower({
     service: serviceName,
     direction,
@@ -149,16 +142,7 @@ async function runSync(serviceName: string, flags: SyncFlags): Promise<void> {
         topicPrefix: flags.topicPrefix,
         groupId: flags.group,
         sessionTimeoutMs,
-        recordSchemaChange: (seen) => recordSchemaChange(schemaLog, serviceName, direction, seen),
-        openPauses: () => openPauses(schemaLog, serviceName, direction),
-        // a mapping changed in the plan file is picked up without a restart (mapping-reload.ts)
-        reloadPlan: () => loadPlan(config.planFile),
-        // and the rows synced before it are back-filled by the worker (schema-backfill.ts)
-        repairTable: backfill.repairTable,
-        copy: {
-          settings: config.copy,
-          recordProgress: (progress) => recordCopyProgress(schemaLog, progress),
-        },
+        ...hooks,
       }),
   });
   const stopFollower = async () => {
