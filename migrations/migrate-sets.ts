@@ -1,9 +1,9 @@
 /**
  * Which database each migration set goes into, and running them in order. The kit's own set goes
  * into the kit DB; a service's set, from the folder the configuration names
- * (`services.<name>.migrations`), into the service's DB as the service's own role. Shared by
- * `ficus migrate`, `ficus stack up --apps` and the walkthrough; the example's `legacy` set comes
- * in through their doors (cli/commands/migrate.ts), never from here.
+ * (`services.<name>.migrations`), into the service's DB as the service's own role; the legacy
+ * database's set, from the folder `legacy.migrations` names, as the role it names (the owner of
+ * the monolith's tables). Shared by `ficus migrate`, `ficus stack up --apps` and the walkthrough.
  */
 import { serviceConfig, type FicusConfig } from '../lib/config/index.ts';
 import { ConfigError } from '../lib/errors.ts';
@@ -25,6 +25,23 @@ export function serviceTarget(config: FicusConfig, name: string): MigrationTarge
   return service.migrations
     ? { set: name, url: service.database.url, directory: service.migrations }
     : undefined;
+}
+
+/**
+ * The legacy database's set (`ficus migrate legacy`): the embedded stack's configuration names the
+ * example shop's; a user's names their monolith's, or nothing when it migrates itself.
+ */
+export function legacyTarget(config: FicusConfig): MigrationTarget {
+  const migrations = config.legacy.migrations;
+  if (!migrations)
+    throw new ConfigError(
+      `${config.file}: legacy.migrations is not set, so ficus has no migrations to run for the legacy database` +
+        (config.origin === 'stack'
+          ? " (the embedded stack names the example shop's: run `ficus stack up` again to rewrite its configuration)"
+          : ''),
+      { file: config.file, key: 'legacy.migrations' },
+    );
+  return { set: 'legacy', url: migrations.database.url, directory: migrations.directory };
 }
 
 /**

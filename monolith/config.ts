@@ -8,7 +8,6 @@
  *                          monolith's own role, with the stack's generated password)
  */
 import { ConfigError } from '../lib/errors.ts';
-import { migrationsDirectory } from '../migrations/migrate-runner.ts';
 import { loadPlan } from '../plan/load-plan.ts';
 import { loadStackConfig, stackPlanFile } from '../stack/stack-config.ts';
 import { legacyAppUrl as stackLegacyAppUrl } from '../stack/stack-roles.ts';
@@ -19,13 +18,6 @@ export type MonolithConfig = { port: number; host: string; databaseUrl: string }
 export function legacyAppUrl(env: NodeJS.ProcessEnv = process.env): string {
   return stackLegacyAppUrl(loadStackConfig(env), loadPlan(stackPlanFile(env)));
 }
-
-/** The monolith's schema (migrations/legacy) into its database on the stack, as its own role. */
-export const legacyMigrationTarget = (env: NodeJS.ProcessEnv = process.env) => ({
-  set: 'legacy',
-  url: legacyAppUrl(env),
-  directory: migrationsDirectory('legacy'),
-});
 
 export function loadMonolithConfig(env: NodeJS.ProcessEnv = process.env): MonolithConfig {
   const stack = loadStackConfig(env);

@@ -10,8 +10,7 @@ import pg from 'pg';
 import { applyConfiguredConnector } from '../cdc/connect/configured-connectors.ts';
 import { loadConfig, type FicusConfig } from '../lib/config/index.ts';
 import type { Progress } from '../lib/progress.ts';
-import { migrateSets, migrationTargets } from '../migrations/migrate-sets.ts';
-import { legacyMigrationTarget } from '../monolith/config.ts';
+import { legacyTarget, migrateSets, migrationTargets } from '../migrations/migrate-sets.ts';
 import { loadPlan } from '../plan/load-plan.ts';
 import { appSpecs, ensureApp, runningApps, stopApp } from './apps.ts';
 import type { Direction } from '../plan/mapping.ts';
@@ -48,7 +47,7 @@ export async function appsUp(
 ): Promise<void> {
   const ficus = loadConfig();
   const plan = loadPlan(ficus.planFile);
-  await migrateSets([legacyMigrationTarget(), ...migrationTargets(ficus, plan)], progress);
+  await migrateSets([legacyTarget(ficus), ...migrationTargets(ficus, plan)], progress);
   const directions = await syncDirections(ficus);
   const directionsOf = (service: string) => directions.get(service) ?? ['forward' as Direction];
   for (const service of plan.services) {

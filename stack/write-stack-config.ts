@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { stackConfigFile } from '../lib/config/index.ts';
+import { migrationsDirectory } from '../migrations/migrate-runner.ts';
 import type { Plan } from '../plan/plan-types.ts';
 import { REPO_ROOT, type StackConfig } from './stack-config.ts';
 import { CDC_ROLE, KIT_DATABASE, KIT_ROLE, LEGACY_FICUS_ROLE, roleSecret } from './stack-roles.ts';
@@ -40,6 +41,11 @@ export function stackConfigDocument(config: StackConfig, plan: Plan, planFile: s
     legacy: {
       ...pg(ports.legacyPostgres, plan.legacy.database, LEGACY_FICUS_ROLE),
       connect: cdc,
+      // `ficus migrate legacy`: the example shop's schema, as the monolith's role (its owner)
+      migrations: {
+        directory: migrationsDirectory('legacy'),
+        ...pg(ports.legacyPostgres, plan.legacy.database, plan.legacy.database),
+      },
     },
     kit: pg(ports.servicesPostgres, KIT_DATABASE, KIT_ROLE),
     services: Object.fromEntries(

@@ -3,8 +3,8 @@
  * - kit: ficus's own migrations into the kit DB (`kit:` in the configuration)
  * - <service>: the folder `services.<service>.migrations` names, into the service's DB, as the
  *   service's own role
- * - legacy: the example shop's legacy schema, into the shop's DB as the monolith's role (a door to
- *   the example, like `ficus seed`)
+ * - legacy: the folder `legacy.migrations` names, into the legacy DB as the role it names (the
+ *   owner of the monolith's tables; the embedded stack's configuration names the example shop's)
  * With no argument: every service that has a migrations folder, then kit.
  */
 import type { Command } from 'commander';
@@ -12,22 +12,12 @@ import { loadConfig } from '../../lib/config/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { createProgress } from '../../lib/progress.ts';
 import { migrationsDirectory } from '../../migrations/migrate-runner.ts';
-import {
-  migrateSets,
-  migrationTargets,
-  type MigrationTarget,
-} from '../../migrations/migrate-sets.ts';
+import { legacyTarget, migrateSets, migrationTargets } from '../../migrations/migrate-sets.ts';
 import { loadPlan } from '../../plan/load-plan.ts';
 import { preflight, type Part } from '../preflight.ts';
 
 /** The kit DB's migration set, which ships with ficus. */
 const kitMigrations = () => ({ set: 'kit', directory: migrationsDirectory('kit') });
-
-/** The example's legacy schema, into the shop's database as the monolith's role. */
-async function exampleLegacyTarget(): Promise<MigrationTarget> {
-  const { legacyMigrationTarget } = await import('../../monolith/config.ts');
-  return legacyMigrationTarget();
-}
 
 export function register(program: Command): void {
   program
@@ -41,7 +31,7 @@ export function register(program: Command): void {
       'database URL to migrate instead of the configured one (only with a set)',
     )
     .description(
-      "run the knex migrations of the kit DB, of a service's DB, or of the example's legacy DB",
+      "run the knex migrations of the kit DB, of a service's DB, or of the legacy DB (legacy.migrations)",
     )
     .action(async (set: string | undefined, options: { url?: string }) => {
       if (options.url && !set)
@@ -49,7 +39,8 @@ export function register(program: Command): void {
           'ficus migrate: --url needs a migration set (e.g. `ficus migrate kit --url ...`)',
         );
       if (set === 'legacy') {
-        const target = await exampleLegacyTarget();
+        // no preflight: its legacy probe logs in as ficus's role, not as the owner the set runs as
+        const target = legacyTarget(loadConfig());
         await migrateSets([{ ...target, url: options.url ?? target.url }], createProgress());
         return;
       }

@@ -42,6 +42,7 @@ describe('ficus init: the starter configuration', () => {
       'services:',
       'upstream:',
       'migrations:',
+      'directory:',
       'kafka:',
       'brokers:',
       'unleash:',
@@ -63,6 +64,19 @@ describe('ficus init: the starter configuration', () => {
     const text = renderStarterConfig();
     expect(text).toMatch(/FILL IN/);
     expect(() => parseConfig(YAML.parse(text), '/p/ficus.config.yaml', env)).not.toThrow();
+  });
+
+  it('the commented legacy migrations parse once uncommented', () => {
+    const text = renderStarterConfig({ legacy }).replace(
+      /^ {2}# ( *(migrations|directory|url|password):.*)$/gm,
+      '  $1',
+    );
+    const config = parseConfig(YAML.parse(text), '/p/ficus.config.yaml', {
+      ...env,
+      FICUS_LEGACY_OWNER_PASSWORD: 'o',
+    });
+    expect(config.legacy.migrations?.directory).toBe('/p/migrations/legacy');
+    expect(config.legacy.migrations?.database).toMatchObject({ user: 'app_owner', password: 'o' });
   });
 
   it('the commented example service of the configuration parses once uncommented', () => {

@@ -58,6 +58,12 @@ legacy:
     # database: ${legacy.database}
     user: ficus_cdc  # FILL IN: the replication role
     password: { env: ${STARTER_SECRETS.cdc} }
+  # The monolith's own knex migrations, if ficus should run them (\`ficus migrate legacy\`), as the
+  # role that owns its tables (default: the url above). Leave it out when the monolith migrates itself.
+  # migrations:
+  #   directory: migrations/legacy
+  #   url: ${urlOf({ ...legacy, user: 'app_owner' })}   # the role that owns the tables
+  #   password: { env: FICUS_LEGACY_OWNER_PASSWORD }
 
 # ficus's own database (stage history, comparisons, cut-over journal): \`ficus migrate kit\`.
 kit:

@@ -46,6 +46,17 @@ export type ServiceConfig = {
   migrations?: string;
 };
 
+/**
+ * The legacy database's schema as knex migrations, for `ficus migrate legacy` (the example shop's
+ * is one; a team whose monolith migrates itself leaves it out).
+ */
+export type LegacyMigrations = {
+  /** the folder of the migrations (absolute) */
+  directory: string;
+  /** whom they run as: the role that owns the monolith's tables (default: `legacy.url`'s) */
+  database: DatabaseConfig;
+};
+
 export type UnleashConfig = {
   url: string;
   /** admin API token (stage changes); undefined when this environment gives none */
@@ -77,7 +88,12 @@ export type FicusConfig = {
   planFile: string;
   /** ficus's state folder in the user's project (stage backups, reports, the stack's files) */
   stateDir: string;
-  legacy: { database: DatabaseConfig; connectSide: ConnectSideDatabase };
+  legacy: {
+    database: DatabaseConfig;
+    connectSide: ConnectSideDatabase;
+    /** the legacy database's own knex migrations (`ficus migrate legacy`); undefined when none */
+    migrations?: LegacyMigrations;
+  };
   kit: { database: DatabaseConfig };
   services: Record<string, ServiceConfig>;
   kafka: { brokers: string[] };

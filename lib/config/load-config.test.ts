@@ -124,6 +124,41 @@ extra: 1
     expect(loadConfig({ cwd, env: ENV }).cutover).toEqual({ leaseMs: 1500 });
   });
 
+  it("reads legacy.migrations: a folder, run as the tables' owner (default: ficus's role)", () => {
+    const withMigrations = (migrations: string) =>
+      MINIMAL.replace(
+        '  connect: { host: db,',
+        `  migrations: ${migrations}\n  connect: { host: db,`,
+      );
+    const owner = project({
+      'ficus.config.yaml': withMigrations(
+        "{ directory: db/shop, url: 'postgres://shop@db.internal:6543/app', password: { env: OWNER_PW } }",
+      ),
+    });
+    const config = loadConfig({ cwd: owner, env: { ...ENV, OWNER_PW: 'o' } });
+    expect(config.legacy.migrations?.directory).toBe(path.join(owner, 'db/shop'));
+    expect(config.legacy.migrations?.database).toMatchObject({
+      key: 'legacy.migrations',
+      user: 'shop',
+      password: 'o',
+      database: 'app',
+    });
+    const bare = project({ 'ficus.config.yaml': withMigrations('{ directory: db/shop }') });
+    expect(loadConfig({ cwd: bare, env: ENV }).legacy.migrations?.database).toMatchObject({
+      user: 'ficus_admin',
+      password: 'l p@ss',
+    });
+    expect(
+      loadConfig({ cwd: project({ 'ficus.config.yaml': MINIMAL }), env: ENV }).legacy.migrations,
+    ).toBe(undefined);
+    const wrong = project({
+      'ficus.config.yaml': withMigrations('{ password: { env: OWNER_PW } }'),
+    });
+    expect(() => loadConfig({ cwd: wrong, env: { ...ENV, OWNER_PW: 'o' } })).toThrow(
+      /legacy\.migrations\.directory: is missing[\s\S]*legacy\.migrations\.password: is the password of legacy\.migrations\.url, which is not set/,
+    );
+  });
+
   it('finds --config/FICUS_CONFIG first, then ficus.config.* here, then the stack file', () => {
     const cwd = project({
       'ficus.config.yaml': MINIMAL,

@@ -9,6 +9,7 @@ import type {
   ConnectSideDatabase,
   DatabaseConfig,
   FicusConfig,
+  LegacyMigrations,
   ProxyAddress,
   ServiceConfig,
 } from './config-types.ts';
@@ -231,6 +232,28 @@ function service(reader: Reader, raw: Raw, name: string, base: string): ServiceC
     : undefined;
 }
 
+/**
+ * `legacy.migrations`: a folder, and whom its migrations run as; the role defaults to ficus's own
+ * (`legacy.url`), but the monolith's tables belong to its owner, so a configuration names that.
+ */
+function legacyMigrations(
+  reader: Reader,
+  legacy: Raw,
+  base: string,
+  legacyDb: DatabaseConfig | undefined,
+): LegacyMigrations | undefined {
+  const key = 'legacy.migrations';
+  const section = reader.section(legacy, key, false);
+  if (!section) return undefined;
+  const directory = reader.string(section, `${key}.directory`);
+  if (section.url === undefined && section.password !== undefined)
+    return reader.problem(`${key}.password`, `is the password of ${key}.url, which is not set`);
+  const owner = section.url === undefined ? legacyDb : database(reader, legacy, key);
+  return directory !== undefined && owner
+    ? { directory: path.resolve(base, directory), database: owner }
+    : undefined;
+}
+
 function brokers(reader: Reader, raw: Raw): string[] {
   const value = raw.brokers;
   const list = typeof value === 'string' ? value.split(',') : value;
@@ -305,6 +328,7 @@ export function parseConfig(
     legacy: {
       database: legacyDb!,
       connectSide: legacyDb ? connectSide(reader, legacySection, 'legacy', legacyDb) : undefined!,
+      migrations: legacyMigrations(reader, legacySection, base, legacyDb),
     },
     kit: { database: kitDb! },
     services,
