@@ -23,7 +23,9 @@ function roomPatterns(room) {
 
 // The kit never imports the example (the shop) nor the embedded stack: it runs against a user's
 // own systems. Its doors to them are the commands that exist for them (`ficus seed`, `ficus
-// walkthrough`, `ficus stack`; `ficus migrate legacy` loads the example lazily). Tests may use
+// walkthrough`, `ficus stack`); what else the kit needs of the example (`ficus migrate legacy`'s
+// folder and role) comes from the configuration the stack writes. Neither a static import nor an
+// `import()` may reach them (no-restricted-imports sees only the first). Tests may use
 // test-support/, which reaches the stack.
 const OUTSIDE_THE_KIT = [
   'stack',
@@ -49,12 +51,24 @@ const patternsOf = (room) => [
   ...outsidePatterns(room),
 ];
 
+// `import('../../monolith/config.ts')`: the same line, drawn for the imports made at run time
+const lazyOutsideImports = (room) => [
+  'error',
+  {
+    selector: `ImportExpression[source.value=/(^|\\/)(${OUTSIDE_THE_KIT.join('|')})\\//]`,
+    message: `${room}/ is the kit and may not import the example or the embedded stack, not even lazily: take what it needs from the configuration (see eslint.config.js).`,
+  },
+];
+
 function roomRules() {
   return KIT_ROOMS.flatMap((room) => [
     {
       files: [`${room}/**/*.ts`],
       ignores: [...TESTS, ...DOORS],
-      rules: { 'no-restricted-imports': ['error', { patterns: patternsOf(room) }] },
+      rules: {
+        'no-restricted-imports': ['error', { patterns: patternsOf(room) }],
+        'no-restricted-syntax': lazyOutsideImports(room),
+      },
     },
     ...(FORBIDDEN[room]
       ? [
