@@ -334,17 +334,32 @@ export function renderStagedUpsert(
   param = '$1',
 ): string {
   const plan = directionPlan(compiled, direction);
-  const names = plan.columns.map((c) => quoteIdent(c.name));
   const updates = plan.columns
     .filter((c) => !plan.conflictKey.includes(c.name))
     .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
   const onConflict = updates.length ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING';
   return (
+    `${renderStagedInsert(compiled, direction, param)} ` +
+    `ON CONFLICT (${plan.conflictKey.map(quoteIdent).join(', ')}) ${onConflict}`
+  );
+}
+
+/**
+ * The upsert without its `ON CONFLICT`: `INSERT INTO <into> ... SELECT ... FROM
+ * json_to_recordset($1)`, for rows that are expected to be new (it fails on a key already there).
+ */
+export function renderStagedInsert(
+  compiled: CompiledTable,
+  direction: Direction,
+  param = '$1',
+): string {
+  const plan = directionPlan(compiled, direction);
+  const names = plan.columns.map((c) => quoteIdent(c.name));
+  return (
     `INSERT INTO ${quoteTable(plan.into.schema, plan.into.table)} (${names.join(', ')}) ` +
     // the keys come from the other side, also into a GENERATED ALWAYS identity column (a no-op
     // on tables without one)
-    `OVERRIDING SYSTEM VALUE SELECT ${plan.columns.map((c) => c.sql).join(', ')} FROM ${recordset(plan.staged, plan.stagedAlias, param)} ` +
-    `ON CONFLICT (${plan.conflictKey.map(quoteIdent).join(', ')}) ${onConflict}`
+    `OVERRIDING SYSTEM VALUE SELECT ${plan.columns.map((c) => c.sql).join(', ')} FROM ${recordset(plan.staged, plan.stagedAlias, param)}`
   );
 }
 
