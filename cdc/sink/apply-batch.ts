@@ -8,7 +8,9 @@
  * A transaction is five round trips: open (with its settings and the origin marker), lock the
  * position, the rows, the position, commit. The rows go in set-based statements without a
  * savepoint; only when the target refuses one (a row it cannot take) is the batch applied again,
- * carefully: under savepoints, bisecting to the refused rows, which become dead letters.
+ * carefully: under savepoints, bisecting to the refused rows, which become dead letters. Inserts
+ * go first as a plain INSERT (insert-first.ts); one that meets a key already there applies the
+ * batch again with the upsert.
  */
 import { performance } from 'node:perf_hooks';
 import type { Pool, PoolClient } from 'pg';
@@ -23,6 +25,7 @@ import {
 } from './change-event.ts';
 import { collapse, type Collapsible } from './collapse.ts';
 import { parseJson } from './exact-json.ts';
+import { isUniqueViolation, type InsertFirst } from './insert-first.ts';
 import { findOwnTransactions } from './no-echo.ts';
 import { rowsParameter } from './rows-parameter.ts';
 import { beginSyncTransactionSql } from './sync-origin.ts';
@@ -49,6 +52,8 @@ export type ApplyDeps = {
   sendDeadLetters: (letters: DeadLetter[]) => Promise<void>;
   /** forward: the bulk initial copy's hold on a table and the events it already holds */
   copy?: CopyGuard;
+  /** which tables send their inserts as a plain INSERT; without it every row is upserted */
+  insertFirst?: InsertFirst;
 };
 
 export type ApplyResult = {
@@ -58,6 +63,8 @@ export type ApplyResult = {
   echoes: number;
   /** events skipped because the initial copy already holds them (cdc/copy/copy-filter.ts) */
   inCopy: number;
+  /** the batch's plain INSERT met a key already in the target: it was applied again as upserts */
+  insertsMetRows: boolean;
   /** the table waits for its initial copy: nothing was applied, the partition is to be held */
   held: boolean;
   deadLetters: DeadLetter[];
@@ -103,6 +110,15 @@ function parseBatch(messages: RawMessage[], writer: TableWriter): ParsedBatch {
 /** A set-based statement met a row the target refuses: apply the batch again, carefully. */
 class RowsRefused extends Error {}
 
+/** The plain INSERT met a key already in the target: apply the batch again with the upsert. */
+class InsertsMetRows extends Error {}
+
+/**
+ * How a transaction writes its rows: inserts as a plain INSERT and the rest as upserts; all as
+ * upserts; or all as upserts under savepoints, bisecting to the rows the target refuses.
+ */
+type WriteMode = 'inserts-first' | 'upserts' | 'careful';
+
 /** Where the rows of one transaction go, and what becomes of the ones that cannot be written. */
 type SetWriting = {
   client: PoolClient;
@@ -113,6 +129,8 @@ type SetWriting = {
   /** rows a partial update found no target row for (the statement returns their ordinals) */
   missing: RowChange[];
   byOffset?: Map<string, RawMessage>;
+  /** the plain INSERT, when this transaction sends its inserts so */
+  insertSql?: string;
 };
 
 /** Runs `sql` over `part`; the `{ n }` rows it returns name rows of `part` it could not write. */
@@ -135,6 +153,7 @@ async function writeSet(w: SetWriting, sql: string, changes: RowChange[]): Promi
       await runSet(w, sql, changes);
       return 1;
     } catch (error) {
+      if (sql === w.insertSql && isUniqueViolation(error)) throw new InsertsMetRows();
       throw isRowError(error) ? new RowsRefused() : error;
     }
   }
@@ -158,18 +177,25 @@ async function writeSet(w: SetWriting, sql: string, changes: RowChange[]): Promi
 }
 
 /**
- * The upserts as statements: whole rows in the upsert, rows an update sent in part (unchanged
- * TOASTed values) in one partial update per set of left-out columns.
+ * The upserts as statements: whole rows in the upsert (or, for inserts when `insertsFirst`, in the
+ * plain INSERT), rows an update sent in part (unchanged TOASTed values) in one partial update per
+ * set of left-out columns.
  */
-function upsertStatements(writer: TableWriter, upserts: RowChange[]): [string, RowChange[]][] {
+function upsertStatements(
+  writer: TableWriter,
+  upserts: RowChange[],
+  insertsFirst: boolean,
+): [string, RowChange[]][] {
   const whole: RowChange[] = [];
+  const inserts: RowChange[] = [];
   const partial = new Map<string, RowChange[]>();
   for (const change of upserts) {
     const sql = change.unchanged && writer.partialUpdateSql(change.unchanged);
-    if (!sql) whole.push(change);
-    else partial.set(sql, [...(partial.get(sql) ?? []), change]);
+    if (sql) partial.set(sql, [...(partial.get(sql) ?? []), change]);
+    else if (insertsFirst && change.op !== 'u') inserts.push(change);
+    else whole.push(change);
   }
-  return [[writer.upsertSql, whole], ...partial];
+  return [[writer.insertSql, inserts], [writer.upsertSql, whole], ...partial];
 }
 
 /** Why an update sent in part was not applied: its row is not in the target. */
@@ -208,14 +234,22 @@ export async function applyBatch(deps: ApplyDeps, messages: RawMessage[]): Promi
         deps.service,
       )
     : new Set<number>();
-  let result: ApplyResult;
-  try {
-    result = await applyInTransaction(deps, messages, parsed, own, false);
-  } catch (error) {
-    if (!(error instanceof RowsRefused)) throw error;
-    result = await applyInTransaction(deps, messages, parsed, own, true);
+  const table = deps.writer.table;
+  let mode: WriteMode = deps.insertFirst?.tryInserts(table) ? 'inserts-first' : 'upserts';
+  let insertsMetRows = false;
+  for (;;) {
+    try {
+      const result = await applyInTransaction(deps, messages, parsed, own, mode);
+      return { ...result, insertsMetRows, parseMs, dbMs: performance.now() - dbStarted };
+    } catch (error) {
+      if (error instanceof InsertsMetRows) {
+        deps.insertFirst?.conflicted(table);
+        insertsMetRows = true;
+        mode = 'upserts';
+      } else if (error instanceof RowsRefused && mode !== 'careful') mode = 'careful';
+      else throw error;
+    }
   }
-  return { ...result, parseMs, dbMs: performance.now() - dbStarted };
 }
 
 function emptyResult(): ApplyResult {
@@ -224,6 +258,7 @@ function emptyResult(): ApplyResult {
     duplicates: 0,
     echoes: 0,
     inCopy: 0,
+    insertsMetRows: false,
     held: false,
     deadLetters: [],
     statements: 0,
@@ -239,13 +274,21 @@ async function applyInTransaction(
   messages: RawMessage[],
   parsed: ParsedBatch,
   own: Set<number>,
-  careful: boolean,
+  mode: WriteMode,
 ): Promise<ApplyResult> {
   const result = emptyResult();
   const { topic, partition } = messages[0];
   const letters = [...parsed.letters];
   const client = await deps.target.connect();
-  const writing: SetWriting = { client, careful, letters, messages, missing: [] };
+  const insertsFirst = mode === 'inserts-first';
+  const writing: SetWriting = {
+    client,
+    careful: mode === 'careful',
+    letters,
+    messages,
+    missing: [],
+    ...(insertsFirst ? { insertSql: deps.writer.insertSql } : {}),
+  };
   let broken = false;
   // A connection that dies while checked out emits 'error' on the client (the pool only listens
   // on idle ones); without a listener that would crash the process instead of failing the query.
@@ -296,7 +339,7 @@ async function applyInTransaction(
     const { truncateFirst, upserts, deletes } = collapse(rows);
     if (truncateFirst) await client.query(deps.writer.truncateSql);
     for (const [sql, changes] of [
-      ...upsertStatements(deps.writer, upserts),
+      ...upsertStatements(deps.writer, upserts, insertsFirst),
       [deps.writer.deleteSql, deletes] as const,
     ])
       if (changes.length) result.statements += await writeSet(writing, sql, changes);

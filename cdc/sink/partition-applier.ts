@@ -111,6 +111,7 @@ export function createPartitionApplier(options: PartitionApplierOptions) {
     metrics.skipped.inc({ reason: 'duplicate' }, result.duplicates);
     metrics.skipped.inc({ reason: 'echo' }, result.echoes);
     metrics.skipped.inc({ reason: 'in-copy' }, result.inCopy);
+    if (result.insertsMetRows) metrics.insertConflicts.inc({ table });
     totals.deadLetters += result.deadLetters.length;
     totals.duplicates += result.duplicates;
     totals.echoes += result.echoes;

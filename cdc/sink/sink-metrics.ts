@@ -43,6 +43,12 @@ export function createSinkMetrics(labels: { service: string; direction: string }
       labelNames: ['reason'],
       registers: [registry],
     }),
+    insertConflicts: new Counter({
+      name: 'ficus_sync_insert_conflicts_total',
+      help: 'batches whose inserts met a key already in the target and were applied again as upserts',
+      labelNames: ['table'],
+      registers: [registry],
+    }),
     retries: new Counter({
       name: 'ficus_sync_retries_total',
       help: 'transient failures retried',

@@ -63,6 +63,26 @@ test('snapshot reads, creates, updates and deletes arrive through the mapping', 
   expect(worker!.stats().applied).toBeGreaterThanOrEqual(5);
 });
 
+test('an insert of a key the target already holds is applied again as an upsert: the row takes its values', async () => {
+  await sql(
+    fx.serviceUrl,
+    "INSERT INTO products (id, sku, title, price_cents) VALUES (10, 'SKU-OLD', 'Stale', 1)",
+  );
+  await sql(
+    fx.legacyUrl,
+    "INSERT INTO products (id, sku, name, price) VALUES (10, 'SKU-10', 'Teal Stool', 4.20)",
+  );
+  const { actual } = await fx.waitInSync('products');
+  expect(actual.find((r) => r.id === '10')).toMatchObject({
+    title: 'Teal Stool',
+    price_cents: '420',
+  });
+  expect(worker!.stats().deadLetters).toBe(0);
+  // a fresh insert went as a plain INSERT, which met the row: counted once, not dead-lettered
+  const metrics = await worker!.metrics.registry.metrics();
+  expect(metrics).toMatch(/ficus_sync_insert_conflicts_total\{table="public.products"[^}]*\} 1\b/);
+});
+
 test('a replicated table renames and drops columns; a truncate empties the target', async () => {
   const { actual } = await fx.waitInSync('inventory');
   expect(actual.map((r) => [r.product_id, r.on_hand])).toEqual([

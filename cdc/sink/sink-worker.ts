@@ -19,6 +19,7 @@ import type { Plan } from '../../plan/plan-types.ts';
 import { findService } from '../../plan/load-plan.ts';
 import { kafkaClusterView } from '../kafka/kafka-cluster-view.ts';
 import { createPartitionFetcher, keyOf } from '../kafka/partition-fetcher.ts';
+import { createInsertFirst } from './insert-first.ts';
 import { createPartitionApplier, type SinkTotals } from './partition-applier.ts';
 import { createDeadLetterSender, deadLetterTopic, ensureTopic } from './dead-letter.ts';
 import { pruneOrigins } from './no-echo.ts';
@@ -301,7 +302,15 @@ export async function startSinkWorker(options: SinkWorkerOptions): Promise<SinkW
     copying?.start();
     const applier = createPartitionApplier({
       writers,
-      deps: { target, source, group: groupId, service, sendDeadLetters, copy: copying?.guard },
+      deps: {
+        target,
+        source,
+        group: groupId,
+        service,
+        sendDeadLetters,
+        copy: copying?.guard,
+        insertFirst: createInsertFirst(),
+      },
       maxEvents: options.maxEventsPerTransaction ?? 5_000,
       retry,
       metrics,

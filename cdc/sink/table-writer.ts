@@ -1,12 +1,13 @@
 /**
  * The statements the sink runs for one table and direction, all taken from the plan's mapping
- * compiler (plan/mapping.ts): the staged `json_to_recordset` upsert and delete, and the update of
+ * compiler (plan/mapping.ts): the staged `json_to_recordset` insert, upsert and delete, and the update of
  * rows an event sent only in part (plan/partial-update.ts). The sink adds only a no-op guard to
  * the upsert (see no-echo.ts) and the truncate.
  */
 import {
   directionPlan,
   renderStagedDelete,
+  renderStagedInsert,
   renderStagedUpsert,
   type CompiledTable,
   type Direction,
@@ -23,6 +24,8 @@ export type TableWriter = {
   /** staged column names every row must carry (the key on the side events come from) */
   keyColumns: string[];
   upsertSql: string;
+  /** the upsert without `ON CONFLICT`, for rows expected to be new (insert-first.ts) */
+  insertSql: string;
   deleteSql: string;
   truncateSql: string;
   /**
@@ -57,6 +60,7 @@ export function buildTableWriter(
     legacyTable: compiled.source,
     keyColumns: plan.stagedKey.map((k) => k.name),
     upsertSql: upsert + guard,
+    insertSql: renderStagedInsert(compiled, direction),
     deleteSql: renderStagedDelete(compiled, direction),
     truncateSql: `TRUNCATE ${into}`,
     partialUpdateSql(unchanged) {
