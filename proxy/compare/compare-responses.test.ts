@@ -1,4 +1,10 @@
-import { compareAnswers, compileRules, type Answer } from './compare-responses.ts';
+import {
+  compareAnswers,
+  compareFieldByField,
+  compileRules,
+  identicalAnswers,
+  type Answer,
+} from './compare-responses.ts';
 import { createNoiseModel } from './noise-model.ts';
 import { redactDifferences, compileRedaction, REDACTED } from './redact.ts';
 
@@ -172,6 +178,75 @@ describe('compareAnswers', () => {
     expect(
       compareAnswers(text('<p>ok</p>'), text('<p>ko</p>'), compileRules({})).differences[0].path,
     ).toBe('body');
+  });
+});
+
+describe('answers identical to the byte', () => {
+  const raw = (body: string, status = 200, headers: Answer['headers'] = {}): Answer => ({
+    status,
+    headers,
+    body: Buffer.from(body),
+  });
+  const rules = compileRules({
+    ignore: ['$.meta.servedAt'],
+    unordered: ['$.tags'],
+    headers: ['content-type', 'cache-control'],
+    numericTolerance: 0.01,
+  });
+  const bodies = [
+    JSON.stringify(monolithProduct),
+    JSON.stringify({ tags: ['b', 'a', 'a'], price: '12.50', token: 'eyJhbGciOi.x.y' }),
+    '[1, 1.0000001, "2026-01-01T00:00:00Z"]',
+    'plain text, not JSON',
+    '{"cut": ',
+    '',
+  ];
+
+  it('match as the field-by-field comparison says they do, whatever the body', () => {
+    const headers = { 'content-type': 'application/json', 'cache-control': ['a', 'b'] };
+    for (const body of bodies)
+      for (const status of [200, 404]) {
+        const legacy = raw(body, status, headers);
+        const service = raw(body, status, { ...headers, date: 'another day' });
+        expect(identicalAnswers(legacy, service, rules.headers)).toBe(true);
+        const slow = compareFieldByField(legacy, service, rules, new Set(['$.price']));
+        expect(slow).toEqual({ outcome: 'match', differences: [] });
+        expect(compareAnswers(legacy, service, rules, new Set(['$.price']))).toEqual(slow);
+      }
+  });
+
+  it('are not taken for identical when one byte of the body differs: the difference is found', () => {
+    const legacy = raw(JSON.stringify(monolithProduct));
+    const service = raw(JSON.stringify({ ...monolithProduct, sku: 'SKU-0018' }));
+    expect(identicalAnswers(legacy, service, rules.headers)).toBe(false);
+    expect(compareAnswers(legacy, service, rules)).toEqual({
+      outcome: 'mismatch',
+      differences: [{ path: '$.sku', kind: 'changed', legacy: 'SKU-0017', service: 'SKU-0018' }],
+    });
+    const text = compareAnswers(raw('plain text'), raw('plain texT'), rules);
+    expect(text.differences).toEqual([
+      { path: 'body', kind: 'changed', legacy: 'plain text', service: 'plain texT' },
+    ]);
+  });
+
+  it('are not taken for identical when the status or a compared header differs', () => {
+    const body = JSON.stringify(monolithProduct);
+    const json = { 'content-type': 'application/json' };
+    expect(compareAnswers(raw(body, 200), raw(body, 201), rules).differences).toEqual([
+      { path: 'status', kind: 'changed', legacy: 200, service: 201 },
+    ]);
+    const otherType = raw(body, 200, { 'content-type': 'text/plain' });
+    expect(compareAnswers(raw(body, 200, json), otherType, rules).differences).toEqual([
+      {
+        path: 'header:content-type',
+        kind: 'changed',
+        legacy: 'application/json',
+        service: 'text/plain',
+      },
+    ]);
+    // a header the route does not compare is no difference
+    const dated = raw(body, 200, { ...json, date: 'today' });
+    expect(identicalAnswers(raw(body, 200, json), dated, rules.headers)).toBe(true);
   });
 });
 

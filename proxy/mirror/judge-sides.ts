@@ -62,6 +62,7 @@ export function compareSides(
 ): ComparisonResult | undefined {
   if (!legacy.answer || !service.answer) return undefined;
   const result = compareAnswers(legacy.answer, service.answer, rules.compare, noise);
+  if (!result.differences.length) return result; // nothing to redact (a match, the most common)
   return {
     outcome: result.outcome,
     differences: redactDifferences(result.differences, rules.redact),
