@@ -106,10 +106,15 @@ export function createMirrorPool(
      * Mirrors a read the monolith has answered: the worker asks the service (and the monolith
      * again if `calibrate`) and compares. The legacy body is copied into the batch's buffer.
      */
-    async judge(read: MirroredRead, legacy: Side, calibrate: boolean, noise: Iterable<string>) {
+    judge(
+      read: MirroredRead,
+      legacy: Side,
+      calibrate: boolean,
+      noise: Iterable<string>,
+    ): Promise<Judged> {
       const id = nextId++;
       const message: ToWorker = { type: 'judge', id, read, legacy, calibrate, noise: [...noise] };
-      return (await send(message)) as Judged;
+      return send(message) as Promise<Judged>;
     },
     async recheck(
       read: MirroredRead,

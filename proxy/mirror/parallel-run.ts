@@ -25,6 +25,9 @@ import { bodilessCopy, hasBody } from '../upstream/upstream-headers.ts';
 import type { Side } from './judge-sides.ts';
 import type { MirroredRead, SideSummary } from './mirror-messages.ts';
 import type { Judged } from './mirror-pool.ts';
+import { createDeadlineSweep } from './deadline-sweep.ts';
+import type { MirrorSlot } from './mirror-limiter.ts';
+import type { ComparisonResult } from '../compare/compare-responses.ts';
 
 export function startParallelRun(
   ctx: ProxyContext,
@@ -58,68 +61,111 @@ export function startParallelRun(
     path: req.url ?? '/',
     headers: bodilessCopy(req.headers, { 'x-ficus-mirror': '1' }),
   };
-  const legacySide = new Promise<Side>((resolve) => {
-    let settled = false;
-    const done = (answer?: TimedAnswer, error?: string) => {
-      if (settled) return;
-      settled = true;
-      info.tap = undefined;
-      clearTimeout(guard);
-      resolve(answer ? { answer } : { error: error ?? 'no_answer' });
-    };
-    // A client that goes away mid-answer must not keep the mirror slot forever.
-    const guard = setTimeout(() => done(undefined, 'timeout'), mirror.timeoutMs + 30_000);
-    info.tap = { maxBytes: mirror.maxBodyBytes, started: info.started, done };
-  });
-  serveStream(ctx, req, res, 'monolith');
   const calibrate = ctx.noise.wantsCalibration(route.id);
-  void legacySide
-    .then(async (legacy) => {
-      // Nothing to compare an answer over the limit with: the service need not be asked.
-      if (legacy.error === 'body_too_large') return ctx.metrics.mirrorSkip(route.id, legacy.error);
-      // Only now, with the client answered, is the service asked: its work never competes with
-      // the client's own request.
-      const { answer, error } = legacy;
-      const summary = { status: answer?.status, latencyMs: answer?.latencyMs, error };
-      const judged = await ctx.mirror.judge(read, legacy, calibrate, ctx.noise.noiseOf(route.id));
-      await conclude(ctx, read, { requestId: info.id, readAt }, summary, judged, permit);
-    })
-    .catch((error) => ctx.log.error('comparison failed', { route: route.id, error: String(error) }))
-    .finally(() => {
-      // Whatever way the run ended: a read that reported no outcome for the service (an answer
-      // over the limit, a failed comparison) gives the breaker's permit back. It may be the one
-      // half-open trial, and in shadow nothing else would ever report for the service.
-      permit.release();
-      slot.release();
+  // Plain callbacks from the tap to the conclusion, no promise of its own: on this event loop
+  // every hop of a mirrored read is paid by the clients (decision 0004).
+  let settled = false;
+  const legacyDone = (answer?: TimedAnswer, error?: string) => {
+    if (settled) return;
+    settled = true;
+    info.tap = undefined;
+    cancelGuard();
+    const legacy: Side = answer ? { answer } : { error: error ?? 'no_answer' };
+    void compareWithService(ctx, read, { requestId: info.id, readAt }, legacy, calibrate, {
+      permit,
+      slot,
     });
+  };
+  // A client that goes away mid-answer must not keep the mirror slot forever.
+  const cancelGuard = guards.add(mirror.timeoutMs + 30_000, () => legacyDone(undefined, 'timeout'));
+  info.tap = { maxBytes: mirror.maxBodyBytes, started: info.started, done: legacyDone };
+  serveStream(ctx, req, res, 'monolith');
 }
 
-async function conclude(
+/** One timer for the guards of all reads in flight, not one each (deadline-sweep.ts). */
+const guards = createDeadlineSweep(1000);
+
+async function compareWithService(
   ctx: ProxyContext,
   read: MirroredRead,
-  { requestId, readAt }: { requestId: string; readAt: number },
+  at: { requestId: string; readAt: number },
+  legacy: Side,
+  calibrate: boolean,
+  { permit, slot }: { permit: CallPermit; slot: MirrorSlot },
+): Promise<void> {
+  try {
+    // Nothing to compare an answer over the limit with: the service need not be asked.
+    if (legacy.error === 'body_too_large') return ctx.metrics.mirrorSkip(read.route, legacy.error);
+    // Only now, with the client answered, is the service asked: its work never competes with
+    // the client's own request.
+    const { answer, error } = legacy;
+    const summary = { status: answer?.status, latencyMs: answer?.latencyMs, error };
+    const judged = await ctx.mirror.judge(read, legacy, calibrate, ctx.noise.noiseOf(read.route));
+    const rechecking = conclude(ctx, read, at, summary, judged, permit);
+    if (rechecking) await rechecking;
+  } catch (error) {
+    ctx.log.error('comparison failed', { route: read.route, error: String(error) });
+  } finally {
+    // Whatever way the run ended: a read that reported no outcome for the service (an answer
+    // over the limit, a failed comparison) gives the breaker's permit back. It may be the one
+    // half-open trial, and in shadow nothing else would ever report for the service.
+    permit.release();
+    slot.release();
+  }
+}
+
+/** Counts and records the read; a promise only when a mismatch is rechecked first. */
+function conclude(
+  ctx: ProxyContext,
+  read: MirroredRead,
+  at: { requestId: string; readAt: number },
   legacy: SideSummary,
   judged: Judged,
   permit: CallPermit,
-): Promise<void> {
+): Promise<void> | undefined {
   const { service } = judged;
-  if (service.error === 'too_large') return ctx.metrics.mirrorSkip(read.route, 'body_too_large');
+  if (service.error === 'too_large') {
+    ctx.metrics.mirrorSkip(read.route, 'body_too_large');
+    return;
+  }
   if (service.status !== undefined && service.status < 500) permit.success();
   else permit.failure();
   if (judged.calibration.length) {
     const learned = ctx.noise.learn(read.route, judged.calibration);
     if (learned.length) ctx.onNoiseLearned(read.route, learned);
   }
-  let result = judged.result;
-  if (result?.outcome === 'mismatch' && ctx.config.mirror.recheckAfterMs > 0) {
-    await new Promise((resolve) => setTimeout(resolve, ctx.config.mirror.recheckAfterMs));
-    const again = await ctx.mirror.recheck(read, ctx.noise.noiseOf(read.route));
-    if (again?.outcome === 'match') {
-      // The sides agree once the sync has caught up: lag, not a difference. Counted apart.
-      ctx.metrics.comparison(read.route, 'converged');
-      result = again;
-    }
+  const result = judged.result;
+  if (result?.outcome === 'mismatch' && ctx.config.mirror.recheckAfterMs > 0)
+    return recheckThenRecord(ctx, read, at, legacy, service, result);
+  record(ctx, read, at, legacy, service, result);
+}
+
+async function recheckThenRecord(
+  ctx: ProxyContext,
+  read: MirroredRead,
+  at: { requestId: string; readAt: number },
+  legacy: SideSummary,
+  service: SideSummary,
+  result: ComparisonResult,
+): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ctx.config.mirror.recheckAfterMs));
+  const again = await ctx.mirror.recheck(read, ctx.noise.noiseOf(read.route));
+  if (again?.outcome === 'match') {
+    // The sides agree once the sync has caught up: lag, not a difference. Counted apart.
+    ctx.metrics.comparison(read.route, 'converged');
+    result = again;
   }
+  record(ctx, read, at, legacy, service, result);
+}
+
+function record(
+  ctx: ProxyContext,
+  read: MirroredRead,
+  { requestId, readAt }: { requestId: string; readAt: number },
+  legacy: SideSummary,
+  service: SideSummary,
+  result: ComparisonResult | undefined,
+): void {
   const record: ComparisonRecord = {
     requestId,
     readAt,
