@@ -94,6 +94,22 @@ describe('the wire form of mirror messages', () => {
     expect(posts).toEqual([[1, 2]]);
   });
 
+  it('posts a batch at once when it is full, and the rest after the delay', async () => {
+    const posts: number[][] = [];
+    const sender = createBatchSender<number>(
+      (items) => ({ json: JSON.stringify(items) }),
+      (wire) => posts.push(JSON.parse(wire.json)),
+      5,
+      2,
+    );
+    sender.push(1);
+    sender.push(2);
+    sender.push(3);
+    expect(posts).toEqual([[1, 2]]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(posts).toEqual([[1, 2], [3]]);
+  });
+
   it('takes a batch a few items per event-loop turn, in order', async () => {
     const taken: number[] = [];
     takeSpread([1, 2, 3, 4, 5, 6, 7, 8, 9], (n) => taken.push(n), 4);

@@ -53,15 +53,20 @@ export const encodeFromWorker = (items: FromWorker[]): WireBatch => ({
 });
 export const decodeFromWorker = (wire: WireBatch): FromWorker[] => JSON.parse(wire.json);
 
-/** Collects items and posts them together, `delayMs` after the first of a batch. */
+/**
+ * Collects items and posts them together, `delayMs` after the first of a batch, or at once when
+ * `maxItems` are waiting.
+ */
 export function createBatchSender<T>(
   encode: (items: T[]) => WireBatch,
   post: (wire: WireBatch, transfer: ArrayBuffer[]) => void,
   delayMs: number,
+  maxItems = Infinity,
 ) {
   let items: T[] = [];
   let timer: NodeJS.Timeout | undefined;
   const flush = () => {
+    if (timer) clearTimeout(timer);
     timer = undefined;
     if (!items.length) return;
     const wire = encode(items);
@@ -71,7 +76,8 @@ export function createBatchSender<T>(
   return {
     push(item: T) {
       items.push(item);
-      if (!timer) (timer = setTimeout(flush, delayMs)).unref();
+      if (items.length >= maxItems) flush();
+      else if (!timer) (timer = setTimeout(flush, delayMs)).unref();
     },
     /** drops what is waiting (its receiver is gone) */
     clear() {

@@ -7,7 +7,8 @@
  *
  * The service is asked once the monolith has answered, not at the same time: the client's
  * request then never shares the machine with its mirrored copy, and the two reads are still
- * only the monolith's latency apart (a difference from sync lag is rechecked anyway).
+ * only the monolith's latency and a batch's wait (at most 10 ms, mirror-pool.ts) apart (a
+ * difference from sync lag is rechecked anyway).
  * The mirrored HTTP and the parse, compare and redact run in a mirror worker (mirror-pool.ts):
  * on this event loop, which serves every client, a mirrored read costs one
  * message each way. The decisions and the accounting (limiter, breaker, noise, metrics,
