@@ -27,8 +27,11 @@ import { cutoverJournal } from './cutover-journal.ts';
 import { resolveInterruptedCutovers } from './cutover-recovery.ts';
 import { FENCE_LEASES, fencedTables } from './legacy-fence.ts';
 import { serviceStatus } from './service-status.ts';
+import { failOnPgQueryOverlap } from '../test-support/pg-overlap-guard.ts';
 
 jest.setTimeout(120_000);
+
+failOnPgQueryOverlap();
 
 const LEASE_MS = 1500;
 const HOLD_BOUND_MS = 500; // the hold expires max(4 x bound, lease + bound) after its last renewal

@@ -24,8 +24,11 @@ import { proxyFleetStore } from '../lib/proxy-fleet/proxy-fleet-store.ts';
 import { moveWrites } from './cutover.ts';
 import { removeConfiguredConnector } from '../cdc/connect/configured-connectors.ts';
 import { fencedTables } from './legacy-fence.ts';
+import { failOnPgQueryOverlap } from '../test-support/pg-overlap-guard.ts';
 
 jest.setTimeout(240_000);
+
+failOnPgQueryOverlap();
 
 let world: CutoverWorld;
 // the world's parts, by the names the tests use

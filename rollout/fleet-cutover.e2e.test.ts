@@ -38,8 +38,11 @@ import { moveWrites, type CutoverDeps } from './cutover.ts';
 import { fencedTables } from './legacy-fence.ts';
 import { proxyFleet } from './proxy-fleet-client.ts';
 import { changeStage } from './stage-change.ts';
+import { failOnPgQueryOverlap } from '../test-support/pg-overlap-guard.ts';
 
 jest.setTimeout(300_000);
+
+failOnPgQueryOverlap();
 
 const PRODUCTS = { schema: 'public', table: 'products' };
 const WORKERS_PER_DIRECTION = 2;

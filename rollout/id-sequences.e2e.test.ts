@@ -12,6 +12,9 @@ import { createKnex } from '../lib/database.ts';
 import { sql } from '../test-support/sink-e2e-harness.ts';
 import { stackAdminUrl } from '../test-support/stack-access.ts';
 import { alignIdSequences } from './id-sequences.ts';
+import { failOnPgQueryOverlap } from '../test-support/pg-overlap-guard.ts';
+
+failOnPgQueryOverlap();
 
 const SCHEMA = 'Billing Data';
 const database = `keys_${randomBytes(4).toString('hex')}`;

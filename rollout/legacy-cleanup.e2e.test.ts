@@ -20,8 +20,11 @@ import { createTestDatabase, type TestDatabase } from '../test-support/databases
 import { writeTestDatabasesConfig } from '../test-support/stack-access.ts';
 import { createdObjects } from './created-objects.ts';
 import { installFence, removeFence } from './legacy-fence.ts';
+import { failOnPgQueryOverlap } from '../test-support/pg-overlap-guard.ts';
 
 jest.setTimeout(300_000);
+
+failOnPgQueryOverlap();
 
 const run = promisify(execFile);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ficus-cleanup-'));

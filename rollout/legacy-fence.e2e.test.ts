@@ -10,6 +10,9 @@ import {
   renewFenceLease,
 } from './legacy-fence.ts';
 import { sleep } from '../lib/wait.ts';
+import { failOnPgQueryOverlap } from '../test-support/pg-overlap-guard.ts';
+
+failOnPgQueryOverlap();
 
 let db: TestDatabase;
 const PRODUCTS = { schema: 'public', table: 'products' };

@@ -18,8 +18,11 @@ import { waitFor, sleep } from '../../lib/wait.ts';
 import { createSinkFixture, sql, type SinkFixture } from '../../test-support/sink-e2e-harness.ts';
 import { readCopies, requestCopies } from './copy-store.ts';
 import { readCopyProgress } from './copy-progress-store.ts';
+import { failOnPgQueryOverlap } from '../../test-support/pg-overlap-guard.ts';
 
 jest.setTimeout(300_000);
+
+failOnPgQueryOverlap();
 
 const PRODUCTS = 40_000;
 const STOCK = 20_000;

@@ -8,8 +8,11 @@ import { jest } from '@jest/globals';
 import { waitFor } from '../../lib/wait.ts';
 import { createSinkFixture, sql, type SinkFixture } from '../../test-support/sink-e2e-harness.ts';
 import { startSinkWorker, type SinkWorker } from './sink-worker.ts';
+import { failOnPgQueryOverlap } from '../../test-support/pg-overlap-guard.ts';
 
 jest.setTimeout(120_000);
+
+failOnPgQueryOverlap();
 
 let fx: SinkFixture;
 let forward: SinkWorker | undefined;

@@ -22,9 +22,12 @@ import { sleep, waitFor } from '../../lib/wait.ts';
 import { createSinkFixture, sql, type SinkFixture } from '../../test-support/sink-e2e-harness.ts';
 import { freePort } from '../../test-support/sync-supervisor.ts';
 import { debeziumTopic } from './debezium-topic.ts';
+import { failOnPgQueryOverlap } from '../../test-support/pg-overlap-guard.ts';
 
 // ~60-90 s on a quiet machine; the waits fail on their own when the stream stops moving
 jest.setTimeout(240_000);
+
+failOnPgQueryOverlap();
 
 const PARTITIONS = 4;
 /** the group's session timeout: how long a killed member keeps its partitions */

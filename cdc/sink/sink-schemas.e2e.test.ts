@@ -10,8 +10,11 @@
 import { jest } from '@jest/globals';
 import { createSinkFixture, sql, type SinkFixture } from '../../test-support/sink-e2e-harness.ts';
 import { startSinkWorker, type SinkWorker } from './sink-worker.ts';
+import { failOnPgQueryOverlap } from '../../test-support/pg-overlap-guard.ts';
 
 jest.setTimeout(180_000);
+
+failOnPgQueryOverlap();
 
 const TABLES = {
   legacySchema: 'Billing Data',

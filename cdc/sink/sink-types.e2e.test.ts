@@ -21,8 +21,11 @@ import { compileTableMapping } from '../../plan/mapping.ts';
 import { describeTable } from '../../plan/describe-table.ts';
 import { applyTableRepair } from '../verify/repair-apply.ts';
 import { openVerifyPool } from '../verify/verify-service.ts';
+import { failOnPgQueryOverlap } from '../../test-support/pg-overlap-guard.ts';
 
 jest.setTimeout(180_000);
+
+failOnPgQueryOverlap();
 
 type TypeCase = {
   /** the test's name and the table's (`t_<name>`) */
