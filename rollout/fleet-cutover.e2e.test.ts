@@ -38,7 +38,7 @@ import { moveWrites, type CutoverDeps } from './cutover.ts';
 import { fencedTables } from './legacy-fence.ts';
 import { proxyFleet } from './proxy-fleet-client.ts';
 import { changeStage } from './stage-change.ts';
-import { failOnPgQueryOverlap } from '../test-support/pg-overlap-guard.ts';
+import { expectNoChildPgOverlap, failOnPgQueryOverlap } from '../test-support/pg-overlap-guard.ts';
 
 jest.setTimeout(300_000);
 
@@ -310,6 +310,10 @@ afterAll(async () => {
   if (config) await dropSuiteConnectors(config, plan, fx);
   await unleash.deleteFlag(service).catch(() => undefined);
   await fx?.dispose();
+  expectNoChildPgOverlap([
+    ...proxies.map((p, i) => ({ ...p, name: `proxy ${i + 1}` })),
+    ...workers.map((w) => ({ ...w, name: `a ${w.direction} sync worker` })),
+  ]);
 });
 
 /** The cut-over or the rollback as `ficus stage` runs it; `beforeStep` lets a test act mid-way. */

@@ -29,6 +29,7 @@ import { proxyAdmin } from '../rollout/proxy-admin.ts';
 import { proxyFleet } from '../rollout/proxy-fleet-client.ts';
 import { changeStage } from '../rollout/stage-change.ts';
 import { productHandler, startProxy, startUpstream, testPlan } from './proxy-e2e-harness.ts';
+import { expectNoChildPgOverlap } from './pg-overlap-guard.ts';
 import { createSinkFixture, sql } from './sink-e2e-harness.ts';
 import { stackUnleashAdmin } from './stack-access.ts';
 import { superviseSyncWorker, type SupervisedWorker } from './sync-supervisor.ts';
@@ -313,6 +314,9 @@ export async function createCutoverWorld(options: { cutover?: Record<string, str
       await dropConnectors();
       await unleash.deleteFlag(service).catch(() => undefined);
       await fx.dispose();
+      expectNoChildPgOverlap(
+        Object.values(workers).map((w) => ({ ...w, name: `the ${w.direction} sync worker` })),
+      );
     },
   };
 }

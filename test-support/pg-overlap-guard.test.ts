@@ -1,6 +1,13 @@
 import net from 'node:net';
 import pg from 'pg';
-import { describeOverlaps, watchPgQueryOverlaps, type PgQueryOverlap } from './pg-overlap-guard.ts';
+import {
+  describeOverlaps,
+  expectNoChildPgOverlap,
+  PG_OVERLAP_WARNING,
+  pgOverlapWarning,
+  watchPgQueryOverlaps,
+  type PgQueryOverlap,
+} from './pg-overlap-guard.ts';
 
 /**
  * A server that lets a client in (AuthenticationOk, ReadyForQuery) and then never answers a
@@ -72,4 +79,22 @@ test('queries on separate clients do not overlap, and nothing is watched once un
   c.query('SELECT 3').catch(() => undefined);
   c.query('SELECT 4').catch(() => undefined);
   expect(seen).toEqual([]);
+});
+
+test("a child's output holding pg's warning, even split across chunks, fails the suite naming the child", () => {
+  const line = `(node) DeprecationWarning: ${PG_OVERLAP_WARNING} is deprecated and will be removed in pg@9.0.\n`;
+  const split = pgOverlapWarning();
+  split.feed('sink started\n' + line.slice(0, 40));
+  expect(split.seen()).toBe(false);
+  split.feed(line.slice(40));
+  const quiet = pgOverlapWarning();
+  quiet.feed('(node) DeprecationWarning: The `util._extend` API is deprecated.\n');
+  const children = [
+    { name: 'the reverse sync worker', pgOverlapWarned: split.seen },
+    { name: 'proxy 1', pgOverlapWarned: quiet.seen },
+  ];
+  expect(() => expectNoChildPgOverlap(children)).toThrow(
+    /^the reverse sync worker printed "Calling/,
+  );
+  expect(() => expectNoChildPgOverlap(children.slice(1))).not.toThrow();
 });

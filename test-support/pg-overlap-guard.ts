@@ -10,7 +10,8 @@
  * guard watches `Client.prototype.query` of the pg this test file loads (its own module registry,
  * the one the code under test and knex use), and records every query sent while the client has
  * one running or waiting: two at once already, the case pg 8 lets pass without a word. Child
- * processes (sync workers, proxies) load their own pg and are not watched here.
+ * processes (sync workers, proxies) load their own pg: their supervisors look for pg's warning in
+ * what they print (`pgOverlapWarning`), and the suite fails after all if one printed it.
  *
  *   failOnPgQueryOverlap(); // at the top of a suite: each test fails on an overlap it caused
  */
@@ -87,4 +88,33 @@ export function failOnPgQueryOverlap(): void {
   };
   afterEach(check);
   afterAll(check);
+}
+
+/** pg 8's warning, printed once per process (from the third query at once on one client). */
+export const PG_OVERLAP_WARNING =
+  'Calling client.query() when the client is already executing a query';
+
+/** Whether a child's output, fed chunk by chunk, ever held pg's warning (even split in two). */
+export function pgOverlapWarning() {
+  let tail = '';
+  let seen = false;
+  return {
+    feed(chunk: string) {
+      const text = tail + chunk;
+      seen ||= text.includes(PG_OVERLAP_WARNING);
+      tail = text.slice(-PG_OVERLAP_WARNING.length);
+    },
+    seen: () => seen,
+  };
+}
+
+/** Fails (after the caller's cleanup) when a child process printed pg's warning. */
+export function expectNoChildPgOverlap(
+  children: { name: string; pgOverlapWarned: () => boolean }[],
+): void {
+  const warned = children.filter((c) => c.pgOverlapWarned()).map((c) => c.name);
+  if (warned.length)
+    throw new Error(
+      `${warned.join(', ')} printed "${PG_OVERLAP_WARNING}": a query was sent to a pg client still executing another (pg@9 refuses this); run the suite with NODE_OPTIONS=--trace-deprecation for where`,
+    );
 }

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../lib/package-paths.ts';
 import { waitFor } from '../lib/wait.ts';
+import { pgOverlapWarning } from './pg-overlap-guard.ts';
 import { freePort } from './sync-supervisor.ts';
 
 export type SupervisedProxy = {
@@ -18,6 +19,8 @@ export type SupervisedProxy = {
   url: string;
   adminUrl: string;
   output: () => string;
+  /** whether it printed pg's warning of a query sent to a busy client (pg-overlap-guard.ts) */
+  pgOverlapWarned: () => boolean;
   /** SIGTERM, as a supervisor stops it: it deregisters and exits */
   stop: () => Promise<void>;
   /** SIGKILL: no goodbye, its registration stays until the lease lapses */
@@ -46,8 +49,10 @@ export async function superviseProxy(
   });
   let output = '';
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
+  const pgWarning = pgOverlapWarning();
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
+  child.stderr.on('data', (chunk: Buffer) => pgWarning.feed(chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const running = () => child.exitCode === null && child.signalCode === null;
   const end = async (signal: NodeJS.Signals) => {
@@ -68,6 +73,7 @@ export async function superviseProxy(
     url: `http://127.0.0.1:${port}`,
     adminUrl: `http://127.0.0.1:${adminPort}`,
     output: () => output,
+    pgOverlapWarned: pgWarning.seen,
     stop: () => end('SIGTERM'),
     kill: () => end('SIGKILL'),
   };

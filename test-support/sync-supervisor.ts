@@ -9,12 +9,15 @@ import net from 'node:net';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../lib/package-paths.ts';
 import type { Direction } from '../plan/mapping.ts';
+import { pgOverlapWarning } from './pg-overlap-guard.ts';
 
 export type SupervisedWorker = {
   direction: Direction;
   pid: number;
   child: ChildProcess;
   output: () => string;
+  /** whether it printed pg's warning of a query sent to a busy client (pg-overlap-guard.ts) */
+  pgOverlapWarned: () => boolean;
   /** still the process the test started: not exited, not replaced */
   alive: () => boolean;
   stop: () => Promise<void>;
@@ -52,14 +55,17 @@ export async function superviseSyncWorker(
   });
   let output = '';
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
+  const pgWarning = pgOverlapWarning();
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
+  child.stderr!.on('data', (chunk: Buffer) => pgWarning.feed(chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     direction,
     pid: child.pid!,
     child,
     output: () => output,
+    pgOverlapWarned: pgWarning.seen,
     alive: () => child.exitCode === null && child.signalCode === null,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
