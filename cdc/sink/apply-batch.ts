@@ -129,8 +129,8 @@ type SetWriting = {
   /** rows a partial update found no target row for (the statement returns their ordinals) */
   missing: RowChange[];
   byOffset?: Map<string, RawMessage>;
-  /** the plain INSERT, when this transaction sends its inserts so */
-  insertSql?: string;
+  /** the table's plain INSERT (run only when the transaction sends its inserts first) */
+  insertSql: string;
 };
 
 /** Runs `sql` over `part`; the `{ n }` rows it returns name rows of `part` it could not write. */
@@ -280,14 +280,13 @@ async function applyInTransaction(
   const { topic, partition } = messages[0];
   const letters = [...parsed.letters];
   const client = await deps.target.connect();
-  const insertsFirst = mode === 'inserts-first';
   const writing: SetWriting = {
     client,
     careful: mode === 'careful',
     letters,
     messages,
     missing: [],
-    ...(insertsFirst ? { insertSql: deps.writer.insertSql } : {}),
+    insertSql: deps.writer.insertSql,
   };
   let broken = false;
   // A connection that dies while checked out emits 'error' on the client (the pool only listens
@@ -339,7 +338,7 @@ async function applyInTransaction(
     const { truncateFirst, upserts, deletes } = collapse(rows);
     if (truncateFirst) await client.query(deps.writer.truncateSql);
     for (const [sql, changes] of [
-      ...upsertStatements(deps.writer, upserts, insertsFirst),
+      ...upsertStatements(deps.writer, upserts, mode === 'inserts-first'),
       [deps.writer.deleteSql, deletes] as const,
     ])
       if (changes.length) result.statements += await writeSet(writing, sql, changes);

@@ -1,8 +1,8 @@
 /**
  * The statements the sink runs for one table and direction, all taken from the plan's mapping
- * compiler (plan/mapping.ts): the staged `json_to_recordset` insert, upsert and delete, and the update of
- * rows an event sent only in part (plan/partial-update.ts). The sink adds only a no-op guard to
- * the upsert (see no-echo.ts) and the truncate.
+ * compiler (plan/mapping.ts): the staged `json_to_recordset` insert, upsert and delete, and the
+ * update of rows an event sent only in part (plan/partial-update.ts). The sink adds only a no-op
+ * guard to the upsert (see no-echo.ts) and the truncate.
  */
 import {
   directionPlan,
