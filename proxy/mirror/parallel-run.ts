@@ -28,7 +28,6 @@ import type { MirroredRead, SideSummary } from './mirror-messages.ts';
 import type { Judged } from './mirror-pool.ts';
 import { createDeadlineSweep } from './deadline-sweep.ts';
 import type { MirrorSlot } from './mirror-limiter.ts';
-import type { ComparisonResult } from '../compare/compare-responses.ts';
 
 export function startParallelRun(
   ctx: ProxyContext,
@@ -102,8 +101,7 @@ async function compareWithService(
     const { answer, error } = legacy;
     const summary = { status: answer?.status, latencyMs: answer?.latencyMs, error };
     const judged = await ctx.mirror.judge(read, legacy, calibrate, ctx.noise.noiseOf(read.route));
-    const rechecking = conclude(ctx, read, at, summary, judged, permit);
-    if (rechecking) await rechecking;
+    await conclude(ctx, read, at, summary, judged, permit);
   } catch (error) {
     ctx.log.error('comparison failed', { route: read.route, error: String(error) });
   } finally {
@@ -115,58 +113,33 @@ async function compareWithService(
   }
 }
 
-/** Counts and records the read; a promise only when a mismatch is rechecked first. */
-function conclude(
+/** Counts and records the read, after a recheck when the sides differ. */
+async function conclude(
   ctx: ProxyContext,
   read: MirroredRead,
-  at: { requestId: string; readAt: number },
+  { requestId, readAt }: { requestId: string; readAt: number },
   legacy: SideSummary,
   judged: Judged,
   permit: CallPermit,
-): Promise<void> | undefined {
+): Promise<void> {
   const { service } = judged;
-  if (service.error === 'too_large') {
-    ctx.metrics.mirrorSkip(read.route, 'body_too_large');
-    return;
-  }
+  if (service.error === 'too_large') return ctx.metrics.mirrorSkip(read.route, 'body_too_large');
   if (service.status !== undefined && service.status < 500) permit.success();
   else permit.failure();
   if (judged.calibration.length) {
     const learned = ctx.noise.learn(read.route, judged.calibration);
     if (learned.length) ctx.onNoiseLearned(read.route, learned);
   }
-  const result = judged.result;
-  if (result?.outcome === 'mismatch' && ctx.config.mirror.recheckAfterMs > 0)
-    return recheckThenRecord(ctx, read, at, legacy, service, result);
-  record(ctx, read, at, legacy, service, result);
-}
-
-async function recheckThenRecord(
-  ctx: ProxyContext,
-  read: MirroredRead,
-  at: { requestId: string; readAt: number },
-  legacy: SideSummary,
-  service: SideSummary,
-  result: ComparisonResult,
-): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ctx.config.mirror.recheckAfterMs));
-  const again = await ctx.mirror.recheck(read, ctx.noise.noiseOf(read.route));
-  if (again?.outcome === 'match') {
-    // The sides agree once the sync has caught up: lag, not a difference. Counted apart.
-    ctx.metrics.comparison(read.route, 'converged');
-    result = again;
+  let result = judged.result;
+  if (result?.outcome === 'mismatch' && ctx.config.mirror.recheckAfterMs > 0) {
+    await new Promise((resolve) => setTimeout(resolve, ctx.config.mirror.recheckAfterMs));
+    const again = await ctx.mirror.recheck(read, ctx.noise.noiseOf(read.route));
+    if (again?.outcome === 'match') {
+      // The sides agree once the sync has caught up: lag, not a difference. Counted apart.
+      ctx.metrics.comparison(read.route, 'converged');
+      result = again;
+    }
   }
-  record(ctx, read, at, legacy, service, result);
-}
-
-function record(
-  ctx: ProxyContext,
-  read: MirroredRead,
-  { requestId, readAt }: { requestId: string; readAt: number },
-  legacy: SideSummary,
-  service: SideSummary,
-  result: ComparisonResult | undefined,
-): void {
   const record: ComparisonRecord = {
     requestId,
     readAt,
