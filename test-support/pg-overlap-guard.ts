@@ -16,6 +16,7 @@
  *   failOnPgQueryOverlap(); // at the top of a suite: each test fails on an overlap it caused
  */
 import { afterAll, afterEach } from '@jest/globals';
+import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 
 export type PgQueryOverlap = {
@@ -106,6 +107,20 @@ export function pgOverlapWarning() {
     },
     seen: () => seen,
   };
+}
+
+/**
+ * What a supervised child prints: the last 20,000 characters of its stdout and stderr (for
+ * failure messages), and whether its stderr ever held pg's warning, however much followed.
+ */
+export function captureChildOutput(child: ChildProcess) {
+  let output = '';
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
+  const pgWarning = pgOverlapWarning();
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  child.stderr!.on('data', (chunk: Buffer) => pgWarning.feed(chunk.toString()));
+  return { output: () => output, pgOverlapWarned: pgWarning.seen };
 }
 
 /** Fails (after the caller's cleanup) when a child process printed pg's warning. */

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../lib/package-paths.ts';
 import { waitFor } from '../lib/wait.ts';
-import { pgOverlapWarning } from './pg-overlap-guard.ts';
+import { captureChildOutput } from './pg-overlap-guard.ts';
 import { freePort } from './sync-supervisor.ts';
 
 export type SupervisedProxy = {
@@ -47,12 +47,7 @@ export async function superviseProxy(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
-  const pgWarning = pgOverlapWarning();
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  child.stderr.on('data', (chunk: Buffer) => pgWarning.feed(chunk.toString()));
+  const { output, pgOverlapWarned } = captureChildOutput(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const running = () => child.exitCode === null && child.signalCode === null;
   const end = async (signal: NodeJS.Signals) => {
@@ -61,19 +56,19 @@ export async function superviseProxy(
     fs.rmSync(backupDir, { recursive: true, force: true });
   };
   // main.ts logs this once the admin side listens, the fleet is joined and the public side serves
-  await waitFor('the proxy to listen', async () => output.includes('proxy listening'), {
+  await waitFor('the proxy to listen', async () => output().includes('proxy listening'), {
     timeoutMs: 30_000,
     intervalMs: 100,
   }).catch(async (error: Error) => {
     await end('SIGKILL');
-    throw new Error(`${error.message}\n${output}`);
+    throw new Error(`${error.message}\n${output()}`);
   });
   return {
     pid: child.pid!,
     url: `http://127.0.0.1:${port}`,
     adminUrl: `http://127.0.0.1:${adminPort}`,
-    output: () => output,
-    pgOverlapWarned: pgWarning.seen,
+    output,
+    pgOverlapWarned,
     stop: () => end('SIGTERM'),
     kill: () => end('SIGKILL'),
   };

@@ -9,7 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../lib/package-paths.ts';
 import type { Direction } from '../plan/mapping.ts';
-import { pgOverlapWarning } from './pg-overlap-guard.ts';
+import { captureChildOutput } from './pg-overlap-guard.ts';
 
 export type SupervisedWorker = {
   direction: Direction;
@@ -53,19 +53,14 @@ export async function superviseSyncWorker(
     env: { ...process.env, FICUS_CONFIG: configFile, FICUS_RETRY_FAST: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
-  const pgWarning = pgOverlapWarning();
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  child.stderr!.on('data', (chunk: Buffer) => pgWarning.feed(chunk.toString()));
+  const { output, pgOverlapWarned } = captureChildOutput(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     direction,
     pid: child.pid!,
     child,
-    output: () => output,
-    pgOverlapWarned: pgWarning.seen,
+    output,
+    pgOverlapWarned,
     alive: () => child.exitCode === null && child.signalCode === null,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
