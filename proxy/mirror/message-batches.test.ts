@@ -76,13 +76,20 @@ describe('the wire form of mirror messages', () => {
     expect(decodeFromWorker(wire)).toEqual(answers);
   });
 
-  it('collects what is said within the delay into one post', async () => {
+  /** A sender of numbers whose posts are collected, decoded, in `posts`. */
+  const collectingSender = (delayMs: number, maxItems?: number) => {
     const posts: number[][] = [];
     const sender = createBatchSender<number>(
       (items) => ({ json: JSON.stringify(items) }),
       (wire) => posts.push(JSON.parse(wire.json)),
-      5,
+      delayMs,
+      maxItems,
     );
+    return { posts, sender };
+  };
+
+  it('collects what is said within the delay into one post', async () => {
+    const { posts, sender } = collectingSender(5);
     sender.push(1);
     sender.push(2);
     expect(posts).toEqual([]);
@@ -95,13 +102,7 @@ describe('the wire form of mirror messages', () => {
   });
 
   it('posts a batch at once when it is full, and the rest after the delay', async () => {
-    const posts: number[][] = [];
-    const sender = createBatchSender<number>(
-      (items) => ({ json: JSON.stringify(items) }),
-      (wire) => posts.push(JSON.parse(wire.json)),
-      5,
-      2,
-    );
+    const { posts, sender } = collectingSender(5, 2);
     sender.push(1);
     sender.push(2);
     sender.push(3);
