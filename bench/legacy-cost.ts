@@ -16,6 +16,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { readStat } from './proc-cpu.ts';
 
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 const SAMPLE_MS = 100;
@@ -25,15 +26,9 @@ type Ticks = { own: number; reaped: number };
 
 /** utime+stime and cutime+cstime of a process (fields 14-17 of /proc/<pid>/stat) */
 function cpuTicks(pid: number): Ticks | undefined {
-  let stat: string;
-  try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined; // exited since it was listed
-  }
-  // the command name may hold spaces and parentheses: the fields start after the last `)`
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number);
+  const stat = readStat(`/proc/${pid}/stat`);
+  if (!stat) return undefined; // exited since it was listed
+  const [utime, stime, cutime, cstime] = stat.fields.slice(11, 15).map(Number);
   return { own: utime + stime, reaped: cutime + cstime };
 }
 

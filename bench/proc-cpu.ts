@@ -15,19 +15,31 @@ export type CpuKind = keyof CpuSample;
 export const CPU_KINDS: CpuKind[] = ['main', 'mirror', 'other', 'whole'];
 
 /** /proc counts in clock ticks of 1/100 s on Linux (USER_HZ; `getconf CLK_TCK`) */
-const TICK_MS = 10;
+export const TICK_MS = 10;
 
-function ticksOf(statPath: string): { comm: string; ms: number } | undefined {
+/**
+ * A process's or thread's stat file (`/proc/<pid>/stat`, `/proc/<pid>/task/<tid>/stat`): its
+ * command name, and the fields after it, from `state` (field 3), so that utime and stime are
+ * `fields[11]` and `fields[12]`, cutime and cstime `fields[13]` and `fields[14]`; undefined when it
+ * has ended. The name may hold spaces and parentheses: the fields start after the last `)`.
+ */
+export function readStat(statPath: string): { comm: string; fields: string[] } | undefined {
   let stat: string;
   try {
     stat = fs.readFileSync(statPath, 'utf8');
   } catch {
     return undefined; // ended meanwhile
   }
-  const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-  // fields after the name, from `state` (field 3): utime and stime are fields 14 and 15
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { comm, ms: (Number(fields[11]) + Number(fields[12])) * TICK_MS };
+  return {
+    comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+    fields: stat.slice(stat.lastIndexOf(')') + 2).split(' '),
+  };
+}
+
+function ticksOf(statPath: string): { comm: string; ms: number } | undefined {
+  const stat = readStat(statPath);
+  if (!stat) return undefined;
+  return { comm: stat.comm, ms: (Number(stat.fields[11]) + Number(stat.fields[12])) * TICK_MS };
 }
 
 const list = (dir: string) => {

@@ -12,7 +12,6 @@
  *   node bench/sink-statements.ts            (with the embedded stack up)
  */
 import pg from 'pg';
-import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -20,6 +19,7 @@ import { compileTableMapping } from '../plan/mapping.ts';
 import { buildTableWriter } from '../cdc/sink/table-writer.ts';
 import { rowsParameter } from '../cdc/sink/rows-parameter.ts';
 import { urls } from '../test-support/sink-e2e-harness.ts';
+import { readStat, TICK_MS } from './proc-cpu.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 2_000);
@@ -67,8 +67,9 @@ for (let first = 1; first <= ROWS; first += BATCH) {
 
 /** CPU of a server process in ms, from /proc (the server runs on this machine). */
 function backendCpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, 100 ticks/s
+  const stat = readStat(`/proc/${pid}/stat`);
+  if (!stat) throw new Error(`the server backend ${pid} has ended`);
+  return (Number(stat.fields[11]) + Number(stat.fields[12])) * TICK_MS; // utime + stime
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

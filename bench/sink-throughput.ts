@@ -67,6 +67,7 @@ import { createPartitionFetcher, type FetchedBatch } from '../cdc/kafka/partitio
 import { createKafkaClient } from '../cdc/kafka/kafka-clients.ts';
 import type { Admin } from 'kafkajs';
 import { tunedJdbcSinkConfig } from './tuned-jdbc-sink.ts';
+import { readStat, TICK_MS } from './proc-cpu.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -124,12 +125,11 @@ const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
 const spread = (xs: number[]) => `${k(Math.min(...xs))}–${k(Math.max(...xs))}`;
 
 const HOME = process.env.FICUS_HOME ?? path.join(process.cwd(), '.ficus');
-const TICK_MS = 10; // /proc counts CPU in clock ticks of 1/100 s
-
-/** utime, stime, cutime, cstime (ms) and the parent of a process, from /proc. */
+/** utime, stime, cutime, cstime (ms) and the parent of a process, from /proc; throws when gone. */
 function procStat(pid: string) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const stat = readStat(`/proc/${pid}/stat`);
+  if (!stat) throw new Error(`process ${pid} has ended`);
+  const f = stat.fields;
   const ms = (i: number) => Number(f[i]) * TICK_MS;
   return { ppid: f[1], own: ms(11) + ms(12), reaped: ms(13) + ms(14) };
 }
